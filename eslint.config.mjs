@@ -1,0 +1,135 @@
+import nx from '@nx/eslint-plugin';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const workspaceRoot = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * Module boundaries (tags live in each project.json):
+ *   scope:core     libs/relay-core: pure logic, depends only on scope:core and
+ *                  imports no framework / transport / client package.
+ *   scope:adapter  transports and clients (NATS, gRPC, Redis, OTel, llama) around core.
+ *   scope:app      deployable services under apps/.
+ *   scope:testing  shared test helpers (libs/testing); spec files may use them.
+ */
+const coreBannedExternalImports = [
+  '@nestjs/*',
+  'nats',
+  '@nats-io/*',
+  '@grpc/*',
+  'ioredis',
+  '@opentelemetry/*',
+  'node-llama-cpp',
+  'express',
+];
+
+/**
+ * @nx/enforce-module-boundaries only checks `bannedExternalImports` for packages
+ * that are in the Nx project graph, i.e. installed in the workspace. So that the
+ * ban also holds for a package nobody has installed yet (e.g. `@nestjs/common`),
+ * the same list is enforced again with ESLint's `no-restricted-imports` on the
+ * files of every project tagged scope:core (roots read from project.json).
+ */
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const bannedImportRegex = `^(?:${coreBannedExternalImports
+  .map((p) => (p.endsWith('/*') ? `${escape(p.slice(0, -2))}/` : `${escape(p)}(?:/|$)`))
+  .join('|')})`;
+
+function projectRootsWithTag(tag) {
+  const roots = [];
+  for (const dir of ['apps', 'libs']) {
+    const abs = join(workspaceRoot, dir);
+    if (!existsSync(abs)) continue;
+    for (const entry of readdirSync(abs, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const projectJson = join(abs, entry.name, 'project.json');
+      if (!existsSync(projectJson)) continue;
+      const tags = JSON.parse(readFileSync(projectJson, 'utf8')).tags ?? [];
+      if (tags.includes(tag)) roots.push(`${dir}/${entry.name}`);
+    }
+  }
+  return roots;
+}
+
+const coreRoots = projectRootsWithTag('scope:core');
+
+const depConstraints = [
+  {
+    sourceTag: 'scope:core',
+    onlyDependOnLibsWithTags: ['scope:core'],
+    bannedExternalImports: coreBannedExternalImports,
+  },
+  { sourceTag: 'scope:adapter', onlyDependOnLibsWithTags: ['scope:core', 'scope:adapter'] },
+  { sourceTag: 'scope:app', onlyDependOnLibsWithTags: ['scope:core', 'scope:adapter'] },
+  {
+    sourceTag: 'scope:testing',
+    onlyDependOnLibsWithTags: ['scope:core', 'scope:adapter', 'scope:testing'],
+  },
+];
+
+/** Spec files of any project may additionally import scope:testing helpers. */
+const specDepConstraints = depConstraints.map((c) => ({
+  ...c,
+  onlyDependOnLibsWithTags: [...new Set([...c.onlyDependOnLibsWithTags, 'scope:testing'])],
+}));
+
+const boundaries = (constraints) => [
+  'error',
+  {
+    enforceBuildableLibDependency: true,
+    allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+    depConstraints: constraints,
+  },
+];
+
+export default [
+  {
+    ignores: [
+      '**/dist',
+      '**/node_modules',
+      '**/coverage',
+      '**/.nx',
+      '**/tmp',
+      'training/**',
+      'models/**',
+      'bench/**',
+    ],
+  },
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  {
+    files: ['**/*.ts', '**/*.tsx', '**/*.cts', '**/*.mts', '**/*.js', '**/*.jsx', '**/*.cjs', '**/*.mjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries(depConstraints),
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.test.ts', '**/*.spec.js', '**/*.test.js'],
+    rules: {
+      '@nx/enforce-module-boundaries': boundaries(specDepConstraints),
+    },
+  },
+  ...(coreRoots.length === 0
+    ? []
+    : [
+        {
+          files: coreRoots.map((root) => `${root}/**/*.{ts,tsx,cts,mts,js,jsx,cjs,mjs}`),
+          rules: {
+            'no-restricted-imports': [
+              'error',
+              {
+                patterns: [
+                  {
+                    regex: bannedImportRegex,
+                    message:
+                      'scope:core is pure: no framework/transport/client imports (put it in a scope:adapter lib).',
+                  },
+                ],
+              },
+            ],
+          },
+        },
+      ]),
+];

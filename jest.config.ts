@@ -1,0 +1,44 @@
+/**
+ * Root Jest config: one Jest "project" per `apps/<name>/jest.config.ts` and
+ * `libs/<name>/jest.config.ts`, plus `tests/` (workspace-level / integration
+ * tests) when that directory exists. `npx jest` at the root runs them all.
+ */
+import { existsSync, readdirSync, statSync } from 'fs';
+import { join } from 'path';
+import type { Config } from 'jest';
+
+const root = __dirname;
+
+function projectConfigs(dir: string): string[] {
+  const abs = join(root, dir);
+  if (!existsSync(abs)) return [];
+  return readdirSync(abs)
+    .filter((name) => statSync(join(abs, name)).isDirectory())
+    .map((name) => join(abs, name, 'jest.config.ts'))
+    .filter((file) => existsSync(file))
+    .sort();
+}
+
+const projects: NonNullable<Config['projects']> = [
+  ...projectConfigs('apps'),
+  ...projectConfigs('libs'),
+];
+
+const testsDir = join(root, 'tests');
+if (existsSync(join(testsDir, 'jest.config.ts'))) {
+  projects.push(join(testsDir, 'jest.config.ts'));
+} else if (existsSync(testsDir)) {
+  projects.push({
+    displayName: 'tests',
+    preset: join(root, 'jest.preset.js'),
+    rootDir: testsDir,
+    transform: {
+      '^.+\\.[tj]s$': ['ts-jest', { tsconfig: join(root, 'tsconfig.base.json') }],
+    },
+    moduleFileExtensions: ['ts', 'js'],
+  });
+}
+
+const config: Config = { projects };
+
+export default config;

@@ -1,0 +1,1 @@
+export { waitForPort } from './ports';

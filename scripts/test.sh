@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Runs every Jest project of the workspace with the services the tests need:
+# NATS (JetStream) on 127.0.0.1:4222 and Redis on 127.0.0.1:6379.
+#  - installs nats-server / redis-server with apt-get only when missing;
+#  - starts each one only when its port is not already listening;
+#  - stops only what this script started (trap on EXIT);
+#  - exits with Jest's status.
+# Extra arguments go to Jest, e.g. `npm test -- libs/testing`.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+HOST=127.0.0.1
+NATS_PORT=4222
+REDIS_PORT=6379
+
+log() { printf '[test.sh] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+port_open() { # port
+  (exec 3<>"/dev/tcp/${HOST}/$1") 2>/dev/null
+}
+
+wait_port() { # port name timeout_s
+  local deadline=$((SECONDS + $3))
+  until port_open "$1"; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      log "$2 did not listen on ${HOST}:$1 within $3 s"
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# --- (a) install what is missing -------------------------------------------
+missing=()
+command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing ${missing[*]} with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  as_root apt-get update
+  as_root apt-get install -y "${missing[@]}"
+fi
+
+# --- (b) start services whose port is free; (d) stop only those ------------
+TMP_DIR="$(mktemp -d "${TMPDIR:-/tmp}/relayllm-test.XXXXXX")"
+NATS_PID=""
+REDIS_PIDFILE=""
+JEST_STATUS=1
+
+cleanup() {
+  local status=$?
+  if [ -n "$NATS_PID" ] && kill -0 "$NATS_PID" 2>/dev/null; then
+    log "stopping nats-server (pid $NATS_PID)"
+    kill "$NATS_PID" 2>/dev/null || true
+    wait "$NATS_PID" 2>/dev/null || true
+  fi
+  if [ -n "$REDIS_PIDFILE" ] && [ -s "$REDIS_PIDFILE" ]; then
+    local rpid
+    rpid="$(cat "$REDIS_PIDFILE")"
+    if kill -0 "$rpid" 2>/dev/null; then
+      log "stopping redis-server (pid $rpid)"
+      kill "$rpid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$rpid" 2>/dev/null || break; sleep 0.1; done
+    fi
+  fi
+  rm -rf "$TMP_DIR"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if port_open "$NATS_PORT"; then
+  log "port $NATS_PORT already listening: using the running NATS"
+else
+  log "starting nats-server on ${HOST}:${NATS_PORT} (JetStream in $TMP_DIR/nats)"
+  nats-server -a "$HOST" -p "$NATS_PORT" -js -sd "$TMP_DIR/nats" >"$TMP_DIR/nats.log" 2>&1 &
+  NATS_PID=$!
+  wait_port "$NATS_PORT" nats-server 15 || { cat "$TMP_DIR/nats.log" >&2; exit 1; }
+fi
+
+if port_open "$REDIS_PORT"; then
+  log "port $REDIS_PORT already listening: using the running Redis"
+else
+  log "starting redis-server on ${HOST}:${REDIS_PORT}"
+  REDIS_PIDFILE="$TMP_DIR/redis.pid"
+  redis-server --bind "$HOST" --port "$REDIS_PORT" --save "" --appendonly no --daemonize yes \
+    --dir "$TMP_DIR" --pidfile "$REDIS_PIDFILE" --logfile "$TMP_DIR/redis.log"
+  wait_port "$REDIS_PORT" redis-server 15 || { cat "$TMP_DIR/redis.log" >&2; exit 1; }
+fi
+
+export NATS_URL="nats://${HOST}:${NATS_PORT}"
+export REDIS_URL="redis://${HOST}:${REDIS_PORT}"
+
+# --- (c) run all Jest projects ----------------------------------------------
+set +e
+npx jest --ci --json --outputFile="$TMP_DIR/jest.json" "$@"
+JEST_STATUS=$?
+set -e
+
+# One plain summary line ("jest: N passed, N failed, N skipped") for log readers.
+if [ -s "$TMP_DIR/jest.json" ]; then
+  node -e '
+    const r = require(process.argv[1]);
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`jest: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+  ' "$TMP_DIR/jest.json" || true
+fi
+
+exit "$JEST_STATUS"
