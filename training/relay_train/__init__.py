@@ -1,0 +1,1 @@
+"""RelayLLM reference-pair training: task, tokenizer, model, GGUF export and the two-stage recipe."""

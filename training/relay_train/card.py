@@ -1,0 +1,98 @@
+"""MODEL_CARD.md for the reference pair, written from the measured results."""
+from __future__ import annotations
+
+
+def router_arithmetic(table: dict) -> dict:
+    """Query-level random router matched to the relay's accuracy: fraction p of questions go to the teacher."""
+    s, t, r = table["student"], table["teacher"], table["grpo_relay"]
+    gap = t["accuracy"] - s["accuracy"]
+    pgr = (r["accuracy"] - s["accuracy"]) / gap if gap > 0 else float("nan")
+    p = min(1.0, max(0.0, pgr))
+    ls, lt = s["response_tokens"] / s["n"], t["response_tokens"] / t["n"]
+    router_rho = p * lt / ((1 - p) * ls + p * lt) if p > 0 else 0.0
+    return {"pgr": pgr, "p": p, "len_student": ls, "len_teacher": lt, "router_rho": router_rho,
+            "ratio": router_rho / r["rho"] if r["rho"] > 0 else float("inf")}
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}"
+
+
+def model_card(res: dict) -> str:
+    tb, cfg, par, tim = res["table"], res["configs"], res["params"], res["timings_s"]
+    rows = [("Student alone", "student"), ("Student after warm-up, relaying", "warmup_relay"),
+            ("Student after GRPO alone (calls blocked)", "grpo_blocked"),
+            ("Student after GRPO relaying to the teacher", "grpo_relay"), ("Teacher alone", "teacher")]
+    lines = ["| Model | accuracy | 2 operands | 3 operands | 4 operands | ρ (%) | calls / answer |",
+             "|---|---|---|---|---|---|---|"]
+    for label, key in rows:
+        m = tb[key]
+        lines.append(f"| {label} | {_pct(m['accuracy'])} | {_pct(m['accuracy_2'])} | {_pct(m['accuracy_3'])} | "
+                     f"{_pct(m['accuracy_4'])} | {100 * m['rho']:.2f} | {m['calls_per_answer']:.2f} |")
+    ra = router_arithmetic(tb)
+    tc, sc = cfg["teacher"], cfg["student"]
+    total = sum(tim.values())
+    smoke = "\n> SMOKE RUN: tiny step counts, numbers are meaningless.\n" if res["smoke"] else ""
+    return f"""# RelayLLM reference pair: `slm.gguf` (student) + `llm.gguf` (teacher)
+{smoke}
+Two tiny Llama-architecture models trained from scratch on a synthetic arithmetic task with the
+RelayLLM recipe (warm-up SFT with random commands, then GRPO with the difficulty-aware group reward).
+They exist so that the serving system, its tests and its evaluation run for real on a laptop CPU.
+
+## Architecture
+Llama (RMSNorm, RoPE rotating adjacent pairs as llama.cpp does, SwiGLU, no biases, untied output), F32 GGUF.
+
+| | teacher (`llm.gguf`) | student (`slm.gguf`) |
+|---|---|---|
+| parameters | {par['teacher']:,} | {par['student']:,} ({par['student'] / par['teacher']:.3f} of the teacher) |
+| dim / layers / heads / ffn | {tc['dim']} / {tc['n_layers']} / {tc['n_heads']} / {tc['ffn_dim']} | {sc['dim']} / {sc['n_layers']} / {sc['n_heads']} / {sc['ffn_dim']} |
+| context | {tc['max_seq_len']} | {sc['max_seq_len']} |
+
+Tokenizer (shared): 256 byte tokens (id = byte value) and four CONTROL tokens `<s>`=256, `</s>`=257,
+`<call>`=258, `</call>`=259; no merges. User text always tokenizes to bytes, so a typed `<call>5</call>`
+is plain text; only the model can write the command tokens.
+
+## Chat format
+`<s>` + question + `\\n`, e.g. `<s>Compute 37*48+15-6.\\n`. The model answers step by step and ends with
+`\\boxed{{<integer>}}` then `</s>`:
+
+```
+37*48+15-6
+37*48=37*40+37*8=1480+296=1776
+=1776+15-6
+=1791-6
+=1785
+\\boxed{{1785}}
+```
+The student may write `<call>n</call>` anywhere in its answer; the teacher then continues the
+command-free text for n tokens.
+
+## Training data and steps
+Task: `Compute <expr>.`, 2-4 operands in 0..99, `+ - *`, at most two `*`, every intermediate below 100000
+in magnitude. Seeded splits: test {tb['teacher']['n']} questions (equal thirds by operand count), dev, and an
+endless train stream that never yields a dev or test question (`data/`).
+
+| stage | what | steps | time (s) |
+|---|---|---|---|
+| teacher SFT | reference answers, batch {tc['sft']['batch_size']}, lr {tc['sft']['lr']} | {tc['sft']['steps']} | {tim.get('teacher-sft')} |
+| student SFT | same data, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']} | {sc['sft']['steps']} | {tim.get('student-sft')} |
+| warm-up data | {sc['warmup']['transcripts']} student samples (T={sc['warmup']['temperature']}), 0-{sc['warmup']['max_calls']} random commands each, n = d·10^k; kept the {res['warmup']['kept']} with a correct answer | | {tim.get('warmup-data')} |
+| warm-up SFT | loss on student tokens incl. commands, teacher tokens context only | {sc['warmup']['steps']} | {tim.get('warmup-sft')} |
+| GRPO filter | teacher solves ≥ {sc['grpo']['filter_min_correct']}/{sc['grpo']['filter_samples']} samples: kept {res['grpo_pool']} of {sc['grpo']['filter_candidates']} | | {tim.get('grpo-filter')} |
+| GRPO | {sc['grpo']['prompts_per_step']} prompts × {sc['grpo']['group_size']} samples, KL {sc['grpo']['kl_coef']} to the warm-up model, lr {sc['grpo']['lr']} | {sc['grpo']['steps']} | {tim.get('grpo')} |
+
+Whole pipeline including evaluation and export: {total / 60:.1f} min on 2 CPU cores (`npm run train:reference`).
+
+## Results on the test split (greedy, max 200 response tokens, at most {sc['grpo']['max_turns']} student turns)
+ρ = teacher-written tokens ÷ all response tokens (commands count as student tokens), pooled over the split.
+
+{chr(10).join(lines)}
+
+PGR of the relay row = (relay − student) / (teacher − student) = **{ra['pgr']:.3f}** (target ≥ 0.6) at ρ = **{100 * tb['grpo_relay']['rho']:.2f}%** (target ≤ 5%).
+
+Random router at the same accuracy: it must send p = PGR = {ra['p']:.3f} of the questions to the teacher.
+With mean answer lengths {ra['len_student']:.1f} (student) and {ra['len_teacher']:.1f} (teacher) tokens its teacher-token share is
+p·{ra['len_teacher']:.1f} / ((1−p)·{ra['len_student']:.1f} + p·{ra['len_teacher']:.1f}) = {100 * ra['router_rho']:.2f}%, i.e. **{ra['ratio']:.1f}×** the relay's teacher tokens (target ≥ 10×).
+
+Curves: `curves/sft_loss.svg`, `curves/warmup_loss.svg`, `curves/grpo_reward.svg`. Full log: `train.log`; all numbers: `metrics.json`.
+"""

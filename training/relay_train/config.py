@@ -1,0 +1,96 @@
+"""Per-model training configs (JSON), validated once with errors that name the field."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .model import ModelConfig
+from .tokenizer import VOCAB_SIZE
+
+
+class ConfigError(ValueError):
+    pass
+
+
+# field -> (type, min, max); None = unbounded
+MODEL_FIELDS = {"dim": (int, 8, 4096), "n_layers": (int, 1, 64), "n_heads": (int, 1, 64),
+                "ffn_dim": (int, 8, 16384), "max_seq_len": (int, 32, 8192)}
+SFT_FIELDS = {"steps": (int, 1, 10**7), "batch_size": (int, 1, 4096), "lr": (float, 1e-6, 1.0),
+              "warmup_steps": (int, 0, 10**6), "weight_decay": (float, 0.0, 1.0)}
+WARMUP_FIELDS = {"transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7), "batch_size": (int, 1, 4096),
+                 "lr": (float, 1e-6, 1.0), "max_calls": (int, 0, 3), "temperature": (float, 0.01, 2.0)}
+GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "group_size": (int, 2, 64),
+               "lr": (float, 1e-7, 1.0), "kl_coef": (float, 0.0, 10.0), "max_turns": (int, 1, 16),
+               "max_new_tokens": (int, 8, 4096), "filter_candidates": (int, 1, 10**6),
+               "filter_samples": (int, 1, 64), "filter_min_correct": (int, 0, 64), "temperature": (float, 0.01, 2.0)}
+SECTIONS = {"model": MODEL_FIELDS, "sft": SFT_FIELDS, "warmup": WARMUP_FIELDS, "grpo": GRPO_FIELDS}
+ROLE_SECTIONS = {"teacher": ("model", "sft"), "student": ("model", "sft", "warmup", "grpo")}
+
+
+def _check_section(path: str, name: str, raw: Any, fields: dict) -> dict:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: '{name}' must be an object")
+    unknown = set(raw) - set(fields)
+    if unknown:
+        raise ConfigError(f"{path}: unknown field(s) {sorted(unknown)} in '{name}'")
+    out = {}
+    for key, (typ, lo, hi) in fields.items():
+        if key not in raw:
+            raise ConfigError(f"{path}: missing field '{name}.{key}'")
+        val = raw[key]
+        if typ is float and isinstance(val, int) and not isinstance(val, bool):
+            val = float(val)
+        if not isinstance(val, typ) or isinstance(val, bool):
+            raise ConfigError(f"{path}: '{name}.{key}' must be {typ.__name__}, got {val!r}")
+        if not lo <= val <= hi:
+            raise ConfigError(f"{path}: '{name}.{key}' = {val} is outside [{lo}, {hi}]")
+        out[key] = val
+    return out
+
+
+@dataclass
+class RoleConfig:
+    role: str
+    seed: int
+    model: ModelConfig
+    sft: dict
+    warmup: dict | None
+    grpo: dict | None
+    smoke: dict
+
+
+def load(path: str, smoke: bool = False) -> RoleConfig:
+    try:
+        with open(path) as f:
+            raw = json.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{path}: invalid JSON ({e})") from None
+    role = raw.get("role")
+    if role not in ROLE_SECTIONS:
+        raise ConfigError(f"{path}: 'role' must be one of {sorted(ROLE_SECTIONS)}, got {role!r}")
+    seed = raw.get("seed")
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise ConfigError(f"{path}: 'seed' must be a non-negative integer")
+    allowed = {"role", "seed", "smoke", *ROLE_SECTIONS[role]}
+    unknown = set(raw) - allowed
+    if unknown:
+        raise ConfigError(f"{path}: unknown top-level field(s) {sorted(unknown)}")
+    smoke_over = raw.get("smoke", {})
+    if not isinstance(smoke_over, dict):
+        raise ConfigError(f"{path}: 'smoke' must be an object of per-section overrides")
+    sections = {}
+    for name in ROLE_SECTIONS[role]:
+        if name not in raw:
+            raise ConfigError(f"{path}: missing section '{name}'")
+        merged = dict(raw[name])
+        if smoke:
+            merged.update(smoke_over.get(name, {}))
+        sections[name] = _check_section(path, name, merged, SECTIONS[name])
+    m = sections["model"]
+    if m["dim"] % m["n_heads"] or (m["dim"] // m["n_heads"]) % 2:
+        raise ConfigError(f"{path}: 'model.dim' must split into n_heads heads of even size")
+    return RoleConfig(role, seed, ModelConfig(VOCAB_SIZE, **m), sections["sft"],
+                      sections.get("warmup"), sections.get("grpo"), smoke_over)

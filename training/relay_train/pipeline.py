@@ -1,0 +1,125 @@
+"""`python3 -m relay_train.pipeline [--smoke] [--out DIR]`: rebuild the reference pair from scratch.
+
+Stages: splits -> teacher SFT -> student SFT -> warm-up (stage 1) -> GRPO (stage 2)
+-> evaluation table -> GGUF export + parity fixtures + model card + curves.
+Seeded end to end. `--smoke` runs every stage with tiny step counts into --out.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import sys
+import time
+
+import torch
+
+from . import config, grpo, sft, task, warmup
+from .evaluate import evaluate
+from .export import export_all
+from .model import Llama
+from .progress import Progress
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(HERE)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--smoke", action="store_true", help="tiny step counts; every stage and the export")
+    ap.add_argument("--out", default=os.path.join(HERE, "out", "reference"), help="work dir (checkpoints, log, curves)")
+    ap.add_argument("--publish", default=None, help="copy GGUFs, card and data here (default models/reference unless --smoke)")
+    ap.add_argument("--teacher-config", default=os.path.join(HERE, "configs", "teacher.json"))
+    ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
+    ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    args = ap.parse_args(argv)
+    try:
+        tcfg = config.load(args.teacher_config, smoke=args.smoke)
+        scfg = config.load(args.student_config, smoke=args.smoke)
+        if tcfg.role != "teacher" or scfg.role != "student":
+            raise config.ConfigError("teacher config must have role 'teacher' and student config role 'student'")
+    except config.ConfigError as e:
+        print(f"config error: {e}", file=sys.stderr)
+        return 2
+    publish = args.publish or (None if args.smoke else os.path.join(ROOT, "models", "reference"))
+    os.makedirs(args.out, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    run(tcfg, scfg, args.out, publish, args.smoke)
+    return 0
+
+
+def run(tcfg, scfg, out: str, publish: str | None, smoke: bool) -> dict:
+    prog = Progress(os.path.join(out, "train.log"))
+    prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()}")
+    timings, curves, table = {}, {}, {}
+
+    def timed(name, fn):
+        prog.begin(name)
+        t = time.time()
+        res = fn()
+        timings[name] = round(time.time() - t, 1)
+        prog.info(f"{name} done in {timings[name]}s")
+        return res
+
+    per_test, per_dev = (20, 5) if smoke else (400, 100)
+    splits = task.make_splits(tcfg.seed, per_test, per_dev)
+    held_out = {q.text for qs in splits.values() for q in qs}
+    data_dir = os.path.join(out, "data")
+    os.makedirs(data_dir, exist_ok=True)
+    for name, qs in splits.items():
+        task.write_jsonl(os.path.join(data_dir, f"{name}.jsonl"), qs)
+    test = splits["test"]
+
+    def train_sft(cfg):
+        torch.manual_seed(cfg.seed)
+        model = Llama(cfg.model)
+        batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out), cfg.sft["batch_size"])
+        curve = sft.train_steps(model, batches, cfg.sft["steps"], cfg.sft["lr"], cfg.sft["warmup_steps"],
+                                cfg.sft["weight_decay"], prog)
+        return model, curve
+
+    teacher, curves["teacher_sft"] = timed("teacher-sft", lambda: train_sft(tcfg))
+    student, curves["student_sft"] = timed("student-sft", lambda: train_sft(scfg))
+    prog.info(f"params: teacher {teacher.n_params()} student {student.n_params()}")
+    table["teacher"] = timed("eval-teacher", lambda: evaluate(teacher, None, test, relay=False))
+    table["student"] = timed("eval-student", lambda: evaluate(student, None, test, relay=False))
+
+    wcfg = scfg.warmup
+    wq_sampler = task.train_sampler(scfg.seed + 1, held_out)
+    wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
+    examples, wstats = timed("warmup-data", lambda: warmup.build_transcripts(student, teacher, wq, wcfg, scfg.seed, prog))
+    prog.info(f"warm-up transcripts: {wstats}")
+    torch.manual_seed(scfg.seed + 2)
+    curves["warmup_sft"] = timed("warmup-sft", lambda: sft.train_steps(
+        student, warmup.example_batches(examples, wcfg["batch_size"], scfg.seed), wcfg["steps"], wcfg["lr"],
+        max(1, wcfg["steps"] // 20), 0.0, prog))
+    table["warmup_relay"] = timed("eval-warmup", lambda: evaluate(student, teacher, test, relay=True))
+
+    gcfg = scfg.grpo
+    pool = timed("grpo-filter", lambda: grpo.filter_prompts(
+        teacher, task.train_sampler(scfg.seed + 3, held_out), gcfg, scfg.seed, prog, gcfg["max_new_tokens"]))
+    prog.info(f"GRPO prompt pool: {len(pool)} of {gcfg['filter_candidates']}")
+    if not pool:
+        raise RuntimeError("GRPO prompt filter kept no prompt: the teacher solves none reliably")
+    torch.manual_seed(scfg.seed + 4)
+    random.Random(scfg.seed).shuffle(pool)
+    curves["grpo"] = timed("grpo", lambda: grpo.train(student, teacher, pool, gcfg, scfg.seed, prog))
+    table["grpo_blocked"] = timed("eval-grpo-alone", lambda: evaluate(student, None, test, relay=False))
+    table["grpo_relay"] = timed("eval-grpo-relay", lambda: evaluate(student, teacher, test, relay=True,
+                                                                    max_turns=gcfg["max_turns"]))
+    for k, v in table.items():
+        prog.info(f"{k}: {json.dumps(v)}")
+    result = {"table": table, "timings_s": timings, "warmup": wstats, "grpo_pool": len(pool),
+              "params": {"teacher": teacher.n_params(), "student": student.n_params()},
+              "configs": {"teacher": tcfg.model.__dict__ | {"sft": tcfg.sft},
+                          "student": scfg.model.__dict__ | {"sft": scfg.sft, "warmup": wcfg, "grpo": gcfg}},
+              "smoke": smoke}
+    timed("export", lambda: export_all(teacher, student, splits, curves, result, out, publish, prog))
+    prog.info(f"total {round(time.time() - prog.t0, 1)}s")
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

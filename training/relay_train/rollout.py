@@ -1,0 +1,173 @@
+"""Batched relay rollouts in PyTorch, following the serving protocol exactly.
+
+The student's context keeps its commands; the teacher sees the text with every
+command removed and writes n tokens; teacher end-of-sequence ends the answer;
+at most `max_turns` student turns; n is capped by the remaining budget;
+`<call>0</call>` is no call. Inside a command the student may only write digits
+(at most two) and `</call>`, so every command it writes is well formed.
+
+Every sequence advances one token per step; both models see each step's token
+(the teacher only when it belongs to its view), so no model ever re-reads a prefix.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from .tokenizer import BOS, CALL, END_CALL, EOS, VOCAB_SIZE, decode
+
+DIGITS = list(range(48, 58))
+MAX_CMD_DIGITS = 2
+
+
+@dataclass
+class Transcript:
+    prompt: list[int]
+    response: list[int] = field(default_factory=list)   # student view (commands kept)
+    source: list[str] = field(default_factory=list)     # 'S' student, 'C' student command, 'T' teacher
+    calls: list[dict] = field(default_factory=list)
+    finish: str = "length"
+
+    @property
+    def teacher_tokens(self) -> int:
+        return self.source.count("T")
+
+    @property
+    def rho(self) -> float:
+        return self.teacher_tokens / max(1, len(self.response))
+
+    @property
+    def text(self) -> str:
+        """LLM view of the response: commands removed."""
+        return decode([t for t, s in zip(self.response, self.source) if s != "C"])
+
+
+@dataclass
+class _Seq:
+    tr: Transcript
+    queue: list[int]                   # tokens to feed before sampling (prompt, forced commands)
+    queue_src: list[str]
+    forced: list[tuple[int, int]]      # (student-token index, n) for warm-up commands
+    mode: str = "S"
+    remaining: int = 0
+    in_cmd: bool = False
+    digits: str = ""
+    student_count: int = 0
+    done: bool = False
+
+
+def _sample(logits, temperature: float, gen):
+    if temperature <= 0:
+        return logits.argmax(-1)
+    probs = torch.softmax(logits / temperature, dim=-1)
+    return torch.multinomial(probs, 1, generator=gen)[:, 0]
+
+
+@torch.no_grad()
+def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, temperature: float = 0.0,
+            teacher_temperature: float = 0.0, relay: bool = True, max_turns: int = 5, student_may_call: bool = True,
+            forced_calls: list[list[tuple[int, int]]] | None = None, seed: int = 0) -> list[Transcript]:
+    """Run `student` (relaying to `teacher` when `relay`) on each prompt; returns transcripts.
+
+    `forced_calls` inserts commands at given student-token indices (warm-up data);
+    `student_may_call=False` bans the student's own `<call>` (calls blocked)."""
+    gen = torch.Generator().manual_seed(seed)
+    b = len(prompts)
+    seqs = [_Seq(Transcript(list(p)), list(p), ["P"] * len(p), sorted(forced_calls[i]) if forced_calls else [])
+            for i, p in enumerate(prompts)]
+    length = max(len(p) for p in prompts) + max_new_tokens + 8
+    s_cache = student.new_cache(b, length)
+    t_cache = teacher.new_cache(b, length) if teacher is not None else None
+    s_pos = torch.zeros(b, dtype=torch.long)
+    t_pos = torch.zeros(b, dtype=torch.long)
+    t_logits = torch.zeros(b, VOCAB_SIZE)
+    cur = torch.tensor([s.queue.pop(0) for s in seqs])
+    for s in seqs:
+        s.queue_src.pop(0)
+    cur_src = ["P"] * b
+    ban_student = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
+    ban_student[[BOS, END_CALL]] = True
+    ban_teacher = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
+    ban_teacher[[BOS, CALL, END_CALL]] = True
+    cmd_mask = torch.ones(VOCAB_SIZE, dtype=torch.bool)
+    cmd_mask[DIGITS + [END_CALL]] = False
+    for _ in range(length):
+        active = [i for i, s in enumerate(seqs) if not s.done]
+        if not active:
+            break
+        s_logits = student.step(cur, s_pos, s_cache)
+        s_pos += 1
+        if teacher is not None:
+            to_t = torch.tensor([c != "C" for c in cur_src])
+            new_t = teacher.step(cur, t_pos, t_cache)
+            t_logits[to_t] = new_t[to_t]
+            t_pos += to_t.long()
+        # masks per sequence for the student's choice
+        s_mask = ban_student.repeat(b, 1)
+        for i, s in enumerate(seqs):
+            if s.in_cmd:
+                s_mask[i] = cmd_mask
+                if not s.digits:
+                    s_mask[i, END_CALL] = True
+                if len(s.digits) >= MAX_CMD_DIGITS:
+                    s_mask[i, DIGITS] = True
+            elif not relay or not student_may_call or len(s.tr.calls) >= max_turns - 1:
+                s_mask[i, CALL] = True
+        s_next = _sample(s_logits.masked_fill(s_mask, float("-inf")), temperature, gen)
+        t_next = (_sample(t_logits.masked_fill(ban_teacher, float("-inf")), teacher_temperature, gen)
+                  if teacher is not None else s_next)
+        nxt, nxt_src = cur.clone(), list(cur_src)
+        for i in active:
+            s = seqs[i]
+            if len(s.tr.response) >= max_new_tokens and not s.queue:
+                s.done, s.tr.finish = True, "length"
+                continue
+            if not s.queue and s.mode == "S" and not s.in_cmd and s.forced and s.forced[0][0] <= s.student_count:
+                _, n = s.forced.pop(0)
+                cmd = [CALL] + list(str(n).encode()) + [END_CALL]
+                s.queue, s.queue_src = cmd, ["C"] * len(cmd)
+            if s.queue:
+                tok, src = s.queue.pop(0), s.queue_src.pop(0)
+            elif s.mode == "T":
+                tok, src = int(t_next[i]), "T"
+            else:
+                tok = int(s_next[i])
+                src = "C" if s.in_cmd or tok == CALL else "S"
+            nxt[i], nxt_src[i] = tok, src
+            if src == "P":
+                continue
+            s.tr.response.append(tok)
+            s.tr.source.append(src)
+            _advance(s, tok, src, max_new_tokens)
+        cur, cur_src = nxt, nxt_src
+    return [s.tr for s in seqs]
+
+
+def _advance(s: _Seq, tok: int, src: str, max_new_tokens: int) -> None:
+    """Protocol state after one response token."""
+    if src == "T":
+        s.remaining -= 1
+        if tok == EOS:
+            s.done, s.tr.finish = True, "llm_eos"
+            s.tr.calls[-1]["written"] += 1
+            return
+        s.tr.calls[-1]["written"] += 1
+        if s.remaining == 0:
+            s.mode = "S"
+        return
+    s.student_count += 1
+    if tok == EOS:
+        s.done, s.tr.finish = True, "eos"
+    elif tok == CALL:
+        s.in_cmd, s.digits = True, ""
+    elif s.in_cmd and tok == END_CALL:
+        s.in_cmd = False
+        n = int(s.digits)
+        budget = max_new_tokens - len(s.tr.response)
+        granted = min(n, budget)
+        if granted > 0:
+            s.tr.calls.append({"offset": len(s.tr.response), "requested": n, "granted": granted, "written": 0})
+            s.mode, s.remaining = "T", granted
+    elif s.in_cmd:
+        s.digits += chr(tok)

@@ -1,0 +1,86 @@
+"""Supervised training on the task's reference answers (teacher, and the student's base)."""
+from __future__ import annotations
+
+import math
+import time
+
+import torch
+import torch.nn.functional as F
+
+from . import task
+from .tokenizer import BOS, EOS, encode
+
+
+def encode_example(q: task.Question) -> tuple[list[int], int]:
+    """Tokens and the index where the answer starts (loss is on answer tokens only)."""
+    prompt = [BOS] + encode(task.prompt_text(q.text))
+    return prompt + encode(task.solve(q)[0]) + [EOS], len(prompt)
+
+
+def pad_batch(seqs: list[list[int]], loss_masks: list[list[float]]):
+    t = max(len(s) for s in seqs)
+    tokens = torch.full((len(seqs), t), EOS, dtype=torch.long)
+    mask = torch.zeros(len(seqs), t)
+    for i, (s, m) in enumerate(zip(seqs, loss_masks)):
+        tokens[i, : len(s)] = torch.tensor(s)
+        mask[i, : len(m)] = torch.tensor(m)
+    return tokens, mask
+
+
+def masked_lm_loss(model, tokens, mask):
+    """Next-token loss where mask[t] says whether token t is a training target."""
+    logits = model(tokens[:, :-1])
+    target, m = tokens[:, 1:], mask[:, 1:]
+    nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), reduction="none")
+    return (nll * m.reshape(-1)).sum() / m.sum().clamp(min=1)
+
+
+def bucketed_batches(sampler, batch_size: int, pool_batches: int = 16):
+    """Endless batches of similar length (less padding): sort a pool, cut, shuffle order."""
+    g = torch.Generator().manual_seed(0)
+    while True:
+        pool = [encode_example(next(sampler)) for _ in range(batch_size * pool_batches)]
+        pool.sort(key=lambda e: len(e[0]))
+        chunks = [pool[i:i + batch_size] for i in range(0, len(pool), batch_size)]
+        for j in torch.randperm(len(chunks), generator=g).tolist():
+            seqs = [e[0] for e in chunks[j]]
+            masks = [[0.0] * start + [1.0] * (len(s) - start) for s, start in chunks[j]]
+            yield pad_batch(seqs, masks)
+
+
+def lr_at(step: int, total: int, peak: float, warmup: int) -> float:
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    p = (step - warmup) / max(1, total - warmup)
+    return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def make_optimizer(model, lr: float, weight_decay: float):
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.98))
+
+
+def train_steps(model, batches, steps: int, lr: float, warmup: int, weight_decay: float, progress, log_every=50):
+    """Generic masked-LM loop; `batches` yields (tokens, mask). Returns [(step, loss)]."""
+    opt = make_optimizer(model, lr, weight_decay)
+    model.train()
+    curve, run, t0 = [], 0.0, time.time()
+    for step in range(steps):
+        for grp in opt.param_groups:
+            grp["lr"] = lr_at(step, steps, lr, warmup)
+        tokens, mask = next(batches)
+        loss = masked_lm_loss(model, tokens, mask)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        run += loss.item()
+        if (step + 1) % log_every == 0 or step + 1 == steps:
+            n = (step % log_every) + 1
+            curve.append((step + 1, run / n))
+            progress(step + 1, steps, f"loss {run / n:.4f}  {(step + 1) / (time.time() - t0):.2f} it/s")
+            run = 0.0
+    model.eval()
+    return curve
