@@ -4,6 +4,8 @@
 #  - installs nats-server / redis-server with apt-get only when missing;
 #  - starts each one only when its port is not already listening;
 #  - stops only what this script started (trap on EXIT);
+#  - adds --experimental-vm-modules to NODE_OPTIONS (libs/llama-cpp imports the
+#    ESM-only node-llama-cpp dynamically, which Jest supports only with it);
 #  - exits with Jest's status.
 # Extra arguments go to Jest, e.g. `npm test -- libs/testing`.
 set -euo pipefail
@@ -96,6 +98,11 @@ fi
 
 export NATS_URL="nats://${HOST}:${NATS_PORT}"
 export REDIS_URL="redis://${HOST}:${REDIS_PORT}"
+# node-llama-cpp is ESM-only: Jest can load it (dynamic import) only with VM modules.
+case " ${NODE_OPTIONS:-} " in
+  *" --experimental-vm-modules "*) ;;
+  *) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-vm-modules" ;;
+esac
 
 # --- (c) run all Jest projects ----------------------------------------------
 set +e
