@@ -1,0 +1,42 @@
+/**
+ * Iterates `source` but returns as soon as `signal` is aborted, even when the
+ * source is stuck inside next() and ignores the signal: the pending next() is
+ * raced against the abort. The source is then told to clean up (return())
+ * without waiting for it, so a misbehaving engine cannot delay cancellation.
+ */
+export async function* abortableIteration<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T, void, undefined> {
+  if (signal.aborted) return;
+  const iterator = source[Symbol.asyncIterator]();
+  let finished = false;
+  let removeListener = (): void => undefined;
+  const aborted = new Promise<'aborted'>((resolve) => {
+    const onAbort = (): void => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+    removeListener = () => signal.removeEventListener('abort', onAbort);
+  });
+  try {
+    for (;;) {
+      const next = iterator.next();
+      // A next() that loses the race may still reject later: keep that from
+      // surfacing as an unhandled rejection.
+      next.catch(() => undefined);
+      const result = await Promise.race([next, aborted]);
+      if (result === 'aborted') return;
+      if (result.done === true) {
+        finished = true;
+        return;
+      }
+      yield result.value;
+      if (signal.aborted) return;
+    }
+  } finally {
+    removeListener();
+    if (!finished && iterator.return !== undefined) {
+      // Not awaited: an async generator parked in next() would only run
+      // return() after that next() settles, i.e. possibly never.
+      Promise.resolve()
+        .then(() => iterator.return?.())
+        .catch(() => undefined);
+    }
+  }
+}

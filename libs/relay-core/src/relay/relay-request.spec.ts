@@ -1,0 +1,64 @@
+import { RelayError } from '../errors/relay-error';
+import { BYTE_LEVEL_VOCABULARY } from '../protocol/vocabulary';
+import { DEFAULT_MAX_LLM_TOKENS_PER_CALL, DEFAULT_MAX_TURNS, validateRelayRequest, type RelayRequest } from './relay-request';
+
+const base: RelayRequest = { generationId: 'g', prompt: 'Hi', maxTokens: 100 };
+const validate = (overrides: Partial<RelayRequest>) => validateRelayRequest({ ...base, ...overrides }, BYTE_LEVEL_VOCABULARY);
+
+function rejection(overrides: Partial<RelayRequest>): Pick<RelayError, 'kind' | 'reason' | 'field'> {
+  try {
+    validate(overrides);
+  } catch (error) {
+    if (!(error instanceof RelayError)) throw error;
+    return { kind: error.kind, reason: error.reason, field: error.field };
+  }
+  throw new Error('expected a RelayError');
+}
+
+describe('validateRelayRequest', () => {
+  it('fills in the defaults', () => {
+    expect(validate({})).toEqual({
+      generationId: 'g',
+      prompt: 'Hi',
+      policy: 'RELAY',
+      limits: { maxTokens: 100, maxTurns: DEFAULT_MAX_TURNS, maxLlmTokensPerCall: DEFAULT_MAX_LLM_TOKENS_PER_CALL, maxLlmTokensTotal: 100 },
+      sampling: {},
+      stop: [],
+    });
+    expect(DEFAULT_MAX_TURNS).toBe(5);
+  });
+
+  it('keeps valid options', () => {
+    const v = validate({ policy: 'SLM_ONLY', maxTurns: 1, maxLlmTokensPerCall: 0, maxLlmTokensTotal: 7, sampling: { temperature: 0, topP: 1, seed: 42 }, stop: ['\n\n'], promptTokens: [72, 105] });
+    expect(v.policy).toBe('SLM_ONLY');
+    expect(v.limits).toEqual({ maxTokens: 100, maxTurns: 1, maxLlmTokensPerCall: 0, maxLlmTokensTotal: 7 });
+    expect(v.sampling).toEqual({ temperature: 0, topP: 1, seed: 42 });
+    expect(v.promptTokens).toEqual([72, 105]);
+  });
+
+  it.each<[string, Partial<RelayRequest>, string, string]>([
+    ['empty prompt', { prompt: '' }, 'PROMPT_EMPTY', 'prompt'],
+    ['prompt too long', { prompt: 'x'.repeat(128_001) }, 'PROMPT_TOO_LONG', 'prompt'],
+    ['command ids in promptTokens', { promptTokens: [65, 258] }, 'PROMPT_CONTROL_TOKEN', 'promptTokens'],
+    ['negative promptTokens', { promptTokens: [-1] }, 'PROMPT_TOKENS_INVALID', 'promptTokens'],
+    ['empty generationId', { generationId: '' }, 'GENERATION_ID_INVALID', 'generationId'],
+    ['maxTokens 0', { maxTokens: 0 }, 'MAX_TOKENS_RANGE', 'maxTokens'],
+    ['maxTokens fractional', { maxTokens: 1.5 }, 'MAX_TOKENS_RANGE', 'maxTokens'],
+    ['maxTokens above the ceiling', { maxTokens: 1_000_000 }, 'MAX_TOKENS_RANGE', 'maxTokens'],
+    ['maxTokens NaN', { maxTokens: Number.NaN }, 'MAX_TOKENS_RANGE', 'maxTokens'],
+    ['maxTurns 0', { maxTurns: 0 }, 'MAX_TURNS_RANGE', 'maxTurns'],
+    ['negative per-call cap', { maxLlmTokensPerCall: -1 }, 'LLM_TOKENS_PER_CALL_RANGE', 'maxLlmTokensPerCall'],
+    ['negative LLM total', { maxLlmTokensTotal: -5 }, 'LLM_TOKENS_TOTAL_RANGE', 'maxLlmTokensTotal'],
+    ['unknown policy', { policy: 'FASTEST' }, 'UNKNOWN_POLICY', 'policy'],
+    ['lower-case policy', { policy: 'relay' }, 'UNKNOWN_POLICY', 'policy'],
+    ['temperature above 2', { sampling: { temperature: 2.5 } }, 'TEMPERATURE_RANGE', 'sampling.temperature'],
+    ['negative temperature', { sampling: { temperature: -0.1 } }, 'TEMPERATURE_RANGE', 'sampling.temperature'],
+    ['topP 0', { sampling: { topP: 0 } }, 'TOP_P_RANGE', 'sampling.topP'],
+    ['fractional seed', { sampling: { seed: 1.5 } }, 'SEED_RANGE', 'sampling.seed'],
+    ['empty stop string', { stop: [''] }, 'STOP_INVALID', 'stop'],
+    ['too many stop strings', { stop: ['a', 'b', 'c', 'd', 'e'] }, 'STOP_INVALID', 'stop'],
+    ['stop string with a marker', { stop: ['</call>'] }, 'STOP_INVALID', 'stop'],
+  ])('rejects %s', (_name, overrides, reason, field) => {
+    expect(rejection(overrides)).toEqual({ kind: 'invalid_argument', reason, field });
+  });
+});

@@ -1,0 +1,196 @@
+import { RelayError, RelayErrorReasons } from '../errors/relay-error';
+import type { SamplingParams } from '../ports/engine';
+import { CALL_CLOSE_TEXT, CALL_OPEN_TEXT, commandTokenIds, type TokenVocabulary } from '../protocol/vocabulary';
+
+/**
+ * RELAY: the SLM decodes and may call the LLM. SLM_ONLY: the SLM alone, its
+ * commands never call (they are still stripped from the answer). LLM_ONLY: the
+ * LLM writes the whole answer (the cost ceiling baseline).
+ */
+export const RELAY_POLICIES = ['RELAY', 'SLM_ONLY', 'LLM_ONLY'] as const;
+export type RelayPolicy = (typeof RELAY_POLICIES)[number];
+
+/** What a caller asks for. Numbers arrive unchecked from transports, hence validation. */
+export interface RelayRequest {
+  /** Unique per generation; engines key their sequences / KV caches on it. */
+  generationId: string;
+  prompt: string;
+  /**
+   * The prompt tokenized as plain text (control tokens must not be parsed out of
+   * user text). Optional: without it engines receive text only.
+   */
+  promptTokens?: readonly number[];
+  /** A string because transports deliver one; checked against RELAY_POLICIES. Default RELAY. */
+  policy?: string;
+  /** Response token budget: SLM tokens (command tokens included) + LLM tokens. */
+  maxTokens: number;
+  /** SLM turns; the SLM may make at most maxTurns - 1 calls. Default 5. */
+  maxTurns?: number;
+  /** Cap on n for one call. Default DEFAULT_MAX_LLM_TOKENS_PER_CALL. */
+  maxLlmTokensPerCall?: number;
+  /** Cap on LLM tokens over the whole generation. Default: no cap beyond maxTokens. */
+  maxLlmTokensTotal?: number;
+  sampling?: SamplingParams;
+  /** Stop strings, passed to both engines. */
+  stop?: readonly string[];
+}
+
+/** Operator-side bounds on requests. */
+export interface RelayServerLimits {
+  maxPromptChars: number;
+  maxTokensCeiling: number;
+  maxTurnsCeiling: number;
+  maxStopStrings: number;
+  maxStopStringChars: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: RelayServerLimits = {
+  maxPromptChars: 128_000,
+  maxTokensCeiling: 32_768,
+  maxTurnsCeiling: 64,
+  maxStopStrings: 4,
+  maxStopStringChars: 64,
+};
+
+export const DEFAULT_MAX_TURNS = 5;
+export const DEFAULT_MAX_LLM_TOKENS_PER_CALL = 256;
+
+export interface RelayLimits {
+  maxTokens: number;
+  maxTurns: number;
+  maxLlmTokensPerCall: number;
+  maxLlmTokensTotal: number;
+}
+
+/** A request that passed validation, with every default filled in. */
+export interface ValidatedRelayRequest {
+  generationId: string;
+  prompt: string;
+  promptTokens?: readonly number[];
+  policy: RelayPolicy;
+  limits: RelayLimits;
+  sampling: SamplingParams;
+  stop: readonly string[];
+}
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+function intInRange(value: unknown, min: number, max: number, reason: string, field: string): number {
+  if (!isInt(value) || value < min || value > max) {
+    throw RelayError.invalidArgument(reason, `${field} must be an integer in [${min}, ${max}], got ${String(value)}`, field);
+  }
+  return value;
+}
+
+export function isRelayPolicy(value: unknown): value is RelayPolicy {
+  return typeof value === 'string' && (RELAY_POLICIES as readonly string[]).includes(value);
+}
+
+function validateSampling(sampling: SamplingParams | undefined): SamplingParams {
+  const result: SamplingParams = {};
+  if (sampling === undefined) return result;
+  const { temperature, topP, seed } = sampling;
+  if (temperature !== undefined) {
+    if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0 || temperature > 2) {
+      throw RelayError.invalidArgument(RelayErrorReasons.TEMPERATURE_RANGE, 'temperature must be in [0, 2]', 'sampling.temperature');
+    }
+    result.temperature = temperature;
+  }
+  if (topP !== undefined) {
+    if (typeof topP !== 'number' || !Number.isFinite(topP) || topP <= 0 || topP > 1) {
+      throw RelayError.invalidArgument(RelayErrorReasons.TOP_P_RANGE, 'topP must be in (0, 1]', 'sampling.topP');
+    }
+    result.topP = topP;
+  }
+  if (seed !== undefined) {
+    result.seed = intInRange(seed, 0, 0xffff_ffff, RelayErrorReasons.SEED_RANGE, 'sampling.seed');
+  }
+  return result;
+}
+
+function validateStop(stop: readonly string[] | undefined, server: RelayServerLimits): readonly string[] {
+  if (stop === undefined) return [];
+  const bad = (message: string): RelayError => RelayError.invalidArgument(RelayErrorReasons.STOP_INVALID, message, 'stop');
+  if (!Array.isArray(stop) || stop.length > server.maxStopStrings) {
+    throw bad(`stop must be a list of at most ${server.maxStopStrings} strings`);
+  }
+  for (const s of stop) {
+    if (typeof s !== 'string' || s === '' || s.length > server.maxStopStringChars) {
+      throw bad(`each stop string must have 1..${server.maxStopStringChars} characters`);
+    }
+    // A stop string made of command text would end the generation on the SLM's
+    // own command instead of relaying it.
+    if (s.includes(CALL_OPEN_TEXT) || s.includes(CALL_CLOSE_TEXT)) throw bad('stop strings must not contain command markers');
+  }
+  return [...stop];
+}
+
+/**
+ * Checks a request and fills in defaults. Throws RelayError (invalid_argument,
+ * with `field` and a reason) on the first problem found.
+ */
+export function validateRelayRequest(
+  request: RelayRequest,
+  vocabulary: TokenVocabulary,
+  server: RelayServerLimits = DEFAULT_SERVER_LIMITS,
+): ValidatedRelayRequest {
+  if (typeof request.generationId !== 'string' || request.generationId === '' || request.generationId.length > 256) {
+    throw RelayError.invalidArgument(RelayErrorReasons.GENERATION_ID_INVALID, 'generationId must be 1..256 characters', 'generationId');
+  }
+  if (typeof request.prompt !== 'string' || request.prompt === '') {
+    throw RelayError.invalidArgument(RelayErrorReasons.PROMPT_EMPTY, 'prompt must not be empty', 'prompt');
+  }
+  if (request.prompt.length > server.maxPromptChars) {
+    throw RelayError.invalidArgument(
+      RelayErrorReasons.PROMPT_TOO_LONG,
+      `prompt has ${request.prompt.length} characters, the limit is ${server.maxPromptChars}`,
+      'prompt',
+    );
+  }
+  const controlIds = commandTokenIds(vocabulary);
+  if (request.promptTokens !== undefined && !request.promptTokens.every((id) => isInt(id) && id >= 0)) {
+    throw RelayError.invalidArgument(RelayErrorReasons.PROMPT_TOKENS_INVALID, 'promptTokens must be non-negative integers', 'promptTokens');
+  }
+  if (request.promptTokens !== undefined && request.promptTokens.some((id) => controlIds.includes(id))) {
+    // Command tokens in the prompt would mean user text was tokenized with
+    // control tokens parsed: the LLM must never see them.
+    throw RelayError.invalidArgument(
+      RelayErrorReasons.PROMPT_CONTROL_TOKEN,
+      'promptTokens must not contain command control tokens',
+      'promptTokens',
+    );
+  }
+  const policy = request.policy ?? 'RELAY';
+  if (!isRelayPolicy(policy)) {
+    throw RelayError.invalidArgument(RelayErrorReasons.UNKNOWN_POLICY, `unknown policy ${String(policy)}`, 'policy');
+  }
+  const maxTokens = intInRange(request.maxTokens, 1, server.maxTokensCeiling, RelayErrorReasons.MAX_TOKENS_RANGE, 'maxTokens');
+  const limits: RelayLimits = {
+    maxTokens,
+    maxTurns: intInRange(request.maxTurns ?? DEFAULT_MAX_TURNS, 1, server.maxTurnsCeiling, RelayErrorReasons.MAX_TURNS_RANGE, 'maxTurns'),
+    maxLlmTokensPerCall: intInRange(
+      request.maxLlmTokensPerCall ?? DEFAULT_MAX_LLM_TOKENS_PER_CALL,
+      0,
+      server.maxTokensCeiling,
+      RelayErrorReasons.LLM_TOKENS_PER_CALL_RANGE,
+      'maxLlmTokensPerCall',
+    ),
+    maxLlmTokensTotal: intInRange(
+      request.maxLlmTokensTotal ?? maxTokens,
+      0,
+      server.maxTokensCeiling,
+      RelayErrorReasons.LLM_TOKENS_TOTAL_RANGE,
+      'maxLlmTokensTotal',
+    ),
+  };
+  const validated: ValidatedRelayRequest = {
+    generationId: request.generationId,
+    prompt: request.prompt,
+    policy,
+    limits,
+    sampling: validateSampling(request.sampling),
+    stop: validateStop(request.stop, server),
+  };
+  if (request.promptTokens !== undefined) validated.promptTokens = [...request.promptTokens];
+  return validated;
+}

@@ -1,0 +1,157 @@
+import { RelayError } from '../errors/relay-error';
+import type { Clock } from '../ports/clock';
+import type { Engine, EngineChunk, EngineRequest } from '../ports/engine';
+import type { LlmPool, LlmRelayRequest } from '../ports/llm-pool';
+import { ManualClock } from '../testing/manual-clock';
+import { ScriptedEngine } from '../testing/scripted-engine';
+import type { RelayStreamEvent } from './relay-events';
+import type { RelayRequest } from './relay-request';
+import { runRelay, type RelayDeps } from './run-relay';
+
+const request: RelayRequest = { generationId: 'gen-7', prompt: 'Q:', maxTokens: 40 };
+
+async function collect(deps: RelayDeps, req: RelayRequest = request, signal = new AbortController().signal): Promise<RelayStreamEvent[]> {
+  const events: RelayStreamEvent[] = [];
+  for await (const event of runRelay(deps, req, signal)) events.push(event);
+  return events;
+}
+
+/** A clock that moves 10 ms each time it is read. */
+class TickingClock implements Clock {
+  private t = 0;
+  now(): number {
+    this.t += 10;
+    return this.t;
+  }
+}
+
+describe('runRelay', () => {
+  it('streams text, relayStarted / relayFinished and completed in order', async () => {
+    const slm = new ScriptedEngine(['ab<call>2</call>', 'c</s>'], { mode: 'text', tokensPerChunk: 4 });
+    const llm = new ScriptedEngine(['XYZ'], { mode: 'text' });
+    const events = await collect({ slm, llm, clock: new TickingClock() });
+    expect(events.map((e) => (e.type === 'text' ? `${e.source}:${e.text}` : e.type))).toEqual([
+      'SLM:ab',
+      'relayStarted',
+      'LLM:X',
+      'LLM:Y',
+      'relayFinished',
+      'SLM:c',
+      'completed',
+    ]);
+    expect(events[1]).toEqual({ type: 'relayStarted', callIndex: 0, requestedN: 2, grantedN: 2 });
+    expect(events[4]).toEqual({ type: 'relayFinished', callIndex: 0, tokensWritten: 2, latencyMs: 10 });
+    expect(events[6]).toMatchObject({ type: 'completed', finishReason: 'eos', text: 'abXYc', usage: { calls: 1 } });
+    const completed = events[6];
+    if (completed.type === 'completed') expect(completed.usage.callRecords[0].latencyMs).toBe(10);
+  });
+
+  it('aborts the SLM stream once a command is granted, and every stream when done', async () => {
+    const slm = new ScriptedEngine(['a<call>1</call>never read', 'b</s>']);
+    const llm = new ScriptedEngine(['x']);
+    await collect({ slm, llm, clock: new ManualClock() });
+    expect(slm.signals.map((s) => s.aborted)).toEqual([true, true]);
+    expect(llm.signals.map((s) => s.aborted)).toEqual([true]);
+  });
+
+  it('routes LLM calls through an LlmPool with generation id and call index', async () => {
+    const seen: LlmRelayRequest[] = [];
+    const pool: LlmPool = {
+      async *relay(req: LlmRelayRequest): AsyncIterable<EngineChunk> {
+        seen.push(req);
+        yield { tokens: [], text: 'ok', tokenCount: 2 };
+      },
+    };
+    const slm = new ScriptedEngine(['<call>2</call>', '<call>2</call>', '.</s>'], { mode: 'text' });
+    const events = await collect({ slm, llm: pool, clock: new ManualClock() });
+    expect(seen.map((r) => [r.generationId, r.callIndex, r.maxTokens, r.context.text])).toEqual([
+      ['gen-7', 0, 2, 'Q:'],
+      ['gen-7', 1, 2, 'Q:ok'],
+    ]);
+    expect(seen[1]).toMatchObject({ appendOnly: true, appendFrom: { text: 2 } });
+    expect(events[events.length - 1]).toMatchObject({ text: 'okok.', usage: { calls: 2, llmTokens: 4 } });
+  });
+
+  it('uses a plain Engine as the LLM through generate()', async () => {
+    const scripted = new ScriptedEngine(['hey']);
+    const llm: Engine = {
+      start: () => scripted.start(),
+      close: () => scripted.close(),
+      generate: (req, signal) => scripted.generate(req, signal),
+    };
+    const slm = new ScriptedEngine(['<call>3</call>', '</s>']);
+    const events = await collect({ slm, llm, clock: new ManualClock() });
+    expect(events[events.length - 1]).toMatchObject({ text: 'hey', usage: { llmTokens: 3 } });
+    expect(scripted.requests[0]).toMatchObject({ generationId: 'gen-7', callIndex: 0, maxTokens: 3 });
+  });
+
+  it('validates the request before any engine is used', async () => {
+    const slm = new ScriptedEngine([]);
+    await expect(collect({ slm, llm: slm, clock: new ManualClock() }, { ...request, maxTokens: 0 })).rejects.toMatchObject({
+      kind: 'invalid_argument',
+      reason: 'MAX_TOKENS_RANGE',
+      field: 'maxTokens',
+    });
+    expect(slm.requests).toHaveLength(0);
+  });
+
+  it('wraps an engine failure into RelayError unavailable / ENGINE_FAILED', async () => {
+    const cause = new Error('connection reset');
+    const slm = new ScriptedEngine(['<call>3</call>']);
+    const llm = new ScriptedEngine([{ text: 'abc', failAfterChunks: 1, error: cause }]);
+    const failure = await collect({ slm, llm, clock: new ManualClock() }).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(RelayError);
+    expect(failure).toMatchObject({ kind: 'unavailable', reason: 'ENGINE_FAILED', cause });
+    expect(llm.signals[0].aborted).toBe(true);
+  });
+
+  it('wraps a synchronous throw from generate() too', async () => {
+    const slm = new ScriptedEngine([]);
+    await expect(collect({ slm, llm: slm, clock: new ManualClock() })).rejects.toMatchObject({ reason: 'ENGINE_FAILED' });
+  });
+
+  it('finishes cancelled without calling an engine when already aborted', async () => {
+    const slm = new ScriptedEngine(['a</s>']);
+    const controller = new AbortController();
+    controller.abort();
+    const events = await collect({ slm, llm: slm, clock: new ManualClock() }, request, controller.signal);
+    expect(events).toEqual([expect.objectContaining({ type: 'completed', finishReason: 'cancelled', text: '' })]);
+    expect(slm.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['honours', false],
+    ['ignores', true],
+  ])('cancellation reaches the engine and ends promptly when the engine %s the signal', async (_how, ignoreAbort) => {
+    const slm = new ScriptedEngine(['<call>5</call>']);
+    const llm = new ScriptedEngine([{ text: 'abcdef', hangAfterChunks: 2, ignoreAbort }]);
+    const controller = new AbortController();
+    const events: RelayStreamEvent[] = [];
+    for await (const event of runRelay({ slm, llm, clock: new ManualClock() }, request, controller.signal)) {
+      events.push(event);
+      if (event.type === 'text' && event.text === 'b') controller.abort();
+    }
+    expect(llm.signals[0].aborted).toBe(true);
+    const completed = events[events.length - 1];
+    expect(completed).toMatchObject({ type: 'completed', finishReason: 'cancelled', text: 'ab' });
+    if (completed.type === 'completed') expect(completed.usage.callRecords).toMatchObject([{ grantedN: 5, tokensWritten: 2 }]);
+  });
+
+  it('aborts the engine stream when the consumer stops iterating', async () => {
+    const slm = new ScriptedEngine([{ text: 'abcdef</s>', hangAfterChunks: 3 }]);
+    for await (const event of runRelay({ slm, llm: slm, clock: new ManualClock() }, request, new AbortController().signal)) {
+      if (event.type === 'text') break;
+    }
+    expect(slm.signals[0].aborted).toBe(true);
+  });
+
+  it('passes sampling and stop strings to both engines', async () => {
+    const slm = new ScriptedEngine(['<call>1</call>', '</s>']);
+    const llm = new ScriptedEngine(['z']);
+    await collect({ slm, llm, clock: new ManualClock() }, { ...request, sampling: { temperature: 0.5, seed: 3 }, stop: ['###'] });
+    for (const r of [...slm.requests, ...llm.requests] as EngineRequest[]) {
+      expect(r.sampling).toEqual({ temperature: 0.5, seed: 3 });
+      expect(r.stop).toEqual(['###']);
+    }
+  });
+});

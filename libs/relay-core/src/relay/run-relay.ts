@@ -1,0 +1,89 @@
+import { toEngineError } from '../errors/relay-error';
+import type { Clock } from '../ports/clock';
+import type { Engine, EngineChunk } from '../ports/engine';
+import type { LlmPool, LlmRelayRequest } from '../ports/llm-pool';
+import { BYTE_LEVEL_VOCABULARY, type TokenVocabulary } from '../protocol/vocabulary';
+import { abortableIteration } from './abortable-iteration';
+import type { RelayStreamEvent } from './relay-events';
+import { DEFAULT_SERVER_LIMITS, validateRelayRequest, type RelayRequest, type RelayServerLimits } from './relay-request';
+import { RelaySession } from './relay-session';
+
+export interface RelayDeps {
+  /** Started engines (the host calls start() once; runRelay never starts or closes them). */
+  slm: Engine;
+  llm: Engine | LlmPool;
+  clock: Clock;
+  vocabulary?: TokenVocabulary;
+  serverLimits?: RelayServerLimits;
+}
+
+export function isLlmPool(llm: Engine | LlmPool): llm is LlmPool {
+  return typeof (llm as Partial<LlmPool>).relay === 'function';
+}
+
+function streamLlm(llm: Engine | LlmPool, request: LlmRelayRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+  return isLlmPool(llm) ? llm.relay(request, signal) : llm.generate(request, signal);
+}
+
+/**
+ * Runs one generation: validates the request (throws RelayError
+ * invalid_argument before any event), then alternates SLM and LLM streams as
+ * the RelaySession decides, yielding text / relayStarted / relayFinished events
+ * and finally `completed`.
+ *
+ * Cancellation: every engine stream gets its own AbortSignal, aborted when
+ * `signal` is, when the session has read all it needs from it (e.g. the SLM
+ * just wrote a granted command), or when the consumer stops iterating. Waiting
+ * on a stream is raced against `signal`, so the driver returns promptly even if
+ * an engine ignores it; a cancelled generation ends with `completed`
+ * (finishReason 'cancelled'). An engine error is thrown as RelayError
+ * (ENGINE_FAILED unless the engine threw a RelayError itself).
+ */
+export async function* runRelay(
+  deps: RelayDeps,
+  request: RelayRequest,
+  signal: AbortSignal,
+): AsyncGenerator<RelayStreamEvent, void, undefined> {
+  const vocabulary = deps.vocabulary ?? BYTE_LEVEL_VOCABULARY;
+  const validated = validateRelayRequest(request, vocabulary, deps.serverLimits ?? DEFAULT_SERVER_LIMITS);
+  const session = new RelaySession(validated, { vocabulary });
+  for (;;) {
+    if (signal.aborted) session.cancel();
+    const action = session.nextAction();
+    if (action.type === 'finish') {
+      yield { type: 'completed', finishReason: action.finishReason, usage: action.usage, text: action.text };
+      return;
+    }
+    if (action.type === 'call_llm') yield { type: 'relayStarted', ...action.call };
+    const startedAt = deps.clock.now();
+    const streamAbort = new AbortController();
+    const forwardAbort = (): void => streamAbort.abort(signal.reason);
+    signal.addEventListener('abort', forwardAbort, { once: true });
+    const role = action.type === 'generate_slm' ? 'SLM' : 'LLM';
+    try {
+      const stream =
+        action.type === 'generate_slm'
+          ? deps.slm.generate(action.request, streamAbort.signal)
+          : streamLlm(deps.llm, action.request, streamAbort.signal);
+      for await (const chunk of abortableIteration(stream, streamAbort.signal)) {
+        const outcome = session.acceptChunk(chunk);
+        for (const segment of outcome.segments) yield { type: 'text', ...segment };
+        if (outcome.stopStream) break;
+      }
+    } catch (error) {
+      if (!signal.aborted) throw toEngineError(error, role);
+    } finally {
+      signal.removeEventListener('abort', forwardAbort);
+      // Stops the engine's work on this stream whatever ended it (done, a
+      // command, cancellation, an error, or the consumer leaving).
+      streamAbort.abort();
+    }
+    if (signal.aborted) continue;
+    const latencyMs = deps.clock.now() - startedAt;
+    const ended = session.endStream({ latencyMs });
+    for (const segment of ended.segments) yield { type: 'text', ...segment };
+    if (ended.call !== undefined) {
+      yield { type: 'relayFinished', callIndex: ended.call.callIndex, tokensWritten: ended.call.tokensWritten, latencyMs };
+    }
+  }
+}

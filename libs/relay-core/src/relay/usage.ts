@@ -1,0 +1,75 @@
+/** One LLM call of a generation. Offsets count response tokens (SLM + LLM), 0-based. */
+export interface RelayCallRecord {
+  /** 0-based index of the call within the generation. */
+  callIndex: number;
+  /** n as the SLM wrote it. */
+  requestedN: number;
+  /** n after the caps: min(requested, per-call cap, remaining budget, remaining LLM total). */
+  grantedN: number;
+  /** LLM tokens actually written (<= grantedN; fewer when the LLM ended or stopped early). */
+  tokensWritten: number;
+  /** Response tokens before the LLM's first token (the SLM's command included). */
+  responseTokenStart: number;
+  /** responseTokenStart + tokensWritten (exclusive end). */
+  responseTokenEnd: number;
+  /** The LLM wrote end-of-sequence, which ended the whole generation. */
+  endedGeneration: boolean;
+  /** Wall time of the call as measured by the driver's clock. */
+  latencyMs?: number;
+}
+
+export interface RelayUsage {
+  /** Tokens the SLM wrote, command tokens (valid or malformed) included. */
+  slmTokens: number;
+  /** Tokens the LLM wrote. */
+  llmTokens: number;
+  /** slmTokens + llmTokens; never above maxTokens for engines that honour maxTokens. */
+  responseTokens: number;
+  /** LLM calls made (commands that were granted n >= 1). */
+  calls: number;
+  /** ρ = llmTokens / responseTokens (0 when nothing was written). */
+  llmTokenRatio: number;
+  /** Malformed commands seen (each one counted once; see command-rules.ts). */
+  malformedCommands: number;
+  /** Well-formed commands that did not call: n = 0, policy, turns or LLM budget exhausted. */
+  noCallCommands: number;
+  callRecords: readonly RelayCallRecord[];
+}
+
+export function llmTokenRatio(llmTokens: number, responseTokens: number): number {
+  return responseTokens === 0 ? 0 : llmTokens / responseTokens;
+}
+
+/** Mutable counters behind RelayUsage; snapshot() returns an immutable copy. */
+export class UsageMeter {
+  slmTokens = 0;
+  llmTokens = 0;
+  malformedCommands = 0;
+  noCallCommands = 0;
+  private readonly records: RelayCallRecord[] = [];
+
+  get responseTokens(): number {
+    return this.slmTokens + this.llmTokens;
+  }
+
+  get calls(): number {
+    return this.records.length;
+  }
+
+  addCall(record: RelayCallRecord): void {
+    this.records.push(record);
+  }
+
+  snapshot(): RelayUsage {
+    return {
+      slmTokens: this.slmTokens,
+      llmTokens: this.llmTokens,
+      responseTokens: this.responseTokens,
+      calls: this.calls,
+      llmTokenRatio: llmTokenRatio(this.llmTokens, this.responseTokens),
+      malformedCommands: this.malformedCommands,
+      noCallCommands: this.noCallCommands,
+      callRecords: this.records.map((r) => ({ ...r })),
+    };
+  }
+}

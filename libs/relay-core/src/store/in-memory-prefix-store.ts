@@ -1,0 +1,83 @@
+import { RelayError, RelayErrorReasons } from '../errors/relay-error';
+import { SystemClock, type Clock } from '../ports/clock';
+import type { PrefixStore } from '../ports/prefix-store';
+
+export interface InMemoryPrefixStoreOptions {
+  clock?: Clock;
+  /**
+   * Bound on live entries; when full, the entry written longest ago is evicted
+   * first. Keeps a single process from growing without limit (default 10 000).
+   */
+  maxEntries?: number;
+}
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/**
+ * PrefixStore in process memory, for tests and single-replica deployments.
+ * Expiry is checked lazily against the injected clock (no timers), so it is
+ * deterministic under a manual clock and leaves nothing running.
+ */
+export class InMemoryPrefixStore implements PrefixStore {
+  private readonly entries = new Map<string, Entry>();
+  private readonly clock: Clock;
+  private readonly maxEntries: number;
+
+  constructor(options: InMemoryPrefixStoreOptions = {}) {
+    this.clock = options.clock ?? new SystemClock();
+    this.maxEntries = options.maxEntries ?? 10_000;
+    if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
+      throw RelayError.invalidArgument(RelayErrorReasons.MAX_ENTRIES_RANGE, 'maxEntries must be a positive integer', 'maxEntries');
+    }
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.clock.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
+      throw RelayError.invalidArgument(RelayErrorReasons.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+    }
+    // Re-inserting moves the key to the end of the Map's insertion order,
+    // which is what eviction relies on.
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt: this.clock.now() + ttlMs });
+    this.evictIfFull();
+  }
+
+  async delete(key: string): Promise<void> {
+    this.entries.delete(key);
+  }
+
+  /** Live (unexpired) entries; for tests and metrics. */
+  size(): number {
+    this.dropExpired();
+    return this.entries.size;
+  }
+
+  private evictIfFull(): void {
+    if (this.entries.size <= this.maxEntries) return;
+    this.dropExpired();
+    for (const key of this.entries.keys()) {
+      if (this.entries.size <= this.maxEntries) break;
+      this.entries.delete(key);
+    }
+  }
+
+  private dropExpired(): void {
+    const now = this.clock.now();
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt <= now) this.entries.delete(key);
+    }
+  }
+}

@@ -1,0 +1,8 @@
+/**
+ * Test doubles and helpers for specs (this library's and adapters'). Not for
+ * production code paths.
+ */
+export { ScriptedEngine, type ScriptedEngineOptions, type ScriptedOutput } from './scripted-engine';
+export { ManualClock } from './manual-clock';
+export { encodePlainText, encodeScript, plainTextTokenIds, type ReferenceToken } from './reference-tokenizer';
+export { CONFORMANCE_TABLE, type ConformanceCase } from '../conformance/conformance.table';

@@ -1,0 +1,147 @@
+import type { Engine, EngineChunk, EngineFinish, EngineRequest } from '../ports/engine';
+import type { LlmPool, LlmRelayRequest } from '../ports/llm-pool';
+import { BYTE_LEVEL_TOKEN_IDS } from '../protocol/vocabulary';
+import { encodeScript, type ReferenceToken } from './reference-tokenizer';
+
+/**
+ * One scripted generate() call. `text` is model output in script form:
+ * `<call>` / `</call>` are the control tokens, `</s>` is EOS (finish 'eos');
+ * without `</s>` the stream just ends after the script (no finish), unless
+ * `finish` says otherwise.
+ */
+export interface ScriptedOutput {
+  text: string;
+  finish?: EngineFinish;
+  /** After this many chunks, throw `error` (engine failure). */
+  failAfterChunks?: number;
+  error?: Error;
+  /** After this many chunks, wait forever; with ignoreAbort the wait even ignores the signal. */
+  hangAfterChunks?: number;
+  ignoreAbort?: boolean;
+}
+
+export interface ScriptedEngineOptions {
+  /** 'token': chunks carry reference token ids; 'text': literal text only (OpenAI-compatible). */
+  mode: 'token' | 'text';
+  /** Tokens per chunk (default 1); token mode then also sends tokenTexts. */
+  tokensPerChunk?: number;
+  /** Text mode only: cut the text every N characters instead (markers may be split across chunks). */
+  charsPerChunk?: number;
+}
+
+/**
+ * TEST DOUBLE, for unit tests only. Replays one scripted output per
+ * generate() call, in order, and records every request and signal it got, so
+ * tests can check what each model was shown. Honours maxTokens (finish
+ * 'length') and the abort signal; ignores stop strings and banned tokens.
+ * Implements both Engine and LlmPool.
+ */
+export class ScriptedEngine implements Engine, LlmPool {
+  readonly requests: EngineRequest[] = [];
+  readonly signals: AbortSignal[] = [];
+  started = false;
+  closeCount = 0;
+  private readonly outputs: ScriptedOutput[];
+
+  constructor(
+    outputs: ReadonlyArray<string | ScriptedOutput>,
+    private readonly options: ScriptedEngineOptions = { mode: 'token' },
+  ) {
+    this.outputs = outputs.map((o) => (typeof o === 'string' ? { text: o } : o));
+  }
+
+  async start(): Promise<void> {
+    this.started = true;
+  }
+
+  async close(): Promise<void> {
+    this.closeCount += 1;
+  }
+
+  relay(request: LlmRelayRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+    return this.generate(request, signal);
+  }
+
+  generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+    const index = this.requests.length;
+    this.requests.push(structuredClone(request));
+    this.signals.push(signal);
+    const output = this.outputs[index];
+    if (output === undefined) throw new Error(`ScriptedEngine: no scripted output for call #${index}`);
+    return this.replay(output, request.maxTokens, signal);
+  }
+
+  private async *replay(output: ScriptedOutput, maxTokens: number, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+    const { tokens, finish } = cutScript(encodeScript(output.text), maxTokens, output.finish);
+    const chunks = this.options.mode === 'token' ? tokenChunks(tokens, this.options.tokensPerChunk ?? 1) : this.textChunks(tokens);
+    for (let i = 0; i < chunks.length; i += 1) {
+      if (output.failAfterChunks === i) throw output.error ?? new Error('scripted engine failure');
+      if (output.hangAfterChunks === i) await hang(signal, output.ignoreAbort === true);
+      await Promise.resolve();
+      if (signal.aborted) return;
+      yield chunks[i];
+    }
+    if (output.failAfterChunks !== undefined && output.failAfterChunks >= chunks.length) {
+      throw output.error ?? new Error('scripted engine failure');
+    }
+    if (signal.aborted || finish === undefined) return;
+    yield finish === 'eos' && this.options.mode === 'token'
+      ? { tokens: [BYTE_LEVEL_TOKEN_IDS.EOS], text: '', finish }
+      : { tokens: [], text: '', finish };
+  }
+
+  private textChunks(tokens: ReferenceToken[]): EngineChunk[] {
+    const chars = this.options.charsPerChunk;
+    if (chars === undefined) {
+      return groups(tokens, this.options.tokensPerChunk ?? 1).map((g) => ({
+        tokens: [],
+        text: g.map((t) => t.text).join(''),
+        tokenCount: g.length,
+      }));
+    }
+    // Character cuts: a token counts in the chunk where its text ends.
+    const text = tokens.map((t) => t.text).join('');
+    const chunkCount = Math.max(1, Math.ceil(text.length / chars));
+    const counts = new Array<number>(chunkCount).fill(0);
+    let end = 0;
+    for (const token of tokens) {
+      end += token.text.length;
+      counts[Math.max(0, Math.ceil(end / chars) - 1)] += 1;
+    }
+    const chunks: EngineChunk[] = counts.map((tokenCount, i) => ({ tokens: [], text: text.slice(i * chars, (i + 1) * chars), tokenCount }));
+    if (tokens.length === 0) chunks.length = 0;
+    return chunks;
+  }
+}
+
+/** The tokens to emit (before EOS, at most maxTokens) and the finish to report. */
+function cutScript(
+  all: ReferenceToken[],
+  maxTokens: number,
+  scriptedFinish: EngineFinish | undefined,
+): { tokens: ReferenceToken[]; finish: EngineFinish | undefined } {
+  const eosAt = all.findIndex((t) => t.id === BYTE_LEVEL_TOKEN_IDS.EOS);
+  const body = eosAt === -1 ? all : all.slice(0, eosAt);
+  if (body.length > maxTokens) return { tokens: body.slice(0, maxTokens), finish: 'length' };
+  return { tokens: body, finish: eosAt === -1 ? scriptedFinish : 'eos' };
+}
+
+function groups<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
+}
+
+function tokenChunks(tokens: ReferenceToken[], size: number): EngineChunk[] {
+  return groups(tokens, size).map((g) => ({
+    tokens: g.map((t) => t.id),
+    text: g.map((t) => t.text).join(''),
+    ...(g.length > 1 ? { tokenTexts: g.map((t) => t.text) } : {}),
+  }));
+}
+
+function hang(signal: AbortSignal, ignoreAbort: boolean): Promise<void> {
+  return new Promise((resolve) => {
+    if (!ignoreAbort) signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
