@@ -6,6 +6,7 @@
 #  - stops only what this script started (trap on EXIT);
 #  - adds --experimental-vm-modules to NODE_OPTIONS (libs/llama-cpp imports the
 #    ESM-only node-llama-cpp dynamically, which Jest supports only with it);
+#  - generates the protobuf TypeScript (scripts/proto-gen.mjs) when stale;
 #  - exits with Jest's status.
 # Extra arguments go to Jest, e.g. `npm test -- libs/testing`.
 set -euo pipefail
@@ -103,6 +104,11 @@ case " ${NODE_OPTIONS:-} " in
   *" --experimental-vm-modules "*) ;;
   *) export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-vm-modules" ;;
 esac
+
+# --- generated code: protobuf TypeScript (libs/proto/src/gen, gitignored) ----
+# buf + ts-proto from node_modules (no protoc, no network); a no-op when the
+# stamp of proto/ matches.
+node scripts/proto-gen.mjs
 
 # --- (c) run all Jest projects ----------------------------------------------
 set +e

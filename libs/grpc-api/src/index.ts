@@ -1,0 +1,29 @@
+export { runRelayHandler, type RelayServiceHandler } from './lib/handler';
+export {
+  createRelayGrpcServer,
+  relayServiceImplementation,
+  type RelayErrorContext,
+  type RelayGrpcServer,
+  type RelayGrpcServerOptions,
+  type RelayRpcMethod,
+  type RelayServiceImplementationOptions,
+} from './lib/server';
+export {
+  createRelayClient,
+  type GenerateRequestInit,
+  type RelayCallOptions,
+  type RelayClient,
+  type RelayClientOptions,
+} from './lib/client';
+export {
+  ERROR_FIELD_METADATA_KEY,
+  ERROR_REASON_METADATA_KEY,
+  GRPC_STATUS_BY_KIND,
+  GrpcApiErrorReasons,
+  relayErrorFromServiceError,
+  toGrpcStatus,
+  type RelayStatus,
+  type TranslatedError,
+} from './lib/status';
+export { toGenerateResponse, toRelayRequest, toWireEvent, wireFieldPath } from './lib/wire-mapping';
+export { reflectedPackageDefinition } from './lib/reflection';

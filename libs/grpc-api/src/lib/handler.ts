@@ -1,0 +1,21 @@
+import { runRelay, type RelayDeps, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+
+/**
+ * What the gRPC adapter calls: one generation as a stream of core events.
+ * The adapter holds no relay logic; it maps the wire request to `request`,
+ * aborts `signal` when the client cancels, the deadline passes or the server
+ * shuts down, and maps the events back to the wire.
+ *
+ * Contract (as `runRelay` implements it): throw `RelayError` for failures
+ * (invalid_argument before any event for bad requests); end with one
+ * `completed` event; once `signal` is aborted, stop the engines and return
+ * promptly.
+ */
+export interface RelayServiceHandler {
+  generate(request: RelayRequest, signal: AbortSignal): AsyncIterable<RelayStreamEvent>;
+}
+
+/** The handler of a single-process server: relay-core's `runRelay` over started engines. */
+export function runRelayHandler(deps: RelayDeps): RelayServiceHandler {
+  return { generate: (request, signal) => runRelay(deps, request, signal) };
+}

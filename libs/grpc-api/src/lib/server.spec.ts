@@ -1,0 +1,371 @@
+/**
+ * Unit tier, over real sockets: a real @grpc/grpc-js server on 127.0.0.1 (an
+ * ephemeral port) and real clients, with relay-core's runRelay over
+ * ScriptedEngine test doubles as the handler.
+ */
+import { dirname, join } from 'node:path';
+import { credentials, makeGenericClientConstructor, loadPackageDefinition, status, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { fromBinary } from '@bufbuild/protobuf';
+import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
+import { FinishReason, Policy, Source, type GenerateEvent } from '@relayllm/proto';
+import {
+  ManualClock,
+  RelayErrorReasons,
+  ScriptedEngine,
+  runRelay,
+  type RelayRequest,
+  type RelayStreamEvent,
+  type ScriptedOutput,
+} from '@relayllm/relay-core';
+import { service as healthService } from 'grpc-health-check';
+import { createRelayClient, type RelayClient } from './client';
+import type { RelayServiceHandler } from './handler';
+import { createRelayGrpcServer, type RelayErrorContext, type RelayGrpcServer } from './server';
+import { ERROR_FIELD_METADATA_KEY, ERROR_REASON_METADATA_KEY, relayErrorFromServiceError } from './status';
+
+/** runRelay over fresh scripted engines, recording what the adapter handed it. */
+class RecordingHandler implements RelayServiceHandler {
+  readonly requests: RelayRequest[] = [];
+  readonly signals: AbortSignal[] = [];
+  /** Date.now() when each call's signal was aborted. */
+  readonly abortedAt: Array<number | undefined> = [];
+  slm = new ScriptedEngine([]);
+  llm = new ScriptedEngine([]);
+  private abortWaiters: Array<() => void> = [];
+
+  script(slm: ReadonlyArray<string | ScriptedOutput>, llm: ReadonlyArray<string | ScriptedOutput> = []): this {
+    this.slm = new ScriptedEngine(slm);
+    this.llm = new ScriptedEngine(llm);
+    return this;
+  }
+
+  generate(request: RelayRequest, signal: AbortSignal): AsyncIterable<RelayStreamEvent> {
+    const index = this.signals.length;
+    this.requests.push(request);
+    this.signals.push(signal);
+    this.abortedAt.push(undefined);
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.abortedAt[index] = Date.now();
+        for (const wake of this.abortWaiters.splice(0)) wake();
+      },
+      { once: true },
+    );
+    return runRelay({ slm: this.slm, llm: this.llm, clock: new ManualClock() }, request, signal);
+  }
+
+  /** Resolves with Date.now() of the first call's abort (rejects after 2 s). */
+  firstAbort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const at = this.abortedAt[0];
+        if (at !== undefined) {
+          clearTimeout(timer);
+          resolve(at);
+        }
+      };
+      const timer = setTimeout(() => reject(new Error('the handler signal was not aborted within 2 s')), 2000);
+      this.abortWaiters.push(check);
+      check();
+    });
+  }
+}
+
+let handler: RecordingHandler;
+let server: RelayGrpcServer;
+let client: RelayClient;
+let address: string;
+let onError: jest.Mock<void, [unknown, RelayErrorContext]>;
+
+beforeEach(async () => {
+  handler = new RecordingHandler();
+  onError = jest.fn();
+  server = createRelayGrpcServer({ relay: handler, onError, newRequestId: () => 'server-id' });
+  const port = await server.listen('127.0.0.1:0');
+  address = `127.0.0.1:${port}`;
+  client = createRelayClient(address);
+  await client.waitForReady();
+});
+
+afterEach(async () => {
+  client.close();
+  await server.close(200);
+});
+
+const summary = (events: GenerateEvent[]): string[] =>
+  events.map(({ event }) => {
+    switch (event?.$case) {
+      case 'text':
+        return `${Source[event.value.source]}:${event.value.text}`;
+      case 'relayStarted':
+        return `started:${event.value.callIndex}:${event.value.requestedN}/${event.value.grantedN}`;
+      case 'relayFinished':
+        return `finished:${event.value.callIndex}:${event.value.tokensWritten}`;
+      default:
+        return event?.$case ?? 'none';
+    }
+  });
+
+async function collect(stream: AsyncIterable<GenerateEvent>): Promise<GenerateEvent[]> {
+  const events: GenerateEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+/** Resolves with the error a call failed with. */
+async function failure(promise: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ServiceError;
+  }
+  throw new Error('the call did not fail');
+}
+
+const expectedUsage = { slmTokens: 6, llmTokens: 2, responseTokens: 8, calls: 1, llmTokenRatio: 0.25, malformedCommands: 0, noCallCommands: 0 };
+const expectedCall = { callIndex: 0, requestedN: 2, grantedN: 2, tokensWritten: 2, responseTokenStart: 5, responseTokenEnd: 7, endedGeneration: false, latencyMs: 0 };
+
+describe('RelayService over gRPC', () => {
+  it('Generate returns the scripted relay with usage and call records', async () => {
+    handler.script(['ab<call>2</call>', 'c</s>'], ['XYZ']);
+    const response = await client.generate({ prompt: 'Q:', maxTokens: 40, requestId: 'req-1', temperature: 0 });
+    expect(response).toEqual({
+      text: 'abXYc',
+      finishReason: FinishReason.FINISH_REASON_EOS,
+      usage: expectedUsage,
+      requestId: 'req-1',
+      callRecords: [expectedCall],
+    });
+    // The adapter only mapped the request: snake_case wire -> camelCase core.
+    expect(handler.requests[0]).toEqual({ generationId: 'req-1', prompt: 'Q:', policy: 'RELAY', maxTokens: 40, sampling: { temperature: 0 } });
+    expect(handler.llm.requests[0].maxTokens).toBe(2);
+  });
+
+  it('GenerateStream streams text, relay_started / relay_finished and completed', async () => {
+    handler.script(['ab<call>2</call>', 'c</s>'], ['XYZ']);
+    const events = await collect(client.generateStream({ prompt: 'Q:', maxTokens: 40 }));
+    expect(summary(events)).toEqual([
+      'SOURCE_SLM:a',
+      'SOURCE_SLM:b',
+      'started:0:2/2',
+      'SOURCE_LLM:X',
+      'SOURCE_LLM:Y',
+      'finished:0:2',
+      'SOURCE_SLM:c',
+      'completed',
+    ]);
+    expect(events[events.length - 1].event).toEqual({
+      $case: 'completed',
+      value: { finishReason: FinishReason.FINISH_REASON_EOS, usage: expectedUsage, requestId: 'server-id', callRecords: [expectedCall] },
+    });
+    expect(handler.requests[0].generationId).toBe('server-id');
+  });
+
+  it('passes policy, limits, sampling and stop through to the core', async () => {
+    handler.script(['ab<call>2</call>c</s>']);
+    const response = await client.generate({
+      prompt: 'Q:',
+      maxTokens: 40,
+      policy: Policy.POLICY_SLM_ONLY,
+      limits: { maxTurns: 2, maxLlmTokensPerCall: 0 },
+      topP: 0.5,
+      seed: 7,
+      stop: ['##'],
+    });
+    expect(response).toMatchObject({ text: 'abc', usage: { calls: 0, noCallCommands: 1 } });
+    expect(handler.requests[0]).toMatchObject({ policy: 'SLM_ONLY', maxTurns: 2, maxLlmTokensPerCall: 0, sampling: { topP: 0.5, seed: 7 }, stop: ['##'] });
+    expect(handler.slm.requests[0]).toMatchObject({ sampling: { topP: 0.5, seed: 7 }, stop: ['##'] });
+  });
+
+  describe('bad input -> INVALID_ARGUMENT naming the wire field', () => {
+    it.each([
+      ['empty prompt', { prompt: '', maxTokens: 8 }, 'prompt', RelayErrorReasons.PROMPT_EMPTY],
+      ['max_tokens 0', { prompt: 'Q', maxTokens: 0 }, 'max_tokens', RelayErrorReasons.MAX_TOKENS_RANGE],
+      ['max_tokens over the ceiling', { prompt: 'Q', maxTokens: 1_000_000 }, 'max_tokens', RelayErrorReasons.MAX_TOKENS_RANGE],
+      ['unknown policy enum value', { prompt: 'Q', maxTokens: 8, policy: 9 as Policy }, 'policy', RelayErrorReasons.UNKNOWN_POLICY],
+      ['temperature out of range', { prompt: 'Q', maxTokens: 8, temperature: 2.5 }, 'temperature', RelayErrorReasons.TEMPERATURE_RANGE],
+      ['max_turns 0', { prompt: 'Q', maxTokens: 8, limits: { maxTurns: 0 } }, 'limits.max_turns', RelayErrorReasons.MAX_TURNS_RANGE],
+      ['request_id too long', { prompt: 'Q', maxTokens: 8, requestId: 'x'.repeat(300) }, 'request_id', RelayErrorReasons.GENERATION_ID_INVALID],
+    ])('Generate: %s', async (_name, request, field, reason) => {
+      handler.script(['never</s>']);
+      const error = await failure(client.generate(request));
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.details.startsWith(`${field}: `)).toBe(true);
+      expect(error.details).toContain(`(${reason})`);
+      expect(error.details).not.toMatch(/\n\s+at /);
+      expect(error.metadata.get(ERROR_REASON_METADATA_KEY)).toEqual([reason]);
+      expect(error.metadata.get(ERROR_FIELD_METADATA_KEY)).toEqual([field]);
+      expect(relayErrorFromServiceError(error)).toMatchObject({ kind: 'invalid_argument', reason, field });
+      expect(handler.slm.requests).toHaveLength(0);
+    });
+
+    it('GenerateStream: fails before any event', async () => {
+      handler.script(['never</s>']);
+      const events: GenerateEvent[] = [];
+      const error = await failure(
+        (async () => {
+          for await (const event of client.generateStream({ prompt: 'Q', maxTokens: 8, temperature: -1 })) events.push(event);
+        })(),
+      );
+      expect(events).toEqual([]);
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.details).toMatch(/^temperature: /);
+      expect(error.metadata.get(ERROR_FIELD_METADATA_KEY)).toEqual(['temperature']);
+    });
+  });
+
+  it('an engine failure mid-stream ends the stream with UNAVAILABLE and its reason', async () => {
+    handler.script([{ text: 'abcd', failAfterChunks: 2, error: new Error('GPU fell over') }]);
+    const events: GenerateEvent[] = [];
+    const error = await failure(
+      (async () => {
+        for await (const event of client.generateStream({ prompt: 'Q', maxTokens: 8 })) events.push(event);
+      })(),
+    );
+    expect(summary(events)).toEqual(['SOURCE_SLM:a', 'SOURCE_SLM:b']);
+    expect(error.code).toBe(status.UNAVAILABLE);
+    expect(error.metadata.get(ERROR_REASON_METADATA_KEY)).toEqual([RelayErrorReasons.ENGINE_FAILED]);
+    expect(onError).toHaveBeenCalledWith(expect.anything(), { method: 'GenerateStream', requestId: 'server-id', expected: true });
+  });
+
+  it('an unexpected handler error is a bare INTERNAL (logged server-side, nothing leaked)', async () => {
+    const failing = createRelayGrpcServer({
+      relay: {
+        generate: () => {
+          throw new Error('secret: /srv/models/llm.gguf');
+        },
+      },
+      onError,
+      health: false,
+      reflection: false,
+    });
+    const other = createRelayClient(`127.0.0.1:${await failing.listen()}`);
+    try {
+      const error = await failure(other.generate({ prompt: 'Q', maxTokens: 8 }));
+      expect(error.code).toBe(status.INTERNAL);
+      expect(error.details).toBe('internal error');
+      expect(onError).toHaveBeenCalledWith(expect.objectContaining({ message: 'secret: /srv/models/llm.gguf' }), expect.objectContaining({ expected: false }));
+    } finally {
+      other.close();
+      await failing.close(100);
+    }
+  });
+
+  describe('cancellation reaches the handler (and the engines) within 100 ms', () => {
+    it('client cancel mid-stream', async () => {
+      handler.script([{ text: 'abcdef', hangAfterChunks: 2 }]);
+      const call = client.generateStream({ prompt: 'Q', maxTokens: 32 });
+      call.on('error', () => undefined); // CANCELLED, expected
+      const firstEvent = new Promise<void>((resolve) => call.once('data', () => resolve()));
+      await firstEvent;
+      const cancelledAt = Date.now();
+      call.cancel();
+      const abortedAt = await handler.firstAbort();
+      expect(abortedAt - cancelledAt).toBeLessThanOrEqual(100);
+      expect(handler.signals[0].reason).toMatchObject({ kind: 'cancelled', reason: 'CLIENT_CANCELLED' });
+      expect(handler.slm.signals[0].aborted).toBe(true);
+      await waitFor(() => server.activeCalls === 0);
+    });
+
+    it('client cancel of a unary call (AbortSignal)', async () => {
+      handler.script([{ text: 'abcdef', hangAfterChunks: 2 }]);
+      const controller = new AbortController();
+      const pending = failure(client.generate({ prompt: 'Q', maxTokens: 32 }, { signal: controller.signal }));
+      await waitFor(() => handler.slm.requests.length === 1);
+      const cancelledAt = Date.now();
+      controller.abort();
+      const abortedAt = await handler.firstAbort();
+      expect(abortedAt - cancelledAt).toBeLessThanOrEqual(100);
+      expect((await pending).code).toBe(status.CANCELLED);
+      expect(handler.slm.signals[0].aborted).toBe(true);
+    });
+
+    it.each(['GenerateStream', 'Generate'] as const)('%s deadline exceeded', async (method) => {
+      handler.script([{ text: 'abcdef', hangAfterChunks: 2 }]);
+      const deadline = new Date(Date.now() + 300);
+      const request = { prompt: 'Q', maxTokens: 32 };
+      const pending =
+        method === 'Generate' ? failure(client.generate(request, { deadline })) : failure(collect(client.generateStream(request, { deadline })));
+      const abortedAt = await handler.firstAbort();
+      expect(abortedAt - deadline.getTime()).toBeLessThanOrEqual(100);
+      expect(abortedAt - deadline.getTime()).toBeGreaterThanOrEqual(-20);
+      expect(handler.signals[0].reason).toMatchObject({ kind: 'deadline_exceeded' });
+      expect((await pending).code).toBe(status.DEADLINE_EXCEEDED);
+      expect(handler.slm.signals[0].aborted).toBe(true);
+      await waitFor(() => server.activeCalls === 0);
+    });
+  });
+
+  it('health: grpc.health.v1.Health reports SERVING for the server and the relay service', async () => {
+    const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+    const health = new HealthClient(address, credentials.createInsecure()) as unknown as {
+      check(req: { service: string }, cb: (err: ServiceError | null, res: { status: string }) => void): void;
+      close(): void;
+    };
+    const check = (service: string) =>
+      new Promise<{ status: string }>((resolve, reject) => health.check({ service }, (err, res) => (err ? reject(err) : resolve(res))));
+    try {
+      await expect(check('')).resolves.toEqual({ status: 'SERVING' });
+      await expect(check('relayllm.v1.RelayService')).resolves.toEqual({ status: 'SERVING' });
+      server.health?.setStatus('relayllm.v1.RelayService', 'NOT_SERVING');
+      await expect(check('relayllm.v1.RelayService')).resolves.toEqual({ status: 'NOT_SERVING' });
+      await expect(check('no.such.Service')).rejects.toMatchObject({ code: status.NOT_FOUND });
+    } finally {
+      health.close();
+    }
+  });
+
+  it.each(['v1', 'v1alpha'])('reflection %s lists relayllm.v1.RelayService and serves its descriptor', async (version) => {
+    const reflectionRoot = join(dirname(require.resolve('@grpc/reflection')), '../proto');
+    const definition = loadSync(`grpc/reflection/${version}/reflection.proto`, { includeDirs: [reflectionRoot] });
+    const pkg = loadPackageDefinition(definition) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const ReflectionClient = pkg.grpc.reflection[version].ServerReflection;
+    const reflection = new ReflectionClient(address, credentials.createInsecure());
+    const ask = (request: object): Promise<any> => // eslint-disable-line @typescript-eslint/no-explicit-any
+      new Promise((resolve, reject) => {
+        const call = reflection.ServerReflectionInfo();
+        call.on('data', (response: unknown) => {
+          resolve(response);
+          call.end();
+        });
+        call.on('error', reject);
+        call.write(request);
+      });
+    try {
+      const listed = await ask({ listServices: '' });
+      const names: string[] = listed.listServicesResponse.service.map((s: { name: string }) => s.name);
+      expect(names).toEqual(expect.arrayContaining(['relayllm.v1.RelayService', 'grpc.health.v1.Health']));
+
+      const files = await ask({ fileContainingSymbol: 'relayllm.v1.RelayService' });
+      const protos = (files.fileDescriptorResponse.fileDescriptorProto as Buffer[]).map((b) => fromBinary(FileDescriptorProtoSchema, b));
+      const relayFile = protos.find((f) => f.package === 'relayllm.v1');
+      expect(relayFile?.service[0].method.map((m) => `${m.name}(${m.inputType}) -> ${m.serverStreaming ? 'stream ' : ''}${m.outputType}`)).toEqual([
+        'Generate(.relayllm.v1.GenerateRequest) -> .relayllm.v1.GenerateResponse',
+        'GenerateStream(.relayllm.v1.GenerateRequest) -> stream .relayllm.v1.GenerateEvent',
+      ]);
+      expect(relayFile?.messageType.find((m) => m.name === 'GenerateRequest')?.field.map((f) => f.name)).toEqual([
+        'prompt',
+        'max_tokens',
+        'temperature',
+        'top_p',
+        'seed',
+        'stop',
+        'policy',
+        'limits',
+        'request_id',
+      ]);
+    } finally {
+      reflection.close();
+    }
+  });
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

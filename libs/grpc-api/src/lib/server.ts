@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Server,
+  ServerCredentials,
+  type ServerOptions,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import {
+  RELAY_SERVICE_NAME,
+  RelayServiceService,
+  type GenerateEvent,
+  type GenerateRequest,
+  type GenerateResponse,
+  type RelayServiceServer,
+} from '@relayllm/proto';
+import { RelayError, type CompletedEvent } from '@relayllm/relay-core';
+import { HealthImplementation } from 'grpc-health-check';
+import type { RelayServiceHandler } from './handler';
+import { reflectedPackageDefinition } from './reflection';
+import { GrpcApiErrorReasons, toGrpcStatus } from './status';
+import { toGenerateResponse, toRelayRequest, toWireEvent } from './wire-mapping';
+
+export type RelayRpcMethod = 'Generate' | 'GenerateStream';
+
+export interface RelayErrorContext {
+  method: RelayRpcMethod;
+  requestId: string;
+  /** false when the error was not a RelayError (sent to the client as a bare INTERNAL). */
+  expected: boolean;
+}
+
+export interface RelayServiceImplementationOptions {
+  /** Id of a generation whose request_id is empty. Default: a random UUID. */
+  newRequestId?: () => string;
+  /**
+   * Called with every error turned into a gRPC status, before it is sent (the
+   * client only sees the status; log here). Default: unexpected errors
+   * (not RelayError) are written to stderr.
+   */
+  onError?: (error: unknown, context: RelayErrorContext) => void;
+}
+
+export interface RelayGrpcServerOptions extends RelayServiceImplementationOptions {
+  /** The relay (e.g. `runRelayHandler(deps)`); the adapter holds no relay logic. */
+  relay: RelayServiceHandler;
+  /** Register grpc.health.v1.Health (default true). */
+  health?: boolean;
+  /** Register server reflection v1 and v1alpha (default true). */
+  reflection?: boolean;
+  /** Options of the underlying @grpc/grpc-js Server (message sizes, keepalive...). */
+  serverOptions?: ServerOptions;
+}
+
+export interface RelayGrpcServer {
+  /** The underlying server, e.g. to add more services before `listen`. */
+  readonly grpcServer: Server;
+  /**
+   * The health service (statuses of '' and 'relayllm.v1.RelayService':
+   * NOT_SERVING until `listen`, SERVING after, NOT_SERVING again on `close`).
+   * A host sets NOT_SERVING itself when its engines go down. Undefined when
+   * `health: false`.
+   */
+  readonly health: HealthImplementation | undefined;
+  /** Generations in flight. */
+  readonly activeCalls: number;
+  /** Binds (default '127.0.0.1:0', insecure) and resolves with the bound port. */
+  listen(address?: string, credentials?: ServerCredentials): Promise<number>;
+  /**
+   * Stops accepting calls, waits up to `graceMs` (default 5000) for calls in
+   * flight, then aborts their handlers' signals (SERVER_SHUTDOWN) and closes
+   * every connection.
+   */
+  close(graceMs?: number): Promise<void>;
+}
+
+type AnyServerCall = ServerUnaryCall<GenerateRequest, GenerateResponse> | ServerWritableStream<GenerateRequest, GenerateEvent>;
+
+/** In-flight calls' controllers, aborted on forced shutdown. */
+type ActiveCalls = Set<AbortController>;
+
+interface CallScope {
+  signal: AbortSignal;
+  dispose(): void;
+}
+
+function deadlineMs(call: AnyServerCall): number {
+  const deadline = call.getDeadline();
+  return deadline instanceof Date ? deadline.getTime() : deadline;
+}
+
+/**
+ * The AbortSignal handed to the handler: aborted as soon as the client
+ * cancels ('cancelled'), the call's deadline passes (own timer, so it does not
+ * depend on how the transport reports it) or the server is force-closed.
+ */
+function callScope(call: AnyServerCall, active: ActiveCalls): CallScope {
+  const controller = new AbortController();
+  const deadline = deadlineMs(call);
+  const abortForDeadline = (): void =>
+    controller.abort(RelayError.deadlineExceeded(GrpcApiErrorReasons.DEADLINE_EXCEEDED, 'the call deadline passed'));
+  const onCancelled = (): void => {
+    if (controller.signal.aborted) return;
+    if (Number.isFinite(deadline) && Date.now() >= deadline) abortForDeadline();
+    else controller.abort(RelayError.cancelled(GrpcApiErrorReasons.CLIENT_CANCELLED, 'the client cancelled the call'));
+  };
+  call.on('cancelled', onCancelled);
+  let timer: NodeJS.Timeout | undefined;
+  if (Number.isFinite(deadline)) {
+    timer = setTimeout(abortForDeadline, Math.max(0, deadline - Date.now()));
+    timer.unref();
+  }
+  active.add(controller);
+  if (call.cancelled) onCancelled();
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      call.removeListener('cancelled', onCancelled);
+      active.delete(controller);
+    },
+  };
+}
+
+/** The status to report for a call whose signal was aborted. */
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason instanceof RelayError
+    ? signal.reason
+    : RelayError.cancelled(GrpcApiErrorReasons.CLIENT_CANCELLED, 'the call was cancelled');
+}
+
+function defaultOnError(error: unknown, context: RelayErrorContext): void {
+  if (context.expected) return;
+  // Server-side log only: the client gets a bare INTERNAL.
+  console.error(`[relayllm.grpc] ${context.method} ${context.requestId} failed:`, error);
+}
+
+/** Resolves once the stream can take more data (or the call is aborted). */
+function drained(call: ServerWritableStream<GenerateRequest, GenerateEvent>, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      call.removeListener('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    call.once('drain', done);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * The RelayService implementation for an existing @grpc/grpc-js Server
+ * (`server.addService(RelayServiceService, relayServiceImplementation(h))`).
+ * `active` collects in-flight calls for forced shutdown.
+ */
+export function relayServiceImplementation(
+  handler: RelayServiceHandler,
+  options: RelayServiceImplementationOptions = {},
+  active: ActiveCalls = new Set(),
+): RelayServiceServer {
+  const newRequestId = options.newRequestId ?? randomUUID;
+  const onError = options.onError ?? defaultOnError;
+  const translate = (error: unknown, method: RelayRpcMethod, requestId: string) => {
+    const { status, expected } = toGrpcStatus(error);
+    try {
+      onError(error, { method, requestId, expected });
+    } catch {
+      // A failing logger must not change what the client gets.
+    }
+    return status;
+  };
+
+  async function generate(
+    call: ServerUnaryCall<GenerateRequest, GenerateResponse>,
+    callback: sendUnaryData<GenerateResponse>,
+  ): Promise<void> {
+    const requestId = call.request.requestId !== '' ? call.request.requestId : newRequestId();
+    const scope = callScope(call, active);
+    try {
+      let completed: CompletedEvent | undefined;
+      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal)) {
+        if (event.type === 'completed') completed = event;
+      }
+      if (scope.signal.aborted) throw abortReason(scope.signal);
+      if (completed === undefined) {
+        throw RelayError.internal(GrpcApiErrorReasons.HANDLER_NO_COMPLETION, 'the generation ended without completing');
+      }
+      callback(null, toGenerateResponse(completed, requestId));
+    } catch (error) {
+      callback(translate(scope.signal.aborted ? abortReason(scope.signal) : error, 'Generate', requestId));
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  async function generateStream(call: ServerWritableStream<GenerateRequest, GenerateEvent>): Promise<void> {
+    const requestId = call.request.requestId !== '' ? call.request.requestId : newRequestId();
+    const scope = callScope(call, active);
+    try {
+      let completed = false;
+      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal)) {
+        // Leaving the loop also closes the handler's iterator.
+        if (scope.signal.aborted) break;
+        if (!call.write(toWireEvent(event, requestId))) await drained(call, scope.signal);
+        if (event.type === 'completed') {
+          completed = true;
+          break;
+        }
+      }
+      if (scope.signal.aborted) throw abortReason(scope.signal);
+      if (!completed) throw RelayError.internal(GrpcApiErrorReasons.HANDLER_NO_COMPLETION, 'the generation ended without completing');
+      call.end();
+    } catch (error) {
+      const status = translate(scope.signal.aborted ? abortReason(scope.signal) : error, 'GenerateStream', requestId);
+      // A cancelled call has no one to tell; otherwise the status and its trailers end the stream.
+      if (!call.cancelled) call.emit('error', status);
+    } finally {
+      scope.dispose();
+    }
+  }
+
+  return {
+    generate: (call, callback) => void generate(call, callback),
+    generateStream: (call) => void generateStream(call),
+  };
+}
+
+/**
+ * A @grpc/grpc-js server for relayllm.v1.RelayService around `options.relay`,
+ * with the standard health service and server reflection. Call `listen()`.
+ */
+export function createRelayGrpcServer(options: RelayGrpcServerOptions): RelayGrpcServer {
+  const grpcServer = new Server(options.serverOptions);
+  const active: ActiveCalls = new Set();
+  grpcServer.addService(RelayServiceService, relayServiceImplementation(options.relay, options, active));
+  const health =
+    options.health === false ? undefined : new HealthImplementation({ '': 'NOT_SERVING', [RELAY_SERVICE_NAME]: 'NOT_SERVING' });
+  health?.addToServer(grpcServer);
+  if (options.reflection !== false) new ReflectionService(reflectedPackageDefinition()).addToServer(grpcServer);
+  const setServing = (status: 'SERVING' | 'NOT_SERVING'): void => {
+    health?.setStatus('', status);
+    health?.setStatus(RELAY_SERVICE_NAME, status);
+  };
+
+  return {
+    grpcServer,
+    health,
+    get activeCalls() {
+      return active.size;
+    },
+    listen(address = '127.0.0.1:0', credentials = ServerCredentials.createInsecure()) {
+      return new Promise<number>((resolve, reject) => {
+        grpcServer.bindAsync(address, credentials, (error, port) => {
+          if (error !== null) {
+            reject(error);
+            return;
+          }
+          setServing('SERVING');
+          resolve(port);
+        });
+      });
+    },
+    close(graceMs = 5000) {
+      setServing('NOT_SERVING');
+      return new Promise<void>((resolve) => {
+        const force = setTimeout(() => {
+          const reason = RelayError.unavailable(GrpcApiErrorReasons.SERVER_SHUTDOWN, 'the server is shutting down');
+          for (const controller of active) controller.abort(reason);
+          grpcServer.forceShutdown();
+          resolve();
+        }, graceMs);
+        grpcServer.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+    },
+  };
+}

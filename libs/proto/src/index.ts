@@ -1,0 +1,22 @@
+/**
+ * @relayllm/proto: TypeScript generated from proto/relayllm/v1/relay.proto by
+ * `npm run proto:gen` (buf + ts-proto; output in src/gen/, gitignored, never
+ * edited by hand). Messages, enums, the @grpc/grpc-js service definition
+ * (`RelayServiceService`), the server interface (`RelayServiceServer`) and the
+ * client constructor (`RelayServiceClient`).
+ */
+import { FILE_DESCRIPTOR_SET_BASE64 } from './gen/descriptor-set';
+
+export * from './gen/relayllm/v1/relay';
+
+/** Fully-qualified name of the relay service, as used by reflection and health checks. */
+export const RELAY_SERVICE_NAME = 'relayllm.v1.RelayService';
+
+/**
+ * The google.protobuf.FileDescriptorSet of every file under proto/ (with
+ * source comments), serialized. Feed it to gRPC server reflection or to
+ * `@grpc/proto-loader`'s `loadFileDescriptorSetFromBuffer`.
+ */
+export function relayFileDescriptorSet(): Buffer {
+  return Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64');
+}
