@@ -1,1 +1,2 @@
 export { waitForPort } from './ports';
+export { referenceModelDir, repoRoot } from './model-dir';

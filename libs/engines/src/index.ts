@@ -1,0 +1,15 @@
+// Engines (implementations of relay-core's Engine port)
+export { LlamaCppEngine, type LlamaCppEngineOptions } from './lib/llama/llama-cpp-engine';
+export { OpenAiCompletionsEngine, type OpenAiCompletionsEngineOptions } from './lib/openai/openai-completions-engine';
+export { EngineErrorReasons } from './lib/reasons';
+
+// Building blocks, exported for reuse and for specs
+export type { LlamaEngineChunk, SampledToken, OutputAssemblerOptions } from './lib/llama/output-assembler';
+export { OutputAssembler } from './lib/llama/output-assembler';
+export { commonPrefixLength, planKvReuse, type KvPlan, type KvPlanInput } from './lib/llama/kv-plan';
+export { SequencePool, type SequenceLease, type SequencePoolOptions } from './lib/llama/sequence-pool';
+export { CompletionChunkReader, completionBody } from './lib/openai/completion-chunks';
+export { sseEvents, type SseLimits } from './lib/openai/sse-reader';
+
+// Test doubles (FakeVllmServer), for specs only; also reachable via src/testing/index.ts.
+export * from './testing';

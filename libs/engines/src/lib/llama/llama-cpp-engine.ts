@@ -1,0 +1,233 @@
+import { RelayError, RelayErrorReasons, type Engine, type EngineRequest } from '@relayllm/relay-core';
+import {
+  defaultThreads,
+  importNodeLlamaCpp,
+  loadGgufModel,
+  loadLlama,
+  promptTokens,
+  vocabSize,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaLogLevel,
+  type LlamaModel,
+  type NodeLlamaCppModule,
+} from '@relayllm/llama-cpp';
+import { decodeStream } from './decode-stream';
+import { planKvReuse } from './kv-plan';
+import type { LlamaEngineChunk } from './output-assembler';
+import { SequencePool } from './sequence-pool';
+import { EngineErrorReasons as R } from '../reasons';
+
+export interface LlamaCppEngineOptions {
+  /** GGUF file (a missing or corrupt one fails start() with the loader's ModelLoadError). */
+  modelPath: string;
+  /** Parallel sequences of the one context (default 4). */
+  sequences?: number;
+  /** Context window in tokens, shared by the sequences' caches (default: the model's training context). */
+  contextSize?: number;
+  /** 'auto' (default): a GPU when llama.cpp finds one, else CPU. false: CPU. Ignored with `llama`. */
+  gpu?: 'auto' | false;
+  /** llama.cpp threads (default defaultThreads(): half the cores, so a small box is not oversubscribed). */
+  threads?: number;
+  /** A binding shared with other engines; then close() leaves it alone. */
+  llama?: Llama;
+  /** 'full': every chunk also carries the whole next-token distribution per id (default 'sampled'). */
+  probabilities?: 'sampled' | 'full';
+  /** How long a request may wait for a free sequence (default 30 s; 0: fail at once). */
+  waitTimeoutMs?: number;
+  /** Requests that may wait for a sequence at once (default 64). */
+  maxWaiting?: number;
+  /** llama.cpp log lines (default: stderr, from level warn). */
+  onLog?: (level: LlamaLogLevel, message: string) => void;
+}
+
+interface Loaded {
+  llama: Llama;
+  ownsLlama: boolean;
+  model: LlamaModel;
+  context: LlamaContext;
+  pool: SequencePool<LlamaContextSequence>;
+  TokenBias: NodeLlamaCppModule['TokenBias'];
+  vocabSize: number;
+}
+
+/** How long close() lets in-flight streams finish their current step before freeing the model. */
+const CLOSE_GRACE_MS = 2_000;
+
+/**
+ * Engine on node-llama-cpp: one model, ONE context with N sequences, each
+ * sequenceId kept on its own sequence (LRU) so that an append-only relay turn
+ * evaluates only the tokens that are new to that sequence's KV cache.
+ */
+export class LlamaCppEngine implements Engine {
+  private loaded: Loaded | undefined;
+  private starting: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  /** Aborts every in-flight stream when the engine closes. */
+  private readonly shutdown = new AbortController();
+  private evaluated = 0;
+
+  constructor(private readonly options: LlamaCppEngineOptions) {}
+
+  /** Tokens actually fed to the model so far (prompt, appended and generated), for tests and metrics. */
+  get evaluatedTokens(): number {
+    return this.evaluated;
+  }
+
+  /** Sequences leased by a running generate() (0 when idle). */
+  busySequences(): number {
+    return this.loaded?.pool.busyCount() ?? 0;
+  }
+
+  /** The context window in tokens (after start). */
+  get contextSize(): number {
+    return this.requireLoaded().context.contextSize;
+  }
+
+  start(): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(RelayError.unavailable(R.ENGINE_CLOSED, 'engine is closed'));
+    this.starting ??= this.load();
+    return this.starting;
+  }
+
+  generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<LlamaEngineChunk> {
+    return this.run(request, signal);
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.unload();
+    return this.closing;
+  }
+
+  private async load(): Promise<void> {
+    const { options } = this;
+    const sequences = options.sequences ?? 4;
+    if (!Number.isInteger(sequences) || sequences < 1) throw new RangeError(`sequences must be >= 1, got ${sequences}`);
+    const ownsLlama = options.llama === undefined;
+    const llama = options.llama ?? (await loadLlama({ gpu: options.gpu ?? 'auto', onLog: options.onLog }));
+    let model: LlamaModel | undefined;
+    try {
+      model = await loadGgufModel(llama, options.modelPath);
+      const context = await model.createContext({
+        contextSize: options.contextSize ?? model.trainContextSize,
+        sequences,
+        threads: options.threads ?? defaultThreads(),
+      });
+      const all = Array.from({ length: sequences }, () => context.getSequence());
+      const pool = new SequencePool(all, {
+        waitTimeoutMs: options.waitTimeoutMs ?? 30_000,
+        maxWaiting: options.maxWaiting ?? 64,
+      });
+      const { TokenBias } = await importNodeLlamaCpp();
+      this.loaded = { llama, ownsLlama, model, context, pool, TokenBias, vocabSize: vocabSize(model) };
+    } catch (error) {
+      await model?.dispose().catch(() => undefined);
+      if (ownsLlama) await llama.dispose().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async unload(): Promise<void> {
+    this.shutdown.abort();
+    await this.starting?.catch(() => undefined);
+    const loaded = this.loaded;
+    if (loaded === undefined) return;
+    loaded.pool.close();
+    // Streams stop at the shutdown signal within one model step; a consumer
+    // that stopped iterating without return() must not block close forever.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([loaded.pool.idle(), new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
+    clearTimeout(timer);
+    await loaded.context.dispose();
+    await loaded.model.dispose();
+    if (loaded.ownsLlama) await loaded.llama.dispose();
+  }
+
+  /** A stream cut by close(), not by its caller, is a failure of the engine (as in the OpenAI engine). */
+  private throwIfClosedUnder(signal: AbortSignal): void {
+    if (!signal.aborted && this.shutdown.signal.aborted) {
+      throw RelayError.unavailable(R.ENGINE_CLOSED, 'engine closed during the request');
+    }
+  }
+
+  private requireLoaded(): Loaded {
+    if (this.closing !== undefined) throw RelayError.unavailable(R.ENGINE_CLOSED, 'engine is closed');
+    if (this.loaded === undefined) throw RelayError.failedPrecondition(R.ENGINE_NOT_STARTED, 'engine not started');
+    return this.loaded;
+  }
+
+  private async *run(request: EngineRequest, signal: AbortSignal): AsyncGenerator<LlamaEngineChunk> {
+    const loaded = this.requireLoaded();
+    const target = contextTokens(loaded, request);
+    const room = loaded.context.contextSize - target.length;
+    if (room < 1) {
+      throw RelayError.invalidArgument(
+        R.CONTEXT_TOO_LONG,
+        `context of ${target.length} tokens leaves no room in a ${loaded.context.contextSize}-token window`,
+        'context',
+      );
+    }
+    if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1) {
+      throw RelayError.invalidArgument(RelayErrorReasons.MAX_TOKENS_RANGE, 'maxTokens must be an integer >= 1', 'maxTokens');
+    }
+    checkIds(loaded, request.bannedTokens, 'bannedTokens');
+    const runSignal = AbortSignal.any([signal, this.shutdown.signal]);
+    const lease = await loaded.pool.acquire(request.sequenceId, runSignal);
+    if (lease === undefined) {
+      this.throwIfClosedUnder(signal);
+      yield { tokens: [], text: '', finish: 'abort' };
+      return;
+    }
+    let keepState = true;
+    try {
+      const { sequence } = lease;
+      const plan = planKvReuse({
+        cached: sequence.contextTokens,
+        target,
+        owned: lease.owned,
+        appendOnly: request.appendOnly,
+        appendFrom: request.appendFrom?.tokens,
+      });
+      const stream = decodeStream(
+        {
+          sequence,
+          model: loaded.model,
+          TokenBias: loaded.TokenBias,
+          vocabSize: loaded.vocabSize,
+          request,
+          plan,
+          limit: Math.min(request.maxTokens, room),
+          fullDistribution: this.options.probabilities === 'full',
+          onEvaluated: (n) => (this.evaluated += n),
+        },
+        runSignal,
+      );
+      for await (const chunk of stream) {
+        if (chunk.finish === 'abort') this.throwIfClosedUnder(signal);
+        yield chunk;
+      }
+    } catch (error) {
+      keepState = false; // the cache may be half-updated: the next request on it starts over
+      throw error;
+    } finally {
+      lease.release(keepState);
+    }
+  }
+}
+
+/** The request's context as ids: its own tokens, else `[BOS, ...text bytes]` (control text stays text). */
+function contextTokens(loaded: Loaded, request: EngineRequest): number[] {
+  const { tokens, text } = request.context;
+  const ids = tokens !== undefined ? [...tokens] : promptTokens(loaded.model, text);
+  if (ids.length === 0) throw RelayError.invalidArgument(R.CONTEXT_TOKENS_INVALID, 'empty context', 'context');
+  checkIds(loaded, ids, 'context.tokens');
+  return ids;
+}
+
+function checkIds(loaded: Loaded, ids: readonly number[], field: string): void {
+  const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= loaded.vocabSize);
+  if (bad !== undefined) {
+    throw RelayError.invalidArgument(R.CONTEXT_TOKENS_INVALID, `${field}: ${bad} is not a token id`, field);
+  }
+}

@@ -1,0 +1,184 @@
+import { RelayError, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import { EngineErrorReasons as R } from '../reasons';
+import { CompletionChunkReader, completionBody } from './completion-chunks';
+import { sseEvents } from './sse-reader';
+
+export interface OpenAiCompletionsEngineOptions {
+  /** Server root, e.g. `http://127.0.0.1:8000` (requests go to `{baseUrl}/v1/completions`). */
+  baseUrl: string;
+  /** `model` of every request (the name the server serves). */
+  model: string;
+  /** Sent as `Authorization: Bearer ...` when set. */
+  apiKey?: string;
+  /** Time allowed until the response headers arrive (default 30 s). */
+  connectTimeoutMs?: number;
+  /** Longest silence allowed between two reads of the streamed body (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Longest SSE line accepted, in characters (default 64 Ki). */
+  maxLineLength?: number;
+  /** Most bytes read from one response (default 16 MiB). */
+  maxBodyBytes?: number;
+  /** Defaults to the global fetch (Node 20: undici). */
+  fetch?: typeof fetch;
+}
+
+const ERROR_BODY_CHARS = 512;
+
+/**
+ * Engine over an OpenAI-compatible `/v1/completions` endpoint (vLLM, llama.cpp
+ * server, ...), streaming. Text only: chunks carry `tokens: []` and a
+ * `tokenCount`; `stopTokens` and `bannedTokens` cannot be expressed in the
+ * server's vocabulary and are ignored (see relay-core's README).
+ *
+ * Failures are RelayError `unavailable` (HTTP status, unreachable, timeout,
+ * malformed or oversized stream), with the cause kept; an abort of `signal`
+ * aborts the HTTP request (closing its connection) and ends the stream with
+ * finish 'abort'.
+ */
+export class OpenAiCompletionsEngine implements Engine {
+  private readonly url: string;
+  private readonly shutdown = new AbortController();
+  private closed = false;
+
+  constructor(private readonly options: OpenAiCompletionsEngineOptions) {
+    this.url = `${options.baseUrl.replace(/\/+$/, '')}/v1/completions`;
+  }
+
+  /** Checks the configuration; connections are made per request (no probe: health is the pool's concern). */
+  async start(): Promise<void> {
+    if (this.closed) throw RelayError.unavailable(R.ENGINE_CLOSED, 'engine is closed');
+    const protocol = new URL(this.url).protocol;
+    if (protocol !== 'http:' && protocol !== 'https:') throw new TypeError(`baseUrl must be http(s): ${this.options.baseUrl}`);
+    if (this.options.model === '') throw new TypeError('model must not be empty');
+  }
+
+  generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+    return this.run(request, signal);
+  }
+
+  /** Aborts the requests in flight. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.shutdown.abort();
+  }
+
+  private async *run(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+    if (this.closed) throw RelayError.unavailable(R.ENGINE_CLOSED, 'engine is closed');
+    if (signal.aborted) {
+      yield { tokens: [], text: '', finish: 'abort' };
+      return;
+    }
+    const timeout = new AbortController();
+    // Aborted in `finally`: however the stream ends (consumer left early, error),
+    // the HTTP request is not left running.
+    const done = new AbortController();
+    const httpSignal = AbortSignal.any([signal, timeout.signal, this.shutdown.signal, done.signal]);
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (ms: number, what: string): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => timeout.abort(new Error(`no ${what} from ${this.url} within ${ms} ms`)), ms);
+    };
+    const idleMs = this.options.idleTimeoutMs ?? 30_000;
+    try {
+      arm(this.options.connectTimeoutMs ?? 30_000, 'response headers');
+      const response = await (this.options.fetch ?? fetch)(this.url, {
+        method: 'POST',
+        headers: this.headers(),
+        body: JSON.stringify(completionBody(this.options.model, request)),
+        signal: httpSignal,
+      });
+      arm(idleMs, 'data');
+      await checkResponse(response, this.url);
+      const reader = new CompletionChunkReader(request);
+      const events = sseEvents(
+        response.body as ReadableStream<Uint8Array>,
+        { maxLineLength: this.options.maxLineLength ?? 65_536, maxBodyBytes: this.options.maxBodyBytes ?? 16 * 1024 * 1024 },
+        () => arm(idleMs, 'data'),
+      );
+      for await (const data of events) {
+        const chunk = reader.read(data);
+        if (chunk !== undefined) yield chunk;
+        // The finish is on the last chunk; whatever follows (usage, [DONE]) is not needed.
+        if (chunk?.finish !== undefined || reader.done) return;
+      }
+      throw RelayError.unavailable(R.UPSTREAM_TRUNCATED, `stream from ${this.url} ended without finish_reason or [DONE]`);
+    } catch (error) {
+      if (signal.aborted) {
+        yield { tokens: [], text: '', finish: 'abort' };
+        return;
+      }
+      throw this.toRelayError(error, timeout.signal);
+    } finally {
+      clearTimeout(timer);
+      done.abort();
+    }
+  }
+
+  private headers(): Record<string, string> {
+    const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream' };
+    if (this.options.apiKey !== undefined) headers['authorization'] = `Bearer ${this.options.apiKey}`;
+    return headers;
+  }
+
+  private toRelayError(error: unknown, timeout: AbortSignal): RelayError {
+    if (error instanceof RelayError) return error;
+    if (timeout.aborted) {
+      const reason: unknown = timeout.reason;
+      return RelayError.unavailable(R.UPSTREAM_TIMEOUT, reason instanceof Error ? reason.message : 'upstream timed out', { cause: error });
+    }
+    if (this.shutdown.signal.aborted) return RelayError.unavailable(R.ENGINE_CLOSED, 'engine closed during the request', { cause: error });
+    const detail = causeChain(error);
+    return RelayError.unavailable(R.UPSTREAM_UNREACHABLE, `request to ${this.url} failed: ${detail}`, { cause: error });
+  }
+}
+
+async function checkResponse(response: Response, url: string): Promise<void> {
+  if (!response.ok) {
+    const shown = await bodySnippet(response);
+    throw RelayError.unavailable(R.UPSTREAM_HTTP_ERROR, `HTTP ${response.status} from ${url}: ${shown}`, {
+      cause: { status: response.status, body: shown },
+    });
+  }
+  const type = response.headers.get('content-type') ?? '';
+  if (!type.includes('text/event-stream') || response.body === null) {
+    await response.body?.cancel().catch(() => undefined);
+    throw RelayError.unavailable(R.UPSTREAM_MALFORMED, `expected a text/event-stream from ${url}, got "${type}"`);
+  }
+}
+
+/** The start of an error body, read without trusting its size. */
+async function bodySnippet(response: Response): Promise<string> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    while (text.length <= ERROR_BODY_CHARS) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } catch {
+    // what was read is enough for the message
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return text.length > ERROR_BODY_CHARS ? `${text.slice(0, ERROR_BODY_CHARS)}...` : text;
+}
+
+/**
+ * "fetch failed" alone says nothing: undici puts the socket error in `cause`.
+ * Duck-typed, since errors from Node's own fetch may come from another realm
+ * (e.g. under Jest), where `instanceof Error` is false.
+ */
+function causeChain(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== undefined && current !== null; depth += 1) {
+    const message = typeof current === 'object' && 'message' in current ? String(current.message) : String(current);
+    const code = typeof current === 'object' && 'code' in current ? ` (${String(current.code)})` : '';
+    parts.push(`${message}${code}`);
+    current = typeof current === 'object' && 'cause' in current ? current.cause : undefined;
+  }
+  return parts.join(': ');
+}

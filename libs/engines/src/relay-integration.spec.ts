@@ -1,0 +1,98 @@
+import { BOS, loadLlama, type Llama } from '@relayllm/llama-cpp';
+import { runRelay, SystemClock, type CompletedEvent, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { referenceModelDir } from '@relayllm/testing';
+import { join } from 'path';
+import { LlamaCppEngine } from './lib/llama/llama-cpp-engine';
+import { OpenAiCompletionsEngine } from './lib/openai/openai-completions-engine';
+import { FakeVllmServer } from './testing/vllm-server.fake';
+
+/** The engines under relay-core's real driver (runRelay), as a host would wire them. */
+
+async function drain(stream: AsyncIterable<RelayStreamEvent>): Promise<{ events: RelayStreamEvent[]; completed: CompletedEvent }> {
+  const events: RelayStreamEvent[] = [];
+  for await (const event of stream) {
+    if (process.env['DEBUG_RELAY']) console.log(JSON.stringify(event));
+    events.push(event);
+  }
+  const completed = events[events.length - 1];
+  if (completed?.type !== 'completed') throw new Error('relay did not complete');
+  return { events, completed };
+}
+
+describe('runRelay over OpenAI-compatible engines (text mode, fake vLLM)', () => {
+  let slmServer: FakeVllmServer;
+  let llmServer: FakeVllmServer;
+  beforeEach(async () => {
+    [slmServer, llmServer] = await Promise.all([FakeVllmServer.start('slm'), FakeVllmServer.start('llm')]);
+  });
+  afterEach(async () => {
+    await Promise.all([slmServer.close(), llmServer.close()]);
+  });
+
+  it('the SLM calls the LLM with <call>n</call>; each model sees its own view', async () => {
+    const slm = new OpenAiCompletionsEngine({ baseUrl: slmServer.url, model: 'slm' });
+    const llm = new OpenAiCompletionsEngine({ baseUrl: llmServer.url, model: 'llm' });
+    await Promise.all([slm.start(), llm.start()]);
+    const unread = Array.from({ length: 100 }, () => 'never read');
+    slmServer.script({ tokens: ['37*48', '<call>', '2', '</call>', ...unread], delayMs: 5 }, { tokens: ['\n', '=1785'] });
+    llmServer.script({ tokens: ['=17', '76', 'more'] });
+    const request: RelayRequest = { generationId: 'g-text', prompt: 'Compute 37*48+15-6.\n', maxTokens: 64, sampling: { temperature: 0 } };
+    const { events, completed } = await drain(runRelay({ slm, llm, clock: new SystemClock() }, request, new AbortController().signal));
+    expect(events.filter((e) => e.type === 'relayStarted')).toHaveLength(1);
+    expect(completed.usage.calls).toBe(1);
+    expect(completed.text).toBe('37*48=1776\n=1785');
+    // The LLM got the command-free text and max_tokens = the granted n.
+    expect(llmServer.requests[0]?.body).toMatchObject({ prompt: 'Compute 37*48+15-6.\n37*48', max_tokens: 2 });
+    // The SLM resumes on its own view (command kept) plus the LLM's text.
+    expect(slmServer.requests[1]?.body['prompt']).toBe('Compute 37*48+15-6.\n37*48<call>2</call>=1776');
+    // The first SLM stream was abandoned right after the command: its connection was closed.
+    await slmServer.requests[0]?.closedEarly;
+    await Promise.all([slm.close(), llm.close()]);
+  });
+});
+
+describe('runRelay over llama.cpp engines (token mode, real models)', () => {
+  let llama: Llama;
+  let slm: LlamaCppEngine;
+  let llm: LlamaCppEngine;
+  beforeAll(async () => {
+    llama = await loadLlama();
+    slm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'slm.gguf'), llama, sequences: 2 });
+    llm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'llm.gguf'), llama, sequences: 2 });
+    await Promise.all([slm.start(), llm.start()]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([slm?.close(), llm?.close()]);
+    await llama?.dispose();
+  });
+
+  it('completes, leaves no sequence busy, and never re-evaluates a context from scratch', async () => {
+    const prompt = 'Compute 37*48+15-6.\n';
+    // What llama-cpp's promptTokens() gives for the byte-level vocabulary: BOS + UTF-8 bytes.
+    const tokens = [BOS, ...Buffer.from(prompt, 'utf8')];
+    const before = { slm: slm.evaluatedTokens, llm: llm.evaluatedTokens };
+    const request: RelayRequest = { generationId: 'g-tok', prompt, promptTokens: tokens, maxTokens: 120, sampling: { temperature: 0 } };
+    const { completed } = await drain(runRelay({ slm, llm, clock: new SystemClock() }, request, new AbortController().signal));
+    const { usage } = completed;
+    expect(usage.responseTokens).toBeLessThanOrEqual(120);
+    // runRelay calls an abandoned stream's return() without awaiting it: the
+    // lease is given back a moment after `completed`.
+    await until(() => slm.busySequences() === 0 && llm.busySequences() === 0, 200);
+    // With KV reuse the SLM feeds the prompt once, then each token of the response at most once,
+    // plus one late id per turn; re-evaluating from scratch on each turn would exceed this.
+    const turns = usage.calls + 1;
+    expect(slm.evaluatedTokens - before.slm).toBeLessThanOrEqual(tokens.length + usage.responseTokens + turns);
+    console.log(
+      `[relay] ${usage.calls} calls, slm ${usage.slmTokens} + llm ${usage.llmTokens} tokens, finish ${completed.finishReason}; ` +
+        `evaluated slm ${slm.evaluatedTokens - before.slm}, llm ${llm.evaluatedTokens - before.llm}`,
+    );
+  });
+});
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
