@@ -10,10 +10,7 @@ import { FakeVllmServer } from './testing/vllm-server.fake';
 
 async function drain(stream: AsyncIterable<RelayStreamEvent>): Promise<{ events: RelayStreamEvent[]; completed: CompletedEvent }> {
   const events: RelayStreamEvent[] = [];
-  for await (const event of stream) {
-    if (process.env['DEBUG_RELAY']) console.log(JSON.stringify(event));
-    events.push(event);
-  }
+  for await (const event of stream) events.push(event);
   const completed = events[events.length - 1];
   if (completed?.type !== 'completed') throw new Error('relay did not complete');
   return { events, completed };
