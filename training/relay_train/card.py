@@ -83,7 +83,7 @@ endless train stream that never yields a dev or test question (`data/`).
 
 Whole pipeline including evaluation and export: {total / 60:.1f} min on 2 CPU cores (`npm run train:reference`).
 
-## Results on the test split (greedy, max 200 response tokens, at most {sc['grpo']['max_turns']} student turns)
+## Results on the test split (greedy, max 256 response tokens, at most {sc['grpo']['max_turns']} student turns)
 ρ = teacher-written tokens ÷ all response tokens (commands count as student tokens), pooled over the split.
 
 {chr(10).join(lines)}

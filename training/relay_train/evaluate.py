@@ -10,7 +10,7 @@ def prompt_ids(q: task.Question) -> list[int]:
     return [BOS] + encode(task.prompt_text(q.text))
 
 
-def evaluate(student, teacher, questions: list[task.Question], *, relay: bool, max_new_tokens: int = 200,
+def evaluate(student, teacher, questions: list[task.Question], *, relay: bool, max_new_tokens: int = 256,
              max_turns: int = 5, batch_size: int = 256) -> dict:
     """`teacher=None, relay=False` evaluates `student` alone; relay=True lets it call the teacher."""
     rows = []

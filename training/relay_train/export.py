@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 
 import torch
@@ -33,9 +34,15 @@ def greedy_plain(model, ids: list[int], n: int) -> list[int]:
     return out
 
 
+def parity_questions(seed: int) -> list[task.Question]:
+    """16 fixed questions (never in test/dev: they need not be; parity is about the engine)."""
+    rng = random.Random(seed)
+    return [task.sample_question(rng, 2 + i % 3) for i in range(16)]
+
+
 @torch.no_grad()
 def parity_cases(model, questions) -> list[dict]:
-    texts = [task.prompt_text(q.text) for q in questions[:16]] + PARITY_EXTRA
+    texts = [task.prompt_text(q.text) for q in questions] + PARITY_EXTRA
     cases = []
     for text in texts:
         ids = [BOS] + encode(text)
@@ -50,9 +57,8 @@ def export_all(teacher, student, splits, curves, result, out: str, publish: str 
     os.makedirs(exp, exist_ok=True)
     write_gguf(os.path.join(exp, "llm.gguf"), teacher, "relayllm-reference-llm")
     write_gguf(os.path.join(exp, "slm.gguf"), student, "relayllm-reference-slm")
-    dev = splits["dev"]
     with open(os.path.join(exp, "parity.json"), "w") as f:
-        json.dump({"llm": parity_cases(teacher, dev), "slm": parity_cases(student, dev[8:])}, f)
+        json.dump({"llm": parity_cases(teacher, parity_questions(1)), "slm": parity_cases(student, parity_questions(2))}, f)
     curve_dir = os.path.join(exp, "curves")
     os.makedirs(curve_dir, exist_ok=True)
     line_chart(os.path.join(curve_dir, "sft_loss.svg"), "SFT loss (answer tokens)",

@@ -34,6 +34,7 @@ def main(argv=None) -> int:
     ap.add_argument("--teacher-config", default=os.path.join(HERE, "configs", "teacher.json"))
     ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
+    ap.add_argument("--resume", action="store_true", help="reuse stage checkpoints already in --out")
     args = ap.parse_args(argv)
     try:
         tcfg = config.load(args.teacher_config, smoke=args.smoke)
@@ -46,11 +47,11 @@ def main(argv=None) -> int:
     publish = args.publish or (None if args.smoke else os.path.join(ROOT, "models", "reference"))
     os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(args.threads)
-    run(tcfg, scfg, args.out, publish, args.smoke)
+    run(tcfg, scfg, args.out, publish, args.smoke, args.resume)
     return 0
 
 
-def run(tcfg, scfg, out: str, publish: str | None, smoke: bool) -> dict:
+def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = False) -> dict:
     prog = Progress(os.path.join(out, "train.log"))
     prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()}")
     timings, curves, table = {}, {}, {}
@@ -75,9 +76,16 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool) -> dict:
     def train_sft(cfg):
         torch.manual_seed(cfg.seed)
         model = Llama(cfg.model)
+        ckpt = os.path.join(out, f"{cfg.role}-sft.pt")
+        if resume and os.path.exists(ckpt):
+            saved = torch.load(ckpt)
+            model.load_state_dict(saved["model"])
+            prog.info(f"resumed {ckpt}")
+            return model.eval(), saved["curve"]
         batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out), cfg.sft["batch_size"])
         curve = sft.train_steps(model, batches, cfg.sft["steps"], cfg.sft["lr"], cfg.sft["warmup_steps"],
                                 cfg.sft["weight_decay"], prog)
+        torch.save({"model": model.state_dict(), "curve": curve}, ckpt)
         return model, curve
 
     teacher, curves["teacher_sft"] = timed("teacher-sft", lambda: train_sft(tcfg))
@@ -95,6 +103,7 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool) -> dict:
     curves["warmup_sft"] = timed("warmup-sft", lambda: sft.train_steps(
         student, warmup.example_batches(examples, wcfg["batch_size"], scfg.seed), wcfg["steps"], wcfg["lr"],
         max(1, wcfg["steps"] // 20), 0.0, prog))
+    torch.save(student.state_dict(), os.path.join(out, "student-warmup.pt"))
     table["warmup_relay"] = timed("eval-warmup", lambda: evaluate(student, teacher, test, relay=True))
 
     gcfg = scfg.grpo
@@ -106,6 +115,7 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool) -> dict:
     torch.manual_seed(scfg.seed + 4)
     random.Random(scfg.seed).shuffle(pool)
     curves["grpo"] = timed("grpo", lambda: grpo.train(student, teacher, pool, gcfg, scfg.seed, prog))
+    torch.save(student.state_dict(), os.path.join(out, "student-grpo.pt"))
     table["grpo_blocked"] = timed("eval-grpo-alone", lambda: evaluate(student, None, test, relay=False))
     table["grpo_relay"] = timed("eval-grpo-relay", lambda: evaluate(student, teacher, test, relay=True,
                                                                     max_turns=gcfg["max_turns"]))

@@ -3,17 +3,21 @@
 Expressions have 2..4 integer operands in 0..99 joined by + - *, at most two *,
 usual precedence, and every intermediate and final value below 100000 in magnitude.
 
-Answer format. Every number in the working is written least-significant digit first
-("1776" is written 6771; a minus sign stays in front), because then each digit of a sum or
-product depends only on digits at the same place and the carry just written: small
-transformers learn that order an order of magnitude faster than the usual one. Only the
-boxed answer is written the usual way.
+Answer format. The expression lines use ordinary numbers; each computation is a line of its
+own where numbers are written in a fixed width of five digits, least-significant digit first,
+with a sign in front of signed values ("+67710" is 1776). Then every digit of a result sits at
+a fixed distance from the digits it depends on, and the carry is the digit just written: a
+small transformer learns that layout an order of magnitude faster than ordinary arithmetic.
 
-    73*84+51-6                       the expression, digits reversed (37*48+15-6)
-    73*84=73*8+73*04=692+0841=6771   first *: x*c = x*(c mod 10) + x*(tens of c), reversed
-    =6771+51-6                       the expression with that product substituted
-    =1971-6                          no * left: fold the first + or - inline
-    =5871
+    37*48+15-6                 the expression
+    73000*8=69200              first *: x times the ones digit of c ...
+    73000*04=08410             ... x times the tens of c (40, written reversed) ...
+    69200+08410=67710          ... and their sum
+    =1776+15-6                 the expression with the product substituted
+    +67710+51000=+19710        no * left: the first + or -, signed
+    =1791-6
+    +19710-60000=+58710
+    =1785
     \\boxed{1785}
 """
 from __future__ import annotations
@@ -45,46 +49,56 @@ class Question:
         return len(self.operands)
 
 
-def render(nums: list[int], ops: list[str], rev=str) -> str:
-    s = rev(nums[0])
+def render(nums: list[int], ops: list[str]) -> str:
+    s = str(nums[0])
     for op, n in zip(ops, nums[1:]):
-        s += op + rev(n)
+        s += op + str(n)
     return s
 
 
-def rev(n: int) -> str:
-    """A number with its digits least-significant first; the sign stays in front."""
-    return ("-" if n < 0 else "") + str(abs(n))[::-1]
+WIDTH = 5
 
 
-def multiply_work(x: int, c: int) -> tuple[str, list[int]]:
-    """Work line for x*c (reversed digits) and the intermediate values it contains."""
-    p = x * c
+def col(n: int) -> str:
+    """Unsigned working form: five digits, least-significant first (1776 -> 67710)."""
+    return str(n).zfill(WIDTH)[::-1]
+
+
+def scol(n: int) -> str:
+    """Signed working form: sign, then five digits least-significant first."""
+    return ("-" if n < 0 else "+") + col(abs(n))
+
+
+def multiply_work(x: int, c: int) -> tuple[list[str], list[int]]:
+    """Working lines for x*c (x >= 0, c in 0..99) and the intermediate values."""
+    lo, hi = c % 10, c // 10
+    a = x * lo
     if c < 10:
-        return f"{rev(x)}*{rev(c)}={rev(p)}", [p]
-    lo, hi = c % 10, (c // 10) * 10
-    a, b = x * lo, x * hi
-    return f"{rev(x)}*{rev(c)}={rev(x)}*{lo}+{rev(x)}*{rev(hi)}={rev(a)}+{rev(b)}={rev(p)}", [a, b, p]
+        return [f"{col(x)}*{lo}={col(a)}"], [a]
+    b = x * hi * 10
+    return [f"{col(x)}*{lo}={col(a)}", f"{col(x)}*0{hi}={col(b)}", f"{col(a)}+{col(b)}={col(a + b)}"], [a, b, a + b]
 
 
 def solve(q: Question) -> tuple[str, int, list[int]]:
     """Return (answer text, value, every intermediate value)."""
     nums, ops = list(q.operands), list(q.ops)
-    lines, values = [render(nums, ops, rev)], []
+    lines, values = [render(nums, ops)], []
     while ops:
         if "*" in ops:
             i = ops.index("*")
             work, vals = multiply_work(nums[i], nums[i + 1])
-            lines.append(work)
+            lines += work
             values += vals
             nums[i:i + 2] = [nums[i] * nums[i + 1]]
             del ops[i]
         else:
             a, b = nums[0], nums[1]
-            nums[0:2] = [a + b if ops[0] == "+" else a - b]
-            values.append(nums[0])
+            r = a + b if ops[0] == "+" else a - b
+            lines.append(f"{scol(a)}{ops[0]}{col(b)}={scol(r)}")
+            values.append(r)
+            nums[0:2] = [r]
             del ops[0]
-        lines.append("=" + render(nums, ops, rev))
+        lines.append("=" + render(nums, ops))
     lines.append(f"\\boxed{{{nums[0]}}}")
     return "\n".join(lines), nums[0], values
 

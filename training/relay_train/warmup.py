@@ -34,7 +34,7 @@ def transcript_example(tr: Transcript) -> tuple[list[int], list[float]]:
 
 
 def build_transcripts(student, teacher, questions, cfg: dict, seed: int, progress,
-                      max_new_tokens: int = 200, batch: int = 256) -> tuple[list, dict]:
+                      max_new_tokens: int = 256, batch: int = 256) -> tuple[list, dict]:
     rng = random.Random(seed)
     kept, every, stats = [], [], {"sampled": 0, "kept": 0, "calls": 0}
     for i in range(0, len(questions), batch):

@@ -1,0 +1,47 @@
+/**
+ * Smoke training: every stage of `npm run train:reference` (teacher and student SFT,
+ * warm-up, GRPO, evaluation, GGUF export) with tiny step counts, then the exported
+ * GGUF files must load in llama.cpp and match PyTorch. A broken stage fails the build.
+ * Also runs the Python unit tests of training/. The shipped models are not retrained.
+ */
+import { spawnSync } from 'child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, resolve } from 'path';
+import { checkParity } from '@relayllm/llama-cpp';
+
+const root = resolve(__dirname, '../..');
+
+function run(cmd: string, args: string[], cwd: string, timeoutMs: number) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) {
+    throw new Error(`${cmd} ${args.join(' ')} exited ${r.status ?? r.signal}\n${r.stdout}\n${r.stderr}`);
+  }
+  return r;
+}
+
+describe('training pipeline', () => {
+  const out = mkdtempSync(join(tmpdir(), 'relayllm-smoke-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('passes its Python unit tests', () => {
+    const r = run('/usr/bin/python3', ['-m', 'unittest', 'discover', '-s', 'tests', '-t', '.'], join(root, 'training'), 120_000);
+    expect(r.stderr).toMatch(/\nOK\s*$/);
+  }, 130_000);
+
+  it('runs every stage in smoke mode and exports GGUF files llama.cpp matches', async () => {
+    run('bash', [join(root, 'scripts/train.sh'), '--smoke', '--out', out, '--threads', '1'], root, 180_000);
+    const exp = join(out, 'export');
+    for (const f of ['llm.gguf', 'slm.gguf', 'parity.json', 'MODEL_CARD.md', 'metrics.json', 'curves/grpo_reward.svg']) {
+      expect(existsSync(join(exp, f))).toBe(true);
+    }
+    const log = readFileSync(join(out, 'train.log'), 'utf8');
+    for (const stage of ['teacher-sft', 'student-sft', 'warmup-data', 'warmup-sft', 'grpo-filter', 'grpo', 'export']) {
+      expect(log).toContain(`${stage} done`);
+    }
+    expect(readFileSync(join(exp, 'MODEL_CARD.md'), 'utf8')).toContain('Student after GRPO relaying to the teacher');
+    const report = await checkParity(exp, { minCases: 20 });
+    expect(report.failures).toEqual([]);
+    expect(report.maxProbDiff).toBeLessThan(1e-4);
+  }, 240_000);
+});

@@ -1,0 +1,105 @@
+"""The PyTorch relay rollout follows the serving protocol (scripted models: test doubles)."""
+import unittest
+
+import torch
+
+from relay_train import grpo
+from relay_train.rollout import rollout
+from relay_train.tokenizer import BOS, CALL, END_CALL, EOS, VOCAB_SIZE, encode
+
+
+class ScriptedModel:
+    """Test double: next token = script(tokens this model has seen so far in its view)."""
+
+    def __init__(self, script):
+        self.script = script
+        self.views = {}
+
+    def new_cache(self, b, length):
+        self.views = {i: [None] * length for i in range(b)}
+        return None
+
+    def step(self, tokens, pos, cache):
+        logits = torch.full((len(tokens), VOCAB_SIZE), -1e9)
+        for i, (t, p) in enumerate(zip(tokens.tolist(), pos.tolist())):
+            self.views[i][p] = t
+            seen = [x for x in self.views[i][: p + 1]]
+            logits[i, self.script(seen)] = 0.0
+        return logits
+
+
+def text_script(text_tokens):
+    """Emit a fixed token list after the prompt (prompt = up to and including the first '\\n')."""
+    def script(seen):
+        k = len(seen) - (seen.index(10) + 1)
+        return text_tokens[k] if 0 <= k < len(text_tokens) else EOS
+    return script
+
+
+PROMPT = [BOS] + encode("Q <call>9</call>\n")
+
+
+def cmd(n):
+    return [CALL] + list(str(n).encode()) + [END_CALL]
+
+
+class RolloutProtocolTest(unittest.TestCase):
+    def run_case(self, student_tokens, teacher_script, **kw):
+        student = ScriptedModel(None)
+        teacher = ScriptedModel(teacher_script)
+        # the student's script reads its own view: position k of the response it produced so far
+        def s_script(seen):
+            k = len(seen) - len(PROMPT)
+            return student_tokens[k] if 0 <= k < len(student_tokens) else EOS
+        student.script = s_script
+        tr = rollout(student, teacher, [PROMPT], max_new_tokens=kw.pop("max_new_tokens", 50), **kw)[0]
+        return tr, teacher
+
+    def test_call_strips_commands_for_teacher_and_keeps_them_for_student(self):
+        # student: "ab" <call>3</call> (3 teacher tokens) "z" </s>
+        s = list(b"ab") + cmd(3) + [0, 0, 0] + list(b"z") + [EOS]
+        tr, teacher = self.run_case(s, lambda seen: ord("T"))
+        self.assertEqual(tr.text, "abTTTz")
+        self.assertEqual(tr.source, ["S", "S", "C", "C", "C", "T", "T", "T", "S", "S"])
+        self.assertEqual(tr.calls, [{"offset": 5, "requested": 3, "granted": 3, "written": 3}])
+        self.assertEqual(tr.finish, "eos")
+        self.assertAlmostEqual(tr.rho, 3 / 10)
+        teacher_view = [t for t in teacher.views[0] if t is not None]
+        self.assertNotIn(CALL, teacher_view[len(PROMPT):])
+        self.assertNotIn(END_CALL, teacher_view)
+        # the prompt's typed "<call>9</call>" is bytes, never a command
+        self.assertEqual(teacher_view[:len(PROMPT)], PROMPT)
+
+    def test_zero_is_no_call_and_budget_caps_n(self):
+        tr, _ = self.run_case(cmd(0) + list(b"x") + [EOS], lambda seen: ord("T"))
+        self.assertEqual(tr.calls, [])
+        self.assertEqual(tr.text, "x")
+        tr, _ = self.run_case(list(b"ab") + cmd(90), lambda seen: ord("T"), max_new_tokens=10)
+        self.assertEqual(tr.calls[0]["granted"], 10 - 6)
+        self.assertEqual(tr.finish, "length")
+        self.assertEqual(len(tr.response), 10)
+
+    def test_teacher_eos_ends_the_answer(self):
+        tr, _ = self.run_case(cmd(9) + list(b"never"), lambda seen: EOS if len(seen) > len(PROMPT) + 1 else ord("T"))
+        self.assertEqual(tr.finish, "llm_eos")
+        self.assertEqual(tr.text, "TT")
+        self.assertEqual(tr.calls[0]["written"], 3)
+
+    def test_at_most_max_turns(self):
+        # the scripted student tries to call 6 times; after 4 calls <call> is banned (5 turns)
+        s = []
+        for _ in range(6):
+            s += cmd(1) + [0]
+        s += [EOS]
+        tr, _ = self.run_case(s, lambda seen: ord("T"), max_turns=5)
+        self.assertEqual(len(tr.calls), 4)
+
+    def test_group_reward(self):
+        # (correct, called, rho)
+        self.assertEqual(grpo.group_rewards([(True, False, 0), (True, True, 0.2), (False, True, 0.5)]), [1.5, 0.8, 0.0])
+        self.assertEqual(grpo.group_rewards([(True, True, 0.25), (False, False, 0), (False, True, 0.1)]), [0.75, -1.0, 0.0])
+        self.assertEqual(grpo.group_rewards([(False, True, 0.3), (False, False, 0)]), [0.3, 0.0])
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,45 @@
+import random
+import unittest
+
+from relay_train import task
+
+
+class TaskTest(unittest.TestCase):
+    def test_answers_match_python_arithmetic_and_bounds(self):
+        rng = random.Random(3)
+        for k in (2, 3, 4):
+            for _ in range(500):
+                q = task.sample_question(rng, k)
+                text, value, inter = task.solve(q)
+                self.assertEqual(value, eval(q.expr))
+                self.assertLessEqual(q.ops.count("*"), 2)
+                self.assertTrue(all(0 <= n <= 99 for n in q.operands))
+                self.assertTrue(all(abs(v) < task.LIMIT for v in inter))
+                self.assertEqual(task.extract_answer(text), value)
+                self.assertTrue(text.endswith(f"\\boxed{{{value}}}"))
+
+    def test_fixed_width_reversed_working(self):
+        q = task.Question((37, 48, 15, 6), ("*", "+", "-"))
+        self.assertEqual(task.solve(q)[0], "\n".join([
+            "37*48+15-6", "73000*8=69200", "73000*04=08410", "69200+08410=67710", "=1776+15-6",
+            "+67710+51000=+19710", "=1791-6", "+19710-60000=+58710", "=1785", "\\boxed{1785}"]))
+        self.assertEqual(task.scol(-1757), "-75710")
+        self.assertEqual(task.solve(task.Question((19, 50), ("-",)))[0], "19-50\n+91000-05000=-13000\n=-31\n\\boxed{-31}")
+
+    def test_splits_are_disjoint_and_large_enough(self):
+        s = task.make_splits(1234, 400, 100)
+        test, dev = {q.text for q in s["test"]}, {q.text for q in s["dev"]}
+        self.assertGreaterEqual(len(test), 1000)
+        self.assertFalse(test & dev)
+        self.assertEqual({q.n_operands for q in s["test"]}, {2, 3, 4})
+        gen = task.train_sampler(5, test | dev)
+        self.assertFalse({next(gen).text for _ in range(5000)} & (test | dev))
+
+    def test_grader_takes_last_boxed(self):
+        self.assertEqual(task.extract_answer("\\boxed{3} then \\boxed{-1,234}"), -1234)
+        self.assertIsNone(task.extract_answer("no answer"))
+        self.assertFalse(task.is_correct("\\boxed{x}", 1))
+
+
+if __name__ == "__main__":
+    unittest.main()
