@@ -1,0 +1,124 @@
+import { defaultThreads } from '@relayllm/llama-cpp';
+import { resolve } from 'path';
+import { z } from 'zod';
+
+/** The workspace root (this file is apps/relayllm/src/app/config.ts). */
+export const REPO_ROOT = resolve(__dirname, '../../../..');
+
+/**
+ * Every default of the app, named (the README's configuration table lists
+ * them). `threads`: both engines share one llama.cpp binding and each uses
+ * this many threads; half the cores (1 on a 2-core box) keeps the two models
+ * plus Node from oversubscribing the CPU (ggml threads spin-wait).
+ */
+export const CONFIG_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 50051,
+  modelsDir: resolve(REPO_ROOT, 'models/reference'),
+  threads: defaultThreads(),
+  sequences: 4,
+  gpu: 'auto',
+  maxTokensLimit: 2048,
+  defaultMaxTokens: 256,
+  requestTimeoutMs: 120_000,
+  shutdownGraceMs: 5_000,
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
+
+/** The environment variable of each setting (the only ones the app reads). */
+export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
+  host: 'RELAYLLM_HOST',
+  port: 'RELAYLLM_PORT',
+  modelsDir: 'RELAYLLM_MODELS_DIR',
+  threads: 'RELAYLLM_THREADS',
+  sequences: 'RELAYLLM_SEQUENCES',
+  gpu: 'RELAYLLM_GPU',
+  maxTokensLimit: 'RELAYLLM_MAX_TOKENS_LIMIT',
+  defaultMaxTokens: 'RELAYLLM_DEFAULT_MAX_TOKENS',
+  requestTimeoutMs: 'RELAYLLM_REQUEST_TIMEOUT_MS',
+  shutdownGraceMs: 'RELAYLLM_SHUTDOWN_GRACE_MS',
+};
+
+/** Command-line flags that set a setting (named in error messages). */
+const CONFIG_FLAGS: Partial<Record<ConfigKey, string>> = { host: '--host', port: '--port', modelsDir: '--models' };
+
+/** Settings arrive as strings (env, argv); each parser also owns the default. */
+function integer(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return fallback;
+      const value = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isSafeInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer in [${min}, ${max}], got "${raw}"` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+const D = CONFIG_DEFAULTS;
+const schema = z
+  .object({
+    host: z.string().trim().min(1).default(D.host),
+    port: integer(0, 65_535, D.port),
+    // Relative paths from env/argv are relative to the working directory, like any CLI path.
+    modelsDir: z
+      .string()
+      .optional()
+      .transform((dir) => (dir === undefined ? D.modelsDir : resolve(dir))),
+    threads: integer(1, 256, D.threads),
+    sequences: integer(1, 64, D.sequences),
+    gpu: z.enum(['auto', 'off']).default(D.gpu),
+    maxTokensLimit: integer(1, 32_768, D.maxTokensLimit),
+    defaultMaxTokens: integer(1, 32_768, D.defaultMaxTokens),
+    requestTimeoutMs: integer(1, 86_400_000, D.requestTimeoutMs),
+    shutdownGraceMs: integer(0, 600_000, D.shutdownGraceMs),
+  })
+  .refine((c) => c.defaultMaxTokens <= c.maxTokensLimit, {
+    message: 'must not exceed the max tokens limit',
+    path: ['defaultMaxTokens'],
+  });
+
+export type RelayllmConfig = Readonly<z.output<typeof schema>>;
+
+/** Invalid settings; the message names each offending variable or flag. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface ConfigSources {
+  /** Values from command-line flags (win over the environment). */
+  flags?: Partial<Record<ConfigKey, string>>;
+  /** Defaults to process.env: this module is the only reader of the environment. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/**
+ * Reads and validates the whole configuration once (flags > RELAYLLM_* env >
+ * CONFIG_DEFAULTS). Empty values count as unset. Throws ConfigError.
+ */
+export function loadConfig(sources: ConfigSources = {}): RelayllmConfig {
+  const env = sources.env ?? process.env;
+  const flags = sources.flags ?? {};
+  const raw: Partial<Record<ConfigKey, string>> = {};
+  const origin: Partial<Record<string, string>> = {};
+  for (const key of Object.keys(CONFIG_DEFAULTS) as ConfigKey[]) {
+    const fromFlag = flags[key];
+    const value = fromFlag ?? env[CONFIG_ENV[key]];
+    if (value === undefined || value.trim() === '') continue;
+    raw[key] = value;
+    origin[key] = fromFlag !== undefined ? (CONFIG_FLAGS[key] ?? key) : CONFIG_ENV[key];
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '');
+      return `${origin[key] ?? CONFIG_ENV[key as ConfigKey] ?? key}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return Object.freeze(parsed.data);
+}

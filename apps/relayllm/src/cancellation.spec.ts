@@ -1,0 +1,122 @@
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { ERROR_REASON_METADATA_KEY } from '@relayllm/grpc-api';
+import { Policy, type GenerateEvent } from '@relayllm/proto';
+import { specConfig, startSpecEngines, startSpecServer, type SpecEngines, type SpecServer } from './testing/embedded-fixture';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from './testing/observed-engine';
+
+/** Paced engines (see ObservedEngine): a generation of MAX_TOKENS takes seconds, so it is surely running when cut. */
+const PACE_MS = 10;
+const MAX_TOKENS = 400;
+/** The requirement: both engines stop within this after the cancel / the deadline. */
+const STOP_WITHIN_MS = 100;
+
+describe('cancellation reaches the real engines (gRPC, real models)', () => {
+  let engines: SpecEngines;
+  let api: SpecServer;
+
+  beforeAll(async () => {
+    const config = specConfig();
+    engines = await startSpecEngines(config);
+    api = await startSpecServer(engines, config);
+  }, 60_000);
+
+  beforeEach(() => {
+    engines.slm.delayMs = PACE_MS;
+    engines.llm.delayMs = PACE_MS;
+  });
+
+  afterAll(async () => {
+    await api?.close();
+    await engines?.real.close();
+  });
+
+  const busy = (): number => engines.real.slm.busySequences() + engines.real.llm.busySequences();
+  const evaluated = (): number => engines.real.slm.evaluatedTokens + engines.real.llm.evaluatedTokens;
+
+  /** Both engines idle (no sequence leased) and no token evaluated afterwards. */
+  async function expectStoppedWithin(sinceMs: number): Promise<void> {
+    await until(() => busy() === 0, STOP_WITHIN_MS * 5);
+    const stoppedAfter = Date.now() - sinceMs;
+    expect(stoppedAfter).toBeLessThanOrEqual(STOP_WITHIN_MS);
+    const evaluatedAtStop = evaluated();
+    await sleep(50);
+    expect(evaluated()).toBe(evaluatedAtStop);
+    expect(busy()).toBe(0);
+  }
+
+  // RELAY: the SLM is decoding when cut (and the LLM whenever it was called);
+  // LLM_ONLY: the LLM is decoding when cut. Together: both engines stop.
+  describe.each([
+    ['RELAY', Policy.POLICY_RELAY],
+    ['LLM_ONLY', Policy.POLICY_LLM_ONLY],
+  ])('policy %s', (_name, policy) => {
+    it('a client that cancels mid-stream', async () => {
+      const call = api.client.generateStream({ prompt: 'Compute 37*48+15-6.', maxTokens: MAX_TOKENS, policy, temperature: 0 });
+      const failure = new Promise<ServiceError>((resolve) => call.on('error', resolve));
+      let completed = 0;
+      call.on('data', (event: GenerateEvent) => {
+        if (event.event?.$case === 'completed') completed += 1;
+      });
+      // Mid-stream: a model is decoding and has written a few paced tokens.
+      await until(() => busy() > 0, 5_000);
+      await sleep(5 * PACE_MS);
+      const busyAtCancel = busy();
+      const cancelledAt = Date.now();
+      call.cancel();
+      expect((await failure).code).toBe(status.CANCELLED);
+      expect(busyAtCancel).toBeGreaterThan(0);
+      await expectStoppedWithin(cancelledAt);
+      expect(completed).toBe(0);
+    });
+
+    it('a client whose deadline passes', async () => {
+      const deadline = new Date(Date.now() + 300);
+      const call = api.client.generateStream(
+        { prompt: 'Compute 37*48+15-6.', maxTokens: MAX_TOKENS, policy, temperature: 0 },
+        { deadline },
+      );
+      let completed = 0;
+      call.on('data', (event: GenerateEvent) => {
+        if (event.event?.$case === 'completed') completed += 1;
+      });
+      let busyBeforeDeadline = 0;
+      const probe = setTimeout(() => (busyBeforeDeadline = busy()), 250);
+      const error = await new Promise<ServiceError>((resolve) => call.on('error', resolve));
+      clearTimeout(probe);
+      expect(error.code).toBe(status.DEADLINE_EXCEEDED);
+      expect(completed).toBe(0);
+      expect(busyBeforeDeadline).toBeGreaterThan(0); // it was cut mid-stream
+      await expectStoppedWithin(deadline.getTime());
+    });
+  });
+
+  it('a request_id that is still running is refused; it is free again once that generation ends', async () => {
+    const request = { prompt: 'Compute 2+3.', maxTokens: MAX_TOKENS, requestId: 'same-id' };
+    const controller = new AbortController();
+    const first = api.client.generate(request, { signal: controller.signal }).catch((e: ServiceError) => e);
+    await until(() => busy() > 0, 5_000);
+    const second = await api.client.generate(request).catch((e: ServiceError) => e);
+    expect((second as ServiceError).code).toBe(status.FAILED_PRECONDITION);
+    expect((second as ServiceError).metadata.get(ERROR_REASON_METADATA_KEY)).toEqual(['REQUEST_ID_IN_USE']);
+    controller.abort();
+    expect(((await first) as ServiceError).code).toBe(status.CANCELLED);
+    await until(() => busy() === 0, 1_000);
+    engines.slm.delayMs = 0;
+    engines.llm.delayMs = 0;
+    await expect(api.client.generate({ ...request, maxTokens: 4 })).resolves.toMatchObject({ requestId: 'same-id' });
+  });
+
+  it('the server request timeout stops a generation (DEADLINE_EXCEEDED, REQUEST_TIMEOUT)', async () => {
+    const config = specConfig({ RELAYLLM_REQUEST_TIMEOUT_MS: '200' });
+    const short = await startSpecServer(engines, config);
+    try {
+      const error = await short.client.generate({ prompt: 'Compute 2+3.', maxTokens: MAX_TOKENS }).catch((e: ServiceError) => e);
+      expect((error as ServiceError).code).toBe(status.DEADLINE_EXCEEDED);
+      expect((error as ServiceError).metadata.get(ERROR_REASON_METADATA_KEY)).toEqual(['REQUEST_TIMEOUT']);
+      await until(() => busy() === 0, STOP_WITHIN_MS * 5);
+    } finally {
+      await short.close();
+    }
+  });
+});

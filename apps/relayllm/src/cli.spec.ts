@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRelayClient } from '@relayllm/grpc-api';
+import { referenceModelDir, repoRoot } from '@relayllm/testing';
+
+/** The `relayllm` command as `npx relayllm` runs it: the bin launcher in a child process. */
+const BIN = join(repoRoot, 'apps/relayllm/bin/relayllm.cjs');
+const MODELS = referenceModelDir();
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[]): ChildProcess {
+  // stdout is a pipe, not a TTY: LLM spans are marked with [[...]].
+  return spawn(process.execPath, [BIN, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function run(args: string[]): Promise<Run> {
+  const child = start(args);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+const STACK_FRAME = /^\s+at .+:\d+:\d+\)?$/m;
+
+describe('relayllm CLI (spawned, real models)', () => {
+  let scratch: string;
+  beforeAll(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'relayllm-cli-'));
+  });
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+  it('generate --json prints the response object with the gRPC API field names', async () => {
+    const { code, stdout, stderr } = await run(['generate', 'Compute 37*48+15-6.', '--json', '--max-tokens', '24', '--models', MODELS]);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
+    const body = JSON.parse(stdout) as Record<string, unknown>;
+    expect(Object.keys(body).sort()).toEqual(['call_records', 'finish_reason', 'request_id', 'text', 'usage']);
+    expect(body['finish_reason']).toMatch(/^FINISH_REASON_(EOS|LLM_EOS|LENGTH|STOP)$/);
+    expect(typeof body['text']).toBe('string');
+    const usage = body['usage'] as Record<string, number>;
+    expect(Object.keys(usage).sort()).toEqual(
+      ['calls', 'llm_token_ratio', 'llm_tokens', 'malformed_commands', 'no_call_commands', 'response_tokens', 'slm_tokens'].sort(),
+    );
+    expect(usage['slm_tokens'] + usage['llm_tokens']).toBe(usage['response_tokens']);
+    expect(usage['response_tokens']).toBeLessThanOrEqual(24);
+  }, 30_000);
+
+  it('generate marks LLM-written text with [[...]] when stdout is not a terminal, then prints a usage line', async () => {
+    const { code, stdout } = await run(['generate', 'Compute 2+3.', '--policy', 'llm', '--max-tokens', '8', '--models', MODELS]);
+    expect(code).toBe(0);
+    const [answer, usage] = stdout.split(/\n(?=\[usage\])/);
+    expect(answer).toMatch(/^\[\[[^]*\]\]\n?$/s);
+    expect(usage).toMatch(/^\[usage\] slm 0 tokens, llm \d+ tokens, 0 calls, ρ 1\.000, finish \w+\n$/);
+  }, 30_000);
+
+  it('a bad flag is refused before the models load, naming the field (exit 2)', async () => {
+    const { code, stderr } = await run(['generate', 'x', '--max-tokens', '0', '--models', join(scratch, 'nowhere')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('max_tokens');
+    expect(stderr).not.toMatch(STACK_FRAME);
+  }, 30_000);
+
+  describe('a missing or corrupt model file: refuses to start, names the file, no stack trace', () => {
+    const slm = (): string => join(MODELS, 'slm.gguf');
+    const llmBytes = (): Buffer => readFileSync(join(MODELS, 'llm.gguf'));
+    it.each([
+      ['missing', () => undefined],
+      ['not a GGUF file', () => Buffer.from('not a model')],
+      ['truncated (llama.cpp refuses it)', () => llmBytes().subarray(0, Math.floor(llmBytes().length / 2))],
+    ])('llm.gguf %s', async (name, content) => {
+      const dir = join(scratch, name.replace(/\W+/g, '-'));
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      const bytes = content();
+      symlinkSync(slm(), join(dir, 'slm.gguf'));
+      if (bytes !== undefined) writeFileSync(join(dir, 'llm.gguf'), bytes);
+      const { code, stdout, stderr } = await run(['generate', 'Compute 2+3.', '--models', dir]);
+      expect(code).not.toBe(0);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(`cannot load model ${join(dir, 'llm.gguf')}`);
+      expect(stderr).not.toMatch(STACK_FRAME);
+    }, 30_000);
+  });
+
+  it('serve logs its address, answers over gRPC and shuts down gracefully on SIGTERM', async () => {
+    const child = start(['serve', '--port', '0', '--models', MODELS]);
+    let stderr = '';
+    const address = await new Promise<string>((resolve, reject) => {
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const match = /serving \S+ .* on (127\.0\.0\.1:\d+)/.exec(stderr);
+        if (match?.[1] !== undefined) resolve(match[1]);
+      });
+      child.on('close', () => reject(new Error(`serve exited early:\n${stderr}`)));
+    });
+    const client = createRelayClient(address);
+    try {
+      const response = await client.generate({ prompt: 'Compute 2+3.', maxTokens: 4 });
+      expect(response.usage?.responseTokens).toBeGreaterThan(0);
+    } finally {
+      client.close();
+    }
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('relayllm: stopped');
+  }, 30_000);
+});

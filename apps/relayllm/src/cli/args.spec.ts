@@ -1,0 +1,40 @@
+import { parseCli, UsageError } from './args';
+import { generateRequest } from './generate';
+
+describe('parseCli', () => {
+  it('parses generate with its flags; --models is a configuration flag', () => {
+    const parsed = parseCli(['generate', 'Compute 2+3.', '--policy', 'slm', '--json', '--max-tokens', '9', '--temperature', '0.5', '--seed', '7', '--models', 'm']);
+    expect(parsed).toEqual({
+      command: { command: 'generate', prompt: 'Compute 2+3.', policy: 'slm', json: true, maxTokens: '9', temperature: '0.5', seed: '7' },
+      configFlags: { modelsDir: 'm' },
+    });
+  });
+
+  it('parses serve; help by default', () => {
+    expect(parseCli(['serve', '--port', '0', '--host', '::', '--demo'])).toEqual({
+      command: { command: 'serve', demo: true },
+      configFlags: { port: '0', host: '::' },
+    });
+    expect(parseCli([]).command).toEqual({ command: 'help' });
+  });
+
+  it.each([[['generate']], [['generate', 'a', 'b']], [['generate', 'a', '--bogus']], [['serve', 'x']], [['nope']]])('refuses %j', (argv) => {
+    expect(() => parseCli(argv)).toThrow(UsageError);
+  });
+});
+
+describe('generateRequest', () => {
+  const base = { command: 'generate', prompt: 'p', json: false } as const;
+  it('maps policy names and numbers; the default max tokens applies when unset', () => {
+    expect(generateRequest({ ...base, policy: 'llm' }, { defaultMaxTokens: 77 })).toMatchObject({ policy: 'LLM_ONLY', maxTokens: 77, sampling: {} });
+    expect(generateRequest({ ...base, policy: 'RELAY', temperature: '0', seed: '3', maxTokens: '5' }, { defaultMaxTokens: 77 })).toMatchObject({
+      policy: 'RELAY',
+      maxTokens: 5,
+      sampling: { temperature: 0, seed: 3 },
+    });
+  });
+
+  it('passes unknown values through for the core to reject with the field named', () => {
+    expect(generateRequest({ ...base, policy: 'fast', maxTokens: 'ten' }, { defaultMaxTokens: 1 })).toMatchObject({ policy: 'fast', maxTokens: NaN });
+  });
+});

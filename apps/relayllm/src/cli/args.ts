@@ -1,0 +1,98 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { ConfigKey } from '../app/config';
+
+export const USAGE = `Usage:
+  relayllm generate "<prompt>" [--policy relay|slm|llm] [--json] [--max-tokens N]
+                    [--temperature T] [--seed S] [--models DIR]
+      Runs one generation in this process and prints the answer, LLM-written
+      spans marked (colour on a terminal, [[...]] otherwise), and a usage line.
+      --json prints the response object of the gRPC API instead.
+  relayllm serve [--port 50051] [--host 127.0.0.1] [--models DIR] [--demo]
+      Serves relayllm.v1.RelayService (plus health and reflection) on the
+      embedded engines until SIGINT/SIGTERM. --demo first prints one sample
+      generation made through the gRPC API.
+  relayllm help
+
+Settings also come from RELAYLLM_* environment variables (apps/relayllm/README.md).`;
+
+/** A command line that cannot be run; printed with the usage hint, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export interface GenerateArgs {
+  command: 'generate';
+  prompt: string;
+  policy: string;
+  json: boolean;
+  maxTokens?: string;
+  temperature?: string;
+  seed?: string;
+}
+
+export interface ServeArgs {
+  command: 'serve';
+  demo: boolean;
+}
+
+export type CliCommand = GenerateArgs | ServeArgs | { command: 'help' };
+
+export interface ParsedCli {
+  command: CliCommand;
+  /** Flags that are configuration settings (validated by loadConfig with the environment). */
+  configFlags: Partial<Record<ConfigKey, string>>;
+}
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true } as const);
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+const str = { type: 'string' } as const;
+const bool = { type: 'boolean' } as const;
+
+export function parseCli(argv: string[]): ParsedCli {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') return { command: { command: 'help' }, configFlags: {} };
+  if (name === 'generate') {
+    const { values, positionals } = parse(rest, {
+      policy: str,
+      json: bool,
+      'max-tokens': str,
+      temperature: str,
+      seed: str,
+      models: str,
+    });
+    if (positionals.length !== 1) throw new UsageError('generate takes exactly one prompt argument (quote it)');
+    const command: GenerateArgs = {
+      command: 'generate',
+      prompt: positionals[0] ?? '',
+      policy: values.policy ?? 'relay',
+      json: values.json === true,
+      maxTokens: values['max-tokens'],
+      temperature: values.temperature,
+      seed: values.seed,
+    };
+    return { command, configFlags: definedOnly({ modelsDir: values.models }) };
+  }
+  if (name === 'serve') {
+    const { values, positionals } = parse(rest, { port: str, host: str, models: str, demo: bool });
+    if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
+    return {
+      command: { command: 'serve', demo: values.demo === true },
+      configFlags: definedOnly({
+        port: values.port,
+        host: values.host,
+        modelsDir: values.models,
+      }),
+    };
+  }
+  throw new UsageError(`unknown command ${name}`);
+}
+
+function definedOnly(flags: Partial<Record<ConfigKey, string | undefined>>): Partial<Record<ConfigKey, string>> {
+  return Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)) as Partial<Record<ConfigKey, string>>;
+}

@@ -1,0 +1,29 @@
+import { wireFieldPath } from '@relayllm/grpc-api';
+import { ModelLoadError } from '@relayllm/llama-cpp';
+import { isRelayError } from '@relayllm/relay-core';
+import { CONFIG_ENV, ConfigError } from '../app/config';
+import { UsageError } from './args';
+import { ListenError } from './serve';
+
+/**
+ * The message and exit code for an error that ends the CLI. Expected failures
+ * (bad usage or configuration, a missing or corrupt model file, a port in use,
+ * a rejected request) get one clear line and no stack trace; only a bug shows
+ * its stack. Exit codes: 2 = the command line or configuration is wrong,
+ * 1 = anything else.
+ */
+export function describeFatal(error: unknown): { message: string; exitCode: number } {
+  if (error instanceof UsageError) return { message: `${error.message}\nRun \`relayllm help\` for usage.`, exitCode: 2 };
+  if (error instanceof ConfigError) return { message: error.message, exitCode: 2 };
+  if (error instanceof ModelLoadError) {
+    const hint = `choose the directory with --models DIR or ${CONFIG_ENV.modelsDir} (it must hold slm.gguf and llm.gguf)`;
+    return { message: `${error.message}\n  ${hint}`, exitCode: 1 };
+  }
+  if (error instanceof ListenError) return { message: error.message, exitCode: 1 };
+  if (isRelayError(error)) {
+    const field = error.field === undefined ? '' : `${wireFieldPath(error.field)}: `;
+    return { message: `${error.kind}: ${field}${error.message} (${error.reason})`, exitCode: error.kind === 'invalid_argument' ? 2 : 1 };
+  }
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return { message: `unexpected error: ${detail}`, exitCode: 1 };
+}

@@ -1,0 +1,46 @@
+import { createRelayClient, createRelayGrpcServer, type RelayClient, type RelayGrpcServer } from '@relayllm/grpc-api';
+import { referenceModelDir } from '@relayllm/testing';
+import { loadConfig, type RelayllmConfig } from '../app/config';
+import { startEmbeddedEngines, type EmbeddedEngines } from '../app/embedded-engines';
+import { createEmbeddedRelay } from '../app/embedded-host';
+import { ObservedEngine } from './observed-engine';
+
+/** The app's configuration for specs: defaults, the reference pair, no environment. */
+export function specConfig(env: Record<string, string> = {}): RelayllmConfig {
+  return loadConfig({ env, flags: { modelsDir: referenceModelDir() } });
+}
+
+/** The real engines of the app (referenceModelDir()), each behind an ObservedEngine. */
+export interface SpecEngines {
+  real: EmbeddedEngines;
+  slm: ObservedEngine;
+  llm: ObservedEngine;
+  contextSize: number;
+}
+
+export async function startSpecEngines(config: RelayllmConfig = specConfig()): Promise<SpecEngines> {
+  const real = await startEmbeddedEngines(config);
+  return { real, slm: new ObservedEngine(real.slm), llm: new ObservedEngine(real.llm), contextSize: real.contextSize };
+}
+
+export interface SpecServer {
+  server: RelayGrpcServer;
+  client: RelayClient;
+  close(): Promise<void>;
+}
+
+/** The embedded gRPC server, wired as `relayllm serve` wires it, on 127.0.0.1 (ephemeral port), plus a client. */
+export async function startSpecServer(engines: SpecEngines, config: RelayllmConfig = specConfig()): Promise<SpecServer> {
+  const server = createRelayGrpcServer({ relay: createEmbeddedRelay(engines, config) });
+  const port = await server.listen('127.0.0.1:0');
+  const client = createRelayClient(`127.0.0.1:${port}`);
+  await client.waitForReady();
+  return {
+    server,
+    client,
+    close: async () => {
+      client.close();
+      await server.close(1_000);
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { Engine, EngineChunk, EngineRequest } from '@relayllm/relay-core';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Spec double around a REAL engine: records every request and can pace the
+ * stream. Pacing stands in for a bigger model: the reference pair writes a
+ * token in about a millisecond, so a whole answer is over before a client
+ * can cancel it "mid-stream"; with a few ms per chunk the generation is
+ * reliably still running. The wrapped engine keeps its own sequences and
+ * abort handling, which is what the specs observe (busySequences).
+ */
+export class ObservedEngine implements Engine {
+  readonly requests: EngineRequest[] = [];
+  /** Delay before passing on each chunk (0 = none). */
+  delayMs = 0;
+
+  constructor(private readonly inner: Engine) {}
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+    this.requests.push(request);
+    // Leaving the loop (abort) calls the inner stream's return(), which releases its sequence.
+    for await (const chunk of this.inner.generate(request, signal)) {
+      if (this.delayMs > 0) await sleep(this.delayMs, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) return;
+      yield chunk;
+    }
+  }
+}
+
+/** Polls `condition` every millisecond; resolves with the time it took, rejects after timeoutMs. */
+export async function until(condition: () => boolean, timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await sleep(1);
+  }
+  return Date.now() - started;
+}
