@@ -11,7 +11,7 @@ const workspaceRoot = dirname(fileURLToPath(import.meta.url));
  *                  imports no framework / transport / client package.
  *   scope:adapter  transports and clients (NATS, gRPC, Redis, OTel, llama) around core.
  *   scope:app      deployable services under apps/.
- *   scope:testing  shared test helpers (libs/testing); spec files may use them.
+ *   scope:testing  shared test helpers (libs/testing); spec files and src/testing/ may use them.
  */
 const coreBannedExternalImports = [
   '@nestjs/*',
@@ -106,7 +106,8 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/*.test.ts', '**/*.spec.js', '**/*.test.js'],
+    // Specs and test-support folders (src/testing/**: fixtures, test doubles) are test code.
+    files: ['**/*.spec.ts', '**/*.test.ts', '**/*.spec.js', '**/*.test.js', '**/src/testing/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': boundaries(specDepConstraints),
     },

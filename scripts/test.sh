@@ -42,11 +42,14 @@ wait_port() { # port name timeout_s
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The smoke-training spec runs training/ with Debian's PyTorch (PyPI is not reachable).
+/usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing+=(python3-torch)
+[ -d /usr/lib/x86_64-linux-gnu/openblas-openmp ] || missing+=(libopenblas0-openmp)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update
-  as_root apt-get install -y "${missing[@]}"
+  as_root apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
 # --- (b) start services whose port is free; (d) stop only those ------------
@@ -109,6 +112,12 @@ esac
 # buf + ts-proto from node_modules (no protoc, no network); a no-op when the
 # stamp of proto/ matches.
 node scripts/proto-gen.mjs
+
+# --- lint: module boundaries (libs/relay-core stays pure) and code rules ------
+# Only on a whole-suite run (no Jest arguments), so `npm test -- <pattern>` stays quick.
+if [ "$#" -eq 0 ]; then
+  NODE_OPTIONS= npx nx run-many -t lint --outputStyle=static
+fi
 
 # --- (c) run all Jest projects ----------------------------------------------
 set +e

@@ -1,9 +1,10 @@
 import { copyFile, mkdtemp, open, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
-import { join, resolve } from 'path';
+import { join } from 'path';
+import { referenceModelDir } from '@relayllm/testing';
 import { defaultThreads, loadGgufModel, loadLlama, ModelLoadError, type Llama } from './index';
 
-const dir = resolve(process.env['PARITY_DIR'] ?? resolve(__dirname, '../../../models/reference'));
+const dir = referenceModelDir();
 
 describe('defaultThreads', () => {
   it.each([

@@ -1,14 +1,14 @@
 /**
- * GGUF export vs PyTorch parity on the files in PARITY_DIR (default
- * models/reference): tokenization, exact greedy output, next-token probabilities.
- * Never skipped: missing files fail the suite. PARITY_MIN_CASES (default 20) only
- * exists to run this against small smoke exports.
+ * GGUF export vs PyTorch parity on the shipped reference pair (models/reference):
+ * tokenization, exact greedy output, next-token probabilities. Never skipped:
+ * missing files fail the suite. (The smoke-training spec runs the same check on a
+ * freshly trained and exported pair.)
  */
-import { resolve } from 'path';
+import { referenceModelDir } from '@relayllm/testing';
 import { checkParity, PARITY_MODELS, type ParityReport } from './index';
 
-const dir = resolve(process.env['PARITY_DIR'] ?? resolve(__dirname, '../../../models/reference'));
-const minCases = Number(process.env['PARITY_MIN_CASES'] ?? 20);
+const dir = referenceModelDir();
+const minCases = 20;
 
 describe(`GGUF parity with PyTorch (${dir})`, () => {
   let report: ParityReport;

@@ -2,7 +2,8 @@
  * User text can never produce control tokens: with special=false, `<call>`, `<s>`...
  * in text stay plain bytes, and every byte (UTF-8 included) round-trips.
  */
-import { join, resolve } from 'path';
+import { join } from 'path';
+import { referenceModelDir } from '@relayllm/testing';
 import {
   BOS,
   CALL_CLOSE,
@@ -15,7 +16,7 @@ import {
   type LlamaModel,
 } from './index';
 
-const dir = resolve(process.env['PARITY_DIR'] ?? resolve(__dirname, '../../../models/reference'));
+const dir = referenceModelDir();
 const utf8 = (text: string) => [...Buffer.from(text, 'utf8')];
 
 describe.each(['llm', 'slm'])('tokenizer safety (%s.gguf)', (name) => {
