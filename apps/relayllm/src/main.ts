@@ -1,6 +1,7 @@
 import { loadConfig } from './app/config';
 import { parseCli, USAGE } from './cli/args';
 import { describeFatal } from './cli/fatal';
+import { runEvalCommand } from './cli/eval';
 import { runGenerate } from './cli/generate';
 import type { CliIo } from './cli/io';
 import { runServe } from './cli/serve';
@@ -20,6 +21,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     process.exit(130);
   });
   try {
+    if (command.command === 'eval') return await runEvalCommand(command, config, io, signals.signal);
     return command.command === 'generate'
       ? await runGenerate(command, config, io, signals.signal)
       : await runServe(command, config, io, signals.signal);

@@ -15,7 +15,10 @@ export interface EmbeddedEngines {
   close(): Promise<void>;
 }
 
-type EngineSettings = Pick<RelayllmConfig, 'modelsDir' | 'threads' | 'sequences' | 'gpu'>;
+type EngineSettings = Pick<RelayllmConfig, 'modelsDir' | 'threads' | 'sequences' | 'gpu'> & {
+  /** 'full': the SLM's chunks carry whole next-token distributions (the eval's uncertainty policy). */
+  slmProbabilities?: 'sampled' | 'full';
+};
 
 /**
  * Starts the SLM and the LLM in this process: ONE llama.cpp binding shared by
@@ -25,9 +28,15 @@ type EngineSettings = Pick<RelayllmConfig, 'modelsDir' | 'threads' | 'sequences'
  */
 export async function startEmbeddedEngines(settings: EngineSettings): Promise<EmbeddedEngines> {
   const llama: Llama = await loadLlama({ gpu: settings.gpu === 'off' ? false : 'auto', maxThreads: settings.threads });
-  const engine = (file: string): LlamaCppEngine =>
-    new LlamaCppEngine({ modelPath: join(settings.modelsDir, file), llama, sequences: settings.sequences, threads: settings.threads });
-  const slm = engine(MODEL_FILES.slm);
+  const engine = (file: string, probabilities: 'sampled' | 'full' = 'sampled'): LlamaCppEngine =>
+    new LlamaCppEngine({
+      modelPath: join(settings.modelsDir, file),
+      llama,
+      sequences: settings.sequences,
+      threads: settings.threads,
+      probabilities,
+    });
+  const slm = engine(MODEL_FILES.slm, settings.slmProbabilities);
   const llm = engine(MODEL_FILES.llm);
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>

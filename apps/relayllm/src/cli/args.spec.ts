@@ -38,3 +38,18 @@ describe('generateRequest', () => {
     expect(generateRequest({ ...base, policy: 'fast', maxTokens: 'ten' }, { defaultMaxTokens: 1 })).toMatchObject({ policy: 'fast', maxTokens: NaN });
   });
 });
+
+describe('parseCli eval', () => {
+  it('reads the eval flags; --models is a config flag', () => {
+    const parsed = parseCli(['eval', '--dataset', 'd.jsonl', '--policy', 'uncertainty', '--threshold', '0.5', '--k', '4', '--entropy', '--out', 'o', '--resume', '--models', 'm']);
+    expect(parsed.command).toMatchObject({ command: 'eval', dataset: 'd.jsonl', policy: 'uncertainty', threshold: '0.5', k: '4', entropy: true, out: 'o', resume: true });
+    expect(parsed.configFlags).toEqual({ modelsDir: 'm' });
+  });
+
+  it.each([[['eval', '--policy', 'relay', '--out', 'o']], [['eval', '--dataset', 'd', '--out', 'o']], [['eval', '--dataset', 'd', '--policy', 'relay']], [['eval', 'x', '--dataset', 'd', '--policy', 'relay', '--out', 'o']]])(
+    'refuses %j',
+    (argv) => {
+      expect(() => parseCli(argv)).toThrow(UsageError);
+    },
+  );
+});

@@ -11,6 +11,15 @@ export const USAGE = `Usage:
       Serves relayllm.v1.RelayService (plus health and reflection) on the
       embedded engines until SIGINT/SIGTERM. --demo first prints one sample
       generation made through the gRPC API.
+  relayllm eval --dataset FILE.jsonl --policy NAME --out DIR [--limit N] [--concurrency C]
+                [--target HOST:PORT] [--resume] [--sweep V1,V2,...] [--max-tokens N]
+                [--temperature T] [--seed S] [--models DIR] [policy options]
+      Runs a policy over a dataset (embedded, or against a server with --target);
+      per-item results in DIR/results.jsonl, the summary in DIR/summary.json.
+      Policies: relay | slm | llm | random-router --p P | uncertainty --threshold T
+      --k K [--entropy] | fixed --k K | teacher-free. --sweep runs random-router
+      over P values or uncertainty over T values (one sub-directory each).
+      See libs/eval/README.md.
   relayllm help
 
 Settings also come from RELAYLLM_* environment variables (apps/relayllm/README.md).`;
@@ -35,7 +44,26 @@ export interface ServeArgs {
   demo: boolean;
 }
 
-export type CliCommand = GenerateArgs | ServeArgs | { command: 'help' };
+export interface EvalArgs {
+  command: 'eval';
+  dataset: string;
+  policy: string;
+  out: string;
+  limit?: string;
+  concurrency?: string;
+  target?: string;
+  resume: boolean;
+  sweep?: string;
+  maxTokens?: string;
+  temperature?: string;
+  seed?: string;
+  p?: string;
+  threshold?: string;
+  k?: string;
+  entropy: boolean;
+}
+
+export type CliCommand = GenerateArgs | ServeArgs | EvalArgs | { command: 'help' };
 
 export interface ParsedCli {
   command: CliCommand;
@@ -89,6 +117,49 @@ export function parseCli(argv: string[]): ParsedCli {
         modelsDir: values.models,
       }),
     };
+  }
+  if (name === 'eval') {
+    const { values, positionals } = parse(rest, {
+      dataset: str,
+      policy: str,
+      out: str,
+      limit: str,
+      concurrency: str,
+      target: str,
+      resume: bool,
+      sweep: str,
+      'max-tokens': str,
+      temperature: str,
+      seed: str,
+      models: str,
+      p: str,
+      threshold: str,
+      k: str,
+      entropy: bool,
+    });
+    if (positionals.length > 0) throw new UsageError(`eval takes no arguments, got ${positionals.join(' ')}`);
+    for (const flag of ['dataset', 'policy', 'out'] as const) {
+      if (values[flag] === undefined || values[flag] === '') throw new UsageError(`eval needs --${flag}`);
+    }
+    const command: EvalArgs = {
+      command: 'eval',
+      dataset: values.dataset ?? '',
+      policy: values.policy ?? '',
+      out: values.out ?? '',
+      limit: values.limit,
+      concurrency: values.concurrency,
+      target: values.target,
+      resume: values.resume === true,
+      sweep: values.sweep,
+      maxTokens: values['max-tokens'],
+      temperature: values.temperature,
+      seed: values.seed,
+      p: values.p,
+      threshold: values.threshold,
+      k: values.k,
+      entropy: values.entropy === true,
+    };
+    return { command, configFlags: definedOnly({ modelsDir: values.models }) };
   }
   throw new UsageError(`unknown command ${name}`);
 }

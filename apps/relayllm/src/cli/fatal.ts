@@ -1,4 +1,5 @@
 import { wireFieldPath } from '@relayllm/grpc-api';
+import { DatasetError, PolicyError } from '@relayllm/eval';
 import { ModelLoadError } from '@relayllm/llama-cpp';
 import { isRelayError } from '@relayllm/relay-core';
 import { CONFIG_ENV, ConfigError } from '../app/config';
@@ -15,6 +16,8 @@ import { ListenError } from './serve';
 export function describeFatal(error: unknown): { message: string; exitCode: number } {
   if (error instanceof UsageError) return { message: `${error.message}\nRun \`relayllm help\` for usage.`, exitCode: 2 };
   if (error instanceof ConfigError) return { message: error.message, exitCode: 2 };
+  if (error instanceof DatasetError) return { message: error.message, exitCode: 2 };
+  if (error instanceof PolicyError) return { message: `${error.message}\nRun \`relayllm help\` for usage.`, exitCode: 2 };
   if (error instanceof ModelLoadError) {
     const hint = `choose the directory with --models DIR or ${CONFIG_ENV.modelsDir} (it must hold slm.gguf and llm.gguf)`;
     return { message: `${error.message}\n  ${hint}`, exitCode: 1 };

@@ -1,0 +1,264 @@
+import {
+  BYTE_LEVEL_TOKEN_IDS,
+  RelayError,
+  newContextPart,
+  type Engine,
+  type EngineChunk,
+  type EngineRequest,
+} from '@relayllm/relay-core';
+
+/**
+ * Engine decorators that implement the eval policies on top of relay-core's
+ * Engine port, without changing relay-core: the relay still parses the SLM's
+ * output for `<call>n</call>` and calls the LLM; these wrappers change what
+ * the SLM "writes" (a rewritten or injected command) or what it may sample.
+ * Token-id engines only (the reference pair's byte-level vocabulary).
+ */
+
+const CALL = BYTE_LEVEL_TOKEN_IDS.CALL;
+const END_CALL = BYTE_LEVEL_TOKEN_IDS.END_CALL;
+const COMMAND_IDS = [CALL, END_CALL] as const;
+const DIGIT_ZERO = 0x30;
+
+/** A chunk that may carry full next-token distributions (LlamaCppEngine with probabilities: 'full'). */
+type ChunkWithDistributions = EngineChunk & { distributions?: readonly ArrayLike<number>[] };
+
+/** One id of a chunk as its own chunk (text, probability and distribution kept). */
+function splitChunk(chunk: ChunkWithDistributions): ChunkWithDistributions[] {
+  if (chunk.tokens.length <= 1) return [chunk];
+  const parts: ChunkWithDistributions[] = chunk.tokens.map((id, i) => {
+    const part: ChunkWithDistributions = { tokens: [id], text: chunk.tokenTexts?.[i] ?? '' };
+    const p = chunk.probabilities?.[i];
+    if (p !== undefined) part.probabilities = [p];
+    const d = chunk.distributions?.[i];
+    if (d !== undefined) part.distributions = [d];
+    return part;
+  });
+  const last = parts[parts.length - 1];
+  if (last !== undefined && chunk.finish !== undefined) last.finish = chunk.finish;
+  return parts;
+}
+
+/** `<call>k</call>` as one chunk of byte-level ids. */
+export function commandChunk(k: number): EngineChunk {
+  const digits = String(k);
+  const tokens = [CALL, ...[...digits].map((d) => DIGIT_ZERO + Number(d)), END_CALL];
+  const tokenTexts = ['<call>', ...digits, '</call>'];
+  return { tokens, text: tokenTexts.join(''), tokenTexts };
+}
+
+/** Tokens of the command chunk for k (what an injected call adds to the SLM's count). */
+export const commandTokenCount = (k: number): number => String(k).length + 2;
+
+abstract class EngineDecorator implements Engine {
+  constructor(protected readonly inner: Engine) {}
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+  abstract generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk>;
+}
+
+/** teacher-free: the SLM may not sample its command tokens (`<call>`, `</call>`). */
+export class BannedCommandsEngine extends EngineDecorator {
+  generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+    return this.inner.generate(withCommandsBanned(request), signal);
+  }
+}
+
+function withCommandsBanned(request: EngineRequest): EngineRequest {
+  return { ...request, bannedTokens: [...new Set([...request.bannedTokens, ...COMMAND_IDS])] };
+}
+
+/**
+ * fixed --k K: every well-formed command the SLM writes is rewritten to
+ * `<call>K</call>` before the relay reads it (the SLM's own context then
+ * holds the rewritten command too). Malformed commands pass through unchanged.
+ */
+export class FixedGrantEngine extends EngineDecorator {
+  constructor(
+    inner: Engine,
+    private readonly k: number,
+  ) {
+    super(inner);
+  }
+
+  async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+    let held: ChunkWithDistributions[] | undefined;
+    for await (const chunk of this.inner.generate(request, signal)) {
+      for (const unit of splitChunk(chunk)) {
+        const id = unit.tokens[0];
+        if (held === undefined) {
+          if (id === CALL && unit.finish === undefined) held = [unit];
+          else yield unit;
+          continue;
+        }
+        if (id !== undefined && id >= DIGIT_ZERO && id <= DIGIT_ZERO + 9 && unit.finish === undefined) {
+          held.push(unit);
+        } else if (id === END_CALL && held.length > 1) {
+          const command = commandChunk(this.k);
+          if (unit.finish !== undefined) command.finish = unit.finish;
+          held = undefined;
+          yield command;
+        } else {
+          // not a well-formed command: give it to the relay as written
+          yield* held;
+          held = undefined;
+          yield unit;
+        }
+      }
+    }
+    if (held !== undefined) yield* held;
+  }
+}
+
+export interface UncertaintyTrigger {
+  threshold: number;
+  k: number;
+  /** true: trigger when entropy (nats) > threshold; false: when the top probability < threshold. */
+  entropy: boolean;
+  /** Triggers per generation at most (the relay makes at most maxTurns - 1 calls). */
+  maxCalls: number;
+}
+
+/** Shannon entropy in nats. */
+export function entropyOf(distribution: ArrayLike<number>): number {
+  let h = 0;
+  for (let i = 0; i < distribution.length; i++) {
+    const p = distribution[i] ?? 0;
+    if (p > 0) h -= p * Math.log(p);
+  }
+  return h;
+}
+
+export function topProbability(distribution: ArrayLike<number>): number {
+  let top = 0;
+  for (let i = 0; i < distribution.length; i++) top = Math.max(top, distribution[i] ?? 0);
+  return top;
+}
+
+/**
+ * uncertainty: training-free token-level relay. The SLM's own commands are
+ * banned; when the distribution an SLM token was sampled from is uncertain
+ * (top probability < T, or entropy > T) that token is discarded and
+ * `<call>K</call>` injected instead, so the relay has the LLM write the next
+ * K tokens. Needs the full next-token distribution per token (LlamaCppEngine
+ * `probabilities: 'full'`). Should the relay not grant the call (budget), the
+ * discarded token follows the command so the SLM's text is unchanged.
+ */
+export class UncertaintyTriggerEngine extends EngineDecorator {
+  private readonly triggers = new Map<string, number>();
+
+  constructor(
+    inner: Engine,
+    private readonly trigger: UncertaintyTrigger,
+  ) {
+    super(inner);
+  }
+
+  /** Commands injected so far for a generation's SLM sequence. */
+  injected(sequenceId: string): number {
+    return this.triggers.get(sequenceId) ?? 0;
+  }
+
+  /** Forgets a finished generation. */
+  forget(sequenceId: string): void {
+    this.triggers.delete(sequenceId);
+  }
+
+  private uncertain(distribution: ArrayLike<number>): boolean {
+    const { threshold, entropy } = this.trigger;
+    return entropy ? entropyOf(distribution) > threshold : topProbability(distribution) < threshold;
+  }
+
+  async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+    const id = request.sequenceId;
+    for await (const chunk of this.inner.generate(withCommandsBanned(request), signal)) {
+      for (const unit of splitChunk(chunk)) {
+        const token = unit.tokens[0];
+        const isEos = token === BYTE_LEVEL_TOKEN_IDS.EOS;
+        if (token !== undefined && !isEos && (this.triggers.get(id) ?? 0) < this.trigger.maxCalls) {
+          const distribution = unit.distributions?.[0];
+          if (distribution === undefined) {
+            throw RelayError.invalidArgument(
+              'EVAL_NEEDS_DISTRIBUTIONS',
+              "the uncertainty policy needs full next-token distributions (LlamaCppEngine probabilities: 'full')",
+              'policy',
+            );
+          }
+          if (this.uncertain(distribution)) {
+            this.triggers.set(id, (this.triggers.get(id) ?? 0) + 1);
+            yield commandChunk(this.trigger.k);
+          }
+        }
+        yield unit;
+      }
+    }
+  }
+}
+
+/**
+ * Counts the tokens the LLM evaluates as new context (relay-core's
+ * `newContextPart`: what an append-only engine with a kept KV cache feeds),
+ * per generation (sequenceId `<generationId>/llm`).
+ */
+export class PrefillMeterEngine extends EngineDecorator {
+  private readonly counts = new Map<string, number>();
+
+  generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+    const part = newContextPart(request);
+    const tokens = part.tokens?.length ?? Buffer.byteLength(part.text, 'utf8');
+    const generationId = request.sequenceId.replace(/\/llm$/, '');
+    this.counts.set(generationId, (this.counts.get(generationId) ?? 0) + tokens);
+    return this.inner.generate(request, signal);
+  }
+
+  /** The generation's count (0 when the LLM was never called); forgets it. */
+  take(generationId: string): number {
+    const n = this.counts.get(generationId) ?? 0;
+    this.counts.delete(generationId);
+    return n;
+  }
+}
+
+/**
+ * Removes injected commands from an item's accounting: relay-core counts the
+ * `<call>K</call>` the uncertainty trigger injected as SLM tokens, but the SLM
+ * never wrote them. Each injected command's tokens come off `slm_tokens` and
+ * `response_tokens`, ρ is recomputed, and call offsets move back by the
+ * commands before (and including) each call. Pure; returns new objects.
+ */
+export function withoutInjectedCommands<T extends { usage: UsageLike; calls: CallLike[] }>(outcome: T, injected: number, k: number): T {
+  const per = commandTokenCount(k);
+  const slm = Math.max(0, outcome.usage.slm_tokens - injected * per);
+  const response = slm + outcome.usage.llm_tokens;
+  return {
+    ...outcome,
+    usage: {
+      ...outcome.usage,
+      slm_tokens: slm,
+      response_tokens: response,
+      llm_token_ratio: response === 0 ? 0 : outcome.usage.llm_tokens / response,
+      no_call_commands: Math.max(0, outcome.usage.no_call_commands - Math.max(0, injected - outcome.calls.length)),
+    },
+    calls: outcome.calls.map((c, i) => ({
+      ...c,
+      response_token_start: Math.max(0, c.response_token_start - (i + 1) * per),
+      response_token_end: Math.max(0, c.response_token_end - (i + 1) * per),
+    })),
+  };
+}
+
+interface UsageLike {
+  slm_tokens: number;
+  llm_tokens: number;
+  response_tokens: number;
+  llm_token_ratio: number;
+  no_call_commands: number;
+}
+interface CallLike {
+  response_token_start: number;
+  response_token_end: number;
+}

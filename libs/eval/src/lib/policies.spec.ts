@@ -1,0 +1,38 @@
+import { corePolicyFor, needsEmbeddedEngines, parsePolicy, PolicyError, policyLabel, policyParams } from './policies';
+
+describe('parsePolicy', () => {
+  it('validates names and parameters', () => {
+    expect(parsePolicy('relay', {})).toEqual({ name: 'relay', seed: 0 });
+    expect(parsePolicy('random-router', { p: '0.25', seed: '9' })).toEqual({ name: 'random-router', p: 0.25, seed: 9 });
+    expect(parsePolicy('uncertainty', { threshold: '0.6', k: '8' })).toMatchObject({ threshold: 0.6, k: 8, entropy: false });
+    expect(parsePolicy('uncertainty', { threshold: '1.5', k: '8', entropy: true })).toMatchObject({ threshold: 1.5, entropy: true });
+    expect(parsePolicy('fixed', { k: '16' })).toMatchObject({ k: 16 });
+  });
+
+  it.each([
+    ['nope', {}, /unknown policy nope/],
+    ['random-router', {}, /needs --p/],
+    ['random-router', { p: '1.5' }, /--p must be in \[0, 1\]/],
+    ['uncertainty', { threshold: '0.5' }, /needs --k/],
+    ['uncertainty', { threshold: '2', k: '4' }, /probability/],
+    ['fixed', { k: '0' }, /--k must be an integer/],
+    ['relay', { p: '0.5' }, /takes no --p/],
+    ['slm', { entropy: true }, /takes no --entropy/],
+    ['relay', { seed: '-1' }, /--seed/],
+  ])('%s %j is refused', (name, options, message) => {
+    expect(() => parsePolicy(name, options)).toThrow(PolicyError);
+    expect(() => parsePolicy(name, options)).toThrow(message);
+  });
+
+  it('labels, params, core policies, embedded-only policies', () => {
+    expect(policyLabel(parsePolicy('random-router', { p: '0.3' }))).toBe('random-router(p=0.3)');
+    expect(policyLabel(parsePolicy('uncertainty', { threshold: '0.5', k: '4', entropy: true }))).toBe('uncertainty(threshold=0.5,k=4,entropy)');
+    expect(policyParams(parsePolicy('fixed', { k: '3' }))).toEqual({ k: 3 });
+    expect(corePolicyFor(parsePolicy('teacher-free', {}), 0)).toBe('SLM_ONLY');
+    expect(corePolicyFor(parsePolicy('fixed', { k: '3' }), 0)).toBe('RELAY');
+    expect(corePolicyFor(parsePolicy('random-router', { p: '1' }), 5)).toBe('LLM_ONLY');
+    expect(corePolicyFor(parsePolicy('random-router', { p: '0' }), 5)).toBe('SLM_ONLY');
+    expect(['relay', 'slm', 'llm', 'random-router'].some((n) => needsEmbeddedEngines(parsePolicy(n, n === 'random-router' ? { p: '1' } : {})))).toBe(false);
+    expect(needsEmbeddedEngines(parsePolicy('teacher-free', {}))).toBe(true);
+  });
+});

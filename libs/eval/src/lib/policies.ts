@@ -1,0 +1,136 @@
+import { routeToLlm } from './random';
+
+export const EVAL_POLICIES = ['relay', 'slm', 'llm', 'random-router', 'uncertainty', 'fixed', 'teacher-free'] as const;
+export type EvalPolicyName = (typeof EVAL_POLICIES)[number];
+
+/** relay-core's policy an item is run with. */
+export type CorePolicy = 'RELAY' | 'SLM_ONLY' | 'LLM_ONLY';
+
+/** A policy with its parameters (validated). */
+export interface PolicySpec {
+  name: EvalPolicyName;
+  /** random-router: probability that a whole question goes to the LLM. */
+  p?: number;
+  /** random-router's seed (also the sampling seed when temperature > 0). */
+  seed: number;
+  /** uncertainty: the threshold T on the SLM's top probability (or entropy in nats with `entropy`). */
+  threshold?: number;
+  /** uncertainty / fixed: LLM tokens per call. */
+  k?: number;
+  /** uncertainty: trigger when the entropy of the next-token distribution is above T. */
+  entropy?: boolean;
+}
+
+/** A policy that cannot be run as asked (bad name, missing or out-of-range parameter). */
+export class PolicyError extends Error {
+  override readonly name = 'PolicyError';
+}
+
+/** Raw option values, as a command line gives them. */
+export interface PolicyOptions {
+  p?: string;
+  seed?: string;
+  threshold?: string;
+  k?: string;
+  entropy?: boolean;
+}
+
+function num(value: string | undefined, flag: string, check: (v: number) => boolean, range: string): number | undefined {
+  if (value === undefined) return undefined;
+  const v = Number(value);
+  if (value.trim() === '' || !Number.isFinite(v) || !check(v)) throw new PolicyError(`--${flag} must be ${range}, got ${value}`);
+  return v;
+}
+
+const required = <T>(value: T | undefined, policy: string, flag: string): T => {
+  if (value === undefined) throw new PolicyError(`policy ${policy} needs --${flag}`);
+  return value;
+};
+
+/** Validates a policy name and its options (unused options of other policies are an error, to catch typos). */
+export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
+  if (!(EVAL_POLICIES as readonly string[]).includes(name)) {
+    throw new PolicyError(`unknown policy ${name} (one of ${EVAL_POLICIES.join(', ')})`);
+  }
+  const policy = name as EvalPolicyName;
+  const seed = num(options.seed, 'seed', (v) => Number.isInteger(v) && v >= 0 && v <= 0xffff_ffff, 'an integer in [0, 4294967295]') ?? 0;
+  const p = num(options.p, 'p', (v) => v >= 0 && v <= 1, 'in [0, 1]');
+  const threshold = num(options.threshold, 'threshold', (v) => v >= 0, '>= 0');
+  const k = num(options.k, 'k', (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
+  const used: Record<EvalPolicyName, readonly string[]> = {
+    relay: [],
+    slm: [],
+    llm: [],
+    'teacher-free': [],
+    'random-router': ['p'],
+    uncertainty: ['threshold', 'k', 'entropy'],
+    fixed: ['k'],
+  };
+  const given = Object.entries({ p, threshold, k, entropy: options.entropy === true ? true : undefined })
+    .filter(([, v]) => v !== undefined)
+    .map(([key]) => key);
+  const stray = given.filter((key) => !used[policy].includes(key));
+  if (stray.length > 0) throw new PolicyError(`policy ${policy} takes no ${stray.map((s) => `--${s}`).join(', ')}`);
+  const spec: PolicySpec = { name: policy, seed };
+  if (policy === 'random-router') spec.p = required(p, policy, 'p');
+  if (policy === 'uncertainty') {
+    spec.threshold = required(threshold, policy, 'threshold');
+    spec.k = required(k, policy, 'k');
+    spec.entropy = options.entropy === true;
+    if (!spec.entropy && spec.threshold > 1) throw new PolicyError('--threshold is a probability (in [0, 1]) unless --entropy');
+  }
+  if (policy === 'fixed') spec.k = required(k, policy, 'k');
+  return spec;
+}
+
+/** The parameter --sweep varies, per policy (undefined: the policy cannot be swept). */
+export function sweepParameter(name: EvalPolicyName): 'p' | 'threshold' | undefined {
+  if (name === 'random-router') return 'p';
+  if (name === 'uncertainty') return 'threshold';
+  return undefined;
+}
+
+/** The spec's parameters, as written in summary.json. */
+export function policyParams(spec: PolicySpec): Record<string, unknown> {
+  switch (spec.name) {
+    case 'random-router':
+      return { p: spec.p, seed: spec.seed };
+    case 'uncertainty':
+      return { threshold: spec.threshold, k: spec.k, entropy: spec.entropy === true };
+    case 'fixed':
+      return { k: spec.k };
+    default:
+      return {};
+  }
+}
+
+/** A short label for tables and plots, e.g. `random-router(p=0.3)`. */
+export function policyLabel(spec: PolicySpec): string {
+  const params = Object.entries(policyParams(spec))
+    .filter(([key, v]) => key !== 'seed' && v !== false)
+    .map(([key, v]) => (v === true ? key : `${key}=${String(v)}`));
+  return params.length === 0 ? spec.name : `${spec.name}(${params.join(',')})`;
+}
+
+/** relay-core's policy for item `index` (random-router draws per item from (seed, index)). */
+export function corePolicyFor(spec: PolicySpec, index: number): CorePolicy {
+  switch (spec.name) {
+    case 'slm':
+    case 'teacher-free':
+      return 'SLM_ONLY';
+    case 'llm':
+      return 'LLM_ONLY';
+    case 'random-router':
+      return routeToLlm(spec.p ?? 0, spec.seed, index) ? 'LLM_ONLY' : 'SLM_ONLY';
+    default:
+      return 'RELAY';
+  }
+}
+
+/**
+ * Policies that change how the SLM engine behaves (trigger, grant override,
+ * bans): they run on engines in this process only, not against a server.
+ */
+export function needsEmbeddedEngines(spec: PolicySpec): boolean {
+  return spec.name === 'uncertainty' || spec.name === 'fixed' || spec.name === 'teacher-free';
+}
