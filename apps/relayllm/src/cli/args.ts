@@ -11,6 +11,9 @@ export const USAGE = `Usage:
       Serves relayllm.v1.RelayService (plus health and reflection) on the
       embedded engines until SIGINT/SIGTERM. --demo first prints one sample
       generation made through the gRPC API.
+  relayllm report DIR... [--out DIR]
+      Combines eval runs: PGR, APGR, teacher share for PGR 0.5/0.8, cost reduction and
+      accuracy edge against the analytic random router; writes report.html + SVG charts.
   relayllm eval --dataset FILE.jsonl --policy NAME --out DIR [--limit N] [--concurrency C]
                 [--target HOST:PORT] [--resume] [--sweep V1,V2,...] [--max-tokens N]
                 [--temperature T] [--seed S] [--models DIR] [policy options]
