@@ -31,7 +31,7 @@ def model_card(res: dict) -> str:
                      f"{_pct(m['accuracy_4'])} | {100 * m['rho']:.2f} | {m['calls_per_answer']:.2f} |")
     ra = router_arithmetic(tb)
     tc, sc = cfg["teacher"], cfg["student"]
-    total = sum(tim.values())
+    total = sum(v for k, v in tim.items() if k not in ("teacher-sft", "student-sft") or f"{k}-resumed" not in tim)
     smoke = "\n> SMOKE RUN: tiny step counts, numbers are meaningless.\n" if res["smoke"] else ""
     return f"""# RelayLLM reference pair: `slm.gguf` (student) + `llm.gguf` (teacher)
 {smoke}
@@ -74,8 +74,8 @@ endless train stream that never yields a dev or test question (`data/`).
 
 | stage | what | steps | time (s) |
 |---|---|---|---|
-| teacher SFT | reference answers, batch {tc['sft']['batch_size']}, lr {tc['sft']['lr']} | {tc['sft']['steps']} | {tim.get('teacher-sft')} |
-| student SFT | same data, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']} | {sc['sft']['steps']} | {tim.get('student-sft')} |
+| teacher SFT | reference answers, batch {tc['sft']['batch_size']}, lr {tc['sft']['lr']} | {tc['sft']['steps']} | {tim.get('teacher-sft-resumed', tim.get('teacher-sft'))} |
+| student SFT | same data, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']} | {sc['sft']['steps']} | {tim.get('student-sft-resumed', tim.get('student-sft'))} |
 | warm-up data | {sc['warmup']['transcripts']} student samples (T={sc['warmup']['temperature']}), 0-{sc['warmup']['max_calls']} random commands each, n = d·10^k; kept the {res['warmup']['kept']} with a correct answer | | {tim.get('warmup-data')} |
 | warm-up SFT | loss on student tokens incl. commands, teacher tokens context only | {sc['warmup']['steps']} | {tim.get('warmup-sft')} |
 | GRPO filter | teacher solves ≥ {sc['grpo']['filter_min_correct']}/{sc['grpo']['filter_samples']} samples: kept {res['grpo_pool']} of {sc['grpo']['filter_candidates']} | | {tim.get('grpo-filter')} |

@@ -80,12 +80,14 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
         if resume and os.path.exists(ckpt):
             saved = torch.load(ckpt)
             model.load_state_dict(saved["model"])
-            prog.info(f"resumed {ckpt}")
+            timings[f"{cfg.role}-sft-resumed"] = saved["seconds"]
+            prog.info(f"resumed {ckpt} (trained in {saved['seconds']}s)")
             return model.eval(), saved["curve"]
         batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out), cfg.sft["batch_size"])
+        t0 = time.time()
         curve = sft.train_steps(model, batches, cfg.sft["steps"], cfg.sft["lr"], cfg.sft["warmup_steps"],
                                 cfg.sft["weight_decay"], prog)
-        torch.save({"model": model.state_dict(), "curve": curve}, ckpt)
+        torch.save({"model": model.state_dict(), "curve": curve, "seconds": round(time.time() - t0, 1)}, ckpt)
         return model, curve
 
     teacher, curves["teacher_sft"] = timed("teacher-sft", lambda: train_sft(tcfg))
