@@ -4,6 +4,7 @@ export { greedy, nextTokenDistribution } from './lib/evaluate';
 export {
   createSequence,
   defaultThreads,
+  exactAttentionOptions,
   loadGgufModel,
   loadLlama,
   type LoadLlamaOptions,

@@ -48,8 +48,10 @@ describe('LlamaCppEngine (real llama.cpp model)', () => {
     expect(a.text).toBe(a.chunks.map((ch) => ch.text).join(''));
   });
 
-  it('a greedy answer of the trained model ends at EOS (finish eos, EOS reported with empty text)', async () => {
-    const out = await collect(slm.generate(request('eos', PROMPT, { maxTokens: 400 }), new AbortController().signal));
+  // The teacher (llm.gguf) answers alone and ends with EOS (98.75% correct on the test
+  // split); the reference student is trained to lean on calls and rarely ends by itself.
+  it('a greedy answer of the trained teacher ends at EOS (finish eos, EOS reported with empty text)', async () => {
+    const out = await collect(llm.generate(request('eos', PROMPT, { maxTokens: 400 }), new AbortController().signal));
     expect(out.finish).toBe('eos');
     expect(out.tokens[out.tokens.length - 1]).toBe(EOS);
     expect(out.chunks[out.chunks.length - 1]?.text).toBe('');

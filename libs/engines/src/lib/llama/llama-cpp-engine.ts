@@ -1,6 +1,7 @@
 import { RelayError, RelayErrorReasons, type Engine, type EngineRequest } from '@relayllm/relay-core';
 import {
   defaultThreads,
+  exactAttentionOptions,
   importNodeLlamaCpp,
   loadGgufModel,
   loadLlama,
@@ -113,6 +114,8 @@ export class LlamaCppEngine implements Engine {
         contextSize: options.contextSize ?? model.trainContextSize,
         sequences,
         threads: options.threads ?? defaultThreads(),
+        // F32 attention: serving reproduces the PyTorch reference (see exactAttentionOptions).
+        ...exactAttentionOptions(),
       });
       const all = Array.from({ length: sequences }, () => context.getSequence());
       const pool = new SequencePool(all, {
