@@ -3,7 +3,7 @@
 # OpenBLAS (OpenMP build) when missing; PyPI is not used. Arguments go to the pipeline,
 # e.g. `--smoke --out training/out/smoke`.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PY=/usr/bin/python3
 if ! "$PY" -c "import torch" >/dev/null 2>&1 || ! ls /usr/lib/x86_64-linux-gnu/openblas-openmp >/dev/null 2>&1; then
   echo "[train.sh] installing python3-torch and libopenblas0-openmp with apt-get" >&2
@@ -12,5 +12,5 @@ if ! "$PY" -c "import torch" >/dev/null 2>&1 || ! ls /usr/lib/x86_64-linux-gnu/o
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends python3-torch libopenblas0-openmp >/dev/null
 fi
-cd training
-exec "$PY" -m relay_train.pipeline "$@"
+# Relative paths in the arguments stay relative to the caller's directory.
+PYTHONPATH="$ROOT/training${PYTHONPATH:+:$PYTHONPATH}" exec "$PY" -m relay_train.pipeline "$@"
