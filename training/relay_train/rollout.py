@@ -3,8 +3,12 @@
 The student's context keeps its commands; the teacher sees the text with every
 command removed and writes n tokens; teacher end-of-sequence ends the answer;
 at most `max_turns` student turns; n is capped by the remaining budget;
-`<call>0</call>` is no call. Inside a command the student may only write digits
-(at most two) and `</call>`, so every command it writes is well formed.
+`<call>0</call>` is no call. The student samples from its full distribution, as the
+serving engines do, and its output is parsed by the same rules as relay-core's
+TokenCommandParser (libs/relay-core/src/protocol/command-rules.ts): a command is
+`<call>` + 1..6 digits + `</call>`; anything else that opens with `<call>`, and a stray
+`</call>`, is malformed: it never calls and is stripped from the teacher's view.
+Commands after `max_turns - 1` calls are stripped without a call.
 
 Every sequence advances one token per step; both models see each step's token
 (the teacher only when it belongs to its view), so no model ever re-reads a prefix.
@@ -18,7 +22,8 @@ import torch
 from .tokenizer import BOS, CALL, END_CALL, EOS, VOCAB_SIZE, decode
 
 DIGITS = list(range(48, 58))
-MAX_CMD_DIGITS = 2
+MAX_CMD_DIGITS = 6           # relay-core MAX_COMMAND_DIGITS
+MAX_CMD_CONTENT = 8          # relay-core MAX_COMMAND_CONTENT_LENGTH
 
 
 @dataclass
@@ -28,6 +33,7 @@ class Transcript:
     source: list[str] = field(default_factory=list)     # 'S' student, 'C' student command, 'T' teacher
     calls: list[dict] = field(default_factory=list)
     finish: str = "length"
+    malformed: int = 0                                  # malformed commands (never call, stripped)
 
     @property
     def teacher_tokens(self) -> int:
@@ -53,6 +59,8 @@ class _Seq:
     remaining: int = 0
     in_cmd: bool = False
     digits: str = ""
+    content: int = 0
+    non_digit: bool = False
     student_count: int = 0
     done: bool = False
 
@@ -86,12 +94,11 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
     for s in seqs:
         s.queue_src.pop(0)
     cur_src = ["P"] * b
-    ban_student = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
-    ban_student[[BOS, END_CALL]] = True
+    ban_call = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
+    ban_call[[CALL, END_CALL]] = True
     ban_teacher = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
     ban_teacher[[BOS, CALL, END_CALL]] = True
-    cmd_mask = torch.ones(VOCAB_SIZE, dtype=torch.bool)
-    cmd_mask[DIGITS + [END_CALL]] = False
+    student_banned = not relay or not student_may_call
     for _ in range(length):
         active = [i for i, s in enumerate(seqs) if not s.done]
         if not active:
@@ -103,18 +110,9 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             new_t = teacher.step(cur, t_pos, t_cache)
             t_logits[to_t] = new_t[to_t]
             t_pos += to_t.long()
-        # masks per sequence for the student's choice
-        s_mask = ban_student.repeat(b, 1)
-        for i, s in enumerate(seqs):
-            if s.in_cmd:
-                s_mask[i] = cmd_mask
-                if not s.digits:
-                    s_mask[i, END_CALL] = True
-                if len(s.digits) >= MAX_CMD_DIGITS:
-                    s_mask[i, DIGITS] = True
-            elif not relay or not student_may_call or len(s.tr.calls) >= max_turns - 1:
-                s_mask[i, CALL] = True
-        s_next = _sample(s_logits.masked_fill(s_mask, float("-inf")), temperature, gen)
+        if student_banned:   # calls blocked: the command tokens are banned, as the teacher-free policy does
+            s_logits = s_logits.masked_fill(ban_call, float("-inf"))
+        s_next = _sample(s_logits, temperature, gen)
         t_next = (_sample(t_logits.masked_fill(ban_teacher, float("-inf")), teacher_temperature, gen)
                   if teacher is not None else s_next)
         nxt, nxt_src = cur.clone(), list(cur_src)
@@ -122,6 +120,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             s = seqs[i]
             if len(s.tr.response) >= max_new_tokens and not s.queue:
                 s.done, s.tr.finish = True, "length"
+                s.tr.malformed += int(s.in_cmd)                  # unterminated
                 continue
             if not s.queue and s.mode == "S" and not s.in_cmd and s.forced and s.forced[0][0] <= s.student_count:
                 _, n = s.forced.pop(0)
@@ -133,41 +132,69 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
                 tok, src = int(t_next[i]), "T"
             else:
                 tok = int(s_next[i])
-                src = "C" if s.in_cmd or tok == CALL else "S"
+                src = _student_source(s, tok)
             nxt[i], nxt_src[i] = tok, src
             if src == "P":
                 continue
             s.tr.response.append(tok)
             s.tr.source.append(src)
-            _advance(s, tok, src, max_new_tokens)
+            _advance(s, tok, src, max_new_tokens, max_turns)
         cur, cur_src = nxt, nxt_src
     return [s.tr for s in seqs]
 
 
-def _advance(s: _Seq, tok: int, src: str, max_new_tokens: int) -> None:
+def _student_source(s: _Seq, tok: int) -> str:
+    """'C' for every token of a command span (valid or malformed), else 'S'.
+
+    A token that overflows an open command (`too_long`) is read again as ordinary output."""
+    if tok in (CALL, END_CALL):
+        return "C"
+    return "C" if s.in_cmd and s.content < MAX_CMD_CONTENT else "S"
+
+
+def _open(s: _Seq) -> None:
+    s.in_cmd, s.digits, s.content, s.non_digit = True, "", 0, False
+
+
+def _advance(s: _Seq, tok: int, src: str, max_new_tokens: int, max_turns: int = 5) -> None:
     """Protocol state after one response token."""
     if src == "T":
         s.remaining -= 1
+        s.tr.calls[-1]["written"] += 1
         if tok == EOS:
             s.done, s.tr.finish = True, "llm_eos"
-            s.tr.calls[-1]["written"] += 1
-            return
-        s.tr.calls[-1]["written"] += 1
-        if s.remaining == 0:
+        elif s.remaining == 0:
             s.mode = "S"
         return
     s.student_count += 1
+    if s.in_cmd and tok not in (CALL, END_CALL) and s.content >= MAX_CMD_CONTENT:
+        s.in_cmd = False            # too_long: this token is ordinary output again
+        s.tr.malformed += 1
     if tok == EOS:
         s.done, s.tr.finish = True, "eos"
+        s.tr.malformed += int(s.in_cmd)                          # unterminated
     elif tok == CALL:
-        s.in_cmd, s.digits = True, ""
-    elif s.in_cmd and tok == END_CALL:
+        if s.in_cmd:
+            s.tr.malformed += 1   # nested
+        _open(s)
+    elif tok == END_CALL:
+        if not s.in_cmd:
+            s.tr.malformed += 1   # stray close
+            return
         s.in_cmd = False
-        n = int(s.digits)
-        budget = max_new_tokens - len(s.tr.response)
-        granted = min(n, budget)
+        if s.content == 0 or s.non_digit or len(s.digits) > MAX_CMD_DIGITS:
+            s.tr.malformed += 1
+            return
+        if len(s.tr.calls) >= max_turns - 1:
+            return                   # out of turns: stripped, no call
+        granted = min(int(s.digits), max_new_tokens - len(s.tr.response))
         if granted > 0:
-            s.tr.calls.append({"offset": len(s.tr.response), "requested": n, "granted": granted, "written": 0})
+            s.tr.calls.append({"offset": len(s.tr.response), "requested": int(s.digits), "granted": granted,
+                               "written": 0})
             s.mode, s.remaining = "T", granted
     elif s.in_cmd:
-        s.digits += chr(tok)
+        s.content += 1
+        if 48 <= tok <= 57:
+            s.digits += chr(tok)
+        else:
+            s.non_digit = True

@@ -93,6 +93,30 @@ class RolloutProtocolTest(unittest.TestCase):
         s += [EOS]
         tr, _ = self.run_case(s, lambda seen: ord("T"), max_turns=5)
         self.assertEqual(len(tr.calls), 4)
+        # later commands are stripped without a call; the student writes on in the same turn
+        self.assertEqual(tr.text, "T" * 4 + "\x00\x00")
+        self.assertEqual(tr.malformed, 0)
+
+    def test_malformed_commands_never_call_and_are_stripped(self):
+        """Same rules as relay-core's TokenCommandParser (command-rules.ts)."""
+        t = lambda seen: ord("T")
+        cases = [
+            (list(b"a") + [END_CALL] + list(b"b"), "ab"),                          # stray_close
+            (list(b"a") + [CALL, END_CALL] + list(b"b"), "ab"),                    # empty
+            (list(b"a") + [CALL] + list(b"1x") + [END_CALL] + list(b"b"), "ab"),   # non_digit
+            (list(b"a") + [CALL] + list(b"1234567") + [END_CALL] + list(b"b"), "ab"),  # too_many_digits
+            (list(b"a") + [CALL] + list(b"123456789") + list(b"b"), "a9b"),        # too_long: 9th unit is text
+            (list(b"a") + [CALL] + list(b"5") + list(b"b"), "a"),                  # unterminated at EOS
+        ]
+        for student, text in cases:
+            tr, _ = self.run_case(student + [EOS], t)
+            self.assertEqual((tr.text, tr.calls, tr.malformed), (text, [], 1), student)
+        # nested: the open command is malformed, the new one calls
+        tr, _ = self.run_case(list(b"a") + [CALL] + list(b"7") + cmd(2) + [0, 0] + [EOS], t)
+        self.assertEqual((tr.text, len(tr.calls), tr.malformed), ("aTT", 1, 1))
+        # six digits are a valid command (capped by the budget)
+        tr, _ = self.run_case(cmd("000002") + [0, 0] + [EOS], t)
+        self.assertEqual((tr.text, tr.calls[0]["requested"]), ("TT", 2))
 
     def test_group_reward(self):
         # (correct, called, rho)
