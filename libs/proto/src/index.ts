@@ -8,6 +8,10 @@
 import { FILE_DESCRIPTOR_SET_BASE64 } from './gen/descriptor-set';
 
 export * from './gen/relayllm/v1/relay';
+// Worker protocols (distributed deployment). Named exports: every generated file
+// also exports protobufPackage/DeepPartial/MessageFns, which `export *` would make ambiguous.
+export { WorkerKind, WorkerHeartbeat, WorkerErrorKind, WorkerError } from './gen/relayllm/v1/worker';
+export { TokenIds, AppendOffsets, LlmSampling, LlmGenerateRequest, LlmFinishReason, LlmGenerateReply, LlmCancel } from './gen/relayllm/v1/llm_worker';
 
 /** Fully-qualified name of the relay service, as used by reflection and health checks. */
 export const RELAY_SERVICE_NAME = 'relayllm.v1.RelayService';
