@@ -1,0 +1,110 @@
+import { InMemoryPrefixStore, ManualClock, RelayError, type PrefixStore } from '@relayllm/relay-core';
+import { BypassingPrefixStore } from './bypassing-prefix-store';
+
+/** A store that fails (or hangs) while `down` is set; counts the calls that reached it. */
+class ScriptedFlakyStore implements PrefixStore {
+  down: 'no' | 'fail' | 'hang' = 'no';
+  calls = 0;
+  private readonly inner = new InMemoryPrefixStore();
+
+  private reach<T>(run: () => Promise<T>): Promise<T> {
+    this.calls += 1;
+    if (this.down === 'fail') return Promise.reject(RelayError.unavailable('REDIS_UNAVAILABLE', 'down'));
+    if (this.down === 'hang') return new Promise<T>(() => undefined);
+    return run();
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.reach(() => this.inner.get(key));
+  }
+  set(key: string, value: string, ttlMs: number): Promise<void> {
+    return this.reach(() => this.inner.set(key, value, ttlMs));
+  }
+  delete(key: string): Promise<void> {
+    return this.reach(() => this.inner.delete(key));
+  }
+}
+
+describe('BypassingPrefixStore', () => {
+  it('passes calls through while the store works', async () => {
+    const inner = new ScriptedFlakyStore();
+    const store = new BypassingPrefixStore(inner, { clock: new ManualClock() });
+    await store.set('k', 'v', 1_000);
+    expect(await store.get('k')).toBe('v');
+    await store.delete('k');
+    expect(await store.get('k')).toBeUndefined();
+    expect(store.stats()).toEqual({ state: 'closed', bypassed: 0, failures: 0 });
+  });
+
+  it('turns a failure into a miss / no-op and skips the store during the cool-down', async () => {
+    const inner = new ScriptedFlakyStore();
+    const clock = new ManualClock();
+    const failures: string[] = [];
+    const store = new BypassingPrefixStore(inner, { clock, coolDownMs: 100, onFailure: (op) => failures.push(op) });
+    await store.set('k', 'v', 1_000);
+    inner.down = 'fail';
+    expect(await store.get('k')).toBeUndefined();
+    expect(failures).toEqual(['get']);
+    const reached = inner.calls;
+    await expect(store.set('x', 'y', 1_000)).resolves.toBeUndefined();
+    await expect(store.delete('k')).resolves.toBeUndefined();
+    expect(await store.get('k')).toBeUndefined();
+    expect(inner.calls).toBe(reached); // open circuit: the store was not asked
+    expect(store.stats()).toEqual({ state: 'open', bypassed: 4, failures: 1 });
+  });
+
+  it('probes after the cool-down: a failed probe re-opens, a good one closes', async () => {
+    const inner = new ScriptedFlakyStore();
+    const clock = new ManualClock();
+    const store = new BypassingPrefixStore(inner, { clock, coolDownMs: 100 });
+    await store.set('k', 'v', 1_000);
+    inner.down = 'fail';
+    await store.get('k');
+    clock.advance(100);
+    expect(store.stats().state).toBe('half_open');
+    expect(await store.get('k')).toBeUndefined(); // probe fails
+    expect(store.stats().state).toBe('open');
+    clock.advance(100);
+    inner.down = 'no';
+    expect(await store.get('k')).toBe('v'); // probe succeeds
+    expect(store.stats().state).toBe('closed');
+    expect(store.stats().failures).toBe(2);
+  });
+
+  it('lets one probe through at a time; the others bypass', async () => {
+    const inner = new ScriptedFlakyStore();
+    const clock = new ManualClock();
+    const store = new BypassingPrefixStore(inner, { clock, coolDownMs: 100, callTimeoutMs: 60_000 });
+    inner.down = 'fail';
+    await store.get('k');
+    clock.advance(100);
+    inner.down = 'no';
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slowGet = inner.get.bind(inner);
+    inner.get = async (key) => {
+      await gate;
+      return slowGet(key);
+    };
+    const probe = store.get('k');
+    const calls = inner.calls;
+    expect(await store.get('k')).toBeUndefined();
+    expect(inner.calls).toBe(calls);
+    release();
+    await probe;
+    expect(store.stats().state).toBe('closed');
+  });
+
+  it('a hung store counts as a failure after callTimeoutMs', async () => {
+    const inner = new ScriptedFlakyStore();
+    inner.down = 'hang';
+    const store = new BypassingPrefixStore(inner, { clock: new ManualClock(), callTimeoutMs: 5 });
+    expect(await store.get('k')).toBeUndefined();
+    expect(store.stats()).toMatchObject({ state: 'open', failures: 1 });
+  });
+
+  it('still rejects a bad ttl (a caller bug, not an outage)', () => {
+    const store = new BypassingPrefixStore(new ScriptedFlakyStore());
+    expect(() => store.set('k', 'v', 0)).toThrow(expect.objectContaining({ kind: 'invalid_argument' }));
+  });
+});

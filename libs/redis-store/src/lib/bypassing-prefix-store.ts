@@ -1,0 +1,127 @@
+import { RelayError, RelayErrorReasons, SystemClock, type Clock, type PrefixStore } from '@relayllm/relay-core';
+
+export interface BypassingPrefixStoreOptions {
+  clock?: Clock;
+  /** After a failure, calls skip the store for this long, then one call probes it (default 2 000 ms). */
+  coolDownMs?: number;
+  /**
+   * Deadline for one call to the inner store (default 500 ms), on top of the
+   * inner store's own timeouts, so that a hung store cannot hold a relay.
+   */
+  callTimeoutMs?: number;
+  /** Told about each failure of the inner store (log/metrics); must not throw. */
+  onFailure?: (operation: 'get' | 'set' | 'delete', error: unknown) => void;
+}
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface BypassStats {
+  state: CircuitState;
+  /** Calls answered without the inner store (miss / no-op). */
+  bypassed: number;
+  /** Calls to the inner store that failed or timed out. */
+  failures: number;
+}
+
+/**
+ * Wraps a PrefixStore that may be down (Redis) so that its users never fail
+ * or wait because of it: every failure or timeout behaves as a miss
+ * (get → undefined, set/delete → no-op). A circuit breaker keeps a dead store
+ * from costing a timeout per call: after a failure the store is skipped for
+ * `coolDownMs`; then a single call probes it (the others keep bypassing) and
+ * its success closes the circuit again.
+ *
+ * Invalid arguments (a bad ttl) are still thrown: they are caller bugs, not
+ * store outages.
+ */
+export class BypassingPrefixStore implements PrefixStore {
+  private readonly clock: Clock;
+  private readonly coolDownMs: number;
+  private readonly callTimeoutMs: number;
+  private openUntil = 0;
+  private probing = false;
+  private tripped = false;
+  private bypassed = 0;
+  private failures = 0;
+
+  constructor(
+    private readonly inner: PrefixStore,
+    private readonly options: BypassingPrefixStoreOptions = {},
+  ) {
+    this.clock = options.clock ?? new SystemClock();
+    this.coolDownMs = options.coolDownMs ?? 2_000;
+    this.callTimeoutMs = options.callTimeoutMs ?? 500;
+  }
+
+  stats(): BypassStats {
+    return { state: this.state(), bypassed: this.bypassed, failures: this.failures };
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.call('get', () => this.inner.get(key), undefined);
+  }
+
+  set(key: string, value: string, ttlMs: number): Promise<void> {
+    if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
+      throw RelayError.invalidArgument(RelayErrorReasons.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+    }
+    return this.call('set', () => this.inner.set(key, value, ttlMs), undefined);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.call('delete', () => this.inner.delete(key), undefined);
+  }
+
+  private state(): CircuitState {
+    if (!this.tripped) return 'closed';
+    return this.clock.now() < this.openUntil || this.probing ? 'open' : 'half_open';
+  }
+
+  private async call<T>(operation: 'get' | 'set' | 'delete', run: () => Promise<T>, missValue: T): Promise<T> {
+    const state = this.state();
+    if (state === 'open') {
+      this.bypassed += 1;
+      return missValue;
+    }
+    const isProbe = state === 'half_open';
+    if (isProbe) this.probing = true;
+    try {
+      const value = await withTimeout(run(), this.callTimeoutMs);
+      // Only a probe closes the circuit: a slow call that started before the
+      // trip and succeeds late says nothing about the store now.
+      if (isProbe) this.tripped = false;
+      return value;
+    } catch (error) {
+      this.failures += 1;
+      this.bypassed += 1;
+      this.tripped = true;
+      this.openUntil = this.clock.now() + this.coolDownMs;
+      this.options.onFailure?.(operation, error);
+      return missValue;
+    } finally {
+      if (isProbe) this.probing = false;
+    }
+  }
+}
+
+class StoreCallTimeout extends Error {
+  constructor(ms: number) {
+    super(`store call took longer than ${ms} ms`);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new StoreCallTimeout(ms)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,89 @@
+import { Redis } from 'ioredis';
+import { prefixStoreKey } from '@relayllm/relay-core';
+import { startRedisServer, type RedisServerHandle } from '@relayllm/testing';
+import { BypassingPrefixStore } from './bypassing-prefix-store';
+import { RedisPrefixStore } from './redis-prefix-store';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it holds; fails after `timeoutMs` (no timing is asserted, only the outcome). */
+async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not reached before the deadline');
+    await sleep(20);
+  }
+}
+
+describe('RedisPrefixStore against a real redis-server', () => {
+  let server: RedisServerHandle;
+  let store: RedisPrefixStore;
+  let raw: Redis;
+
+  beforeAll(async () => {
+    server = await startRedisServer();
+    store = new RedisPrefixStore({ url: server.url });
+    raw = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    raw.on('error', () => undefined);
+    await raw.connect();
+    await eventually(async () => store.isReady());
+  });
+
+  afterAll(async () => {
+    await store?.close();
+    raw?.disconnect();
+    await server?.stop();
+  });
+
+  it('set/get/delete under the relay key layout, with a PX ttl', async () => {
+    const key = prefixStoreKey('affinity', 'gen-1');
+    expect(await store.get(key)).toBeUndefined();
+    await store.set(key, 'worker-a', 60_000);
+    expect(await store.get(key)).toBe('worker-a');
+    expect(await raw.get('relay:affinity:gen-1')).toBe('worker-a');
+    const pttl = await raw.pttl(key);
+    expect(pttl).toBeGreaterThan(0);
+    expect(pttl).toBeLessThanOrEqual(60_000);
+    await store.set(key, 'worker-b', 60_000);
+    expect(await store.get(key)).toBe('worker-b');
+    await store.delete(key);
+    expect(await store.get(key)).toBeUndefined();
+    await expect(store.delete(key)).resolves.toBeUndefined();
+  });
+
+  it('keys expire after their ttl', async () => {
+    const key = prefixStoreKey('output', 'short-lived');
+    await store.set(key, 'x', 50);
+    await eventually(async () => (await store.get(key)) === undefined);
+    expect(await raw.exists(key)).toBe(0);
+  });
+
+  it('rejects a non-positive ttl', async () => {
+    await expect(store.set('k', 'v', 0)).rejects.toMatchObject({ kind: 'invalid_argument', reason: 'TTL_RANGE' });
+  });
+
+  it('Redis killed: the raw store fails with unavailable, the bypassing one answers as a miss; restarted: used again', async () => {
+    const failures: string[] = [];
+    const bypassing = new BypassingPrefixStore(store, { coolDownMs: 50, onFailure: (op) => failures.push(op) });
+    const key = prefixStoreKey('state', 'req-1');
+    await bypassing.set(key, 'before', 60_000);
+    expect(await bypassing.get(key)).toBe('before');
+
+    await server.stop();
+    await eventually(async () => !store.isReady());
+    await expect(store.get(key)).rejects.toMatchObject({ kind: 'unavailable', reason: 'REDIS_UNAVAILABLE' });
+    expect(await bypassing.get(key)).toBeUndefined();
+    await expect(bypassing.set(key, 'during', 60_000)).resolves.toBeUndefined();
+    await expect(bypassing.delete(key)).resolves.toBeUndefined();
+    expect(bypassing.stats().bypassed).toBeGreaterThanOrEqual(3);
+    expect(failures.length).toBeGreaterThanOrEqual(1);
+
+    await server.start(); // empty: no persistence
+    await eventually(async () => {
+      await bypassing.set(key, 'after', 60_000);
+      return (await bypassing.get(key)) === 'after';
+    }, 20_000);
+    expect(bypassing.stats().state).toBe('closed');
+    expect(await raw.get(key)).toBe('after');
+  });
+});
