@@ -12,6 +12,8 @@ export * from './gen/relayllm/v1/relay';
 // also exports protobufPackage/DeepPartial/MessageFns, which `export *` would make ambiguous.
 export { WorkerKind, WorkerHeartbeat, WorkerErrorKind, WorkerError } from './gen/relayllm/v1/worker';
 export { TokenIds, AppendOffsets, LlmSampling, LlmGenerateRequest, LlmFinishReason, LlmGenerateReply, LlmCancel } from './gen/relayllm/v1/llm_worker';
+export { SlmFinish, SlmTokenIds, SlmSampling, SlmGenerateRequest, SlmStart, SlmAppend, SlmCancel, SlmResume, SlmClientFrame, SlmChunks, SlmError, SlmWorkerFrame, SlmWorkerServiceService, SlmWorkerServiceClient } from './gen/relayllm/v1/slm_worker';
+export type { SlmWorkerServiceServer } from './gen/relayllm/v1/slm_worker';
 
 /** Fully-qualified name of the relay service, as used by reflection and health checks. */
 export const RELAY_SERVICE_NAME = 'relayllm.v1.RelayService';
