@@ -2,3 +2,4 @@ export { waitForPort } from './ports';
 export { referenceModelDir, repoRoot } from './model-dir';
 export { freePort } from './free-port';
 export { startRedisServer, type RedisServerHandle, type RedisServerOptions } from './redis-server';
+export { startNatsServer, type NatsServerHandle, type NatsServerOptions } from './nats-server';

@@ -1,0 +1,93 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { WorkerHeartbeat, type WorkerKind } from '@relayllm/proto';
+import { SystemClock, type Clock } from '@relayllm/relay-core';
+import { encodeProto } from './codec';
+import { WORKER_HEARTBEAT_SUBJECT } from './subjects';
+
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
+
+export interface WorkerAnnouncerOptions {
+  workerId: string;
+  kind: WorkerKind;
+  model: string;
+  /** gRPC host:port for SLM workers; '' (default) for LLM workers. */
+  address?: string;
+  maxSequences: number;
+  /** Sequences busy now; read at every heartbeat. */
+  activeSequences: () => number;
+  intervalMs?: number;
+  clock?: Clock;
+}
+
+/**
+ * Publishes this worker's WorkerHeartbeat every interval (and at once on
+ * start), and one with `leaving = true` on stop. Publishing while NATS is
+ * disconnected is buffered or dropped by the client; either way the next
+ * tick sends a fresh one.
+ */
+export class WorkerAnnouncer {
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: WorkerAnnouncerOptions,
+  ) {}
+
+  get intervalMs(): number {
+    return this.options.intervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  }
+
+  /** Starts heartbeating. Idempotent; no-op after stop. */
+  start(): void {
+    if (this.timer !== undefined || this.stopped) return;
+    this.publish(false);
+    this.timer = setInterval(() => this.publish(false), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Publishes one heartbeat now (e.g. right after the load changed). */
+  announce(): void {
+    if (!this.stopped) this.publish(false);
+  }
+
+  /** Sends the `leaving` heartbeat and flushes it (bounded wait). Idempotent. */
+  async stop(flushTimeoutMs = 1_000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.nc.isClosed()) return;
+    this.publish(true);
+    let timeout: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.nc.flush().catch(() => undefined),
+      new Promise<void>((resolve) => (timeout = setTimeout(resolve, flushTimeoutMs))),
+    ]);
+    clearTimeout(timeout);
+  }
+
+  heartbeat(leaving: boolean): WorkerHeartbeat {
+    const o = this.options;
+    return WorkerHeartbeat.fromPartial({
+      workerId: o.workerId,
+      kind: o.kind,
+      model: o.model,
+      address: o.address ?? '',
+      maxSequences: o.maxSequences,
+      activeSequences: Math.max(0, Math.min(o.maxSequences, o.activeSequences())),
+      sentAtMs: (o.clock ?? new SystemClock()).now(),
+      intervalMs: this.intervalMs,
+      leaving,
+    });
+  }
+
+  private publish(leaving: boolean): void {
+    if (this.nc.isClosed()) return;
+    try {
+      this.nc.publish(WORKER_HEARTBEAT_SUBJECT, encodeProto(WorkerHeartbeat, this.heartbeat(leaving)));
+    } catch {
+      // Closed/draining between the check and the publish: nothing to announce to.
+    }
+  }
+}

@@ -1,0 +1,18 @@
+import { WorkerError, WorkerErrorKind } from '@relayllm/proto';
+import { RELAY_ERROR_KINDS, RelayError } from '@relayllm/relay-core';
+import { fromWorkerError, toWorkerError } from './worker-error';
+
+describe('worker errors on the wire', () => {
+  it('round-trips every RelayError kind with reason and field', () => {
+    for (const kind of RELAY_ERROR_KINDS) {
+      const back = fromWorkerError(WorkerError.decode(WorkerError.encode(toWorkerError(new RelayError(kind, 'SOME_REASON', 'm', { field: 'f' }))).finish()));
+      expect([back.kind, back.reason, back.field]).toEqual([kind, 'SOME_REASON', 'f']);
+    }
+  });
+
+  it('wraps foreign errors as unavailable ENGINE_FAILED and reads unknown kinds as internal', () => {
+    expect(toWorkerError(new Error('boom'))).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_UNAVAILABLE, reason: 'ENGINE_FAILED' });
+    const unknown = fromWorkerError(WorkerError.fromPartial({ kind: 99 as WorkerErrorKind, reason: 'X' }));
+    expect([unknown.kind, unknown.field]).toEqual(['internal', undefined]);
+  });
+});
