@@ -102,13 +102,16 @@ describe('LlamaCppEngine (real llama.cpp model)', () => {
     const appended = bytes('\u00a7#'); // bytes no model writes after `kept`: they differ from turn1.tokens[3]
     expect(appended[0]).not.toBe(turn1.tokens[3]);
     const before = slm.evaluatedTokens;
-    await collect(
+    const turn2 = await collect(
       slm.generate(
         request('cut/slm', [...PROMPT, ...kept, ...appended], { maxTokens: 1, appendOnly: true, appendFrom: { text: 0, tokens: PROMPT.length } }),
         new AbortController().signal,
       ),
     );
     expect(slm.evaluatedTokens - before).toBe(appended.length);
+    // The first chunk says how the context was fed (what a worker reports per request).
+    expect(turn2.chunks[0]?.prefill).toEqual({ reusedTokens: PROMPT.length + kept.length, evaluatedTokens: appended.length });
+    expect(turn2.chunks.slice(1).every((ch) => ch.prefill === undefined)).toBe(true);
   });
 
   it('a non-append request on a kept sequence starts over', async () => {

@@ -206,9 +206,11 @@ export class LlamaCppEngine implements Engine {
         },
         runSignal,
       );
+      let prefill: LlamaEngineChunk['prefill'] = { reusedTokens: plan.keep, evaluatedTokens: plan.feed.length };
       for await (const chunk of stream) {
         if (chunk.finish === 'abort') this.throwIfClosedUnder(signal);
-        yield chunk;
+        yield prefill === undefined ? chunk : { ...chunk, prefill };
+        prefill = undefined;
       }
     } catch (error) {
       keepState = false; // the cache may be half-updated: the next request on it starts over

@@ -8,6 +8,12 @@ export interface LlamaEngineChunk extends EngineChunk {
    * chain (with temperature 0 that chain keeps every id: the model's softmax).
    */
   distributions?: readonly Float64Array[];
+  /**
+   * On the first chunk of a stream only: how the context was fed. `reusedTokens`
+   * context ids were already in the sequence's KV cache and were kept;
+   * `evaluatedTokens` context ids were evaluated for this request (the rest).
+   */
+  prefill?: { reusedTokens: number; evaluatedTokens: number };
 }
 
 export interface SampledToken {
