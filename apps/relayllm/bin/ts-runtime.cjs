@@ -28,8 +28,17 @@ function aliasMap() {
 
 const aliases = aliasMap();
 const tsVersion = JSON.parse(fs.readFileSync(require.resolve('typescript/package.json'), 'utf8')).version;
-// Mirrors tsconfig.base.json where it matters for emitted code.
-const compilerOptions = { module: 'commonjs', target: 'es2022', esModuleInterop: true, inlineSourceMap: true };
+// Mirrors tsconfig.base.json where it matters for emitted code. The NestJS apps
+// (orchestrator, workers) need legacy decorators + their design-type metadata;
+// files without decorators transpile exactly as before.
+const compilerOptions = {
+  module: 'commonjs',
+  target: 'es2022',
+  esModuleInterop: true,
+  inlineSourceMap: true,
+  experimentalDecorators: true,
+  emitDecoratorMetadata: true,
+};
 const optionsKey = `${tsVersion}\0${JSON.stringify(compilerOptions)}`;
 
 let ts; // loaded on the first cache miss only
