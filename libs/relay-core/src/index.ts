@@ -28,3 +28,11 @@ export * from './relay/abortable-iteration';
 // Test doubles (ScriptedEngine, ManualClock, reference tokenizer, conformance
 // table), for specs only; also reachable on their own via src/testing/index.ts.
 export * from './testing';
+
+// Distributed deployment logic (transport-free): admission, output cache,
+// LLM affinity, generation state / idempotency
+export * from './distributed/hashing';
+export * from './distributed/admission-queue';
+export * from './distributed/caching-llm-pool';
+export * from './distributed/prompt-affinity';
+export * from './distributed/generation-state';

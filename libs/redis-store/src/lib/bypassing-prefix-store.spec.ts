@@ -23,6 +23,9 @@ class ScriptedFlakyStore implements PrefixStore {
   delete(key: string): Promise<void> {
     return this.reach(() => this.inner.delete(key));
   }
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return this.reach(() => this.inner.setIfAbsent(key, value, ttlMs));
+  }
 }
 
 describe('BypassingPrefixStore', () => {
@@ -101,6 +104,18 @@ describe('BypassingPrefixStore', () => {
     const store = new BypassingPrefixStore(inner, { clock: new ManualClock(), callTimeoutMs: 5 });
     expect(await store.get('k')).toBeUndefined();
     expect(store.stats()).toMatchObject({ state: 'open', failures: 1 });
+  });
+
+  it('setIfAbsent passes through, and answers true while bypassed', async () => {
+    const inner = new ScriptedFlakyStore();
+    const store = new BypassingPrefixStore(inner, { clock: new ManualClock() });
+    expect(await store.setIfAbsent('k', 'a', 1_000)).toBe(true);
+    expect(await store.setIfAbsent('k', 'b', 1_000)).toBe(false);
+    inner.down = 'fail';
+    expect(await store.setIfAbsent('k', 'c', 1_000)).toBe(true);
+    const plain = new BypassingPrefixStore(new InMemoryPrefixStore());
+    expect(await plain.setIfAbsent('k', 'a', 1_000)).toBe(true);
+    expect(await plain.setIfAbsent('k', 'b', 1_000)).toBe(false);
   });
 
   it('still rejects a bad ttl (a caller bug, not an outage)', () => {

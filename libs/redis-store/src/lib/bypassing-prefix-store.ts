@@ -10,8 +10,10 @@ export interface BypassingPrefixStoreOptions {
    */
   callTimeoutMs?: number;
   /** Told about each failure of the inner store (log/metrics); must not throw. */
-  onFailure?: (operation: 'get' | 'set' | 'delete', error: unknown) => void;
+  onFailure?: (operation: StoreOperation, error: unknown) => void;
 }
+
+export type StoreOperation = 'get' | 'set' | 'setIfAbsent' | 'delete';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -68,6 +70,26 @@ export class BypassingPrefixStore implements PrefixStore {
     return this.call('set', () => this.inner.set(key, value, ttlMs), undefined);
   }
 
+  /**
+   * The inner store's atomic create; bypassed (store down) it answers true:
+   * without the store there is nothing to coordinate on, and refusing every
+   * request would turn an optimisation outage into a full outage.
+   */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
+      throw RelayError.invalidArgument(RelayErrorReasons.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+    }
+    const inner = this.inner;
+    if (inner.setIfAbsent === undefined) {
+      return this.call('setIfAbsent', async () => {
+        if ((await inner.get(key)) !== undefined) return false;
+        await inner.set(key, value, ttlMs);
+        return true;
+      }, true);
+    }
+    return this.call('setIfAbsent', () => inner.setIfAbsent?.(key, value, ttlMs) ?? Promise.resolve(true), true);
+  }
+
   delete(key: string): Promise<void> {
     return this.call('delete', () => this.inner.delete(key), undefined);
   }
@@ -77,7 +99,7 @@ export class BypassingPrefixStore implements PrefixStore {
     return this.clock.now() < this.openUntil || this.probing ? 'open' : 'half_open';
   }
 
-  private async call<T>(operation: 'get' | 'set' | 'delete', run: () => Promise<T>, missValue: T): Promise<T> {
+  private async call<T>(operation: StoreOperation, run: () => Promise<T>, missValue: T): Promise<T> {
     const state = this.state();
     if (state === 'open') {
       this.bypassed += 1;

@@ -51,6 +51,14 @@ describe('RedisPrefixStore against a real redis-server', () => {
     await expect(store.delete(key)).resolves.toBeUndefined();
   });
 
+  it('setIfAbsent is SET NX: only the first writer wins', async () => {
+    const key = prefixStoreKey('state', 'nx-1');
+    expect(await store.setIfAbsent(key, 'a', 60_000)).toBe(true);
+    expect(await store.setIfAbsent(key, 'b', 60_000)).toBe(false);
+    expect(await store.get(key)).toBe('a');
+    expect(await raw.pttl(key)).toBeGreaterThan(0);
+  });
+
   it('keys expire after their ttl', async () => {
     const key = prefixStoreKey('output', 'short-lived');
     await store.set(key, 'x', 50);
@@ -75,7 +83,8 @@ describe('RedisPrefixStore against a real redis-server', () => {
     expect(await bypassing.get(key)).toBeUndefined();
     await expect(bypassing.set(key, 'during', 60_000)).resolves.toBeUndefined();
     await expect(bypassing.delete(key)).resolves.toBeUndefined();
-    expect(bypassing.stats().bypassed).toBeGreaterThanOrEqual(3);
+    await expect(bypassing.setIfAbsent(key, 'during', 60_000)).resolves.toBe(true);
+    expect(bypassing.stats().bypassed).toBeGreaterThanOrEqual(4);
     expect(failures.length).toBeGreaterThanOrEqual(1);
 
     await server.start(); // empty: no persistence

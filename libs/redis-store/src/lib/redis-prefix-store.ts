@@ -108,6 +108,18 @@ export class RedisPrefixStore implements PrefixStore {
     }
   }
 
+  /** SET NX PX: atomic across replicas. */
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
+      throw RelayError.invalidArgument(RelayErrorReasons.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+    }
+    try {
+      return (await this.client.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
+    } catch (error) {
+      throw unavailable('SET NX', error);
+    }
+  }
+
   async delete(key: string): Promise<void> {
     try {
       await this.client.del(key);

@@ -42,6 +42,15 @@ export const RelayErrorReasons = {
   ENGINE_FAILED: 'ENGINE_FAILED',
   ENGINE_PROTOCOL: 'ENGINE_PROTOCOL',
   SESSION_STATE: 'SESSION_STATE',
+  /** Admission (distributed/admission-queue.ts): the wait queue is full. */
+  ADMISSION_QUEUE_FULL: 'ADMISSION_QUEUE_FULL',
+  /** Admission: no slot freed up within the host's queue-wait limit. */
+  ADMISSION_WAIT_EXPIRED: 'ADMISSION_WAIT_EXPIRED',
+  /** Admission: the caller cancelled (or its deadline passed) while queued. */
+  ADMISSION_CANCELLED: 'ADMISSION_CANCELLED',
+  ADMISSION_LIMIT_RANGE: 'ADMISSION_LIMIT_RANGE',
+  /** Generation state (distributed/generation-state.ts): a generation with this request_id is still running. */
+  REQUEST_ID_IN_USE: 'REQUEST_ID_IN_USE',
 } as const;
 
 export type CoreRelayErrorReason = (typeof RelayErrorReasons)[keyof typeof RelayErrorReasons];

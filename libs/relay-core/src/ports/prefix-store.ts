@@ -11,6 +11,12 @@ export interface PrefixStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Removes the key; no-op when absent. */
   delete(key: string): Promise<void>;
+  /**
+   * Optional atomic create: stores `value` only when `key` is absent (Redis
+   * `SET NX PX`); resolves true when it stored. Users fall back to get-then-set
+   * (not atomic across replicas) when a store lacks it.
+   */
+  setIfAbsent?(key: string, value: string, ttlMs: number): Promise<boolean>;
 }
 
 /** What a key holds; part of the key so that namespaces never collide. */

@@ -50,3 +50,16 @@ describe('InMemoryPrefixStore', () => {
     expect(prefixStoreKey('affinity', 'gen-1')).toBe('relay:affinity:gen-1');
   });
 });
+
+describe('InMemoryPrefixStore.setIfAbsent', () => {
+  it('stores only when the key is absent or expired', async () => {
+    const clock = new ManualClock();
+    const store = new InMemoryPrefixStore({ clock });
+    expect(await store.setIfAbsent('k', 'a', 100)).toBe(true);
+    expect(await store.setIfAbsent('k', 'b', 100)).toBe(false);
+    expect(await store.get('k')).toBe('a');
+    clock.advance(100);
+    expect(await store.setIfAbsent('k', 'c', 100)).toBe(true);
+    expect(await store.get('k')).toBe('c');
+  });
+});

@@ -1,0 +1,109 @@
+import type { EngineChunk, PrefixStore } from '../index';
+import { InMemoryPrefixStore } from '../store/in-memory-prefix-store';
+import { ScriptedEngine } from '../testing/scripted-engine';
+import type { LlmRelayRequest } from '../ports/llm-pool';
+import { CachingLlmPool, isDeterministicSampling, llmOutputCacheKey } from './caching-llm-pool';
+
+const relayRequest = (overrides: Partial<LlmRelayRequest> = {}): LlmRelayRequest => ({
+  generationId: 'g1',
+  callIndex: 0,
+  sequenceId: 'g1/llm',
+  context: { text: 'Q: 2+2=' },
+  appendOnly: false,
+  maxTokens: 3,
+  sampling: { temperature: 0 },
+  stopTokens: [],
+  stop: [],
+  bannedTokens: [258, 259],
+  ...overrides,
+});
+
+async function read(stream: AsyncIterable<EngineChunk>, limit = Infinity): Promise<string> {
+  let text = '';
+  let n = 0;
+  for await (const chunk of stream) {
+    text += chunk.text;
+    if (++n >= limit) break;
+  }
+  return text;
+}
+
+const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('CachingLlmPool', () => {
+  it('deterministic = temperature 0 or a fixed seed', () => {
+    expect(isDeterministicSampling({ temperature: 0 })).toBe(true);
+    expect(isDeterministicSampling({ temperature: 0.7, seed: 3 })).toBe(true);
+    expect(isDeterministicSampling({ temperature: 0.7 })).toBe(false);
+    expect(isDeterministicSampling({})).toBe(false);
+  });
+
+  it('keys on model, LLM-view text, n and sampling, not on the generation', () => {
+    const key = llmOutputCacheKey('llm', relayRequest());
+    expect(key).toMatch(/^relay:output:llm:[0-9a-f]{64}$/);
+    expect(llmOutputCacheKey('llm', relayRequest({ generationId: 'other', callIndex: 2, sequenceId: 'other/llm' }))).toBe(key);
+    expect(llmOutputCacheKey('llm2', relayRequest())).not.toBe(key);
+    expect(llmOutputCacheKey('llm', relayRequest({ maxTokens: 4 }))).not.toBe(key);
+    expect(llmOutputCacheKey('llm', relayRequest({ context: { text: 'Q: 2+3=' } }))).not.toBe(key);
+    expect(llmOutputCacheKey('llm', relayRequest({ sampling: { temperature: 0, seed: 1 } }))).not.toBe(key);
+  });
+
+  it('replays a completed deterministic relay without asking a worker', async () => {
+    const inner = new ScriptedEngine(['abc'], { mode: 'token' });
+    const pool = new CachingLlmPool(inner, { model: 'llm', store: new InMemoryPrefixStore() });
+    const signal = new AbortController().signal;
+    expect(await read(pool.relay(relayRequest(), signal))).toBe('abc');
+    await flush();
+    expect(await read(pool.relay(relayRequest({ generationId: 'g2' }), signal))).toBe('abc');
+    expect(inner.requests).toHaveLength(1);
+    expect({ hits: pool.hits, misses: pool.misses }).toEqual({ hits: 1, misses: 1 });
+  });
+
+  it('does not cache sampled relays, streams read only in part, or oversized outputs', async () => {
+    const store = new InMemoryPrefixStore();
+    const signal = new AbortController().signal;
+    const sampled = new ScriptedEngine(['abc', 'abd'], { mode: 'token' });
+    const p1 = new CachingLlmPool(sampled, { model: 'llm', store });
+    await read(p1.relay(relayRequest({ sampling: { temperature: 0.8 } }), signal));
+    await read(p1.relay(relayRequest({ sampling: { temperature: 0.8 } }), signal));
+    expect(sampled.requests).toHaveLength(2);
+
+    const partial = new ScriptedEngine(['abc', 'abc'], { mode: 'token' });
+    const p2 = new CachingLlmPool(partial, { model: 'llm', store });
+    expect(await read(p2.relay(relayRequest(), signal), 1)).toBe('a');
+    await flush();
+    expect(store.size()).toBe(0);
+
+    const big = new ScriptedEngine(['abc', 'abc'], { mode: 'token' });
+    const p3 = new CachingLlmPool(big, { model: 'llm', store, maxValueChars: 10 });
+    await read(p3.relay(relayRequest(), signal));
+    await flush();
+    expect(store.size()).toBe(0);
+  });
+
+  it('store failures are misses', async () => {
+    const errors: unknown[] = [];
+    const failing: PrefixStore = {
+      get: () => Promise.reject(new Error('down')),
+      set: () => Promise.reject(new Error('down')),
+      delete: () => Promise.reject(new Error('down')),
+    };
+    const inner = new ScriptedEngine(['ab', 'ab'], { mode: 'token' });
+    const pool = new CachingLlmPool(inner, { model: 'llm', store: failing, onStoreError: (e) => errors.push(e) });
+    const signal = new AbortController().signal;
+    expect(await read(pool.relay(relayRequest(), signal))).toBe('ab');
+    await flush();
+    expect(await read(pool.relay(relayRequest(), signal))).toBe('ab');
+    expect(inner.requests).toHaveLength(2);
+    expect(errors.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('an undecodable entry is a miss', async () => {
+    const store = new InMemoryPrefixStore();
+    await store.set(llmOutputCacheKey('llm', relayRequest()), 'not json', 1_000);
+    const inner = new ScriptedEngine(['ab'], { mode: 'token' });
+    const pool = new CachingLlmPool(inner, { model: 'llm', store });
+    expect(await read(pool.relay(relayRequest(), new AbortController().signal))).toBe('ab');
+    expect(inner.requests).toHaveLength(1);
+  });
+});

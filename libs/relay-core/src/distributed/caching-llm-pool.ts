@@ -1,0 +1,128 @@
+import type { EngineChunk, SamplingParams } from '../ports/engine';
+import type { LlmPool, LlmRelayRequest } from '../ports/llm-pool';
+import { prefixStoreKey, type PrefixStore } from '../ports/prefix-store';
+import { sha256Hex, type Hasher } from './hashing';
+
+export interface CachingLlmPoolOptions {
+  /** LLM model name: part of the key, so two models never share outputs. */
+  model: string;
+  store: PrefixStore;
+  hasher?: Hasher;
+  /** How long a cached output lives (default 10 min). */
+  ttlMs?: number;
+  /** Outputs whose encoded form is longer than this are not cached (default 64 KiB of chars). */
+  maxValueChars?: number;
+  /** Told about store failures (they count as misses); must not throw. */
+  onStoreError?: (error: unknown) => void;
+}
+
+/** A relay is reproducible when sampling is greedy or seeded. */
+export function isDeterministicSampling(sampling: SamplingParams): boolean {
+  return sampling.temperature === 0 || sampling.seed !== undefined;
+}
+
+/**
+ * Cache key of a relay's output: model + hash of everything that decides
+ * what a deterministic LLM writes: the LLM-view context text (commands
+ * stripped), n (maxTokens), sampling, stop strings / tokens and banned
+ * tokens. Not the generationId or callIndex: two generations with the same
+ * prefix share the entry.
+ */
+export function llmOutputCacheKey(model: string, request: LlmRelayRequest, hasher: Hasher = sha256Hex): string {
+  const { temperature, topP, seed } = request.sampling;
+  const material = JSON.stringify([
+    model,
+    request.context.text,
+    request.maxTokens,
+    [temperature ?? null, topP ?? null, seed ?? null],
+    request.stop,
+    request.stopTokens,
+    request.bannedTokens,
+  ]);
+  return prefixStoreKey('output', `${model}:${hasher(material)}`);
+}
+
+interface CachedOutput {
+  v: 1;
+  chunks: EngineChunk[];
+}
+
+function decode(value: string): EngineChunk[] | undefined {
+  try {
+    const parsed = JSON.parse(value) as Partial<CachedOutput>;
+    if (parsed.v !== 1 || !Array.isArray(parsed.chunks)) return undefined;
+    const ok = parsed.chunks.every((c) => typeof c === 'object' && c !== null && typeof c.text === 'string' && Array.isArray(c.tokens));
+    return ok ? parsed.chunks : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * LlmPool decorator: for deterministic relays (temperature 0 or a fixed
+ * seed) it replays the chunks a previous identical relay produced, instead of
+ * asking a worker. Only a stream read to its natural end (not aborted, not
+ * left early by the relay) is stored, so a cached entry is always a complete
+ * answer to its key. Store failures and undecodable entries are misses; the
+ * store is never awaited on the hot path for writes (fire and forget).
+ */
+export class CachingLlmPool implements LlmPool {
+  private readonly hasher: Hasher;
+  private readonly ttlMs: number;
+  private readonly maxValueChars: number;
+  hits = 0;
+  misses = 0;
+
+  constructor(
+    private readonly inner: LlmPool,
+    private readonly options: CachingLlmPoolOptions,
+  ) {
+    this.hasher = options.hasher ?? sha256Hex;
+    this.ttlMs = options.ttlMs ?? 600_000;
+    this.maxValueChars = options.maxValueChars ?? 65_536;
+  }
+
+  relay(request: LlmRelayRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+    if (!isDeterministicSampling(request.sampling)) return this.inner.relay(request, signal);
+    return this.cachedRelay(request, signal);
+  }
+
+  private async *cachedRelay(request: LlmRelayRequest, signal: AbortSignal): AsyncGenerator<EngineChunk, void, undefined> {
+    const key = llmOutputCacheKey(this.options.model, request, this.hasher);
+    const cached = await this.lookup(key);
+    if (signal.aborted) return;
+    if (cached !== undefined) {
+      this.hits += 1;
+      for (const chunk of cached) {
+        if (signal.aborted) return;
+        yield chunk;
+      }
+      return;
+    }
+    this.misses += 1;
+    const chunks: EngineChunk[] = [];
+    let size = 0;
+    for await (const chunk of this.inner.relay(request, signal)) {
+      if (size <= this.maxValueChars) {
+        chunks.push(chunk);
+        size += chunk.text.length + 8 * chunk.tokens.length + 32;
+      }
+      yield chunk;
+    }
+    // Reached only when the stream ended by itself and the consumer read it all.
+    if (signal.aborted || size > this.maxValueChars) return;
+    const value = JSON.stringify({ v: 1, chunks } satisfies CachedOutput);
+    if (value.length > this.maxValueChars) return;
+    this.options.store.set(key, value, this.ttlMs).catch((error: unknown) => this.options.onStoreError?.(error));
+  }
+
+  private async lookup(key: string): Promise<EngineChunk[] | undefined> {
+    try {
+      const value = await this.options.store.get(key);
+      return value === undefined ? undefined : decode(value);
+    } catch (error) {
+      this.options.onStoreError?.(error);
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import type { PrefixStore } from '../ports/prefix-store';
+import { InMemoryPrefixStore } from '../store/in-memory-prefix-store';
+import { LlmAffinity, promptBlockKeys } from './prompt-affinity';
+
+describe('promptBlockKeys', () => {
+  it('chains whole blocks only: equal keys mean equal prefixes', () => {
+    const a = promptBlockKeys('aaaabbbbcc', { blockSize: 4 });
+    const b = promptBlockKeys('aaaabbbbdd', { blockSize: 4 });
+    const c = promptBlockKeys('xaaabbbb', { blockSize: 4 });
+    expect(a).toHaveLength(2);
+    expect(b).toEqual(a);
+    expect(c[1]).not.toBe(a[1]); // same second block, different history
+    expect(promptBlockKeys('abc', { blockSize: 4 })).toEqual([]);
+  });
+
+  it('is bounded by maxBlocks', () => {
+    expect(promptBlockKeys('x'.repeat(1000), { blockSize: 1, maxBlocks: 5 })).toHaveLength(5);
+  });
+});
+
+describe('LlmAffinity', () => {
+  const options = { model: 'llm', blockSize: 4 };
+
+  it('prefers the generation\'s own worker, else the longest shared prompt prefix', async () => {
+    const store = new InMemoryPrefixStore();
+    const affinity = new LlmAffinity({ ...options, store });
+    expect(await affinity.preferredWorker('g1', 'aaaabbbb')).toBeUndefined();
+    await affinity.recordWorker('g1', 'aaaabbbb', 'w1');
+    await affinity.recordWorker('g2', 'aaaacccc', 'w2');
+    expect(await affinity.preferredWorker('g1', 'zzzz')).toBe('w1');
+    expect(await affinity.preferredWorker('g3', 'aaaabbbbeeee')).toBe('w1');
+    expect(await affinity.preferredWorker('g3', 'aaaacccc')).toBe('w2');
+    expect(await affinity.preferredWorker('g3', 'aaaadddd')).toBe('w2'); // only block 1 shared; w2 wrote it last
+    await affinity.forgetGeneration('g1');
+    expect(await affinity.preferredWorker('g1', 'zzzz')).toBeUndefined();
+  });
+
+  it('store failures mean no preference, and recording never throws', async () => {
+    const failing: PrefixStore = {
+      get: () => Promise.reject(new Error('down')),
+      set: () => Promise.reject(new Error('down')),
+      delete: () => Promise.reject(new Error('down')),
+    };
+    const affinity = new LlmAffinity({ ...options, store: failing });
+    await expect(affinity.recordWorker('g', 'aaaa', 'w')).resolves.toBeUndefined();
+    await expect(affinity.preferredWorker('g', 'aaaa')).resolves.toBeUndefined();
+    await expect(affinity.forgetGeneration('g')).resolves.toBeUndefined();
+  });
+});

@@ -1,0 +1,80 @@
+import { prefixStoreKey, type PrefixStore } from '../ports/prefix-store';
+import { sha256Hex, type Hasher } from './hashing';
+
+export interface PromptBlockOptions {
+  /** Characters per block (default 256). Only whole blocks are keyed. */
+  blockSize?: number;
+  /** At most this many leading blocks are keyed (default 32): bounds store traffic per request. */
+  maxBlocks?: number;
+  hasher?: Hasher;
+}
+
+/**
+ * Chained hashes of the prompt's leading fixed-size blocks: key i stands for
+ * the whole prefix text[0 .. (i+1)·blockSize), so equal keys mean equal
+ * prefixes. The last partial block is not keyed (it changes as prompts grow).
+ */
+export function promptBlockKeys(text: string, options: PromptBlockOptions = {}): string[] {
+  const blockSize = options.blockSize ?? 256;
+  const maxBlocks = options.maxBlocks ?? 32;
+  const hasher = options.hasher ?? sha256Hex;
+  if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError('blockSize must be a positive integer');
+  const keys: string[] = [];
+  let previous = '';
+  for (let start = 0; start + blockSize <= text.length && keys.length < maxBlocks; start += blockSize) {
+    previous = hasher(`${previous}\0${text.slice(start, start + blockSize)}`);
+    keys.push(previous);
+  }
+  return keys;
+}
+
+export interface LlmAffinityOptions extends PromptBlockOptions {
+  store: PrefixStore;
+  /** Model name, part of every key. */
+  model: string;
+  /** How long a recorded worker stays preferred (default 10 min). */
+  ttlMs?: number;
+}
+
+/**
+ * Which LLM worker should take a relay, from the shared store: first the
+ * worker that served the generation's previous relay (its KV cache holds the
+ * prefix), else the worker that last served the longest prompt prefix shared
+ * with this one (block hashes). Store errors count as "no preference". Every
+ * key has a TTL and a request touches at most maxBlocks + 1 keys.
+ * Keys: `relay:affinity:gen:<model>:<generationId>`, `relay:affinity:block:<model>:<hash>`.
+ */
+export class LlmAffinity {
+  private readonly ttlMs: number;
+
+  constructor(private readonly options: LlmAffinityOptions) {
+    this.ttlMs = options.ttlMs ?? 600_000;
+  }
+
+  async preferredWorker(generationId: string, promptText: string): Promise<string | undefined> {
+    const { store, model } = this.options;
+    const blockKeys = promptBlockKeys(promptText, this.options).map((h) => prefixStoreKey('affinity', `block:${model}:${h}`));
+    const keys = [prefixStoreKey('affinity', `gen:${model}:${generationId}`), ...blockKeys];
+    const values = await Promise.all(keys.map((key) => store.get(key).catch(() => undefined)));
+    if (values[0] !== undefined) return values[0];
+    for (let i = values.length - 1; i >= 1; i -= 1) {
+      if (values[i] !== undefined) return values[i];
+    }
+    return undefined;
+  }
+
+  /** Records that `workerId` now holds this generation's (and its prompt's) prefix. Never throws. */
+  async recordWorker(generationId: string, promptText: string, workerId: string): Promise<void> {
+    const { store, model } = this.options;
+    const keys = [
+      prefixStoreKey('affinity', `gen:${model}:${generationId}`),
+      ...promptBlockKeys(promptText, this.options).map((h) => prefixStoreKey('affinity', `block:${model}:${h}`)),
+    ];
+    await Promise.all(keys.map((key) => store.set(key, workerId, this.ttlMs).catch(() => undefined)));
+  }
+
+  /** Forgets the generation's worker (the generation ended); block keys live on for later prompts. */
+  async forgetGeneration(generationId: string): Promise<void> {
+    await this.options.store.delete(prefixStoreKey('affinity', `gen:${this.options.model}:${generationId}`)).catch(() => undefined);
+  }
+}
