@@ -13,6 +13,7 @@ export * from './protocol/vocabulary';
 export * from './protocol/command-rules';
 export * from './protocol/token-command-parser';
 export * from './protocol/text-command-parser';
+export * from './protocol/chat-format';
 
 // Relay state machine and driver
 export * from './relay/relay-request';
