@@ -6,3 +6,4 @@ export * from './lib/connect';
 export * from './lib/worker-table';
 export * from './lib/worker-registry';
 export * from './lib/worker-announcer';
+export * from './lib/llm-wire';
