@@ -1,0 +1,16 @@
+// Worker side: serve Decode streams over an Engine.
+export { SlmStreamService } from './lib/server/slm-stream-service';
+export { DEFAULT_SLM_STREAM_SETTINGS, type SlmStreamSettings } from './lib/server/settings';
+export { ChunkBatcher } from './lib/server/chunk-batcher';
+
+// Orchestrator side: relay-core's Engine over SLM workers.
+export { RemoteSlmEngine, replayRequest, type RemoteSlmEngineOptions } from './lib/client/remote-slm-engine';
+export {
+  StaticSlmWorkerDirectory,
+  chooseSlmWorker,
+  type SlmWorkerDirectory,
+  type SlmWorkerInfo,
+} from './lib/client/slm-worker-directory';
+
+export { SlmRemoteErrorReasons } from './lib/reasons';
+export { chunkFromWire, requestFromWire, requestToWire } from './lib/wire';

@@ -1,0 +1,140 @@
+import { status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { relayErrorFromServiceError } from '@relayllm/grpc-api';
+import type { SlmClientFrame, SlmWorkerFrame, SlmWorkerServiceClient } from '@relayllm/proto';
+import { RelayError, type EngineContext, type EngineRequest } from '@relayllm/relay-core';
+import { SlmRemoteErrorReasons as R } from '../reasons';
+import type { SlmWorkerInfo } from './slm-worker-directory';
+
+/** What a generate's receiver gets: frames of its own seq, or the news that the stream broke. */
+export type ConnectionEvent = { type: 'frame'; frame: SlmWorkerFrame } | { type: 'broken'; error: RelayError };
+
+/**
+ * The client end of one Decode stream (one generation on one worker).
+ * Routes worker frames to the receiver of the generate they belong to
+ * (frames of an older, cancelled generate are dropped), remembers the whole
+ * context the worker holds (so the next turn sends only its new part), and
+ * turns the end of the stream into a RelayError for the running generate.
+ */
+export class DecodeConnection {
+  private readonly call: ClientDuplexStream<SlmClientFrame, SlmWorkerFrame>;
+  private receiver: { seq: number; deliver(event: ConnectionEvent): void } | undefined;
+  private lastSeq = 0;
+  private started = false;
+  /** The whole context of the last request sent on this stream (what the worker holds). */
+  private held: EngineContext | undefined;
+  private brokenBy: RelayError | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    client: SlmWorkerServiceClient,
+    readonly worker: SlmWorkerInfo,
+    readonly generationId: string,
+    private readonly onGone: (connection: DecodeConnection) => void,
+  ) {
+    this.call = client.decode();
+    this.call.on('data', (frame: SlmWorkerFrame) => this.onFrame(frame));
+    this.call.on('error', (error: ServiceError) => this.broke(streamError(error)));
+    this.call.on('end', () => this.broke(RelayError.unavailable(R.SLM_STREAM_FAILED, `worker ${worker.workerId} ended the stream`)));
+  }
+
+  get broken(): boolean {
+    return this.brokenBy !== undefined;
+  }
+
+  /** Sends the next generate (start on a fresh stream, else append) and routes its frames to `deliver`. */
+  begin(wire: (seq: number, appendFrom: EngineRequest['appendFrom'] | undefined) => SlmClientFrame['frame'], request: EngineRequest, deliver: (event: ConnectionEvent) => void): number {
+    clearTimeout(this.idleTimer);
+    const seq = ++this.lastSeq;
+    this.receiver = { seq, deliver };
+    if (this.brokenBy !== undefined) {
+      deliver({ type: 'broken', error: this.brokenBy });
+      return seq;
+    }
+    const appendFrom = this.started && this.fits(request) ? request.appendFrom : undefined;
+    const frame = wire(seq, appendFrom);
+    this.started = true;
+    this.held = request.context;
+    this.call.write({ frame });
+    return seq;
+  }
+
+  /** Stops generate `seq` (no-op when the stream is gone). */
+  cancel(seq: number): void {
+    if (this.receiver?.seq === seq) this.receiver = undefined;
+    this.write({ frame: { $case: 'cancel', value: { generateSeq: seq } } });
+  }
+
+  resume(seq: number): void {
+    this.write({ frame: { $case: 'resume', value: { generateSeq: seq } } });
+  }
+
+  /** Generate `seq` is over: forget its receiver and close the stream after `idleMs` without a new one. */
+  finished(seq: number, idleMs: number): void {
+    if (this.receiver?.seq === seq) this.receiver = undefined;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.close(), idleMs);
+    this.idleTimer.unref();
+  }
+
+  /** Half-closes the stream (the worker ends it once its generate stopped). Idempotent. */
+  close(): void {
+    clearTimeout(this.idleTimer);
+    if (this.brokenBy === undefined) {
+      this.brokenBy = RelayError.cancelled(R.STREAM_CLOSED, 'the stream was released');
+      this.call.end();
+      // A worker that never answers the half-close must not keep the call open.
+      const timer = setTimeout(() => this.call.cancel(), 5_000);
+      timer.unref();
+      this.call.on('close', () => clearTimeout(timer));
+    }
+    this.onGone(this);
+  }
+
+  /** Drops the stream at once (after a failure). */
+  destroy(): void {
+    clearTimeout(this.idleTimer);
+    this.brokenBy ??= RelayError.cancelled(R.STREAM_CLOSED, 'the stream was dropped');
+    this.call.cancel();
+    this.onGone(this);
+  }
+
+  /** The worker holds a context that the request extends at its append offsets (same ids known on both sides). */
+  private fits(request: EngineRequest): boolean {
+    const { held } = this;
+    const from = request.appendFrom;
+    if (!request.appendOnly || from === undefined || held === undefined) return false;
+    if (from.text > held.text.length || !request.context.text.startsWith(held.text.slice(0, from.text))) return false;
+    const tokens = request.context.tokens;
+    if (tokens === undefined) return true;
+    if (held.tokens === undefined || from.tokens === undefined || from.tokens > held.tokens.length) return false;
+    for (let i = 0; i < from.tokens; i += 1) if (tokens[i] !== held.tokens[i]) return false;
+    return true;
+  }
+
+  private write(frame: SlmClientFrame): void {
+    if (this.brokenBy === undefined) this.call.write(frame);
+  }
+
+  private onFrame(frame: SlmWorkerFrame): void {
+    const seq = frame.frame?.value.generateSeq;
+    if (this.receiver !== undefined && seq === this.receiver.seq) this.receiver.deliver({ type: 'frame', frame });
+  }
+
+  private broke(error: RelayError): void {
+    if (this.brokenBy === undefined) this.brokenBy = error;
+    clearTimeout(this.idleTimer);
+    const receiver = this.receiver;
+    this.receiver = undefined;
+    receiver?.deliver({ type: 'broken', error: this.brokenBy });
+    this.onGone(this);
+  }
+}
+
+/** A stream's gRPC status as a RelayError; a lost connection is unavailable. */
+function streamError(error: ServiceError): RelayError {
+  if (error.code === GrpcStatus.CANCELLED || error.code === GrpcStatus.UNKNOWN || error.code === GrpcStatus.INTERNAL) {
+    // A worker killed mid-stream surfaces as one of these depending on timing.
+    return RelayError.unavailable(R.SLM_STREAM_FAILED, `the SLM stream failed: ${error.details}`, { cause: error });
+  }
+  return relayErrorFromServiceError(error);
+}

@@ -1,0 +1,213 @@
+import { encodeScript, isRelayError, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import { RemoteSlmEngine, StaticSlmWorkerDirectory } from '../index';
+import { ScriptEngineFake, startInProcessWorker, type InProcessWorker } from '../testing';
+
+/** RemoteSlmEngine against SlmStreamService over real loopback gRPC, with a scripted engine behind the worker. */
+
+const PROMPT = 'Q?\n';
+const SCRIPT = 'abcdefgh<call>3</call>ijklmnopqrstuvwxyz</s>';
+const ids = (text: string): number[] => encodeScript(text).map((t) => t.id);
+
+function request(overrides: Partial<EngineRequest> = {}): EngineRequest {
+  return {
+    sequenceId: 'g1/slm',
+    context: { text: PROMPT, tokens: ids(PROMPT) },
+    appendOnly: false,
+    maxTokens: 100,
+    sampling: { temperature: 0 },
+    stopTokens: [],
+    stop: [],
+    bannedTokens: [],
+    ...overrides,
+  };
+}
+
+async function collect(stream: AsyncIterable<EngineChunk>, stopAfter?: (chunk: EngineChunk) => boolean): Promise<EngineChunk[]> {
+  const chunks: EngineChunk[] = [];
+  for await (const chunk of stream) {
+    chunks.push(chunk);
+    if (stopAfter?.(chunk) === true) break;
+  }
+  return chunks;
+}
+
+const textOf = (chunks: readonly EngineChunk[]): string => chunks.map((c) => c.text).join('');
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', () => {
+  const workers: InProcessWorker[] = [];
+  const engines: RemoteSlmEngine[] = [];
+  const startWorker = async (id: string, engine: ScriptEngineFake, settings = {}): Promise<InProcessWorker> => {
+    const worker = await startInProcessWorker(id, engine, settings);
+    workers.push(worker);
+    return worker;
+  };
+  const remote = (list: InProcessWorker[], options = {}): RemoteSlmEngine => {
+    const engine = new RemoteSlmEngine({ directory: new StaticSlmWorkerDirectory(list.map((w) => w.info)), ...options });
+    engines.push(engine);
+    return engine;
+  };
+  afterEach(async () => {
+    await Promise.all(engines.splice(0).map((e) => e.close()));
+    for (const w of workers.splice(0)) w.kill();
+  });
+
+  it('batches tokens into frames and pauses at </call> until the caller reads on', async () => {
+    const fake = new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT });
+    const worker = await startWorker('w1', fake, { flushTokens: 4, flushMs: 1_000 });
+    const slm = remote([worker]);
+    const iterator = slm.generate(request(), new AbortController().signal)[Symbol.asyncIterator]();
+    const first: EngineChunk[] = [];
+    for (;;) {
+      const { value } = await iterator.next();
+      first.push(value as EngineChunk);
+      if (textOf(first).endsWith('</call>')) break;
+    }
+    expect(textOf(first)).toBe('abcdefgh<call>3</call>');
+    expect(first.map((c) => c.tokens.length)).toEqual([4, 4, 3]); // 8 letters, then <call> 3 </call> (paused)
+    expect(first[0]?.tokenTexts).toEqual(['a', 'b', 'c', 'd']);
+    expect(first[0]?.probabilities).toEqual([0.5, 0.5, 0.5, 0.5]);
+    // Paused: the worker has not pulled one token past </call>.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.produced).toBe(11);
+    const rest: EngineChunk[] = [];
+    for (;;) {
+      const { value, done } = await iterator.next();
+      if (done === true) break;
+      rest.push(value as EngineChunk);
+    }
+    expect(textOf(rest)).toBe('ijklmnopqrstuvwxyz');
+    expect(rest[rest.length - 1]?.finish).toBe('eos');
+    expect(rest[rest.length - 1]?.tokens.slice(-1)).toEqual([257]); // EOS is reported, with empty text
+  });
+
+  it('flushes a partial frame after flushMs when the engine is slow', async () => {
+    const fake = new ScriptEngineFake({ prompt: PROMPT, script: 'abc</s>', delayMs: 30 });
+    const worker = await startWorker('w1', fake, { flushTokens: 64, flushMs: 1 });
+    const chunks = await collect(remote([worker]).generate(request(), new AbortController().signal));
+    expect(textOf(chunks)).toBe('abc');
+    expect(chunks.length).toBeGreaterThan(1);
+  });
+
+  it('sends only the new part on the next turn; the worker rebuilds the whole context', async () => {
+    const fake = new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT });
+    const worker = await startWorker('w1', fake);
+    const slm = remote([worker]);
+    const turn1 = new AbortController();
+    const first = await collect(slm.generate(request(), turn1.signal), (c) => c.text.endsWith('</call>'));
+    turn1.abort(); // as runRelay does once it has the command
+    const afterCall = PROMPT + textOf(first) + 'ijk'; // the "LLM" wrote ijk
+    const second = request({
+      context: { text: afterCall, tokens: ids(afterCall) },
+      appendOnly: true,
+      appendFrom: { text: PROMPT.length, tokens: ids(PROMPT).length },
+    });
+    const rest = await collect(slm.generate(second, new AbortController().signal));
+    expect(textOf(rest)).toBe('lmnopqrstuvwxyz');
+    expect(fake.requests[1]).toMatchObject({ appendOnly: true, context: second.context, appendFrom: second.appendFrom, sequenceId: 'g1/slm' });
+    expect(slm.workerOf('g1/slm')).toBe('w1');
+    await until(() => fake.busySequences() === 0, 'the sequence to be free');
+  });
+
+  it('cancel and the caller leaving stop the engine: no busy sequence is left', async () => {
+    const fake = new ScriptEngineFake({ prompt: PROMPT, script: 'x'.repeat(500), delayMs: 2 });
+    const worker = await startWorker('w1', fake);
+    const slm = remote([worker]);
+    const controller = new AbortController();
+    const chunks = await collect(slm.generate(request({ maxTokens: 400 }), controller.signal), () => {
+      controller.abort();
+      return false;
+    });
+    expect(chunks.length).toBeGreaterThan(0);
+    await until(() => fake.busySequences() === 0, 'the engine to stop');
+    const produced = fake.produced;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.produced).toBe(produced);
+    slm.release('g1');
+    await until(() => worker.service.activeStreams === 0, 'the stream to close');
+  });
+
+  it('the generate deadline stops the engine and fails with deadline_exceeded', async () => {
+    const fake = new ScriptEngineFake({ prompt: PROMPT, script: 'x'.repeat(500), delayMs: 5 });
+    const worker = await startWorker('w1', fake);
+    const slm = remote([worker], { generateDeadlineMs: 60 });
+    await expect(collect(slm.generate(request({ maxTokens: 400 }), new AbortController().signal))).rejects.toMatchObject({
+      kind: 'deadline_exceeded',
+      reason: 'SLM_GENERATE_DEADLINE',
+    });
+    await until(() => fake.busySequences() === 0, 'the engine to stop');
+  });
+
+  it('a worker that is killed mid-stream: the generate continues on another worker, no token lost or repeated', async () => {
+    const undisturbed = textOf(
+      await collect(remote([await startWorker('ref', new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT }))]).generate(request(), new AbortController().signal)),
+    );
+    const a = await startWorker('a', new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT, delayMs: 3 }), { flushTokens: 2, flushMs: 1 });
+    const bFake = new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT });
+    const b = await startWorker('b', bFake);
+    const slm = remote([a, b]);
+    const chunks: EngineChunk[] = [];
+    for await (const chunk of slm.generate(request(), new AbortController().signal)) {
+      chunks.push(chunk);
+      if (chunks.length === 2) a.kill();
+    }
+    expect(textOf(chunks)).toBe(undisturbed);
+    expect(slm.workerOf('g1/slm')).toBe('b');
+    // b started from the prompt plus exactly the tokens already yielded, with maxTokens reduced by as many.
+    const replay = bFake.requests[0] as EngineRequest;
+    const yieldedBefore = replay.context.text.slice(PROMPT.length);
+    expect(textOf(chunks).startsWith(yieldedBefore)).toBe(true);
+    expect(replay).toMatchObject({ appendOnly: false, maxTokens: 100 - (replay.context.tokens?.length ?? 0) + ids(PROMPT).length });
+  });
+
+  it('a full worker answers RESOURCE_EXHAUSTED; the client then uses another one', async () => {
+    const full = await startWorker('a', new ScriptEngineFake({ prompt: PROMPT, script: 'x'.repeat(300), delayMs: 5 }), { maxStreams: 1 });
+    const slmA = remote([full]);
+    const holder = slmA.generate(request({ sequenceId: 'other/slm', maxTokens: 200 }), new AbortController().signal)[Symbol.asyncIterator]();
+    await holder.next();
+    const only = remote([full]);
+    const error = await collect(only.generate(request(), new AbortController().signal)).catch((e: unknown) => e);
+    expect(isRelayError(error)).toBe(true);
+    expect(error).toMatchObject({ kind: 'unavailable', reason: 'NO_SLM_WORKER' });
+    expect((error as Error).cause).toMatchObject({ kind: 'resource_exhausted', reason: 'SLM_WORKER_FULL' });
+    const spare = await startWorker('b', new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT }));
+    const both = remote([full, spare]);
+    // 'a' sorts first and looks empty to this client: it is tried, refuses, and 'b' serves.
+    const chunks = await collect(both.generate(request({ sequenceId: 'g2/slm' }), new AbortController().signal));
+    expect(textOf(chunks)).toContain('</call>ijk');
+    expect(both.workerOf('g2/slm')).toBe('b');
+    await holder.return?.(undefined);
+  });
+
+  it('no live worker is unavailable (NO_SLM_WORKER)', async () => {
+    const slm = remote([]);
+    await expect(collect(slm.generate(request(), new AbortController().signal))).rejects.toMatchObject({
+      kind: 'unavailable',
+      reason: 'NO_SLM_WORKER',
+    });
+  });
+
+  it('worker shutdown ends idle streams; the next turn opens a fresh stream elsewhere with the whole context', async () => {
+    const a = await startWorker('a', new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT }));
+    const bFake = new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT });
+    const b = await startWorker('b', bFake);
+    const slm = remote([a, b]);
+    const turn1 = new AbortController();
+    const first = await collect(slm.generate(request(), turn1.signal), (c) => c.text.endsWith('</call>'));
+    turn1.abort();
+    expect(slm.workerOf('g1/slm')).toBe('a');
+    await a.shutdown();
+    await until(() => slm.workerOf('g1/slm') === undefined, 'the client to see the stream end');
+    const afterCall = PROMPT + textOf(first) + 'ijk';
+    const second = request({ context: { text: afterCall, tokens: ids(afterCall) }, appendOnly: true, appendFrom: { text: PROMPT.length, tokens: 3 } });
+    expect(textOf(await collect(slm.generate(second, new AbortController().signal)))).toBe('lmnopqrstuvwxyz');
+    expect(bFake.requests[0]).toMatchObject({ appendOnly: false, context: second.context });
+  });
+});

@@ -1,0 +1,154 @@
+import type { SlmWorkerFrame } from '@relayllm/proto';
+import { RelayError, toEngineError, type Engine, type EngineChunk } from '@relayllm/relay-core';
+import { SlmRemoteErrorReasons as R } from '../reasons';
+import { errorToWire, type ReceivedRequest } from '../wire';
+import { ChunkBatcher } from './chunk-batcher';
+
+export interface GenerateInput {
+  seq: number;
+  received: ReceivedRequest;
+  engine: Engine;
+  flushTokens: number;
+  flushMs: number;
+  abortGraceMs: number;
+  /** Aborted when the whole stream ends (client gone, shutdown). */
+  streamSignal: AbortSignal;
+  /** Writes one frame, resolving when the transport can take more. */
+  send(frame: SlmWorkerFrame): Promise<void>;
+}
+
+/** One generate on a stream, as the session sees it. */
+export interface GenerateHandle {
+  readonly seq: number;
+  /** run() has returned (the engine gave its sequence back, or the grace ran out). */
+  readonly settled: boolean;
+  cancel(): void;
+  resume(): void;
+  run(): Promise<void>;
+}
+
+const TICK = Symbol('flush-tick');
+const STOPPED = Symbol('stopped');
+
+/**
+ * Streams one engine generate as batched frames: a frame goes out when it
+ * holds `flushTokens` tokens, when its first token has waited `flushMs`, at a
+ * pause token (then nothing more is generated until resume: the engine's
+ * iterator simply is not pulled, so the model state stays where it was), and
+ * at the finish. Cancel, the request's deadline or the stream's end abort the
+ * engine; the engine's iterator is always closed and awaited (bounded), so no
+ * sequence is left busy.
+ */
+export function runGenerate(input: GenerateInput): GenerateHandle {
+  const cancel = new AbortController();
+  let resumeWaiter: (() => void) | undefined;
+  let settled = false;
+  const handle: GenerateHandle = {
+    seq: input.seq,
+    get settled() {
+      return settled;
+    },
+    cancel: () => cancel.abort(),
+    resume: () => resumeWaiter?.(),
+    run: async () => {
+      try {
+        await generate(input, cancel.signal, (waiter) => (resumeWaiter = waiter));
+      } finally {
+        settled = true;
+      }
+    },
+  };
+  return handle;
+}
+
+async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause: (resume: (() => void) | undefined) => void): Promise<void> {
+  const { seq, received } = input;
+  const deadline = received.deadlineMs > 0 ? AbortSignal.timeout(received.deadlineMs) : undefined;
+  const signal = AbortSignal.any([cancelSignal, input.streamSignal, ...(deadline === undefined ? [] : [deadline])]);
+  const sendChunks = (value: ReturnType<ChunkBatcher['flush']>): Promise<void> => input.send({ frame: { $case: 'chunks', value } });
+  const sendError = (error: RelayError): Promise<void> => input.send({ frame: { $case: 'error', value: errorToWire(error, seq) } });
+  const stopped = untilAborted(signal);
+  const batcher = new ChunkBatcher(seq, input.flushTokens);
+  const pauseTokens = new Set(received.pauseTokens);
+  if (signal.aborted) {
+    await endAborted();
+    return;
+  }
+  let iterator: AsyncIterator<EngineChunk> | undefined;
+  let pending: Promise<IteratorResult<EngineChunk>> | undefined;
+  let firstHeldAt = 0;
+  try {
+    iterator = input.engine.generate(received.request, signal)[Symbol.asyncIterator]();
+    for (;;) {
+      pending ??= iterator.next();
+      const waits: Promise<IteratorResult<EngineChunk> | typeof TICK | typeof STOPPED>[] = [pending, stopped.promise];
+      let timer: NodeJS.Timeout | undefined;
+      if (!batcher.empty) waits.push(new Promise((r) => (timer = setTimeout(() => r(TICK), Math.max(0, firstHeldAt + input.flushMs - Date.now())))));
+      const result = await Promise.race(waits);
+      clearTimeout(timer);
+      if (result === STOPPED) break;
+      if (result === TICK) {
+        await sendChunks(batcher.flush());
+        continue;
+      }
+      pending = undefined;
+      if (result.done === true) {
+        await sendChunks(batcher.flush({ finish: 'eos' })); // ended without a finish: ended naturally
+        return;
+      }
+      const chunk = result.value;
+      if (batcher.empty) firstHeldAt = Date.now();
+      for (const frame of batcher.add(chunk)) await sendChunks(frame);
+      if (chunk.finish !== undefined) {
+        if (chunk.finish === 'abort' && signal.aborted) break; // our own abort: reported below
+        await sendChunks(batcher.flush({ finish: chunk.finish }));
+        return;
+      }
+      if (chunk.tokens.some((t) => pauseTokens.has(t))) {
+        await sendChunks(batcher.flush({ paused: true }));
+        const resumed = await new Promise<boolean>((resolve) => {
+          onPause(() => resolve(true));
+          void stopped.promise.then(() => resolve(false));
+        });
+        onPause(undefined);
+        if (!resumed) break;
+        continue;
+      }
+      if (batcher.size >= input.flushTokens) await sendChunks(batcher.flush());
+    }
+    await endAborted();
+  } catch (error) {
+    if (signal.aborted) await endAborted();
+    else await sendError(toEngineError(error, 'SLM'));
+  } finally {
+    stopped.dispose();
+    if (pending !== undefined) pending.catch(() => undefined);
+    // Closing the iterator ends the engine's generate (its finally gives the
+    // sequence back); bounded, so an engine that hangs cannot pin the stream.
+    if (iterator?.return !== undefined) await bounded(iterator.return(), input.abortGraceMs);
+  }
+
+  async function endAborted(): Promise<void> {
+    if (deadline?.aborted === true && !cancelSignal.aborted && !input.streamSignal.aborted) {
+      await sendError(RelayError.deadlineExceeded(R.GENERATE_DEADLINE, `the generate ran past its deadline of ${received.deadlineMs} ms`));
+    } else if (!input.streamSignal.aborted) {
+      await sendChunks(batcher.flush({ finish: 'abort' }));
+    }
+  }
+}
+
+function untilAborted(signal: AbortSignal): { promise: Promise<typeof STOPPED>; dispose(): void } {
+  let onAbort = (): void => undefined;
+  const promise = new Promise<typeof STOPPED>((resolve) => {
+    onAbort = () => resolve(STOPPED);
+    if (signal.aborted) resolve(STOPPED);
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
