@@ -70,7 +70,13 @@ describe('CachingLlmPool', () => {
 
     const partial = new ScriptedEngine(['abc', 'abc'], { mode: 'token' });
     const p2 = new CachingLlmPool(partial, { model: 'llm', store });
-    expect(await read(p2.relay(relayRequest(), signal), 1)).toBe('a');
+    expect(await read(p2.relay(relayRequest(), signal), 1)).toBe('a'); // 1 of n = 3 tokens read
+    await flush();
+    expect(store.size()).toBe(0);
+
+    const failing = new ScriptedEngine([{ text: 'abc', failAfterChunks: 3, error: new Error('worker died') }], { mode: 'token' });
+    const p4 = new CachingLlmPool(failing, { model: 'llm', store });
+    await expect(read(p4.relay(relayRequest({ maxTokens: 5 }), signal))).rejects.toThrow('worker died');
     await flush();
     expect(store.size()).toBe(0);
 
@@ -79,6 +85,19 @@ describe('CachingLlmPool', () => {
     await read(p3.relay(relayRequest(), signal));
     await flush();
     expect(store.size()).toBe(0);
+  });
+
+  it('caches an output the relay stopped reading right after the n-th token', async () => {
+    const store = new InMemoryPrefixStore();
+    const inner = new ScriptedEngine(['abcdef'], { mode: 'token' });
+    const pool = new CachingLlmPool(inner, { model: 'llm', store });
+    const aborter = new AbortController();
+    expect(await read(pool.relay(relayRequest(), aborter.signal), 3)).toBe('abc');
+    aborter.abort(); // as runRelay does once it has the n tokens
+    await flush();
+    expect(store.size()).toBe(1);
+    expect(await read(pool.relay(relayRequest(), new AbortController().signal))).toBe('abc');
+    expect(inner.requests).toHaveLength(1);
   });
 
   it('store failures are misses', async () => {

@@ -1,4 +1,4 @@
-import type { EngineChunk, SamplingParams } from '../ports/engine';
+import { chunkTokenCount, type EngineChunk, type SamplingParams } from '../ports/engine';
 import type { LlmPool, LlmRelayRequest } from '../ports/llm-pool';
 import { prefixStoreKey, type PrefixStore } from '../ports/prefix-store';
 import { sha256Hex, type Hasher } from './hashing';
@@ -61,9 +61,10 @@ function decode(value: string): EngineChunk[] | undefined {
 /**
  * LlmPool decorator: for deterministic relays (temperature 0 or a fixed
  * seed) it replays the chunks a previous identical relay produced, instead of
- * asking a worker. Only a stream read to its natural end (not aborted, not
- * left early by the relay) is stored, so a cached entry is always a complete
- * answer to its key. Store failures and undecodable entries are misses; the
+ * asking a worker. Only a complete output is stored (the LLM wrote all n
+ * tokens, reported a finish, or its stream ended without an abort), so a
+ * cached entry is always the whole answer to its key; a stream that failed
+ * or was cut short by cancellation is not. Store failures and undecodable entries are misses; the
  * store is never awaited on the hot path for writes (fire and forget).
  */
 export class CachingLlmPool implements LlmPool {
@@ -102,15 +103,35 @@ export class CachingLlmPool implements LlmPool {
     this.misses += 1;
     const chunks: EngineChunk[] = [];
     let size = 0;
-    for await (const chunk of this.inner.relay(request, signal)) {
-      if (size <= this.maxValueChars) {
-        chunks.push(chunk);
-        size += chunk.text.length + 8 * chunk.tokens.length + 32;
+    let tokens = 0;
+    // Complete = the LLM said it was done (a finish) or wrote all n tokens.
+    // The relay usually stops reading right after the n-th token (and aborts
+    // the stream), so "read to the end of the iteration" would almost never
+    // hold; the output is complete all the same.
+    let complete = false;
+    let threw = false;
+    try {
+      for await (const chunk of this.inner.relay(request, signal)) {
+        if (size <= this.maxValueChars) {
+          chunks.push(chunk);
+          size += chunk.text.length + 8 * chunk.tokens.length + 32;
+        }
+        tokens += chunkTokenCount(chunk);
+        if ((chunk.finish !== undefined && chunk.finish !== 'abort') || tokens >= request.maxTokens) complete = true;
+        yield chunk;
       }
-      yield chunk;
+      // The stream ended by itself, not aborted: that was its whole output.
+      if (!signal.aborted) complete = true;
+    } catch (error) {
+      threw = true;
+      throw error;
+    } finally {
+      // Also runs when the consumer stops early (return()): stored only if complete.
+      if (complete && !threw && size <= this.maxValueChars) this.store(key, chunks);
     }
-    // Reached only when the stream ended by itself and the consumer read it all.
-    if (signal.aborted || size > this.maxValueChars) return;
+  }
+
+  private store(key: string, chunks: EngineChunk[]): void {
     const value = JSON.stringify({ v: 1, chunks } satisfies CachedOutput);
     if (value.length > this.maxValueChars) return;
     this.options.store.set(key, value, this.ttlMs).catch((error: unknown) => this.options.onStoreError?.(error));

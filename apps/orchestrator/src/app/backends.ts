@@ -1,0 +1,21 @@
+import type { Engine, LlmPool } from '@relayllm/relay-core';
+
+/**
+ * What the orchestrator runs generations on: the SLM (an Engine over SLM
+ * workers) and the LLM pool (NATS). Production builds them from NATS and the
+ * worker registry (nats-backends.ts); specs pass scripted ones.
+ */
+export interface OrchestratorBackends {
+  /** `release(generationId)` frees the generation's SLM stream (RemoteSlmEngine). */
+  slm: Engine & { release?(generationId: string): void };
+  llm: LlmPool;
+  /** Generation slots offered by the live SLM workers (sum of their max sequences). */
+  slmCapacity(): number;
+  /** Called whenever capacity may have changed (a worker joined, left, reported load). */
+  onCapacityChange(listener: () => void): () => void;
+  /** Stops everything the backends started. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Builds the backends once, at startup. */
+export type BackendsFactory = () => Promise<OrchestratorBackends>;

@@ -1,0 +1,27 @@
+import { CONFIG_DEFAULTS, ConfigError, loadConfig } from './config';
+
+describe('orchestrator config', () => {
+  it('defaults when nothing is set', () => {
+    expect(loadConfig({})).toEqual(CONFIG_DEFAULTS);
+  });
+
+  it('reads env (empty = unset) and overrides win', () => {
+    const config = loadConfig(
+      { ORCHESTRATOR_PORT: '7000', NATS_URL: 'nats://10.0.0.1:4222', REDIS_URL: 'off', ORCHESTRATOR_MAX_QUEUED: '' },
+      { port: '7001' },
+    );
+    expect(config).toMatchObject({ port: 7001, natsUrl: 'nats://10.0.0.1:4222', redisUrl: 'off', maxQueuedRequests: CONFIG_DEFAULTS.maxQueuedRequests });
+  });
+
+  it('names every offending variable', () => {
+    expect(() => loadConfig({ ORCHESTRATOR_PORT: 'x', REDIS_URL: 'http://nope', ORCHESTRATOR_MAX_CONCURRENT: '0' })).toThrow(ConfigError);
+    try {
+      loadConfig({ ORCHESTRATOR_PORT: 'x', REDIS_URL: 'http://nope', ORCHESTRATOR_MAX_CONCURRENT: '0' });
+    } catch (error) {
+      const message = (error as Error).message;
+      expect(message).toContain('ORCHESTRATOR_PORT');
+      expect(message).toContain('REDIS_URL');
+      expect(message).toContain('ORCHESTRATOR_MAX_CONCURRENT');
+    }
+  });
+});

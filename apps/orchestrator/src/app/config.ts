@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/**
+ * Every default of the orchestrator, named (README's configuration table).
+ * The limits mirror the embedded app's so both deployments answer alike.
+ */
+export const CONFIG_DEFAULTS = {
+  host: '127.0.0.1',
+  port: 50051,
+  natsUrl: 'nats://127.0.0.1:4222',
+  /** 'off' keeps the shared state in process memory (single replica only). */
+  redisUrl: 'redis://127.0.0.1:6379',
+  redisPassword: '',
+  redisCommandTimeoutMs: 250,
+  /** After a Redis failure, Redis is skipped for this long before one probe. */
+  redisCoolDownMs: 2_000,
+  slmModel: 'slm',
+  llmModel: 'llm',
+  /** Tokens both models can see (the reference pair: 512). */
+  contextSize: 512,
+  maxTokensLimit: 2048,
+  requestTimeoutMs: 120_000,
+  /** Generations this orchestrator runs at once (also bounded by the live SLM workers' slots). */
+  maxConcurrentGenerations: 256,
+  /** Requests waiting for a slot; one more gets RESOURCE_EXHAUSTED at once. */
+  maxQueuedRequests: 1_024,
+  /** A request waiting longer than this for a slot gets RESOURCE_EXHAUSTED. */
+  maxQueueWaitMs: 10_000,
+  /** Streams per generate tried on SLM workers, and LLM relay attempts. */
+  maxAttempts: 3,
+  /** LLM relay: how long to wait for a worker's first reply. */
+  llmRequestTimeoutMs: 30_000,
+  /** Deterministic LLM outputs cached in the store for this long. */
+  outputCacheTtlMs: 600_000,
+  affinityTtlMs: 600_000,
+  shutdownGraceMs: 5_000,
+} as const;
+
+export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
+
+/** The environment variable of each setting (the only ones the orchestrator reads). */
+export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
+  host: 'ORCHESTRATOR_HOST',
+  port: 'ORCHESTRATOR_PORT',
+  natsUrl: 'NATS_URL',
+  redisUrl: 'REDIS_URL',
+  redisPassword: 'REDIS_PASSWORD',
+  redisCommandTimeoutMs: 'ORCHESTRATOR_REDIS_COMMAND_TIMEOUT_MS',
+  redisCoolDownMs: 'ORCHESTRATOR_REDIS_COOL_DOWN_MS',
+  slmModel: 'ORCHESTRATOR_SLM_MODEL',
+  llmModel: 'ORCHESTRATOR_LLM_MODEL',
+  contextSize: 'ORCHESTRATOR_CONTEXT_SIZE',
+  maxTokensLimit: 'ORCHESTRATOR_MAX_TOKENS_LIMIT',
+  requestTimeoutMs: 'ORCHESTRATOR_REQUEST_TIMEOUT_MS',
+  maxConcurrentGenerations: 'ORCHESTRATOR_MAX_CONCURRENT',
+  maxQueuedRequests: 'ORCHESTRATOR_MAX_QUEUED',
+  maxQueueWaitMs: 'ORCHESTRATOR_MAX_QUEUE_WAIT_MS',
+  maxAttempts: 'ORCHESTRATOR_MAX_ATTEMPTS',
+  llmRequestTimeoutMs: 'ORCHESTRATOR_LLM_REQUEST_TIMEOUT_MS',
+  outputCacheTtlMs: 'ORCHESTRATOR_OUTPUT_CACHE_TTL_MS',
+  affinityTtlMs: 'ORCHESTRATOR_AFFINITY_TTL_MS',
+  shutdownGraceMs: 'ORCHESTRATOR_SHUTDOWN_GRACE_MS',
+};
+
+function integer(min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return fallback;
+      const value = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
+      if (!Number.isSafeInteger(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `must be an integer in [${min}, ${max}], got "${raw}"` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
+const D = CONFIG_DEFAULTS;
+const url = (schemes: RegExp, fallback: string) =>
+  z
+    .string()
+    .trim()
+    .default(fallback)
+    .refine((v) => schemes.test(v), { message: `must match ${schemes}` });
+
+const schema = z.object({
+  host: z.string().trim().min(1).default(D.host),
+  port: integer(0, 65_535, D.port),
+  natsUrl: url(/^(nats|tls):\/\/[^\s]+$/, D.natsUrl),
+  redisUrl: url(/^(off|rediss?:\/\/[^\s]+)$/, D.redisUrl),
+  redisPassword: z.string().default(D.redisPassword),
+  redisCommandTimeoutMs: integer(1, 60_000, D.redisCommandTimeoutMs),
+  redisCoolDownMs: integer(1, 600_000, D.redisCoolDownMs),
+  slmModel: z.string().trim().min(1).default(D.slmModel),
+  llmModel: z.string().trim().min(1).default(D.llmModel),
+  contextSize: integer(2, 1_048_576, D.contextSize),
+  maxTokensLimit: integer(1, 32_768, D.maxTokensLimit),
+  requestTimeoutMs: integer(1, 86_400_000, D.requestTimeoutMs),
+  maxConcurrentGenerations: integer(1, 100_000, D.maxConcurrentGenerations),
+  maxQueuedRequests: integer(0, 1_000_000, D.maxQueuedRequests),
+  maxQueueWaitMs: integer(1, 86_400_000, D.maxQueueWaitMs),
+  maxAttempts: integer(1, 10, D.maxAttempts),
+  llmRequestTimeoutMs: integer(1, 86_400_000, D.llmRequestTimeoutMs),
+  outputCacheTtlMs: integer(1, 86_400_000, D.outputCacheTtlMs),
+  affinityTtlMs: integer(1, 86_400_000, D.affinityTtlMs),
+  shutdownGraceMs: integer(0, 600_000, D.shutdownGraceMs),
+});
+
+export type OrchestratorConfig = Readonly<z.output<typeof schema>>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Reads and validates the whole configuration once (overrides > env >
+ * CONFIG_DEFAULTS); empty values count as unset. Throws ConfigError naming
+ * each offending variable. The only reader of process.env in the app.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: Partial<Record<ConfigKey, string>> = {},
+): OrchestratorConfig {
+  const raw: Partial<Record<ConfigKey, string>> = {};
+  for (const key of Object.keys(CONFIG_DEFAULTS) as ConfigKey[]) {
+    const value = overrides[key] ?? env[CONFIG_ENV[key]];
+    if (value !== undefined && value.trim() !== '') raw[key] = value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '') as ConfigKey;
+      return `${CONFIG_ENV[key] ?? key}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { SystemClock } from '@relayllm/relay-core';
+import type { BackendsFactory, OrchestratorBackends } from './backends';
+import type { OrchestratorConfig } from './config';
+import { RelayGrpcHost } from './relay-grpc.host';
+import { RelayOrchestrationService } from './relay-orchestration.service';
+import { createSharedStore, type SharedStore } from './shared-store';
+
+export const ORCHESTRATOR_CONFIG = Symbol('ORCHESTRATOR_CONFIG');
+export const ORCHESTRATOR_BACKENDS = Symbol('ORCHESTRATOR_BACKENDS');
+export const SHARED_STORE = Symbol('SHARED_STORE');
+
+export interface OrchestratorModuleOptions {
+  config: OrchestratorConfig;
+  backends: BackendsFactory;
+  /** Default: Redis per config (createSharedStore). */
+  sharedStore?: () => SharedStore;
+  log?: (line: string) => void;
+}
+
+/**
+ * The orchestrator's wiring. Providers are built by factories (no
+ * constructor injection by type), so the classes stay plain and testable
+ * without Nest; Nest owns the lifecycle (RelayGrpcHost's hooks).
+ */
+@Module({})
+export class OrchestratorModule {
+  static forRoot(options: OrchestratorModuleOptions): DynamicModule {
+    const log = options.log ?? ((line: string) => console.error(`[orchestrator] ${line}`));
+    return {
+      module: OrchestratorModule,
+      providers: [
+        { provide: ORCHESTRATOR_CONFIG, useValue: options.config },
+        { provide: ORCHESTRATOR_BACKENDS, useFactory: () => options.backends() },
+        { provide: SHARED_STORE, useFactory: () => (options.sharedStore ?? (() => createSharedStore(options.config, log)))() },
+        {
+          provide: RelayOrchestrationService,
+          inject: [ORCHESTRATOR_BACKENDS, SHARED_STORE],
+          useFactory: (backends: OrchestratorBackends, shared: SharedStore) =>
+            new RelayOrchestrationService(options.config, {
+              backends,
+              store: shared.store,
+              clock: new SystemClock(),
+              replicaId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+            }),
+        },
+        {
+          provide: RelayGrpcHost,
+          inject: [RelayOrchestrationService, ORCHESTRATOR_BACKENDS, SHARED_STORE],
+          useFactory: (service: RelayOrchestrationService, backends: OrchestratorBackends, shared: SharedStore) =>
+            new RelayGrpcHost(options.config, service, backends, shared),
+        },
+      ],
+      exports: [RelayGrpcHost, RelayOrchestrationService],
+    };
+  }
+}

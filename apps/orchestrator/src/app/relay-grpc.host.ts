@@ -1,0 +1,53 @@
+import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { createRelayGrpcServer, type RelayGrpcServer } from '@relayllm/grpc-api';
+import type { OrchestratorBackends } from './backends';
+import type { OrchestratorConfig } from './config';
+import type { RelayOrchestrationService } from './relay-orchestration.service';
+import type { SharedStore } from './shared-store';
+
+/** host:port for binding; IPv6 literals in brackets. */
+export function listenAddress(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Hosts the public gRPC API (relayllm.v1.RelayService + health + reflection,
+ * libs/grpc-api) in the Nest lifecycle: listens on bootstrap; on shutdown
+ * stops accepting calls, lets calls in flight finish for `shutdownGraceMs`,
+ * then closes the backends (SLM streams, NATS) and the shared store, in that
+ * order. Shutdown is idempotent.
+ */
+export class RelayGrpcHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly server: RelayGrpcServer;
+  private shutdown: Promise<void> | undefined;
+  /** The bound port, once listening. */
+  port: number | undefined;
+
+  constructor(
+    private readonly config: Pick<OrchestratorConfig, 'host' | 'port' | 'shutdownGraceMs'>,
+    private readonly service: RelayOrchestrationService,
+    private readonly backends: OrchestratorBackends,
+    private readonly shared: SharedStore,
+  ) {
+    this.server = createRelayGrpcServer({ relay: service });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.port = await this.server.listen(listenAddress(this.config.host, this.config.port));
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    this.shutdown ??= (async () => {
+      await this.server.close(this.config.shutdownGraceMs);
+      this.service.dispose();
+      await this.backends.close();
+      await this.shared.close();
+    })();
+    return this.shutdown;
+  }
+
+  /** Generations in flight (gRPC calls). */
+  get activeCalls(): number {
+    return this.server.activeCalls;
+  }
+}

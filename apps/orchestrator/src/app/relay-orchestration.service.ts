@@ -1,0 +1,133 @@
+import type { RelayServiceHandler } from '@relayllm/grpc-api';
+import {
+  AdmissionQueue,
+  BYTE_LEVEL_VOCABULARY,
+  CachingLlmPool,
+  DEFAULT_SERVER_LIMITS,
+  GenerationStateStore,
+  REFERENCE_CHAT_FORMAT,
+  RelayError,
+  RelayErrorReasons,
+  runRelay,
+  validateRelayRequest,
+  withGenerationState,
+  type ChatFormat,
+  type Clock,
+  type PrefixStore,
+  type RelayRequest,
+  type RelayServerLimits,
+  type RelayStreamEvent,
+} from '@relayllm/relay-core';
+import type { OrchestratorBackends } from './backends';
+import type { OrchestratorConfig } from './config';
+
+export const OrchestratorReasons = {
+  /** The generation ran past the server's request timeout. */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
+} as const;
+
+export type OrchestrationSettings = Pick<
+  OrchestratorConfig,
+  | 'llmModel'
+  | 'contextSize'
+  | 'maxTokensLimit'
+  | 'requestTimeoutMs'
+  | 'maxConcurrentGenerations'
+  | 'maxQueuedRequests'
+  | 'maxQueueWaitMs'
+  | 'outputCacheTtlMs'
+>;
+
+export interface RelayOrchestrationDeps {
+  backends: OrchestratorBackends;
+  store: PrefixStore;
+  clock: Clock;
+  /** This replica's id (written into generation state). */
+  replicaId: string;
+  chatFormat?: ChatFormat;
+}
+
+/**
+ * One generation per call, stateless between calls (everything another
+ * replica needs is in the shared store):
+ *  1. validate the request as the caller wrote it, frame it with the chat
+ *     format (the embedded app's, from relay-core), check the context window;
+ *  2. wait for a slot (AdmissionQueue: min(configured bound, live SLM slots);
+ *     bounded queue, bounded wait → RESOURCE_EXHAUSTED);
+ *  3. generation state: a completed request_id replays its result, a running
+ *     one is refused (REQUEST_ID_IN_USE), checkpoints at every handoff;
+ *  4. runRelay on the remote SLM and the LLM pool behind the output cache,
+ *     under the caller's signal and the request timeout;
+ *  5. always: free the slot and the generation's SLM stream.
+ */
+export class RelayOrchestrationService implements RelayServiceHandler {
+  readonly serverLimits: RelayServerLimits;
+  readonly admission: AdmissionQueue;
+  readonly llm: CachingLlmPool;
+  private readonly states: GenerationStateStore;
+  private readonly chatFormat: ChatFormat;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly settings: OrchestrationSettings,
+    private readonly deps: RelayOrchestrationDeps,
+  ) {
+    this.serverLimits = { ...DEFAULT_SERVER_LIMITS, maxTokensCeiling: settings.maxTokensLimit };
+    this.chatFormat = deps.chatFormat ?? REFERENCE_CHAT_FORMAT;
+    this.admission = new AdmissionQueue({
+      maxConcurrent: () => Math.min(settings.maxConcurrentGenerations, deps.backends.slmCapacity()),
+      maxQueued: settings.maxQueuedRequests,
+    });
+    this.unsubscribe = deps.backends.onCapacityChange(() => this.admission.capacityChanged());
+    this.llm = new CachingLlmPool(deps.backends.llm, { model: settings.llmModel, store: deps.store, ttlMs: settings.outputCacheTtlMs });
+    this.states = new GenerationStateStore({
+      store: deps.store,
+      owner: deps.replicaId,
+      clock: deps.clock,
+      runningTtlMs: settings.requestTimeoutMs + 60_000,
+    });
+  }
+
+  generate(request: RelayRequest, signal: AbortSignal): AsyncIterable<RelayStreamEvent> {
+    return this.run(request, signal);
+  }
+
+  /** Stops following capacity changes. */
+  dispose(): void {
+    this.unsubscribe();
+  }
+
+  private async *run(request: RelayRequest, signal: AbortSignal): AsyncGenerator<RelayStreamEvent> {
+    const { settings, deps } = this;
+    validateRelayRequest(request, BYTE_LEVEL_VOCABULARY, this.serverLimits);
+    const framed = this.chatFormat.frame(request.prompt);
+    if (framed.tokens.length >= settings.contextSize) {
+      throw RelayError.invalidArgument(
+        RelayErrorReasons.PROMPT_TOO_LONG,
+        `prompt is ${framed.tokens.length} tokens with the chat format; the context window is ${settings.contextSize}`,
+        'prompt',
+      );
+    }
+    const permit = await this.admission.acquire(signal, AbortSignal.timeout(settings.maxQueueWaitMs));
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), settings.requestTimeoutMs);
+    try {
+      const relaySignal = AbortSignal.any([signal, timeout.signal]);
+      const framedRequest: RelayRequest = { ...request, prompt: framed.text, promptTokens: framed.tokens };
+      const relay = () => runRelay({ slm: deps.backends.slm, llm: this.llm, clock: deps.clock }, framedRequest, relaySignal);
+      for await (const event of withGenerationState(this.states, request, relay)) {
+        if (event.type === 'completed' && timeout.signal.aborted && !signal.aborted) {
+          throw RelayError.deadlineExceeded(
+            OrchestratorReasons.REQUEST_TIMEOUT,
+            `the generation exceeded the server's request timeout of ${settings.requestTimeoutMs} ms`,
+          );
+        }
+        yield event;
+      }
+    } finally {
+      clearTimeout(timer);
+      permit.release();
+      deps.backends.slm.release?.(request.generationId);
+    }
+  }
+}

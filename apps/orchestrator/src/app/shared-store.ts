@@ -1,0 +1,43 @@
+import { InMemoryPrefixStore, type PrefixStore } from '@relayllm/relay-core';
+import { BypassingPrefixStore, RedisPrefixStore } from '@relayllm/redis-store';
+import type { OrchestratorConfig } from './config';
+
+/** The store all replicas share, with the handle that closes it. */
+export interface SharedStore {
+  store: PrefixStore;
+  /** Bypass counters (Redis only). */
+  stats(): { bypassed: number; failures: number; state: string } | undefined;
+  close(): Promise<void>;
+}
+
+/**
+ * Redis behind a circuit breaker: Redis down or slow means misses (no
+ * affinity, no cached outputs, no idempotency), never failed generations.
+ * `off` keeps state in this process (one replica only; for local runs).
+ */
+export function createSharedStore(
+  config: Pick<OrchestratorConfig, 'redisUrl' | 'redisPassword' | 'redisCommandTimeoutMs' | 'redisCoolDownMs'>,
+  log: (line: string) => void = () => undefined,
+): SharedStore {
+  if (config.redisUrl === 'off') {
+    return { store: new InMemoryPrefixStore({ maxEntries: 100_000 }), stats: () => undefined, close: async () => undefined };
+  }
+  const redis = new RedisPrefixStore({
+    url: config.redisUrl,
+    password: config.redisPassword === '' ? undefined : config.redisPassword,
+    commandTimeoutMs: config.redisCommandTimeoutMs,
+  });
+  let lastLogged = 0;
+  const bypassing = new BypassingPrefixStore(redis, {
+    coolDownMs: config.redisCoolDownMs,
+    callTimeoutMs: 2 * config.redisCommandTimeoutMs,
+    onFailure: (operation, error) => {
+      // One line per cool-down at most: a dead Redis must not flood the log.
+      const now = Date.now();
+      if (now - lastLogged < config.redisCoolDownMs) return;
+      lastLogged = now;
+      log(`redis ${operation} failed, bypassing for ${config.redisCoolDownMs} ms: ${error instanceof Error ? error.message : String(error)}`);
+    },
+  });
+  return { store: bypassing, stats: () => bypassing.stats(), close: () => redis.close() };
+}

@@ -1,0 +1,142 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
+import { InMemoryPrefixStore } from '@relayllm/relay-core';
+import { loadConfig } from './app/config';
+import { OrchestratorModule } from './app/orchestrator.module';
+import { RelayGrpcHost } from './app/relay-grpc.host';
+import { ScriptedBackends } from './testing/scripted-backends.fake';
+
+interface Booted {
+  app: INestApplicationContext;
+  client: RelayClient;
+  backends: ScriptedBackends;
+  store: InMemoryPrefixStore;
+}
+
+async function boot(backends: ScriptedBackends, env: Record<string, string> = {}): Promise<Booted> {
+  const config = loadConfig({ ORCHESTRATOR_PORT: '0', REDIS_URL: 'off', ...env });
+  const store = new InMemoryPrefixStore();
+  const app = await NestFactory.createApplicationContext(
+    OrchestratorModule.forRoot({
+      config,
+      backends: async () => backends,
+      sharedStore: () => ({ store, stats: () => undefined, close: async () => undefined }),
+      log: () => undefined,
+    }),
+    { logger: false },
+  );
+  await app.init();
+  const port = app.get(RelayGrpcHost).port;
+  const client = createRelayClient(`127.0.0.1:${port}`);
+  return { app, client, backends, store };
+}
+
+async function shutdown(booted: Booted | undefined): Promise<void> {
+  booted?.client.close();
+  await booted?.app.close();
+}
+
+const serviceError = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: { code: number; metadata: { get(key: string): unknown[] } }) => ({
+      code: error.code,
+      reason: error.metadata.get('relayllm-error-reason')[0],
+    }),
+  );
+
+describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
+  let booted: Booted | undefined;
+  afterEach(async () => {
+    await shutdown(booted);
+    booted = undefined;
+  });
+
+  it('runs a relay through the backends with the chat framing, and frees the SLM stream', async () => {
+    booted = await boot(new ScriptedBackends(['ab<call>2</call>', 'c</s>'], ['XY']));
+    const response = await booted.client.generate({ prompt: 'Q', maxTokens: 40, temperature: 0, requestId: 'r1' });
+    expect(response.text).toBe('abXYc');
+    expect(response.requestId).toBe('r1');
+    expect(booted.backends.slm.requests[0].context.text).toBe('Q\n');
+    expect(booted.backends.slm.requests[0].context.tokens?.[0]).toBe(256);
+    expect(booted.backends.released).toEqual(['r1']);
+  });
+
+  it('a retried request_id that completed returns the stored result without running again', async () => {
+    booted = await boot(new ScriptedBackends(['ab<call>2</call>', 'c</s>'], ['XY']));
+    const first = await booted.client.generate({ prompt: 'Q', maxTokens: 40, temperature: 0, requestId: 'same' });
+    const second = await booted.client.generate({ prompt: 'Q', maxTokens: 40, temperature: 0, requestId: 'same' });
+    expect(second.text).toBe(first.text);
+    expect(booted.backends.slm.requests).toHaveLength(2); // the first run's two SLM turns only
+  });
+
+  it('deterministic LLM outputs are served from the shared cache the second time', async () => {
+    booted = await boot(new ScriptedBackends(['a<call>2</call>', 'b</s>', 'a<call>2</call>', 'b</s>'], ['XY']));
+    const one = await booted.client.generate({ prompt: 'Q', maxTokens: 40, temperature: 0, requestId: 'c1' });
+    await new Promise((resolve) => setImmediate(resolve));
+    const two = await booted.client.generate({ prompt: 'Q', maxTokens: 40, temperature: 0, requestId: 'c2' });
+    expect(two.text).toBe(one.text);
+    expect(booted.backends.llm.engine.requests).toHaveLength(1);
+  });
+
+  it('full: queue bound reached → RESOURCE_EXHAUSTED; a cancelled request leaves nothing running', async () => {
+    const backends = new ScriptedBackends(['a</s>', 'b</s>'], [], 1);
+    let open!: () => void;
+    backends.gate = new Promise<void>((resolve) => (open = resolve));
+    booted = await boot(backends, { ORCHESTRATOR_MAX_QUEUED: '0' });
+    const client = booted.client;
+    const cancel = new AbortController();
+    const running = serviceError(client.generate({ prompt: 'Q', maxTokens: 8, requestId: 'busy' }, { signal: cancel.signal }));
+    // Wait until the first generation holds the only slot.
+    const service = booted.app.get(RelayGrpcHost);
+    for (let i = 0; i < 200 && service.activeCalls < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 200 && backends.slm.requests.length < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
+    const refused = await serviceError(client.generate({ prompt: 'Q', maxTokens: 8, requestId: 'second' }));
+    expect(refused).toEqual({ code: GrpcStatus.RESOURCE_EXHAUSTED, reason: 'ADMISSION_QUEUE_FULL' });
+    cancel.abort();
+    expect(await running).toMatchObject({ code: GrpcStatus.CANCELLED });
+    for (let i = 0; i < 200 && backends.released.length < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
+    expect(backends.released).toEqual(['busy']);
+    expect(backends.slm.signals.every((s) => s.aborted)).toBe(true);
+    open();
+    const after = await client.generate({ prompt: 'Q', maxTokens: 8, requestId: 'third' });
+    expect(after.text).toBe('b');
+  });
+
+  it('no SLM capacity: a request waits, then gets RESOURCE_EXHAUSTED after the queue wait limit', async () => {
+    booted = await boot(new ScriptedBackends(['a</s>'], [], 0), { ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '50' });
+    expect(await serviceError(booted.client.generate({ prompt: 'Q', maxTokens: 8 }))).toEqual({
+      code: GrpcStatus.RESOURCE_EXHAUSTED,
+      reason: 'ADMISSION_WAIT_EXPIRED',
+    });
+  });
+
+  it('a worker joining admits a waiting request', async () => {
+    const backends = new ScriptedBackends(['a</s>'], [], 0);
+    booted = await boot(backends);
+    const pending = booted.client.generate({ prompt: 'Q', maxTokens: 8 });
+    for (let i = 0; i < 200 && booted.app.get(RelayGrpcHost).activeCalls < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
+    backends.setCapacity(1);
+    expect((await pending).text).toBe('a');
+  });
+
+  it('bad requests are rejected before admission (INVALID_ARGUMENT), prompts beyond the context too', async () => {
+    booted = await boot(new ScriptedBackends([], [], 0), { ORCHESTRATOR_CONTEXT_SIZE: '8' });
+    expect(await serviceError(booted.client.generate({ prompt: '', maxTokens: 8 }))).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT });
+    expect(await serviceError(booted.client.generate({ prompt: 'a long prompt', maxTokens: 8 }))).toEqual({
+      code: GrpcStatus.INVALID_ARGUMENT,
+      reason: 'PROMPT_TOO_LONG',
+    });
+  });
+
+  it('shutdown closes the backends once', async () => {
+    const backends = new ScriptedBackends([], []);
+    const b = await boot(backends);
+    await shutdown(b);
+    await b.app.get(RelayGrpcHost).onApplicationShutdown();
+    expect(backends.closed).toBe(1);
+  });
+});

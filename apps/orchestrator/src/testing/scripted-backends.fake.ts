@@ -1,0 +1,54 @@
+import { ScriptedEngine, type EngineChunk, type LlmPool, type LlmRelayRequest } from '@relayllm/relay-core';
+import type { OrchestratorBackends } from '../app/backends';
+
+/**
+ * TEST DOUBLE: backends over relay-core's ScriptedEngine (text mode). The SLM
+ * replays `slmOutputs` in order; the LLM pool replays `llmOutputs`. `capacity`
+ * is the SLM slots it reports; `gate` (when set) holds every SLM stream until
+ * it resolves, so specs can keep generations running.
+ */
+export class ScriptedBackends implements OrchestratorBackends {
+  readonly slm: ScriptedEngine & { release(generationId: string): void };
+  readonly llm: LlmPool & { engine: ScriptedEngine };
+  readonly released: string[] = [];
+  capacity: number;
+  gate: Promise<void> | undefined;
+  closed = 0;
+  private readonly listeners = new Set<() => void>();
+
+  constructor(slmOutputs: string[], llmOutputs: string[], capacity = 4) {
+    const slm = new ScriptedEngine(slmOutputs, { mode: 'text' }) as ScriptedEngine & { release(generationId: string): void };
+    const generate = slm.generate.bind(slm);
+    slm.generate = (request, signal) => this.gated(generate(request, signal), signal);
+    slm.release = (generationId) => this.released.push(generationId);
+    this.slm = slm;
+    const llmEngine = new ScriptedEngine(llmOutputs, { mode: 'text' });
+    this.llm = { engine: llmEngine, relay: (request: LlmRelayRequest, signal: AbortSignal) => llmEngine.relay(request, signal) };
+    this.capacity = capacity;
+  }
+
+  slmCapacity(): number {
+    return this.capacity;
+  }
+
+  onCapacityChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  setCapacity(capacity: number): void {
+    this.capacity = capacity;
+    for (const listener of this.listeners) listener();
+  }
+
+  async close(): Promise<void> {
+    this.closed += 1;
+  }
+
+  private async *gated(stream: AsyncIterable<EngineChunk>, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+    if (this.gate !== undefined) {
+      await Promise.race([this.gate, new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))]);
+    }
+    yield* stream;
+  }
+}
