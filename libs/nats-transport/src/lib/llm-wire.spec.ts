@@ -59,6 +59,10 @@ describe('LLM wire mapping', () => {
       { tokens: [], text: 'ab', tokenCount: 1 },
       { tokens: [], text: 'c', tokenCount: 1, finish: 'length' },
     ]);
+    const aborted = new LlmReplyBuilder();
+    aborted.add({ tokens: [], text: 'x', finish: 'stop' });
+    aborted.finishIfUnset('abort');
+    expect(replyToChunks(aborted.build({ workerId: 'w', wire: LlmGenerateRequest.fromPartial({}) })).at(-1)?.finish).toBe('stop');
     expect(replyToChunks(new LlmReplyBuilder().build({ workerId: 'w', wire: LlmGenerateRequest.fromPartial({}) }))).toEqual([{ tokens: [], text: '', finish: 'eos' }]);
   });
 

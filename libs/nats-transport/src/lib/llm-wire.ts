@@ -107,6 +107,11 @@ export class LlmReplyBuilder {
     if (chunk.finish !== undefined) this.finish = chunk.finish;
   }
 
+  /** Sets the finish when the stream reported none (e.g. it ended because its signal was aborted). */
+  finishIfUnset(finish: EngineFinish): void {
+    this.finish ??= finish;
+  }
+
   build(base: { workerId: string; wire: LlmGenerateRequest }): LlmGenerateReply {
     const probabilitiesComplete = !this.textOnly && this.probabilities.length === this.tokens.length;
     return LlmGenerateReply.fromPartial({

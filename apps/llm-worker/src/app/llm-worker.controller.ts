@@ -1,0 +1,21 @@
+import { Controller, Inject } from '@nestjs/common';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import type { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
+import { LlmWorkerService } from './llm-worker.service';
+import { LLM_CANCEL_PATTERN, LLM_GENERATE_PATTERN } from './tokens';
+
+/** Thin: the transport decodes, the service decides. */
+@Controller()
+export class LlmWorkerController {
+  constructor(@Inject(LlmWorkerService) private readonly service: LlmWorkerService) {}
+
+  @MessagePattern(LLM_GENERATE_PATTERN)
+  generate(@Payload() request: LlmGenerateRequest): Promise<LlmGenerateReply> {
+    return this.service.generate(request);
+  }
+
+  @EventPattern(LLM_CANCEL_PATTERN)
+  cancel(@Payload() message: LlmCancel): void {
+    this.service.cancel(message);
+  }
+}

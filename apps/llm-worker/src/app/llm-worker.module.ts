@@ -1,0 +1,49 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Engine } from '@relayllm/relay-core';
+import type { LlmWorkerConfig } from './config';
+import { LlmWorkerController } from './llm-worker.controller';
+import { LlmWorkerService } from './llm-worker.service';
+import { WorkerPresence } from './worker-presence';
+import { LLM_ENGINE, LLM_WORKER_CONFIG, NATS_CONNECTION } from './tokens';
+
+/** Closes the engine when the app closes (after in-flight requests were drained). */
+@Injectable()
+export class EngineCloser implements OnModuleDestroy {
+  constructor(@Inject(LLM_ENGINE) private readonly engine: Engine) {}
+
+  async onModuleDestroy(): Promise<void> {
+    await this.engine.close();
+  }
+}
+
+export interface LlmWorkerDeps {
+  config: LlmWorkerConfig;
+  nc: NatsConnection;
+  /** Started by the host before the module is created. */
+  engine: Engine;
+}
+
+@Module({})
+export class LlmWorkerModule {
+  static forRoot(deps: LlmWorkerDeps): DynamicModule {
+    return {
+      module: LlmWorkerModule,
+      controllers: [LlmWorkerController],
+      providers: [
+        { provide: LLM_WORKER_CONFIG, useValue: deps.config },
+        { provide: NATS_CONNECTION, useValue: deps.nc },
+        { provide: LLM_ENGINE, useValue: deps.engine },
+        {
+          provide: LlmWorkerService,
+          inject: [LLM_ENGINE, LLM_WORKER_CONFIG],
+          useFactory: (engine: Engine, config: LlmWorkerConfig) =>
+            new LlmWorkerService(engine, { workerId: config.workerId, model: config.model, maxSequences: config.maxSequences }),
+        },
+        WorkerPresence,
+        EngineCloser,
+      ],
+      exports: [LlmWorkerService, WorkerPresence],
+    };
+  }
+}

@@ -1,0 +1,144 @@
+import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
+import { llmErrorReply, LlmReplyBuilder, toEngineRequest, type WorkerEngineChunk } from '@relayllm/nats-transport';
+import { RelayError, SystemClock, type Clock, type Engine } from '@relayllm/relay-core';
+
+/** Reasons this worker answers with (RelayError.reason on the wire). */
+export const LlmWorkerReasons = {
+  /** Every sequence is busy: the pool reissues elsewhere. */
+  WORKER_FULL: 'WORKER_FULL',
+  /** The worker is shutting down and takes no new request. */
+  WORKER_DRAINING: 'WORKER_DRAINING',
+  /** The request names another model. */
+  MODEL_MISMATCH: 'MODEL_MISMATCH',
+  /** The request's deadline passed before or during generation. */
+  DEADLINE_PASSED: 'DEADLINE_PASSED',
+} as const;
+
+export interface LlmWorkerServiceOptions {
+  workerId: string;
+  model: string;
+  /** Concurrent generations taken (the engine's sequences). */
+  maxSequences: number;
+  clock?: Clock;
+}
+
+interface Running {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * Runs relay requests on the engine, one sequence per generation (sequence id
+ * `<generationId>/llm`, so the next call of a generation reuses its KV cache).
+ * Never throws: every outcome is a reply (failures as `error`). Refuses with
+ * resource_exhausted WORKER_FULL when all sequences are busy, aborts the
+ * engine at the request's deadline or on an LlmCancel, and lets a newer
+ * attempt of the same generation replace an older one still running here.
+ */
+export class LlmWorkerService {
+  private readonly running = new Map<string, Running>();
+  private accepting = true;
+  private readonly clock: Clock;
+  private capacityListener: (() => void) | undefined;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly options: LlmWorkerServiceOptions,
+  ) {
+    this.clock = options.clock ?? new SystemClock();
+  }
+
+  /** Told when the worker becomes full or stops being full (to heartbeat the change at once). */
+  setCapacityListener(listener: () => void): void {
+    this.capacityListener = listener;
+  }
+
+  /** Generations running now (the heartbeat's active_sequences). */
+  get activeSequences(): number {
+    return this.running.size;
+  }
+
+  async generate(wire: LlmGenerateRequest): Promise<LlmGenerateReply> {
+    const base = { workerId: this.options.workerId, wire };
+    try {
+      this.admit(wire);
+    } catch (error) {
+      return llmErrorReply(error, base);
+    }
+    const previous = this.running.get(wire.generationId);
+    // A reissued attempt of this generation supersedes the old one (its caller gave up on it).
+    previous?.controller.abort();
+    if (previous === undefined && this.running.size >= this.options.maxSequences) {
+      return llmErrorReply(RelayError.resourceExhausted(LlmWorkerReasons.WORKER_FULL, `all ${this.options.maxSequences} sequences are busy`), base);
+    }
+    const controller = new AbortController();
+    let finish!: () => void;
+    const entry: Running = { controller, done: new Promise<void>((resolve) => (finish = resolve)) };
+    const wasFull = this.isFull();
+    this.running.set(wire.generationId, entry);
+    if (!wasFull && this.isFull()) this.capacityListener?.();
+    let deadlineHit = false;
+    const deadlineTimer =
+      wire.deadlineUnixMs > 0
+        ? setTimeout(() => {
+            deadlineHit = true;
+            controller.abort();
+          }, Math.max(0, wire.deadlineUnixMs - this.clock.now()))
+        : undefined;
+    try {
+      await previous?.done;
+      const builder = new LlmReplyBuilder();
+      for await (const chunk of this.engine.generate(toEngineRequest(wire), controller.signal)) builder.add(chunk as WorkerEngineChunk);
+      if (controller.signal.aborted) builder.finishIfUnset('abort');
+      if (deadlineHit) throw RelayError.deadlineExceeded(LlmWorkerReasons.DEADLINE_PASSED, 'the request deadline passed during generation');
+      return builder.build(base);
+    } catch (error) {
+      return llmErrorReply(deadlineHit ? RelayError.deadlineExceeded(LlmWorkerReasons.DEADLINE_PASSED, 'the request deadline passed during generation') : error, base);
+    } finally {
+      clearTimeout(deadlineTimer);
+      const full = this.isFull();
+      if (this.running.get(wire.generationId) === entry) this.running.delete(wire.generationId);
+      finish();
+      if (full && !this.isFull()) this.capacityListener?.();
+    }
+  }
+
+  /** Aborts the generation's running call (any call index: a generation runs one LLM call at a time). */
+  cancel(message: LlmCancel): void {
+    this.running.get(message.generationId)?.controller.abort();
+  }
+
+  /** Takes no new request from now on (graceful shutdown). */
+  stopAccepting(): void {
+    this.accepting = false;
+  }
+
+  /**
+   * Waits up to `graceMs` for running generations to finish, then aborts the
+   * rest and waits for them to reply (engines stop within a step).
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.stopAccepting();
+    const all = (): Promise<unknown> => Promise.all([...this.running.values()].map((r) => r.done));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([all(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    clearTimeout(timer);
+    for (const r of this.running.values()) r.controller.abort();
+    await all();
+  }
+
+  private isFull(): boolean {
+    return this.running.size >= this.options.maxSequences;
+  }
+
+  private admit(wire: LlmGenerateRequest): void {
+    if (!this.accepting) throw RelayError.unavailable(LlmWorkerReasons.WORKER_DRAINING, 'the worker is shutting down');
+    if (wire.model !== this.options.model) {
+      throw RelayError.failedPrecondition(LlmWorkerReasons.MODEL_MISMATCH, `this worker serves model "${this.options.model}"`);
+    }
+    if (wire.generationId === '') throw RelayError.invalidArgument('GENERATION_ID_INVALID', 'generation_id is empty', 'generation_id');
+    if (wire.deadlineUnixMs > 0 && wire.deadlineUnixMs <= this.clock.now()) {
+      throw RelayError.deadlineExceeded(LlmWorkerReasons.DEADLINE_PASSED, 'the request deadline had passed on arrival');
+    }
+  }
+}

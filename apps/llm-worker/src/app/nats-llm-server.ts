@@ -1,0 +1,127 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
+import {
+  decodeProto,
+  encodeProto,
+  llmCancelWildcard,
+  llmErrorReply,
+  llmGenerateSubject,
+  llmQueueGroup,
+  llmWorkerSubject,
+  toNatsHeaders,
+  traceHeadersFrom,
+  type TraceHeaders,
+} from '@relayllm/nats-transport';
+import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
+import { RelayError } from '@relayllm/relay-core';
+import { lastValueFrom } from 'rxjs';
+import { LLM_CANCEL_PATTERN, LLM_GENERATE_PATTERN } from './tokens';
+
+/** What a handler can learn about the NATS message it serves: [subject, trace headers]. */
+export class NatsLlmContext extends BaseRpcContext<[string, TraceHeaders]> {
+  getSubject(): string {
+    return this.args[0];
+  }
+
+  getTraceHeaders(): TraceHeaders {
+    return this.args[1];
+  }
+}
+
+export interface NatsLlmServerOptions {
+  model: string;
+  workerId: string;
+}
+
+/**
+ * Nest transport strategy over @nats-io/transport-node for one LLM worker:
+ * relay requests on the model's queue-group subject and on this worker's own
+ * subject (affinity), cancels on the model's cancel wildcard. Payloads are
+ * protobuf; each request gets exactly one reply (errors as an `error` reply,
+ * never a NATS-level failure), with the caller's trace headers copied back.
+ */
+export class NatsLlmServer extends Server implements CustomTransportStrategy {
+  private requestSubscriptions: Subscription[] = [];
+  private cancelSubscription: Subscription | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly options: NatsLlmServerOptions,
+  ) {
+    super();
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    const { model, workerId } = this.options;
+    const onRequest = (error: Error | null, msg: Msg): void => {
+      if (error === null) void this.handleRequest(msg);
+    };
+    this.requestSubscriptions = [
+      this.nc.subscribe(llmGenerateSubject(model), { queue: llmQueueGroup(model), callback: onRequest }),
+      this.nc.subscribe(llmWorkerSubject(model, workerId), { callback: onRequest }),
+    ];
+    this.cancelSubscription = this.nc.subscribe(llmCancelWildcard(model), {
+      callback: (error, msg) => {
+        if (error === null) void this.handleCancel(msg);
+      },
+    });
+    // Subscribed for real once the server has seen them: only then is the worker reachable.
+    this.nc.flush().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  /** Graceful shutdown, step 1: no new requests (queue group and own subject); cancels still arrive. */
+  async stopTakingRequests(): Promise<void> {
+    const subs = this.requestSubscriptions;
+    this.requestSubscriptions = [];
+    await Promise.all(subs.map((s) => s.drain().catch(() => undefined)));
+  }
+
+  close(): void {
+    for (const s of this.requestSubscriptions) s.unsubscribe();
+    this.requestSubscriptions = [];
+    this.cancelSubscription?.unsubscribe();
+    this.cancelSubscription = undefined;
+  }
+
+  on(): never {
+    throw new Error('NatsLlmServer has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    return this.nc as T;
+  }
+
+  private async handleRequest(msg: Msg): Promise<void> {
+    const trace = traceHeadersFrom(msg.headers);
+    let reply: LlmGenerateReply;
+    let wire: LlmGenerateRequest | undefined;
+    try {
+      wire = decodeProto(LlmGenerateRequest, msg.data, 'LlmGenerateRequest');
+      const handler = this.getHandlerByPattern(LLM_GENERATE_PATTERN);
+      if (handler === null) throw RelayError.internal('NO_HANDLER', `no handler for ${LLM_GENERATE_PATTERN}`);
+      reply = await lastValueFrom(this.transformToObservable(await handler(wire, new NatsLlmContext([msg.subject, trace]))));
+    } catch (error) {
+      reply = llmErrorReply(error, { workerId: this.options.workerId, wire });
+    }
+    if (msg.reply === undefined || msg.reply === '') return;
+    try {
+      msg.respond(encodeProto(LlmGenerateReply, reply), { headers: toNatsHeaders(trace) });
+    } catch (error) {
+      // Connection closed meanwhile: the caller's own timeout / reissue covers it.
+      this.logger.warn?.(`reply to ${msg.subject} not sent: ${String(error)}`);
+    }
+  }
+
+  private async handleCancel(msg: Msg): Promise<void> {
+    try {
+      const message = decodeProto(LlmCancel, msg.data, 'LlmCancel');
+      const handler = this.getHandlerByPattern(LLM_CANCEL_PATTERN);
+      await handler?.(message, new NatsLlmContext([msg.subject, traceHeadersFrom(msg.headers)]));
+    } catch {
+      // A malformed cancel is ignored: cancels are best effort, deadlines are the guarantee.
+    }
+  }
+}

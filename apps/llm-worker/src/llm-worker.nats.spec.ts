@@ -1,0 +1,101 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import {
+  connectNats,
+  encodeProto,
+  llmCancelSubject,
+  llmGenerateSubject,
+  llmWorkerSubject,
+  toNatsHeaders,
+  traceHeadersFrom,
+  WorkerRegistry,
+  type WorkerChange,
+} from '@relayllm/nats-transport';
+import { LlmCancel, LlmFinishReason, LlmGenerateReply, LlmGenerateRequest, WorkerKind } from '@relayllm/proto';
+import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
+import 'reflect-metadata';
+import { loadLlmWorkerConfig } from './app/config';
+import { LlmWorkerModule } from './app/llm-worker.module';
+import { LlmWorkerService } from './app/llm-worker.service';
+import { NatsLlmServer } from './app/nats-llm-server';
+import { WorkerPresence } from './app/worker-presence';
+import { BlockingEngineFake } from './testing/blocking-engine.fake';
+
+const request = (overrides: Partial<LlmGenerateRequest> = {}): Uint8Array =>
+  encodeProto(LlmGenerateRequest, LlmGenerateRequest.fromPartial({ generationId: 'g', model: 'llm', contextText: 'Q\n', maxTokens: 4, attempt: 1, ...overrides }));
+
+describe('llm-worker Nest microservice over a real nats-server (scripted engine)', () => {
+  let server: NatsServerHandle;
+  let workerNc: NatsConnection;
+  let client: NatsConnection;
+  let app: INestMicroservice;
+  let transport: NatsLlmServer;
+  let registry: WorkerRegistry;
+  const changes: WorkerChange[] = [];
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+    workerNc = await connectNats({ servers: server.url, name: 'worker' });
+    client = await connectNats({ servers: server.url, name: 'client' });
+    registry = new WorkerRegistry(client, { sweepIntervalMs: 50 });
+    registry.onChange((c) => changes.push(c));
+    registry.start();
+    const config = loadLlmWorkerConfig({ RELAYLLM_WORKER_ID: 'spec-worker', RELAYLLM_LLM_MAX_SEQUENCES: '1', RELAYLLM_HEARTBEAT_INTERVAL_MS: '50' });
+    transport = new NatsLlmServer(workerNc, { model: 'llm', workerId: config.workerId });
+    app = await NestFactory.createMicroservice(LlmWorkerModule.forRoot({ config, nc: workerNc, engine: new BlockingEngineFake(new Set(['hang/llm'])) }), { strategy: transport, logger: false });
+    await app.listen();
+    app.get(WorkerPresence).start();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    registry?.close();
+    await client?.close();
+    await workerNc?.close().catch(() => undefined);
+    await server?.stop();
+  });
+
+  const ask = async (subject: string, payload: Uint8Array, traceparent?: string) => {
+    const msg = await client.request(subject, payload, { timeout: 10_000, headers: toNatsHeaders(traceparent === undefined ? undefined : { traceparent }) });
+    return { reply: LlmGenerateReply.decode(msg.data), trace: traceHeadersFrom(msg.headers) };
+  };
+
+  it('answers on the queue-group subject and on its own subject, trace headers copied back', async () => {
+    const viaQueue = await ask(llmGenerateSubject('llm'), request(), '00-aa-bb-01');
+    expect([viaQueue.reply.workerId, viaQueue.reply.text, viaQueue.reply.finish]).toEqual(['spec-worker', '37', LlmFinishReason.LLM_FINISH_REASON_EOS]);
+    expect(viaQueue.trace).toEqual({ traceparent: '00-aa-bb-01' });
+    const direct = await ask(llmWorkerSubject('llm', 'spec-worker'), request({ callIndex: 1 }));
+    expect([direct.reply.callIndex, direct.reply.text]).toEqual([1, '37']);
+    expect(direct.trace).toEqual({});
+  });
+
+  it('answers a malformed payload with an invalid_argument error reply', async () => {
+    const { reply } = await ask(llmGenerateSubject('llm'), new Uint8Array([0xff, 0xff, 0xff]));
+    expect(reply.error?.reason).toBe('PAYLOAD_INVALID');
+  });
+
+  it('is full at max sequences (heartbeat says so), and a cancel message aborts the running call', async () => {
+    const hanging = ask(llmGenerateSubject('llm'), request({ generationId: 'hang' }));
+    const service = app.get(LlmWorkerService);
+    for (let i = 0; i < 500 && service.activeSequences === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    const refused = await ask(llmGenerateSubject('llm'), request({ generationId: 'other' }));
+    expect(refused.reply.error?.reason).toBe('WORKER_FULL');
+    for (let i = 0; i < 500 && registry.get('spec-worker')?.activeSequences !== 1; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(registry.get('spec-worker')).toMatchObject({ activeSequences: 1, maxSequences: 1, kind: WorkerKind.WORKER_KIND_LLM });
+    client.publish(llmCancelSubject('llm', 'hang'), encodeProto(LlmCancel, { generationId: 'hang', callIndex: 0 }));
+    const { reply } = await hanging;
+    expect([reply.finish, reply.text]).toEqual([LlmFinishReason.LLM_FINISH_REASON_ABORT, '1']);
+    expect(service.activeSequences).toBe(0);
+  });
+
+  it('graceful shutdown: stops taking requests, then leaves', async () => {
+    await transport.stopTakingRequests();
+    await app.get(LlmWorkerService).drain(100);
+    await app.get(WorkerPresence).leave();
+    await expect(client.request(llmWorkerSubject('llm', 'spec-worker'), request(), { timeout: 5_000 })).rejects.toThrow();
+    for (let i = 0; i < 500 && !changes.some((c) => c.type === 'left'); i++) await new Promise((r) => setTimeout(r, 5));
+    expect(changes.find((c) => c.type === 'left')?.worker.workerId).toBe('spec-worker');
+    expect(registry.get('spec-worker')).toBeUndefined();
+  });
+});

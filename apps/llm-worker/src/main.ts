@@ -1,0 +1,56 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { connectNats } from '@relayllm/nats-transport';
+import { loadLlmWorkerConfig } from './app/config';
+import { createLlmEngine } from './app/engine-factory';
+import { LlmWorkerModule } from './app/llm-worker.module';
+import { LlmWorkerService } from './app/llm-worker.service';
+import { NatsLlmServer } from './app/nats-llm-server';
+import { READY_LINE_PREFIX } from './app/tokens';
+import { WorkerPresence } from './app/worker-presence';
+
+const log = (line: string): void => void process.stderr.write(`[llm-worker] ${line}\n`);
+
+async function main(): Promise<void> {
+  const config = loadLlmWorkerConfig(process.env);
+  const nc = await connectNats({
+    servers: config.natsUrl,
+    name: `llm-worker-${config.workerId}`,
+    onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),
+  });
+  const engine = createLlmEngine(config);
+  await engine.start();
+  const server = new NatsLlmServer(nc, { model: config.model, workerId: config.workerId });
+  const app = await NestFactory.createMicroservice(LlmWorkerModule.forRoot({ config, nc, engine }), {
+    strategy: server,
+    logger: ['error', 'warn'],
+  });
+  await app.listen();
+  const presence = app.get(WorkerPresence);
+  const service = app.get(LlmWorkerService);
+  presence.start();
+  process.stdout.write(`${READY_LINE_PREFIX} id=${config.workerId} model=${config.model} sequences=${config.maxSequences} pid=${process.pid}\n`);
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string): void => {
+    stopping ??= (async () => {
+      log(`${signal}: draining (grace ${config.shutdownGraceMs} ms)`);
+      await server.stopTakingRequests();
+      await service.drain(config.shutdownGraceMs);
+      await presence.leave();
+      await app.close(); // closes the engine
+      await nc.drain().catch(() => undefined);
+      process.exit(0);
+    })().catch((error: unknown) => {
+      log(`shutdown failed: ${String(error)}`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
