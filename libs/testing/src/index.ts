@@ -3,3 +3,4 @@ export { referenceModelDir, repoRoot } from './model-dir';
 export { freePort } from './free-port';
 export { startRedisServer, type RedisServerHandle, type RedisServerOptions } from './redis-server';
 export { startNatsServer, type NatsServerHandle, type NatsServerOptions } from './nats-server';
+export { startAppProcess, type AppProcessHandle, type AppProcessOptions } from './app-process';
