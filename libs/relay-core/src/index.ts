@@ -37,3 +37,6 @@ export * from './distributed/admission-queue';
 export * from './distributed/caching-llm-pool';
 export * from './distributed/prompt-affinity';
 export * from './distributed/generation-state';
+
+// LLM worker routing (pure; used by the NATS LLM pool)
+export * from './routing/llm-worker-choice';
