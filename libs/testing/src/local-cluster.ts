@@ -1,0 +1,146 @@
+import { resolve } from 'path';
+import { startAppProcess, type AppProcessHandle } from './app-process';
+import { referenceModelDir } from './model-dir';
+
+/**
+ * One local deployment of the distributed relay, each part its own Node
+ * process: LLM workers (NATS), SLM workers (gRPC), then the orchestrator
+ * (public gRPC API). NATS and Redis must already run (`npm run cluster`
+ * starts them; tests start private ones). Used by `scripts/cluster.ts` and
+ * the end-to-end tests, so both run exactly the same thing.
+ */
+export interface LocalClusterOptions {
+  natsUrl: string;
+  /** `off`: the orchestrator keeps its state in memory (as with Redis down, minus the bypass). */
+  redisUrl: string;
+  slmWorkers?: number;
+  llmWorkers?: number;
+  /** Default 0 (a free port, read from the ready line). */
+  orchestratorPort?: number;
+  /** Directory with slm.gguf / llm.gguf. Default models/reference. */
+  modelsDir?: string;
+  /** llama.cpp threads per worker (default 1: several model processes share few cores). */
+  threads?: number;
+  slmSequences?: number;
+  llmSequences?: number;
+  /** Extra environment for every process (e.g. orchestrator limits). */
+  env?: Readonly<Record<string, string>>;
+  /** Extra environment for the orchestrator only. */
+  orchestratorEnv?: Readonly<Record<string, string>>;
+  /** Per process (model load). Default 120 s. */
+  startTimeoutMs?: number;
+  /** Told about each process once it is ready. */
+  onReady?: (process: AppProcessHandle) => void;
+}
+
+export interface LocalClusterHandle {
+  /** host:port of the orchestrator's public gRPC API. */
+  readonly address: string;
+  readonly orchestrator: AppProcessHandle;
+  readonly slmWorkers: readonly AppProcessHandle[];
+  readonly llmWorkers: readonly AppProcessHandle[];
+  /** Every process, workers first. */
+  all(): AppProcessHandle[];
+  /** Stops the orchestrator, then the workers (SIGTERM, SIGKILL after a grace). Idempotent. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+const SCRIPTS = {
+  orchestrator: 'apps/orchestrator/bin/orchestrator.cjs',
+  slm: 'apps/slm-worker/bin/slm-worker.cjs',
+  llm: 'apps/llm-worker/bin/llm-worker.cjs',
+} as const;
+
+export const READY_LINES = {
+  orchestrator: /^orchestrator ready address=(\S+)/,
+  slm: /^slm-worker ready id=(\S+)/,
+  llm: /^llm-worker ready id=(\S+)/,
+} as const;
+
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalClusterHandle> {
+  const modelsDir = options.modelsDir ?? referenceModelDir();
+  const threads = String(options.threads ?? 1);
+  const timeout = options.startTimeoutMs ?? 120_000;
+  const common = { RELAYLLM_NATS_URL: options.natsUrl, ...options.env };
+  const started: AppProcessHandle[] = [];
+  const track = async (start: Promise<AppProcessHandle>): Promise<AppProcessHandle> => {
+    const handle = await start;
+    started.push(handle);
+    options.onReady?.(handle);
+    return handle;
+  };
+  const stopAll = async (graceMs?: number): Promise<void> => {
+    // Orchestrator first (it drains its calls), then the workers together.
+    const orchestrator = started.filter((p) => p.name === 'orchestrator');
+    await Promise.all(orchestrator.map((p) => p.stop(graceMs)));
+    await Promise.all(started.filter((p) => p.name !== 'orchestrator').map((p) => p.stop(graceMs)));
+  };
+  try {
+    const llm = Array.from({ length: options.llmWorkers ?? 3 }, (_, i) =>
+      track(
+        startAppProcess({
+          name: `llm-worker-${i + 1}`,
+          script: SCRIPTS.llm,
+          readyLine: READY_LINES.llm,
+          startTimeoutMs: timeout,
+          env: {
+            ...common,
+            RELAYLLM_WORKER_ID: `llm-${i + 1}`,
+            RELAYLLM_LLM_MODEL_PATH: resolve(modelsDir, 'llm.gguf'),
+            RELAYLLM_LLM_THREADS: threads,
+            RELAYLLM_LLM_MAX_SEQUENCES: String(options.llmSequences ?? 4),
+          },
+        }),
+      ),
+    );
+    const slm = Array.from({ length: options.slmWorkers ?? 2 }, (_, i) =>
+      track(
+        startAppProcess({
+          name: `slm-worker-${i + 1}`,
+          script: SCRIPTS.slm,
+          readyLine: READY_LINES.slm,
+          startTimeoutMs: timeout,
+          env: {
+            ...common,
+            RELAYLLM_WORKER_ID: `slm-${i + 1}`,
+            RELAYLLM_SLM_PORT: '0',
+            RELAYLLM_SLM_MODEL_PATH: resolve(modelsDir, 'slm.gguf'),
+            RELAYLLM_SLM_THREADS: threads,
+            RELAYLLM_SLM_MAX_SEQUENCES: String(options.slmSequences ?? 4),
+          },
+        }),
+      ),
+    );
+    // allSettled: a failed start must not leave the others running unseen.
+    const workers = await Promise.allSettled([...llm, ...slm]);
+    const failed = workers.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+    const orchestrator = await track(
+      startAppProcess({
+        name: 'orchestrator',
+        script: SCRIPTS.orchestrator,
+        readyLine: READY_LINES.orchestrator,
+        startTimeoutMs: timeout,
+        env: {
+          ...common,
+          RELAYLLM_REDIS_URL: options.redisUrl,
+          RELAYLLM_ORCHESTRATOR_PORT: String(options.orchestratorPort ?? 0),
+          ...options.orchestratorEnv,
+        },
+      }),
+    );
+    const fulfilled = (name: string) => started.filter((p) => p.name.startsWith(name));
+    let stopping: Promise<void> | undefined;
+    return {
+      address: orchestrator.ready[1],
+      orchestrator,
+      slmWorkers: fulfilled('slm-worker-'),
+      llmWorkers: fulfilled('llm-worker-'),
+      all: () => [...started],
+      stop: (graceMs) => (stopping ??= stopAll(graceMs)),
+    };
+  } catch (error) {
+    await stopAll(2_000);
+    throw error;
+  }
+}
