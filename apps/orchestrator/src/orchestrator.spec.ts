@@ -17,7 +17,7 @@ interface Booted {
 }
 
 async function boot(backends: ScriptedBackends, env: Record<string, string> = {}): Promise<Booted> {
-  const config = loadConfig({ ORCHESTRATOR_PORT: '0', REDIS_URL: 'off', ...env });
+  const config = loadConfig({ RELAYLLM_ORCHESTRATOR_PORT: '0', RELAYLLM_REDIS_URL: 'off', ...env });
   const store = new InMemoryPrefixStore();
   const app = await NestFactory.createApplicationContext(
     OrchestratorModule.forRoot({
@@ -86,7 +86,7 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
     const backends = new ScriptedBackends(['a</s>', 'b</s>'], [], 1);
     let open!: () => void;
     backends.gate = new Promise<void>((resolve) => (open = resolve));
-    booted = await boot(backends, { ORCHESTRATOR_MAX_QUEUED: '0' });
+    booted = await boot(backends, { RELAYLLM_ORCHESTRATOR_MAX_QUEUED: '0' });
     const client = booted.client;
     const cancel = new AbortController();
     const running = serviceError(client.generate({ prompt: 'Q', maxTokens: 8, requestId: 'busy' }, { signal: cancel.signal }));
@@ -107,7 +107,7 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
   });
 
   it('no SLM capacity: a request waits, then gets RESOURCE_EXHAUSTED after the queue wait limit', async () => {
-    booted = await boot(new ScriptedBackends(['a</s>'], [], 0), { ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '50' });
+    booted = await boot(new ScriptedBackends(['a</s>'], [], 0), { RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '50' });
     expect(await serviceError(booted.client.generate({ prompt: 'Q', maxTokens: 8 }))).toEqual({
       code: GrpcStatus.RESOURCE_EXHAUSTED,
       reason: 'ADMISSION_WAIT_EXPIRED',
@@ -124,7 +124,7 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
   });
 
   it('bad requests are rejected before admission (INVALID_ARGUMENT), prompts beyond the context too', async () => {
-    booted = await boot(new ScriptedBackends([], [], 0), { ORCHESTRATOR_CONTEXT_SIZE: '8' });
+    booted = await boot(new ScriptedBackends([], [], 0), { RELAYLLM_ORCHESTRATOR_CONTEXT_SIZE: '8' });
     expect(await serviceError(booted.client.generate({ prompt: '', maxTokens: 8 }))).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT });
     expect(await serviceError(booted.client.generate({ prompt: 'a long prompt', maxTokens: 8 }))).toEqual({
       code: GrpcStatus.INVALID_ARGUMENT,

@@ -1,4 +1,4 @@
-import type { Engine, LlmPool } from '@relayllm/relay-core';
+import type { Engine, LlmPool, PrefixStore } from '@relayllm/relay-core';
 
 /**
  * What the orchestrator runs generations on: the SLM (an Engine over SLM
@@ -17,5 +17,5 @@ export interface OrchestratorBackends {
   close(): Promise<void>;
 }
 
-/** Builds the backends once, at startup. */
-export type BackendsFactory = () => Promise<OrchestratorBackends>;
+/** Builds the backends once, at startup, given the shared store (LLM affinity lives there). */
+export type BackendsFactory = (store: PrefixStore) => Promise<OrchestratorBackends>;

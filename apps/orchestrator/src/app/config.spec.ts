@@ -7,21 +7,21 @@ describe('orchestrator config', () => {
 
   it('reads env (empty = unset) and overrides win', () => {
     const config = loadConfig(
-      { ORCHESTRATOR_PORT: '7000', NATS_URL: 'nats://10.0.0.1:4222', REDIS_URL: 'off', ORCHESTRATOR_MAX_QUEUED: '' },
+      { RELAYLLM_ORCHESTRATOR_PORT: '7000', RELAYLLM_NATS_URL: 'nats://10.0.0.1:4222', RELAYLLM_REDIS_URL: 'off', RELAYLLM_ORCHESTRATOR_MAX_QUEUED: '' },
       { port: '7001' },
     );
     expect(config).toMatchObject({ port: 7001, natsUrl: 'nats://10.0.0.1:4222', redisUrl: 'off', maxQueuedRequests: CONFIG_DEFAULTS.maxQueuedRequests });
   });
 
   it('names every offending variable', () => {
-    expect(() => loadConfig({ ORCHESTRATOR_PORT: 'x', REDIS_URL: 'http://nope', ORCHESTRATOR_MAX_CONCURRENT: '0' })).toThrow(ConfigError);
+    expect(() => loadConfig({ RELAYLLM_ORCHESTRATOR_PORT: 'x', RELAYLLM_REDIS_URL: 'http://nope', RELAYLLM_ORCHESTRATOR_MAX_CONCURRENT: '0' })).toThrow(ConfigError);
     try {
-      loadConfig({ ORCHESTRATOR_PORT: 'x', REDIS_URL: 'http://nope', ORCHESTRATOR_MAX_CONCURRENT: '0' });
+      loadConfig({ RELAYLLM_ORCHESTRATOR_PORT: 'x', RELAYLLM_REDIS_URL: 'http://nope', RELAYLLM_ORCHESTRATOR_MAX_CONCURRENT: '0' });
     } catch (error) {
       const message = (error as Error).message;
-      expect(message).toContain('ORCHESTRATOR_PORT');
-      expect(message).toContain('REDIS_URL');
-      expect(message).toContain('ORCHESTRATOR_MAX_CONCURRENT');
+      expect(message).toContain('RELAYLLM_ORCHESTRATOR_PORT');
+      expect(message).toContain('RELAYLLM_REDIS_URL');
+      expect(message).toContain('RELAYLLM_ORCHESTRATOR_MAX_CONCURRENT');
     }
   });
 });

@@ -33,8 +33,8 @@ export class OrchestratorModule {
       module: OrchestratorModule,
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: options.config },
-        { provide: ORCHESTRATOR_BACKENDS, useFactory: () => options.backends() },
         { provide: SHARED_STORE, useFactory: () => (options.sharedStore ?? (() => createSharedStore(options.config, log)))() },
+        { provide: ORCHESTRATOR_BACKENDS, inject: [SHARED_STORE], useFactory: (shared: SharedStore) => options.backends(shared.store) },
         {
           provide: RelayOrchestrationService,
           inject: [ORCHESTRATOR_BACKENDS, SHARED_STORE],

@@ -1,0 +1,81 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { WorkerKind } from '@relayllm/proto';
+import { connectNats, WorkerRegistry } from '@relayllm/nats-transport';
+import type { LlmPool, PrefixStore } from '@relayllm/relay-core';
+import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@relayllm/slm-remote';
+import type { OrchestratorBackends } from './backends';
+import type { OrchestratorConfig } from './config';
+
+/** SLM workers of one model, as the NATS heartbeats report them. */
+export class RegistrySlmDirectory implements SlmWorkerDirectory {
+  constructor(
+    private readonly registry: Pick<WorkerRegistry, 'live'>,
+    private readonly model: string,
+  ) {}
+
+  liveWorkers(): readonly SlmWorkerInfo[] {
+    return this.registry.live(WorkerKind.WORKER_KIND_SLM, this.model).map((w) => ({
+      workerId: w.workerId,
+      address: w.address,
+      maxSequences: w.maxSequences,
+      activeSequences: w.activeSequences,
+    }));
+  }
+
+  /** Generation slots: every generation holds one SLM stream for its whole life. */
+  capacity(): number {
+    return this.liveWorkers().reduce((sum, w) => sum + Math.max(0, w.maxSequences), 0);
+  }
+}
+
+export interface LlmPoolDeps {
+  nc: NatsConnection;
+  registry: WorkerRegistry;
+  store: PrefixStore;
+  config: OrchestratorConfig;
+}
+
+/** Builds the NATS LLM pool (libs/llm-pool); a seam so the wiring is testable. */
+export type LlmPoolFactory = (deps: LlmPoolDeps) => LlmPool & { close?(): Promise<void> | void };
+
+/**
+ * Production backends: one NATS connection (reconnecting forever), the worker
+ * registry fed by heartbeats, RemoteSlmEngine over the live SLM workers and
+ * the LLM pool over NATS. close() releases them in reverse order.
+ */
+export async function createNatsBackends(
+  config: OrchestratorConfig,
+  store: PrefixStore,
+  createLlmPool: LlmPoolFactory,
+  log: (line: string) => void,
+): Promise<OrchestratorBackends> {
+  const nc = await connectNats({
+    servers: config.natsUrl,
+    name: 'relayllm-orchestrator',
+    onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),
+  });
+  const registry = new WorkerRegistry(nc);
+  registry.start();
+  const directory = new RegistrySlmDirectory(registry, config.slmModel);
+  const slm = new RemoteSlmEngine({
+    directory,
+    maxAttempts: config.maxAttempts,
+    generateDeadlineMs: config.requestTimeoutMs,
+  });
+  await slm.start();
+  const llm = createLlmPool({ nc, registry, store, config });
+  let closing: Promise<void> | undefined;
+  return {
+    slm,
+    llm,
+    slmCapacity: () => directory.capacity(),
+    onCapacityChange: (listener) => registry.onChange(() => listener()),
+    close: () =>
+      (closing ??= (async () => {
+        await slm.close();
+        await llm.close?.();
+        registry.close();
+        await nc.drain().catch(() => undefined);
+      })()),
+  };
+}

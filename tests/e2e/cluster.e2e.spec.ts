@@ -1,0 +1,150 @@
+/**
+ * End to end: the distributed deployment (orchestrator + 2 SLM workers + 3
+ * LLM workers, each its own process, real nats-server and redis-server on
+ * free ports) against the embedded one-process mode on the reference models.
+ */
+import { connect } from '@nats-io/transport-node';
+import { createRelayClient, toGenerateResponse, type RelayClient } from '@relayllm/grpc-api';
+import { WorkerKind } from '@relayllm/proto';
+import { WorkerRegistry } from '@relayllm/nats-transport';
+import type { RelayStreamEvent } from '@relayllm/relay-core';
+import {
+  referenceModelDir,
+  startLocalCluster,
+  startNatsServer,
+  startRedisServer,
+  type LocalClusterHandle,
+  type NatsServerHandle,
+  type RedisServerHandle,
+} from '@relayllm/testing';
+import { startEmbeddedEngines, type EmbeddedEngines } from '../../apps/relayllm/src/app/embedded-engines';
+import { createEmbeddedRelay } from '../../apps/relayllm/src/app/embedded-host';
+import { mapConcurrent, referencePrompts } from './prompts';
+
+jest.setTimeout(300_000);
+
+const PROMPT_COUNT = 100;
+const MAX_TOKENS = 128;
+const CONCURRENCY = 4;
+
+/** What must match: the answer, why it ended (wire enum) and the LLM calls made. */
+interface Outcome {
+  text: string;
+  finishReason: number;
+  calls: number;
+}
+
+async function embeddedOutcomes(prompts: string[]): Promise<Outcome[]> {
+  let engines: EmbeddedEngines | undefined;
+  try {
+    engines = await startEmbeddedEngines({ modelsDir: referenceModelDir(), threads: 1, sequences: CONCURRENCY, gpu: 'off' });
+    const relay = createEmbeddedRelay(engines, { maxTokensLimit: 2048, requestTimeoutMs: 120_000 });
+    return await mapConcurrent(prompts, CONCURRENCY, async (prompt, i) => {
+      let completed: Extract<RelayStreamEvent, { type: 'completed' }> | undefined;
+      const request = { generationId: `embedded-${i}`, prompt, maxTokens: MAX_TOKENS, sampling: { temperature: 0 } };
+      for await (const event of relay.generate(request, new AbortController().signal)) {
+        if (event.type === 'completed') completed = event;
+      }
+      if (completed === undefined) throw new Error(`no completion for prompt ${i}`);
+      const wire = toGenerateResponse(completed, request.generationId);
+      return { text: wire.text, finishReason: wire.finishReason, calls: wire.usage?.calls ?? 0 };
+    });
+  } finally {
+    await engines?.close();
+  }
+}
+
+async function clusterOutcomes(client: RelayClient, prompts: string[], runId: string): Promise<Outcome[]> {
+  return mapConcurrent(prompts, CONCURRENCY, async (prompt, i) => {
+    const response = await client.generate({ prompt, maxTokens: MAX_TOKENS, temperature: 0, requestId: `${runId}-${i}` }, { timeoutMs: 120_000 });
+    return {
+      text: response.text,
+      finishReason: response.finishReason,
+      calls: response.usage?.calls ?? 0,
+    };
+  });
+}
+
+describe('cluster vs embedded (reference models, temperature 0)', () => {
+  const prompts = referencePrompts(PROMPT_COUNT);
+  let nats: NatsServerHandle | undefined;
+  let redis: RedisServerHandle | undefined;
+  let cluster: LocalClusterHandle | undefined;
+  let client: RelayClient | undefined;
+  let expected: Outcome[] = [];
+
+  beforeAll(async () => {
+    // Embedded first, alone on the CPU; then the cluster.
+    expected = await embeddedOutcomes(prompts);
+    nats = await startNatsServer();
+    redis = await startRedisServer();
+    cluster = await startLocalCluster({
+      natsUrl: nats.url,
+      redisUrl: redis.url,
+      orchestratorEnv: { RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '60000' },
+    });
+    client = createRelayClient(cluster.address);
+  });
+
+  afterAll(async () => {
+    client?.close();
+    await cluster?.stop(5_000);
+    await redis?.stop();
+    await nats?.stop();
+  });
+
+  it(`returns exactly what the embedded mode returns for ${PROMPT_COUNT} prompts`, async () => {
+    const actual = await clusterOutcomes(client as RelayClient, prompts, 'run-a');
+    expect(actual).toEqual(expected);
+    // The prompts exercise the relay: some generations did call the LLM.
+    expect(expected.filter((o) => o.calls > 0).length).toBeGreaterThan(0);
+  });
+
+  it('with Redis stopped for the whole run: still identical (affinity, cache and state bypassed)', async () => {
+    await redis?.stop();
+    try {
+      const actual = await clusterOutcomes(client as RelayClient, prompts, 'run-b');
+      expect(actual).toEqual(expected);
+    } finally {
+      await redis?.start();
+    }
+  });
+
+  it('a cancelled or expired request leaves no busy sequence on any worker', async () => {
+    const c = client as RelayClient;
+    // Expired: a deadline far shorter than the generation.
+    const expired = c.generate({ prompt: prompts[0], maxTokens: 2048, temperature: 0, requestId: 'expired' }, { timeoutMs: 30 });
+    await expect(expired).rejects.toMatchObject({ code: expect.any(Number) });
+    // Cancelled: the client aborts a stream after its first event.
+    const abort = new AbortController();
+    const stream = c.generateStream({ prompt: prompts[1], maxTokens: 2048, temperature: 0, requestId: 'cancelled' }, { signal: abort.signal });
+    await new Promise<void>((resolve) => {
+      stream.once('data', () => resolve());
+      stream.once('error', () => resolve());
+      stream.once('end', () => resolve());
+    });
+    abort.abort();
+    stream.on('error', () => undefined);
+
+    const cancelledAt = Date.now();
+    const nc = await connect({ servers: (nats as NatsServerHandle).url });
+    const registry = new WorkerRegistry(nc);
+    registry.start();
+    try {
+      const deadline = Date.now() + 30_000;
+      let busy: string[] = ['(no heartbeat yet)'];
+      while (Date.now() < deadline) {
+        const workers = (cluster as LocalClusterHandle).all().length - 1;
+        const live = [...registry.live(WorkerKind.WORKER_KIND_SLM, 'slm'), ...registry.live(WorkerKind.WORKER_KIND_LLM, 'llm')];
+        const fresh = live.filter((w) => w.lastSeenMs > cancelledAt + w.intervalMs);
+        busy = fresh.filter((w) => w.activeSequences > 0).map((w) => `${w.workerId}:${w.activeSequences}`);
+        if (fresh.length === workers && busy.length === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(busy).toEqual([]);
+    } finally {
+      registry.close();
+      await nc.close();
+    }
+  });
+});
