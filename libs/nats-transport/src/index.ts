@@ -7,3 +7,4 @@ export * from './lib/worker-table';
 export * from './lib/worker-registry';
 export * from './lib/worker-announcer';
 export * from './lib/llm-wire';
+export * from './lib/llm-ack';

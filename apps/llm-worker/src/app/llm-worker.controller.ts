@@ -1,7 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import type { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
 import { LlmWorkerService } from './llm-worker.service';
+import { NatsLlmContext } from './nats-llm-server';
 import { LLM_CANCEL_PATTERN, LLM_GENERATE_PATTERN } from './tokens';
 
 /** Thin: the transport decodes, the service decides. */
@@ -10,8 +11,8 @@ export class LlmWorkerController {
   constructor(@Inject(LlmWorkerService) private readonly service: LlmWorkerService) {}
 
   @MessagePattern(LLM_GENERATE_PATTERN)
-  generate(@Payload() request: LlmGenerateRequest): Promise<LlmGenerateReply> {
-    return this.service.generate(request);
+  generate(@Payload() request: LlmGenerateRequest, @Ctx() context: NatsLlmContext): Promise<LlmGenerateReply> {
+    return this.service.generate(request, () => context.accept());
   }
 
   @EventPattern(LLM_CANCEL_PATTERN)

@@ -58,7 +58,8 @@ export class LlmWorkerService {
     return this.running.size;
   }
 
-  async generate(wire: LlmGenerateRequest): Promise<LlmGenerateReply> {
+  /** `onAccepted` is called once the request is admitted (the transport's early ack). */
+  async generate(wire: LlmGenerateRequest, onAccepted?: () => void): Promise<LlmGenerateReply> {
     const base = { workerId: this.options.workerId, wire };
     try {
       this.admit(wire);
@@ -71,6 +72,7 @@ export class LlmWorkerService {
     if (previous === undefined && this.running.size >= this.options.maxSequences) {
       return llmErrorReply(RelayError.resourceExhausted(LlmWorkerReasons.WORKER_FULL, `all ${this.options.maxSequences} sequences are busy`), base);
     }
+    onAccepted?.();
     const controller = new AbortController();
     let finish!: () => void;
     const entry: Running = { controller, done: new Promise<void>((resolve) => (finish = resolve)) };

@@ -1,6 +1,7 @@
-import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
+import { Empty, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import {
+  ackHeaders,
   decodeProto,
   encodeProto,
   llmCancelWildcard,
@@ -10,6 +11,7 @@ import {
   llmWorkerSubject,
   toNatsHeaders,
   traceHeadersFrom,
+  wantsAck,
   type TraceHeaders,
 } from '@relayllm/nats-transport';
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
@@ -17,14 +19,22 @@ import { RelayError } from '@relayllm/relay-core';
 import { lastValueFrom } from 'rxjs';
 import { LLM_CANCEL_PATTERN, LLM_GENERATE_PATTERN } from './tokens';
 
-/** What a handler can learn about the NATS message it serves: [subject, trace headers]. */
-export class NatsLlmContext extends BaseRpcContext<[string, TraceHeaders]> {
+/**
+ * What a handler can learn about the NATS message it serves: [subject, trace
+ * headers, accept]. `accept()` sends the early acknowledgement when the caller
+ * asked for one (see libs/nats-transport llm-ack), once.
+ */
+export class NatsLlmContext extends BaseRpcContext<[string, TraceHeaders, () => void]> {
   getSubject(): string {
     return this.args[0];
   }
 
   getTraceHeaders(): TraceHeaders {
     return this.args[1];
+  }
+
+  accept(): void {
+    this.args[2]();
   }
 }
 
@@ -102,7 +112,8 @@ export class NatsLlmServer extends Server implements CustomTransportStrategy {
       wire = decodeProto(LlmGenerateRequest, msg.data, 'LlmGenerateRequest');
       const handler = this.getHandlerByPattern(LLM_GENERATE_PATTERN);
       if (handler === null) throw RelayError.internal('NO_HANDLER', `no handler for ${LLM_GENERATE_PATTERN}`);
-      reply = await lastValueFrom(this.transformToObservable(await handler(wire, new NatsLlmContext([msg.subject, trace]))));
+      const context = new NatsLlmContext([msg.subject, trace, this.acceptor(msg)]);
+      reply = await lastValueFrom(this.transformToObservable(await handler(wire, context)));
     } catch (error) {
       reply = llmErrorReply(error, { workerId: this.options.workerId, wire });
     }
@@ -115,11 +126,25 @@ export class NatsLlmServer extends Server implements CustomTransportStrategy {
     }
   }
 
+  /** Sends the ack at most once, only when the caller asked for it. */
+  private acceptor(msg: Msg): () => void {
+    let sent = !wantsAck(msg.headers) || msg.reply === undefined || msg.reply === '';
+    return () => {
+      if (sent) return;
+      sent = true;
+      try {
+        msg.respond(Empty, { headers: ackHeaders(this.options.workerId) });
+      } catch {
+        // Connection closing: the final reply will fail the same way and the caller reissues.
+      }
+    };
+  }
+
   private async handleCancel(msg: Msg): Promise<void> {
     try {
       const message = decodeProto(LlmCancel, msg.data, 'LlmCancel');
       const handler = this.getHandlerByPattern(LLM_CANCEL_PATTERN);
-      await handler?.(message, new NatsLlmContext([msg.subject, traceHeadersFrom(msg.headers)]));
+      await handler?.(message, new NatsLlmContext([msg.subject, traceHeadersFrom(msg.headers), () => undefined]));
     } catch {
       // A malformed cancel is ignored: cancels are best effort, deadlines are the guarantee.
     }

@@ -1,0 +1,240 @@
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import {
+  ackHeaders,
+  connectNats,
+  decodeProto,
+  encodeProto,
+  llmCancelWildcard,
+  llmErrorReply,
+  llmGenerateSubject,
+  llmQueueGroup,
+  llmWorkerSubject,
+  LlmReplyBuilder,
+  toEngineRequest,
+  traceHeadersFrom,
+  wantsAck,
+} from '@relayllm/nats-transport';
+import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
+import { InMemoryPrefixStore, isRelayError, LlmAffinity, RelayError, type EngineChunk, type LlmRelayRequest, type PrefixStore } from '@relayllm/relay-core';
+import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
+import { LiveWorkersFake } from '../testing/live-workers.fake';
+import { NatsLlmPool, type LlmRelayOutcome } from './nats-llm-pool';
+
+type Behaviour = 'answer' | 'full' | 'silent' | 'bad-request';
+
+/** An in-process stand-in for an LLM worker: answers `<workerId>:<n>` for n tokens, or misbehaves as told. */
+class WorkerStandIn {
+  behaviour: Behaviour = 'answer';
+  readonly seen: LlmGenerateRequest[] = [];
+  readonly cancels: LlmCancel[] = [];
+  readonly traceparents: (string | undefined)[] = [];
+
+  constructor(
+    private readonly nc: NatsConnection,
+    readonly workerId: string,
+  ) {
+    const callback = (_error: unknown, msg: Msg): void => this.handle(msg);
+    nc.subscribe(llmGenerateSubject('llm'), { queue: llmQueueGroup('llm'), callback });
+    nc.subscribe(llmWorkerSubject('llm', workerId), { callback });
+    nc.subscribe(llmCancelWildcard('llm'), { callback: (_e, msg) => void this.cancels.push(decodeProto(LlmCancel, msg.data, 'LlmCancel')) });
+  }
+
+  private handle(msg: Msg): void {
+    const wire = decodeProto(LlmGenerateRequest, msg.data, 'LlmGenerateRequest');
+    this.seen.push(wire);
+    this.traceparents.push(traceHeadersFrom(msg.headers).traceparent);
+    if (this.behaviour === 'full') {
+      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.resourceExhausted('WORKER_FULL', 'full'), { workerId: this.workerId, wire })));
+      return;
+    }
+    if (this.behaviour === 'bad-request') {
+      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.invalidArgument('CONTEXT_TOO_LONG', 'too long', 'context'), { workerId: this.workerId, wire })));
+      return;
+    }
+    if (wantsAck(msg.headers)) msg.respond(new Uint8Array(0), { headers: ackHeaders(this.workerId) });
+    if (this.behaviour === 'silent') return;
+    const builder = new LlmReplyBuilder();
+    const n = toEngineRequest(wire).maxTokens;
+    builder.add({ tokens: Array.from({ length: n }, () => 120), text: 'x'.repeat(n), tokenTexts: Array.from({ length: n }, () => 'x'), prefill: { reusedTokens: wire.appendOnly ? 5 : 0, evaluatedTokens: 1 } });
+    builder.add({ tokens: [], text: '', finish: 'length' });
+    msg.respond(encodeProto(LlmGenerateReply, builder.build({ workerId: this.workerId, wire })));
+  }
+}
+
+const relay = (overrides: Partial<LlmRelayRequest> = {}): LlmRelayRequest => ({
+  generationId: 'gen-1',
+  callIndex: 0,
+  sequenceId: 'gen-1/llm',
+  context: { text: 'Compute 1+2.\n' },
+  appendOnly: false,
+  maxTokens: 3,
+  sampling: { temperature: 0 },
+  stop: [],
+  stopTokens: [],
+  bannedTokens: [],
+  ...overrides,
+});
+
+async function collect(stream: AsyncIterable<EngineChunk>): Promise<EngineChunk[]> {
+  const out: EngineChunk[] = [];
+  for await (const chunk of stream) out.push(chunk);
+  return out;
+}
+
+async function failure(stream: AsyncIterable<EngineChunk>): Promise<RelayError> {
+  try {
+    await collect(stream);
+  } catch (error) {
+    if (isRelayError(error)) return error;
+    throw error;
+  }
+  throw new Error('the relay did not fail');
+}
+
+describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)', () => {
+  let server: NatsServerHandle;
+  const connections: NatsConnection[] = [];
+  const connect = async (name: string): Promise<NatsConnection> => {
+    const nc = await connectNats({ servers: server.url, name });
+    connections.push(nc);
+    return nc;
+  };
+
+  beforeAll(async () => {
+    server = await startNatsServer();
+  });
+
+  afterAll(async () => {
+    await Promise.all(connections.map((nc) => nc.close().catch(() => undefined)));
+    await server?.stop();
+  });
+
+  it('no worker at all: bounded reissues, then unavailable LLM_NO_RESPONDERS', async () => {
+    const pool = new NatsLlmPool({ nc: await connect('pool0'), model: 'llm' });
+    const error = await failure(pool.relay(relay(), new AbortController().signal));
+    expect([error.kind, error.reason]).toEqual(['unavailable', 'LLM_NO_RESPONDERS']);
+  });
+
+  describe('with two workers', () => {
+    let a: WorkerStandIn;
+    let b: WorkerStandIn;
+    const workers = new LiveWorkersFake();
+    let store: PrefixStore;
+    let poolNc: NatsConnection;
+    const outcomes: LlmRelayOutcome[] = [];
+    const pool = (overrides: Partial<ConstructorParameters<typeof NatsLlmPool>[0]> = {}): NatsLlmPool =>
+      new NatsLlmPool({ nc: poolNc, model: 'llm', workers, affinity: new LlmAffinity({ store, model: 'llm' }), onRelay: (o) => outcomes.push(o), ...overrides });
+
+    beforeAll(async () => {
+      a = new WorkerStandIn(await connect('a'), 'a');
+      b = new WorkerStandIn(await connect('b'), 'b');
+      await Promise.all(connections.map((nc) => nc.flush()));
+      poolNc = await connect('pool');
+    });
+
+    beforeEach(() => {
+      a.behaviour = 'answer';
+      b.behaviour = 'answer';
+      workers.set([{ workerId: 'a' }, { workerId: 'b' }]);
+      store = new InMemoryPrefixStore();
+      outcomes.length = 0;
+    });
+
+    it('answers as one multi-token chunk, then keeps the generation on the worker that answered', async () => {
+      const p = pool({ traceHeaders: () => ({ traceparent: '00-trace-span-01' }) });
+      const first = await collect(p.relay(relay(), new AbortController().signal));
+      expect(first).toEqual([{ tokens: [120, 120, 120], text: 'xxx', tokenTexts: ['x', 'x', 'x'], finish: 'length' }]);
+      const holder = outcomes[0].workerId;
+      expect(outcomes[0].route).toEqual({ kind: 'queue' });
+      for (let call = 1; call <= 4; call++) {
+        await collect(p.relay(relay({ callIndex: call, appendOnly: true, appendFrom: { text: 3 }, context: { text: `Compute 1+2.\nxxx${call}` } }), new AbortController().signal));
+      }
+      expect(outcomes.map((o) => o.workerId)).toEqual(Array(5).fill(holder));
+      expect(outcomes.slice(1).map((o) => o.route)).toEqual(Array(4).fill({ kind: 'worker', workerId: holder }));
+      expect(outcomes[1].reusedPrefixTokens).toBe(5);
+      expect([...a.traceparents, ...b.traceparents].every((t) => t === '00-trace-span-01')).toBe(true);
+    });
+
+    it('affinity worker full per its heartbeat: the queue group (or, after a WORKER_FULL reply, the other worker) answers', async () => {
+      await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
+      workers.set([{ workerId: 'a', activeSequences: 2 }, { workerId: 'b' }]);
+      a.behaviour = 'full';
+      await collect(pool().relay(relay(), new AbortController().signal));
+      expect(outcomes[0].workerId).toBe('b');
+      const { attempts, route } = outcomes[0];
+      expect([1, 2]).toContain(attempts);
+      expect(route).toEqual(attempts === 1 ? { kind: 'queue' } : { kind: 'worker', workerId: 'b' });
+    });
+
+    it('affinity worker full by its reply (heartbeat not yet updated): reissued on the other worker, then affinity moves', async () => {
+      await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
+      a.behaviour = 'full';
+      await collect(pool().relay(relay(), new AbortController().signal));
+      expect(outcomes[0]).toMatchObject({ workerId: 'b', attempts: 2, route: { kind: 'worker', workerId: 'b' } });
+      expect(await store.get('relay:affinity:gen:llm:gen-1')).toBe('b');
+    });
+
+    it('every worker full: resource_exhausted LLM_WORKERS_BUSY after the bounded attempts', async () => {
+      a.behaviour = 'full';
+      b.behaviour = 'full';
+      const error = await failure(pool().relay(relay(), new AbortController().signal));
+      expect([error.kind, error.reason]).toEqual(['resource_exhausted', 'LLM_WORKERS_BUSY']);
+    });
+
+    it('the worker running the call dies (acked, then expired): reissued elsewhere with the same context and n', async () => {
+      await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
+      a.behaviour = 'silent';
+      const seenBefore = a.seen.length;
+      const stream = pool({ attemptTimeoutMs: 60_000 }).relay(relay({ maxTokens: 2 }), new AbortController().signal);
+      const done = collect(stream);
+      for (let i = 0; i < 500 && a.seen.length === seenBefore; i++) await new Promise((r) => setTimeout(r, 5));
+      workers.expire('a');
+      expect(await done).toEqual([{ tokens: [120, 120], text: 'xx', tokenTexts: ['x', 'x'], finish: 'length' }]);
+      expect([outcomes[0].workerId, outcomes[0].attempts]).toEqual(['b', 2]);
+      const reissued = b.seen[b.seen.length - 1];
+      expect([reissued.contextText, reissued.maxTokens, reissued.attempt]).toEqual(['Compute 1+2.\n', 2, 2]);
+      expect(a.cancels.some((c) => c.generationId === 'gen-1')).toBe(true);
+    });
+
+    it('a silent worker that the registry does not know: the attempt timeout reissues', async () => {
+      a.behaviour = 'silent';
+      b.behaviour = 'silent';
+      const error = await failure(pool({ attemptTimeoutMs: 50, maxAttempts: 2 }).relay(relay(), new AbortController().signal));
+      expect([error.kind, error.reason]).toEqual(['unavailable', 'LLM_ATTEMPT_TIMEOUT']);
+    });
+
+    it('abort: the stream ends without output and the worker gets a cancel', async () => {
+      a.behaviour = 'silent';
+      b.behaviour = 'silent';
+      const controller = new AbortController();
+      const done = collect(pool().relay(relay({ generationId: 'gen-abort' }), controller.signal));
+      for (let i = 0; i < 500 && a.seen.concat(b.seen).every((s) => s.generationId !== 'gen-abort'); i++) await new Promise((r) => setTimeout(r, 5));
+      controller.abort();
+      expect(await done).toEqual([]);
+      const cancelled = (): boolean => [...a.cancels, ...b.cancels].some((c) => c.generationId === 'gen-abort');
+      for (let i = 0; i < 500 && !cancelled(); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(cancelled()).toBe(true);
+    });
+
+    it('a request error is not reissued: its RelayError is thrown by kind', async () => {
+      a.behaviour = 'bad-request';
+      b.behaviour = 'bad-request';
+      const seen = a.seen.length + b.seen.length;
+      const error = await failure(pool().relay(relay(), new AbortController().signal));
+      expect([error.kind, error.reason, error.field]).toEqual(['invalid_argument', 'CONTEXT_TOO_LONG', 'context']);
+      expect(a.seen.length + b.seen.length).toBe(seen + 1);
+    });
+
+    it('a failing affinity store means no affinity, and the relay still succeeds', async () => {
+      const broken: PrefixStore = {
+        get: () => Promise.reject(new Error('redis down')),
+        set: () => Promise.reject(new Error('redis down')),
+        delete: () => Promise.reject(new Error('redis down')),
+      };
+      store = broken;
+      const chunks = await collect(pool().relay(relay(), new AbortController().signal));
+      expect(chunks[0]?.text).toBe('xxx');
+      expect(outcomes[0].route).toEqual({ kind: 'queue' });
+    });
+  });
+});

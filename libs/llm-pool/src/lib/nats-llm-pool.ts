@@ -1,0 +1,269 @@
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import {
+  acceptedBy,
+  decodeProto,
+  encodeProto,
+  isNoRespondersStatus,
+  llmCancelSubject,
+  llmGenerateSubject,
+  llmWorkerSubject,
+  replyToChunks,
+  toLlmGenerateRequest,
+  toNatsHeaders,
+  withAckRequest,
+  type LiveWorker,
+  type TraceHeaders,
+  type WorkerChange,
+} from '@relayllm/nats-transport';
+import { LlmCancel, LlmGenerateReply, LlmGenerateRequest, WorkerKind } from '@relayllm/proto';
+import {
+  chooseLlmRoute,
+  isReissuableLlmFailure,
+  llmAttemptTimeoutMs,
+  RelayError,
+  SystemClock,
+  type Clock,
+  type EngineChunk,
+  type LlmPool,
+  type LlmRelayRequest,
+  type LlmRoute,
+} from '@relayllm/relay-core';
+
+export const LlmPoolReasons = {
+  /** Nobody listens on the chosen subject (no worker of the model, or the affinity worker left). */
+  LLM_NO_RESPONDERS: 'LLM_NO_RESPONDERS',
+  /** The attempt got no reply within its time. */
+  LLM_ATTEMPT_TIMEOUT: 'LLM_ATTEMPT_TIMEOUT',
+  /** The worker running the attempt stopped heartbeating (or left) before replying. */
+  LLM_WORKER_GONE: 'LLM_WORKER_GONE',
+  /** Every attempt found its worker full. */
+  LLM_WORKERS_BUSY: 'LLM_WORKERS_BUSY',
+  /** The reply could not be read. */
+  LLM_REPLY_INVALID: 'LLM_REPLY_INVALID',
+} as const;
+
+/** Live workers (WorkerRegistry satisfies it). */
+export interface LiveWorkerSource {
+  live(kind: WorkerKind, model: string): LiveWorker[];
+  onChange(listener: (change: WorkerChange) => void): () => void;
+}
+
+/** Where a generation's prefix lives (relay-core's LlmAffinity satisfies it). Failures count as no preference. */
+export interface LlmAffinityPort {
+  preferredWorker(generationId: string, promptText: string): Promise<string | undefined>;
+  recordWorker(generationId: string, promptText: string, workerId: string): Promise<void>;
+}
+
+/** One finished relay, for metrics and tests. */
+export interface LlmRelayOutcome {
+  generationId: string;
+  callIndex: number;
+  workerId: string;
+  attempts: number;
+  route: LlmRoute;
+  reusedPrefixTokens: number;
+  evaluatedTokens: number;
+}
+
+export interface NatsLlmPoolOptions {
+  nc: NatsConnection;
+  model: string;
+  /** Live workers; without it every call goes to the queue group. */
+  workers?: LiveWorkerSource;
+  affinity?: LlmAffinityPort;
+  /** Attempts per call, reissues included (default 3). */
+  maxAttempts?: number;
+  /** How long one attempt waits for its reply (default 30 s); also the worker's deadline for it. */
+  attemptTimeoutMs?: number;
+  /** Bound on the affinity lookup (default 250 ms): a slow store means no affinity, not a slow relay. */
+  affinityLookupTimeoutMs?: number;
+  /** Trace context for a call's NATS headers (issue #6 fills it). */
+  traceHeaders?: (request: LlmRelayRequest) => TraceHeaders | undefined;
+  onRelay?: (outcome: LlmRelayOutcome) => void;
+  clock?: Clock;
+}
+
+type AttemptResult = { ok: true; reply: LlmGenerateReply } | { ok: false; error: RelayError; workerId?: string };
+
+/**
+ * LlmPool over NATS: each relay call is a request to one LLM worker (its own
+ * subject when the generation has a live, non-full affinity worker, else the
+ * model's queue group), answered once with the whole output. Failures that
+ * another worker can fix (no responders, timeout, worker gone, WORKER_FULL,
+ * engine failure) are reissued as a fresh request, same context and n,
+ * nothing having been received, on another worker, at most `maxAttempts` in
+ * all. Abort publishes an LlmCancel and ends the stream at once.
+ */
+export class NatsLlmPool implements LlmPool {
+  private readonly clock: Clock;
+  private readonly maxAttempts: number;
+  private readonly attemptTimeoutMs: number;
+
+  constructor(private readonly options: NatsLlmPoolOptions) {
+    this.clock = options.clock ?? new SystemClock();
+    this.maxAttempts = options.maxAttempts ?? 3;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? 30_000;
+  }
+
+  relay(request: LlmRelayRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+    return this.run(request, signal);
+  }
+
+  private async *run(request: LlmRelayRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+    const { model, workers } = this.options;
+    const affinityWorkerId = await this.preferredWorker(request, signal);
+    const exclude = new Set<string>();
+    let lastError: RelayError | undefined;
+    let allFull = true;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (signal.aborted) return;
+      const route = chooseLlmRoute({ affinityWorkerId, live: workers?.live(WorkerKind.WORKER_KIND_LLM, model) ?? [], exclude, attempt });
+      const result = await this.attempt(request, route, attempt, signal);
+      if (signal.aborted) return;
+      if (result.ok) {
+        const { reply } = result;
+        if (reply.error === undefined) {
+          this.recordWorker(request, reply.workerId);
+          this.options.onRelay?.({
+            generationId: request.generationId,
+            callIndex: request.callIndex,
+            workerId: reply.workerId,
+            attempts: attempt,
+            route,
+            reusedPrefixTokens: reply.reusedPrefixTokens,
+            evaluatedTokens: reply.evaluatedTokens,
+          });
+          yield* replyToChunks(reply);
+          return;
+        }
+        // An error reply: replyToChunks rebuilds its RelayError.
+        try {
+          replyToChunks(reply);
+        } catch (error) {
+          lastError = error as RelayError;
+        }
+        if (reply.workerId !== '') exclude.add(reply.workerId);
+      } else {
+        lastError = result.error;
+        if (result.workerId !== undefined) exclude.add(result.workerId);
+      }
+      if (lastError === undefined || !isReissuableLlmFailure(lastError.kind)) throw lastError;
+      if (lastError.kind !== 'resource_exhausted') allFull = false;
+    }
+    if (allFull) {
+      throw RelayError.resourceExhausted(LlmPoolReasons.LLM_WORKERS_BUSY, `every LLM worker tried was full (${this.maxAttempts} attempts)`, { cause: lastError });
+    }
+    throw lastError ?? RelayError.unavailable(LlmPoolReasons.LLM_NO_RESPONDERS, 'no LLM attempt was made');
+  }
+
+  /** One request/reply on `route`; resolves (never rejects) with the reply or a reissue-able failure. */
+  private attempt(request: LlmRelayRequest, route: LlmRoute, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+    const { nc, model, workers } = this.options;
+    const timeoutMs = llmAttemptTimeoutMs(this.clock.now(), this.attemptTimeoutMs);
+    const subject = route.kind === 'worker' ? llmWorkerSubject(model, route.workerId) : llmGenerateSubject(model);
+    const wire = toLlmGenerateRequest(request, { model, attempt, deadlineUnixMs: this.clock.now() + timeoutMs });
+    return new Promise<AttemptResult>((resolve) => {
+      let runningOn: string | undefined = route.kind === 'worker' ? route.workerId : undefined;
+      let sub: Subscription | undefined;
+      let published = false;
+      const cleanups: (() => void)[] = [];
+      let settled = false;
+      const settle = (result: AttemptResult | 'aborted'): void => {
+        if (settled) return;
+        settled = true;
+        for (const cleanup of cleanups) cleanup();
+        sub?.unsubscribe();
+        if (result === 'aborted' || !result.ok) {
+          if (published) this.publishCancel(request);
+        }
+        resolve(result === 'aborted' ? { ok: false, error: RelayError.cancelled('LLM_RELAY_ABORTED', 'relay aborted') } : result);
+      };
+      const fail = (reason: string, message: string): void =>
+        settle({ ok: false, error: RelayError.unavailable(reason, message), workerId: runningOn });
+
+      const onAbort = (): void => settle('aborted');
+      signal.addEventListener('abort', onAbort, { once: true });
+      cleanups.push(() => signal.removeEventListener('abort', onAbort));
+      const timer = setTimeout(() => fail(LlmPoolReasons.LLM_ATTEMPT_TIMEOUT, `no reply from ${runningOn ?? 'the queue group'} within ${timeoutMs} ms`), timeoutMs);
+      cleanups.push(() => clearTimeout(timer));
+      if (workers !== undefined) {
+        cleanups.push(
+          workers.onChange((change) => {
+            if ((change.type === 'expired' || change.type === 'left') && change.worker.workerId === runningOn) {
+              fail(LlmPoolReasons.LLM_WORKER_GONE, `LLM worker ${runningOn} went away during the relay`);
+            }
+          }),
+        );
+      }
+      if (signal.aborted) return settle('aborted');
+      try {
+        const inbox = createInbox();
+        sub = this.options.nc.subscribe(inbox, {
+          max: 2,
+          callback: (error, msg) => {
+            if (error !== null) return fail(LlmPoolReasons.LLM_NO_RESPONDERS, error.message);
+            this.onMessage(msg, {
+              ack: (workerId) => (runningOn = workerId),
+              noResponders: () => fail(LlmPoolReasons.LLM_NO_RESPONDERS, `no LLM worker listens on ${subject}`),
+              reply: (reply) => settle({ ok: true, reply }),
+              invalid: (error) => settle({ ok: false, error, workerId: runningOn }),
+            });
+          },
+        });
+        nc.publish(subject, encodeProto(LlmGenerateRequest, wire), {
+          reply: inbox,
+          headers: withAckRequest(toNatsHeaders(this.options.traceHeaders?.(request))),
+        });
+        published = true;
+      } catch (error) {
+        fail(LlmPoolReasons.LLM_NO_RESPONDERS, `could not send the relay request: ${String(error)}`);
+      }
+    });
+  }
+
+  private onMessage(
+    msg: Msg,
+    on: { ack(workerId: string): void; noResponders(): void; reply(reply: LlmGenerateReply): void; invalid(error: RelayError): void },
+  ): void {
+    if (isNoRespondersStatus(msg)) return on.noResponders();
+    const ackBy = acceptedBy(msg);
+    if (ackBy !== undefined) return on.ack(ackBy);
+    try {
+      on.reply(decodeProto(LlmGenerateReply, msg.data, 'LlmGenerateReply'));
+    } catch (error) {
+      on.invalid(RelayError.unavailable(LlmPoolReasons.LLM_REPLY_INVALID, 'unreadable LLM reply', { cause: error }));
+    }
+  }
+
+  private publishCancel(request: LlmRelayRequest): void {
+    try {
+      this.options.nc.publish(
+        llmCancelSubject(this.options.model, request.generationId),
+        encodeProto(LlmCancel, { generationId: request.generationId, callIndex: request.callIndex }),
+      );
+    } catch {
+      // Closed connection: the worker's own deadline for the attempt still stops it.
+    }
+  }
+
+  private async preferredWorker(request: LlmRelayRequest, signal: AbortSignal): Promise<string | undefined> {
+    const affinity = this.options.affinity;
+    if (affinity === undefined || signal.aborted) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        affinity.preferredWorker(request.generationId, request.context.text),
+        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.options.affinityLookupTimeoutMs ?? 250))),
+      ]);
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private recordWorker(request: LlmRelayRequest, workerId: string): void {
+    if (workerId === '') return;
+    void this.options.affinity?.recordWorker(request.generationId, request.context.text, workerId).catch(() => undefined);
+  }
+}
