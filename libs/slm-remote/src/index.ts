@@ -4,7 +4,7 @@ export { DEFAULT_SLM_STREAM_SETTINGS, type SlmStreamSettings } from './lib/serve
 export { ChunkBatcher } from './lib/server/chunk-batcher';
 
 // Orchestrator side: relay-core's Engine over SLM workers.
-export { RemoteSlmEngine, replayRequest, type RemoteSlmEngineOptions } from './lib/client/remote-slm-engine';
+export { RemoteSlmEngine, replayRequest, type RemoteSlmEngineOptions, type SlmFailoverEvent } from './lib/client/remote-slm-engine';
 export {
   StaticSlmWorkerDirectory,
   chooseSlmWorker,

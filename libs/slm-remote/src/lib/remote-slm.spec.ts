@@ -88,6 +88,17 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     expect(rest[rest.length - 1]?.tokens.slice(-1)).toEqual([257]); // EOS is reported, with empty text
   });
 
+  it('a stray </call> (no <call> before it) does not pause the worker', async () => {
+    const fake = new ScriptEngineFake({ prompt: PROMPT, script: 'ab</call>cd<call>3</call>ef</s>' });
+    const worker = await startWorker('w1', fake, { flushTokens: 64, flushMs: 1_000 });
+    const iterator = remote([worker]).generate(request(), new AbortController().signal)[Symbol.asyncIterator]();
+    const first = (await iterator.next()).value as EngineChunk;
+    expect(first.text).toBe('ab</call>cd<call>3</call>');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(fake.produced).toBe(8); // paused after the command's </call> only
+    await iterator.return?.(undefined);
+  });
+
   it('flushes a partial frame after flushMs when the engine is slow', async () => {
     const fake = new ScriptEngineFake({ prompt: PROMPT, script: 'abc</s>', delayMs: 30 });
     const worker = await startWorker('w1', fake, { flushTokens: 64, flushMs: 1 });

@@ -12,7 +12,7 @@ const base: EngineRequest = {
   stop: ['##'],
   bannedTokens: [1],
 };
-const opts = { generateSeq: 1, pauseTokens: [259], deadlineMs: 500 };
+const opts = { generateSeq: 1, pauseTokens: [259], pauseArmTokens: [258], deadlineMs: 500 };
 
 describe('wire mapping', () => {
   it('round-trips a whole-context request', () => {
@@ -20,7 +20,7 @@ describe('wire mapping', () => {
     expect(wire).toMatchObject({ appendOnly: false, contextText: 'Q\nab', contextTokens: { ids: [256, 81, 10, 97, 98] }, pauseTokens: [259], deadlineMs: 500 });
     const back = requestFromWire(wire, 'g/slm', undefined);
     expect(back.request).toEqual(base);
-    expect(back).toMatchObject({ pauseTokens: [259], deadlineMs: 500 });
+    expect(back).toMatchObject({ pauseTokens: [259], pauseArmTokens: [258], deadlineMs: 500 });
   });
 
   it('sends only the new part of an append-only request and rebuilds the whole context on the worker', () => {

@@ -64,6 +64,7 @@ export interface WireRequestOptions {
   /** Send only the part of the context from these offsets on (the worker holds the rest). */
   appendFrom?: { text: number; tokens?: number };
   pauseTokens: readonly number[];
+  pauseArmTokens: readonly number[];
   deadlineMs: number;
 }
 
@@ -85,6 +86,7 @@ export function requestToWire(request: EngineRequest, options: WireRequestOption
     stopTokens: [...request.stopTokens],
     bannedTokens: [...request.bannedTokens],
     pauseTokens: [...options.pauseTokens],
+    pauseArmTokens: [...options.pauseArmTokens],
     deadlineMs: options.deadlineMs,
   };
 }
@@ -93,6 +95,7 @@ export function requestToWire(request: EngineRequest, options: WireRequestOption
 export interface ReceivedRequest {
   request: EngineRequest;
   pauseTokens: readonly number[];
+  pauseArmTokens: readonly number[];
   deadlineMs: number;
 }
 
@@ -133,7 +136,7 @@ export function requestFromWire(wire: SlmGenerateRequest, sequenceId: string, pr
     bannedTokens: wire.bannedTokens,
   };
   if (appendFrom !== undefined) request.appendFrom = appendFrom;
-  return { request, pauseTokens: wire.pauseTokens, deadlineMs: wire.deadlineMs };
+  return { request, pauseTokens: wire.pauseTokens, pauseArmTokens: wire.pauseArmTokens, deadlineMs: wire.deadlineMs };
 }
 
 /** A worker frame's batch as one EngineChunk (multi-token chunks carry tokenTexts, as the port requires). */

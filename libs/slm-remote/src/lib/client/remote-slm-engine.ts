@@ -19,14 +19,27 @@ export interface RemoteSlmEngineOptions {
   directory: SlmWorkerDirectory;
   /** Ids after which a worker pauses instead of generating on (default: the reference `</call>`, 259). */
   pauseTokens?: readonly number[];
+  /** Ids that arm the pause (default: the reference `<call>`, 258): a stray `</call>` does not pause. [] = always pause. */
+  pauseArmTokens?: readonly number[];
   /** Streams opened per generate when workers fail or refuse (default 3): bounded failover. */
   maxAttempts?: number;
   /** A stream with no generate for this long is closed (default 30 s). */
   idleReleaseMs?: number;
   /** deadline_ms sent with each generate, the worker's own limit (default 120 s; 0 = none). */
   generateDeadlineMs?: number;
+  /** Told each time a generate moves to another worker (logs, metrics, specs). */
+  onFailover?: (event: SlmFailoverEvent) => void;
   /** Extra @grpc/grpc-js channel options (keepalive defaults: 10 s ping, 5 s timeout). */
   channelOptions?: ChannelOptions;
+}
+
+export interface SlmFailoverEvent {
+  sequenceId: string;
+  /** The worker whose stream failed. */
+  fromWorkerId: string;
+  /** Tokens already yielded by this generate (replayed as context on the next worker). */
+  yieldedTokens: number;
+  error: RelayError;
 }
 
 const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
@@ -62,6 +75,7 @@ export class RemoteSlmEngine implements Engine {
   private readonly streams = new Map<string, DecodeConnection>();
   private readonly clients = new Map<string, SlmWorkerServiceClient>();
   private readonly pauseTokens: readonly number[];
+  private readonly pauseArmTokens: readonly number[];
   private readonly maxAttempts: number;
   private readonly idleReleaseMs: number;
   private readonly deadlineMs: number;
@@ -69,6 +83,7 @@ export class RemoteSlmEngine implements Engine {
 
   constructor(private readonly options: RemoteSlmEngineOptions) {
     this.pauseTokens = options.pauseTokens ?? [BYTE_LEVEL_TOKEN_IDS.END_CALL];
+    this.pauseArmTokens = options.pauseArmTokens ?? [BYTE_LEVEL_TOKEN_IDS.CALL];
     this.maxAttempts = options.maxAttempts ?? 3;
     this.idleReleaseMs = options.idleReleaseMs ?? 30_000;
     this.deadlineMs = options.generateDeadlineMs ?? 120_000;
@@ -131,6 +146,7 @@ export class RemoteSlmEngine implements Engine {
         if (signal.aborted || !canFailOver(error)) throw error;
         lastError = error;
         excluded.add(connection.worker.workerId);
+        this.options.onFailover?.({ sequenceId: request.sequenceId, fromWorkerId: connection.worker.workerId, yieldedTokens: yielded.count, error });
         connection.destroy();
         current = replayRequest(request, yielded);
         if (current.maxTokens < 1) {
@@ -175,7 +191,13 @@ export class RemoteSlmEngine implements Engine {
     const queue = new EventQueue<ConnectionEvent>();
     const seq = connection.begin(
       (generateSeq, appendFrom) => {
-        const value = requestToWire(request, { generateSeq, appendFrom, pauseTokens: this.pauseTokens, deadlineMs: this.deadlineMs });
+        const value = requestToWire(request, {
+          generateSeq,
+          appendFrom,
+          pauseTokens: this.pauseTokens,
+          pauseArmTokens: this.pauseArmTokens,
+          deadlineMs: this.deadlineMs,
+        });
         return generateSeq === 1
           ? { $case: 'start', value: { generationId: request.sequenceId, request: value } }
           : { $case: 'append', value: { request: value } };

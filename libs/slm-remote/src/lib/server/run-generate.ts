@@ -69,7 +69,7 @@ async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause
   const sendError = (error: RelayError): Promise<void> => input.send({ frame: { $case: 'error', value: errorToWire(error, seq) } });
   const stopped = untilAborted(signal);
   const batcher = new ChunkBatcher(seq, input.flushTokens);
-  const pauseTokens = new Set(received.pauseTokens);
+  const pauseAt = new PausePoints(received.pauseTokens, received.pauseArmTokens);
   if (signal.aborted) {
     await endAborted();
     return;
@@ -104,7 +104,7 @@ async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause
         await sendChunks(batcher.flush({ finish: chunk.finish }));
         return;
       }
-      if (chunk.tokens.some((t) => pauseTokens.has(t))) {
+      if (pauseAt.reached(chunk.tokens)) {
         await sendChunks(batcher.flush({ paused: true }));
         const resumed = await new Promise<boolean>((resolve) => {
           onPause(() => resolve(true));
@@ -134,6 +134,32 @@ async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause
     } else if (!input.streamSignal.aborted) {
       await sendChunks(batcher.flush({ finish: 'abort' }));
     }
+  }
+}
+
+/** Pause tokens, armed by an arm token since the last pause when arm tokens are given. */
+class PausePoints {
+  private readonly pause: ReadonlySet<number>;
+  private readonly arm: ReadonlySet<number>;
+  private armed: boolean;
+
+  constructor(pause: readonly number[], arm: readonly number[]) {
+    this.pause = new Set(pause);
+    this.arm = new Set(arm);
+    this.armed = this.arm.size === 0;
+  }
+
+  /** The chunk contains an armed pause token (then disarms until the next arm token). */
+  reached(tokens: readonly number[]): boolean {
+    let hit = false;
+    for (const t of tokens) {
+      if (this.arm.has(t)) this.armed = true;
+      else if (this.pause.has(t) && this.armed) {
+        hit = true;
+        this.armed = this.arm.size === 0;
+      }
+    }
+    return hit;
   }
 }
 

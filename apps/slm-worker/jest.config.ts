@@ -1,0 +1,12 @@
+export default {
+  displayName: 'slm-worker',
+  preset: '../../jest.preset.js',
+  testEnvironment: 'node',
+  // Generates libs/proto/src/gen/ from proto/ when it is missing or stale (see scripts/proto-gen.mjs).
+  globalSetup: '<rootDir>/../../scripts/proto-gen.jest-setup.cjs',
+  transform: {
+    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
+  },
+  moduleFileExtensions: ['ts', 'js', 'html'],
+  coverageDirectory: '../../coverage/apps/slm-worker',
+};

@@ -1,0 +1,32 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { Engine } from '@relayllm/relay-core';
+import type { SlmWorkerConfig } from './config';
+import { SlmGrpcHost } from './slm-grpc.host';
+import { NATS_CONNECTION, SLM_ENGINE, SLM_WORKER_CONFIG } from './tokens';
+import { WorkerPresence } from './worker-presence';
+
+export interface SlmWorkerDeps {
+  config: SlmWorkerConfig;
+  nc: NatsConnection;
+  /** Started by the host before the module is created; closed by SlmGrpcHost on shutdown. */
+  engine: Engine;
+}
+
+/** The SLM worker: the gRPC host (Decode streams + health) and its NATS presence. */
+@Module({})
+export class SlmWorkerModule {
+  static forRoot(deps: SlmWorkerDeps): DynamicModule {
+    return {
+      module: SlmWorkerModule,
+      providers: [
+        { provide: SLM_WORKER_CONFIG, useValue: deps.config },
+        { provide: NATS_CONNECTION, useValue: deps.nc },
+        { provide: SLM_ENGINE, useValue: deps.engine },
+        SlmGrpcHost,
+        WorkerPresence,
+      ],
+      exports: [SlmGrpcHost, WorkerPresence],
+    };
+  }
+}

@@ -1,0 +1,59 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { connectNats } from '@relayllm/nats-transport';
+import { loadSlmWorkerConfig } from './app/config';
+import { createSlmEngine } from './app/engine-factory';
+import { SlmGrpcHost } from './app/slm-grpc.host';
+import { SlmWorkerModule } from './app/slm-worker.module';
+import { READY_LINE_PREFIX } from './app/tokens';
+import { WorkerPresence } from './app/worker-presence';
+
+const log = (line: string): void => void process.stderr.write(`[slm-worker] ${line}\n`);
+
+/**
+ * Starts one SLM worker: NATS connection, the engine (model loaded), then the
+ * Nest app whose SlmGrpcHost binds the gRPC server on boot; heartbeats start
+ * once it listens. SIGTERM/SIGINT: leave (heartbeat `leaving`), stop serving
+ * (running generates get the grace, then streams end with UNAVAILABLE), close
+ * the engine, drain NATS, exit 0.
+ */
+async function main(): Promise<void> {
+  const config = loadSlmWorkerConfig(process.env);
+  const nc = await connectNats({
+    servers: config.natsUrl,
+    name: `slm-worker-${config.workerId}`,
+    onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),
+  });
+  const engine = createSlmEngine(config);
+  await engine.start();
+  const app = await NestFactory.createApplicationContext(SlmWorkerModule.forRoot({ config, nc, engine }), { logger: ['error', 'warn'] });
+  await app.init();
+  const host = app.get(SlmGrpcHost);
+  const presence = app.get(WorkerPresence);
+  presence.start();
+  process.stdout.write(
+    `${READY_LINE_PREFIX} id=${config.workerId} address=${host.address} model=${config.model} sequences=${config.maxSequences} pid=${process.pid}\n`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string): void => {
+    stopping ??= (async () => {
+      log(`${signal}: stopping (grace ${config.shutdownGraceMs} ms)`);
+      await presence.leave();
+      await host.stop(config.shutdownGraceMs);
+      await app.close(); // closes the engine
+      await nc.drain().catch(() => undefined);
+      process.exit(0);
+    })().catch((error: unknown) => {
+      log(`shutdown failed: ${String(error)}`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  log(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,260 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { LlamaCppEngine } from '@relayllm/engines';
+import { loadLlama, type Llama } from '@relayllm/llama-cpp';
+import { connectNats, WorkerRegistry } from '@relayllm/nats-transport';
+import { WorkerKind } from '@relayllm/proto';
+import {
+  REFERENCE_CHAT_FORMAT,
+  runRelay,
+  SystemClock,
+  type CompletedEvent,
+  type Engine,
+  type EngineChunk,
+  type EngineRequest,
+  type RelayStreamEvent,
+} from '@relayllm/relay-core';
+import { RemoteSlmEngine, type SlmFailoverEvent, type SlmWorkerDirectory } from '@relayllm/slm-remote';
+import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
+import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { service as healthService } from 'grpc-health-check';
+import { join } from 'path';
+
+/**
+ * Real slm-worker processes (reference SLM, real gRPC, heartbeats over a
+ * private nats-server, found through the NATS WorkerRegistry) driven by
+ * relay-core's runRelay through RemoteSlmEngine, with the LLM in this process;
+ * compared with the same relay on in-process engines (the embedded mode).
+ */
+
+const QUESTIONS = [
+  'Compute 14-0.',
+  'Compute 88*10.',
+  'Compute 99+65-42.',
+  'Compute 58*97-15.',
+  'Compute 97-84+37.',
+  'Compute 19+90*35*11.',
+  'Compute 60*57+17-43.',
+  'Compute 37*48+15-6.',
+];
+const MAX_TOKENS = 256;
+const THREADS = 1; // same llama.cpp settings in the workers and here
+const WORKER_SEQUENCES = 2;
+
+/** Records the chunks an engine yields (to see the frames' batching). */
+class ObservedEngine implements Engine {
+  readonly chunkSizes: number[] = [];
+  constructor(
+    private readonly inner: Engine,
+    private readonly onChunk: (request: EngineRequest, index: number) => Promise<void> = async () => undefined,
+  ) {}
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+  async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+    let index = 0;
+    for await (const chunk of this.inner.generate(request, signal)) {
+      this.chunkSizes.push(chunk.tokens.length);
+      await this.onChunk(request, index);
+      index += 1;
+      yield chunk;
+    }
+  }
+}
+
+describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC and NATS)', () => {
+  let nats: NatsServerHandle | undefined;
+  const workers = new Map<string, AppProcessHandle>();
+  let nc: NatsConnection | undefined;
+  let registry: WorkerRegistry | undefined;
+  let llama: Llama | undefined;
+  let embeddedSlm: LlamaCppEngine | undefined;
+  let llm: LlamaCppEngine | undefined;
+  const embedded = new Map<string, CompletedEvent>();
+  let directory: SlmWorkerDirectory;
+
+  const startWorker = async (id: string): Promise<void> => {
+    const worker = await startAppProcess({
+      name: id,
+      script: 'apps/slm-worker/bin/slm-worker.cjs',
+      env: {
+        RELAYLLM_NATS_URL: (nats as NatsServerHandle).url,
+        RELAYLLM_SLM_PORT: '0',
+        RELAYLLM_WORKER_ID: id,
+        RELAYLLM_SLM_MAX_SEQUENCES: String(WORKER_SEQUENCES),
+        RELAYLLM_SLM_THREADS: String(THREADS),
+        RELAYLLM_HEARTBEAT_INTERVAL_MS: '200',
+        // Frames flush by size, pause or finish only, so their batching does not depend on the machine's speed.
+        RELAYLLM_SLM_FLUSH_MS: '1000',
+        RELAYLLM_SHUTDOWN_GRACE_MS: '1000',
+        NODE_OPTIONS: '',
+      },
+      readyLine: /^slm-worker ready id=(\S+) address=(\S+) /,
+    });
+    workers.set(id, worker);
+  };
+
+  const liveSlmWorkers = () => registry?.live(WorkerKind.WORKER_KIND_SLM, 'slm') ?? [];
+
+  async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async function relay(slm: Engine, question: string, generationId: string, signal = new AbortController().signal): Promise<CompletedEvent> {
+    const framed = REFERENCE_CHAT_FORMAT.frame(question);
+    const events: RelayStreamEvent[] = [];
+    const request = { generationId, prompt: framed.text, promptTokens: framed.tokens, maxTokens: MAX_TOKENS, sampling: { temperature: 0 } };
+    for await (const event of runRelay({ slm, llm: llm as LlamaCppEngine, clock: new SystemClock() }, request, signal)) events.push(event);
+    const completed = events[events.length - 1];
+    if (completed?.type !== 'completed') throw new Error('the relay did not complete');
+    return completed;
+  }
+
+  const summary = (c: CompletedEvent) => ({ text: c.text, finishReason: c.finishReason, slm: c.usage.slmTokens, llm: c.usage.llmTokens, calls: c.usage.calls });
+
+  beforeAll(async () => {
+    nats = await startNatsServer();
+    await Promise.all([startWorker('slm-it-1'), startWorker('slm-it-2')]);
+    nc = await connectNats({ servers: nats.url, name: 'slm-worker-spec' });
+    registry = new WorkerRegistry(nc);
+    registry.start();
+    directory = { liveWorkers: liveSlmWorkers };
+    await until(() => liveSlmWorkers().length === 2, 'both workers to announce themselves');
+    llama = await loadLlama();
+    embeddedSlm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'slm.gguf'), llama, sequences: 2, threads: THREADS });
+    llm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'llm.gguf'), llama, sequences: 4, threads: THREADS });
+    await Promise.all([embeddedSlm.start(), llm.start()]);
+    for (const [i, q] of QUESTIONS.entries()) embedded.set(q, await relay(embeddedSlm, q, `emb-${i}`));
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.all([...workers.values()].map((w) => w.stop()));
+    registry?.close();
+    await nc?.close();
+    await Promise.all([embeddedSlm?.close(), llm?.close()]);
+    await llama?.dispose();
+    await nats?.stop();
+  }, 60_000);
+
+  it('returns exactly what the embedded relay returns, with several tokens per frame', async () => {
+    const remote = new RemoteSlmEngine({ directory });
+    const observed = new ObservedEngine(remote);
+    try {
+      for (const [i, q] of QUESTIONS.entries()) {
+        const completed = await relay(observed, q, `rem-${i}`);
+        remote.release(`rem-${i}`);
+        expect(summary(completed)).toEqual(summary(embedded.get(q) as CompletedEvent));
+      }
+    } finally {
+      await remote.close();
+    }
+    const calls = [...embedded.values()].reduce((n, c) => n + c.usage.calls, 0);
+    const sizes = observed.chunkSizes;
+    console.log(`[slm-worker] ${QUESTIONS.length} relays identical; ${calls} LLM calls; ${sizes.reduce((a, b) => a + b, 0)} SLM tokens in ${sizes.length} frames (max ${Math.max(...sizes)})`);
+    expect(calls).toBeGreaterThan(0); // the pause at </call> and the append path were exercised
+    // Batched: frames carry several tokens (they flush at 16 tokens, a command's </call> or the finish).
+    expect(sizes.length).toBeLessThan(sizes.reduce((a, b) => a + b, 0) / 2);
+  }, 180_000);
+
+  it('cancel and deadline leave no busy sequence on the workers', async () => {
+    const remote = new RemoteSlmEngine({ directory });
+    const cancel = new AbortController();
+    const cancelling = new ObservedEngine(remote, async () => cancel.abort());
+    const tight = new RemoteSlmEngine({ directory, generateDeadlineMs: 1 });
+    try {
+      const cancelled = await relay(cancelling, QUESTIONS[7] as string, 'cancel-1', cancel.signal);
+      expect(cancelled.finishReason).toBe('cancelled');
+      await expect(relay(tight, QUESTIONS[6] as string, 'deadline-1')).rejects.toMatchObject({ kind: 'deadline_exceeded', reason: 'SLM_GENERATE_DEADLINE' });
+      remote.release('cancel-1');
+      tight.release('deadline-1');
+      // Heartbeats announce max(open streams, leased llama.cpp sequences): 0 on both workers.
+      await until(() => liveSlmWorkers().length === 2 && liveSlmWorkers().every((w) => w.activeSequences === 0), 'idle workers');
+      // And every sequence is usable again: a full round of generations on both workers at once.
+      const again = await Promise.all(QUESTIONS.slice(0, 4).map((q, i) => relay(remote, q, `after-${i}`)));
+      again.forEach((c, i) => expect(summary(c)).toEqual(summary(embedded.get(QUESTIONS[i] as string) as CompletedEvent)));
+      for (let i = 0; i < 4; i += 1) remote.release(`after-${i}`);
+    } finally {
+      await Promise.all([remote.close(), tight.close()]);
+    }
+  }, 120_000);
+
+  it('kill -9 of the worker mid-stream: the generation completes on the other worker with identical output', async () => {
+    const failovers: SlmFailoverEvent[] = [];
+    const remote = new RemoteSlmEngine({ directory, onFailover: (e) => failovers.push(e) });
+    const state: { killed?: string } = {};
+    const lastKilled = (): string | undefined => state.killed;
+    const killer = new ObservedEngine(remote, async (request, index) => {
+      if (state.killed !== undefined || index !== 0) return;
+      state.killed = remote.workerOf(request.sequenceId) as string;
+      const worker = workers.get(state.killed) as AppProcessHandle;
+      worker.kill('SIGKILL');
+      await worker.exited;
+    });
+    try {
+      for (const q of [QUESTIONS[7], QUESTIONS[5]] as string[]) {
+        state.killed = undefined;
+        const completed = await relay(killer, q, `kill-${q}`);
+        expect(summary(completed)).toEqual(summary(embedded.get(q) as CompletedEvent));
+        const survivor = remote.workerOf(`kill-${q}/slm`);
+        expect(survivor).toBeDefined();
+        expect(survivor).not.toBe(lastKilled());
+        remote.release(`kill-${q}`);
+        // Bring the killed worker back for the next round.
+        const killed = lastKilled() as string;
+        workers.delete(killed);
+        await startWorker(killed);
+        await until(() => liveSlmWorkers().length === 2, 'the restarted worker to announce itself');
+      }
+    } finally {
+      await remote.close();
+    }
+    console.log(`[slm-worker] failovers: ${failovers.map((f) => `${f.fromWorkerId} after ${f.yieldedTokens} tokens (${f.error.reason})`).join('; ')}`);
+    expect(failovers.length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('answers grpc.health.v1.Health: SERVING for the worker and its service', async () => {
+    const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
+    const address = (workers.get('slm-it-2') as AppProcessHandle).ready[2] as string;
+    const health = new HealthClient(address, credentials.createInsecure()) as unknown as {
+      check(req: { service: string }, cb: (err: ServiceError | null, res: { status: string }) => void): void;
+      close(): void;
+    };
+    const check = (service: string) =>
+      new Promise<{ status: string }>((resolve, reject) => health.check({ service }, (err, res) => (err ? reject(err) : resolve(res))));
+    try {
+      await expect(check('')).resolves.toEqual({ status: 'SERVING' });
+      await expect(check('relayllm.v1.SlmWorkerService')).resolves.toEqual({ status: 'SERVING' });
+    } finally {
+      health.close();
+    }
+  });
+
+  it('SIGTERM mid-stream: the worker leaves and exits 0; the generation completes on the other worker with identical output', async () => {
+    const remote = new RemoteSlmEngine({ directory });
+    const state: { stopped?: AppProcessHandle } = {};
+    const stopper = new ObservedEngine(remote, async (request) => {
+      if (state.stopped !== undefined) return;
+      const id = remote.workerOf(request.sequenceId) as string;
+      state.stopped = workers.get(id) as AppProcessHandle;
+      state.stopped.kill('SIGTERM');
+    });
+    try {
+      const q = QUESTIONS[6] as string;
+      const completed = await relay(stopper, q, 'sigterm-1');
+      expect(summary(completed)).toEqual(summary(embedded.get(q) as CompletedEvent));
+      const stopped = state.stopped as AppProcessHandle;
+      expect(await stopped.exited).toEqual({ code: 0, signal: null });
+      expect(remote.workerOf('sigterm-1/slm')).not.toBe(stopped.name);
+      // Its `leaving` heartbeat removed it from the registry at once.
+      await until(() => liveSlmWorkers().every((w) => w.workerId !== stopped.name), 'the stopped worker to leave the registry');
+    } finally {
+      await remote.close();
+    }
+  }, 120_000);
+});
