@@ -5,6 +5,7 @@ import type { LlmPool, PrefixStore } from '@relayllm/relay-core';
 import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@relayllm/slm-remote';
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
+import { CapacityRetryingSlmEngine } from './slm-capacity-retry';
 
 /** SLM workers of one model, as the NATS heartbeats report them. */
 export class RegistrySlmDirectory implements SlmWorkerDirectory {
@@ -40,8 +41,8 @@ export type LlmPoolFactory = (deps: LlmPoolDeps) => LlmPool & { close?(): Promis
 
 /**
  * Production backends: one NATS connection (reconnecting forever), the worker
- * registry fed by heartbeats, RemoteSlmEngine over the live SLM workers and
- * the LLM pool over NATS. close() releases them in reverse order.
+ * registry fed by heartbeats, RemoteSlmEngine over the live SLM workers
+ * (behind CapacityRetryingSlmEngine) and the LLM pool over NATS. close() releases them in reverse order.
  */
 export async function createNatsBackends(
   config: OrchestratorConfig,
@@ -57,10 +58,15 @@ export async function createNatsBackends(
   const registry = new WorkerRegistry(nc);
   registry.start();
   const directory = new RegistrySlmDirectory(registry, config.slmModel);
-  const slm = new RemoteSlmEngine({
+  const remote = new RemoteSlmEngine({
     directory,
     maxAttempts: config.maxAttempts,
     generateDeadlineMs: config.requestTimeoutMs,
+  });
+  // A worker lost while the others are full: displaced generations wait for a slot.
+  const slm = new CapacityRetryingSlmEngine(remote, {
+    maxWaitMs: config.maxQueueWaitMs,
+    onCapacityChange: (listener) => registry.onChange(() => listener()),
   });
   await slm.start();
   const llm = createLlmPool({ nc, registry, store, config });
