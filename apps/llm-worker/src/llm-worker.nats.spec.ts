@@ -1,7 +1,8 @@
-import type { NatsConnection } from '@nats-io/nats-core';
+import { createInbox, type NatsConnection } from '@nats-io/nats-core';
 import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
+  acceptedBy,
   connectNats,
   encodeProto,
   llmCancelSubject,
@@ -9,6 +10,7 @@ import {
   llmWorkerSubject,
   toNatsHeaders,
   traceHeadersFrom,
+  withAckRequest,
   WorkerRegistry,
   type WorkerChange,
 } from '@relayllm/nats-transport';
@@ -68,6 +70,19 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
     const direct = await ask(llmWorkerSubject('llm', 'spec-worker'), request({ callIndex: 1 }));
     expect([direct.reply.callIndex, direct.reply.text]).toEqual([1, '37']);
     expect(direct.trace).toEqual({});
+  });
+
+  it('acks an admitted request first when asked (relayllm-ack), then replies on the same inbox', async () => {
+    const inbox = createInbox();
+    const sub = client.subscribe(inbox, { max: 2 });
+    const received: { acceptedBy?: string; reply?: LlmGenerateReply }[] = [];
+    const done = (async () => {
+      for await (const msg of sub) received.push(acceptedBy(msg) !== undefined ? { acceptedBy: acceptedBy(msg) } : { reply: LlmGenerateReply.decode(msg.data) });
+    })();
+    client.publish(llmGenerateSubject('llm'), request({ generationId: 'acked' }), { reply: inbox, headers: withAckRequest(undefined) });
+    await done;
+    expect(received[0]).toEqual({ acceptedBy: 'spec-worker' });
+    expect(received[1]?.reply?.text).toBe('37');
   });
 
   it('answers a malformed payload with an invalid_argument error reply', async () => {
