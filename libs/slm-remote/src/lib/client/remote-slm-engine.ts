@@ -177,6 +177,7 @@ export class RemoteSlmEngine implements Engine {
   private clientFor(address: string): SlmWorkerServiceClient {
     let client = this.clients.get(address);
     if (client === undefined) {
+      this.pruneClients();
       client = new SlmWorkerServiceClient(address, credentials.createInsecure(), {
         ...DEFAULT_CHANNEL_OPTIONS,
         ...this.options.channelOptions,
@@ -184,6 +185,17 @@ export class RemoteSlmEngine implements Engine {
       this.clients.set(address, client);
     }
     return client;
+  }
+
+  /** Closes the channels of workers that left the directory and carry no stream (restarted workers come back on new ports). */
+  private pruneClients(): void {
+    const live = new Set(this.options.directory.liveWorkers().map((w) => w.address));
+    const used = new Set([...this.streams.values()].map((c) => c.worker.address));
+    for (const [address, client] of this.clients) {
+      if (live.has(address) || used.has(address)) continue;
+      client.close();
+      this.clients.delete(address);
+    }
   }
 
   /** One generate on one stream: yields its chunks; throws the stream's or the worker's error. */

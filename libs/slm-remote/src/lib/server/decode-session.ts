@@ -7,6 +7,9 @@ import { errorToWire, requestFromWire, type ReceivedRequest } from '../wire';
 import { runGenerate, type GenerateHandle } from './run-generate';
 import type { SlmStreamSettings } from './settings';
 
+/** Generates that may wait behind the running one on a stream. */
+const MAX_QUEUED_GENERATES = 8;
+
 export type DecodeCall = ServerDuplexStream<SlmClientFrame, SlmWorkerFrame>;
 
 /** What a session needs from the service that owns it. */
@@ -36,6 +39,8 @@ export class DecodeSession {
   private readonly stop = new AbortController();
   private idleTimer: NodeJS.Timeout | undefined;
   private over = false;
+  /** Generates accepted but not started yet (each superseded one ends at once; the bound stops a flood). */
+  private queued = 0;
 
   constructor(
     private readonly call: DecodeCall,
@@ -107,6 +112,10 @@ export class DecodeSession {
       this.send({ frame: { $case: 'error', value: errorToWire(relay, wire.generateSeq) } });
       return;
     }
+    if (this.queued >= MAX_QUEUED_GENERATES) {
+      this.fail(RelayError.resourceExhausted(R.PROTOCOL, `more than ${MAX_QUEUED_GENERATES} generates waiting on one stream`));
+      return;
+    }
     this.context = received.request.context;
     this.current?.cancel(); // at most one generate per stream: the newer one wins
     const handle = runGenerate({
@@ -121,7 +130,14 @@ export class DecodeSession {
     });
     this.current = handle;
     // Starts only when the previous generate has given its sequence back.
-    this.chain = this.chain.then(() => handle.run()).then(() => this.armIdle());
+    this.queued += 1;
+    this.chain = this.chain
+      .then(() => {
+        this.queued -= 1;
+        return handle.run();
+      })
+      .catch(() => undefined) // run() reports its failures as frames; the chain must never stay rejected
+      .then(() => this.armIdle());
   }
 
   private finishAfterRunning(): void {

@@ -1,0 +1,68 @@
+import { LlamaCppEngine } from '@relayllm/engines';
+import { loadLlama, type Llama } from '@relayllm/llama-cpp';
+import { REFERENCE_CHAT_FORMAT, runRelay, SystemClock, type CompletedEvent, type Engine, type RelayStreamEvent } from '@relayllm/relay-core';
+import { referenceModelDir } from '@relayllm/testing';
+import { join } from 'path';
+import { RemoteSlmEngine, StaticSlmWorkerDirectory } from '../index';
+import { startInProcessWorker, type InProcessWorker } from '../testing';
+
+/** The real reference SLM behind an in-process worker: the stream keeps the generation's KV cache across turns. */
+
+describe('RemoteSlmEngine over a worker with the reference SLM (llama.cpp)', () => {
+  let llama: Llama;
+  let workerSlm: LlamaCppEngine;
+  let localSlm: LlamaCppEngine;
+  let llm: LlamaCppEngine;
+  let worker: InProcessWorker;
+
+  beforeAll(async () => {
+    llama = await loadLlama();
+    const slm = (): LlamaCppEngine => new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'slm.gguf'), llama, sequences: 2 });
+    workerSlm = slm();
+    localSlm = slm();
+    llm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'llm.gguf'), llama, sequences: 2 });
+    await Promise.all([workerSlm.start(), localSlm.start(), llm.start()]);
+    worker = await startInProcessWorker('w', workerSlm, { maxStreams: 2 });
+  }, 60_000);
+
+  afterAll(async () => {
+    worker?.kill();
+    await Promise.all([workerSlm?.close(), localSlm?.close(), llm?.close()]);
+    await llama?.dispose();
+  });
+
+  async function relay(slm: Engine, question: string, generationId: string): Promise<CompletedEvent> {
+    const framed = REFERENCE_CHAT_FORMAT.frame(question);
+    const request = { generationId, prompt: framed.text, promptTokens: framed.tokens, maxTokens: 200, sampling: { temperature: 0 }, maxLlmTokensPerCall: 8 };
+    let last: RelayStreamEvent | undefined;
+    for await (const event of runRelay({ slm, llm, clock: new SystemClock() }, request, new AbortController().signal)) last = event;
+    if (last?.type !== 'completed') throw new Error('the relay did not complete');
+    return last;
+  }
+
+  it('evaluates the prompt once and each later token at most once per turn (no re-evaluation from scratch), same output as in process', async () => {
+    const remote = new RemoteSlmEngine({ directory: new StaticSlmWorkerDirectory([worker.info]) });
+    let calls = 0;
+    try {
+      for (const [i, question] of ['Compute 19+90*35*11.', 'Compute 37*48+15-6.', 'Compute 60*57+17-43.'].entries()) {
+        const local = await relay(localSlm, question, `local-${i}`);
+        const before = workerSlm.evaluatedTokens;
+        const completed = await relay(remote, question, `remote-${i}`);
+        remote.release(`remote-${i}`);
+        expect(completed.text).toBe(local.text);
+        expect(completed.usage).toMatchObject({ slmTokens: local.usage.slmTokens, llmTokens: local.usage.llmTokens, calls: local.usage.calls });
+        const prompt = REFERENCE_CHAT_FORMAT.frame(question).tokens.length;
+        const turns = completed.usage.calls + 1;
+        calls += completed.usage.calls;
+        // As in libs/engines' relay spec: prompt once, then each response token at most once, plus one late id per turn.
+        expect(workerSlm.evaluatedTokens - before).toBeLessThanOrEqual(prompt + completed.usage.responseTokens + turns);
+      }
+    } finally {
+      await remote.close();
+    }
+    expect(calls).toBeGreaterThan(0); // several turns on one stream: the appends were incremental
+    // The abandoned stream of the last turn gives its sequence back a moment after `completed`.
+    for (let i = 0; i < 200 && workerSlm.busySequences() > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+    expect(workerSlm.busySequences()).toBe(0);
+  }, 120_000);
+});
