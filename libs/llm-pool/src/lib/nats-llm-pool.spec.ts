@@ -237,4 +237,41 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       expect(outcomes[0].route).toEqual({ kind: 'queue' });
     });
   });
+
+  describe('NATS restarts during a relay', () => {
+    let restarting: NatsServerHandle;
+    const own: NatsConnection[] = [];
+
+    afterAll(async () => {
+      await Promise.all(own.map((nc) => nc.close().catch(() => undefined)));
+      await restarting?.stop();
+    });
+
+    it('the call in flight fails with unavailable within its bound (never hangs); later calls succeed after reconnect', async () => {
+      restarting = await startNatsServer();
+      const workerNc = await connectNats({ servers: restarting.url, name: 'restart-worker' });
+      const poolNc = await connectNats({ servers: restarting.url, name: 'restart-pool' });
+      own.push(workerNc, poolNc);
+      const worker = new WorkerStandIn(workerNc, 'c');
+      await workerNc.flush();
+      worker.behaviour = 'silent';
+      const pool = new NatsLlmPool({ nc: poolNc, model: 'llm', attemptTimeoutMs: 500, maxAttempts: 2 });
+      const inFlight = failure(pool.relay(relay({ generationId: 'restart' }), new AbortController().signal));
+      for (let i = 0; i < 500 && worker.seen.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      await restarting.stop();
+      await restarting.start();
+      const error = await inFlight;
+      expect(error.kind).toBe('unavailable');
+      worker.behaviour = 'answer';
+      let answered: EngineChunk[] | undefined;
+      for (let i = 0; i < 100 && answered === undefined; i++) {
+        try {
+          answered = await collect(pool.relay(relay({ generationId: `after-${i}` }), new AbortController().signal));
+        } catch {
+          await new Promise((r) => setTimeout(r, 100)); // both clients are still reconnecting
+        }
+      }
+      expect(answered?.[0]?.text).toBe('xxx');
+    });
+  });
 });
