@@ -163,12 +163,18 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     const a = await startWorker('a', new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT, delayMs: 3 }), { flushTokens: 2, flushMs: 1 });
     const bFake = new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT });
     const b = await startWorker('b', bFake);
-    const slm = remote([a, b]);
+    const failovers: string[] = [];
+    const slm = remote([a, b], { onFailover: (e: { fromWorkerId: string }) => failovers.push(e.fromWorkerId) });
     const chunks: EngineChunk[] = [];
     for await (const chunk of slm.generate(request(), new AbortController().signal)) {
       chunks.push(chunk);
       if (chunks.length === 2) a.kill();
     }
+    expect(failovers).toEqual(['a']);
+    // 'a' is still listed (its heartbeats have not timed out yet) and sorts first, but a new generation goes to 'b' directly.
+    expect(textOf(await collect(slm.generate(request({ sequenceId: 'g2/slm' }), new AbortController().signal)))).toBe(undisturbed);
+    expect(failovers).toEqual(['a']);
+    expect(slm.workerOf('g2/slm')).toBe('b');
     expect(textOf(chunks)).toBe(undisturbed);
     expect(slm.workerOf('g1/slm')).toBe('b');
     // b started from the prompt plus exactly the tokens already yielded, with maxTokens reduced by as many.

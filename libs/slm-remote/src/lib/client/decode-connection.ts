@@ -41,6 +41,11 @@ export class DecodeConnection {
     return this.brokenBy !== undefined;
   }
 
+  /** Why the stream is over (undefined while it is usable). */
+  get failure(): RelayError | undefined {
+    return this.brokenBy;
+  }
+
   /** Sends the next generate (start on a fresh stream, else append) and routes its frames to `deliver`. */
   begin(wire: (seq: number, appendFrom: EngineRequest['appendFrom'] | undefined) => SlmClientFrame['frame'], request: EngineRequest, deliver: (event: ConnectionEvent) => void): number {
     clearTimeout(this.idleTimer);

@@ -48,6 +48,9 @@ const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.keepalive_permit_without_calls': 0,
 };
 
+/** How long a worker whose stream failed as unavailable is tried last (a few heartbeat intervals: the registry drops a dead one by then). */
+const SUSPECT_MS = 5_000;
+
 /** Failures after which another worker may serve the generate. */
 function canFailOver(error: unknown): error is RelayError {
   if (!isRelayError(error)) return false;
@@ -74,6 +77,8 @@ function canFailOver(error: unknown): error is RelayError {
 export class RemoteSlmEngine implements Engine {
   private readonly streams = new Map<string, DecodeConnection>();
   private readonly clients = new Map<string, SlmWorkerServiceClient>();
+  /** Workers whose stream just failed as unavailable, until when they are tried last. */
+  private readonly suspects = new Map<string, number>();
   private readonly pauseTokens: readonly number[];
   private readonly pauseArmTokens: readonly number[];
   private readonly maxAttempts: number;
@@ -146,6 +151,7 @@ export class RemoteSlmEngine implements Engine {
         if (signal.aborted || !canFailOver(error)) throw error;
         lastError = error;
         excluded.add(connection.worker.workerId);
+        if (error.kind === 'unavailable') this.suspects.set(connection.worker.workerId, Date.now() + SUSPECT_MS);
         this.options.onFailover?.({ sequenceId: request.sequenceId, fromWorkerId: connection.worker.workerId, yieldedTokens: yielded.count, error });
         connection.destroy();
         current = replayRequest(request, yielded);
@@ -162,8 +168,12 @@ export class RemoteSlmEngine implements Engine {
   private connectionFor(request: EngineRequest, excluded: ReadonlySet<string>, lastError: RelayError | undefined): DecodeConnection {
     const existing = this.streams.get(request.sequenceId);
     if (existing !== undefined && !existing.broken && !excluded.has(existing.worker.workerId)) return existing;
+    if (existing?.failure?.kind === 'unavailable') this.suspects.set(existing.worker.workerId, Date.now() + SUSPECT_MS);
     existing?.destroy();
-    const worker = chooseSlmWorker(this.options.directory.liveWorkers(), this.openStreams(), excluded);
+    const workers = this.options.directory.liveWorkers();
+    const open = this.openStreams();
+    // A worker that just failed (killed, shutting down) may still be listed until its heartbeats time out: try it last.
+    const worker = chooseSlmWorker(workers, open, new Set([...excluded, ...this.currentSuspects()])) ?? chooseSlmWorker(workers, open, excluded);
     if (worker === undefined) {
       throw RelayError.unavailable(R.NO_SLM_WORKER, 'no live SLM worker', { cause: lastError });
     }
@@ -185,6 +195,12 @@ export class RemoteSlmEngine implements Engine {
       this.clients.set(address, client);
     }
     return client;
+  }
+
+  private currentSuspects(): string[] {
+    const now = Date.now();
+    for (const [id, until] of this.suspects) if (until <= now) this.suspects.delete(id);
+    return [...this.suspects.keys()];
   }
 
   /** Closes the channels of workers that left the directory and carry no stream (restarted workers come back on new ports). */
