@@ -80,6 +80,8 @@ export interface NatsLlmPoolOptions {
   /** Trace context for a call's NATS headers (issue #6 fills it). */
   traceHeaders?: (request: LlmRelayRequest) => TraceHeaders | undefined;
   onRelay?: (outcome: LlmRelayOutcome) => void;
+  /** Told right after each attempt was sent (metrics, tests). */
+  onAttempt?: (attempt: { generationId: string; callIndex: number; attempt: number; route: LlmRoute }) => void;
   clock?: Clock;
 }
 
@@ -215,6 +217,7 @@ export class NatsLlmPool implements LlmPool {
           headers: withAckRequest(toNatsHeaders(this.options.traceHeaders?.(request))),
         });
         published = true;
+        this.options.onAttempt?.({ generationId: request.generationId, callIndex: request.callIndex, attempt, route });
       } catch (error) {
         fail(LlmPoolReasons.LLM_NO_RESPONDERS, `could not send the relay request: ${String(error)}`);
       }
