@@ -3,6 +3,7 @@
  * LLM workers, each its own process, real nats-server and redis-server on
  * free ports) against the embedded one-process mode on the reference models.
  */
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
 import { createRelayClient, toGenerateResponse, type RelayClient } from '@relayllm/grpc-api';
 import { WorkerKind } from '@relayllm/proto';
@@ -189,5 +190,49 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     }, 8);
     expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });
     expect(actual).toEqual(expectedAll);
+  });
+
+  it(`kill -9 of one LLM worker while ${FAULT_RUN_COUNT} generations run with Redis stopped: identical`, async () => {
+    const victim = (cluster as LocalClusterHandle).llmWorkers[1];
+    await redis?.stop();
+    try {
+      const actual = await clusterOutcomes(client as RelayClient, faultPrompts, 'run-kill-llm-no-redis', (done) => {
+        if (done === 20) victim.kill('SIGKILL');
+      }, 8);
+      expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });
+      expect(actual).toEqual(expectedAll);
+    } finally {
+      await redis?.start();
+    }
+  });
+
+  it('NATS restarted mid-run: every generation completes identically or fails UNAVAILABLE (none hangs); the cluster recovers', async () => {
+    const c = client as RelayClient;
+    const server = nats as NatsServerHandle;
+    let restart: Promise<void> | undefined;
+    const batch = prompts.slice(0, 40);
+    const results = await mapConcurrent(batch, CONCURRENCY, async (prompt, i) => {
+      if (i === 10) {
+        restart = (async () => {
+          await server.stop();
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          await server.start();
+        })();
+      }
+      try {
+        const response = await c.generate({ prompt, maxTokens: MAX_TOKENS, temperature: 0, requestId: `run-nats-${i}` }, { timeoutMs: 90_000 });
+        return { ok: true as const, outcome: { text: response.text, finishReason: response.finishReason, calls: response.usage?.calls ?? 0 } };
+      } catch (error) {
+        return { ok: false as const, code: (error as { code?: number }).code };
+      }
+    });
+    await restart;
+    for (const [i, result] of results.entries()) {
+      if (result.ok) expect(result.outcome).toEqual(expected[i]);
+      else expect(result.code).toBe(GrpcStatus.UNAVAILABLE);
+    }
+    // Recovered: workers reconnect and re-announce; new generations succeed.
+    const after = await clusterOutcomes(c, prompts.slice(0, 10), 'run-after-nats');
+    expect(after).toEqual(expected.slice(0, 10));
   });
 });
