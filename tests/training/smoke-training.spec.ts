@@ -32,7 +32,8 @@ describe('training pipeline', () => {
   it('runs every stage in smoke mode and exports GGUF files llama.cpp matches', async () => {
     run('bash', [join(root, 'scripts/train.sh'), '--smoke', '--out', out, '--threads', '1'], root, 180_000);
     const exp = join(out, 'export');
-    for (const f of ['llm.gguf', 'slm.gguf', 'parity.json', 'MODEL_CARD.md', 'metrics.json', 'curves/grpo_reward.svg']) {
+    for (const f of ['llm.gguf', 'slm.gguf', 'parity.json', 'MODEL_CARD.md', 'metrics.json', 'curves/grpo_reward.svg',
+      'stages/sft/slm.gguf', 'stages/sft/llm.gguf', 'stages/warmup/slm.gguf', 'stages/warmup/llm.gguf']) {
       expect(existsSync(join(exp, f))).toBe(true);
     }
     const log = readFileSync(join(out, 'train.log'), 'utf8');

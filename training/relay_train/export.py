@@ -11,6 +11,7 @@ import torch
 from . import task
 from .card import model_card
 from .gguf import write_gguf
+from .stages import export_stages
 from .plots import line_chart
 from .tokenizer import BOS, EOS, encode
 
@@ -52,7 +53,7 @@ def parity_cases(model, questions) -> list[dict]:
     return cases
 
 
-def export_all(teacher, student, splits, curves, result, out: str, publish: str | None, prog) -> None:
+def export_all(teacher, student, student_cfg, splits, curves, result, out: str, publish: str | None, prog) -> None:
     exp = os.path.join(out, "export")
     os.makedirs(exp, exist_ok=True)
     write_gguf(os.path.join(exp, "llm.gguf"), teacher, "relayllm-reference-llm")
@@ -88,3 +89,4 @@ def export_all(teacher, student, splits, curves, result, out: str, publish: str 
             shutil.copy(os.path.join(exp, f"{n}.jsonl"), os.path.join(publish, "data", f"{n}.jsonl"))
         shutil.copy(os.path.join(out, "train.log"), os.path.join(publish, "train.log"))
         prog.info(f"published to {publish}")
+    export_stages(student_cfg, out, publish)

@@ -128,7 +128,7 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
               "configs": {"teacher": tcfg.model.__dict__ | {"sft": tcfg.sft},
                           "student": scfg.model.__dict__ | {"sft": scfg.sft, "warmup": wcfg, "grpo": gcfg}},
               "smoke": smoke}
-    timed("export", lambda: export_all(teacher, student, splits, curves, result, out, publish, prog))
+    timed("export", lambda: export_all(teacher, student, scfg, splits, curves, result, out, publish, prog))
     prog.info(f"total {round(time.time() - prog.t0, 1)}s")
     return result
 
