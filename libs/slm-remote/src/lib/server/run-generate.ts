@@ -28,6 +28,7 @@ export interface GenerateHandle {
 }
 
 const TICK = Symbol('flush-tick');
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const STOPPED = Symbol('stopped');
 
 /**
@@ -63,7 +64,8 @@ export function runGenerate(input: GenerateInput): GenerateHandle {
 
 async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause: (resume: (() => void) | undefined) => void): Promise<void> {
   const { seq, received } = input;
-  const deadline = received.deadlineMs > 0 ? AbortSignal.timeout(received.deadlineMs) : undefined;
+  // Clamped to what a Node timer can hold (a larger one would fire at once).
+  const deadline = received.deadlineMs > 0 ? AbortSignal.timeout(Math.min(received.deadlineMs, MAX_TIMER_MS)) : undefined;
   const signal = AbortSignal.any([cancelSignal, input.streamSignal, ...(deadline === undefined ? [] : [deadline])]);
   const sendChunks = (value: ReturnType<ChunkBatcher['flush']>): Promise<void> => input.send({ frame: { $case: 'chunks', value } });
   const sendError = (error: RelayError): Promise<void> => input.send({ frame: { $case: 'error', value: errorToWire(error, seq) } });

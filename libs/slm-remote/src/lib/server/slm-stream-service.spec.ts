@@ -86,4 +86,26 @@ describe('SlmStreamService protocol guards', () => {
     while (worker.service.activeStreams > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
     expect(worker.service.activeStreams).toBe(0);
   });
+
+  it('a client that disconnects mid-generate: the engine is stopped and the slot freed', async () => {
+    const slow = new ScriptEngineFake({ prompt: 'Q?\n', script: 'x'.repeat(400), delayMs: 2 });
+    const other = await startInProcessWorker('slow', slow, { maxStreams: 1 });
+    const otherClient = new SlmWorkerServiceClient(other.info.address, credentials.createInsecure());
+    try {
+      const call = otherClient.decode();
+      call.on('error', () => undefined);
+      const firstFrame = new Promise<void>((resolve) => call.once('data', () => resolve()));
+      call.write({ frame: { $case: 'start', value: { generationId: 'g', request: request(1, { maxTokens: 300 }) } } });
+      await firstFrame;
+      expect(slow.busySequences()).toBe(1);
+      call.cancel();
+      const deadline = Date.now() + 5_000;
+      while ((slow.busySequences() > 0 || other.service.activeStreams > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect({ busy: slow.busySequences(), streams: other.service.activeStreams }).toEqual({ busy: 0, streams: 0 });
+      expect(slow.produced).toBeLessThan(300);
+    } finally {
+      otherClient.close();
+      other.kill();
+    }
+  });
 });
