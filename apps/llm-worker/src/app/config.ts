@@ -13,6 +13,7 @@ export const LLM_WORKER_DEFAULTS = {
   engine: 'llama',
   modelPath: resolve(REPO_ROOT, 'models/reference/llm.gguf'),
   openaiBaseUrl: '',
+  openaiModel: '',
   threads: defaultThreads(),
   gpu: 'auto',
   maxSequences: 4,
@@ -27,6 +28,7 @@ export const LLM_WORKER_ENV = {
   engine: 'RELAYLLM_LLM_ENGINE',
   modelPath: 'RELAYLLM_LLM_MODEL_PATH',
   openaiBaseUrl: 'RELAYLLM_LLM_OPENAI_BASE_URL',
+  openaiModel: 'RELAYLLM_LLM_OPENAI_MODEL',
   threads: 'RELAYLLM_LLM_THREADS',
   gpu: 'RELAYLLM_GPU',
   maxSequences: 'RELAYLLM_LLM_MAX_SEQUENCES',
@@ -63,6 +65,8 @@ const schema = z
       .optional()
       .transform((p) => (p === undefined || p === '' ? D.modelPath : resolve(p))),
     openaiBaseUrl: z.string().trim().default(D.openaiBaseUrl),
+    // The server's model name ('' = the worker's model name).
+    openaiModel: z.string().trim().default(D.openaiModel),
     threads: integer(1, 256, D.threads),
     gpu: z.enum(['auto', 'off']).default(D.gpu),
     maxSequences: integer(1, 64, D.maxSequences),

@@ -8,7 +8,7 @@ const ENGINE_SEQUENCE_WAIT_MS = 5_000;
 /** The worker's engine from its config (not started). */
 export function createLlmEngine(config: LlmWorkerConfig): Engine {
   if (config.engine === 'openai') {
-    return new OpenAiCompletionsEngine({ baseUrl: config.openaiBaseUrl, model: config.model });
+    return new OpenAiCompletionsEngine({ baseUrl: config.openaiBaseUrl, model: config.openaiModel === '' ? config.model : config.openaiModel });
   }
   return new LlamaCppEngine({
     modelPath: config.modelPath,
