@@ -95,4 +95,13 @@ With mean answer lengths {ra['len_student']:.1f} (student) and {ra['len_teacher'
 p·{ra['len_teacher']:.1f} / ((1−p)·{ra['len_student']:.1f} + p·{ra['len_teacher']:.1f}) = {100 * ra['router_rho']:.2f}%, i.e. **{ra['ratio']:.1f}×** the relay's teacher tokens (target ≥ 10×).
 
 Curves: `curves/sft_loss.svg`, `curves/warmup_loss.svg`, `curves/grpo_reward.svg`. Full log: `train.log`; all numbers: `metrics.json`.
+
+## Measured through the serving path
+The table above is measured by the training code (PyTorch rollouts that follow the serving protocol).
+`npm run eval:reference` measures the same rows, and the baselines, with `relayllm eval` on the GGUF files
+(llama.cpp, the relay-core protocol) and writes them here and into `eval/`.
+
+<!-- serving-table:start -->
+Not measured yet: run `npm run eval:reference`.
+<!-- serving-table:end -->
 """
