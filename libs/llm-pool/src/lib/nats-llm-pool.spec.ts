@@ -20,7 +20,7 @@ import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
 import { LiveWorkersFake } from '../testing/live-workers.fake';
 import { NatsLlmPool, type LlmRelayOutcome } from './nats-llm-pool';
 
-type Behaviour = 'answer' | 'full' | 'silent' | 'bad-request';
+type Behaviour = 'answer' | 'full' | 'silent' | 'bad-request' | 'late';
 
 /** An in-process stand-in for an LLM worker: answers `<workerId>:<n>` for n tokens, or misbehaves as told. */
 class WorkerStandIn {
@@ -45,6 +45,10 @@ class WorkerStandIn {
     this.traceparents.push(traceHeadersFrom(msg.headers).traceparent);
     if (this.behaviour === 'full') {
       msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.resourceExhausted('WORKER_FULL', 'full'), { workerId: this.workerId, wire })));
+      return;
+    }
+    if (this.behaviour === 'late') {
+      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.deadlineExceeded('DEADLINE_PASSED', 'late'), { workerId: this.workerId, wire })));
       return;
     }
     if (this.behaviour === 'bad-request') {
@@ -214,6 +218,13 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       const cancelled = (): boolean => [...a.cancels, ...b.cancels].some((c) => c.generationId === 'gen-abort');
       for (let i = 0; i < 500 && !cancelled(); i++) await new Promise((r) => setTimeout(r, 5));
       expect(cancelled()).toBe(true);
+    });
+
+    it("a worker's deadline_exceeded (the attempt's deadline) is reissued like a timeout", async () => {
+      await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
+      a.behaviour = 'late';
+      await collect(pool().relay(relay(), new AbortController().signal));
+      expect(outcomes[0]).toMatchObject({ workerId: 'b', attempts: 2 });
     });
 
     it('a request error is not reissued: its RelayError is thrown by kind', async () => {

@@ -3,6 +3,7 @@ import {
   acceptedBy,
   decodeProto,
   encodeProto,
+  fromWorkerError,
   isNoRespondersStatus,
   llmCancelSubject,
   llmGenerateSubject,
@@ -15,7 +16,7 @@ import {
   type TraceHeaders,
   type WorkerChange,
 } from '@relayllm/nats-transport';
-import { LlmCancel, LlmGenerateReply, LlmGenerateRequest, WorkerKind } from '@relayllm/proto';
+import { LlmCancel, LlmGenerateReply, LlmGenerateRequest, WorkerKind, type WorkerError } from '@relayllm/proto';
 import {
   chooseLlmRoute,
   isReissuableLlmFailure,
@@ -85,6 +86,17 @@ export interface NatsLlmPoolOptions {
   clock?: Clock;
 }
 
+/**
+ * A worker's error reply as the pool's failure. The worker's deadline is this
+ * attempt's (the pool sets it per attempt), so a worker-side deadline_exceeded
+ * is an attempt timeout, reissued like one; every other kind is kept.
+ */
+function workerFailure(error: WorkerError): RelayError {
+  const relayError = fromWorkerError(error);
+  if (relayError.kind !== 'deadline_exceeded') return relayError;
+  return RelayError.unavailable(LlmPoolReasons.LLM_ATTEMPT_TIMEOUT, 'the worker reached the attempt deadline', { cause: relayError });
+}
+
 type AttemptResult = { ok: true; reply: LlmGenerateReply } | { ok: false; error: RelayError; workerId?: string };
 
 /**
@@ -138,12 +150,7 @@ export class NatsLlmPool implements LlmPool {
           yield* replyToChunks(reply);
           return;
         }
-        // An error reply: replyToChunks rebuilds its RelayError.
-        try {
-          replyToChunks(reply);
-        } catch (error) {
-          lastError = error as RelayError;
-        }
+        lastError = workerFailure(reply.error);
         if (reply.workerId !== '') exclude.add(reply.workerId);
       } else {
         lastError = result.error;
