@@ -38,7 +38,7 @@ const QUESTIONS = [
 ];
 const MAX_TOKENS = 256;
 const THREADS = 1; // same llama.cpp settings in the workers and here
-const WORKER_SEQUENCES = 2;
+const WORKER_SEQUENCES = 4;
 
 /** Records the chunks an engine yields (to see the frames' batching). */
 class ObservedEngine implements Engine {
@@ -216,6 +216,35 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     }
     console.log(`[slm-worker] failovers: ${failovers.map((f) => `${f.fromWorkerId} after ${f.yieldedTokens} tokens (${f.error.reason})`).join('; ')}`);
     expect(failovers.length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('concurrent generations, kill -9 of one worker: every generation completes with identical output', async () => {
+    const failovers: SlmFailoverEvent[] = [];
+    const remote = new RemoteSlmEngine({ directory, onFailover: (e) => failovers.push(e) });
+    const state: { chunks: number; killed?: string } = { chunks: 0 };
+    const killer = new ObservedEngine(remote, async (request) => {
+      state.chunks += 1;
+      if (state.killed !== undefined || state.chunks < 6) return;
+      state.killed = remote.workerOf(request.sequenceId) as string;
+      (workers.get(state.killed) as AppProcessHandle).kill('SIGKILL');
+    });
+    // 4 at once: 2 streams per worker (this client balances by its own open streams), so the survivor has room for the displaced ones.
+    const batch = QUESTIONS.slice(4, 8);
+    try {
+      const results = await Promise.all(batch.map((q, i) => relay(killer, q, `many-${i}`)));
+      results.forEach((c, i) => expect(summary(c)).toEqual(summary(embedded.get(batch[i] as string) as CompletedEvent)));
+      batch.forEach((_, i) => remote.release(`many-${i}`));
+    } finally {
+      await remote.close();
+    }
+    const killed = state.killed as string;
+    expect(killed).toBeDefined();
+    console.log(`[slm-worker] concurrent: killed ${killed}; failovers ${failovers.map((f) => `${f.sequenceId} after ${f.yieldedTokens}`).join(', ')}`);
+    const exited = (workers.get(killed) as AppProcessHandle).exited;
+    await exited;
+    workers.delete(killed);
+    await startWorker(killed);
+    await until(() => liveSlmWorkers().length === 2 && liveSlmWorkers().every((w) => w.activeSequences === 0), 'the restarted worker and idle workers');
   }, 180_000);
 
   it('answers grpc.health.v1.Health: SERVING for the worker and its service', async () => {
