@@ -58,8 +58,8 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
     await server?.stop();
   });
 
-  const ask = async (subject: string, payload: Uint8Array, traceparent?: string) => {
-    const msg = await client.request(subject, payload, { timeout: 10_000, headers: toNatsHeaders(traceparent === undefined ? undefined : { traceparent }) });
+  const ask = async (subject: string, payload: Uint8Array, traceparent?: string, timeout = 10_000) => {
+    const msg = await client.request(subject, payload, { timeout, headers: toNatsHeaders(traceparent === undefined ? undefined : { traceparent }) });
     return { reply: LlmGenerateReply.decode(msg.data), trace: traceHeadersFrom(msg.headers) };
   };
 
@@ -103,6 +103,20 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
     expect([reply.finish, reply.text]).toEqual([LlmFinishReason.LLM_FINISH_REASON_ABORT, '1']);
     expect(service.activeSequences).toBe(0);
   });
+
+  it('survives a NATS restart: reconnects, resubscribes, and answers again', async () => {
+    await server.stop();
+    await server.start();
+    let text: string | undefined;
+    for (let i = 0; i < 100 && text === undefined; i++) {
+      try {
+        text = (await ask(llmWorkerSubject('llm', 'spec-worker'), request({ generationId: `after-restart-${i}` }), undefined, 500)).reply.text;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100)); // still reconnecting
+      }
+    }
+    expect(text).toBe('37');
+  }, 30_000);
 
   it('graceful shutdown: stops taking requests, then leaves', async () => {
     await transport.stopTakingRequests();
