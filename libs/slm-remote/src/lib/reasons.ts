@@ -7,6 +7,8 @@ export const SlmRemoteErrorReasons = {
   NO_SLM_WORKER: 'NO_SLM_WORKER',
   /** unavailable: the stream to the worker broke and the bounded failover attempts ran out. */
   SLM_STREAM_FAILED: 'SLM_STREAM_FAILED',
+  /** unavailable: the worker did not accept the stream (response headers) within the connect timeout. */
+  SLM_CONNECT_TIMEOUT: 'SLM_CONNECT_TIMEOUT',
   /** resource_exhausted: the worker already serves its maximum of streams. */
   WORKER_FULL: 'SLM_WORKER_FULL',
   /** unavailable: the worker is shutting down. */

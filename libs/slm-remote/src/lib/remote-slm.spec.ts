@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'net';
 import { encodeScript, isRelayError, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 import { RemoteSlmEngine, StaticSlmWorkerDirectory } from '../index';
 import { ScriptEngineFake, startInProcessWorker, type InProcessWorker } from '../testing';
@@ -201,6 +202,30 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     expect(textOf(chunks)).toContain('</call>ijk');
     expect(both.workerOf('g2/slm')).toBe('b');
     await holder.return?.(undefined);
+  });
+
+  it('a worker address that accepts TCP but never answers: the generate fails over after the connect timeout', async () => {
+    const silent = createServer(() => undefined); // accepts, never speaks HTTP/2
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const sockets = new Set<Socket>();
+    silent.on('connection', (socket) => sockets.add(socket));
+    try {
+      const b = await startWorker('b', new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT }));
+      const hole = { workerId: 'a-silent', address: `127.0.0.1:${(silent.address() as AddressInfo).port}`, maxSequences: 4, activeSequences: 0 };
+      const reasons: string[] = [];
+      const slm = new RemoteSlmEngine({
+        directory: new StaticSlmWorkerDirectory([hole, b.info]),
+        connectTimeoutMs: 200,
+        onFailover: (e) => reasons.push(`${e.fromWorkerId}:${e.error.reason}`),
+      });
+      engines.push(slm);
+      expect(textOf(await collect(slm.generate(request(), new AbortController().signal)))).toContain('</call>ijk');
+      expect(reasons).toEqual(['a-silent:SLM_CONNECT_TIMEOUT']);
+      expect(slm.workerOf('g1/slm')).toBe('b');
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it('no live worker is unavailable (NO_SLM_WORKER)', async () => {

@@ -30,11 +30,25 @@ export class DecodeConnection {
     readonly worker: SlmWorkerInfo,
     readonly generationId: string,
     private readonly onGone: (connection: DecodeConnection) => void,
+    connectTimeoutMs: number,
   ) {
     this.call = client.decode();
     this.call.on('data', (frame: SlmWorkerFrame) => this.onFrame(frame));
     this.call.on('error', (error: ServiceError) => this.broke(streamError(error)));
     this.call.on('end', () => this.broke(RelayError.unavailable(R.SLM_STREAM_FAILED, `worker ${worker.workerId} ended the stream`)));
+    // The worker sends its response headers as soon as it accepts the stream.
+    // A peer that never answers (an address that drops packets, a hung
+    // process) must not hold the generate until TCP gives up: fail it over.
+    const connectTimer = setTimeout(() => {
+      this.broke(RelayError.unavailable(R.SLM_CONNECT_TIMEOUT, `worker ${worker.workerId} did not accept the stream within ${connectTimeoutMs} ms`));
+      this.call.cancel();
+    }, connectTimeoutMs);
+    connectTimer.unref();
+    const accepted = (): void => clearTimeout(connectTimer);
+    this.call.once('metadata', accepted);
+    this.call.once('data', accepted);
+    this.call.once('close', accepted);
+    this.call.once('error', accepted);
   }
 
   get broken(): boolean {

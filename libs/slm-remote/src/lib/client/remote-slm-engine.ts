@@ -27,6 +27,8 @@ export interface RemoteSlmEngineOptions {
   idleReleaseMs?: number;
   /** deadline_ms sent with each generate, the worker's own limit (default 120 s; 0 = none). */
   generateDeadlineMs?: number;
+  /** How long a worker may take to accept a new stream before the generate fails over (default 5 s). */
+  connectTimeoutMs?: number;
   /** Told each time a generate moves to another worker (logs, metrics, specs). */
   onFailover?: (event: SlmFailoverEvent) => void;
   /** Extra @grpc/grpc-js channel options (keepalive defaults: 10 s ping, 5 s timeout). */
@@ -84,6 +86,7 @@ export class RemoteSlmEngine implements Engine {
   private readonly maxAttempts: number;
   private readonly idleReleaseMs: number;
   private readonly deadlineMs: number;
+  private readonly connectTimeoutMs: number;
   private closed = false;
 
   constructor(private readonly options: RemoteSlmEngineOptions) {
@@ -92,6 +95,7 @@ export class RemoteSlmEngine implements Engine {
     this.maxAttempts = options.maxAttempts ?? 3;
     this.idleReleaseMs = options.idleReleaseMs ?? 30_000;
     this.deadlineMs = options.generateDeadlineMs ?? 120_000;
+    this.connectTimeoutMs = options.connectTimeoutMs ?? 5_000;
     if (!Number.isInteger(this.maxAttempts) || this.maxAttempts < 1) throw new RangeError('maxAttempts must be >= 1');
   }
 
@@ -177,9 +181,15 @@ export class RemoteSlmEngine implements Engine {
     if (worker === undefined) {
       throw RelayError.unavailable(R.NO_SLM_WORKER, 'no live SLM worker', { cause: lastError });
     }
-    const connection = new DecodeConnection(this.clientFor(worker.address), worker, request.sequenceId, (gone) => {
-      if (this.streams.get(gone.generationId) === gone) this.streams.delete(gone.generationId);
-    });
+    const connection = new DecodeConnection(
+      this.clientFor(worker.address),
+      worker,
+      request.sequenceId,
+      (gone) => {
+        if (this.streams.get(gone.generationId) === gone) this.streams.delete(gone.generationId);
+      },
+      this.connectTimeoutMs,
+    );
     this.streams.set(request.sequenceId, connection);
     return connection;
   }

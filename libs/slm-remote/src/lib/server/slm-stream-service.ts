@@ -1,3 +1,4 @@
+import { Metadata } from '@grpc/grpc-js';
 import { toGrpcStatus } from '@relayllm/grpc-api';
 import type { SlmWorkerServiceServer } from '@relayllm/proto';
 import { RelayError } from '@relayllm/relay-core';
@@ -53,6 +54,8 @@ export class SlmStreamService implements SessionOwner {
       return refuse(RelayError.resourceExhausted(R.WORKER_FULL, `the SLM worker serves its maximum of ${this.settings.maxStreams} streams`));
     }
     this.sessions.add(new DecodeSession(call, this.settings, this));
+    // Response headers at once: the client knows the stream was accepted (its connect timeout).
+    call.sendMetadata(new Metadata());
   }
 
   claim(generationId: string, session: DecodeSession): boolean {
