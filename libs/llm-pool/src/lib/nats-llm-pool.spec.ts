@@ -207,6 +207,17 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       expect([error.kind, error.reason]).toEqual(['unavailable', 'LLM_ATTEMPT_TIMEOUT']);
     });
 
+    it('with a call deadline: attempts stop at it (deadline_exceeded), and the worker is told the earlier deadline', async () => {
+      a.behaviour = 'silent';
+      b.behaviour = 'silent';
+      const deadline = Date.now() + 200;
+      const error = await failure(pool({ attemptTimeoutMs: 60_000, deadline: () => deadline }).relay(relay({ generationId: 'gen-deadline' }), new AbortController().signal));
+      expect([error.kind, error.reason]).toEqual(['deadline_exceeded', 'LLM_CALL_DEADLINE']);
+      const sent = [...a.seen, ...b.seen].filter((s) => s.generationId === 'gen-deadline');
+      expect(sent.length).toBeGreaterThanOrEqual(1);
+      expect(sent.every((s) => s.deadlineUnixMs <= deadline)).toBe(true);
+    });
+
     it('abort: the stream ends without output and the worker gets a cancel', async () => {
       a.behaviour = 'silent';
       b.behaviour = 'silent';

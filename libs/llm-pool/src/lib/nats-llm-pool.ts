@@ -39,6 +39,8 @@ export const LlmPoolReasons = {
   LLM_WORKER_GONE: 'LLM_WORKER_GONE',
   /** Every attempt found its worker full. */
   LLM_WORKERS_BUSY: 'LLM_WORKERS_BUSY',
+  /** The call's deadline (from the `deadline` option) passed before an attempt could start. */
+  LLM_CALL_DEADLINE: 'LLM_CALL_DEADLINE',
   /** The reply could not be read. */
   LLM_REPLY_INVALID: 'LLM_REPLY_INVALID',
 } as const;
@@ -78,6 +80,12 @@ export interface NatsLlmPoolOptions {
   attemptTimeoutMs?: number;
   /** Bound on the affinity lookup (default 250 ms): a slow store means no affinity, not a slow relay. */
   affinityLookupTimeoutMs?: number;
+  /**
+   * The call's absolute deadline (Unix ms), when the host knows it (e.g. the
+   * client's gRPC deadline): each attempt waits min(attempt timeout, time left)
+   * and no attempt starts after it (deadline_exceeded).
+   */
+  deadline?: (request: LlmRelayRequest) => number | undefined;
   /** Trace context for a call's NATS headers (issue #6 fills it). */
   traceHeaders?: (request: LlmRelayRequest) => TraceHeaders | undefined;
   onRelay?: (outcome: LlmRelayOutcome) => void;
@@ -129,10 +137,13 @@ export class NatsLlmPool implements LlmPool {
     const exclude = new Set<string>();
     let lastError: RelayError | undefined;
     let allFull = true;
+    const deadline = this.options.deadline?.(request);
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (signal.aborted) return;
+      const timeoutMs = llmAttemptTimeoutMs(this.clock.now(), this.attemptTimeoutMs, deadline);
+      if (timeoutMs <= 0) throw RelayError.deadlineExceeded(LlmPoolReasons.LLM_CALL_DEADLINE, 'the relay call reached its deadline', { cause: lastError });
       const route = chooseLlmRoute({ affinityWorkerId, live: workers?.live(WorkerKind.WORKER_KIND_LLM, model) ?? [], exclude, attempt });
-      const result = await this.attempt(request, route, attempt, signal);
+      const result = await this.attempt(request, route, attempt, timeoutMs, signal);
       if (signal.aborted) return;
       if (result.ok) {
         const { reply } = result;
@@ -166,9 +177,8 @@ export class NatsLlmPool implements LlmPool {
   }
 
   /** One request/reply on `route`; resolves (never rejects) with the reply or a reissue-able failure. */
-  private attempt(request: LlmRelayRequest, route: LlmRoute, attempt: number, signal: AbortSignal): Promise<AttemptResult> {
+  private attempt(request: LlmRelayRequest, route: LlmRoute, attempt: number, timeoutMs: number, signal: AbortSignal): Promise<AttemptResult> {
     const { nc, model, workers } = this.options;
-    const timeoutMs = llmAttemptTimeoutMs(this.clock.now(), this.attemptTimeoutMs);
     const subject = route.kind === 'worker' ? llmWorkerSubject(model, route.workerId) : llmGenerateSubject(model);
     const wire = toLlmGenerateRequest(request, { model, attempt, deadlineUnixMs: this.clock.now() + timeoutMs });
     return new Promise<AttemptResult>((resolve) => {
