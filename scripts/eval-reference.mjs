@@ -26,15 +26,19 @@ const dataset = join(models, 'data/test.jsonl');
 const runsDir = resolve(values.out ?? join(root, 'runs/reference'));
 const cli = join(root, 'apps/relayllm/bin/relayllm.cjs');
 
-/** name, models dir, policy args, card label (rows without a label are baselines only). */
+/**
+ * name, models dir, policy args, card label (rows without one are baselines only). Runs on a
+ * stage checkpoint carry `--model-label` so reports keep them apart from the shipped student.
+ * The first `slm` run is the report's student baseline: the student after SFT, as in the paper.
+ */
 const RUNS = [
-  ['slm-sft', 'stages/sft', ['--policy', 'slm'], 'Student alone (after SFT)'],
-  ['warmup-relay', 'stages/warmup', ['--policy', 'relay'], 'Student after warm-up, relaying'],
+  ['slm-sft', 'stages/sft', ['--policy', 'slm', '--model-label', 'sft'], 'Student alone (after SFT)'],
+  ['warmup-relay', 'stages/warmup', ['--policy', 'relay', '--model-label', 'warm-up'], 'Student after warm-up, relaying'],
   ['grpo-blocked', '.', ['--policy', 'teacher-free'], 'Student after GRPO alone (calls blocked)'],
   ['relay', '.', ['--policy', 'relay'], 'Student after GRPO relaying to the teacher'],
   ['llm', '.', ['--policy', 'llm'], 'Teacher alone'],
-  ['random-router', 'stages/sft', ['--policy', 'random-router', '--sweep', '0.25,0.5,0.75', '--seed', '1']],
-  ['uncertainty', 'stages/sft', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.5,0.7,0.9']],
+  ['random-router', 'stages/sft', ['--policy', 'random-router', '--sweep', '0.25,0.5,0.75', '--seed', '1', '--model-label', 'sft']],
+  ['uncertainty', 'stages/sft', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.3,0.5,0.7', '--model-label', 'sft']],
   ['fixed-k4', '.', ['--policy', 'fixed', '--k', '4']],
 ];
 
@@ -68,7 +72,9 @@ function summaryDirs() {
 const evalDir = join(models, 'eval');
 mkdirSync(evalDir, { recursive: true });
 const dirs = summaryDirs();
-const report = execFileSync(process.execPath, [cli, 'report', ...dirs, '--out', evalDir], { cwd: root, encoding: 'utf8' });
+// Top-level run directories: `relayllm report` reads a sweep directory as one curve.
+const runDirs = RUNS.map(([name]) => join(runsDir, name));
+const report = execFileSync(process.execPath, [cli, 'report', ...runDirs, '--out', evalDir], { cwd: root, encoding: 'utf8' });
 writeFileSync(join(evalDir, 'report.txt'), report);
 process.stdout.write(report);
 const summaries = dirs.map((d) => ({ run: d.slice(runsDir.length + 1), ...JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) }));

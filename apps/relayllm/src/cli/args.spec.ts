@@ -41,8 +41,8 @@ describe('generateRequest', () => {
 
 describe('parseCli eval', () => {
   it('reads the eval flags; --models is a config flag', () => {
-    const parsed = parseCli(['eval', '--dataset', 'd.jsonl', '--policy', 'uncertainty', '--threshold', '0.5', '--k', '4', '--entropy', '--out', 'o', '--resume', '--models', 'm']);
-    expect(parsed.command).toMatchObject({ command: 'eval', dataset: 'd.jsonl', policy: 'uncertainty', threshold: '0.5', k: '4', entropy: true, out: 'o', resume: true });
+    const parsed = parseCli(['eval', '--dataset', 'd.jsonl', '--policy', 'uncertainty', '--threshold', '0.5', '--k', '4', '--entropy', '--out', 'o', '--resume', '--models', 'm', '--model-label', 'sft']);
+    expect(parsed.command).toMatchObject({ command: 'eval', dataset: 'd.jsonl', policy: 'uncertainty', threshold: '0.5', k: '4', entropy: true, out: 'o', resume: true, modelLabel: 'sft' });
     expect(parsed.configFlags).toEqual({ modelsDir: 'm' });
   });
 

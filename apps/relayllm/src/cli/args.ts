@@ -16,7 +16,7 @@ export const USAGE = `Usage:
       accuracy edge against the analytic random router; writes report.html + SVG charts.
   relayllm eval --dataset FILE.jsonl --policy NAME --out DIR [--limit N] [--concurrency C]
                 [--target HOST:PORT] [--resume] [--sweep V1,V2,...] [--max-tokens N]
-                [--temperature T] [--seed S] [--models DIR] [policy options]
+                [--temperature T] [--seed S] [--models DIR] [--model-label NAME] [policy options]
       Runs a policy over a dataset (embedded, or against a server with --target);
       per-item results in DIR/results.jsonl, the summary in DIR/summary.json.
       Policies: relay | slm | llm | random-router --p P | uncertainty --threshold T
@@ -64,6 +64,8 @@ export interface EvalArgs {
   threshold?: string;
   k?: string;
   entropy: boolean;
+  /** `--model-label NAME`: names the checkpoint in summary.json (`model`) and the run's label. */
+  modelLabel?: string;
 }
 
 export type CliCommand = GenerateArgs | ServeArgs | EvalArgs | { command: 'help' };
@@ -139,6 +141,7 @@ export function parseCli(argv: string[]): ParsedCli {
       threshold: str,
       k: str,
       entropy: bool,
+      'model-label': str,
     });
     if (positionals.length > 0) throw new UsageError(`eval takes no arguments, got ${positionals.join(' ')}`);
     for (const flag of ['dataset', 'policy', 'out'] as const) {
@@ -161,6 +164,7 @@ export function parseCli(argv: string[]): ParsedCli {
       threshold: values.threshold,
       k: values.k,
       entropy: values.entropy === true,
+      modelLabel: values['model-label'],
     };
     return { command, configFlags: definedOnly({ modelsDir: values.models }) };
   }

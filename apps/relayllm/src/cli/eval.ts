@@ -120,6 +120,7 @@ export async function runEvalCommand(args: EvalArgs, config: RelayllmConfig, io:
         signal,
         progress: { write: (text) => io.stderr.write(text), isTTY: (io.stderr as { isTTY?: boolean }).isTTY === true },
         datasetLabel: args.dataset,
+        modelLabel: args.modelLabel,
       });
       if (result.interrupted) {
         interrupted = true;

@@ -95,6 +95,13 @@ describe('runEval', () => {
     expect(r.summary).toMatchObject({ n: 2, llm_token_ratio: 1, llm_prefill_tokens: 8 });
   });
 
+  it('--model-label names the checkpoint in summary.json and prefixes the label', async () => {
+    const out = join(root, 'model-label');
+    const r = await runEval({ dataset, spec: parsePolicy('relay', {}), run: fakeRunner([]), outDir: out, resume: false, limit: 2, maxTokens: 8, temperature: 0, modelLabel: 'warm-up' });
+    expect(r.summary).toMatchObject({ model: 'warm-up', label: 'warm-up:relay', policy: 'relay' });
+    expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'))).toMatchObject({ model: 'warm-up', label: 'warm-up:relay' });
+  });
+
   it('random-router is deterministic: the same seed routes the same items, whatever the concurrency', async () => {
     const routes = async (seed: string, concurrency: number, dir: string): Promise<string[]> => {
       const out = join(root, dir);

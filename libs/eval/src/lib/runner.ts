@@ -48,6 +48,12 @@ export interface RunEvalOptions {
   progress?: ProgressStream;
   /** How the dataset is named in summary.json (default: the file as given). */
   datasetLabel?: string;
+  /**
+   * Names the model pair / checkpoint the run used (e.g. `warm-up`): summary.json
+   * gets `model`, and the label becomes `<model>:<policy label>`, so that runs of
+   * one policy on different checkpoints stay apart in reports.
+   */
+  modelLabel?: string;
 }
 
 export interface RunEvalResult {
@@ -93,7 +99,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const wanted = new Set(items.map((i) => i.index));
   const done = new Set(previous.filter((r) => wanted.has(r.index)).map((r) => r.index));
   const todo = items.filter((i) => !done.has(i.index));
-  const label = policyLabel(spec);
+  const label = options.modelLabel === undefined ? policyLabel(spec) : `${options.modelLabel}:${policyLabel(spec)}`;
   const bar = options.progress === undefined ? undefined : new ProgressBar(options.progress, items.length, done.size, label);
   bar?.draw(true);
   const signal = options.signal ?? new AbortController().signal;
@@ -139,6 +145,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     params: policyParams(spec),
     label,
     dataset: options.datasetLabel ?? dataset.file,
+    ...(options.modelLabel === undefined ? {} : { model: options.modelLabel }),
   });
   const interrupted = all.length < items.length;
   if (!interrupted) await writeFile(join(outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);

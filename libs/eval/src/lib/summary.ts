@@ -29,6 +29,8 @@ export interface SummaryMeta {
   params: Record<string, unknown>;
   label: string;
   dataset: string;
+  /** The checkpoint / model pair, when the run was given one (`--model-label`). */
+  model?: string;
 }
 
 export interface EvalSummary extends SummaryMeta {

@@ -11,6 +11,7 @@ const summarySchema = z.object({
   policy: z.enum(POLICIES),
   params: z.record(z.string(), z.unknown()),
   label: z.string().min(1),
+  model: z.string().min(1).optional(),
   dataset: z.string(),
   n: count,
   accuracy: fraction,

@@ -42,6 +42,18 @@ describe('computeMetrics', () => {
     ]);
   });
 
+  it('keeps runs of one policy on different checkpoints (summary.model) in separate curves', () => {
+    const t = computeMetrics([
+      ...baselineRuns,
+      run('w', null, { label: 'warm-up:relay', model: 'warm-up', llm_token_ratio: 0.3 }),
+      run('g', null, { label: 'relay', llm_token_ratio: 0.1 }),
+    ]);
+    expect(t.curves.map((c) => [c.curve, c.points])).toEqual([
+      ['gsm8k/warm-up:relay', 1],
+      ['gsm8k/relay', 1],
+    ]);
+  });
+
   it('leaves relative metrics null with a note when a dataset lacks a baseline', () => {
     const t = computeMetrics([baselineRuns[0], run('r', null, { label: 'r' })]);
     expect(t.runs[1]).toMatchObject({ pgr: null, costReduction: null, accuracyEdge: null });

@@ -50,7 +50,8 @@ export interface MetricsTable {
  * policy, so separate budget runs of one policy still form a curve.
  */
 export function curveKey(run: LoadedRun): string {
-  return run.sweep ?? `${run.summary.dataset}/${run.summary.policy}`;
+  const model = run.summary.model === undefined ? '' : `${run.summary.model}:`;
+  return run.sweep ?? `${run.summary.dataset}/${model}${run.summary.policy}`;
 }
 
 /** The first 'slm' and 'llm' run per dataset (in input order) are its baselines. */

@@ -25,6 +25,8 @@ export interface RunSummary {
   policy: Policy;
   params: Record<string, unknown>;
   label: string;
+  /** The checkpoint the run used (`relayllm eval --model-label`); separates curves of one policy. */
+  model?: string;
   dataset: string;
   n: number;
   accuracy: number;
