@@ -13,7 +13,9 @@ import {
   referenceModelDir,
   startLocalCluster,
   startNatsServer,
+  startOrchestratorProcess,
   startRedisServer,
+  type AppProcessHandle,
   type LocalClusterHandle,
   type NatsServerHandle,
   type RedisServerHandle,
@@ -123,6 +125,27 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     expect(actual).toEqual(expected);
     // The prompts exercise the relay: some generations did call the LLM.
     expect(expected.filter((o) => o.calls > 0).length).toBeGreaterThan(0);
+  });
+
+  it('a second orchestrator replica shares the generation state: a retried request_id does not run twice', async () => {
+    let replica: AppProcessHandle | undefined;
+    let other: RelayClient | undefined;
+    try {
+      replica = await startOrchestratorProcess({ natsUrl: (nats as NatsServerHandle).url, redisUrl: (redis as RedisServerHandle).url, name: 'orchestrator-2' });
+      other = createRelayClient(replica.ready[1]);
+      // Sampled (temperature 1, no seed): a second run would almost surely differ; the stored result does not.
+      const request = { prompt: prompts[2], maxTokens: MAX_TOKENS, temperature: 1, requestId: 'replicated-1' };
+      const first = await (client as RelayClient).generate(request, { timeoutMs: 60_000 });
+      const retried = await other.generate(request, { timeoutMs: 60_000 });
+      expect(retried.text).toBe(first.text);
+      expect(retried.usage).toEqual(first.usage);
+      // Another request on the same id (running or done) is refused on either replica.
+      const reused = other.generate({ ...request, prompt: prompts[3] }, { timeoutMs: 60_000 });
+      await expect(reused).rejects.toMatchObject({ code: GrpcStatus.FAILED_PRECONDITION });
+    } finally {
+      other?.close();
+      await replica?.stop(5_000);
+    }
   });
 
   it('with Redis stopped for the whole run: still identical (affinity, cache and state bypassed)', async () => {

@@ -4,4 +4,4 @@ export { freePort } from './free-port';
 export { startRedisServer, type RedisServerHandle, type RedisServerOptions } from './redis-server';
 export { startNatsServer, type NatsServerHandle, type NatsServerOptions } from './nats-server';
 export { startAppProcess, type AppProcessHandle, type AppProcessOptions } from './app-process';
-export { READY_LINES, startLocalCluster, type LocalClusterHandle, type LocalClusterOptions } from './local-cluster';
+export { READY_LINES, startLocalCluster, startOrchestratorProcess, type LocalClusterHandle, type LocalClusterOptions } from './local-cluster';

@@ -57,6 +57,29 @@ export const READY_LINES = {
   llm: /^llm-worker ready id=(\S+)/,
 } as const;
 
+/** One more orchestrator process (e.g. a second replica on the same NATS and Redis). */
+export function startOrchestratorProcess(options: {
+  natsUrl: string;
+  redisUrl: string;
+  name?: string;
+  port?: number;
+  env?: Readonly<Record<string, string>>;
+  startTimeoutMs?: number;
+}): Promise<AppProcessHandle> {
+  return startAppProcess({
+    name: options.name ?? 'orchestrator',
+    script: SCRIPTS.orchestrator,
+    readyLine: READY_LINES.orchestrator,
+    startTimeoutMs: options.startTimeoutMs ?? 120_000,
+    env: {
+      RELAYLLM_NATS_URL: options.natsUrl,
+      RELAYLLM_REDIS_URL: options.redisUrl,
+      RELAYLLM_ORCHESTRATOR_PORT: String(options.port ?? 0),
+      ...options.env,
+    },
+  });
+}
+
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalClusterHandle> {
   const modelsDir = options.modelsDir ?? referenceModelDir();
   const threads = String(options.threads ?? 1);
@@ -116,17 +139,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const failed = workers.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
     const orchestrator = await track(
-      startAppProcess({
-        name: 'orchestrator',
-        script: SCRIPTS.orchestrator,
-        readyLine: READY_LINES.orchestrator,
+      startOrchestratorProcess({
+        natsUrl: options.natsUrl,
+        redisUrl: options.redisUrl,
+        port: options.orchestratorPort,
         startTimeoutMs: timeout,
-        env: {
-          ...common,
-          RELAYLLM_REDIS_URL: options.redisUrl,
-          RELAYLLM_ORCHESTRATOR_PORT: String(options.orchestratorPort ?? 0),
-          ...options.orchestratorEnv,
-        },
+        env: { ...common, ...options.orchestratorEnv },
       }),
     );
     const fulfilled = (name: string) => started.filter((p) => p.name.startsWith(name));
