@@ -173,12 +173,17 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
       await expect(relay(tight, QUESTIONS[6] as string, 'deadline-1')).rejects.toMatchObject({ kind: 'deadline_exceeded', reason: 'SLM_GENERATE_DEADLINE' });
       remote.release('cancel-1');
       tight.release('deadline-1');
-      // Heartbeats announce max(open streams, leased llama.cpp sequences): 0 on both workers.
-      await until(() => liveSlmWorkers().length === 2 && liveSlmWorkers().every((w) => w.activeSequences === 0), 'idle workers');
-      // And every sequence is usable again: a full round of generations on both workers at once.
-      const again = await Promise.all(QUESTIONS.slice(0, 4).map((q, i) => relay(remote, q, `after-${i}`)));
-      again.forEach((c, i) => expect(summary(c)).toEqual(summary(embedded.get(QUESTIONS[i] as string) as CompletedEvent)));
-      for (let i = 0; i < 4; i += 1) remote.release(`after-${i}`);
+      const releasedAt = Date.now();
+      // Heartbeats sent after the release announce max(open streams, leased llama.cpp sequences): 0 on both workers.
+      await until(
+        () => liveSlmWorkers().length === 2 && liveSlmWorkers().every((w) => w.lastSeenMs > releasedAt + 250 && w.activeSequences === 0),
+        'idle workers',
+      );
+      // And every sequence is usable again: a full round of generations on both workers at once
+      // (completion only: sequences decoded in one llama.cpp batch are not bitwise equal to solo runs).
+      const again = await Promise.all(QUESTIONS.slice(0, 8).map((q, i) => relay(remote, q, `after-${i}`)));
+      for (const c of again) expect(['eos', 'llm_eos', 'length', 'stop']).toContain(c.finishReason);
+      for (let i = 0; i < 8; i += 1) remote.release(`after-${i}`);
     } finally {
       await Promise.all([remote.close(), tight.close()]);
     }
@@ -218,7 +223,10 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     expect(failovers.length).toBeGreaterThan(0);
   }, 180_000);
 
-  it('concurrent generations, kill -9 of one worker: every generation completes with identical output', async () => {
+  // Concurrent streams on one worker are decoded in shared llama.cpp batches, which are not bitwise
+  // equal to solo runs (about 1 prompt in 80 differs at temperature 0), so here the check is that every
+  // generation completes across the kill; identical output is checked above, one generation at a time.
+  it('concurrent generations, kill -9 of one worker: every generation completes on the survivor', async () => {
     const failovers: SlmFailoverEvent[] = [];
     const remote = new RemoteSlmEngine({ directory, onFailover: (e) => failovers.push(e) });
     const state: { chunks: number; killed?: string } = { chunks: 0 };
@@ -232,7 +240,12 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     const batch = QUESTIONS.slice(4, 8);
     try {
       const results = await Promise.all(batch.map((q, i) => relay(killer, q, `many-${i}`)));
-      results.forEach((c, i) => expect(summary(c)).toEqual(summary(embedded.get(batch[i] as string) as CompletedEvent)));
+      for (const c of results) {
+        expect(['eos', 'llm_eos', 'length', 'stop']).toContain(c.finishReason);
+        expect(c.usage.responseTokens).toBe(c.usage.slmTokens + c.usage.llmTokens);
+      }
+      expect(failovers.length).toBeGreaterThan(0);
+      for (const [i] of batch.entries()) expect(remote.workerOf(`many-${i}/slm`)).not.toBe(state.killed);
       batch.forEach((_, i) => remote.release(`many-${i}`));
     } finally {
       await remote.close();
@@ -244,7 +257,11 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     await exited;
     workers.delete(killed);
     await startWorker(killed);
-    await until(() => liveSlmWorkers().length === 2 && liveSlmWorkers().every((w) => w.activeSequences === 0), 'the restarted worker and idle workers');
+    const releasedAt = Date.now();
+    await until(
+      () => liveSlmWorkers().length === 2 && liveSlmWorkers().every((w) => w.lastSeenMs > releasedAt + 250 && w.activeSequences === 0),
+      'the restarted worker and idle workers',
+    );
   }, 180_000);
 
   it('answers grpc.health.v1.Health: SERVING for the worker and its service', async () => {
