@@ -33,6 +33,11 @@ export const CONFIG_DEFAULTS = {
   /** Deterministic LLM outputs cached in the store for this long. */
   outputCacheTtlMs: 600_000,
   affinityTtlMs: 600_000,
+  /**
+   * Lease of a running generation's state record, renewed every third of it:
+   * a replica that dies frees its request_ids for retries this long after.
+   */
+  generationLeaseMs: 15_000,
   shutdownGraceMs: 5_000,
 } as const;
 
@@ -59,6 +64,7 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   llmRequestTimeoutMs: 'RELAYLLM_ORCHESTRATOR_LLM_REQUEST_TIMEOUT_MS',
   outputCacheTtlMs: 'RELAYLLM_ORCHESTRATOR_OUTPUT_CACHE_TTL_MS',
   affinityTtlMs: 'RELAYLLM_ORCHESTRATOR_AFFINITY_TTL_MS',
+  generationLeaseMs: 'RELAYLLM_ORCHESTRATOR_GENERATION_LEASE_MS',
   shutdownGraceMs: 'RELAYLLM_ORCHESTRATOR_SHUTDOWN_GRACE_MS',
 };
 
@@ -105,6 +111,7 @@ const schema = z.object({
   llmRequestTimeoutMs: integer(1, 86_400_000, D.llmRequestTimeoutMs),
   outputCacheTtlMs: integer(1, 86_400_000, D.outputCacheTtlMs),
   affinityTtlMs: integer(1, 86_400_000, D.affinityTtlMs),
+  generationLeaseMs: integer(300, 86_400_000, D.generationLeaseMs),
   shutdownGraceMs: integer(0, 600_000, D.shutdownGraceMs),
 });
 

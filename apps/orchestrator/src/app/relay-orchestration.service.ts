@@ -36,6 +36,7 @@ export type OrchestrationSettings = Pick<
   | 'maxQueuedRequests'
   | 'maxQueueWaitMs'
   | 'outputCacheTtlMs'
+  | 'generationLeaseMs'
 >;
 
 export interface RelayOrchestrationDeps {
@@ -84,13 +85,20 @@ export class RelayOrchestrationService implements RelayServiceHandler {
       store: deps.store,
       owner: deps.replicaId,
       clock: deps.clock,
-      runningTtlMs: settings.requestTimeoutMs + 60_000,
+      runningTtlMs: settings.generationLeaseMs,
     });
   }
 
   generate(request: RelayRequest, signal: AbortSignal): AsyncIterable<RelayStreamEvent> {
     return this.run(request, signal);
   }
+
+  /** Renews a running generation's state record every third of its lease. */
+  private readonly leaseTicker = (renew: () => void): (() => void) => {
+    const timer = setInterval(renew, Math.max(100, Math.floor(this.settings.generationLeaseMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
+  };
 
   /** Stops following capacity changes. */
   dispose(): void {
@@ -115,7 +123,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
       const relaySignal = AbortSignal.any([signal, timeout.signal]);
       const framedRequest: RelayRequest = { ...request, prompt: framed.text, promptTokens: framed.tokens };
       const relay = () => runRelay({ slm: deps.backends.slm, llm: this.llm, clock: deps.clock }, framedRequest, relaySignal);
-      for await (const event of withGenerationState(this.states, request, relay)) {
+      for await (const event of withGenerationState(this.states, request, relay, { leaseTicker: this.leaseTicker })) {
         if (event.type === 'completed' && timeout.signal.aborted && !signal.aborted) {
           throw RelayError.deadlineExceeded(
             OrchestratorReasons.REQUEST_TIMEOUT,

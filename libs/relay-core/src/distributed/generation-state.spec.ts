@@ -81,6 +81,31 @@ describe('GenerationStateStore / withGenerationState', () => {
     expect(await states(store).read('req-1')).toBeUndefined();
   });
 
+  it('the lease ticker renews the running record while the generation runs, and is stopped at the end', async () => {
+    const store = new InMemoryPrefixStore();
+    const clock = new ManualClock();
+    const s = new GenerationStateStore({ store, owner: 'replica-a', runningTtlMs: 100, clock });
+    let renew: (() => void) | undefined;
+    let stops = 0;
+    const slm = new ScriptedEngine(['abcdef</s>'], { mode: 'text' });
+    const seen: unknown[] = [];
+    for await (const event of withGenerationState(s, request, relay(slm, slm), {
+      leaseTicker: (tick) => ((renew = tick), () => void (stops += 1)),
+    })) {
+      if (event.type === 'text' && event.text === 'c') {
+        clock.advance(90);
+        renew?.(); // without it the record would expire at t = 100
+        await new Promise((resolve) => setImmediate(resolve));
+        clock.advance(90);
+        seen.push(await s.read('req-1'));
+      }
+    }
+    expect(seen[0]).toMatchObject({ status: 'running', updatedAtMs: 90 });
+    expect((seen[0] as { transcript: unknown[] }).transcript.length).toBe(3);
+    expect(stops).toBeGreaterThanOrEqual(1);
+    expect((await s.read('req-1'))?.status).toBe('completed');
+  });
+
   it('works on a store without setIfAbsent (get-then-set)', async () => {
     const inner = new InMemoryPrefixStore();
     const plain: PrefixStore = { get: (k) => inner.get(k), set: (k, v, t) => inner.set(k, v, t), delete: (k) => inner.delete(k) };

@@ -45,9 +45,10 @@ export interface GenerationStateStoreOptions {
   owner: string;
   clock?: Clock;
   /**
-   * TTL of a running record, renewed at every checkpoint. Make it longer than
-   * the request timeout: a replica that dies leaves its request_id blocked for
-   * at most this long.
+   * TTL of a running record (its lease), renewed at every checkpoint and by
+   * the host's lease ticker (withGenerationState's `leaseTicker`). A replica
+   * that dies leaves its request_id blocked for at most this long. Without a
+   * ticker, make it longer than the request timeout.
    */
   runningTtlMs: number;
   /** How long a completed result is kept for retries (default 10 min). */
@@ -171,10 +172,22 @@ export class GenerationStateStore {
  * result when the generation completes (awaited, so the answer is saved
  * before the caller sees it) and frees the request_id on failure/cancel.
  */
+export interface GenerationStateRunOptions {
+  /**
+   * Lease renewal while the generation runs: called once with `renew`, returns
+   * the function that stops it. The host calls `renew` periodically (e.g.
+   * every runningTtlMs / 3 from a timer; core has no timers), so the running
+   * record outlives long stretches without a handoff but expires soon after
+   * its replica dies.
+   */
+  leaseTicker?: (renew: () => void) => () => void;
+}
+
 export async function* withGenerationState(
   states: GenerationStateStore,
   request: RelayRequest,
   start: () => AsyncIterable<RelayStreamEvent>,
+  options: GenerationStateRunOptions = {},
 ): AsyncGenerator<RelayStreamEvent, void, undefined> {
   const outcome = await states.begin(request);
   if (outcome.kind === 'done') {
@@ -188,24 +201,35 @@ export async function* withGenerationState(
   const writer = new CoalescingWriter();
   let turn = 0;
   let finished = false;
+  let stored = false;
+  const checkpoint = (): void => {
+    const snapshot = transcript.slice();
+    const at = turn;
+    writer.write(() => states.checkpoint(id, fingerprint, at, snapshot));
+  };
+  const stopLease = options.leaseTicker?.(() => {
+    if (!finished) checkpoint();
+  });
   try {
     for await (const event of start()) {
       if (event.type === 'text') transcript.push([event.source, event.text, event.tokenCount]);
       if (event.type === 'relayStarted' || event.type === 'relayFinished') {
         if (event.type === 'relayFinished') turn += 1;
-        const snapshot = transcript.slice();
-        const at = turn;
-        writer.write(() => states.checkpoint(id, fingerprint, at, snapshot));
+        checkpoint();
       }
       if (event.type === 'completed' && event.finishReason !== 'cancelled') {
+        stopLease?.();
+        finished = true;
         await writer.flush();
         await states.complete(id, fingerprint, transcript, event).catch(() => undefined);
-        finished = true;
+        stored = true;
       }
       yield event;
     }
   } finally {
-    if (!finished) {
+    stopLease?.();
+    finished = true;
+    if (!stored) {
       await writer.flush();
       await states.abandon(id).catch(() => undefined);
     }
