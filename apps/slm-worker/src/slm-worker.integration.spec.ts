@@ -127,7 +127,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     directory = { liveWorkers: liveSlmWorkers };
     await until(() => liveSlmWorkers().length === 2, 'both workers to announce themselves');
     llama = await loadLlama();
-    embeddedSlm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'slm.gguf'), llama, sequences: 2, threads: THREADS });
+    embeddedSlm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'slm.gguf'), llama, sequences: WORKER_SEQUENCES, threads: THREADS });
     llm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'llm.gguf'), llama, sequences: 4, threads: THREADS });
     await Promise.all([embeddedSlm.start(), llm.start()]);
     for (const [i, q] of QUESTIONS.entries()) embedded.set(q, await relay(embeddedSlm, q, `emb-${i}`));
