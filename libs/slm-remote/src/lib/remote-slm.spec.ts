@@ -101,11 +101,16 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
   });
 
   it('flushes a partial frame after flushMs when the engine is slow', async () => {
-    const fake = new ScriptEngineFake({ prompt: PROMPT, script: 'abc</s>', delayMs: 30 });
+    // The engine stops after 2 tokens until released: only the timer can send them.
+    const fake = new ScriptEngineFake({ prompt: PROMPT, script: 'abc</s>', holdAfter: 2 });
     const worker = await startWorker('w1', fake, { flushTokens: 64, flushMs: 1 });
-    const chunks = await collect(remote([worker]).generate(request(), new AbortController().signal));
-    expect(textOf(chunks)).toBe('abc');
-    expect(chunks.length).toBeGreaterThan(1);
+    const iterator = remote([worker]).generate(request(), new AbortController().signal)[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toMatchObject({ tokens: [97, 98], text: 'ab' });
+    fake.release();
+    const rest: EngineChunk[] = [];
+    for (let r = await iterator.next(); r.done !== true; r = await iterator.next()) rest.push(r.value);
+    expect(textOf(rest)).toBe('c');
+    expect(rest[rest.length - 1]?.finish).toBe('eos');
   });
 
   it('sends only the new part on the next turn; the worker rebuilds the whole context', async () => {

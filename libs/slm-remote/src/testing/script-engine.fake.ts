@@ -8,6 +8,8 @@ export interface ScriptEngineOptions {
   script: string;
   /** Wait before each token (default 0). */
   delayMs?: number;
+  /** After this many tokens of a generate, wait until `release()` is called. */
+  holdAfter?: number;
 }
 
 /**
@@ -24,9 +26,16 @@ export class ScriptEngineFake implements Engine {
   produced = 0;
   private busy = 0;
   private readonly tokens: ReferenceToken[];
+  private releaseHold: (() => void) | undefined;
+  private readonly held = new Promise<void>((resolve) => (this.releaseHold = resolve));
 
   constructor(private readonly options: ScriptEngineOptions) {
     this.tokens = encodeScript(options.script);
+  }
+
+  /** Lets generates waiting at `holdAfter` continue. */
+  release(): void {
+    this.releaseHold?.();
   }
 
   busySequences(): number {
@@ -57,12 +66,20 @@ export class ScriptEngineFake implements Engine {
     throw new Error(`ScriptEngineFake: context does not continue the script: ${JSON.stringify(written)}`);
   }
 
+  private holdUntilReleased(signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      void this.held.then(() => resolve());
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
   private async *run(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     this.busy += 1;
     try {
       let k = this.position(request.context.text);
       for (let n = 1; ; n += 1) {
         if (this.options.delayMs !== undefined && this.options.delayMs > 0) await sleep(this.options.delayMs, signal);
+        if (n === (this.options.holdAfter ?? 0) + 1 && this.options.holdAfter !== undefined) await this.holdUntilReleased(signal);
         if (signal.aborted) {
           yield { tokens: [], text: '', finish: 'abort' };
           return;
