@@ -166,7 +166,8 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     const undisturbed = textOf(
       await collect(remote([await startWorker('ref', new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT }))]).generate(request(), new AbortController().signal)),
     );
-    const a = await startWorker('a', new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT, delayMs: 3 }), { flushTokens: 2, flushMs: 1 });
+    // 'a' stops after 5 tokens (never released): the kill always lands mid-generate.
+    const a = await startWorker('a', new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT, holdAfter: 5 }), { flushTokens: 2, flushMs: 1 });
     const bFake = new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT });
     const b = await startWorker('b', bFake);
     const failovers: string[] = [];
