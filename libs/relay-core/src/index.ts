@@ -36,6 +36,7 @@ export * from './distributed/hashing';
 export * from './distributed/admission-queue';
 export * from './distributed/caching-llm-pool';
 export * from './distributed/prompt-affinity';
+export * from './distributed/stream-recorder';
 export * from './distributed/generation-state';
 
 // LLM worker routing (pure; used by the NATS LLM pool)

@@ -34,8 +34,8 @@ export const CONFIG_DEFAULTS = {
   outputCacheTtlMs: 600_000,
   affinityTtlMs: 600_000,
   /**
-   * Lease of a running generation's state record, renewed every third of it:
-   * a replica that dies frees its request_ids for retries this long after.
+   * Lease of a running generation, renewed every third of it: when its
+   * replica dies, a retry on another replica resumes it this long after.
    */
   generationLeaseMs: 15_000,
   shutdownGraceMs: 5_000,

@@ -13,6 +13,8 @@ import {
   withGenerationState,
   type ChatFormat,
   type Clock,
+  type Engine,
+  type LlmPool,
   type PrefixStore,
   type RelayRequest,
   type RelayServerLimits,
@@ -56,7 +58,9 @@ export interface RelayOrchestrationDeps {
  *  2. wait for a slot (AdmissionQueue: min(configured bound, live SLM slots);
  *     bounded queue, bounded wait → RESOURCE_EXHAUSTED);
  *  3. generation state: a completed request_id replays its result, a running
- *     one is refused (REQUEST_ID_IN_USE), checkpoints at every handoff;
+ *     one is refused (REQUEST_ID_IN_USE) while its replica holds the lease and
+ *     resumed here from its saved streams once the lease lapsed; progress is
+ *     checkpointed at every handoff and lease renewal;
  *  4. runRelay on the remote SLM and the LLM pool behind the output cache,
  *     under the caller's signal and the request timeout;
  *  5. always: free the slot and the generation's SLM stream.
@@ -85,7 +89,8 @@ export class RelayOrchestrationService implements RelayServiceHandler {
       store: deps.store,
       owner: deps.replicaId,
       clock: deps.clock,
-      runningTtlMs: settings.generationLeaseMs,
+      leaseMs: settings.generationLeaseMs,
+      runningTtlMs: settings.requestTimeoutMs + 60_000,
     });
   }
 
@@ -122,8 +127,9 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     try {
       const relaySignal = AbortSignal.any([signal, timeout.signal]);
       const framedRequest: RelayRequest = { ...request, prompt: framed.text, promptTokens: framed.tokens };
-      const relay = () => runRelay({ slm: deps.backends.slm, llm: this.llm, clock: deps.clock }, framedRequest, relaySignal);
-      for await (const event of withGenerationState(this.states, request, relay, { leaseTicker: this.leaseTicker })) {
+      const engines = { slm: deps.backends.slm, llm: this.llm };
+      const relay = (recording: { slm: Engine; llm: LlmPool }) => runRelay({ ...recording, clock: deps.clock }, framedRequest, relaySignal);
+      for await (const event of withGenerationState(this.states, request, engines, relay, { leaseTicker: this.leaseTicker })) {
         if (event.type === 'completed' && timeout.signal.aborted && !signal.aborted) {
           throw RelayError.deadlineExceeded(
             OrchestratorReasons.REQUEST_TIMEOUT,

@@ -9,8 +9,8 @@ import { GenerationStateStore, withGenerationState } from './generation-state';
 
 const request: RelayRequest = { generationId: 'req-1', prompt: 'Q:', maxTokens: 40, sampling: { temperature: 0 } };
 
-function states(store: PrefixStore = new InMemoryPrefixStore(), owner = 'replica-a'): GenerationStateStore {
-  return new GenerationStateStore({ store, owner, runningTtlMs: 60_000, clock: new ManualClock() });
+function states(store: PrefixStore = new InMemoryPrefixStore(), owner = 'replica-a', clock = new ManualClock()): GenerationStateStore {
+  return new GenerationStateStore({ store, owner, leaseMs: 1_000, runningTtlMs: 60_000, clock });
 }
 
 async function collect(stream: AsyncIterable<RelayStreamEvent>): Promise<RelayStreamEvent[]> {
@@ -19,89 +19,122 @@ async function collect(stream: AsyncIterable<RelayStreamEvent>): Promise<RelaySt
   return events;
 }
 
-const relay = (slm: ScriptedEngine, llm: ScriptedEngine, signal = new AbortController().signal) => () =>
-  runRelay({ slm, llm, clock: new ManualClock() }, request, signal);
+function generation(s: GenerationStateStore, slm: ScriptedEngine, llm: ScriptedEngine, signal = new AbortController().signal, req = request) {
+  return withGenerationState(s, req, { slm, llm }, (engines) => runRelay({ ...engines, clock: new ManualClock() }, req, signal));
+}
+
+const textOf = (events: RelayStreamEvent[]): string => events.map((e) => (e.type === 'text' ? e.text : '')).join('');
 
 describe('GenerationStateStore / withGenerationState', () => {
   it('a retried request_id that completed returns the stored result and runs nothing', async () => {
     const store = new InMemoryPrefixStore();
     const slm = new ScriptedEngine(['ab<call>2</call>', 'c</s>'], { mode: 'text' });
     const llm = new ScriptedEngine(['XY'], { mode: 'text' });
-    const first = await collect(withGenerationState(states(store), request, relay(slm, llm)));
+    const first = await collect(generation(states(store), slm, llm));
     const again = new ScriptedEngine([]);
-    const second = await collect(withGenerationState(states(store, 'replica-b'), request, relay(again, again)));
+    const second = await collect(generation(states(store, 'replica-b'), again, again));
     expect(again.requests).toHaveLength(0);
-    const text = (events: RelayStreamEvent[]) => events.filter((e) => e.type === 'text').map((e) => (e.type === 'text' ? e.text : '')).join('');
-    expect(text(second)).toBe(text(first));
+    expect(textOf(second)).toBe(textOf(first));
     expect(second.at(-1)).toEqual(first.at(-1));
     expect((await states(store).read('req-1'))?.status).toBe('completed');
   });
 
-  it('checkpoints the transcript and turn at handoffs while running', async () => {
+  it('checkpoints transcript, turn and the consumed streams at handoffs', async () => {
     const store = new InMemoryPrefixStore();
-    const slm = new ScriptedEngine(['ab<call>2</call>', 'c</s>'], { mode: 'text' });
+    const slm = new ScriptedEngine(['ab<call>2</call>never read', 'c</s>'], { mode: 'text' });
     const llm = new ScriptedEngine(['XY'], { mode: 'text' });
     const seen: unknown[] = [];
     const s = states(store);
-    for await (const event of withGenerationState(s, request, relay(slm, llm))) {
+    for await (const event of generation(s, slm, llm)) {
       if (event.type === 'relayFinished') {
         await new Promise((resolve) => setImmediate(resolve));
         seen.push(await s.read('req-1'));
       }
     }
-    expect(seen[0]).toMatchObject({ status: 'running', owner: 'replica-a', turn: 1 });
-    expect((seen[0] as { transcript: unknown[] }).transcript.map((x) => (x as string[])[1]).join('')).toBe('abXY');
+    expect(seen[0]).toMatchObject({ status: 'running', owner: 'replica-a', turn: 1, leaseUntilMs: 1_000 });
+    const record = seen[0] as { transcript: string[][]; streams: Array<{ role: string; chunks: Array<{ text: string }> }> };
+    expect(record.transcript.map((x) => x[1]).join('')).toBe('abXY');
+    expect(record.streams.map((st) => `${st.role}:${st.chunks.map((c) => c.text).join('')}`)).toEqual(['slm:ab<call>2</call>', 'llm:XY']);
   });
 
-  it('a request_id still running elsewhere is refused with failed_precondition REQUEST_ID_IN_USE', async () => {
+  it('a request_id running under a live lease is refused with failed_precondition REQUEST_ID_IN_USE', async () => {
     const store = new InMemoryPrefixStore();
     await states(store, 'replica-a').begin(request);
     await expect(states(store, 'replica-b').begin(request)).rejects.toMatchObject({ kind: 'failed_precondition', reason: 'REQUEST_ID_IN_USE' });
     await expect(states(store).begin({ ...request, generationId: 'req-2' })).resolves.toEqual({ kind: 'run' });
   });
 
-  it('a completed request_id reused by a different request is refused', async () => {
+  it('a request_id reused by a different request is refused', async () => {
     const store = new InMemoryPrefixStore();
     const slm = new ScriptedEngine(['a</s>'], { mode: 'text' });
-    await collect(withGenerationState(states(store), request, relay(slm, slm)));
+    await collect(generation(states(store), slm, slm));
     await expect(states(store).begin({ ...request, prompt: 'other' })).rejects.toMatchObject({ reason: 'REQUEST_ID_IN_USE' });
+  });
+
+  it('a replica that died mid-generation: after its lease, a retry elsewhere resumes from the saved streams', async () => {
+    const store = new InMemoryPrefixStore();
+    const clock = new ManualClock();
+    // Undisturbed reference run.
+    const reference = await collect(
+      generation(states(new InMemoryPrefixStore()), new ScriptedEngine(['ab<call>2</call>', 'cd<call>1</call>', 'e</s>'], { mode: 'text' }), new ScriptedEngine(['XY', 'Z'], { mode: 'text' })),
+    );
+    // Replica A: runs until its second SLM turn, which never answers; then "dies" (its generator is simply never resumed).
+    const slmA = new ScriptedEngine(['ab<call>2</call>', { text: 'c', hangAfterChunks: 1, ignoreAbort: true }], { mode: 'text' });
+    const llmA = new ScriptedEngine(['XY'], { mode: 'text' });
+    const a = generation(states(store, 'replica-a', clock), slmA, llmA)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await a.next();
+      if (next.done === true || next.value.type === 'relayFinished') break;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    await expect(states(store, 'replica-b', clock).begin(request)).rejects.toMatchObject({ reason: 'REQUEST_ID_IN_USE' });
+    clock.advance(1_000); // A's lease lapses
+    // Replica B: only the turns after the checkpoint reach its engines.
+    const slmB = new ScriptedEngine(['cd<call>1</call>', 'e</s>'], { mode: 'text' });
+    const llmB = new ScriptedEngine(['Z'], { mode: 'text' });
+    const resumed = await collect(generation(states(store, 'replica-b', clock), slmB, llmB));
+    expect(textOf(resumed)).toBe(textOf(reference));
+    expect(resumed.at(-1)).toEqual(reference.at(-1));
+    expect(slmB.requests).toHaveLength(2);
+    expect(slmB.requests[0]).toMatchObject({ appendOnly: false, context: { text: 'Q:ab<call>2</call>XY' } }); // the SLM view keeps its command
+    expect(llmB.requests).toHaveLength(1);
+    expect((await states(store).read('req-1'))?.status).toBe('completed');
   });
 
   it('failure and cancellation free the request_id for a retry', async () => {
     const store = new InMemoryPrefixStore();
     const broken = new ScriptedEngine([{ text: 'ab', failAfterChunks: 1, error: new Error('worker died') }], { mode: 'text' });
-    await expect(collect(withGenerationState(states(store), request, relay(broken, broken)))).rejects.toMatchObject({ kind: 'unavailable' });
+    await expect(collect(generation(states(store), broken, broken))).rejects.toMatchObject({ kind: 'unavailable' });
     expect(await states(store).read('req-1')).toBeUndefined();
 
     const cancel = new AbortController();
     cancel.abort();
     const slm = new ScriptedEngine(['a</s>'], { mode: 'text' });
-    const events = await collect(withGenerationState(states(store), request, relay(slm, slm, cancel.signal)));
+    const events = await collect(generation(states(store), slm, slm, cancel.signal));
     expect(events.at(-1)).toMatchObject({ type: 'completed', finishReason: 'cancelled' });
     expect(await states(store).read('req-1')).toBeUndefined();
   });
 
-  it('the lease ticker renews the running record while the generation runs, and is stopped at the end', async () => {
+  it('the lease ticker renews the lease while the generation runs, and is stopped at the end', async () => {
     const store = new InMemoryPrefixStore();
     const clock = new ManualClock();
-    const s = new GenerationStateStore({ store, owner: 'replica-a', runningTtlMs: 100, clock });
+    const s = states(store, 'replica-a', clock);
     let renew: (() => void) | undefined;
     let stops = 0;
     const slm = new ScriptedEngine(['abcdef</s>'], { mode: 'text' });
     const seen: unknown[] = [];
-    for await (const event of withGenerationState(s, request, relay(slm, slm), {
+    const run = withGenerationState(s, request, { slm, llm: slm }, (engines) => runRelay({ ...engines, clock }, request, new AbortController().signal), {
       leaseTicker: (tick) => ((renew = tick), () => void (stops += 1)),
-    })) {
+    });
+    for await (const event of run) {
       if (event.type === 'text' && event.text === 'c') {
-        clock.advance(90);
-        renew?.(); // without it the record would expire at t = 100
+        clock.advance(900);
+        renew?.();
         await new Promise((resolve) => setImmediate(resolve));
-        clock.advance(90);
         seen.push(await s.read('req-1'));
       }
     }
-    expect(seen[0]).toMatchObject({ status: 'running', updatedAtMs: 90 });
-    expect((seen[0] as { transcript: unknown[] }).transcript.length).toBe(3);
+    expect(seen[0]).toMatchObject({ status: 'running', leaseUntilMs: 1_900 });
     expect(stops).toBeGreaterThanOrEqual(1);
     expect((await s.read('req-1'))?.status).toBe('completed');
   });

@@ -1,18 +1,22 @@
 import { RelayError, RelayErrorReasons } from '../errors/relay-error';
 import { SystemClock, type Clock } from '../ports/clock';
+import type { Engine } from '../ports/engine';
+import type { LlmPool } from '../ports/llm-pool';
 import { prefixStoreKey, type PrefixStore } from '../ports/prefix-store';
 import type { CompletedEvent, RelayStreamEvent } from '../relay/relay-events';
 import type { RelayRequest } from '../relay/relay-request';
 import type { RelaySource } from '../relay/relay-types';
 import { sha256Hex, type Hasher } from './hashing';
+import { RelayStreamRecorder, type RecordedStream } from './stream-recorder';
 
 /** One answer segment as saved: [source, text, tokenCount]. */
 export type SavedSegment = [RelaySource, string, number];
 
 /**
  * What `relay:state:<requestId>` holds (JSON). Written when a generation
- * starts, at every handoff (relayStarted / relayFinished), and when it
- * completes; deleted when it fails or is cancelled (a retry may run again).
+ * starts, at every handoff (relayStarted / relayFinished) and lease renewal,
+ * and when it completes; deleted when it fails or is cancelled (a retry may
+ * run again).
  */
 export type GenerationStateRecord =
   | {
@@ -23,11 +27,15 @@ export type GenerationStateRecord =
       /** Hash of the request: a retry must ask for the same generation. */
       fingerprint: string;
       updatedAtMs: number;
+      /** The owner is presumed dead after this (it renews the lease while it runs). */
+      leaseUntilMs: number;
       /** LLM calls finished so far. */
       turn: number;
       /** Answer so far, in segments. */
       transcript: SavedSegment[];
       responseTokens: number;
+      /** Every engine stream consumed so far: what a resuming replica replays. */
+      streams: RecordedStream[];
     }
   | {
       v: 1;
@@ -39,24 +47,32 @@ export type GenerationStateRecord =
       completed: Omit<CompletedEvent, 'type'>;
     };
 
+type RunningRecord = Extract<GenerationStateRecord, { status: 'running' }>;
+type CompletedRecord = Extract<GenerationStateRecord, { status: 'completed' }>;
+
 export interface GenerationStateStoreOptions {
   store: PrefixStore;
-  /** This replica's id (diagnostics: who runs / ran a generation). */
+  /** This replica's id (written as the owner). */
   owner: string;
   clock?: Clock;
   /**
-   * TTL of a running record (its lease), renewed at every checkpoint and by
-   * the host's lease ticker (withGenerationState's `leaseTicker`). A replica
-   * that dies leaves its request_id blocked for at most this long. Without a
-   * ticker, make it longer than the request timeout.
+   * The owner's lease on a running generation, renewed at every checkpoint
+   * and by the host's lease ticker (withGenerationState's `leaseTicker`).
+   * Once it lapses, a retry of the same request on any replica takes the
+   * generation over and resumes it from the saved streams.
    */
+  leaseMs: number;
+  /** TTL of a running record in the store (> the request timeout; renewed with the lease). */
   runningTtlMs: number;
   /** How long a completed result is kept for retries (default 10 min). */
   completedTtlMs?: number;
   hasher?: Hasher;
 }
 
-export type BeginOutcome = { kind: 'run' } | { kind: 'done'; record: Extract<GenerationStateRecord, { status: 'completed' }> };
+export type BeginOutcome =
+  | { kind: 'run' }
+  | { kind: 'resume'; record: RunningRecord }
+  | { kind: 'done'; record: CompletedRecord };
 
 /** Hash of everything that defines a generation's output. */
 export function requestFingerprint(request: RelayRequest, hasher: Hasher = sha256Hex): string {
@@ -78,21 +94,35 @@ function parse(value: string | undefined): GenerationStateRecord | undefined {
   if (value === undefined) return undefined;
   try {
     const record = JSON.parse(value) as GenerationStateRecord;
-    return record.v === 1 && (record.status === 'running' || record.status === 'completed') ? record : undefined;
+    if (record.v !== 1) return undefined;
+    if (record.status === 'running') return Array.isArray(record.streams) && typeof record.leaseUntilMs === 'number' ? record : undefined;
+    return record.status === 'completed' ? record : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** What a checkpoint saves. */
+export interface GenerationProgress {
+  turn: number;
+  transcript: SavedSegment[];
+  streams: RecordedStream[];
 }
 
 /**
  * Generation state and request_id idempotency on a shared PrefixStore.
  * - A request whose request_id completed before (same request) gets the
  *   stored result (`done`) instead of running twice.
- * - One still running anywhere → failed_precondition REQUEST_ID_IN_USE (the
- *   embedded app's answer too): the caller retries after it finishes.
+ * - One running on a replica that holds its lease → failed_precondition
+ *   REQUEST_ID_IN_USE (the embedded app's answer too).
+ * - One whose owner's lease lapsed (the replica died) → `resume`: this
+ *   replica takes it over and replays the saved streams.
  * - Another request on a used request_id → failed_precondition REQUEST_ID_IN_USE.
- * Atomic across replicas when the store has setIfAbsent (Redis SET NX).
- * A store that is down (bypassed) gives no idempotency: every request runs.
+ * Creation is atomic across replicas when the store has setIfAbsent (Redis
+ * SET NX); a takeover is not (two replicas retrying the same dead
+ * generation at the same instant may both resume it; both give the same
+ * answer at temperature 0). A store that is down (bypassed) gives no
+ * idempotency: every request runs.
  */
 export class GenerationStateStore {
   private readonly clock: Clock;
@@ -109,48 +139,48 @@ export class GenerationStateStore {
     return prefixStoreKey('state', requestId);
   }
 
+  fingerprint(request: RelayRequest): string {
+    return requestFingerprint(request, this.hasher);
+  }
+
   async read(requestId: string): Promise<GenerationStateRecord | undefined> {
     return parse(await this.options.store.get(this.key(requestId)));
   }
 
   async begin(request: RelayRequest): Promise<BeginOutcome> {
-    const { store, owner, runningTtlMs } = this.options;
-    const fingerprint = requestFingerprint(request, this.hasher);
+    const { store, runningTtlMs } = this.options;
+    const fingerprint = this.fingerprint(request);
     const key = this.key(request.generationId);
-    const running: GenerationStateRecord = {
-      v: 1, status: 'running', owner, fingerprint, updatedAtMs: this.clock.now(), turn: 0, transcript: [], responseTokens: 0,
-    };
-    const value = JSON.stringify(running);
-    if (store.setIfAbsent !== undefined) {
-      if (await store.setIfAbsent(key, value, runningTtlMs)) return { kind: 'run' };
-    }
+    const fresh = JSON.stringify(this.running(fingerprint, { turn: 0, transcript: [], streams: [] }));
+    if (store.setIfAbsent !== undefined && (await store.setIfAbsent(key, fresh, runningTtlMs))) return { kind: 'run' };
     const existing = parse(await store.get(key));
-    if (existing?.status === 'completed' && existing.fingerprint === fingerprint) return { kind: 'done', record: existing };
-    if (existing !== undefined) {
-      throw RelayError.failedPrecondition(
-        RelayErrorReasons.REQUEST_ID_IN_USE,
-        existing.status === 'running'
-          ? `a generation with request_id ${request.generationId} is still running`
-          : `request_id ${request.generationId} was used by another request`,
-        { field: 'generationId' },
-      );
+    if (existing === undefined) {
+      await store.set(key, fresh, runningTtlMs);
+      return { kind: 'run' };
     }
-    await store.set(key, value, runningTtlMs);
-    return { kind: 'run' };
+    const inUse = (why: string): RelayError =>
+      RelayError.failedPrecondition(RelayErrorReasons.REQUEST_ID_IN_USE, why, { field: 'generationId' });
+    if (existing.fingerprint !== fingerprint) throw inUse(`request_id ${request.generationId} was used by another request`);
+    if (existing.status === 'completed') return { kind: 'done', record: existing };
+    if (existing.leaseUntilMs > this.clock.now()) throw inUse(`a generation with request_id ${request.generationId} is still running`);
+    await store.set(key, JSON.stringify(this.running(fingerprint, existing)), runningTtlMs);
+    return { kind: 'resume', record: existing };
   }
 
-  async checkpoint(requestId: string, fingerprint: string, turn: number, transcript: SavedSegment[]): Promise<void> {
-    const record: GenerationStateRecord = {
-      v: 1, status: 'running', owner: this.options.owner, fingerprint, updatedAtMs: this.clock.now(), turn, transcript,
-      responseTokens: transcript.reduce((sum, s) => sum + s[2], 0),
-    };
-    await this.options.store.set(this.key(requestId), JSON.stringify(record), this.options.runningTtlMs);
+  /** Saves progress and renews this replica's lease. */
+  async checkpoint(requestId: string, fingerprint: string, progress: GenerationProgress): Promise<void> {
+    await this.options.store.set(this.key(requestId), JSON.stringify(this.running(fingerprint, progress)), this.options.runningTtlMs);
   }
 
   async complete(requestId: string, fingerprint: string, transcript: SavedSegment[], completed: CompletedEvent): Promise<void> {
-    const result = { finishReason: completed.finishReason, usage: completed.usage, text: completed.text };
-    const record: GenerationStateRecord = {
-      v: 1, status: 'completed', owner: this.options.owner, fingerprint, updatedAtMs: this.clock.now(), transcript, completed: result,
+    const record: CompletedRecord = {
+      v: 1,
+      status: 'completed',
+      owner: this.options.owner,
+      fingerprint,
+      updatedAtMs: this.clock.now(),
+      transcript,
+      completed: { finishReason: completed.finishReason, usage: completed.usage, text: completed.text },
     };
     await this.options.store.set(this.key(requestId), JSON.stringify(record), this.completedTtlMs);
   }
@@ -160,33 +190,57 @@ export class GenerationStateStore {
     await this.options.store.delete(this.key(requestId));
   }
 
-  fingerprint(request: RelayRequest): string {
-    return requestFingerprint(request, this.hasher);
+  private running(fingerprint: string, progress: GenerationProgress): RunningRecord {
+    const now = this.clock.now();
+    return {
+      v: 1,
+      status: 'running',
+      owner: this.options.owner,
+      fingerprint,
+      updatedAtMs: now,
+      leaseUntilMs: now + this.options.leaseMs,
+      turn: progress.turn,
+      transcript: progress.transcript,
+      responseTokens: progress.transcript.reduce((sum, s) => sum + s[2], 0),
+      streams: progress.streams,
+    };
   }
 }
 
-/**
- * Runs `start()` (e.g. runRelay) under generation state: replays a completed
- * result for a retried request_id, checkpoints the transcript at every
- * handoff (writes coalesced, never awaited on the hot path), stores the
- * result when the generation completes (awaited, so the answer is saved
- * before the caller sees it) and frees the request_id on failure/cancel.
- */
 export interface GenerationStateRunOptions {
   /**
    * Lease renewal while the generation runs: called once with `renew`, returns
-   * the function that stops it. The host calls `renew` periodically (e.g.
-   * every runningTtlMs / 3 from a timer; core has no timers), so the running
-   * record outlives long stretches without a handoff but expires soon after
-   * its replica dies.
+   * the function that stops it (called at least once; make it idempotent).
+   * The host calls `renew` periodically (e.g. every leaseMs / 3 from a timer;
+   * core has no timers).
    */
   leaseTicker?: (renew: () => void) => () => void;
 }
 
+/** The engines a generation runs on (runRelay's slm / llm). */
+export interface GenerationEngines {
+  slm: Engine;
+  llm: Engine | LlmPool;
+}
+
+/**
+ * Runs one generation under generation state: `run` gets the engines to use
+ * (recording wrappers around `engines`) and returns runRelay's events.
+ * - A retried request_id that completed: the stored result is replayed and
+ *   nothing runs.
+ * - One taken over from a dead replica: the saved streams are replayed into
+ *   the session (no model is asked for them again), then the real engines
+ *   continue; the caller sees the whole generation from its start.
+ * - Progress (transcript, turn, streams) is checkpointed at every handoff and
+ *   lease renewal (writes coalesced, never awaited on the hot path); the
+ *   result is stored (awaited) before `completed` is passed on; failure or
+ *   cancellation frees the request_id.
+ */
 export async function* withGenerationState(
   states: GenerationStateStore,
   request: RelayRequest,
-  start: () => AsyncIterable<RelayStreamEvent>,
+  engines: GenerationEngines,
+  run: (engines: { slm: Engine; llm: LlmPool }) => AsyncIterable<RelayStreamEvent>,
   options: GenerationStateRunOptions = {},
 ): AsyncGenerator<RelayStreamEvent, void, undefined> {
   const outcome = await states.begin(request);
@@ -195,27 +249,30 @@ export async function* withGenerationState(
     yield { type: 'completed', ...outcome.record.completed };
     return;
   }
+  const recorder = new RelayStreamRecorder(engines.slm, engines.llm, outcome.kind === 'resume' ? outcome.record.streams : []);
   const id = request.generationId;
   const fingerprint = states.fingerprint(request);
   const transcript: SavedSegment[] = [];
   const writer = new CoalescingWriter();
+  let progress: GenerationProgress = { turn: 0, transcript: [], streams: [] };
   let turn = 0;
   let finished = false;
   let stored = false;
-  const checkpoint = (): void => {
-    const snapshot = transcript.slice();
-    const at = turn;
-    writer.write(() => states.checkpoint(id, fingerprint, at, snapshot));
+  const save = (): void => {
+    const at = progress;
+    writer.write(() => states.checkpoint(id, fingerprint, at));
   };
   const stopLease = options.leaseTicker?.(() => {
-    if (!finished) checkpoint();
+    if (!finished) save();
   });
   try {
-    for await (const event of start()) {
+    for await (const event of run({ slm: recorder.slm, llm: recorder.llm })) {
       if (event.type === 'text') transcript.push([event.source, event.text, event.tokenCount]);
       if (event.type === 'relayStarted' || event.type === 'relayFinished') {
         if (event.type === 'relayFinished') turn += 1;
-        checkpoint();
+        // At a handoff no stream is open: every recorded stream is complete.
+        progress = { turn, transcript: transcript.slice(), streams: recorder.recorded() };
+        save();
       }
       if (event.type === 'completed' && event.finishReason !== 'cancelled') {
         stopLease?.();

@@ -1,0 +1,65 @@
+import type { EngineChunk } from '../ports/engine';
+import { ScriptedEngine } from '../testing/scripted-engine';
+import { RelayStreamRecorder } from './stream-recorder';
+
+const req = (appendOnly: boolean) => ({
+  sequenceId: 'g/slm',
+  context: { text: 'Q' },
+  appendOnly,
+  ...(appendOnly ? { appendFrom: { text: 0 } } : {}),
+  maxTokens: 8,
+  sampling: {},
+  stopTokens: [],
+  stop: [],
+  bannedTokens: [],
+});
+
+async function text(stream: AsyncIterable<EngineChunk>, limit = Infinity): Promise<string> {
+  let out = '';
+  let n = 0;
+  for await (const chunk of stream) {
+    out += chunk.text;
+    if (++n >= limit) break;
+  }
+  return out;
+}
+
+describe('RelayStreamRecorder', () => {
+  it('records each stream as consumed, in order', async () => {
+    const slm = new ScriptedEngine(['abc', 'd'], { mode: 'text' });
+    const llm = new ScriptedEngine(['XY'], { mode: 'text' });
+    const recorder = new RelayStreamRecorder(slm, llm);
+    const signal = new AbortController().signal;
+    expect(await text(recorder.slm.generate(req(false), signal), 2)).toBe('ab');
+    expect(await text(recorder.llm.relay({ ...req(true), generationId: 'g', callIndex: 0 }, signal))).toBe('XY');
+    expect(recorder.recorded().map((s) => `${s.role}:${s.chunks.map((c) => c.text).join('')}`)).toEqual(['slm:ab', 'llm:XY']);
+  });
+
+  it('replays the saved streams, then the real engines serve from scratch (no appendOnly)', async () => {
+    const saved = [
+      { role: 'slm' as const, chunks: [{ tokens: [], text: 'ab' }] },
+      { role: 'llm' as const, chunks: [{ tokens: [], text: 'XY' }] },
+    ];
+    const slm = new ScriptedEngine(['c', 'd'], { mode: 'text' });
+    const llm = new ScriptedEngine([], { mode: 'text' });
+    const recorder = new RelayStreamRecorder(slm, llm, saved);
+    const signal = new AbortController().signal;
+    expect(await text(recorder.slm.generate(req(false), signal))).toBe('ab');
+    expect(await text(recorder.llm.relay({ ...req(false), generationId: 'g', callIndex: 0 }, signal))).toBe('XY');
+    expect(await text(recorder.slm.generate(req(true), signal))).toBe('c');
+    expect(await text(recorder.slm.generate(req(true), signal))).toBe('d');
+    expect(recorder.replayed).toBe(2);
+    expect(llm.requests).toHaveLength(0);
+    expect(slm.requests.map((r) => r.appendOnly)).toEqual([false, true]);
+    expect(slm.requests[0].appendFrom).toBeUndefined();
+    expect(recorder.recorded()).toHaveLength(4);
+  });
+
+  it('stops replaying at the first stream whose role differs', async () => {
+    const saved = [{ role: 'llm' as const, chunks: [{ tokens: [], text: 'XY' }] }];
+    const slm = new ScriptedEngine(['real'], { mode: 'text' });
+    const recorder = new RelayStreamRecorder(slm, slm, saved);
+    expect(await text(recorder.slm.generate(req(false), new AbortController().signal))).toBe('real');
+    expect(recorder.replayed).toBe(0);
+  });
+});
