@@ -29,6 +29,9 @@ jest.setTimeout(300_000);
 const PROMPT_COUNT = 100;
 /** Generations running while a worker is killed. */
 const FAULT_RUN_COUNT = 200;
+/** A prompt whose generation calls the LLM early, then runs long: an orchestrator can die in the middle of it. */
+const RESUME_PROMPT = 'Compute 71-8.';
+const RESUME_MAX_TOKENS = 480;
 const MAX_TOKENS = 128;
 /**
  * Generations in flight. llama.cpp is not bitwise batch-invariant: when a
@@ -48,14 +51,14 @@ interface Outcome {
   calls: number;
 }
 
-async function embeddedOutcomes(prompts: string[]): Promise<Outcome[]> {
+async function embeddedOutcomes(prompts: string[], maxTokens: number[] = prompts.map(() => MAX_TOKENS)): Promise<Outcome[]> {
   let engines: EmbeddedEngines | undefined;
   try {
     engines = await startEmbeddedEngines({ modelsDir: referenceModelDir(), threads: 1, sequences: 1, gpu: 'off' });
     const relay = createEmbeddedRelay(engines, { maxTokensLimit: 2048, requestTimeoutMs: 120_000 });
     return await mapConcurrent(prompts, 1, async (prompt, i) => {
       let completed: Extract<RelayStreamEvent, { type: 'completed' }> | undefined;
-      const request = { generationId: `embedded-${i}`, prompt, maxTokens: MAX_TOKENS, sampling: { temperature: 0 } };
+      const request = { generationId: `embedded-${i}`, prompt, maxTokens: maxTokens[i], sampling: { temperature: 0 } };
       for await (const event of relay.generate(request, new AbortController().signal)) {
         if (event.type === 'completed') completed = event;
       }
@@ -96,10 +99,13 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
   let client: RelayClient | undefined;
   let expectedAll: Outcome[] = [];
   let expected: Outcome[] = [];
+  let expectedResume: Outcome | undefined;
 
   beforeAll(async () => {
     // Embedded first, alone on the CPU; then the cluster.
-    expectedAll = await embeddedOutcomes(faultPrompts);
+    const all = await embeddedOutcomes([...faultPrompts, RESUME_PROMPT], [...faultPrompts.map(() => MAX_TOKENS), RESUME_MAX_TOKENS]);
+    expectedResume = all.pop();
+    expectedAll = all;
     expected = expectedAll.slice(0, PROMPT_COUNT);
     nats = await startNatsServer();
     redis = await startRedisServer();
@@ -145,6 +151,53 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     } finally {
       other?.close();
       await replica?.stop(5_000);
+    }
+  });
+
+  it('an orchestrator killed mid-generation: a retry on another replica resumes it once the lease lapses, same answer', async () => {
+    let replica: AppProcessHandle | undefined;
+    let doomed: RelayClient | undefined;
+    try {
+      replica = await startOrchestratorProcess({
+        natsUrl: (nats as NatsServerHandle).url,
+        redisUrl: (redis as RedisServerHandle).url,
+        name: 'orchestrator-doomed',
+        env: { RELAYLLM_ORCHESTRATOR_GENERATION_LEASE_MS: '1500' },
+      });
+      doomed = createRelayClient(replica.ready[1]);
+      const request = { prompt: RESUME_PROMPT, maxTokens: RESUME_MAX_TOKENS, temperature: 0, requestId: 'resumed-1' };
+      const stream = doomed.generateStream(request, { timeoutMs: 60_000 });
+      stream.on('error', () => undefined);
+      // Kill -9 right after the first handoff (the relay call started: state saved with the SLM's first stream).
+      await new Promise<void>((resolve, reject) => {
+        stream.on('data', (event: { event?: { $case: string } }) => {
+          if (event.event?.$case === 'relayStarted') resolve();
+        });
+        stream.once('end', () => reject(new Error('the generation ended before its first relay')));
+      });
+      const victim = replica;
+      victim.kill('SIGKILL');
+      await victim.exited;
+
+      const c = client as RelayClient;
+      const deadline = Date.now() + 30_000;
+      let response: Awaited<ReturnType<RelayClient['generate']>> | undefined;
+      let refused = 0;
+      while (response === undefined && Date.now() < deadline) {
+        try {
+          response = await c.generate(request, { timeoutMs: 60_000 });
+        } catch (error) {
+          if ((error as { code?: number }).code !== GrpcStatus.FAILED_PRECONDITION) throw error;
+          refused += 1; // still under the dead replica's lease
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+      expect(refused).toBeGreaterThan(0);
+      expect(response && { text: response.text, finishReason: response.finishReason, calls: response.usage?.calls ?? 0 }).toEqual(expectedResume);
+      expect((cluster as LocalClusterHandle).orchestrator.output()).toMatch(/resumed generation resumed-1 of \S+ \(lease lapsed\) from [1-9]\d* saved streams/);
+    } finally {
+      doomed?.close();
+      await replica?.stop(2_000);
     }
   });
 

@@ -44,6 +44,7 @@ export class OrchestratorModule {
               store: shared.store,
               clock: new SystemClock(),
               replicaId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+              log,
             }),
         },
         {

@@ -47,6 +47,7 @@ export interface RelayOrchestrationDeps {
   clock: Clock;
   /** This replica's id (written into generation state). */
   replicaId: string;
+  log?: (line: string) => void;
   chatFormat?: ChatFormat;
 }
 
@@ -129,7 +130,11 @@ export class RelayOrchestrationService implements RelayServiceHandler {
       const framedRequest: RelayRequest = { ...request, prompt: framed.text, promptTokens: framed.tokens };
       const engines = { slm: deps.backends.slm, llm: this.llm };
       const relay = (recording: { slm: Engine; llm: LlmPool }) => runRelay({ ...recording, clock: deps.clock }, framedRequest, relaySignal);
-      for await (const event of withGenerationState(this.states, request, engines, relay, { leaseTicker: this.leaseTicker })) {
+      for await (const event of withGenerationState(this.states, request, engines, relay, {
+        leaseTicker: this.leaseTicker,
+        onResume: ({ previousOwner, savedStreams, turn }) =>
+          deps.log?.(`resumed generation ${request.generationId} of ${previousOwner} (lease lapsed) from ${savedStreams} saved streams, turn ${turn}`),
+      })) {
         if (event.type === 'completed' && timeout.signal.aborted && !signal.aborted) {
           throw RelayError.deadlineExceeded(
             OrchestratorReasons.REQUEST_TIMEOUT,

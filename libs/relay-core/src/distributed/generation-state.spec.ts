@@ -19,8 +19,12 @@ async function collect(stream: AsyncIterable<RelayStreamEvent>): Promise<RelaySt
   return events;
 }
 
+const resumes: unknown[] = [];
+
 function generation(s: GenerationStateStore, slm: ScriptedEngine, llm: ScriptedEngine, signal = new AbortController().signal, req = request) {
-  return withGenerationState(s, req, { slm, llm }, (engines) => runRelay({ ...engines, clock: new ManualClock() }, req, signal));
+  return withGenerationState(s, req, { slm, llm }, (engines) => runRelay({ ...engines, clock: new ManualClock() }, req, signal), {
+    onResume: (info) => resumes.push(info),
+  });
 }
 
 const textOf = (events: RelayStreamEvent[]): string => events.map((e) => (e.type === 'text' ? e.text : '')).join('');
@@ -93,6 +97,7 @@ describe('GenerationStateStore / withGenerationState', () => {
     const slmB = new ScriptedEngine(['cd<call>1</call>', 'e</s>'], { mode: 'text' });
     const llmB = new ScriptedEngine(['Z'], { mode: 'text' });
     const resumed = await collect(generation(states(store, 'replica-b', clock), slmB, llmB));
+    expect(resumes).toEqual([{ previousOwner: 'replica-a', savedStreams: 2, turn: 1 }]);
     expect(textOf(resumed)).toBe(textOf(reference));
     expect(resumed.at(-1)).toEqual(reference.at(-1));
     expect(slmB.requests).toHaveLength(2);

@@ -215,6 +215,8 @@ export interface GenerationStateRunOptions {
    * core has no timers).
    */
   leaseTicker?: (renew: () => void) => () => void;
+  /** Told when this run takes over a generation whose owner's lease lapsed (logs, metrics). */
+  onResume?: (info: { previousOwner: string; savedStreams: number; turn: number }) => void;
 }
 
 /** The engines a generation runs on (runRelay's slm / llm). */
@@ -248,6 +250,10 @@ export async function* withGenerationState(
     for (const [source, text, tokenCount] of outcome.record.transcript) yield { type: 'text', source, text, tokenCount };
     yield { type: 'completed', ...outcome.record.completed };
     return;
+  }
+  if (outcome.kind === 'resume') {
+    const { owner, streams, turn } = outcome.record;
+    options.onResume?.({ previousOwner: owner, savedStreams: streams.length, turn });
   }
   const recorder = new RelayStreamRecorder(engines.slm, engines.llm, outcome.kind === 'resume' ? outcome.record.streams : []);
   const id = request.generationId;
