@@ -1,0 +1,87 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The Prometheus metrics of RelayLLM (names and labels in the README). Every
+ * label value comes from a closed set (finish reasons, error kinds, token
+ * sources, handoff stages, worker kinds): no prompt text, no request or
+ * generation ids, no worker ids.
+ */
+export const HANDOFF_STAGES = ['route', 'publish', 'queue_wait', 'first_token', 'resume'] as const;
+export type HandoffStage = (typeof HANDOFF_STAGES)[number];
+
+/** Outcome of a generation: its finish reason, or 'error'. */
+export const GENERATION_OUTCOMES = ['eos', 'llm_eos', 'length', 'stop', 'cancelled', 'error'] as const;
+export type GenerationOutcome = (typeof GENERATION_OUTCOMES)[number];
+
+const HANDOFF_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+const RATIO_BUCKETS = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1];
+const CALL_BUCKETS = [0, 1, 2, 3, 4, 6, 8, 16];
+
+/** One registry per app (never the global one, so specs can run several apps in one process). */
+export function createMetricsRegistry(options: { defaultMetrics?: boolean; service: string }): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: options.service });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'relayllm_process_' });
+  return registry;
+}
+
+/** What the relay host (orchestrator, embedded app) records per generation and per call. */
+export class RelayMetrics {
+  readonly generations: Counter<'outcome'>;
+  readonly tokens: Counter<'source'>;
+  readonly llmTokenRatio: Histogram;
+  readonly callsPerGeneration: Histogram;
+  readonly handoffSeconds: Histogram<'stage'>;
+  readonly llmQueueDepth: Gauge;
+  readonly llmRelays: Counter<'affinity'>;
+  readonly outputCache: Counter<'result'>;
+  readonly errors: Counter<'kind'>;
+
+  constructor(readonly registry: Registry) {
+    const registers = [registry];
+    this.generations = new Counter({ name: 'relayllm_generations_total', help: 'Generations ended, by outcome (finish reason or error).', labelNames: ['outcome'], registers });
+    this.tokens = new Counter({ name: 'relayllm_tokens_total', help: 'Response tokens by the model that wrote them.', labelNames: ['source'], registers });
+    this.llmTokenRatio = new Histogram({ name: 'relayllm_llm_token_ratio', help: 'rho = LLM tokens / response tokens, per generation.', buckets: RATIO_BUCKETS, registers });
+    this.callsPerGeneration = new Histogram({ name: 'relayllm_calls_per_generation', help: 'LLM calls per generation.', buckets: CALL_BUCKETS, registers });
+    this.handoffSeconds = new Histogram({ name: 'relayllm_handoff_seconds', help: 'Handoff overhead by stage.', labelNames: ['stage'], buckets: HANDOFF_BUCKETS, registers });
+    this.llmQueueDepth = new Gauge({ name: 'relayllm_llm_queue_depth', help: 'LLM calls sent and still waiting for their first token.', registers });
+    this.llmRelays = new Counter({ name: 'relayllm_llm_relays_total', help: 'LLM calls answered by a worker, by affinity (hit: the generation\'s previous worker; miss: another one; none: no previous worker).', labelNames: ['affinity'], registers });
+    this.outputCache = new Counter({ name: 'relayllm_output_cache_lookups_total', help: 'Deterministic LLM calls, by output-cache result.', labelNames: ['result'], registers });
+    this.errors = new Counter({ name: 'relayllm_errors_total', help: 'Failed generations by RelayError kind.', labelNames: ['kind'], registers });
+    for (const outcome of GENERATION_OUTCOMES) this.generations.inc({ outcome }, 0);
+    for (const source of ['slm', 'llm']) this.tokens.inc({ source }, 0);
+  }
+}
+
+export type WorkerKindLabel = 'slm' | 'llm';
+
+/** What a worker process records (its own /metrics; Prometheus adds the instance). */
+export class WorkerMetrics {
+  readonly activeSequences: Gauge<'kind'>;
+  readonly maxSequences: Gauge<'kind'>;
+  readonly requests: Counter<'kind' | 'outcome'>;
+  readonly engineTokens: Counter<'kind' | 'phase'>;
+  readonly handoffSeconds: Histogram<'stage'>;
+
+  constructor(
+    readonly registry: Registry,
+    readonly kind: WorkerKindLabel,
+    sequences: { active: () => number; max: number },
+  ) {
+    const registers = [registry];
+    this.activeSequences = new Gauge({
+      name: 'relayllm_worker_active_sequences',
+      help: 'Sequences (generations) this worker holds now.',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        this.set({ kind }, sequences.active());
+      },
+    });
+    this.maxSequences = new Gauge({ name: 'relayllm_worker_max_sequences', help: 'Sequences this worker can hold.', labelNames: ['kind'], registers });
+    this.maxSequences.set({ kind }, sequences.max);
+    this.requests = new Counter({ name: 'relayllm_worker_requests_total', help: 'Requests served, by outcome (ok or RelayError kind).', labelNames: ['kind', 'outcome'], registers });
+    this.engineTokens = new Counter({ name: 'relayllm_engine_tokens_total', help: 'Engine tokens by phase (prefill_evaluated, prefill_reused, decode).', labelNames: ['kind', 'phase'], registers });
+    this.handoffSeconds = new Histogram({ name: 'relayllm_handoff_seconds', help: 'Handoff overhead by stage (queue_wait on LLM workers).', labelNames: ['stage'], buckets: HANDOFF_BUCKETS, registers });
+  }
+}

@@ -1,0 +1,133 @@
+import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { CachingLlmPool, InMemoryPrefixStore, ManualClock, runRelay, ScriptedEngine, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { createMetricsRegistry, RelayMetrics } from './metrics';
+import { sampleValue } from './prometheus-text';
+import { RELAY_SPANS, RelayInstrumentation } from './relay-instrumentation';
+import { ENGINE_SPAN, tracedEngine } from './traced-engine';
+import { startTracing, type Tracing } from './tracing';
+
+const TRACING_ON = { enabled: false, exporter: 'otlp', protocol: 'http/protobuf', sampler: 'always_on', samplerRatio: 1 } as const;
+
+async function drain(events: AsyncIterable<RelayStreamEvent>): Promise<RelayStreamEvent[]> {
+  const out: RelayStreamEvent[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+}
+
+const childrenOf = (spans: ReadableSpan[], parent: ReadableSpan): ReadableSpan[] =>
+  spans.filter((s) => s.parentSpanContext?.spanId === parent.spanContext().spanId);
+
+describe('RelayInstrumentation (embedded wiring)', () => {
+  let exporter: InMemorySpanExporter;
+  let tracing: Tracing;
+
+  beforeEach(() => {
+    exporter = new InMemorySpanExporter();
+    tracing = startTracing(TRACING_ON, { defaultServiceName: 'spec', spanProcessors: [new SimpleSpanProcessor(exporter)], registerGlobal: false });
+  });
+  afterEach(() => tracing.shutdown());
+
+  function embedded(metrics?: RelayMetrics) {
+    const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, metrics });
+    // Two granted calls: `<call>2</call>` twice, then the SLM ends.
+    const slm = new ScriptedEngine(['ab<call>2</call>', 'c<call>3</call>', 'd</s>'], { mode: 'text' });
+    const llm = new ScriptedEngine(['XY', 'UVW'], { mode: 'text' });
+    const deps = {
+      slm: instrumentation.slm(tracedEngine(slm, { tracer: tracing.tracer, kind: 'slm' })),
+      llm: instrumentation.llmEngine(tracedEngine(llm, { tracer: tracing.tracer, kind: 'llm' })),
+      clock: new ManualClock(),
+    };
+    const run = (request: RelayRequest) =>
+      instrumentation.generate(() => runRelay(deps, request, new AbortController().signal), request);
+    return { run };
+  }
+
+  it('builds one trace: relay.generate > slm.segment / relay.call > llm.generate > engine.generate, with the call attributes', async () => {
+    const events = await drain(embedded().run({ generationId: 'g1', prompt: 'Q:', maxTokens: 40 }));
+    expect(events.at(-1)).toMatchObject({ type: 'completed', usage: { calls: 2 } });
+
+    const spans = exporter.getFinishedSpans();
+    expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
+    const roots = spans.filter((s) => s.name === RELAY_SPANS.generate);
+    expect(roots).toHaveLength(1);
+    const root = roots[0]!;
+    expect(root.parentSpanContext).toBeUndefined();
+    expect(root.attributes).toMatchObject({ 'relay.calls': 2, 'relay.finish_reason': 'eos' });
+
+    const top = childrenOf(spans, root);
+    expect(top.filter((s) => s.name === RELAY_SPANS.segment)).toHaveLength(3);
+    const calls = top.filter((s) => s.name === RELAY_SPANS.call).sort((a, b) => Number(a.attributes['relay.call_index']) - Number(b.attributes['relay.call_index']));
+    expect(calls.map((c) => c.attributes)).toEqual([
+      expect.objectContaining({ 'relay.call_index': 0, 'relay.requested_n': 2, 'relay.granted_n': 2, 'relay.tokens_written': 2, 'relay.cache_hit': false, 'relay.worker_id': 'embedded' }),
+      expect.objectContaining({ 'relay.call_index': 1, 'relay.requested_n': 3, 'relay.granted_n': 3, 'relay.tokens_written': 3, 'relay.cache_hit': false }),
+    ]);
+    for (const call of calls) {
+      expect(call.attributes['relay.queue_wait_ms']).toEqual(expect.any(Number));
+      const [llmGenerate, ...rest] = childrenOf(spans, call);
+      expect(rest).toHaveLength(0);
+      expect(llmGenerate?.name).toBe(RELAY_SPANS.llmGenerate);
+      const engineSpans = childrenOf(spans, llmGenerate!);
+      expect(engineSpans.map((s) => s.name)).toEqual([ENGINE_SPAN]);
+      expect(engineSpans[0]?.attributes).toMatchObject({ 'relay.model': 'llm', 'engine.decode.tokens': call.attributes['relay.tokens_written'] });
+      expect(engineSpans[0]?.attributes['engine.prefill.evaluated_tokens']).toEqual(expect.any(Number));
+    }
+    for (const segment of top.filter((s) => s.name === RELAY_SPANS.segment)) {
+      expect(childrenOf(spans, segment).map((s) => s.name)).toEqual([ENGINE_SPAN]);
+    }
+  });
+
+  it('keeps concurrent generations apart (each its own trace)', async () => {
+    const a = embedded();
+    const b = embedded();
+    await Promise.all([drain(a.run({ generationId: 'ga', prompt: 'Q:', maxTokens: 40 })), drain(b.run({ generationId: 'gb', prompt: 'Q:', maxTokens: 40 }))]);
+    const spans = exporter.getFinishedSpans();
+    const traces = new Set(spans.map((s) => s.spanContext().traceId));
+    expect(traces.size).toBe(2);
+    for (const traceId of traces) {
+      const own = spans.filter((s) => s.spanContext().traceId === traceId);
+      expect(own.filter((s) => s.name === RELAY_SPANS.call)).toHaveLength(2);
+      expect(own.filter((s) => s.name === RELAY_SPANS.generate)).toHaveLength(1);
+    }
+  });
+
+  it('counts generations, tokens by source, calls and handoffs in the metrics', async () => {
+    const registry = createMetricsRegistry({ service: 'spec', defaultMetrics: false });
+    const metrics = new RelayMetrics(registry);
+    const relay = embedded(metrics);
+    await drain(relay.run({ generationId: 'm1', prompt: 'Q:', maxTokens: 40 }));
+    const text = await registry.metrics();
+    expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'eos' })).toBe(1);
+    expect(sampleValue(text, 'relayllm_tokens_total', { source: 'llm' })).toBe(5);
+    expect(sampleValue(text, 'relayllm_calls_per_generation_count')).toBe(1);
+    expect(sampleValue(text, 'relayllm_calls_per_generation_sum')).toBe(2);
+    expect(sampleValue(text, 'relayllm_handoff_seconds_count', { stage: 'first_token' })).toBe(2);
+    expect(sampleValue(text, 'relayllm_handoff_seconds_count', { stage: 'resume' })).toBe(2);
+    expect(sampleValue(text, 'relayllm_llm_queue_depth')).toBe(0);
+  });
+
+  it('marks an output-cache hit (the call never reached the pool behind the cache)', async () => {
+    const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer });
+    const store = new InMemoryPrefixStore();
+    const makeDeps = () => ({
+      slm: instrumentation.slm(new ScriptedEngine(['a<call>2</call>', 'b</s>'], { mode: 'text' })),
+      llm: instrumentation.llmPool(new CachingLlmPool(instrumentation.llmWorkerProbe(new ScriptedEngine(['XY'], { mode: 'text' })), { store, model: 'llm' })),
+      clock: new ManualClock(),
+    });
+    const request: RelayRequest = { generationId: 'c', prompt: 'Q:', maxTokens: 40, sampling: { temperature: 0 } };
+    await drain(instrumentation.generate(() => runRelay(makeDeps(), request, new AbortController().signal), request));
+    await new Promise((resolve) => setImmediate(resolve));
+    await drain(instrumentation.generate(() => runRelay(makeDeps(), { ...request, generationId: 'c2' }, new AbortController().signal), request));
+    const calls = exporter.getFinishedSpans().filter((s) => s.name === RELAY_SPANS.call);
+    expect(calls.map((c) => c.attributes['relay.cache_hit'])).toEqual([false, true]);
+  });
+
+  it('records a failed generation on the root span', async () => {
+    const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer });
+    const slm = new ScriptedEngine([{ text: 'ab', failAfterChunks: 1, error: new Error('boom') }], { mode: 'text' });
+    const request: RelayRequest = { generationId: 'f', prompt: 'Q:', maxTokens: 40 };
+    await expect(drain(instrumentation.generate(() => runRelay({ slm: instrumentation.slm(slm), llm: slm, clock: new ManualClock() }, request, new AbortController().signal), request))).rejects.toThrow();
+    const root = exporter.getFinishedSpans().find((s) => s.name === RELAY_SPANS.generate);
+    expect(root?.status.code).toBe(2);
+    expect(root?.attributes['relay.error_kind']).toBe('unavailable');
+  });
+});

@@ -1,0 +1,304 @@
+import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import {
+  isDeterministicSampling,
+  isRelayError,
+  type Engine,
+  type EngineChunk,
+  type LlmPool,
+  type LlmRelayRequest,
+  type LlmRoute,
+  type RelayRequest,
+  type RelayStreamEvent,
+} from '@relayllm/relay-core';
+import type { GenerationOutcome, HandoffStage, RelayMetrics } from './metrics';
+import { observeIterable } from './observe-iterable';
+import { injectTraceHeaders, type TraceContextHeaders } from './trace-context';
+
+export const RELAY_SPANS = {
+  generate: 'relay.generate',
+  segment: 'slm.segment',
+  call: 'relay.call',
+  llmGenerate: 'llm.generate',
+} as const;
+
+interface CallState {
+  span: Span;
+  ctx: Context;
+  callIndex: number;
+  startedAt: number;
+  waitingFirstToken: boolean;
+  /** The call reached an LLM (engine or worker): false at the end of a deterministic call = output-cache hit. */
+  reachedLlm: boolean;
+  deterministic: boolean;
+}
+
+interface GenerationState {
+  root: Span;
+  pending?: { callIndex: number; requestedN: number; grantedN: number };
+  calls: Map<number, CallState>;
+  segments: number;
+  llmEndedAt?: number;
+  previousWorkerId?: string;
+}
+
+const GENERATION = createContextKey('relayllm.generation');
+const CALL = createContextKey('relayllm.call');
+
+export interface RelayInstrumentationOptions {
+  /** The app's tracer (no-op when tracing is off). */
+  tracer: Tracer;
+  metrics?: RelayMetrics;
+  /** Monotonic milliseconds (default performance.now). */
+  now?: () => number;
+}
+
+/**
+ * Spans and metrics of the relay, observed from the outside: relay-core stays
+ * free of OpenTelemetry. The host wraps its handler (`generate`: the
+ * `relay.generate` root, fed runRelay's events), its SLM engine (`slm`: one
+ * `slm.segment` per SLM run between calls) and its LLM side (`llmEngine` in
+ * one process, `llmPool` + `llmWorkerProbe` around a NATS pool: one
+ * `relay.call` per command). The generation's state travels in the OpenTelemetry
+ * context (AsyncLocalStorage), never in a global map, so concurrent
+ * generations never mix.
+ */
+export class RelayInstrumentation {
+  private readonly tracer: Tracer;
+  private readonly metrics?: RelayMetrics;
+  private readonly now: () => number;
+
+  constructor(options: RelayInstrumentationOptions) {
+    this.tracer = options.tracer;
+    this.metrics = options.metrics;
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** One generation under a `relay.generate` span (child of `parent`, e.g. extracted from gRPC metadata). */
+  generate(
+    run: () => AsyncIterable<RelayStreamEvent>,
+    request: Pick<RelayRequest, 'policy' | 'maxTokens'>,
+    parent: Context = context.active(),
+  ): AsyncIterable<RelayStreamEvent> {
+    const root = this.tracer.startSpan(
+      RELAY_SPANS.generate,
+      { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': 'relayllm.v1.RelayService', 'relay.policy': request.policy ?? 'RELAY', 'relay.max_tokens': request.maxTokens } },
+      parent,
+    );
+    const state: GenerationState = { root, calls: new Map(), segments: 0 };
+    const ctx = trace.setSpan(parent, root).setValue(GENERATION, state);
+    let completed = false;
+    return observeIterable(context.with(ctx, run), ctx, {
+      onValue: (event) => {
+        if (event.type === 'relayStarted') state.pending = { callIndex: event.callIndex, requestedN: event.requestedN, grantedN: event.grantedN };
+        else if (event.type === 'relayFinished') this.finishCall(state, event.callIndex, event.tokensWritten);
+        else if (event.type === 'completed') {
+          completed = true;
+          const { usage } = event;
+          root.setAttributes({
+            'relay.finish_reason': event.finishReason,
+            'relay.calls': usage.calls,
+            'relay.slm_tokens': usage.slmTokens,
+            'relay.llm_tokens': usage.llmTokens,
+            'relay.llm_token_ratio': usage.llmTokenRatio,
+            'relay.malformed_commands': usage.malformedCommands,
+          });
+          this.metrics?.generations.inc({ outcome: event.finishReason satisfies GenerationOutcome });
+          this.metrics?.tokens.inc({ source: 'slm' }, usage.slmTokens);
+          this.metrics?.tokens.inc({ source: 'llm' }, usage.llmTokens);
+          this.metrics?.llmTokenRatio.observe(usage.llmTokenRatio);
+          this.metrics?.callsPerGeneration.observe(usage.calls);
+        }
+      },
+      onEnd: (error) => {
+        for (const call of state.calls.values()) this.finishCall(state, call.callIndex);
+        if (error !== undefined) {
+          const kind = isRelayError(error) ? error.kind : 'internal';
+          root.recordException(error as Error);
+          root.setStatus({ code: SpanStatusCode.ERROR, message: isRelayError(error) ? `${error.kind}: ${error.reason}` : 'internal' });
+          root.setAttribute('relay.error_kind', kind);
+          this.metrics?.errors.inc({ kind });
+          this.metrics?.generations.inc({ outcome: 'error' });
+        } else if (!completed) {
+          // The consumer left before `completed` (the client went away).
+          this.metrics?.generations.inc({ outcome: 'cancelled' });
+        }
+        root.end();
+      },
+    });
+  }
+
+  /** The SLM engine: each generate() is an `slm.segment` (the SLM's run between two calls). */
+  slm(engine: Engine): Engine {
+    return {
+      start: () => engine.start(),
+      close: () => engine.close(),
+      generate: (request, signal) => {
+        const parent = context.active();
+        const state = parent.getValue(GENERATION) as GenerationState | undefined;
+        const index = state === undefined ? 0 : state.segments++;
+        const span = this.tracer.startSpan(RELAY_SPANS.segment, { attributes: { 'relay.segment_index': index, 'relay.append_only': request.appendOnly } }, parent);
+        const ctx = trace.setSpan(parent, span);
+        let tokens = 0;
+        let first = true;
+        return observeIterable(context.with(ctx, () => engine.generate(request, signal)), ctx, {
+          onValue: (chunk) => {
+            if (first && state?.llmEndedAt !== undefined) {
+              this.observe('resume', this.now() - state.llmEndedAt);
+              state.llmEndedAt = undefined;
+            }
+            first = false;
+            tokens += chunk.tokens.length > 0 ? chunk.tokens.length : (chunk.tokenCount ?? (chunk.text === '' ? 0 : 1));
+          },
+          onEnd: (error) => {
+            span.setAttribute('relay.slm_tokens', tokens);
+            endWith(span, error);
+          },
+        });
+      },
+    };
+  }
+
+  /** The LLM as an in-process engine (embedded): `relay.call` > `llm.generate` > the engine. */
+  llmEngine(engine: Engine): Engine {
+    return {
+      start: () => engine.start(),
+      close: () => engine.close(),
+      generate: (request, signal) =>
+        this.call(request as LlmRelayRequest, (ctx) => {
+          const span = this.tracer.startSpan(RELAY_SPANS.llmGenerate, { attributes: { 'relay.call_index': (request as LlmRelayRequest).callIndex } }, ctx);
+          const inner = trace.setSpan(ctx, span);
+          this.markReachedLlm(ctx, { kind: 'worker', workerId: 'embedded' });
+          return observeIterable(context.with(inner, () => engine.generate(request, signal)), inner, { onEnd: (error) => endWith(span, error) });
+        }),
+    };
+  }
+
+  /** The LLM pool as the relay sees it (outside any output cache): one `relay.call` per command. */
+  llmPool(pool: LlmPool): LlmPool {
+    return { relay: (request, signal) => this.call(request, () => pool.relay(request, signal)) };
+  }
+
+  /** Put between an output cache and the pool that reaches workers: a call that never gets here was a cache hit. */
+  llmWorkerProbe(pool: LlmPool): LlmPool {
+    return {
+      relay: (request, signal) => {
+        this.markReachedLlm(context.active());
+        return pool.relay(request, signal);
+      },
+    };
+  }
+
+  /** NatsLlmPool's `traceHeaders` option: the active `relay.call` as NATS headers. */
+  readonly traceHeaders = (): TraceContextHeaders | undefined => injectTraceHeaders(context.active());
+
+  /** NatsLlmPool's `onAttempt`: the orchestrator's routing time (route stage, relay.queue_wait_ms). */
+  readonly onLlmAttempt = (attempt: { attempt: number; route: LlmRoute }): void => {
+    const call = context.active().getValue(CALL) as CallState | undefined;
+    if (call === undefined) return;
+    const waited = this.now() - call.startedAt;
+    call.span.setAttributes({ 'relay.attempts': attempt.attempt, 'relay.queue_wait_ms': waited });
+    if (attempt.attempt === 1) this.observe('route', waited);
+  };
+
+  /** NatsLlmPool's `onRelay`: which worker answered and whether it held the generation's prefix. */
+  readonly onLlmRelay = (outcome: { workerId: string; attempts: number; route: LlmRoute; reusedPrefixTokens: number; evaluatedTokens: number }): void => {
+    const active = context.active();
+    const call = active.getValue(CALL) as CallState | undefined;
+    const state = active.getValue(GENERATION) as GenerationState | undefined;
+    const affinity = state?.previousWorkerId === undefined ? 'none' : state.previousWorkerId === outcome.workerId ? 'hit' : 'miss';
+    this.metrics?.llmRelays.inc({ affinity });
+    if (state !== undefined) state.previousWorkerId = outcome.workerId;
+    call?.span.setAttributes({
+      'relay.worker_id': outcome.workerId,
+      'relay.attempts': outcome.attempts,
+      'relay.affinity_hit': outcome.route.kind === 'worker' && outcome.attempts === 1,
+      'relay.reused_prefix_tokens': outcome.reusedPrefixTokens,
+      'relay.evaluated_tokens': outcome.evaluatedTokens,
+    });
+  };
+
+  private call(request: LlmRelayRequest, start: (ctx: Context) => AsyncIterable<EngineChunk>): AsyncIterable<EngineChunk> {
+    const parent = context.active();
+    const state = parent.getValue(GENERATION) as GenerationState | undefined;
+    const pending = state?.pending?.callIndex === request.callIndex ? state.pending : undefined;
+    const span = this.tracer.startSpan(
+      RELAY_SPANS.call,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'relay.call_index': request.callIndex,
+          'relay.requested_n': pending?.requestedN ?? request.maxTokens,
+          'relay.granted_n': pending?.grantedN ?? request.maxTokens,
+        },
+      },
+      parent,
+    );
+    const call: CallState = {
+      span,
+      ctx: parent,
+      callIndex: request.callIndex,
+      startedAt: this.now(),
+      waitingFirstToken: true,
+      reachedLlm: false,
+      deterministic: isDeterministicSampling(request.sampling),
+    };
+    call.ctx = trace.setSpan(parent, span).setValue(CALL, call);
+    state?.calls.set(request.callIndex, call);
+    this.metrics?.llmQueueDepth.inc();
+    const firstTokenDone = (): void => {
+      if (!call.waitingFirstToken) return;
+      call.waitingFirstToken = false;
+      this.metrics?.llmQueueDepth.dec();
+    };
+    return observeIterable(
+      context.with(call.ctx, () => start(call.ctx)),
+      call.ctx,
+      {
+        onValue: () => {
+          if (call.waitingFirstToken) this.observe('first_token', this.now() - call.startedAt);
+          firstTokenDone();
+        },
+        onEnd: (error) => {
+          firstTokenDone();
+          if (state !== undefined) state.llmEndedAt = this.now();
+          const cacheHit = call.deterministic && !call.reachedLlm && error === undefined;
+          span.setAttribute('relay.cache_hit', cacheHit);
+          if (call.deterministic) this.metrics?.outputCache.inc({ result: cacheHit ? 'hit' : 'miss' });
+          if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
+          // Without a generation (a bare pool call) nobody sends relayFinished: end here.
+          if (state === undefined) span.end();
+        },
+      },
+    );
+  }
+
+  private markReachedLlm(ctx: Context, route?: LlmRoute): void {
+    const call = ctx.getValue(CALL) as CallState | undefined;
+    if (call === undefined) return;
+    call.reachedLlm = true;
+    if (route?.kind !== 'worker') return;
+    // In one process the LLM always holds the generation's prefix: an affinity hit by construction.
+    call.span.setAttributes({ 'relay.queue_wait_ms': this.now() - call.startedAt, 'relay.worker_id': route.workerId, 'relay.affinity_hit': true });
+  }
+
+  private finishCall(state: GenerationState, callIndex: number, tokensWritten?: number): void {
+    const call = state.calls.get(callIndex);
+    if (call === undefined) return;
+    state.calls.delete(callIndex);
+    if (tokensWritten !== undefined) call.span.setAttribute('relay.tokens_written', tokensWritten);
+    call.span.end();
+  }
+
+  private observe(stage: HandoffStage, ms: number): void {
+    this.metrics?.handoffSeconds.observe({ stage }, Math.max(0, ms) / 1000);
+  }
+}
+
+function endWith(span: Span, error: unknown): void {
+  if (error !== undefined) {
+    span.recordException(error as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR });
+  }
+  span.end();
+}
+
