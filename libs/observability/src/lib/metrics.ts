@@ -21,7 +21,7 @@ const CALL_BUCKETS = [0, 1, 2, 3, 4, 6, 8, 16];
 export function createMetricsRegistry(options: { defaultMetrics?: boolean; service: string }): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service: options.service });
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'relayllm_process_' });
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'relayllm_' });
   return registry;
 }
 
