@@ -1,4 +1,4 @@
-export { runRelayHandler, type RelayServiceHandler } from './lib/handler';
+export { runRelayHandler, type RelayCallInfo, type RelayServiceHandler } from './lib/handler';
 export {
   createRelayGrpcServer,
   relayServiceImplementation,

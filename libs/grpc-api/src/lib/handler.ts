@@ -1,3 +1,4 @@
+import type { Metadata } from '@grpc/grpc-js';
 import { runRelay, type RelayDeps, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
 
 /**
@@ -12,7 +13,12 @@ import { runRelay, type RelayDeps, type RelayRequest, type RelayStreamEvent } fr
  * promptly.
  */
 export interface RelayServiceHandler {
-  generate(request: RelayRequest, signal: AbortSignal): AsyncIterable<RelayStreamEvent>;
+  generate(request: RelayRequest, signal: AbortSignal, call?: RelayCallInfo): AsyncIterable<RelayStreamEvent>;
+}
+
+/** What the adapter tells a handler about the gRPC call (e.g. W3C trace context in the metadata). */
+export interface RelayCallInfo {
+  metadata: Metadata;
 }
 
 /** The handler of a single-process server: relay-core's `runRelay` over started engines. */

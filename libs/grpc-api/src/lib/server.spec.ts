@@ -4,7 +4,7 @@
  * ScriptedEngine test doubles as the handler.
  */
 import { dirname, join } from 'node:path';
-import { credentials, makeGenericClientConstructor, loadPackageDefinition, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, Metadata, loadPackageDefinition, status, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
@@ -20,7 +20,7 @@ import {
 } from '@relayllm/relay-core';
 import { service as healthService } from 'grpc-health-check';
 import { createRelayClient, type RelayClient } from './client';
-import type { RelayServiceHandler } from './handler';
+import type { RelayCallInfo, RelayServiceHandler } from './handler';
 import { createRelayGrpcServer, type RelayErrorContext, type RelayGrpcServer } from './server';
 import { ERROR_FIELD_METADATA_KEY, ERROR_REASON_METADATA_KEY, relayErrorFromServiceError } from './status';
 
@@ -28,6 +28,8 @@ import { ERROR_FIELD_METADATA_KEY, ERROR_REASON_METADATA_KEY, relayErrorFromServ
 class RecordingHandler implements RelayServiceHandler {
   readonly requests: RelayRequest[] = [];
   readonly signals: AbortSignal[] = [];
+  /** The call info (metadata) each generate was given. */
+  readonly calls: Array<RelayCallInfo | undefined> = [];
   /** Date.now() when each call's signal was aborted. */
   readonly abortedAt: Array<number | undefined> = [];
   slm = new ScriptedEngine([]);
@@ -40,9 +42,10 @@ class RecordingHandler implements RelayServiceHandler {
     return this;
   }
 
-  generate(request: RelayRequest, signal: AbortSignal): AsyncIterable<RelayStreamEvent> {
+  generate(request: RelayRequest, signal: AbortSignal, call?: RelayCallInfo): AsyncIterable<RelayStreamEvent> {
     const index = this.signals.length;
     this.requests.push(request);
+    this.calls.push(call);
     this.signals.push(signal);
     this.abortedAt.push(undefined);
     signal.addEventListener(
@@ -141,6 +144,16 @@ describe('RelayService over gRPC', () => {
     // The adapter only mapped the request: snake_case wire -> camelCase core.
     expect(handler.requests[0]).toEqual({ generationId: 'req-1', prompt: 'Q:', policy: 'RELAY', maxTokens: 40, sampling: { temperature: 0 } });
     expect(handler.llm.requests[0].maxTokens).toBe(2);
+  });
+
+  it('hands the call\'s metadata to the handler (e.g. W3C traceparent)', async () => {
+    handler.script(['a</s>', 'a</s>']);
+    const metadata = new Metadata();
+    metadata.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    await client.generate({ prompt: 'Q:', maxTokens: 4 }, { metadata });
+    await collect(client.generateStream({ prompt: 'Q:', maxTokens: 4 }, { metadata }));
+    const seen = handler.calls.slice(-2).map((call) => call?.metadata.get('traceparent'));
+    expect(seen).toEqual([['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'], ['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']]);
   });
 
   it('GenerateStream streams text, relay_started / relay_finished and completed', async () => {

@@ -180,7 +180,7 @@ export function relayServiceImplementation(
     const scope = callScope(call, active);
     try {
       let completed: CompletedEvent | undefined;
-      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal)) {
+      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal, { metadata: call.metadata })) {
         if (event.type === 'completed') completed = event;
       }
       if (scope.signal.aborted) throw abortReason(scope.signal);
@@ -200,7 +200,7 @@ export function relayServiceImplementation(
     const scope = callScope(call, active);
     try {
       let completed = false;
-      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal)) {
+      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal, { metadata: call.metadata })) {
         // Leaving the loop also closes the handler's iterator.
         if (scope.signal.aborted) break;
         if (!call.write(toWireEvent(event, requestId))) await drained(call, scope.signal);
