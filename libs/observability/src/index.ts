@@ -9,3 +9,4 @@ export * from './lib/traced-engine';
 export * from './lib/relay-instrumentation';
 export * from './lib/app-observability';
 export * from './lib/prometheus-text';
+export * from './lib/instrument-handler';

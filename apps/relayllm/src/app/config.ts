@@ -1,4 +1,5 @@
 import { defaultThreads } from '@relayllm/llama-cpp';
+import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 import { resolve } from 'path';
 import { z } from 'zod';
 
@@ -121,4 +122,18 @@ export function loadConfig(sources: ConfigSources = {}): RelayllmConfig {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return Object.freeze(parsed.data);
+}
+
+/**
+ * Traces, metrics and logs (issue #6): the standard OTEL_* variables plus
+ * RELAYLLM_METRICS_PORT / RELAYLLM_METRICS_HOST / RELAYLLM_LOG_LEVEL /
+ * RELAYLLM_LOG_CONTENT (libs/observability's README). Tracing is off unless
+ * configured. Throws ConfigError.
+ */
+export function loadObservabilityConfig(env: Readonly<Record<string, string | undefined>> = process.env): ObservabilityConfig {
+  try {
+    return observabilityConfigFromEnv(env);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
 }

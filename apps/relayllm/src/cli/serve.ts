@@ -1,8 +1,10 @@
 import { createRelayGrpcServer } from '@relayllm/grpc-api';
 import { RELAY_SERVICE_NAME } from '@relayllm/proto';
+import { RelayMetrics, startAppObservability, type ObservabilityConfig } from '@relayllm/observability';
 import type { RelayllmConfig } from '../app/config';
 import { startEmbeddedEngines } from '../app/embedded-engines';
-import { createEmbeddedRelay, dialAddress, listenAddress } from '../app/embedded-host';
+import { dialAddress, listenAddress } from '../app/embedded-host';
+import { createObservedEmbeddedRelay } from '../app/embedded-observability';
 import type { ServeArgs } from './args';
 import { runDemo } from './demo';
 import { log, type CliIo } from './io';
@@ -17,9 +19,29 @@ export class ListenError extends Error {
  * embedded engines until `shutdown` aborts; then the server drains for
  * shutdownGraceMs and the engines close. Resolves with the exit code.
  */
-export async function runServe(args: ServeArgs, config: RelayllmConfig, io: CliIo, shutdown: AbortSignal): Promise<number> {
+export async function runServe(
+  args: ServeArgs,
+  config: RelayllmConfig,
+  io: CliIo,
+  shutdown: AbortSignal,
+  observabilityConfig?: ObservabilityConfig,
+): Promise<number> {
   const engines = await startEmbeddedEngines(config);
-  const server = createRelayGrpcServer({ relay: createEmbeddedRelay(engines, config) });
+  // Tracing/metrics only when configured (OTEL_*, RELAYLLM_METRICS_PORT); otherwise the plain relay.
+  const observability =
+    observabilityConfig === undefined ? undefined : await startAppObservability(observabilityConfig, { service: 'relayllm' }).catch(async (error: unknown) => {
+      await engines.close();
+      throw new ListenError(`cannot start observability: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  const relay = createObservedEmbeddedRelay(
+    engines,
+    config,
+    observability && {
+      tracing: observability.tracing,
+      metrics: observability.metricsServer === undefined ? undefined : new RelayMetrics(observability.registry),
+    },
+  );
+  const server = createRelayGrpcServer({ relay });
   const address = listenAddress(config.host, config.port);
   let port: number;
   try {
@@ -27,10 +49,13 @@ export async function runServe(args: ServeArgs, config: RelayllmConfig, io: CliI
   } catch (error) {
     await server.close(0);
     await engines.close();
+    await observability?.shutdown();
     throw new ListenError(`cannot listen on ${address}: ${error instanceof Error ? error.message : String(error)}`);
   }
   const bound = listenAddress(config.host, port);
   log(io, `serving ${RELAY_SERVICE_NAME} (+ grpc.health.v1, reflection) on ${bound}`);
+  if (observability?.metricsServer !== undefined) log(io, `metrics: http://${dialAddress(observabilityConfig?.metricsHost ?? '127.0.0.1', observability.metricsServer.port)}/metrics`);
+  if (observability?.tracing.enabled === true) log(io, `tracing: OTLP ${observabilityConfig?.tracing.protocol} to ${observabilityConfig?.tracing.url ?? 'the default endpoint'}`);
   log(io, `models: ${config.modelsDir} (context ${engines.contextSize} tokens; per engine: ${config.sequences} sequences, ${config.threads} llama.cpp threads)`);
   try {
     if (args.demo && !shutdown.aborted) await runDemo(dialAddress(config.host, port), config, io, shutdown);
@@ -42,6 +67,7 @@ export async function runServe(args: ServeArgs, config: RelayllmConfig, io: CliI
     log(io, `shutting down (draining calls for up to ${config.shutdownGraceMs} ms)`);
     await server.close(config.shutdownGraceMs);
     await engines.close();
+    await observability?.shutdown();
     log(io, 'stopped');
   }
   return 0;

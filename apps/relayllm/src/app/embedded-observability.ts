@@ -1,0 +1,33 @@
+import type { RelayServiceHandler } from '@relayllm/grpc-api';
+import { instrumentRelayHandler, RelayInstrumentation, tracedEngine, type RelayMetrics, type Tracing } from '@relayllm/observability';
+import type { RelayllmConfig } from './config';
+import { createEmbeddedRelay, type RelayEngines } from './embedded-host';
+
+export interface EmbeddedObservability {
+  tracing: Tracing;
+  /** Present when /metrics is served. */
+  metrics?: RelayMetrics;
+}
+
+/**
+ * The embedded relay as `relayllm serve` exposes it, observed: the same span
+ * tree as the distributed deployment (relay.generate > slm.segment /
+ * relay.call > llm.generate > engine.generate) and the same relay metrics.
+ * With tracing off and no metrics the plain relay is returned (no cost).
+ */
+export function createObservedEmbeddedRelay(
+  engines: RelayEngines,
+  config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'>,
+  observability: EmbeddedObservability | undefined,
+): RelayServiceHandler {
+  if (observability === undefined) return createEmbeddedRelay(engines, config);
+  const { tracing, metrics } = observability;
+  if (!tracing.enabled && metrics === undefined) return createEmbeddedRelay(engines, config);
+  const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, metrics });
+  const observed: RelayEngines = {
+    slm: instrumentation.slm(tracedEngine(engines.slm, { tracer: tracing.tracer, kind: 'slm' })),
+    llm: instrumentation.llmEngine(tracedEngine(engines.llm, { tracer: tracing.tracer, kind: 'llm' })),
+    contextSize: engines.contextSize,
+  };
+  return instrumentRelayHandler(createEmbeddedRelay(observed, config), instrumentation);
+}
