@@ -24,6 +24,8 @@ import { isRelayError, runRelay, SystemClock, type RelayRequest, type RelayStrea
 import { startAppProcess, startNatsServer, startRedisServer, type AppProcessHandle, type NatsServerHandle, type RedisServerHandle } from '@relayllm/testing';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { loadConfig } from '../apps/orchestrator/src/app/config';
 import { createLlmPool } from '../apps/orchestrator/src/app/llm-pool.factory';
 import { createNatsBackends } from '../apps/orchestrator/src/app/nats-backends';
@@ -82,9 +84,20 @@ class MemorySampler {
   }
 }
 
+/** A full GC on demand (the flag is set at run time, so `npm run bench:scale` needs no node option). */
+setFlagsFromString('--expose-gc');
+const fullGc = runInNewContext('gc') as () => void;
+
+/** Memory after a full GC: what the generations in flight really hold, without garbage not yet collected. */
+interface LiveProbe {
+  inFlight: number;
+  rss: number;
+  heapUsed: number;
+}
+
 type Generate = (request: RelayRequest, signal: AbortSignal) => AsyncIterable<RelayStreamEvent>;
 
-async function runLoad(generate: Generate, total: number, clients: number, prefix: string): Promise<Tally> {
+async function runLoad(generate: Generate, total: number, clients: number, prefix: string, onHalfway?: (inFlight: number) => void): Promise<Tally> {
   const tally: Tally = { completed: 0, failed: new Map(), slmTokens: 0, llmTokens: 0, calls: 0, latencies: [], inFlight: 0, peakInFlight: 0 };
   let next = 0;
   const client = async (): Promise<void> => {
@@ -97,6 +110,7 @@ async function runLoad(generate: Generate, total: number, clients: number, prefi
         for await (const event of generate({ generationId, prompt: 'Compute 37*48+15-6.', maxTokens: 512 }, new AbortController().signal)) {
           if (event.type !== 'completed') continue;
           tally.completed += 1;
+          if (tally.completed === Math.floor(total / 2)) onHalfway?.(tally.inFlight);
           tally.slmTokens += event.usage.slmTokens;
           tally.llmTokens += event.usage.llmTokens;
           tally.calls += event.usage.calls;
@@ -162,10 +176,15 @@ async function main(): Promise<void> {
     const baselineRss = process.memoryUsage().rss;
     const sampler = new MemorySampler(25);
     const started = performance.now();
-    const tally = await runLoad(generate, generations, concurrency, 'scale');
+    let probe: LiveProbe | undefined;
+    const tally = await runLoad(generate, generations, concurrency, 'scale', (inFlight) => {
+      fullGc();
+      const { rss, heapUsed } = process.memoryUsage();
+      probe = { inFlight, rss, heapUsed };
+    });
     const wallMs = performance.now() - started;
     sampler.stop();
-    report(tally, wallMs, baselineRss, sampler, config.redisUrl === 'off' ? 'process memory (--store memory)' : 'redis-server');
+    report(tally, wallMs, baselineRss, sampler, probe, config.redisUrl === 'off' ? 'process memory (--store memory)' : 'redis-server');
   } finally {
     await closeAll?.().catch(() => undefined);
     await shared?.close().catch(() => undefined);
@@ -175,7 +194,7 @@ async function main(): Promise<void> {
   }
 }
 
-function report(tally: Tally, wallMs: number, baselineRss: number, sampler: MemorySampler, store: string): void {
+function report(tally: Tally, wallMs: number, baselineRss: number, sampler: MemorySampler, probe: LiveProbe | undefined, store: string): void {
   const tokens = tally.slmTokens + tally.llmTokens;
   const perSecond = (count: number): string => ((count / wallMs) * 1000).toFixed(0);
   const failed = [...tally.failed.entries()].map(([reason, count]) => `${count} ${reason}`).join(', ') || 'none';
@@ -183,7 +202,7 @@ function report(tally: Tally, wallMs: number, baselineRss: number, sampler: Memo
   console.log(
     `${values.plain ? 'runRelay on the orchestrator backends (--plain)' : 'RelayOrchestrationService'}; store: ${store}; ` +
       `${tally.completed}/${generations} generations completed (failed: ${failed}), ${concurrency} clients (peak ${tally.peakInFlight} in flight), ` +
-      `${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)}`,
+      `${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)}, V8 heap limit ${(getHeapStatistics().heap_size_limit / MB).toFixed(0)} MB`,
   );
   const rows: [string, string][] = [
       ['wall time', `${(wallMs / 1000).toFixed(1)} s`],
@@ -195,6 +214,10 @@ function report(tally: Tally, wallMs: number, baselineRss: number, sampler: Memo
       ['peak RSS (sampled)', `${(sampler.peakRss / MB).toFixed(1)} MB (target <= 300 MB: ${sampler.peakRss <= 300 * MB ? 'met' : 'NOT met'})`],
       ['peak RSS (kernel maxRSS)', `${(maxRss / MB).toFixed(1)} MB`],
       ['peak heap used (sampled)', `${(sampler.peakHeap / MB).toFixed(1)} MB`],
+    [
+      'live, after a full GC',
+      probe === undefined ? 'n/a' : `heap ${(probe.heapUsed / MB).toFixed(1)} MB, RSS ${(probe.rss / MB).toFixed(1)} MB with ${probe.inFlight} generations in flight (halfway)`,
+    ],
   ];
   for (const [name, value] of rows) console.log(`${name.padEnd(30)} ${value}`);
 }
