@@ -201,6 +201,53 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     }
   });
 
+  it('backpressure: with every SLM slot busy, requests queue up to the bound, then RESOURCE_EXHAUSTED', async () => {
+    let replica: AppProcessHandle | undefined;
+    let small: RelayClient | undefined;
+    try {
+      replica = await startOrchestratorProcess({
+        natsUrl: (nats as NatsServerHandle).url,
+        redisUrl: (redis as RedisServerHandle).url,
+        name: 'orchestrator-small-queue',
+        env: { RELAYLLM_ORCHESTRATOR_MAX_QUEUED: '1', RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '100' },
+      });
+      small = createRelayClient(replica.ready[1]);
+      const c = small;
+      // Until its registry has heard the SLM workers, the replica has no slot at all.
+      const deadline = Date.now() + 15_000;
+      for (let ok = false; !ok && Date.now() < deadline; ) {
+        ok = await c.generate({ prompt: prompts[0], maxTokens: 4, temperature: 0 }, { timeoutMs: 10_000 }).then(
+          () => true,
+          () => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 200)),
+        );
+      }
+      // Two heartbeat intervals and a half more: every worker has been heard, not only the first.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // 2 SLM workers x 1 sequence = 2 slots; 1 may wait; the rest are refused at once.
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          c.generate({ prompt: RESUME_PROMPT, maxTokens: RESUME_MAX_TOKENS, temperature: 0, requestId: `pressure-${i}` }, { timeoutMs: 60_000 }).then(
+            (response) => ({ ok: true as const, text: response.text }),
+            (error: { code?: number; metadata?: { get(key: string): unknown[] } }) => ({
+              ok: false as const,
+              code: error.code,
+              reason: error.metadata?.get('relayllm-error-reason')[0],
+            }),
+          ),
+        ),
+      );
+      const refused = results.filter((r) => !r.ok);
+      expect(results.filter((r) => r.ok).length).toBeGreaterThanOrEqual(2);
+      for (const r of results) if (r.ok) expect(r.text).toBe(expectedResume?.text);
+      expect(refused.length).toBeGreaterThanOrEqual(3);
+      for (const r of refused) expect(r).toMatchObject({ code: GrpcStatus.RESOURCE_EXHAUSTED, reason: expect.stringMatching(/^ADMISSION_(QUEUE_FULL|WAIT_EXPIRED)$/) });
+      expect(refused.some((r) => !r.ok && r.reason === 'ADMISSION_QUEUE_FULL')).toBe(true);
+    } finally {
+      small?.close();
+      await replica?.stop(5_000);
+    }
+  });
+
   it('with Redis stopped for the whole run: still identical (affinity, cache and state bypassed)', async () => {
     await redis?.stop();
     try {
