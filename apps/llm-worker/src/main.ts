@@ -1,45 +1,58 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { connectNats } from '@relayllm/nats-transport';
-import { loadLlmWorkerConfig } from './app/config';
+import { startAppObservability, tracedEngine, WorkerMetrics } from '@relayllm/observability';
+import { loadLlmWorkerConfig, loadLlmWorkerObservabilityConfig } from './app/config';
 import { createLlmEngine } from './app/engine-factory';
 import { LlmWorkerModule } from './app/llm-worker.module';
+import { LlmWorkerObservation } from './app/llm-worker.observation';
 import { LlmWorkerService } from './app/llm-worker.service';
 import { NatsLlmServer } from './app/nats-llm-server';
 import { READY_LINE_PREFIX } from './app/tokens';
 import { WorkerPresence } from './app/worker-presence';
 
-const log = (line: string): void => void process.stderr.write(`[llm-worker] ${line}\n`);
+let log = (line: string): void => void process.stderr.write(`[llm-worker] ${line}\n`);
 
 async function main(): Promise<void> {
   const config = loadLlmWorkerConfig(process.env);
+  const observability = await startAppObservability(loadLlmWorkerObservabilityConfig(process.env), { service: 'relayllm-llm-worker' });
+  const logger = observability.logger.child({ worker_id: config.workerId });
+  log = (line) => logger.info(line);
+  let service: LlmWorkerService | undefined;
+  const metrics =
+    observability.metricsServer === undefined
+      ? undefined
+      : new WorkerMetrics(observability.registry, 'llm', { active: () => service?.activeSequences ?? 0, max: config.maxSequences });
   const nc = await connectNats({
     servers: config.natsUrl,
     name: `llm-worker-${config.workerId}`,
     onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),
   });
-  const engine = createLlmEngine(config);
+  const engine = tracedEngine(createLlmEngine(config), { tracer: observability.tracing.tracer, kind: 'llm', metrics });
   await engine.start();
+  const observation = new LlmWorkerObservation(observability.tracing.tracer, config.workerId, metrics);
   const server = new NatsLlmServer(nc, { model: config.model, workerId: config.workerId });
-  const app = await NestFactory.createMicroservice(LlmWorkerModule.forRoot({ config, nc, engine }), {
+  const app = await NestFactory.createMicroservice(LlmWorkerModule.forRoot({ config, nc, engine, observation }), {
     strategy: server,
     logger: ['error', 'warn'],
   });
   await app.listen();
   const presence = app.get(WorkerPresence);
-  const service = app.get(LlmWorkerService);
+  service = app.get(LlmWorkerService);
   presence.start();
-  process.stdout.write(`${READY_LINE_PREFIX} id=${config.workerId} model=${config.model} sequences=${config.maxSequences} pid=${process.pid}\n`);
+  const metricsAt = observability.metricsServer === undefined ? '' : ` metrics=${observability.metricsServer.port}`;
+  process.stdout.write(`${READY_LINE_PREFIX} id=${config.workerId} model=${config.model} sequences=${config.maxSequences} pid=${process.pid}${metricsAt}\n`);
 
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string): void => {
     stopping ??= (async () => {
       log(`${signal}: draining (grace ${config.shutdownGraceMs} ms)`);
       await server.stopTakingRequests();
-      await service.drain(config.shutdownGraceMs);
+      await service?.drain(config.shutdownGraceMs);
       await presence.leave();
       await app.close(); // closes the engine
       await nc.drain().catch(() => undefined);
+      await observability.shutdown();
       process.exit(0);
     })().catch((error: unknown) => {
       log(`shutdown failed: ${String(error)}`);

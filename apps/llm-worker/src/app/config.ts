@@ -1,4 +1,5 @@
 import { defaultThreads } from '@relayllm/llama-cpp';
+import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 import { randomUUID } from 'crypto';
 import { resolve } from 'path';
 import { z } from 'zod';
@@ -101,4 +102,13 @@ export function loadLlmWorkerConfig(env: NodeJS.ProcessEnv): LlmWorkerConfig {
     throw new Error(`invalid LLM worker configuration: ${problems.join('; ')}`);
   }
   return parsed.data;
+}
+
+/**
+ * The worker's traces, /metrics and logs: OTEL_* (off unless configured),
+ * RELAYLLM_METRICS_PORT (no endpoint unless set; 0 = any free port, printed on
+ * the ready line), RELAYLLM_METRICS_HOST, RELAYLLM_LOG_LEVEL, RELAYLLM_LOG_CONTENT.
+ */
+export function loadLlmWorkerObservabilityConfig(env: NodeJS.ProcessEnv): ObservabilityConfig {
+  return observabilityConfigFromEnv(env);
 }

@@ -1,11 +1,13 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Engine } from '@relayllm/relay-core';
+import { trace } from '@opentelemetry/api';
 import type { LlmWorkerConfig } from './config';
 import { LlmWorkerController } from './llm-worker.controller';
+import { LlmWorkerObservation } from './llm-worker.observation';
 import { LlmWorkerService } from './llm-worker.service';
 import { WorkerPresence } from './worker-presence';
-import { LLM_ENGINE, LLM_WORKER_CONFIG, NATS_CONNECTION } from './tokens';
+import { LLM_ENGINE, LLM_OBSERVATION, LLM_WORKER_CONFIG, NATS_CONNECTION } from './tokens';
 
 /** Closes the engine when the app closes (after in-flight requests were drained). */
 @Injectable()
@@ -22,6 +24,8 @@ export interface LlmWorkerDeps {
   nc: NatsConnection;
   /** Started by the host before the module is created. */
   engine: Engine;
+  /** Spans and request metrics (default: the global tracer, a no-op unless a tracer provider is registered; no metrics). */
+  observation?: LlmWorkerObservation;
 }
 
 @Module({})
@@ -34,11 +38,17 @@ export class LlmWorkerModule {
         { provide: LLM_WORKER_CONFIG, useValue: deps.config },
         { provide: NATS_CONNECTION, useValue: deps.nc },
         { provide: LLM_ENGINE, useValue: deps.engine },
+        { provide: LLM_OBSERVATION, useValue: deps.observation ?? new LlmWorkerObservation(trace.getTracer('relayllm'), deps.config.workerId) },
         {
           provide: LlmWorkerService,
-          inject: [LLM_ENGINE, LLM_WORKER_CONFIG],
-          useFactory: (engine: Engine, config: LlmWorkerConfig) =>
-            new LlmWorkerService(engine, { workerId: config.workerId, model: config.model, maxSequences: config.maxSequences }),
+          inject: [LLM_ENGINE, LLM_WORKER_CONFIG, LLM_OBSERVATION],
+          useFactory: (engine: Engine, config: LlmWorkerConfig, observation: LlmWorkerObservation) =>
+            new LlmWorkerService(engine, {
+              workerId: config.workerId,
+              model: config.model,
+              maxSequences: config.maxSequences,
+              onEngineStart: observation.onEngineStart,
+            }),
         },
         WorkerPresence,
         EngineCloser,

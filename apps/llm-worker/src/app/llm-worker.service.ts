@@ -20,6 +20,8 @@ export interface LlmWorkerServiceOptions {
   /** Concurrent generations taken (the engine's sequences). */
   maxSequences: number;
   clock?: Clock;
+  /** Told, in the request's async context, when the engine starts: ms waited since admission (a superseded attempt finishing). */
+  onEngineStart?: (queuedMs: number) => void;
 }
 
 interface Running {
@@ -87,8 +89,10 @@ export class LlmWorkerService {
             controller.abort();
           }, Math.max(0, wire.deadlineUnixMs - this.clock.now()))
         : undefined;
+    const admittedAt = this.clock.now();
     try {
       await previous?.done;
+      this.options.onEngineStart?.(this.clock.now() - admittedAt);
       const builder = new LlmReplyBuilder();
       for await (const chunk of this.engine.generate(toEngineRequest(wire), controller.signal)) builder.add(chunk as WorkerEngineChunk);
       if (controller.signal.aborted) builder.finishIfUnset('abort');

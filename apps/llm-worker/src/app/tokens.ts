@@ -2,6 +2,7 @@
 export const LLM_WORKER_CONFIG = Symbol('LLM_WORKER_CONFIG');
 export const LLM_ENGINE = Symbol('LLM_ENGINE');
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+export const LLM_OBSERVATION = Symbol('LLM_OBSERVATION');
 
 /** Message patterns the NATS transport dispatches to (one per kind of message, not per subject). */
 export const LLM_GENERATE_PATTERN = 'llm.generate';

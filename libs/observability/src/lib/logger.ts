@@ -6,7 +6,7 @@ export interface LoggerOptions {
   level: string;
   /** When false (default), `contentFields` strips prompts and outputs. */
   logContent: boolean;
-  /** Where lines go (default stdout); specs pass a stream. */
+  /** Where lines go (default stderr, synchronously: stdout carries the apps' ready lines and CLI output); specs pass a stream. */
   destination?: DestinationStream;
 }
 
@@ -28,7 +28,7 @@ export function createLogger(options: LoggerOptions): RelayLogger {
       timestamp: pino.stdTimeFunctions.isoTime,
       mixin: traceFields,
     },
-    options.destination,
+    options.destination ?? pino.destination({ fd: 2, sync: true }),
   );
   return Object.assign(logger, { logContent: options.logContent });
 }
