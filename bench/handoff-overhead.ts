@@ -32,6 +32,7 @@ import { WorkerKind } from '@relayllm/proto';
 import { LlmAffinity, runRelay, SystemClock } from '@relayllm/relay-core';
 import { startNatsServer, startRedisServer, type NatsServerHandle, type RedisServerHandle } from '@relayllm/testing';
 import { cpus, loadavg } from 'node:os';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../apps/orchestrator/src/app/config';
 import { createNatsBackends } from '../apps/orchestrator/src/app/nats-backends';
@@ -112,6 +113,10 @@ async function main(): Promise<void> {
     await waitFor('worker heartbeats', () => backends.slmCapacity() > 0 && (registry?.live(WorkerKind.WORKER_KIND_LLM, config.llmModel).length ?? 0) > 0);
     const deps = { slm: timedSlm(backends.slm, marks), llm: timedPool(pool as NatsLlmPool, marks), clock: new SystemClock() };
     const generations = Math.ceil((handoffs + warmup) / CALLS_PER_GENERATION);
+    // GC pauses stop every stage of a one-process benchmark: counted to explain the tail.
+    const gcPauses: number[] = [];
+    const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => e.duration)));
+    gcObserver.observe({ entryTypes: ['gc'] });
     const started = performance.now();
     for (let g = 0; g < generations; g++) {
       const generationId = `handoff-${g}`;
@@ -121,7 +126,8 @@ async function main(): Promise<void> {
       backends.slm.release?.(generationId);
     }
     const wallMs = performance.now() - started;
-    report(marks.records.slice(warmup), wallMs, config.redisUrl === 'off' ? 'process memory (--store memory)' : `redis-server ${config.redisUrl}`);
+    gcObserver.disconnect();
+    report(marks.records.slice(warmup), wallMs, gcPauses, config.redisUrl === 'off' ? 'process memory (--store memory)' : `redis-server ${config.redisUrl}`);
   } finally {
     await closeBackends?.().catch(() => undefined);
     await shared?.close().catch(() => undefined);
@@ -131,7 +137,7 @@ async function main(): Promise<void> {
   }
 }
 
-function report(records: HandoffRecord[], wallMs: number, store: string): void {
+function report(records: HandoffRecord[], wallMs: number, gcPauses: number[], store: string): void {
   console.log(
     `${records.length} handoffs measured after ${warmup} warm-up (${CALLS_PER_GENERATION} per generation, n = ${SCRIPT.n}, one generation at a time, ${(wallMs / 1000).toFixed(1)} s); ` +
       `store: ${store}; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)}`,
@@ -143,6 +149,8 @@ function report(records: HandoffRecord[], wallMs: number, store: string): void {
   printTable(['stage (ms)', 'p50', 'p99', 'mean'], rows);
   const total = records.map((r) => r.slmResumed - r.callSeen);
   const verdict = (value: number, target: number): string => `${value.toFixed(3)} ms (target <= ${target} ms: ${value <= target ? 'met' : 'NOT met'})`;
+  const gcTotal = gcPauses.reduce((a, b) => a + b, 0);
+  console.log(`GC during the run: ${gcPauses.length} pauses, ${gcTotal.toFixed(1)} ms in all, longest ${Math.max(0, ...gcPauses).toFixed(2)} ms`);
   console.log(`total p50 ${verdict(p50(total), 1)}, p99 ${verdict(p99(total), 5)}`);
 }
 
