@@ -60,6 +60,25 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     for (const w of workers.splice(0)) w.kill();
   });
 
+  it('carries the caller\'s trace context of each generate to the worker\'s engine call', async () => {
+    const seen: Array<Readonly<Record<string, string>>> = [];
+    const worker = await startWorker('w1', new ScriptEngineFake({ prompt: PROMPT, script: 'ab</s>' }), {
+      runInTraceContext: <T>(traceContext: Readonly<Record<string, string>>, start: () => T): T => {
+        seen.push(traceContext);
+        return start();
+      },
+    });
+    let traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const slm = remote([worker], { traceContext: () => ({ traceparent, tracestate: undefined }) });
+    expect(textOf(await collect(slm.generate(request(), new AbortController().signal)))).toBe('ab');
+    traceparent = '00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01';
+    await collect(slm.generate(request({ sequenceId: 'g2/slm' }), new AbortController().signal));
+    expect(seen).toEqual([
+      { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' },
+      { traceparent: '00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01' },
+    ]);
+  });
+
   it('batches tokens into frames and pauses at </call> until the caller reads on', async () => {
     const fake = new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT });
     const worker = await startWorker('w1', fake, { flushTokens: 4, flushMs: 1_000 });

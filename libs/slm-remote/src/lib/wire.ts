@@ -66,6 +66,8 @@ export interface WireRequestOptions {
   pauseTokens: readonly number[];
   pauseArmTokens: readonly number[];
   deadlineMs: number;
+  /** W3C trace context of the caller's span (traceparent/tracestate), when tracing. */
+  traceContext?: Readonly<Record<string, string | undefined>>;
 }
 
 /** An EngineRequest as a wire request: whole context, or (with `appendFrom`) only its new part. */
@@ -88,7 +90,14 @@ export function requestToWire(request: EngineRequest, options: WireRequestOption
     pauseTokens: [...options.pauseTokens],
     pauseArmTokens: [...options.pauseArmTokens],
     deadlineMs: options.deadlineMs,
+    traceContext: definedEntries(options.traceContext),
   };
+}
+
+function definedEntries(record: Readonly<Record<string, string | undefined>> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record ?? {})) if (value !== undefined && value !== '') out[key] = value;
+  return out;
 }
 
 /** What a worker needs besides the EngineRequest it rebuilds. */
@@ -97,6 +106,8 @@ export interface ReceivedRequest {
   pauseTokens: readonly number[];
   pauseArmTokens: readonly number[];
   deadlineMs: number;
+  /** The caller's W3C trace context (empty when it does not trace). */
+  traceContext: Readonly<Record<string, string>>;
 }
 
 /**
@@ -136,7 +147,7 @@ export function requestFromWire(wire: SlmGenerateRequest, sequenceId: string, pr
     bannedTokens: wire.bannedTokens,
   };
   if (appendFrom !== undefined) request.appendFrom = appendFrom;
-  return { request, pauseTokens: wire.pauseTokens, pauseArmTokens: wire.pauseArmTokens, deadlineMs: wire.deadlineMs };
+  return { request, pauseTokens: wire.pauseTokens, pauseArmTokens: wire.pauseArmTokens, deadlineMs: wire.deadlineMs, traceContext: wire.traceContext };
 }
 
 /** A worker frame's batch as one EngineChunk (multi-token chunks carry tokenTexts, as the port requires). */

@@ -31,6 +31,8 @@ export interface RemoteSlmEngineOptions {
   connectTimeoutMs?: number;
   /** Told each time a generate moves to another worker (logs, metrics, specs). */
   onFailover?: (event: SlmFailoverEvent) => void;
+  /** W3C trace context for each generate, read in the caller's async context (issue #6: the active slm.segment). */
+  traceContext?: () => Readonly<Record<string, string | undefined>> | undefined;
   /** Extra @grpc/grpc-js channel options (keepalive defaults: 10 s ping, 5 s timeout). */
   channelOptions?: ChannelOptions;
 }
@@ -227,6 +229,7 @@ export class RemoteSlmEngine implements Engine {
   /** One generate on one stream: yields its chunks; throws the stream's or the worker's error. */
   private async *generateOn(connection: DecodeConnection, request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     const queue = new EventQueue<ConnectionEvent>();
+    const traceContext = this.options.traceContext?.();
     const seq = connection.begin(
       (generateSeq, appendFrom) => {
         const value = requestToWire(request, {
@@ -235,6 +238,7 @@ export class RemoteSlmEngine implements Engine {
           pauseTokens: this.pauseTokens,
           pauseArmTokens: this.pauseArmTokens,
           deadlineMs: this.deadlineMs,
+          traceContext,
         });
         return generateSeq === 1
           ? { $case: 'start', value: { generationId: request.sequenceId, request: value } }

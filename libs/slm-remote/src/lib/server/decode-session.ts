@@ -125,6 +125,7 @@ export class DecodeSession {
       flushTokens: this.settings.flushTokens,
       flushMs: this.settings.flushMs,
       abortGraceMs: this.settings.abortGraceMs,
+      runInTraceContext: this.settings.runInTraceContext,
       streamSignal: this.stop.signal,
       send: (frame) => this.sendAndDrain(frame),
     });

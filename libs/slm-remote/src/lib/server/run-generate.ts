@@ -13,6 +13,8 @@ export interface GenerateInput {
   abortGraceMs: number;
   /** Aborted when the whole stream ends (client gone, shutdown). */
   streamSignal: AbortSignal;
+  /** See SlmStreamSettings.runInTraceContext. */
+  runInTraceContext?: <T>(traceContext: Readonly<Record<string, string>>, start: () => T) => T;
   /** Writes one frame, resolving when the transport can take more. */
   send(frame: SlmWorkerFrame): Promise<void>;
 }
@@ -80,7 +82,8 @@ async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause
   let pending: Promise<IteratorResult<EngineChunk>> | undefined;
   let firstHeldAt = 0;
   try {
-    iterator = input.engine.generate(received.request, signal)[Symbol.asyncIterator]();
+    const start = (): AsyncIterable<EngineChunk> => input.engine.generate(received.request, signal);
+    iterator = (input.runInTraceContext === undefined ? start() : input.runInTraceContext(received.traceContext, start))[Symbol.asyncIterator]();
     for (;;) {
       pending ??= iterator.next();
       const waits: Promise<IteratorResult<EngineChunk> | typeof TICK | typeof STOPPED>[] = [pending, stopped.promise];

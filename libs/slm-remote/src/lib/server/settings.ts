@@ -14,6 +14,11 @@ export interface SlmStreamSettings {
   idleTimeoutMs: number;
   /** How long a stopped generate may take to give its sequence back before the stream stops waiting for it. */
   abortGraceMs: number;
+  /**
+   * Runs the engine's generate() call inside the caller's trace context (the
+   * slm-worker app extracts the W3C headers; issue #6). Default: runs it as is.
+   */
+  runInTraceContext?: <T>(traceContext: Readonly<Record<string, string>>, start: () => T) => T;
 }
 
 export const DEFAULT_SLM_STREAM_SETTINGS = {
