@@ -22,6 +22,7 @@ function projectConfigs(dir: string): string[] {
 const projects: NonNullable<Config['projects']> = [
   ...projectConfigs('apps'),
   ...projectConfigs('libs'),
+  ...[join(root, 'bench', 'jest.config.ts')].filter((file) => existsSync(file)), // specs of the benchmarks' helpers
 ];
 
 const testsDir = join(root, 'tests');
