@@ -5,12 +5,10 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { connect } from '@nats-io/transport-node';
-import { createRelayClient, toGenerateResponse, type RelayClient } from '@relayllm/grpc-api';
+import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
 import { WorkerKind } from '@relayllm/proto';
 import { WorkerRegistry } from '@relayllm/nats-transport';
-import type { RelayStreamEvent } from '@relayllm/relay-core';
 import {
-  referenceModelDir,
   startLocalCluster,
   startNatsServer,
   startOrchestratorProcess,
@@ -20,8 +18,7 @@ import {
   type NatsServerHandle,
   type RedisServerHandle,
 } from '@relayllm/testing';
-import { startEmbeddedEngines, type EmbeddedEngines } from '../../apps/relayllm/src/app/embedded-engines';
-import { createEmbeddedRelay } from '../../apps/relayllm/src/app/embedded-host';
+import { clusterOutcomes, embeddedOutcomes, type Outcome } from './outcomes';
 import { mapConcurrent, referencePrompts } from './prompts';
 
 jest.setTimeout(300_000);
@@ -44,51 +41,9 @@ const MAX_TOKENS = 128;
  */
 const CONCURRENCY = 4;
 
-/** What must match: the answer, why it ended (wire enum) and the LLM calls made. */
-interface Outcome {
-  text: string;
-  finishReason: number;
-  calls: number;
-}
-
-async function embeddedOutcomes(prompts: string[], maxTokens: number[] = prompts.map(() => MAX_TOKENS)): Promise<Outcome[]> {
-  let engines: EmbeddedEngines | undefined;
-  try {
-    engines = await startEmbeddedEngines({ modelsDir: referenceModelDir(), threads: 1, sequences: 1, gpu: 'off' });
-    const relay = createEmbeddedRelay(engines, { maxTokensLimit: 2048, requestTimeoutMs: 120_000 });
-    return await mapConcurrent(prompts, 1, async (prompt, i) => {
-      let completed: Extract<RelayStreamEvent, { type: 'completed' }> | undefined;
-      const request = { generationId: `embedded-${i}`, prompt, maxTokens: maxTokens[i], sampling: { temperature: 0 } };
-      for await (const event of relay.generate(request, new AbortController().signal)) {
-        if (event.type === 'completed') completed = event;
-      }
-      if (completed === undefined) throw new Error(`no completion for prompt ${i}`);
-      const wire = toGenerateResponse(completed, request.generationId);
-      return { text: wire.text, finishReason: wire.finishReason, calls: wire.usage?.calls ?? 0 };
-    });
-  } finally {
-    await engines?.close();
-  }
-}
-
-async function clusterOutcomes(
-  client: RelayClient,
-  prompts: string[],
-  runId: string,
-  afterEach?: (done: number) => void,
-  concurrency = CONCURRENCY,
-): Promise<Outcome[]> {
-  let done = 0;
-  return mapConcurrent(prompts, concurrency, async (prompt, i) => {
-    const response = await client.generate({ prompt, maxTokens: MAX_TOKENS, temperature: 0, requestId: `${runId}-${i}` }, { timeoutMs: 120_000 });
-    afterEach?.(++done);
-    return {
-      text: response.text,
-      finishReason: response.finishReason,
-      calls: response.usage?.calls ?? 0,
-    };
-  });
-}
+/** `prompts` through the cluster's API at temperature 0, MAX_TOKENS each. */
+const ask = (client: RelayClient, prompts: string[], runId: string, onDone?: (done: number) => void, concurrency = CONCURRENCY): Promise<Outcome[]> =>
+  clusterOutcomes(client, prompts, runId, onDone, concurrency, MAX_TOKENS);
 
 describe('cluster vs embedded (reference models, temperature 0)', () => {
   const faultPrompts = referencePrompts(FAULT_RUN_COUNT);
@@ -114,7 +69,13 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
       redisUrl: redis.url,
       slmSequences: 1,
       llmSequences: 1,
-      orchestratorEnv: { RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '60000' },
+      orchestratorEnv: {
+        RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '60000',
+        // A relay lost with a killed worker before it acknowledged is only
+        // noticed when its attempt times out; the reference LLM answers a
+        // relay in milliseconds, so 5 s keeps the fault runs short.
+        RELAYLLM_ORCHESTRATOR_LLM_REQUEST_TIMEOUT_MS: '5000',
+      },
     });
     client = createRelayClient(cluster.address);
   });
@@ -127,7 +88,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
   });
 
   it(`returns exactly what the embedded mode returns for ${PROMPT_COUNT} prompts`, async () => {
-    const actual = await clusterOutcomes(client as RelayClient, prompts, 'run-a');
+    const actual = await ask(client as RelayClient, prompts, 'run-a');
     expect(actual).toEqual(expected);
     // The prompts exercise the relay: some generations did call the LLM.
     expect(expected.filter((o) => o.calls > 0).length).toBeGreaterThan(0);
@@ -251,7 +212,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
   it('with Redis stopped for the whole run: still identical (affinity, cache and state bypassed)', async () => {
     await redis?.stop();
     try {
-      const actual = await clusterOutcomes(client as RelayClient, prompts, 'run-b');
+      const actual = await ask(client as RelayClient, prompts, 'run-b');
       expect(actual).toEqual(expected);
       expect((cluster as LocalClusterHandle).orchestrator.output()).toContain('bypassing');
     } finally {
@@ -299,7 +260,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
 
   it(`kill -9 of one LLM worker while ${FAULT_RUN_COUNT} generations run: all complete, identical to an undisturbed run`, async () => {
     const victim = (cluster as LocalClusterHandle).llmWorkers[0];
-    const actual = await clusterOutcomes(client as RelayClient, faultPrompts, 'run-kill-llm', (done) => {
+    const actual = await ask(client as RelayClient, faultPrompts, 'run-kill-llm', (done) => {
       if (done === 20) victim.kill('SIGKILL');
     }, 8);
     expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });
@@ -308,7 +269,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
 
   it(`kill -9 of one SLM worker while ${FAULT_RUN_COUNT} generations run: all complete, identical to an undisturbed run`, async () => {
     const victim = (cluster as LocalClusterHandle).slmWorkers[0];
-    const actual = await clusterOutcomes(client as RelayClient, faultPrompts, 'run-kill-slm', (done) => {
+    const actual = await ask(client as RelayClient, faultPrompts, 'run-kill-slm', (done) => {
       if (done === 20) victim.kill('SIGKILL');
     }, 8);
     expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });
@@ -319,7 +280,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     const victim = (cluster as LocalClusterHandle).llmWorkers[1];
     await redis?.stop();
     try {
-      const actual = await clusterOutcomes(client as RelayClient, faultPrompts, 'run-kill-llm-no-redis', (done) => {
+      const actual = await ask(client as RelayClient, faultPrompts, 'run-kill-llm-no-redis', (done) => {
         if (done === 20) victim.kill('SIGKILL');
       }, 8);
       expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });
@@ -355,7 +316,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
       else expect(result.code).toBe(GrpcStatus.UNAVAILABLE);
     }
     // Recovered: workers reconnect and re-announce; new generations succeed.
-    const after = await clusterOutcomes(c, prompts.slice(0, 10), 'run-after-nats');
+    const after = await ask(c, prompts.slice(0, 10), 'run-after-nats');
     expect(after).toEqual(expected.slice(0, 10));
   });
 });
