@@ -38,6 +38,7 @@ export * from './distributed/caching-llm-pool';
 export * from './distributed/prompt-affinity';
 export * from './distributed/stream-recorder';
 export * from './distributed/generation-state';
+export * from './distributed/with-generation-state';
 
 // LLM worker routing (pure; used by the NATS LLM pool)
 export * from './routing/llm-worker-choice';

@@ -5,7 +5,8 @@ import { runRelay } from '../relay/run-relay';
 import { InMemoryPrefixStore } from '../store/in-memory-prefix-store';
 import { ManualClock } from '../testing/manual-clock';
 import { ScriptedEngine } from '../testing/scripted-engine';
-import { GenerationStateStore, withGenerationState } from './generation-state';
+import { GenerationStateStore } from './generation-state';
+import { withGenerationState } from './with-generation-state';
 
 const request: RelayRequest = { generationId: 'req-1', prompt: 'Q:', maxTokens: 40, sampling: { temperature: 0 } };
 

@@ -1,13 +1,11 @@
 import { RelayError, RelayErrorReasons } from '../errors/relay-error';
 import { SystemClock, type Clock } from '../ports/clock';
-import type { Engine } from '../ports/engine';
-import type { LlmPool } from '../ports/llm-pool';
 import { prefixStoreKey, type PrefixStore } from '../ports/prefix-store';
-import type { CompletedEvent, RelayStreamEvent } from '../relay/relay-events';
+import type { CompletedEvent } from '../relay/relay-events';
 import type { RelayRequest } from '../relay/relay-request';
 import type { RelaySource } from '../relay/relay-types';
 import { sha256Hex, type Hasher } from './hashing';
-import { RelayStreamRecorder, type RecordedStream } from './stream-recorder';
+import type { RecordedStream } from './stream-recorder';
 
 /** One answer segment as saved: [source, text, tokenCount]. */
 export type SavedSegment = [RelaySource, string, number];
@@ -204,126 +202,5 @@ export class GenerationStateStore {
       responseTokens: progress.transcript.reduce((sum, s) => sum + s[2], 0),
       streams: progress.streams,
     };
-  }
-}
-
-export interface GenerationStateRunOptions {
-  /**
-   * Lease renewal while the generation runs: called once with `renew`, returns
-   * the function that stops it (called at least once; make it idempotent).
-   * The host calls `renew` periodically (e.g. every leaseMs / 3 from a timer;
-   * core has no timers).
-   */
-  leaseTicker?: (renew: () => void) => () => void;
-  /** Told when this run takes over a generation whose owner's lease lapsed (logs, metrics). */
-  onResume?: (info: { previousOwner: string; savedStreams: number; turn: number }) => void;
-}
-
-/** The engines a generation runs on (runRelay's slm / llm). */
-export interface GenerationEngines {
-  slm: Engine;
-  llm: Engine | LlmPool;
-}
-
-/**
- * Runs one generation under generation state: `run` gets the engines to use
- * (recording wrappers around `engines`) and returns runRelay's events.
- * - A retried request_id that completed: the stored result is replayed and
- *   nothing runs.
- * - One taken over from a dead replica: the saved streams are replayed into
- *   the session (no model is asked for them again), then the real engines
- *   continue; the caller sees the whole generation from its start.
- * - Progress (transcript, turn, streams) is checkpointed at every handoff and
- *   lease renewal (writes coalesced, never awaited on the hot path); the
- *   result is stored (awaited) before `completed` is passed on; failure or
- *   cancellation frees the request_id.
- */
-export async function* withGenerationState(
-  states: GenerationStateStore,
-  request: RelayRequest,
-  engines: GenerationEngines,
-  run: (engines: { slm: Engine; llm: LlmPool }) => AsyncIterable<RelayStreamEvent>,
-  options: GenerationStateRunOptions = {},
-): AsyncGenerator<RelayStreamEvent, void, undefined> {
-  const outcome = await states.begin(request);
-  if (outcome.kind === 'done') {
-    for (const [source, text, tokenCount] of outcome.record.transcript) yield { type: 'text', source, text, tokenCount };
-    yield { type: 'completed', ...outcome.record.completed };
-    return;
-  }
-  if (outcome.kind === 'resume') {
-    const { owner, streams, turn } = outcome.record;
-    options.onResume?.({ previousOwner: owner, savedStreams: streams.length, turn });
-  }
-  const recorder = new RelayStreamRecorder(engines.slm, engines.llm, outcome.kind === 'resume' ? outcome.record.streams : []);
-  const id = request.generationId;
-  const fingerprint = states.fingerprint(request);
-  const transcript: SavedSegment[] = [];
-  const writer = new CoalescingWriter();
-  let progress: GenerationProgress = { turn: 0, transcript: [], streams: [] };
-  let turn = 0;
-  let finished = false;
-  let stored = false;
-  const save = (): void => {
-    const at = progress;
-    writer.write(() => states.checkpoint(id, fingerprint, at));
-  };
-  const stopLease = options.leaseTicker?.(() => {
-    if (!finished) save();
-  });
-  try {
-    for await (const event of run({ slm: recorder.slm, llm: recorder.llm })) {
-      if (event.type === 'text') transcript.push([event.source, event.text, event.tokenCount]);
-      if (event.type === 'relayStarted' || event.type === 'relayFinished') {
-        if (event.type === 'relayFinished') turn += 1;
-        // At a handoff no stream is open: every recorded stream is complete.
-        progress = { turn, transcript: transcript.slice(), streams: recorder.recorded() };
-        save();
-      }
-      if (event.type === 'completed' && event.finishReason !== 'cancelled') {
-        stopLease?.();
-        finished = true;
-        await writer.flush();
-        await states.complete(id, fingerprint, transcript, event).catch(() => undefined);
-        stored = true;
-      }
-      yield event;
-    }
-  } finally {
-    stopLease?.();
-    finished = true;
-    if (!stored) {
-      await writer.flush();
-      await states.abandon(id).catch(() => undefined);
-    }
-  }
-}
-
-/** At most one write in flight and one waiting (the latest); older waiting writes are dropped. */
-class CoalescingWriter {
-  private inFlight: Promise<void> | undefined;
-  private next: (() => Promise<void>) | undefined;
-
-  write(run: () => Promise<void>): void {
-    if (this.inFlight !== undefined) {
-      this.next = run;
-      return;
-    }
-    this.start(run);
-  }
-
-  async flush(): Promise<void> {
-    while (this.inFlight !== undefined) await this.inFlight;
-  }
-
-  private start(run: () => Promise<void>): void {
-    this.inFlight = run()
-      .catch(() => undefined)
-      .then(() => {
-        this.inFlight = undefined;
-        const next = this.next;
-        this.next = undefined;
-        if (next !== undefined) this.start(next);
-      });
   }
 }
