@@ -176,6 +176,7 @@ async function main(): Promise<void> {
     const baselineRss = process.memoryUsage().rss;
     const sampler = new MemorySampler(25);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     let probe: LiveProbe | undefined;
     const tally = await runLoad(generate, generations, concurrency, 'scale', (inFlight) => {
       fullGc();
@@ -183,8 +184,9 @@ async function main(): Promise<void> {
       probe = { inFlight, rss, heapUsed };
     });
     const wallMs = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     sampler.stop();
-    report(tally, wallMs, baselineRss, sampler, probe, config.redisUrl === 'off' ? 'process memory (--store memory)' : 'redis-server');
+    report(tally, wallMs, (cpu.user + cpu.system) / 1000, baselineRss, sampler, probe, config.redisUrl === 'off' ? 'process memory (--store memory)' : 'redis-server');
   } finally {
     await closeAll?.().catch(() => undefined);
     await shared?.close().catch(() => undefined);
@@ -194,7 +196,7 @@ async function main(): Promise<void> {
   }
 }
 
-function report(tally: Tally, wallMs: number, baselineRss: number, sampler: MemorySampler, probe: LiveProbe | undefined, store: string): void {
+function report(tally: Tally, wallMs: number, cpuMs: number, baselineRss: number, sampler: MemorySampler, probe: LiveProbe | undefined, store: string): void {
   const tokens = tally.slmTokens + tally.llmTokens;
   const perSecond = (count: number): string => ((count / wallMs) * 1000).toFixed(0);
   const failed = [...tally.failed.entries()].map(([reason, count]) => `${count} ${reason}`).join(', ') || 'none';
@@ -206,6 +208,7 @@ function report(tally: Tally, wallMs: number, baselineRss: number, sampler: Memo
   );
   const rows: [string, string][] = [
       ['wall time', `${(wallMs / 1000).toFixed(1)} s`],
+    ['orchestrator CPU', `${(cpuMs / 1000).toFixed(1)} s user+sys = ${(cpuMs / wallMs).toFixed(2)} cores (the workers run in another process)`],
       ['routed tokens/s', `${perSecond(tokens)} (${tally.slmTokens} SLM + ${tally.llmTokens} LLM tokens)`],
       ['generations/s', perSecond(tally.completed)],
       ['LLM relays/s', `${perSecond(tally.calls)} (${tally.calls} calls)`],
