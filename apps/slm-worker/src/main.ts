@@ -1,14 +1,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { connectNats } from '@relayllm/nats-transport';
-import { loadSlmWorkerConfig } from './app/config';
+import { startAppObservability, tracedEngine, WorkerMetrics } from '@relayllm/observability';
+import { loadSlmWorkerConfig, loadSlmWorkerObservabilityConfig } from './app/config';
 import { createSlmEngine } from './app/engine-factory';
 import { SlmGrpcHost } from './app/slm-grpc.host';
 import { SlmWorkerModule } from './app/slm-worker.module';
 import { READY_LINE_PREFIX } from './app/tokens';
 import { WorkerPresence } from './app/worker-presence';
 
-const log = (line: string): void => void process.stderr.write(`[slm-worker] ${line}\n`);
+let log = (line: string): void => void process.stderr.write(`[slm-worker] ${line}\n`);
 
 /**
  * Starts one SLM worker: NATS connection, the engine (model loaded), then the
@@ -19,20 +20,30 @@ const log = (line: string): void => void process.stderr.write(`[slm-worker] ${li
  */
 async function main(): Promise<void> {
   const config = loadSlmWorkerConfig(process.env);
+  const observability = await startAppObservability(loadSlmWorkerObservabilityConfig(process.env), { service: 'relayllm-slm-worker' });
+  const logger = observability.logger.child({ worker_id: config.workerId });
+  log = (line) => logger.info(line);
+  let host: SlmGrpcHost | undefined;
+  const metrics =
+    observability.metricsServer === undefined
+      ? undefined
+      : new WorkerMetrics(observability.registry, 'slm', { active: () => host?.activeSequences ?? 0, max: config.maxSequences });
   const nc = await connectNats({
     servers: config.natsUrl,
     name: `slm-worker-${config.workerId}`,
     onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),
   });
-  const engine = createSlmEngine(config);
+  const engine = tracedEngine(createSlmEngine(config), { tracer: observability.tracing.tracer, kind: 'slm', metrics });
   await engine.start();
   const app = await NestFactory.createApplicationContext(SlmWorkerModule.forRoot({ config, nc, engine }), { logger: ['error', 'warn'] });
   await app.init();
-  const host = app.get(SlmGrpcHost);
+  const grpcHost = app.get(SlmGrpcHost);
+  host = grpcHost;
   const presence = app.get(WorkerPresence);
   presence.start();
+  const metricsAt = observability.metricsServer === undefined ? '' : ` metrics=${observability.metricsServer.port}`;
   process.stdout.write(
-    `${READY_LINE_PREFIX} id=${config.workerId} address=${host.address} model=${config.model} sequences=${config.maxSequences} pid=${process.pid}\n`,
+    `${READY_LINE_PREFIX} id=${config.workerId} address=${grpcHost.address} model=${config.model} sequences=${config.maxSequences} pid=${process.pid}${metricsAt}\n`,
   );
 
   let stopping: Promise<void> | undefined;
@@ -40,9 +51,10 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       log(`${signal}: stopping (grace ${config.shutdownGraceMs} ms)`);
       await presence.leave();
-      await host.stop(config.shutdownGraceMs);
+      await grpcHost.stop(config.shutdownGraceMs);
       await app.close(); // closes the engine
       await nc.drain().catch(() => undefined);
+      await observability.shutdown();
       process.exit(0);
     })().catch((error: unknown) => {
       log(`shutdown failed: ${String(error)}`);

@@ -10,3 +10,4 @@ export * from './lib/relay-instrumentation';
 export * from './lib/app-observability';
 export * from './lib/prometheus-text';
 export * from './lib/instrument-handler';
+export * from './lib/engine-proxy';

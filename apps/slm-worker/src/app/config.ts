@@ -2,6 +2,7 @@ import { defaultThreads } from '@relayllm/llama-cpp';
 import { randomUUID } from 'crypto';
 import { resolve } from 'path';
 import { z } from 'zod';
+import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 
 /** The workspace root (this file is apps/slm-worker/src/app/config.ts). */
 export const REPO_ROOT = resolve(__dirname, '../../../..');
@@ -118,4 +119,13 @@ export function advertisedAddress(config: SlmWorkerConfig, boundPort: number): s
   if (config.advertiseAddress !== '') return config.advertiseAddress;
   const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
   return `${host.includes(':') ? `[${host}]` : host}:${boundPort}`;
+}
+
+/**
+ * The worker's traces, /metrics and logs: OTEL_* (off unless configured),
+ * RELAYLLM_METRICS_PORT (no endpoint unless set; 0 = any free port, printed on
+ * the ready line), RELAYLLM_METRICS_HOST, RELAYLLM_LOG_LEVEL, RELAYLLM_LOG_CONTENT.
+ */
+export function loadSlmWorkerObservabilityConfig(env: NodeJS.ProcessEnv): ObservabilityConfig {
+  return observabilityConfigFromEnv(env);
 }

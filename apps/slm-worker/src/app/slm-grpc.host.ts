@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { context } from '@opentelemetry/api';
+import { extractTraceHeaders } from '@relayllm/observability';
 import { SlmWorkerServiceService } from '@relayllm/proto';
 import type { Engine } from '@relayllm/relay-core';
 import { SlmStreamService } from '@relayllm/slm-remote';
@@ -38,6 +40,8 @@ export class SlmGrpcHost implements OnApplicationBootstrap, OnApplicationShutdow
       flushMs: config.flushMs,
       idleTimeoutMs: config.streamIdleMs,
       abortGraceMs: ABORT_GRACE_MS,
+      // The engine's spans become children of the orchestrator's slm.segment (no-op when nobody traces).
+      runInTraceContext: (traceContext, start) => context.with(extractTraceHeaders(traceContext, context.active()), start),
     });
     this.server = new Server({
       'grpc.max_receive_message_length': config.maxMessageBytes,

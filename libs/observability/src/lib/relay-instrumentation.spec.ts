@@ -131,3 +131,20 @@ describe('RelayInstrumentation (embedded wiring)', () => {
     expect(root?.attributes['relay.error_kind']).toBe('unavailable');
   });
 });
+
+describe('wrapped engines keep the engine\'s own members', () => {
+  it('forwards extras such as busySequences() and contextSize, bound to the engine', () => {
+    class Extra extends ScriptedEngine {
+      readonly contextSize = 4096;
+      private busy = 2;
+      busySequences(): number {
+        return this.busy;
+      }
+    }
+    const tracer = startTracing(TRACING_ON, { defaultServiceName: 'spec', registerGlobal: false }).tracer;
+    const instrumentation = new RelayInstrumentation({ tracer });
+    const wrapped = instrumentation.slm(tracedEngine(new Extra([]), { tracer, kind: 'slm' }));
+    expect(wrapped.busySequences()).toBe(2);
+    expect(wrapped.contextSize).toBe(4096);
+  });
+});

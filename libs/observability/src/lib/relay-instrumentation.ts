@@ -11,6 +11,7 @@ import {
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
 import type { GenerationOutcome, HandoffStage, RelayMetrics } from './metrics';
+import { withGenerate } from './engine-proxy';
 import { observeIterable } from './observe-iterable';
 import { injectTraceHeaders, type TraceContextHeaders } from './trace-context';
 
@@ -128,11 +129,8 @@ export class RelayInstrumentation {
   }
 
   /** The SLM engine: each generate() is an `slm.segment` (the SLM's run between two calls). */
-  slm(engine: Engine): Engine {
-    return {
-      start: () => engine.start(),
-      close: () => engine.close(),
-      generate: (request, signal) => {
+  slm<E extends Engine>(engine: E): E {
+    return withGenerate(engine, (request, signal) => {
         const parent = context.active();
         const state = parent.getValue(GENERATION) as GenerationState | undefined;
         const index = state === undefined ? 0 : state.segments++;
@@ -154,23 +152,19 @@ export class RelayInstrumentation {
             endWith(span, error);
           },
         });
-      },
-    };
+    });
   }
 
   /** The LLM as an in-process engine (embedded): `relay.call` > `llm.generate` > the engine. */
-  llmEngine(engine: Engine): Engine {
-    return {
-      start: () => engine.start(),
-      close: () => engine.close(),
-      generate: (request, signal) =>
+  llmEngine<E extends Engine>(engine: E): E {
+    return withGenerate(engine, (request, signal) =>
         this.call(request as LlmRelayRequest, (ctx) => {
           const span = this.tracer.startSpan(RELAY_SPANS.llmGenerate, { attributes: { 'relay.call_index': (request as LlmRelayRequest).callIndex } }, ctx);
           const inner = trace.setSpan(ctx, span);
           this.markReachedLlm(ctx, { kind: 'worker', workerId: 'embedded' });
           return observeIterable(context.with(inner, () => engine.generate(request, signal)), inner, { onEnd: (error) => endWith(span, error) });
         }),
-    };
+    );
   }
 
   /** The LLM pool as the relay sees it (outside any output cache): one `relay.call` per command. */

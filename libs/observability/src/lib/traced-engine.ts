@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { chunkTokenCount, newContextPart, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import { withGenerate } from './engine-proxy';
 import type { WorkerMetrics } from './metrics';
 import { observeIterable } from './observe-iterable';
 
@@ -20,12 +21,9 @@ export interface TracedEngineOptions {
  * active context) with the prefill (evaluated / reused) and decode token
  * counts. Without a sampled span and without metrics it is a thin pass-through.
  */
-export function tracedEngine(engine: Engine, options: TracedEngineOptions): Engine {
+export function tracedEngine<E extends Engine>(engine: E, options: TracedEngineOptions): E {
   const { tracer, kind, metrics } = options;
-  return {
-    start: () => engine.start(),
-    close: () => engine.close(),
-    generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+  return withGenerate(engine, (request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> => {
       const parent = context.active();
       const span = tracer.startSpan(
         ENGINE_SPAN,
@@ -65,6 +63,5 @@ export function tracedEngine(engine: Engine, options: TracedEngineOptions): Engi
           },
         },
       );
-    },
-  };
+  });
 }

@@ -1,0 +1,20 @@
+import type { Engine } from '@relayllm/relay-core';
+
+/**
+ * `engine` with generate() replaced; every other member (start, close, and
+ * extras hosts duck-type, e.g. LlamaCppEngine.busySequences() or
+ * contextSize) is the engine's own, bound to it. An engine that is also an
+ * LlmPool (test doubles) loses `relay`: runRelay would call it instead of the
+ * wrapped generate.
+ */
+export function withGenerate<E extends Engine>(engine: E, generate: Engine['generate']): E {
+  return new Proxy(engine, {
+    has: (target, property) => property !== 'relay' && Reflect.has(target, property),
+    get(target, property) {
+      if (property === 'generate') return generate;
+      if (property === 'relay') return undefined;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
