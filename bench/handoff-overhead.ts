@@ -59,6 +59,11 @@ const STAGES: [string, HandoffMark, HandoffMark][] = [
   ['total (</call> → SLM resumes)', 'callSeen', 'slmResumed'],
 ];
 
+interface GcPause {
+  start: number;
+  ms: number;
+}
+
 async function waitFor(what: string, ready: () => boolean, timeoutMs = 10_000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (!ready()) {
@@ -114,9 +119,10 @@ async function main(): Promise<void> {
     const deps = { slm: timedSlm(backends.slm, marks), llm: timedPool(pool as NatsLlmPool, marks), clock: new SystemClock() };
     const generations = Math.ceil((handoffs + warmup) / CALLS_PER_GENERATION);
     // GC pauses stop every stage of a one-process benchmark: counted to explain the tail.
-    const gcPauses: number[] = [];
-    const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => e.duration)));
+    const gcPauses: GcPause[] = [];
+    const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => ({ start: e.startTime, ms: e.duration }))));
     gcObserver.observe({ entryTypes: ['gc'] });
+    const preemptedBefore = process.resourceUsage().involuntaryContextSwitches;
     const started = performance.now();
     for (let g = 0; g < generations; g++) {
       const generationId = `handoff-${g}`;
@@ -127,7 +133,8 @@ async function main(): Promise<void> {
     }
     const wallMs = performance.now() - started;
     gcObserver.disconnect();
-    report(marks.records.slice(warmup), wallMs, gcPauses, config.redisUrl === 'off' ? 'process memory (--store memory)' : `redis-server ${config.redisUrl}`);
+    const preempted = process.resourceUsage().involuntaryContextSwitches - preemptedBefore;
+    report(marks.records.slice(warmup), wallMs, gcPauses, preempted, config.redisUrl === 'off' ? 'process memory (--store memory)' : `redis-server ${config.redisUrl}`);
   } finally {
     await closeBackends?.().catch(() => undefined);
     await shared?.close().catch(() => undefined);
@@ -137,7 +144,7 @@ async function main(): Promise<void> {
   }
 }
 
-function report(records: HandoffRecord[], wallMs: number, gcPauses: number[], store: string): void {
+function report(records: HandoffRecord[], wallMs: number, gcPauses: GcPause[], preempted: number, store: string): void {
   console.log(
     `${records.length} handoffs measured after ${warmup} warm-up (${CALLS_PER_GENERATION} per generation, n = ${SCRIPT.n}, one generation at a time, ${(wallMs / 1000).toFixed(1)} s); ` +
       `store: ${store}; ${cpus().length} cores, load average ${loadavg()[0]?.toFixed(2)}`,
@@ -149,8 +156,14 @@ function report(records: HandoffRecord[], wallMs: number, gcPauses: number[], st
   printTable(['stage (ms)', 'p50', 'p99', 'mean'], rows);
   const total = records.map((r) => r.slmResumed - r.callSeen);
   const verdict = (value: number, target: number): string => `${value.toFixed(3)} ms (target <= ${target} ms: ${value <= target ? 'met' : 'NOT met'})`;
-  const gcTotal = gcPauses.reduce((a, b) => a + b, 0);
-  console.log(`GC during the run: ${gcPauses.length} pauses, ${gcTotal.toFixed(1)} ms in all, longest ${Math.max(0, ...gcPauses).toFixed(2)} ms`);
+  const gcTotal = gcPauses.reduce((sum, pause) => sum + pause.ms, 0);
+  const hitByGc = (r: HandoffRecord): boolean => gcPauses.some((pause) => pause.start < r.slmResumed && pause.start + pause.ms > r.callSeen);
+  const clean = records.filter((r) => !hitByGc(r)).map((r) => r.slmResumed - r.callSeen);
+  console.log(
+    `GC during the run: ${gcPauses.length} pauses, ${gcTotal.toFixed(1)} ms in all, longest ${Math.max(0, ...gcPauses.map((p) => p.ms)).toFixed(2)} ms; ` +
+      `${records.length - clean.length} handoffs had a pause inside, the other ${clean.length}: total p50 ${p50(clean).toFixed(3)} ms, p99 ${p99(clean).toFixed(3)} ms`,
+  );
+  console.log(`involuntary context switches of this process during the run (the OS gave its core to another process): ${preempted}`);
   console.log(`total p50 ${verdict(p50(total), 1)}, p99 ${verdict(p99(total), 5)}`);
 }
 
