@@ -1,3 +1,4 @@
+import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 import { z } from 'zod';
 
 /**
@@ -144,4 +145,13 @@ export function loadConfig(
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   return Object.freeze(parsed.data);
+}
+
+/**
+ * Issue #6: traces (OTEL_*, off unless configured), /metrics
+ * (RELAYLLM_METRICS_PORT: none unless set, 0 = any free port, printed on the
+ * ready line) and logs (RELAYLLM_LOG_LEVEL, RELAYLLM_LOG_CONTENT).
+ */
+export function loadObservabilityConfig(env: Readonly<Record<string, string | undefined>> = process.env): ObservabilityConfig {
+  return observabilityConfigFromEnv(env);
 }

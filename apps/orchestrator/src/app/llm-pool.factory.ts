@@ -7,12 +7,19 @@ import type { LlmPoolFactory } from './nats-backends';
  * (libs/llm-pool), routed by the live-worker registry and the shared
  * affinity (generation → worker, prompt blocks → worker) in the store.
  */
-export const createLlmPool: LlmPoolFactory = ({ nc, registry, store, config }) =>
-  new NatsLlmPool({
+export const createLlmPool: LlmPoolFactory = ({ nc, registry, store, config, instrumentation }) => {
+  const pool = new NatsLlmPool({
     nc,
     model: config.llmModel,
     workers: registry,
     affinity: new LlmAffinity({ store, model: config.llmModel, ttlMs: config.affinityTtlMs }),
     maxAttempts: config.maxAttempts,
     attemptTimeoutMs: config.llmRequestTimeoutMs,
+    // Issue #6: the active relay.call travels in the NATS headers; worker, affinity and routing time land on it.
+    traceHeaders: instrumentation?.traceHeaders,
+    onRelay: instrumentation?.onLlmRelay,
+    onAttempt: instrumentation?.onLlmAttempt,
   });
+  // Below the output cache: a call that never gets here was a cache hit.
+  return instrumentation?.llmWorkerProbe(pool) ?? pool;
+};

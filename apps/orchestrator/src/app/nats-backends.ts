@@ -3,6 +3,7 @@ import { WorkerKind } from '@relayllm/proto';
 import { connectNats, WorkerRegistry } from '@relayllm/nats-transport';
 import type { LlmPool, PrefixStore } from '@relayllm/relay-core';
 import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@relayllm/slm-remote';
+import { injectTraceHeaders, type RelayInstrumentation } from '@relayllm/observability';
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
 import { CapacityRetryingSlmEngine } from './slm-capacity-retry';
@@ -34,6 +35,8 @@ export interface LlmPoolDeps {
   registry: WorkerRegistry;
   store: PrefixStore;
   config: OrchestratorConfig;
+  /** Issue #6: trace headers and relay.call attributes (libs/observability). */
+  instrumentation?: RelayInstrumentation;
 }
 
 /** Builds the NATS LLM pool (libs/llm-pool); a seam so the wiring is testable. */
@@ -49,6 +52,7 @@ export async function createNatsBackends(
   store: PrefixStore,
   createLlmPool: LlmPoolFactory,
   log: (line: string) => void,
+  instrumentation?: RelayInstrumentation,
 ): Promise<OrchestratorBackends> {
   const nc = await connectNats({
     servers: config.natsUrl,
@@ -62,14 +66,17 @@ export async function createNatsBackends(
     directory,
     maxAttempts: config.maxAttempts,
     generateDeadlineMs: config.requestTimeoutMs,
+    // The active slm.segment, for the worker's engine spans (nothing when not traced).
+    traceContext: instrumentation && (() => injectTraceHeaders()),
   });
   // A worker lost while the others are full: displaced generations wait for a slot.
-  const slm = new CapacityRetryingSlmEngine(remote, {
+  const retrying = new CapacityRetryingSlmEngine(remote, {
     maxWaitMs: config.maxQueueWaitMs,
     onCapacityChange: (listener) => registry.onChange(() => listener()),
   });
+  const slm = instrumentation?.slm(retrying) ?? retrying;
   await slm.start();
-  const llm = createLlmPool({ nc, registry, store, config });
+  const llm = createLlmPool({ nc, registry, store, config, instrumentation });
   let closing: Promise<void> | undefined;
   return {
     slm,

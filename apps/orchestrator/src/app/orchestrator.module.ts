@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Module, type DynamicModule } from '@nestjs/common';
+import { instrumentRelayHandler, type RelayInstrumentation } from '@relayllm/observability';
 import { SystemClock } from '@relayllm/relay-core';
 import type { BackendsFactory, OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
@@ -18,6 +19,8 @@ export interface OrchestratorModuleOptions {
   /** Default: Redis per config (createSharedStore). */
   sharedStore?: () => SharedStore;
   log?: (line: string) => void;
+  /** Issue #6: spans and relay metrics (libs/observability); absent = not observed. */
+  instrumentation?: RelayInstrumentation;
 }
 
 /**
@@ -45,13 +48,14 @@ export class OrchestratorModule {
               clock: new SystemClock(),
               replicaId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
               log,
+              observeLlm: options.instrumentation && ((pool) => options.instrumentation!.llmPool(pool)),
             }),
         },
         {
           provide: RelayGrpcHost,
           inject: [RelayOrchestrationService, ORCHESTRATOR_BACKENDS, SHARED_STORE],
           useFactory: (service: RelayOrchestrationService, backends: OrchestratorBackends, shared: SharedStore) =>
-            new RelayGrpcHost(options.config, service, backends, shared),
+            new RelayGrpcHost(options.config, service, backends, shared, options.instrumentation && instrumentRelayHandler(service, options.instrumentation)),
         },
       ],
       exports: [RelayGrpcHost, RelayOrchestrationService],

@@ -1,5 +1,5 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { createRelayGrpcServer, type RelayGrpcServer } from '@relayllm/grpc-api';
+import { createRelayGrpcServer, type RelayGrpcServer, type RelayServiceHandler } from '@relayllm/grpc-api';
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
 import type { RelayOrchestrationService } from './relay-orchestration.service';
@@ -28,8 +28,10 @@ export class RelayGrpcHost implements OnApplicationBootstrap, OnApplicationShutd
     private readonly service: RelayOrchestrationService,
     private readonly backends: OrchestratorBackends,
     private readonly shared: SharedStore,
+    /** What serves the calls when not the service itself (issue #6: the service under a relay.generate span). */
+    handler?: RelayServiceHandler,
   ) {
-    this.server = createRelayGrpcServer({ relay: service });
+    this.server = createRelayGrpcServer({ relay: handler ?? service });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -49,6 +49,8 @@ export interface RelayOrchestrationDeps {
   replicaId: string;
   log?: (line: string) => void;
   chatFormat?: ChatFormat;
+  /** Issue #6: wraps the LLM pool as the relay sees it (outside the output cache) for relay.call spans. */
+  observeLlm?: (pool: LlmPool) => LlmPool;
 }
 
 /**
@@ -70,6 +72,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
   readonly serverLimits: RelayServerLimits;
   readonly admission: AdmissionQueue;
   readonly llm: CachingLlmPool;
+  private readonly observedLlm: LlmPool;
   private readonly states: GenerationStateStore;
   private readonly chatFormat: ChatFormat;
   private readonly unsubscribe: () => void;
@@ -86,6 +89,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     });
     this.unsubscribe = deps.backends.onCapacityChange(() => this.admission.capacityChanged());
     this.llm = new CachingLlmPool(deps.backends.llm, { model: settings.llmModel, store: deps.store, ttlMs: settings.outputCacheTtlMs });
+    this.observedLlm = deps.observeLlm?.(this.llm) ?? this.llm;
     this.states = new GenerationStateStore({
       store: deps.store,
       owner: deps.replicaId,
@@ -128,7 +132,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     try {
       const relaySignal = AbortSignal.any([signal, timeout.signal]);
       const framedRequest: RelayRequest = { ...request, prompt: framed.text, promptTokens: framed.tokens };
-      const engines = { slm: deps.backends.slm, llm: this.llm };
+      const engines = { slm: deps.backends.slm, llm: this.observedLlm };
       const relay = (recording: { slm: Engine; llm: LlmPool }) => runRelay({ ...recording, clock: deps.clock }, framedRequest, relaySignal);
       for await (const event of withGenerationState(this.states, request, engines, relay, {
         leaseTicker: this.leaseTicker,

@@ -1,4 +1,4 @@
-import type { Engine } from '@relayllm/relay-core';
+import type { Engine, LlmPool } from '@relayllm/relay-core';
 
 /**
  * `engine` with generate() replaced; every other member (start, close, and
@@ -13,6 +13,17 @@ export function withGenerate<E extends Engine>(engine: E, generate: Engine['gene
     get(target, property) {
       if (property === 'generate') return generate;
       if (property === 'relay') return undefined;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** `pool` with relay() replaced; its other members (e.g. close()) stay its own, bound to it. */
+export function withRelay<P extends LlmPool>(pool: P, relay: LlmPool['relay']): P {
+  return new Proxy(pool, {
+    get(target, property) {
+      if (property === 'relay') return relay;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

@@ -11,7 +11,7 @@ import {
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
 import type { GenerationOutcome, HandoffStage, RelayMetrics } from './metrics';
-import { withGenerate } from './engine-proxy';
+import { withGenerate, withRelay } from './engine-proxy';
 import { observeIterable } from './observe-iterable';
 import { injectTraceHeaders, type TraceContextHeaders } from './trace-context';
 
@@ -168,18 +168,16 @@ export class RelayInstrumentation {
   }
 
   /** The LLM pool as the relay sees it (outside any output cache): one `relay.call` per command. */
-  llmPool(pool: LlmPool): LlmPool {
-    return { relay: (request, signal) => this.call(request, () => pool.relay(request, signal)) };
+  llmPool<P extends LlmPool>(pool: P): P {
+    return withRelay(pool, (request, signal) => this.call(request, () => pool.relay(request, signal)));
   }
 
   /** Put between an output cache and the pool that reaches workers: a call that never gets here was a cache hit. */
-  llmWorkerProbe(pool: LlmPool): LlmPool {
-    return {
-      relay: (request, signal) => {
-        this.markReachedLlm(context.active());
-        return pool.relay(request, signal);
-      },
-    };
+  llmWorkerProbe<P extends LlmPool>(pool: P): P {
+    return withRelay(pool, (request, signal) => {
+      this.markReachedLlm(context.active());
+      return pool.relay(request, signal);
+    });
   }
 
   /** NatsLlmPool's `traceHeaders` option: the active `relay.call` as NATS headers. */

@@ -10,10 +10,11 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 const propagator = new W3CTraceContextPropagator();
 
 /** The two W3C headers (the shape of libs/nats-transport's TraceHeaders). */
-export interface TraceContextHeaders {
+// A type alias, not an interface: assignable to Record<string, string | undefined> (gRPC/proto maps).
+export type TraceContextHeaders = {
   traceparent?: string;
   tracestate?: string;
-}
+};
 
 const recordSetter: TextMapSetter<Record<string, string>> = {
   set: (carrier, key, value) => {
