@@ -18,11 +18,12 @@ async function main(): Promise<void> {
   const observability = await startAppObservability(loadLlmWorkerObservabilityConfig(process.env), { service: 'relayllm-llm-worker' });
   const logger = observability.logger.child({ worker_id: config.workerId });
   log = (line) => logger.info(line);
-  let service: LlmWorkerService | undefined;
+  // The gauge reads the service once it exists (the engine, created first, reports into the same metrics).
+  const sequences = { active: (): number => 0 };
   const metrics =
     observability.metricsServer === undefined
       ? undefined
-      : new WorkerMetrics(observability.registry, 'llm', { active: () => service?.activeSequences ?? 0, max: config.maxSequences });
+      : new WorkerMetrics(observability.registry, 'llm', { active: () => sequences.active(), max: config.maxSequences });
   const nc = await connectNats({
     servers: config.natsUrl,
     name: `llm-worker-${config.workerId}`,
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
   });
   await app.listen();
   const presence = app.get(WorkerPresence);
-  service = app.get(LlmWorkerService);
+  const service = app.get(LlmWorkerService);
+  sequences.active = () => service.activeSequences;
   presence.start();
   const metricsAt = observability.metricsServer === undefined ? '' : ` metrics=${observability.metricsServer.port}`;
   process.stdout.write(`${READY_LINE_PREFIX} id=${config.workerId} model=${config.model} sequences=${config.maxSequences} pid=${process.pid}${metricsAt}\n`);
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
     stopping ??= (async () => {
       log(`${signal}: draining (grace ${config.shutdownGraceMs} ms)`);
       await server.stopTakingRequests();
-      await service?.drain(config.shutdownGraceMs);
+      await service.drain(config.shutdownGraceMs);
       await presence.leave();
       await app.close(); // closes the engine
       await nc.drain().catch(() => undefined);

@@ -23,11 +23,12 @@ async function main(): Promise<void> {
   const observability = await startAppObservability(loadSlmWorkerObservabilityConfig(process.env), { service: 'relayllm-slm-worker' });
   const logger = observability.logger.child({ worker_id: config.workerId });
   log = (line) => logger.info(line);
-  let host: SlmGrpcHost | undefined;
+  // The gauge reads the gRPC host once it exists (the engine, created first, reports into the same metrics).
+  const sequences = { active: (): number => 0 };
   const metrics =
     observability.metricsServer === undefined
       ? undefined
-      : new WorkerMetrics(observability.registry, 'slm', { active: () => host?.activeSequences ?? 0, max: config.maxSequences });
+      : new WorkerMetrics(observability.registry, 'slm', { active: () => sequences.active(), max: config.maxSequences });
   const nc = await connectNats({
     servers: config.natsUrl,
     name: `slm-worker-${config.workerId}`,
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(SlmWorkerModule.forRoot({ config, nc, engine }), { logger: ['error', 'warn'] });
   await app.init();
   const grpcHost = app.get(SlmGrpcHost);
-  host = grpcHost;
+  sequences.active = () => grpcHost.activeSequences;
   const presence = app.get(WorkerPresence);
   presence.start();
   const metricsAt = observability.metricsServer === undefined ? '' : ` metrics=${observability.metricsServer.port}`;

@@ -28,6 +28,11 @@ export interface OrchestratorModuleOptions {
  * constructor injection by type), so the classes stay plain and testable
  * without Nest; Nest owns the lifecycle (RelayGrpcHost's hooks).
  */
+const instrumentation = (options: OrchestratorModuleOptions): RelayInstrumentation => {
+  if (options.instrumentation === undefined) throw new Error('no instrumentation');
+  return options.instrumentation;
+};
+
 @Module({})
 export class OrchestratorModule {
   static forRoot(options: OrchestratorModuleOptions): DynamicModule {
@@ -48,7 +53,7 @@ export class OrchestratorModule {
               clock: new SystemClock(),
               replicaId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
               log,
-              observeLlm: options.instrumentation && ((pool) => options.instrumentation!.llmPool(pool)),
+              observeLlm: options.instrumentation && ((pool) => instrumentation(options).llmPool(pool)),
             }),
         },
         {

@@ -37,7 +37,8 @@ export function observeIterable<T>(iterable: AsyncIterable<T>, ctx: Context, hoo
         },
         return: async (value?: unknown) => {
           end();
-          if (it.return !== undefined) return context.with(ctx, () => it.return!(value));
+          const close = it.return?.bind(it);
+          if (close !== undefined) return context.with(ctx, () => close(value));
           return { done: true as const, value: value as T };
         },
       };
