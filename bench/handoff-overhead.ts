@@ -39,6 +39,7 @@ import { createNatsBackends } from '../apps/orchestrator/src/app/nats-backends';
 import { createSharedStore, type SharedStore } from '../apps/orchestrator/src/app/shared-store';
 import { startFakeWorkers, type FakeWorkers } from './support/fake-workers';
 import { HandoffMarks, tapPublish, tapSubscriptions, timedPool, timedSlm, type HandoffMark, type HandoffRecord } from './support/handoff-marks';
+import { cleanupOnce } from './support/cleanup';
 import { mean, p50, p99, printTable } from './support/stats';
 import { ZeroCostLlmEngine, ZeroCostSlmEngine } from './support/zero-cost-engines.fake';
 
@@ -79,6 +80,13 @@ async function main(): Promise<void> {
   let shared: SharedStore | undefined;
   let closeBackends: (() => Promise<void>) | undefined;
   const marks = new HandoffMarks();
+  const cleanup = cleanupOnce(async () => {
+    await closeBackends?.().catch(() => undefined);
+    await shared?.close().catch(() => undefined);
+    await workers?.close();
+    await redis?.stop();
+    await nats?.stop();
+  });
   try {
     nats = await startNatsServer();
     if (storeKind === 'redis') redis = await startRedisServer();
@@ -136,11 +144,7 @@ async function main(): Promise<void> {
     const preempted = process.resourceUsage().involuntaryContextSwitches - preemptedBefore;
     report(marks.records.slice(warmup), wallMs, gcPauses, preempted, config.redisUrl === 'off' ? 'process memory (--store memory)' : `redis-server ${config.redisUrl}`);
   } finally {
-    await closeBackends?.().catch(() => undefined);
-    await shared?.close().catch(() => undefined);
-    await workers?.close();
-    await redis?.stop();
-    await nats?.stop();
+    await cleanup();
   }
 }
 

@@ -31,6 +31,7 @@ import { createLlmPool } from '../apps/orchestrator/src/app/llm-pool.factory';
 import { createNatsBackends } from '../apps/orchestrator/src/app/nats-backends';
 import { RelayOrchestrationService } from '../apps/orchestrator/src/app/relay-orchestration.service';
 import { createSharedStore, type SharedStore } from '../apps/orchestrator/src/app/shared-store';
+import { cleanupOnce } from './support/cleanup';
 import { p50, p99 } from './support/stats';
 
 const { values } = parseArgs({
@@ -134,6 +135,13 @@ async function main(): Promise<void> {
   let workers: AppProcessHandle | undefined;
   let shared: SharedStore | undefined;
   let closeAll: (() => Promise<void>) | undefined;
+  const cleanup = cleanupOnce(async () => {
+    await closeAll?.().catch(() => undefined);
+    await shared?.close().catch(() => undefined);
+    await workers?.stop(5_000);
+    await redis?.stop();
+    await nats?.stop();
+  });
   try {
     nats = await startNatsServer();
     if (storeKind === 'redis') redis = await startRedisServer();
@@ -172,7 +180,7 @@ async function main(): Promise<void> {
       }
     };
     const generate: Generate = values.plain ? plain : (request, signal) => service.generate(request, signal);
-    const warm = await runLoad(generate, warmupGenerations, Math.min(50, concurrency), 'warm');
+    await runLoad(generate, warmupGenerations, Math.min(50, concurrency), 'warm');
     const baselineRss = process.memoryUsage().rss;
     const sampler = new MemorySampler(25);
     const started = performance.now();
@@ -188,11 +196,7 @@ async function main(): Promise<void> {
     sampler.stop();
     report(tally, wallMs, (cpu.user + cpu.system) / 1000, baselineRss, sampler, probe, config.redisUrl === 'off' ? 'process memory (--store memory)' : 'redis-server');
   } finally {
-    await closeAll?.().catch(() => undefined);
-    await shared?.close().catch(() => undefined);
-    await workers?.stop(5_000);
-    await redis?.stop();
-    await nats?.stop();
+    await cleanup();
   }
 }
 
