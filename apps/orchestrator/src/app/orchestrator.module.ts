@@ -28,15 +28,11 @@ export interface OrchestratorModuleOptions {
  * constructor injection by type), so the classes stay plain and testable
  * without Nest; Nest owns the lifecycle (RelayGrpcHost's hooks).
  */
-const instrumentation = (options: OrchestratorModuleOptions): RelayInstrumentation => {
-  if (options.instrumentation === undefined) throw new Error('no instrumentation');
-  return options.instrumentation;
-};
-
 @Module({})
 export class OrchestratorModule {
   static forRoot(options: OrchestratorModuleOptions): DynamicModule {
     const log = options.log ?? ((line: string) => console.error(`[orchestrator] ${line}`));
+    const observed = options.instrumentation;
     return {
       module: OrchestratorModule,
       providers: [
@@ -53,14 +49,14 @@ export class OrchestratorModule {
               clock: new SystemClock(),
               replicaId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
               log,
-              observeLlm: options.instrumentation && ((pool) => instrumentation(options).llmPool(pool)),
+              observeLlm: observed && ((pool) => observed.llmPool(pool)),
             }),
         },
         {
           provide: RelayGrpcHost,
           inject: [RelayOrchestrationService, ORCHESTRATOR_BACKENDS, SHARED_STORE],
           useFactory: (service: RelayOrchestrationService, backends: OrchestratorBackends, shared: SharedStore) =>
-            new RelayGrpcHost(options.config, service, backends, shared, options.instrumentation && instrumentRelayHandler(service, options.instrumentation)),
+            new RelayGrpcHost(options.config, service, backends, shared, observed && instrumentRelayHandler(service, observed)),
         },
       ],
       exports: [RelayGrpcHost, RelayOrchestrationService],
