@@ -22,7 +22,7 @@
  * Prints figures only; asserts nothing.
  */
 import { parseArgs } from 'node:util';
-import { asyncRelay, lockstep, type ScheduleResult } from './support/schedules';
+import { asyncRelay, lockstep, type CostModel, type ScheduleResult } from './support/schedules';
 import { simulatedWorkload } from './support/simulated-workload';
 import { p50, p99, printTable } from './support/stats';
 
@@ -35,6 +35,7 @@ const { values } = parseArgs({
     'llm-ms': { type: 'string' },
     'call-rate': { type: 'string' },
     'max-batch': { type: 'string' },
+    cost: { type: 'string' },
   },
 });
 const concurrency = Number(values.concurrency ?? 256);
@@ -46,7 +47,9 @@ const settings = {
   llmMs: Number(values['llm-ms'] ?? 20),
   callRate: Number(values['call-rate'] ?? 0.02),
   maxBatch: Number(values['max-batch'] ?? 256),
+  cost: (values.cost ?? 'step') as CostModel,
 };
+if (settings.cost !== 'step' && settings.cost !== 'token') throw new Error(`--cost must be step or token, got ${String(settings.cost)}`);
 const tokensPerSecond = (r: ScheduleResult): number => ((r.slmTokens + r.llmTokens) / r.makespanMs) * 1000;
 
 function row(name: string, r: ScheduleResult): string[] {
@@ -75,7 +78,11 @@ async function main(): Promise<void> {
     `workload: ${settings.generations} generations, ${settings.concurrency} at once, seed ${settings.seed}; ${a.slmTokens} SLM + ${a.llmTokens} LLM tokens, ` +
       `${a.calls} calls (${((a.calls / a.slmTokens) * 100).toFixed(2)}% of SLM tokens, mean n ${(a.llmTokens / Math.max(1, a.calls)).toFixed(1)})`,
   );
-  console.log(`cost model: batched servers, fixed step time per step whatever the batch (<= ${settings.maxBatch}): SLM ${settings.slmMs} ms/step, LLM ${settings.llmMs} ms/step; virtual clock (async run took ${(wallMs / 1000).toFixed(1)} s of wall time)`);
+  const costModel =
+    settings.cost === 'step'
+      ? `batched servers, a fixed time per decode step whatever the batch (<= ${settings.maxBatch}): SLM ${settings.slmMs} ms/step, LLM ${settings.llmMs} ms/step`
+      : `servers without batching gain, each step costs its time per sequence: SLM ${settings.slmMs} ms/token, LLM ${settings.llmMs} ms/token (--cost token)`;
+  console.log(`cost model: ${costModel}; virtual clock (async run took ${(wallMs / 1000).toFixed(1)} s of wall time)`);
   printTable(['schedule', 'makespan', 'tokens/s', 'p50 latency', 'p99 latency', 'SLM steps (mean batch)', 'LLM steps (mean batch)'], [row('async (runRelay)', a), row('lockstep (reference)', b)]);
   const throughputRatio = tokensPerSecond(a) / tokensPerSecond(b);
   const latencyRatio = p50(a.latencies) / p50(b.latencies);

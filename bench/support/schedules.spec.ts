@@ -1,7 +1,7 @@
 import { asyncRelay, lockstep, type ScheduleSettings } from './schedules';
 import { simulatedWorkload, slmSegments, type SimulatedGeneration } from './simulated-workload';
 
-const settings: ScheduleSettings = { concurrency: 2, slmMs: 5, llmMs: 20, maxBatch: 256 };
+const settings: ScheduleSettings = { concurrency: 2, cost: 'step', slmMs: 5, llmMs: 20, maxBatch: 256 };
 
 // g1: 2 tokens, <call>3</call> (3 tokens), the LLM writes 3, then 1 token + EOS. g2: 4 tokens + EOS.
 const g1: SimulatedGeneration = { id: 'g1', slmGaps: [2], calls: [3], slmTail: 1 };
@@ -35,6 +35,22 @@ describe('bench schedules on virtual time (outputs are computed, not measured)',
     expect([...a.latencies].sort((x, y) => x - y)).toEqual([45, 245]);
     // Lockstep: SLM phase 5 steps (25), LLM phase 10 steps (225), SLM phase 1 step: both end at 230.
     expect(b.latencies).toEqual([230, 230]);
+  });
+
+  it('token cost model: a step costs its time per sequence in it, in both schedules', async () => {
+    const token: ScheduleSettings = { ...settings, cost: 'token' };
+    // SLM: 5 steps of 2 sequences (10 ms each) → 50 ms, g2 ends; LLM: 3 steps of 1 (20 ms) → 110; SLM: 2 steps of 1 → 120.
+    expect(lockstep([g1, g2], token)).toMatchObject({ makespanMs: 120, latencies: [50, 120] });
+    const a = await asyncRelay([g1, g2], token);
+    expect(a.makespanMs).toBe(120);
+    expect([...a.latencies].sort((x, y) => x - y)).toEqual([50, 120]);
+  });
+
+  it('lockstep: steps past the batch bound run as several sub-batches', () => {
+    // 3 sequences, batch bound 2: each SLM step is 2 sub-batches (10 ms); g2 (5 tokens) ends at 50 ms.
+    const result = lockstep([g1, g2, { ...g2, id: 'g3' }], { ...settings, concurrency: 3, maxBatch: 2 });
+    expect(result.latencies.slice(0, 2)).toEqual([50, 50]);
+    expect(result.slm.steps).toBe(10 + 2);
   });
 
   it('runs the same seeded workload in both schedules (same tokens and calls)', async () => {

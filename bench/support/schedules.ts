@@ -3,10 +3,18 @@ import { SimulatedLlmEngine, SimulatedSlmEngine } from './simulated-engines.fake
 import { slmSegments, type SimulatedGeneration } from './simulated-workload';
 import { runVirtual, VirtualBatchServer, VirtualClock } from './virtual-batch-server';
 
+/**
+ * How a model server spends time: `step` = a decode step costs the same
+ * whatever the batch (up to maxBatch; a GPU batching sequences), `token` = it
+ * costs its time per sequence in the batch (no batching gain).
+ */
+export type CostModel = 'step' | 'token';
+
 /** The cost model and concurrency both schedules share. */
 export interface ScheduleSettings {
   concurrency: number;
-  /** Decode step of each model, whatever the batch size up to maxBatch. */
+  cost: CostModel;
+  /** Decode step of each model (per step, or per sequence in a step: see `cost`). */
   slmMs: number;
   llmMs: number;
   maxBatch: number;
@@ -27,8 +35,8 @@ export interface ScheduleResult {
 /** (a) runRelay per generation on batched servers: every generation moves as soon as its step is done. */
 export async function asyncRelay(workload: readonly SimulatedGeneration[], settings: ScheduleSettings): Promise<ScheduleResult> {
   const clock = new VirtualClock();
-  const slmServer = new VirtualBatchServer('SLM', settings.slmMs, settings.maxBatch);
-  const llmServer = new VirtualBatchServer('LLM', settings.llmMs, settings.maxBatch);
+  const slmServer = new VirtualBatchServer('SLM', (batch) => stepCost(settings, settings.slmMs, batch), settings.maxBatch);
+  const llmServer = new VirtualBatchServer('LLM', (batch) => stepCost(settings, settings.llmMs, batch), settings.maxBatch);
   const deps = { slm: new SimulatedSlmEngine(slmServer, workload), llm: new SimulatedLlmEngine(llmServer), clock };
   const result: ScheduleResult = { makespanMs: 0, slmTokens: 0, llmTokens: 0, calls: 0, latencies: [], slm: slmServer, llm: llmServer };
   let next = 0;
@@ -56,43 +64,67 @@ export async function asyncRelay(workload: readonly SimulatedGeneration[], setti
   return result;
 }
 
+/** What one decode step of `batch` sequences costs (ms) under the cost model. */
+export function stepCost(settings: Pick<ScheduleSettings, 'cost' | 'maxBatch'>, stepMs: number, batch: number): number {
+  return settings.cost === 'step' ? stepMs * Math.ceil(batch / settings.maxBatch) : stepMs * batch;
+}
+
+/**
+ * One lockstep phase: every member writes its `lengths[i]` tokens, one per
+ * step, the phase lasting until the longest is done. Returns when each
+ * member wrote its last token (ms from the phase's start) and the phase's length.
+ */
+function lockstepPhase(lengths: readonly number[], stepMs: number, settings: ScheduleSettings, tally: { steps: number; tokens: number }): { ends: number[]; ms: number } {
+  const sorted = lengths.map((length, index) => ({ length, index })).sort((a, b) => a.length - b.length);
+  const ends = new Array<number>(lengths.length).fill(0);
+  let t = 0;
+  let done = 0;
+  const longest = sorted[sorted.length - 1]?.length ?? 0;
+  for (let step = 1; step <= longest; step++) {
+    const active = sorted.length - done;
+    t += stepCost(settings, stepMs, active);
+    tally.steps += settings.cost === 'step' ? Math.ceil(active / settings.maxBatch) : 1;
+    tally.tokens += active;
+    for (let next = sorted[done]; next !== undefined && next.length === step; next = sorted[done]) {
+      ends[next.index] = t;
+      done += 1;
+    }
+  }
+  return { ends, ms: t };
+}
+
 /**
  * (b) The reference lockstep loop, on the same cost model: a batch's SLM phase
- * lasts as long as its longest segment (up to a command or EOS), then its LLM
- * phase as long as its largest n; generations that ended wait for the batch.
+ * lasts until its longest segment (up to a command or EOS) is written, then
+ * its LLM phase until its largest n is; generations that ended wait for the
+ * batch, and the next batch starts when the whole batch is done.
  */
 export function lockstep(workload: readonly SimulatedGeneration[], settings: ScheduleSettings): ScheduleResult {
   const result: ScheduleResult = { makespanMs: 0, slmTokens: 0, llmTokens: 0, calls: 0, latencies: [], slm: { steps: 0, tokens: 0 }, llm: { steps: 0, tokens: 0 } };
-  const stepsFor = (longest: number, batch: number): number => longest * Math.ceil(batch / settings.maxBatch);
   let t = 0;
   for (let first = 0; first < workload.length; first += settings.concurrency) {
     const batchStart = t;
     let active = workload.slice(first, first + settings.concurrency).map((g) => ({ g, segments: slmSegments(g), turn: 0 }));
     while (active.length > 0) {
       const lengths = active.map((a) => a.segments[a.turn] as number);
-      const slmSteps = stepsFor(Math.max(...lengths), active.length);
-      result.slm.steps += slmSteps;
+      const slm = lockstepPhase(lengths, settings.slmMs, settings, result.slm);
       const callers: typeof active = [];
       active.forEach((a, i) => {
         const length = lengths[i] as number;
-        result.slm.tokens += length;
         if (a.turn === a.g.calls.length) {
           result.slmTokens += length - 1; // EOS is a signal, not a token of the answer
-          result.latencies.push(t + length * settings.slmMs - batchStart);
+          result.latencies.push(t + (slm.ends[i] as number) - batchStart);
         } else {
           result.slmTokens += length;
           callers.push(a);
         }
       });
-      t += slmSteps * settings.slmMs;
+      t += slm.ms;
       if (callers.length === 0) break;
       const ns = callers.map((a) => a.g.calls[a.turn] as number);
-      const llmSteps = stepsFor(Math.max(...ns), callers.length);
-      result.llm.steps += llmSteps;
-      for (const n of ns) result.llm.tokens += n;
+      t += lockstepPhase(ns, settings.llmMs, settings, result.llm).ms;
       result.llmTokens += ns.reduce((x, y) => x + y, 0);
       result.calls += callers.length;
-      t += llmSteps * settings.llmMs;
       for (const a of callers) a.turn += 1;
       active = callers;
     }

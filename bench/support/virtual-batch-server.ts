@@ -1,6 +1,6 @@
 /**
  * A model server on virtual time, as a batched decoder: one step takes
- * `stepMs` whatever the batch size (up to `maxBatch`) and gives one token to
+ * `stepMs(batch size)` (batch up to `maxBatch`) and gives one token to
  * every sequence that was waiting when the step started. Sequences that ask
  * during a step join the next one (continuous batching). Time only moves in
  * `VirtualScheduler.run`, between steps, once every promise chain has settled.
@@ -32,7 +32,7 @@ export class VirtualBatchServer {
 
   constructor(
     readonly name: string,
-    readonly stepMs: number,
+    readonly stepMs: (batch: number) => number,
     readonly maxBatch: number,
   ) {}
 
@@ -60,7 +60,7 @@ export class VirtualBatchServer {
     if (this.batch !== undefined || this.waiting.length === 0) return;
     this.batch = this.waiting.slice(0, this.maxBatch);
     this.waiting = this.waiting.slice(this.batch.length);
-    this.endsAt = now + this.stepMs;
+    this.endsAt = now + this.stepMs(this.batch.length);
   }
 
   /** When the running step ends (undefined when idle). */
@@ -74,7 +74,7 @@ export class VirtualBatchServer {
     this.batch = undefined;
     this.steps += 1;
     this.tokens += batch.length;
-    this.busyMs += this.stepMs;
+    this.busyMs += this.stepMs(batch.length);
     for (const waiter of batch) waiter.resolve();
   }
 }
