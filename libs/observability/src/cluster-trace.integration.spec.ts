@@ -94,6 +94,11 @@ describe('a trace across orchestrator, SLM worker and LLM worker processes', () 
     expect(moved('relayllm_handoff_seconds_count', { stage: 'first_token' })).toBeGreaterThanOrEqual(calls);
     expect(moved('relayllm_handoff_seconds_count', { stage: 'route' })).toBeGreaterThanOrEqual(1);
     expect(sampleValue(after, 'relayllm_llm_queue_depth')).toBe(0);
+    // Temperature 0: every call is looked up in the output cache (first time: misses); each answered call counts by affinity.
+    expect(moved('relayllm_output_cache_lookups_total', { result: 'miss' })).toBeGreaterThanOrEqual(calls);
+    const relays = ['hit', 'miss', 'none'].reduce((sum, affinity) => sum + moved('relayllm_llm_relays_total', { affinity }), 0);
+    expect(relays).toBe(moved('relayllm_output_cache_lookups_total', { result: 'miss' }));
+    expect(moved('relayllm_errors_total')).toBe(0);
     const llmServed = (await Promise.all(llmWorkers.map(scrape))).reduce((sum, text) => sum + (sampleValue(text, 'relayllm_worker_requests_total', { kind: 'llm', outcome: 'ok' }) ?? 0), 0);
     expect(llmServed).toBeGreaterThanOrEqual(calls);
     const slmText = await scrape(slmWorker);

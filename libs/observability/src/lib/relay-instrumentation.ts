@@ -30,7 +30,8 @@ interface CallState {
   waitingFirstToken: boolean;
   /** The call reached an LLM (engine or worker): false at the end of a deterministic call = output-cache hit. */
   reachedLlm: boolean;
-  deterministic: boolean;
+  /** Deterministic and behind an output cache (the pool path; the embedded engine has none). */
+  cacheable: boolean;
 }
 
 interface GenerationState {
@@ -158,7 +159,7 @@ export class RelayInstrumentation {
   /** The LLM as an in-process engine (embedded): `relay.call` > `llm.generate` > the engine. */
   llmEngine<E extends Engine>(engine: E): E {
     return withGenerate(engine, (request, signal) =>
-        this.call(request as LlmRelayRequest, (ctx) => {
+        this.call(request as LlmRelayRequest, false, (ctx) => {
           const span = this.tracer.startSpan(RELAY_SPANS.llmGenerate, { attributes: { 'relay.call_index': (request as LlmRelayRequest).callIndex } }, ctx);
           const inner = trace.setSpan(ctx, span);
           this.markReachedLlm(ctx, { kind: 'worker', workerId: 'embedded' });
@@ -169,7 +170,7 @@ export class RelayInstrumentation {
 
   /** The LLM pool as the relay sees it (outside any output cache): one `relay.call` per command. */
   llmPool<P extends LlmPool>(pool: P): P {
-    return withRelay(pool, (request, signal) => this.call(request, () => pool.relay(request, signal)));
+    return withRelay(pool, (request, signal) => this.call(request, true, () => pool.relay(request, signal)));
   }
 
   /** Put between an output cache and the pool that reaches workers: a call that never gets here was a cache hit. */
@@ -209,7 +210,7 @@ export class RelayInstrumentation {
     });
   };
 
-  private call(request: LlmRelayRequest, start: (ctx: Context) => AsyncIterable<EngineChunk>): AsyncIterable<EngineChunk> {
+  private call(request: LlmRelayRequest, behindCache: boolean, start: (ctx: Context) => AsyncIterable<EngineChunk>): AsyncIterable<EngineChunk> {
     const parent = context.active();
     const state = parent.getValue(GENERATION) as GenerationState | undefined;
     const pending = state?.pending?.callIndex === request.callIndex ? state.pending : undefined;
@@ -232,7 +233,7 @@ export class RelayInstrumentation {
       startedAt: this.now(),
       waitingFirstToken: true,
       reachedLlm: false,
-      deterministic: isDeterministicSampling(request.sampling),
+      cacheable: behindCache && isDeterministicSampling(request.sampling),
     };
     call.ctx = trace.setSpan(parent, span).setValue(CALL, call);
     state?.calls.set(request.callIndex, call);
@@ -253,9 +254,9 @@ export class RelayInstrumentation {
         onEnd: (error) => {
           firstTokenDone();
           if (state !== undefined) state.llmEndedAt = this.now();
-          const cacheHit = call.deterministic && !call.reachedLlm && error === undefined;
+          const cacheHit = call.cacheable && !call.reachedLlm && error === undefined;
           span.setAttribute('relay.cache_hit', cacheHit);
-          if (call.deterministic) this.metrics?.outputCache.inc({ result: cacheHit ? 'hit' : 'miss' });
+          if (call.cacheable) this.metrics?.outputCache.inc({ result: cacheHit ? 'hit' : 'miss' });
           if (error !== undefined) span.setStatus({ code: SpanStatusCode.ERROR });
           // Without a generation (a bare pool call) nobody sends relayFinished: end here.
           if (state === undefined) span.end();
