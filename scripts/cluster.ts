@@ -7,7 +7,10 @@
  *    use); prints where the public gRPC API listens;
  *  - Ctrl-C (SIGINT) / SIGTERM stops everything it started, and nothing else.
  * Options (environment): RELAYLLM_ORCHESTRATOR_PORT (default 50051),
- * RELAYLLM_CLUSTER_THREADS (llama.cpp threads per worker, default 1).
+ * RELAYLLM_CLUSTER_THREADS (llama.cpp threads per worker, default 1),
+ * RELAYLLM_CLUSTER_METRICS_PORT (issue #6: /metrics of the orchestrator on
+ * this port, the 3 LLM workers and 2 SLM workers on the next five; default
+ * none), and the OTEL_* variables (passed to every process: traces).
  */
 import {
   startLocalCluster,
@@ -30,6 +33,12 @@ async function listening(port: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+function metricsPortBase(): number | undefined {
+  const raw = process.env['RELAYLLM_CLUSTER_METRICS_PORT'];
+  const port = Number(raw);
+  return raw !== undefined && raw !== '' && Number.isInteger(port) && port > 0 && port < 65_530 ? port : undefined;
 }
 
 interface Stoppable {
@@ -71,6 +80,7 @@ async function main(): Promise<void> {
       orchestratorPort: Number(process.env['RELAYLLM_ORCHESTRATOR_PORT'] ?? '50051'),
       threads: Number.isInteger(threads) && threads > 0 ? threads : 1,
       onReady: (p) => log(`${p.name} ready (pid ${p.pid})`),
+      metricsPortBase: metricsPortBase(),
     });
     for (const p of cluster.all()) {
       void p.exited.then(({ code, signal }) => {
@@ -78,6 +88,8 @@ async function main(): Promise<void> {
       });
     }
     process.stdout.write(`RelayLLM cluster: public gRPC API (relayllm.v1.RelayService) on ${cluster.address}\n`);
+    const base = metricsPortBase();
+    if (base !== undefined) process.stdout.write(`/metrics: http://${HOST}:${base}/metrics (orchestrator) .. :${base + 5} (workers)\n`);
     process.stdout.write('Ctrl-C stops the cluster (and the NATS / Redis it started).\n');
   } catch (error) {
     log(`failed: ${error instanceof Error ? error.message : String(error)}`);

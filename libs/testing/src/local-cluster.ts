@@ -31,6 +31,12 @@ export interface LocalClusterOptions {
   startTimeoutMs?: number;
   /** Told about each process once it is ready. */
   onReady?: (process: AppProcessHandle) => void;
+  /**
+   * /metrics ports (issue #6): the orchestrator on this port, then the LLM
+   * workers, then the SLM workers on the next ones. Default: none (or whatever
+   * RELAYLLM_METRICS_PORT in `env` says).
+   */
+  metricsPortBase?: number;
 }
 
 export interface LocalClusterHandle {
@@ -86,6 +92,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const timeout = options.startTimeoutMs ?? 120_000;
   const common = { RELAYLLM_NATS_URL: options.natsUrl, ...options.env };
   const started: AppProcessHandle[] = [];
+  const metricsPort = (offset: number): Record<string, string> =>
+    options.metricsPortBase === undefined ? {} : { RELAYLLM_METRICS_PORT: String(options.metricsPortBase + offset) };
   const track = async (start: Promise<AppProcessHandle>): Promise<AppProcessHandle> => {
     const handle = await start;
     started.push(handle);
@@ -109,6 +117,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
           env: {
             ...common,
             RELAYLLM_WORKER_ID: `llm-${i + 1}`,
+            ...metricsPort(1 + i),
             RELAYLLM_LLM_MODEL_PATH: resolve(modelsDir, 'llm.gguf'),
             RELAYLLM_LLM_THREADS: threads,
             RELAYLLM_LLM_MAX_SEQUENCES: String(options.llmSequences ?? 4),
@@ -126,6 +135,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
           env: {
             ...common,
             RELAYLLM_WORKER_ID: `slm-${i + 1}`,
+            ...metricsPort(1 + (options.llmWorkers ?? 3) + i),
             RELAYLLM_SLM_PORT: '0',
             RELAYLLM_SLM_MODEL_PATH: resolve(modelsDir, 'slm.gguf'),
             RELAYLLM_SLM_THREADS: threads,
@@ -144,7 +154,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         redisUrl: options.redisUrl,
         port: options.orchestratorPort,
         startTimeoutMs: timeout,
-        env: { ...common, ...options.orchestratorEnv },
+        env: { ...common, ...metricsPort(0), ...options.orchestratorEnv },
       }),
     );
     const fulfilled = (name: string) => started.filter((p) => p.name.startsWith(name));
