@@ -42,3 +42,6 @@ export * from './distributed/with-generation-state';
 
 // LLM worker routing (pure; used by the NATS LLM pool)
 export * from './routing/llm-worker-choice';
+
+// Per-key LLM token quota (pure token bucket; the orchestrator enforces it)
+export * from './quota/token-quota';
