@@ -14,6 +14,7 @@ import type { GenerationOutcome, HandoffStage, RelayMetrics } from './metrics';
 import { withGenerate, withRelay } from './engine-proxy';
 import { observeIterable } from './observe-iterable';
 import { injectTraceHeaders, type TraceContextHeaders } from './trace-context';
+import { ensureContextManager } from './tracing';
 
 export const RELAY_SPANS = {
   generate: 'relay.generate',
@@ -73,6 +74,8 @@ export class RelayInstrumentation {
     this.tracer = options.tracer;
     this.metrics = options.metrics;
     this.now = options.now ?? (() => performance.now());
+    // The generation's state travels in the context, also when only metrics are on.
+    ensureContextManager();
   }
 
   /** One generation under a `relay.generate` span (child of `parent`, e.g. extracted from gRPC metadata). */

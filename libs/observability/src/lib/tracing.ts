@@ -27,7 +27,11 @@ export const INSTRUMENTATION_NAME = 'relayllm';
  * Needed by the relay instrumentation even when tracing is off but metrics
  * are on (it carries the generation's state through the engines).
  */
+let contextManagerInstalled = false;
 export function ensureContextManager(): void {
+  if (contextManagerInstalled) return;
+  contextManagerInstalled = true;
+  // false when another manager was registered first (then that one carries the context).
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 }
 
