@@ -55,7 +55,10 @@ export async function runServe(
   const bound = listenAddress(config.host, port);
   log(io, `serving ${RELAY_SERVICE_NAME} (+ grpc.health.v1, reflection) on ${bound}`);
   if (observability?.metricsServer !== undefined) log(io, `metrics: http://${dialAddress(observabilityConfig?.metricsHost ?? '127.0.0.1', observability.metricsServer.port)}/metrics`);
-  if (observability?.tracing.enabled === true) log(io, `tracing: OTLP ${observabilityConfig?.tracing.protocol} to ${observabilityConfig?.tracing.url ?? 'the default endpoint'}`);
+  const tracing = observabilityConfig?.tracing;
+  if (observability?.tracing.enabled === true && tracing !== undefined) {
+    log(io, tracing.exporter === 'console' ? 'tracing: spans to the console' : `tracing: OTLP ${tracing.protocol} to ${tracing.url ?? 'the exporter default endpoint'}`);
+  }
   log(io, `models: ${config.modelsDir} (context ${engines.contextSize} tokens; per engine: ${config.sequences} sequences, ${config.threads} llama.cpp threads)`);
   try {
     if (args.demo && !shutdown.aborted) await runDemo(dialAddress(config.host, port), config, io, shutdown);
