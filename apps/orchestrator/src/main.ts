@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { RelayInstrumentation, RelayMetrics, startAppObservability } from '@relayllm/observability';
-import { loadConfig, loadObservabilityConfig } from './app/config';
+import { loadConfig, loadObservabilityConfig, loadSecurityConfig } from './app/config';
 import { createNatsBackends, type LlmPoolFactory } from './app/nats-backends';
 import { OrchestratorModule } from './app/orchestrator.module';
 import { RelayGrpcHost } from './app/relay-grpc.host';
@@ -15,6 +15,8 @@ let log = (line: string): void => void process.stderr.write(`[orchestrator] ${li
 /** Starts the orchestrator (bin/orchestrator.cjs calls it); exits the process on SIGINT/SIGTERM after a graceful close. */
 export async function main(llmPoolFactory: LlmPoolFactory = createLlmPool): Promise<void> {
   const config = loadConfig();
+  // Issue #7: refuses to start on a half-configured TLS / key / NATS setup (ConfigError naming the variable).
+  const security = loadSecurityConfig(process.env, config.natsUrl);
   // Issue #6: spans and relay metrics only when configured (the plain service otherwise).
   const observability = await startAppObservability(loadObservabilityConfig(), { service: 'relayllm-orchestrator' });
   const logger = observability.logger;
@@ -23,7 +25,13 @@ export async function main(llmPoolFactory: LlmPoolFactory = createLlmPool): Prom
   const instrumentation =
     observability.tracing.enabled || metrics !== undefined ? new RelayInstrumentation({ tracer: observability.tracing.tracer, metrics }) : undefined;
   const app = await NestFactory.createApplicationContext(
-    OrchestratorModule.forRoot({ config, backends: (store) => createNatsBackends(config, store, llmPoolFactory, log, instrumentation), log, instrumentation }),
+    OrchestratorModule.forRoot({
+      config,
+      backends: (store) => createNatsBackends(config, store, llmPoolFactory, log, instrumentation, security.nats),
+      log,
+      instrumentation,
+      security: security.api,
+    }),
     { logger: ['error', 'warn'] },
   );
   await app.init();

@@ -5,3 +5,4 @@ export { startRedisServer, type RedisServerHandle, type RedisServerOptions } fro
 export { startNatsServer, type NatsServerHandle, type NatsServerOptions } from './nats-server';
 export { startAppProcess, type AppProcessHandle, type AppProcessOptions } from './app-process';
 export { READY_LINES, startLocalCluster, startOrchestratorProcess, type LocalClusterHandle, type LocalClusterOptions } from './local-cluster';
+export { generateTestCertificates, type TestCertificates } from './test-certs';

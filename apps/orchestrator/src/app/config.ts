@@ -1,4 +1,5 @@
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
+import { apiSecurityFromEnv, natsSecurityFromEnv, SecurityConfigError, type ApiSecurityConfig, type NatsSecurityOptions } from '@relayllm/security';
 import { z } from 'zod';
 
 /**
@@ -154,4 +155,27 @@ export function loadConfig(
  */
 export function loadObservabilityConfig(env: Readonly<Record<string, string | undefined>> = process.env): ObservabilityConfig {
   return observabilityConfigFromEnv(env);
+}
+
+/** Issue #7: the public API's TLS / mTLS, API keys and per-key quota; NATS credentials and TLS. */
+export interface SecurityConfig {
+  api: ApiSecurityConfig;
+  nats: NatsSecurityOptions;
+}
+
+/**
+ * Reads the security settings once (variables: libs/security API_SECURITY_ENV
+ * and NATS_SECURITY_ENV; all off by default). A half-configured setup is a
+ * ConfigError naming the variable: the orchestrator refuses to start.
+ */
+export function loadSecurityConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  natsUrl: string = CONFIG_DEFAULTS.natsUrl,
+): SecurityConfig {
+  try {
+    return { api: apiSecurityFromEnv(env), nats: natsSecurityFromEnv(env, natsUrl) };
+  } catch (error) {
+    if (error instanceof SecurityConfigError) throw new ConfigError(`invalid configuration:\n  ${error.message}`);
+    throw error;
+  }
 }

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { WorkerKind } from '@relayllm/proto';
-import { connectNats, WorkerRegistry } from '@relayllm/nats-transport';
+import { connectNats, WorkerRegistry, type NatsAuthOptions } from '@relayllm/nats-transport';
 import type { LlmPool, PrefixStore } from '@relayllm/relay-core';
 import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@relayllm/slm-remote';
 import { injectTraceHeaders, type RelayInstrumentation } from '@relayllm/observability';
@@ -53,8 +53,11 @@ export async function createNatsBackends(
   createLlmPool: LlmPoolFactory,
   log: (line: string) => void,
   instrumentation?: RelayInstrumentation,
+  /** Issue #7: NATS credentials / TLS (config.ts loadSecurityConfig). */
+  natsAuth?: NatsAuthOptions,
 ): Promise<OrchestratorBackends> {
   const nc = await connectNats({
+    auth: natsAuth,
     servers: config.natsUrl,
     name: 'relayllm-orchestrator',
     onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { instrumentRelayHandler, type RelayInstrumentation } from '@relayllm/observability';
 import { SystemClock } from '@relayllm/relay-core';
+import { grpcServerSecurity, llmTokenQuota, withLlmTokenQuota, type ApiSecurityConfig } from '@relayllm/security';
 import type { BackendsFactory, OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
 import { RelayGrpcHost } from './relay-grpc.host';
@@ -21,6 +22,8 @@ export interface OrchestratorModuleOptions {
   log?: (line: string) => void;
   /** Issue #6: spans and relay metrics (libs/observability); absent = not observed. */
   instrumentation?: RelayInstrumentation;
+  /** Issue #7: TLS, API keys, per-key LLM token quota (config.ts loadSecurityConfig); absent = all off. */
+  security?: ApiSecurityConfig;
 }
 
 /**
@@ -33,6 +36,7 @@ export class OrchestratorModule {
   static forRoot(options: OrchestratorModuleOptions): DynamicModule {
     const log = options.log ?? ((line: string) => console.error(`[orchestrator] ${line}`));
     const observed = options.instrumentation;
+    const quota = options.security && llmTokenQuota(options.security);
     return {
       module: OrchestratorModule,
       providers: [
@@ -55,8 +59,13 @@ export class OrchestratorModule {
         {
           provide: RelayGrpcHost,
           inject: [RelayOrchestrationService, ORCHESTRATOR_BACKENDS, SHARED_STORE],
-          useFactory: (service: RelayOrchestrationService, backends: OrchestratorBackends, shared: SharedStore) =>
-            new RelayGrpcHost(options.config, service, backends, shared, observed && instrumentRelayHandler(service, observed)),
+          useFactory: (service: RelayOrchestrationService, backends: OrchestratorBackends, shared: SharedStore) => {
+            const observedHandler = observed && instrumentRelayHandler(service, observed);
+            // The quota wraps the outermost handler: a refused call runs nothing, not even a span.
+            const handler = quota ? withLlmTokenQuota(observedHandler ?? service, quota) : observedHandler;
+            const security = options.security && grpcServerSecurity(options.security);
+            return new RelayGrpcHost(options.config, service, backends, shared, handler, security);
+          },
         },
       ],
       exports: [RelayGrpcHost, RelayOrchestrationService],

@@ -1,4 +1,5 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { ServerCredentials, ServerInterceptor } from '@grpc/grpc-js';
 import { createRelayGrpcServer, type RelayGrpcServer, type RelayServiceHandler } from '@relayllm/grpc-api';
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
@@ -30,12 +31,14 @@ export class RelayGrpcHost implements OnApplicationBootstrap, OnApplicationShutd
     private readonly shared: SharedStore,
     /** What serves the calls when not the service itself (issue #6: the service under a relay.generate span). */
     handler?: RelayServiceHandler,
+    /** Issue #7: TLS credentials and the API-key interceptor (libs/security); absent = plaintext, open. */
+    private readonly security?: { credentials: ServerCredentials; interceptors: ServerInterceptor[] },
   ) {
-    this.server = createRelayGrpcServer({ relay: handler ?? service });
+    this.server = createRelayGrpcServer({ relay: handler ?? service, serverOptions: { interceptors: security?.interceptors ?? [] } });
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.port = await this.server.listen(listenAddress(this.config.host, this.config.port));
+    this.port = await this.server.listen(listenAddress(this.config.host, this.config.port), this.security?.credentials);
   }
 
   onApplicationShutdown(): Promise<void> {

@@ -1,6 +1,14 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 
+/** Credentials and TLS of the connection (fields of the NATS client's options; config: libs/security natsSecurityFromEnv). */
+export interface NatsAuthOptions {
+  user?: string;
+  pass?: string;
+  token?: string;
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
 export interface NatsConnectOptions {
   /** e.g. nats://127.0.0.1:4222 (comma-separated for several). */
   servers: string;
@@ -14,6 +22,8 @@ export interface NatsConnectOptions {
   onClosed?: (error: Error | undefined) => void;
   /** Told about disconnects/reconnects (for logs). */
   onStatus?: (event: { type: string; data?: unknown }) => void;
+  /** Credentials / TLS; default none (plaintext, no auth). */
+  auth?: NatsAuthOptions;
 }
 
 /**
@@ -25,6 +35,7 @@ export interface NatsConnectOptions {
  */
 export async function connectNats(options: NatsConnectOptions): Promise<NatsConnection> {
   const nc: NatsConnection = await connect({
+    ...options.auth,
     servers: options.servers.split(',').map((s) => s.trim()).filter((s) => s !== ''),
     name: options.name,
     timeout: options.connectTimeoutMs ?? 5_000,
