@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { connectNats } from '@relayllm/nats-transport';
 import { startAppObservability, tracedEngine, WorkerMetrics } from '@relayllm/observability';
-import { loadLlmWorkerConfig, loadLlmWorkerObservabilityConfig } from './app/config';
+import { loadLlmWorkerConfig, loadLlmWorkerNatsSecurity, loadLlmWorkerObservabilityConfig } from './app/config';
 import { createLlmEngine } from './app/engine-factory';
 import { LlmWorkerModule } from './app/llm-worker.module';
 import { LlmWorkerObservation } from './app/llm-worker.observation';
@@ -15,6 +15,7 @@ let log = (line: string): void => void process.stderr.write(`[llm-worker] ${line
 
 async function main(): Promise<void> {
   const config = loadLlmWorkerConfig(process.env);
+  const natsAuth = loadLlmWorkerNatsSecurity(process.env, config.natsUrl);
   const observability = await startAppObservability(loadLlmWorkerObservabilityConfig(process.env), { service: 'relayllm-llm-worker' });
   const logger = observability.logger.child({ worker_id: config.workerId });
   log = (line) => logger.info(line);
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
       ? undefined
       : new WorkerMetrics(observability.registry, 'llm', { active: () => sequences.active(), max: config.maxSequences });
   const nc = await connectNats({
+    auth: natsAuth,
     servers: config.natsUrl,
     name: `llm-worker-${config.workerId}`,
     onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),

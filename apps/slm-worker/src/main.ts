@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { connectNats } from '@relayllm/nats-transport';
 import { startAppObservability, tracedEngine, WorkerMetrics } from '@relayllm/observability';
-import { loadSlmWorkerConfig, loadSlmWorkerObservabilityConfig } from './app/config';
+import { loadSlmWorkerConfig, loadSlmWorkerNatsSecurity, loadSlmWorkerObservabilityConfig } from './app/config';
 import { createSlmEngine } from './app/engine-factory';
 import { SlmGrpcHost } from './app/slm-grpc.host';
 import { SlmWorkerModule } from './app/slm-worker.module';
@@ -20,6 +20,7 @@ let log = (line: string): void => void process.stderr.write(`[slm-worker] ${line
  */
 async function main(): Promise<void> {
   const config = loadSlmWorkerConfig(process.env);
+  const natsAuth = loadSlmWorkerNatsSecurity(process.env, config.natsUrl);
   const observability = await startAppObservability(loadSlmWorkerObservabilityConfig(process.env), { service: 'relayllm-slm-worker' });
   const logger = observability.logger.child({ worker_id: config.workerId });
   log = (line) => logger.info(line);
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
       ? undefined
       : new WorkerMetrics(observability.registry, 'slm', { active: () => sequences.active(), max: config.maxSequences });
   const nc = await connectNats({
+    auth: natsAuth,
     servers: config.natsUrl,
     name: `slm-worker-${config.workerId}`,
     onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),

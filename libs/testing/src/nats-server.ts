@@ -10,6 +10,8 @@ export interface NatsServerOptions {
   binary?: string;
   /** How long start/restart waits for the port. Default 10 s. */
   startTimeoutMs?: number;
+  /** Extra nats-server arguments (e.g. `--user`, `--pass`, `--tls...`). */
+  args?: string[];
 }
 
 /**
@@ -54,6 +56,7 @@ class NatsServerProcess implements NatsServerHandle {
     readonly port: number,
     private readonly binary: string,
     private readonly startTimeoutMs: number,
+    private readonly extraArgs: readonly string[] = [],
   ) {}
 
   get url(): string {
@@ -66,7 +69,7 @@ class NatsServerProcess implements NatsServerHandle {
 
   async start(): Promise<void> {
     if (this.child !== undefined) return;
-    const child = spawn(this.binary, ['-a', this.host, '-p', String(this.port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(this.binary, ['-a', this.host, '-p', String(this.port), ...this.extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     this.stderr = '';
     child.stderr?.on('data', (data: Buffer) => {
@@ -100,7 +103,7 @@ class NatsServerProcess implements NatsServerHandle {
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
-  const server = new NatsServerProcess(host, port, options.binary ?? 'nats-server', options.startTimeoutMs ?? 10_000);
+  const server = new NatsServerProcess(host, port, options.binary ?? 'nats-server', options.startTimeoutMs ?? 10_000, options.args);
   await server.start();
   return server;
 }

@@ -2,6 +2,7 @@ import { defaultThreads } from '@relayllm/llama-cpp';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 import { randomUUID } from 'crypto';
 import { resolve } from 'path';
+import { natsSecurityFromEnv, type NatsSecurityOptions } from '@relayllm/security';
 import { z } from 'zod';
 
 /** The workspace root (this file is apps/llm-worker/src/app/config.ts). */
@@ -111,4 +112,13 @@ export function loadLlmWorkerConfig(env: NodeJS.ProcessEnv): LlmWorkerConfig {
  */
 export function loadLlmWorkerObservabilityConfig(env: NodeJS.ProcessEnv): ObservabilityConfig {
   return observabilityConfigFromEnv(env);
+}
+
+/**
+ * Issue #7: NATS credentials and TLS (RELAYLLM_NATS_USER / _PASSWORD / _TOKEN,
+ * RELAYLLM_NATS_TLS_CA_FILE / _CERT_FILE / _KEY_FILE; libs/security). A
+ * half-configured setup throws naming the variable: the worker refuses to start.
+ */
+export function loadLlmWorkerNatsSecurity(env: NodeJS.ProcessEnv, natsUrl: string): NatsSecurityOptions {
+  return natsSecurityFromEnv(env, natsUrl);
 }

@@ -1,6 +1,7 @@
 import { defaultThreads } from '@relayllm/llama-cpp';
 import { randomUUID } from 'crypto';
 import { resolve } from 'path';
+import { natsSecurityFromEnv, type NatsSecurityOptions } from '@relayllm/security';
 import { z } from 'zod';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 
@@ -128,4 +129,13 @@ export function advertisedAddress(config: SlmWorkerConfig, boundPort: number): s
  */
 export function loadSlmWorkerObservabilityConfig(env: NodeJS.ProcessEnv): ObservabilityConfig {
   return observabilityConfigFromEnv(env);
+}
+
+/**
+ * Issue #7: NATS credentials and TLS (RELAYLLM_NATS_USER / _PASSWORD / _TOKEN,
+ * RELAYLLM_NATS_TLS_CA_FILE / _CERT_FILE / _KEY_FILE; libs/security). A
+ * half-configured setup throws naming the variable: the worker refuses to start.
+ */
+export function loadSlmWorkerNatsSecurity(env: NodeJS.ProcessEnv, natsUrl: string): NatsSecurityOptions {
+  return natsSecurityFromEnv(env, natsUrl);
 }

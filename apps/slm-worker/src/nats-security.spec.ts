@@ -1,0 +1,23 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '@relayllm/testing';
+import { loadSlmWorkerNatsSecurity } from './app/config';
+
+/** Issue #7: NATS credentials / TLS from config; a half-configured setup stops the worker before it loads a model. */
+describe('slm-worker NATS security settings', () => {
+  it('passes credentials and TLS files to the NATS client', () => {
+    const env = { RELAYLLM_NATS_USER: 'relay', RELAYLLM_NATS_PASSWORD: 'pw', RELAYLLM_NATS_TLS_CA_FILE: '/etc/relayllm/nats/ca.crt' };
+    expect(loadSlmWorkerNatsSecurity(env, 'nats://nats:4222')).toEqual({ user: 'relay', pass: 'pw', tls: { caFile: '/etc/relayllm/nats/ca.crt' } });
+  });
+
+  it('the process refuses to start on a NATS user without a password, naming the setting', () => {
+    const run = spawnSync(process.execPath, [join(repoRoot, 'apps/slm-worker/bin/slm-worker.cjs')], {
+      env: { ...process.env, NODE_OPTIONS: '', RELAYLLM_NATS_USER: 'relay', RELAYLLM_NATS_PASSWORD: '' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stdout).not.toContain('ready');
+    expect(run.stderr).toContain('RELAYLLM_NATS_USER is set but RELAYLLM_NATS_PASSWORD is not');
+  });
+});
