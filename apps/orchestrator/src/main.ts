@@ -23,7 +23,7 @@ export async function main(llmPoolFactory: LlmPoolFactory = createLlmPool): Prom
   log = (line) => logger.info(line);
   const metrics = observability.metricsServer === undefined ? undefined : new RelayMetrics(observability.registry);
   const instrumentation =
-    observability.tracing.enabled || metrics !== undefined ? new RelayInstrumentation({ tracer: observability.tracing.tracer, metrics }) : undefined;
+    observability.tracing.enabled || metrics !== undefined ? new RelayInstrumentation({ tracer: observability.tracing.tracer, metrics, logger }) : undefined;
   const app = await NestFactory.createApplicationContext(
     OrchestratorModule.forRoot({
       config,

@@ -153,6 +153,15 @@ describe('a trace across orchestrator, SLM worker and LLM worker processes', () 
         expect.objectContaining({ 'relay.model': 'llm', 'engine.prefill.evaluated_tokens': expect.any(Number), 'engine.prefill.reused_tokens': expect.any(Number), 'engine.decode.tokens': expect.any(Number) }),
       );
     }
+    // Logs: the orchestrator's JSON line for this generation carries its trace id, and no prompt text.
+    const logLine = cluster!.orchestrator
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((line) => line['msg'] === 'generation finished' && line['generation_id'] === 'trace-1');
+    expect(logLine).toMatchObject({ trace_id: traceId, span_id: root.spanId, calls, service: 'relayllm-orchestrator' });
+    expect(logLine).not.toHaveProperty('prompt');
     // Every span of the trace hangs off the client's span through known parents.
     for (const span of mine) {
       if (span === root) continue;

@@ -1,5 +1,12 @@
 import type { RelayServiceHandler } from '@relayllm/grpc-api';
-import { instrumentRelayHandler, RelayInstrumentation, tracedEngine, type RelayMetrics, type Tracing } from '@relayllm/observability';
+import {
+  instrumentRelayHandler,
+  RelayInstrumentation,
+  tracedEngine,
+  type GenerationLogger,
+  type RelayMetrics,
+  type Tracing,
+} from '@relayllm/observability';
 import type { RelayllmConfig } from './config';
 import { createEmbeddedRelay, type RelayEngines } from './embedded-host';
 
@@ -7,6 +14,8 @@ export interface EmbeddedObservability {
   tracing: Tracing;
   /** Present when /metrics is served. */
   metrics?: RelayMetrics;
+  /** One line per generation (trace ids; prompts only with RELAYLLM_LOG_CONTENT). */
+  logger?: GenerationLogger;
 }
 
 /**
@@ -21,9 +30,9 @@ export function createObservedEmbeddedRelay(
   observability: EmbeddedObservability | undefined,
 ): RelayServiceHandler {
   if (observability === undefined) return createEmbeddedRelay(engines, config);
-  const { tracing, metrics } = observability;
+  const { tracing, metrics, logger } = observability;
   if (!tracing.enabled && metrics === undefined) return createEmbeddedRelay(engines, config);
-  const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, metrics });
+  const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, metrics, logger });
   const observed: RelayEngines = {
     slm: instrumentation.slm(tracedEngine(engines.slm, { tracer: tracing.tracer, kind: 'slm' })),
     llm: instrumentation.llmEngine(tracedEngine(engines.llm, { tracer: tracing.tracer, kind: 'llm' })),

@@ -39,6 +39,7 @@ export async function runServe(
     observability && {
       tracing: observability.tracing,
       metrics: observability.metricsServer === undefined ? undefined : new RelayMetrics(observability.registry),
+      logger: observability.logger,
     },
   );
   const server = createRelayGrpcServer({ relay });

@@ -4,6 +4,7 @@ import { createMetricsRegistry, RelayMetrics } from './metrics';
 import { sampleValue } from './prometheus-text';
 import { RELAY_SPANS, RelayInstrumentation } from './relay-instrumentation';
 import { ENGINE_SPAN, tracedEngine } from './traced-engine';
+import { traceFields } from './logger';
 import { startTracing, type Tracing } from './tracing';
 
 const TRACING_ON = { enabled: false, exporter: 'otlp', protocol: 'http/protobuf', sampler: 'always_on', samplerRatio: 1 } as const;
@@ -119,6 +120,27 @@ describe('RelayInstrumentation (embedded wiring)', () => {
     await drain(instrumentation.generate(() => runRelay(makeDeps(), { ...request, generationId: 'c2' }, new AbortController().signal), request));
     const calls = exporter.getFinishedSpans().filter((s) => s.name === RELAY_SPANS.call);
     expect(calls.map((c) => c.attributes['relay.cache_hit'])).toEqual([false, true]);
+  });
+
+  it('logs one line per generation inside its span; prompt and answer only with the content flag', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = (logContent: boolean) => ({
+      logContent,
+      info: (fields: object, msg: string) => void lines.push({ ...fields, ...traceFields(), msg }),
+      warn: (fields: object, msg: string) => void lines.push({ ...fields, ...traceFields(), msg }),
+    });
+    for (const logContent of [false, true]) {
+      const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, logger: logger(logContent) });
+      const deps = { slm: instrumentation.slm(new ScriptedEngine(['ab</s>'], { mode: 'text' })), llm: new ScriptedEngine([]), clock: new ManualClock() };
+      const request: RelayRequest = { generationId: `log-${logContent}`, prompt: 'secret question', maxTokens: 40 };
+      await drain(instrumentation.generate(() => runRelay(deps, request, new AbortController().signal), request));
+    }
+    const root = exporter.getFinishedSpans().filter((s) => s.name === RELAY_SPANS.generate);
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: 'generation finished', generation_id: 'log-false', finish_reason: 'eos', prompt_chars: 15, output_chars: 2, trace_id: root[0]?.spanContext().traceId }),
+      expect.objectContaining({ msg: 'generation finished', generation_id: 'log-true', prompt: 'secret question', output: 'ab', trace_id: root[1]?.spanContext().traceId }),
+    ]);
+    expect(lines[0]).not.toHaveProperty('prompt');
   });
 
   it('records a failed generation on the root span', async () => {

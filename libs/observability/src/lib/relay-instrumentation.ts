@@ -13,6 +13,7 @@ import {
 import type { GenerationOutcome, HandoffStage, RelayMetrics } from './metrics';
 import { withGenerate, withRelay } from './engine-proxy';
 import { observeIterable } from './observe-iterable';
+import { contentFields } from './logger';
 import { injectTraceHeaders, type TraceContextHeaders } from './trace-context';
 import { ensureContextManager } from './tracing';
 
@@ -45,12 +46,25 @@ interface GenerationState {
 }
 
 const GENERATION = createContextKey('relayllm.generation');
+
+/** What the instrumentation logs through (a RelayLogger). */
+export interface GenerationLogger {
+  readonly logContent: boolean;
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+}
 const CALL = createContextKey('relayllm.call');
 
 export interface RelayInstrumentationOptions {
   /** The app's tracer (no-op when tracing is off). */
   tracer: Tracer;
   metrics?: RelayMetrics;
+  /**
+   * One line per generation at its end ('generation finished' / 'generation
+   * failed'), written inside its span (trace_id / span_id); prompt and answer
+   * only when the logger's content flag is on.
+   */
+  logger?: GenerationLogger;
   /** Monotonic milliseconds (default performance.now). */
   now?: () => number;
 }
@@ -68,11 +82,13 @@ export interface RelayInstrumentationOptions {
 export class RelayInstrumentation {
   private readonly tracer: Tracer;
   private readonly metrics?: RelayMetrics;
+  private readonly logger?: GenerationLogger;
   private readonly now: () => number;
 
   constructor(options: RelayInstrumentationOptions) {
     this.tracer = options.tracer;
     this.metrics = options.metrics;
+    this.logger = options.logger;
     this.now = options.now ?? (() => performance.now());
     // The generation's state travels in the context, also when only metrics are on.
     ensureContextManager();
@@ -81,7 +97,7 @@ export class RelayInstrumentation {
   /** One generation under a `relay.generate` span (child of `parent`, e.g. extracted from gRPC metadata). */
   generate(
     run: () => AsyncIterable<RelayStreamEvent>,
-    request: Pick<RelayRequest, 'policy' | 'maxTokens'>,
+    request: Pick<RelayRequest, 'policy' | 'maxTokens'> & Partial<Pick<RelayRequest, 'generationId' | 'prompt'>>,
     parent: Context = context.active(),
   ): AsyncIterable<RelayStreamEvent> {
     const root = this.tracer.startSpan(
@@ -91,13 +107,14 @@ export class RelayInstrumentation {
     );
     const state: GenerationState = { root, calls: new Map(), segments: 0 };
     const ctx = trace.setSpan(parent, root).setValue(GENERATION, state);
-    let completed = false;
+    let completed: Extract<RelayStreamEvent, { type: 'completed' }> | undefined;
+    const startedAt = this.now();
     return observeIterable(context.with(ctx, run), ctx, {
       onValue: (event) => {
         if (event.type === 'relayStarted') state.pending = { callIndex: event.callIndex, requestedN: event.requestedN, grantedN: event.grantedN };
         else if (event.type === 'relayFinished') this.finishCall(state, event.callIndex, event.tokensWritten);
         else if (event.type === 'completed') {
-          completed = true;
+          completed = event;
           const { usage } = event;
           root.setAttributes({
             'relay.finish_reason': event.finishReason,
@@ -123,10 +140,11 @@ export class RelayInstrumentation {
           root.setAttribute('relay.error_kind', kind);
           this.metrics?.errors.inc({ kind });
           this.metrics?.generations.inc({ outcome: 'error' });
-        } else if (!completed) {
+        } else if (completed === undefined) {
           // The consumer left before `completed` (the client went away).
           this.metrics?.generations.inc({ outcome: 'cancelled' });
         }
+        if (this.logger !== undefined) context.with(ctx, () => this.logEnd(request, completed, error, this.now() - startedAt));
         root.end();
       },
     });
@@ -275,6 +293,35 @@ export class RelayInstrumentation {
     if (route?.kind !== 'worker') return;
     // In one process the LLM always holds the generation's prefix: an affinity hit by construction.
     call.span.setAttributes({ 'relay.queue_wait_ms': this.now() - call.startedAt, 'relay.worker_id': route.workerId, 'relay.affinity_hit': true });
+  }
+
+  private logEnd(
+    request: Partial<Pick<RelayRequest, 'generationId' | 'prompt'>>,
+    completed: Extract<RelayStreamEvent, { type: 'completed' }> | undefined,
+    error: unknown,
+    ms: number,
+  ): void {
+    const logger = this.logger;
+    if (logger === undefined) return;
+    const base = { generation_id: request.generationId, duration_ms: Math.round(ms) };
+    if (error !== undefined) {
+      const failure = isRelayError(error) ? { error_kind: error.kind, error_reason: error.reason } : { error_kind: 'internal' };
+      logger.warn({ ...base, ...failure, ...contentFields(logger, { prompt: request.prompt }) }, 'generation failed');
+      return;
+    }
+    const usage = completed?.usage;
+    logger.info(
+      {
+        ...base,
+        finish_reason: completed?.finishReason ?? 'cancelled',
+        calls: usage?.calls,
+        slm_tokens: usage?.slmTokens,
+        llm_tokens: usage?.llmTokens,
+        llm_token_ratio: usage?.llmTokenRatio,
+        ...contentFields(logger, { prompt: request.prompt, output: completed?.text }),
+      },
+      'generation finished',
+    );
   }
 
   private finishCall(state: GenerationState, callIndex: number, tokensWritten?: number): void {
