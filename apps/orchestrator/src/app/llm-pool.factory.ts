@@ -18,6 +18,7 @@ export const createLlmPool: LlmPoolFactory = ({ nc, registry, store, config, ins
     // Issue #6: the active relay.call travels in the NATS headers; worker, affinity and routing time land on it.
     traceHeaders: instrumentation?.traceHeaders,
     onRelay: instrumentation?.onLlmRelay,
+    onRoute: instrumentation?.onLlmRoute,
     onAttempt: instrumentation?.onLlmAttempt,
   });
   // Below the output cache: a call that never gets here was a cache hit.

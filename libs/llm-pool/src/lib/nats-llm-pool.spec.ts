@@ -145,8 +145,15 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
     });
 
     it('answers as one multi-token chunk, then keeps the generation on the worker that answered', async () => {
-      const p = pool({ traceHeaders: () => ({ traceparent: '00-trace-span-01' }) });
+      const hooks: string[] = [];
+      const p = pool({
+        traceHeaders: () => ({ traceparent: '00-trace-span-01' }),
+        onRoute: ({ attempt, route }) => hooks.push(`route ${attempt} ${route.kind}`),
+        onAttempt: ({ attempt, route }) => hooks.push(`sent ${attempt} ${route.kind}`),
+      });
       const first = await collect(p.relay(relay(), new AbortController().signal));
+      // The route is told before the request is published, once per attempt.
+      expect(hooks).toEqual(['route 1 queue', 'sent 1 queue']);
       expect(first).toEqual([{ tokens: [120, 120, 120], text: 'xxx', tokenTexts: ['x', 'x', 'x'], finish: 'length' }]);
       const holder = outcomes[0].workerId;
       expect(outcomes[0].route).toEqual({ kind: 'queue' });

@@ -89,6 +89,11 @@ export interface NatsLlmPoolOptions {
   /** Trace context for a call's NATS headers (issue #6 fills it). */
   traceHeaders?: (request: LlmRelayRequest) => TraceHeaders | undefined;
   onRelay?: (outcome: LlmRelayOutcome) => void;
+  /**
+   * Told when an attempt's route is chosen, before its request is encoded and
+   * published (issue #6: the route and publish stages of a handoff).
+   */
+  onRoute?: (attempt: { generationId: string; callIndex: number; attempt: number; route: LlmRoute }) => void;
   /** Told right after each attempt was sent (metrics, tests). */
   onAttempt?: (attempt: { generationId: string; callIndex: number; attempt: number; route: LlmRoute }) => void;
   clock?: Clock;
@@ -143,6 +148,7 @@ export class NatsLlmPool implements LlmPool {
       const timeoutMs = llmAttemptTimeoutMs(this.clock.now(), this.attemptTimeoutMs, deadline);
       if (timeoutMs <= 0) throw RelayError.deadlineExceeded(LlmPoolReasons.LLM_CALL_DEADLINE, 'the relay call reached its deadline', { cause: lastError });
       const route = chooseLlmRoute({ affinityWorkerId, live: workers?.live(WorkerKind.WORKER_KIND_LLM, model) ?? [], exclude, attempt });
+      this.options.onRoute?.({ generationId: request.generationId, callIndex: request.callIndex, attempt, route });
       const result = await this.attempt(request, route, attempt, timeoutMs, signal);
       if (signal.aborted) return;
       if (result.ok) {

@@ -34,6 +34,8 @@ interface CallState {
   reachedLlm: boolean;
   /** Deterministic and behind an output cache (the pool path; the embedded engine has none). */
   cacheable: boolean;
+  /** When the latest attempt's route was chosen (NatsLlmPool onRoute). */
+  routedAt?: number;
 }
 
 interface GenerationState {
@@ -205,13 +207,21 @@ export class RelayInstrumentation {
   /** NatsLlmPool's `traceHeaders` option: the active `relay.call` as NATS headers. */
   readonly traceHeaders = (): TraceContextHeaders | undefined => injectTraceHeaders(context.active());
 
-  /** NatsLlmPool's `onAttempt`: the orchestrator's routing time (route stage, relay.queue_wait_ms). */
+  /** NatsLlmPool's `onRoute`: the route stage (call start → the first attempt's worker chosen, affinity lookup included). */
+  readonly onLlmRoute = (attempt: { attempt: number; route: LlmRoute }): void => {
+    const call = context.active().getValue(CALL) as CallState | undefined;
+    if (call === undefined) return;
+    call.routedAt = this.now();
+    if (attempt.attempt === 1) this.observe('route', call.routedAt - call.startedAt);
+  };
+
+  /** NatsLlmPool's `onAttempt`: the publish stage (route chosen → request sent) and relay.queue_wait_ms. */
   readonly onLlmAttempt = (attempt: { attempt: number; route: LlmRoute }): void => {
     const call = context.active().getValue(CALL) as CallState | undefined;
     if (call === undefined) return;
-    const waited = this.now() - call.startedAt;
-    call.span.setAttributes({ 'relay.attempts': attempt.attempt, 'relay.queue_wait_ms': waited });
-    if (attempt.attempt === 1) this.observe('route', waited);
+    const now = this.now();
+    call.span.setAttributes({ 'relay.attempts': attempt.attempt, 'relay.queue_wait_ms': now - call.startedAt });
+    if (attempt.attempt === 1 && call.routedAt !== undefined) this.observe('publish', now - call.routedAt);
   };
 
   /** NatsLlmPool's `onRelay`: which worker answered and whether it held the generation's prefix. */
