@@ -11,3 +11,4 @@ export * from './lib/app-observability';
 export * from './lib/prometheus-text';
 export * from './lib/instrument-handler';
 export * from './lib/engine-proxy';
+export * from './lib/generation-log';

@@ -13,7 +13,7 @@ import {
 import type { GenerationOutcome, HandoffStage, RelayMetrics } from './metrics';
 import { withGenerate, withRelay } from './engine-proxy';
 import { observeIterable } from './observe-iterable';
-import { contentFields } from './logger';
+import { logGenerationEnd, type GenerationLogger } from './generation-log';
 import { injectTraceHeaders, type TraceContextHeaders } from './trace-context';
 import { ensureContextManager } from './tracing';
 
@@ -49,12 +49,6 @@ interface GenerationState {
 
 const GENERATION = createContextKey('relayllm.generation');
 
-/** What the instrumentation logs through (a RelayLogger). */
-export interface GenerationLogger {
-  readonly logContent: boolean;
-  info(fields: object, message: string): void;
-  warn(fields: object, message: string): void;
-}
 const CALL = createContextKey('relayllm.call');
 
 export interface RelayInstrumentationOptions {
@@ -146,7 +140,8 @@ export class RelayInstrumentation {
           // The consumer left before `completed` (the client went away).
           this.metrics?.generations.inc({ outcome: 'cancelled' });
         }
-        if (this.logger !== undefined) context.with(ctx, () => this.logEnd(request, completed, error, this.now() - startedAt));
+        const logger = this.logger;
+        if (logger !== undefined) context.with(ctx, () => logGenerationEnd(logger, request, completed, error, this.now() - startedAt));
         root.end();
       },
     });
@@ -303,35 +298,6 @@ export class RelayInstrumentation {
     if (route?.kind !== 'worker') return;
     // In one process the LLM always holds the generation's prefix: an affinity hit by construction.
     call.span.setAttributes({ 'relay.queue_wait_ms': this.now() - call.startedAt, 'relay.worker_id': route.workerId, 'relay.affinity_hit': true });
-  }
-
-  private logEnd(
-    request: Partial<Pick<RelayRequest, 'generationId' | 'prompt'>>,
-    completed: Extract<RelayStreamEvent, { type: 'completed' }> | undefined,
-    error: unknown,
-    ms: number,
-  ): void {
-    const logger = this.logger;
-    if (logger === undefined) return;
-    const base = { generation_id: request.generationId, duration_ms: Math.round(ms) };
-    if (error !== undefined) {
-      const failure = isRelayError(error) ? { error_kind: error.kind, error_reason: error.reason } : { error_kind: 'internal' };
-      logger.warn({ ...base, ...failure, ...contentFields(logger, { prompt: request.prompt }) }, 'generation failed');
-      return;
-    }
-    const usage = completed?.usage;
-    logger.info(
-      {
-        ...base,
-        finish_reason: completed?.finishReason ?? 'cancelled',
-        calls: usage?.calls,
-        slm_tokens: usage?.slmTokens,
-        llm_tokens: usage?.llmTokens,
-        llm_token_ratio: usage?.llmTokenRatio,
-        ...contentFields(logger, { prompt: request.prompt, output: completed?.text }),
-      },
-      'generation finished',
-    );
   }
 
   private finishCall(state: GenerationState, callIndex: number, tokensWritten?: number): void {
