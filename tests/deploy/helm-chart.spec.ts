@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import Ajv from 'ajv';
+import { CHART_DIR, at, filesUnder, loadYaml, mergeValues, type Json, type JsonObject } from './manifests';
+
+/**
+ * Issue #7, the chart checks that run here (`helm lint` and
+ * `helm template | kubeconform` run in .github/workflows/deploy-checks.yml):
+ * values.yaml (alone and with values-production.yaml) validates against
+ * values.schema.json, and every `.Values.x.y` a template reads exists in
+ * values.yaml.
+ */
+
+const schema = JSON.parse(readFileSync(join(CHART_DIR, 'values.schema.json'), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true }).compile(schema);
+const values = loadYaml(join(CHART_DIR, 'values.yaml'));
+const production = mergeValues(values, loadYaml(join(CHART_DIR, 'values-production.yaml')));
+const templates = filesUnder(join(CHART_DIR, 'templates'), ['.yaml', '.tpl', '.txt']);
+
+const errorsOf = (candidate: JsonObject): string[] => (validate(candidate) ? [] : (validate.errors ?? []).map((e) => `${e.dataPath} ${e.message}`));
+const withValue = (path: string[], value: Json): JsonObject => {
+  const patch: JsonObject = {};
+  let cursor = patch;
+  path.slice(0, -1).forEach((step) => {
+    cursor[step] = {};
+    cursor = cursor[step] as JsonObject;
+  });
+  cursor[path[path.length - 1]] = value;
+  return mergeValues(values, patch);
+};
+
+/**
+ * The `.Values` paths a template reads: `.Values.a.b` (also `$.Values`,
+ * `.root.Values`), and `$x.c` where the file binds `$x := .Values.a`.
+ */
+export function valuesPathsOf(text: string): string[][] {
+  const paths: string[][] = [];
+  const aliases = new Map<string, string[]>();
+  for (const match of text.matchAll(/\$(\w+)\s*:=\s*\.Values((?:\.\w+)+)/g)) aliases.set(match[1], match[2].slice(1).split('.'));
+  for (const match of text.matchAll(/\.Values((?:\.\w+)+)/g)) paths.push(match[1].slice(1).split('.'));
+  for (const match of text.matchAll(/\$(\w+)((?:\.\w+)+)/g)) {
+    const base = aliases.get(match[1]);
+    if (base !== undefined) paths.push([...base, ...match[2].slice(1).split('.')]);
+  }
+  return paths;
+}
+
+describe('Helm chart deploy/helm/relayllm', () => {
+  it('Chart.yaml: apiVersion v2, a version, and a values switch for each optional dependency', () => {
+    const chart = loadYaml(join(CHART_DIR, 'Chart.yaml'));
+    expect(chart.apiVersion).toBe('v2');
+    expect(String(chart.version)).toMatch(/^\d+\.\d+\.\d+$/);
+    const dependencies = chart.dependencies as JsonObject[];
+    expect(dependencies.map((d) => d.name).sort()).toEqual(['nats', 'redis']);
+    for (const dependency of dependencies) expect(typeof at(values, String(dependency.condition).split('.'))).toBe('boolean');
+  });
+
+  it('values.yaml validates against values.schema.json', () => {
+    expect(errorsOf(values)).toEqual([]);
+  });
+
+  it('values.yaml merged with values-production.yaml validates, and turns every security feature on', () => {
+    expect(errorsOf(production)).toEqual([]);
+    expect(at(production, ['security', 'tls', 'enabled'])).toBe(true);
+    expect(at(production, ['security', 'tls', 'clientAuth'])).toBe('require');
+    expect(at(production, ['security', 'apiKeys', 'enabled'])).toBe(true);
+    expect(at(production, ['security', 'quota', 'llmTokensPerMinute'])).toBeGreaterThan(0);
+    expect(at(production, ['natsClient', 'authMode'])).not.toBe('none');
+    expect(at(production, ['natsClient', 'tls', 'enabled'])).toBe(true);
+    expect(at(production, ['redisClient', 'passwordSecret'])).not.toBe('');
+    expect(at(production, ['redisClient', 'tls', 'enabled'])).toBe(true);
+    expect(at(production, ['networkPolicy', 'enabled'])).toBe(true);
+    expect(at(production, ['containerSecurityContext', 'readOnlyRootFilesystem'])).toBe(true);
+    expect(at(production, ['podSecurityContext', 'runAsNonRoot'])).toBe(true);
+  });
+
+  it.each([
+    ['a port that is a string', ['orchestrator', 'port'], '50051'],
+    ['an unknown engine', ['llmWorker', 'engine'], 'tgi'],
+    ['a misspelt key', ['orchestrator', 'replica'], 2],
+    ['mTLS without a client CA', ['security', 'tls'], { enabled: true, secretName: 'tls', clientAuth: 'require', clientCaSecret: '' }],
+    ['TLS without a Secret', ['security', 'tls'], { enabled: true, secretName: '', clientAuth: 'none', clientCaSecret: '' }],
+    ['API keys without a Secret', ['security', 'apiKeys', 'enabled'], true],
+    ['NATS auth without a Secret', ['natsClient', 'authMode'], 'token'],
+    ['the OpenAI engine without a URL', ['llmWorker', 'engine'], 'openai'],
+    ['no NATS at all', ['nats', 'enabled'], false],
+    ['a negative quota', ['security', 'quota', 'llmTokensPerMinute'], -1],
+    ['a bad Redis url', ['externalRedis', 'url'], 'http://redis'],
+  ])('the schema rejects %s', (_what, path, value) => {
+    expect(errorsOf(withValue(path as string[], value as Json)).length).toBeGreaterThan(0);
+  });
+
+  it('reads the template paths of the alias forms', () => {
+    expect(valuesPathsOf('{{- $o := .Values.orchestrator -}} {{ $o.port }} {{ .root.Values.image.tag }} {{ $.Values.metrics.port }}')).toEqual([
+      ['orchestrator'],
+      ['image', 'tag'],
+      ['metrics', 'port'],
+      ['orchestrator', 'port'],
+    ]);
+  });
+
+  it.each(templates.map((file) => [basename(file), file]))('every .Values path %s reads exists in values.yaml', (_name, file) => {
+    const missing = valuesPathsOf(readFileSync(file, 'utf8'))
+      .filter((path) => at(values, path) === undefined)
+      .map((path) => path.join('.'));
+    expect(missing).toEqual([]);
+  });
+
+  it('every template helper that is included is defined, and actions are balanced', () => {
+    const all = templates.map((file) => readFileSync(file, 'utf8')).join('\n');
+    const defined = new Set([...all.matchAll(/\{\{-?\s*define\s+"([^"]+)"/g)].map((m) => m[1]));
+    const included = new Set([...all.matchAll(/include\s+"([^"]+)"/g)].map((m) => m[1]));
+    for (const name of included) expect({ name, defined: defined.has(name) }).toMatchObject({ defined: true });
+    for (const file of templates) {
+      const text = readFileSync(file, 'utf8');
+      expect({ file: basename(file), open: text.split('{{').length }).toEqual({ file: basename(file), open: text.split('}}').length });
+      const opens = [...text.matchAll(/\{\{-?\s*(if|range|with|define)\b/g)].length;
+      const ends = [...text.matchAll(/\{\{-?\s*end\s*-?\}\}/g)].length;
+      expect({ file: basename(file), blocks: opens }).toEqual({ file: basename(file), blocks: ends });
+    }
+  });
+
+  it('the templates cover what the issue asks for', () => {
+    const all = templates.map((file) => readFileSync(file, 'utf8')).join('\n');
+    for (const kind of ['Deployment', 'Service', 'HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget', 'NetworkPolicy', 'ServiceMonitor']) {
+      expect(all).toContain(`kind: ${kind}`);
+    }
+    for (const needle of ['nvidia.com/gpu', 'grpc: { port:', 'nodeSelector', 'tolerations', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'RELAYLLM_LLM_OPENAI_BASE_URL', 'readOnlyRootFilesystem']) {
+      expect(all + JSON.stringify(values)).toContain(needle);
+    }
+  });
+});
