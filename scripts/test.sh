@@ -42,6 +42,8 @@ wait_port() { # port name timeout_s
 missing=()
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# The security specs (libs/security, apps/*) generate test certificates with openssl.
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # The smoke-training spec runs training/ with Debian's PyTorch (PyPI is not reachable).
 /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing+=(python3-torch)
 [ -d /usr/lib/x86_64-linux-gnu/openblas-openmp ] || missing+=(libopenblas0-openmp)
