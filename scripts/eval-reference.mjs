@@ -21,9 +21,12 @@ const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
   options: { limit: { type: 'string' }, out: { type: 'string' }, 'no-card': { type: 'boolean' } },
 });
-const models = join(root, 'models/reference');
+// Paths relative to the repository root (the cwd of every child), so that the committed
+// summaries and report name files the same on every machine.
+const models = 'models/reference';
 const dataset = join(models, 'data/test.jsonl');
-const runsDir = resolve(values.out ?? join(root, 'runs/reference'));
+const runsDir = values.out ?? 'runs/reference';
+process.chdir(root);
 const cli = join(root, 'apps/relayllm/bin/relayllm.cjs');
 
 /**
