@@ -65,10 +65,6 @@ app.kubernetes.io/component: {{ .component }}
   value: /etc/relayllm/nats-tls/tls.key
 {{- end }}
 {{- end }}
-- name: RELAYLLM_SLM_MODEL
-  value: {{ .Values.models.slm | quote }}
-- name: RELAYLLM_LLM_MODEL
-  value: {{ .Values.models.llm | quote }}
 - name: RELAYLLM_METRICS_HOST
   value: "0.0.0.0"
 - name: RELAYLLM_METRICS_PORT
