@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OBSERVABILITY_ENV } from '@relayllm/observability';
-import { API_SECURITY_ENV, NATS_SECURITY_ENV } from '@relayllm/security';
+import { API_SECURITY_ENV, NATS_SECURITY_ENV, SLM_TLS_ENV } from '@relayllm/security';
 import { LLM_WORKER_ENV } from '../../apps/llm-worker/src/app/config';
 import { CONFIG_ENV as ORCHESTRATOR_ENV } from '../../apps/orchestrator/src/app/config';
 import { SLM_WORKER_ENV } from '../../apps/slm-worker/src/app/config';
@@ -16,8 +16,16 @@ import { CHART_DIR, K8S_DIR, at, filesUnder, loadYamlDocuments, type JsonObject 
 
 const common = [...Object.values(NATS_SECURITY_ENV), ...Object.values(OBSERVABILITY_ENV)];
 const READ_BY: Record<string, Set<string>> = {
-  orchestrator: new Set([...Object.values(ORCHESTRATOR_ENV), ...Object.values(API_SECURITY_ENV), ...common]),
-  'slm-worker': new Set([...Object.values(SLM_WORKER_ENV), ...common]),
+  orchestrator: new Set([
+    ...Object.values(ORCHESTRATOR_ENV),
+    ...Object.values(API_SECURITY_ENV),
+    SLM_TLS_ENV.clientCaFile,
+    SLM_TLS_ENV.clientCertFile,
+    SLM_TLS_ENV.clientKeyFile,
+    SLM_TLS_ENV.clientServerName,
+    ...common,
+  ]),
+  'slm-worker': new Set([...Object.values(SLM_WORKER_ENV), SLM_TLS_ENV.serverCertFile, SLM_TLS_ENV.serverKeyFile, SLM_TLS_ENV.serverClientCaFile, ...common]),
   'llm-worker': new Set([...Object.values(LLM_WORKER_ENV), ...common]),
 };
 const ours = (name: string): boolean => /^(RELAYLLM|OTEL)_/.test(name);

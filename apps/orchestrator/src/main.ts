@@ -27,7 +27,7 @@ export async function main(llmPoolFactory: LlmPoolFactory = createLlmPool): Prom
   const app = await NestFactory.createApplicationContext(
     OrchestratorModule.forRoot({
       config,
-      backends: (store) => createNatsBackends(config, store, llmPoolFactory, log, instrumentation, security.nats),
+      backends: (store) => createNatsBackends(config, store, llmPoolFactory, log, instrumentation, { natsAuth: security.nats, slmTls: security.slm }),
       log,
       instrumentation,
       security: security.api,

@@ -156,6 +156,7 @@ describe('orchestrator security (issue #7)', () => {
     expect(() => loadSecurityConfig({ RELAYLLM_API_TLS_CERT_FILE: certs.serverCert })).toThrow('RELAYLLM_API_TLS_KEY_FILE');
     expect(() => loadSecurityConfig({ ...tlsEnv(), RELAYLLM_API_TLS_CLIENT_AUTH: 'require' })).toThrow('RELAYLLM_API_TLS_CLIENT_CA_FILE');
     expect(() => loadSecurityConfig({ RELAYLLM_NATS_USER: 'relay' })).toThrow('RELAYLLM_NATS_PASSWORD');
+    expect(() => loadSecurityConfig({ RELAYLLM_SLM_TLS_SERVER_NAME: 'relayllm-slm-worker' })).toThrow('RELAYLLM_SLM_TLS_CA_FILE');
   });
 
   it('the orchestrator process refuses to start on a certificate without its key, naming the setting', () => {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { connectNats } from '@relayllm/nats-transport';
 import { startAppObservability, tracedEngine, WorkerMetrics } from '@relayllm/observability';
-import { loadSlmWorkerConfig, loadSlmWorkerNatsSecurity, loadSlmWorkerObservabilityConfig } from './app/config';
+import { loadSlmWorkerConfig, loadSlmWorkerNatsSecurity, loadSlmWorkerObservabilityConfig, loadSlmWorkerServerCredentials } from './app/config';
 import { createSlmEngine } from './app/engine-factory';
 import { SlmGrpcHost } from './app/slm-grpc.host';
 import { SlmWorkerModule } from './app/slm-worker.module';
@@ -21,6 +21,7 @@ let log = (line: string): void => void process.stderr.write(`[slm-worker] ${line
 async function main(): Promise<void> {
   const config = loadSlmWorkerConfig(process.env);
   const natsAuth = loadSlmWorkerNatsSecurity(process.env, config.natsUrl);
+  const serverCredentials = loadSlmWorkerServerCredentials(process.env);
   const observability = await startAppObservability(loadSlmWorkerObservabilityConfig(process.env), { service: 'relayllm-slm-worker' });
   const logger = observability.logger.child({ worker_id: config.workerId });
   log = (line) => logger.info(line);
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   });
   const engine = tracedEngine(createSlmEngine(config), { tracer: observability.tracing.tracer, kind: 'slm', metrics });
   await engine.start();
-  const app = await NestFactory.createApplicationContext(SlmWorkerModule.forRoot({ config, nc, engine }), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(SlmWorkerModule.forRoot({ config, nc, engine, serverCredentials }), { logger: ['error', 'warn'] });
   await app.init();
   const grpcHost = app.get(SlmGrpcHost);
   sequences.active = () => grpcHost.activeSequences;

@@ -12,3 +12,4 @@ export {
   type GrpcServerSecurity,
 } from './lib/api-security';
 export { NATS_SECURITY_ENV, natsSecurityFromEnv, type NatsSecurityOptions } from './lib/nats-security';
+export { SLM_TLS_ENV, slmClientTlsFromEnv, slmServerCredentialsFromEnv, type SlmClientTls } from './lib/slm-tls';

@@ -1,5 +1,13 @@
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
-import { apiSecurityFromEnv, natsSecurityFromEnv, SecurityConfigError, type ApiSecurityConfig, type NatsSecurityOptions } from '@relayllm/security';
+import {
+  apiSecurityFromEnv,
+  natsSecurityFromEnv,
+  SecurityConfigError,
+  slmClientTlsFromEnv,
+  type ApiSecurityConfig,
+  type NatsSecurityOptions,
+  type SlmClientTls,
+} from '@relayllm/security';
 import { z } from 'zod';
 
 /**
@@ -161,11 +169,13 @@ export function loadObservabilityConfig(env: Readonly<Record<string, string | un
 export interface SecurityConfig {
   api: ApiSecurityConfig;
   nats: NatsSecurityOptions;
+  /** TLS of the streams to SLM workers (RELAYLLM_SLM_TLS_CA_FILE...); undefined = plaintext. */
+  slm: SlmClientTls | undefined;
 }
 
 /**
- * Reads the security settings once (variables: libs/security API_SECURITY_ENV
- * and NATS_SECURITY_ENV; all off by default). A half-configured setup is a
+ * Reads the security settings once (variables: libs/security API_SECURITY_ENV,
+ * NATS_SECURITY_ENV and SLM_TLS_ENV; all off by default). A half-configured setup is a
  * ConfigError naming the variable: the orchestrator refuses to start.
  */
 export function loadSecurityConfig(
@@ -173,7 +183,7 @@ export function loadSecurityConfig(
   natsUrl: string = CONFIG_DEFAULTS.natsUrl,
 ): SecurityConfig {
   try {
-    return { api: apiSecurityFromEnv(env), nats: natsSecurityFromEnv(env, natsUrl) };
+    return { api: apiSecurityFromEnv(env), nats: natsSecurityFromEnv(env, natsUrl), slm: slmClientTlsFromEnv(env) };
   } catch (error) {
     if (error instanceof SecurityConfigError) throw new ConfigError(`invalid configuration:\n  ${error.message}`);
     throw error;

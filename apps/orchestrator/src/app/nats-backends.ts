@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { WorkerKind } from '@relayllm/proto';
 import { connectNats, WorkerRegistry, type NatsAuthOptions } from '@relayllm/nats-transport';
+import type { SlmClientTls } from '@relayllm/security';
 import type { LlmPool, PrefixStore } from '@relayllm/relay-core';
 import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@relayllm/slm-remote';
 import { injectTraceHeaders, type RelayInstrumentation } from '@relayllm/observability';
@@ -53,11 +54,11 @@ export async function createNatsBackends(
   createLlmPool: LlmPoolFactory,
   log: (line: string) => void,
   instrumentation?: RelayInstrumentation,
-  /** Issue #7: NATS credentials / TLS (config.ts loadSecurityConfig). */
-  natsAuth?: NatsAuthOptions,
+  /** Issue #7: NATS credentials / TLS and the SLM streams' TLS (config.ts loadSecurityConfig). */
+  transport: { natsAuth?: NatsAuthOptions; slmTls?: SlmClientTls } = {},
 ): Promise<OrchestratorBackends> {
   const nc = await connectNats({
-    auth: natsAuth,
+    auth: transport.natsAuth,
     servers: config.natsUrl,
     name: 'relayllm-orchestrator',
     onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),
@@ -71,6 +72,8 @@ export async function createNatsBackends(
     generateDeadlineMs: config.requestTimeoutMs,
     // The active slm.segment, for the worker's engine spans (nothing when not traced).
     traceContext: instrumentation && (() => injectTraceHeaders()),
+    credentials: transport.slmTls?.credentials,
+    channelOptions: transport.slmTls?.channelOptions,
   });
   // A worker lost while the others are full: displaced generations wait for a slot.
   const retrying = new CapacityRetryingSlmEngine(remote, {

@@ -1,7 +1,8 @@
 import { defaultThreads } from '@relayllm/llama-cpp';
 import { randomUUID } from 'crypto';
 import { resolve } from 'path';
-import { natsSecurityFromEnv, type NatsSecurityOptions } from '@relayllm/security';
+import type { ServerCredentials } from '@grpc/grpc-js';
+import { natsSecurityFromEnv, slmServerCredentialsFromEnv, type NatsSecurityOptions } from '@relayllm/security';
 import { z } from 'zod';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 
@@ -138,4 +139,13 @@ export function loadSlmWorkerObservabilityConfig(env: NodeJS.ProcessEnv): Observ
  */
 export function loadSlmWorkerNatsSecurity(env: NodeJS.ProcessEnv, natsUrl: string): NatsSecurityOptions {
   return natsSecurityFromEnv(env, natsUrl);
+}
+
+/**
+ * Issue #7: TLS of the gRPC server (RELAYLLM_SLM_TLS_CERT_FILE + _KEY_FILE;
+ * RELAYLLM_SLM_TLS_CLIENT_CA_FILE requires client certificates: mTLS).
+ * Undefined = plaintext. A half-configured setup throws naming the variable.
+ */
+export function loadSlmWorkerServerCredentials(env: NodeJS.ProcessEnv): ServerCredentials | undefined {
+  return slmServerCredentialsFromEnv(env);
 }

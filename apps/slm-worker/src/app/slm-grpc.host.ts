@@ -7,7 +7,7 @@ import type { Engine } from '@relayllm/relay-core';
 import { SlmStreamService } from '@relayllm/slm-remote';
 import { HealthImplementation } from 'grpc-health-check';
 import { advertisedAddress, type SlmWorkerConfig } from './config';
-import { SLM_ENGINE, SLM_WORKER_CONFIG } from './tokens';
+import { SLM_ENGINE, SLM_SERVER_CREDENTIALS, SLM_WORKER_CONFIG } from './tokens';
 
 export const SLM_SERVICE_NAME = 'relayllm.v1.SlmWorkerService';
 
@@ -32,6 +32,7 @@ export class SlmGrpcHost implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     @Inject(SLM_WORKER_CONFIG) private readonly config: SlmWorkerConfig,
     @Inject(SLM_ENGINE) private readonly engine: Engine,
+    @Inject(SLM_SERVER_CREDENTIALS) private readonly credentials: ServerCredentials,
   ) {
     this.service = new SlmStreamService({
       engine,
@@ -71,7 +72,7 @@ export class SlmGrpcHost implements OnApplicationBootstrap, OnApplicationShutdow
 
   async onApplicationBootstrap(): Promise<void> {
     const port = await new Promise<number>((resolve, reject) =>
-      this.server.bindAsync(`${this.config.host}:${this.config.port}`, ServerCredentials.createInsecure(), (error, bound) =>
+      this.server.bindAsync(`${this.config.host}:${this.config.port}`, this.credentials, (error, bound) =>
         error ? reject(error) : resolve(bound),
       ),
     );

@@ -1,9 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ServerCredentials } from '@grpc/grpc-js';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Engine } from '@relayllm/relay-core';
 import type { SlmWorkerConfig } from './config';
 import { SlmGrpcHost } from './slm-grpc.host';
-import { NATS_CONNECTION, SLM_ENGINE, SLM_WORKER_CONFIG } from './tokens';
+import { NATS_CONNECTION, SLM_ENGINE, SLM_SERVER_CREDENTIALS, SLM_WORKER_CONFIG } from './tokens';
 import { WorkerPresence } from './worker-presence';
 
 export interface SlmWorkerDeps {
@@ -11,6 +12,8 @@ export interface SlmWorkerDeps {
   nc: NatsConnection;
   /** Started by the host before the module is created; closed by SlmGrpcHost on shutdown. */
   engine: Engine;
+  /** Issue #7: TLS / mTLS of the gRPC server (config.ts loadSlmWorkerServerCredentials); default plaintext. */
+  serverCredentials?: ServerCredentials;
 }
 
 /** The SLM worker: the gRPC host (Decode streams + health) and its NATS presence. */
@@ -23,6 +26,7 @@ export class SlmWorkerModule {
         { provide: SLM_WORKER_CONFIG, useValue: deps.config },
         { provide: NATS_CONNECTION, useValue: deps.nc },
         { provide: SLM_ENGINE, useValue: deps.engine },
+        { provide: SLM_SERVER_CREDENTIALS, useValue: deps.serverCredentials ?? ServerCredentials.createInsecure() },
         SlmGrpcHost,
         WorkerPresence,
       ],

@@ -1,4 +1,4 @@
-import { credentials, type ChannelOptions } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { SlmWorkerServiceClient } from '@relayllm/proto';
 import {
   BYTE_LEVEL_TOKEN_IDS,
@@ -35,6 +35,8 @@ export interface RemoteSlmEngineOptions {
   traceContext?: () => Readonly<Record<string, string | undefined>> | undefined;
   /** Extra @grpc/grpc-js channel options (keepalive defaults: 10 s ping, 5 s timeout). */
   channelOptions?: ChannelOptions;
+  /** Channel credentials for the workers (issue #7: TLS / mTLS); default plaintext. */
+  credentials?: ChannelCredentials;
 }
 
 export interface SlmFailoverEvent {
@@ -200,7 +202,7 @@ export class RemoteSlmEngine implements Engine {
     let client = this.clients.get(address);
     if (client === undefined) {
       this.pruneClients();
-      client = new SlmWorkerServiceClient(address, credentials.createInsecure(), {
+      client = new SlmWorkerServiceClient(address, this.options.credentials ?? credentials.createInsecure(), {
         ...DEFAULT_CHANNEL_OPTIONS,
         ...this.options.channelOptions,
       });
