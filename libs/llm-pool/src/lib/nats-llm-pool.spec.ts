@@ -20,7 +20,12 @@ import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
 import { LiveWorkersFake } from '../testing/live-workers.fake';
 import { NatsLlmPool, type LlmRelayOutcome } from './nats-llm-pool';
 
-type Behaviour = 'answer' | 'full' | 'silent' | 'bad-request' | 'late';
+/**
+ * 'silent': acks, never replies (a worker that died after admitting the call);
+ * 'lost': neither acks nor replies (a worker that died after NATS delivered the
+ * request, before admitting it); 'held': acks, replies once `release()`d.
+ */
+type Behaviour = 'answer' | 'full' | 'silent' | 'lost' | 'held' | 'bad-request' | 'late';
 
 /** An in-process stand-in for an LLM worker: answers `<workerId>:<n>` for n tokens, or misbehaves as told. */
 class WorkerStandIn {
@@ -28,21 +33,30 @@ class WorkerStandIn {
   readonly seen: LlmGenerateRequest[] = [];
   readonly cancels: LlmCancel[] = [];
   readonly traceparents: (string | undefined)[] = [];
+  private readonly held: (() => void)[] = [];
 
+  /** `queue: false`: listens only on its own subject, never gets queue-group requests. */
   constructor(
     private readonly nc: NatsConnection,
     readonly workerId: string,
+    { model = 'llm', queue = true }: { model?: string; queue?: boolean } = {},
   ) {
     const callback = (_error: unknown, msg: Msg): void => this.handle(msg);
-    nc.subscribe(llmGenerateSubject('llm'), { queue: llmQueueGroup('llm'), callback });
-    nc.subscribe(llmWorkerSubject('llm', workerId), { callback });
-    nc.subscribe(llmCancelWildcard('llm'), { callback: (_e, msg) => void this.cancels.push(decodeProto(LlmCancel, msg.data, 'LlmCancel')) });
+    if (queue) nc.subscribe(llmGenerateSubject(model), { queue: llmQueueGroup(model), callback });
+    nc.subscribe(llmWorkerSubject(model, workerId), { callback });
+    nc.subscribe(llmCancelWildcard(model), { callback: (_e, msg) => void this.cancels.push(decodeProto(LlmCancel, msg.data, 'LlmCancel')) });
+  }
+
+  /** Sends the replies of the 'held' requests. */
+  release(): void {
+    for (const send of this.held.splice(0)) send();
   }
 
   private handle(msg: Msg): void {
     const wire = decodeProto(LlmGenerateRequest, msg.data, 'LlmGenerateRequest');
     this.seen.push(wire);
     this.traceparents.push(traceHeadersFrom(msg.headers).traceparent);
+    if (this.behaviour === 'lost') return;
     if (this.behaviour === 'full') {
       msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.resourceExhausted('WORKER_FULL', 'full'), { workerId: this.workerId, wire })));
       return;
@@ -61,7 +75,9 @@ class WorkerStandIn {
     const n = toEngineRequest(wire).maxTokens;
     builder.add({ tokens: Array.from({ length: n }, () => 120), text: 'x'.repeat(n), tokenTexts: Array.from({ length: n }, () => 'x'), prefill: { reusedTokens: wire.appendOnly ? 5 : 0, evaluatedTokens: 1 } });
     builder.add({ tokens: [], text: '', finish: 'length' });
-    msg.respond(encodeProto(LlmGenerateReply, builder.build({ workerId: this.workerId, wire })));
+    const send = (): void => void msg.respond(encodeProto(LlmGenerateReply, builder.build({ workerId: this.workerId, wire })));
+    if (this.behaviour === 'held') this.held.push(send);
+    else send();
   }
 }
 
@@ -207,6 +223,43 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       expect(a.cancels.some((c) => c.generationId === 'gen-1')).toBe(true);
     });
 
+    // The attempt timeout (60 s) is far above the test's own (10 s): only the ack deadline can reissue in time.
+    it('a request lost before its ack (worker died after NATS delivered it): reissued after the ack deadline, not the attempt timeout', async () => {
+      await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
+      a.behaviour = 'lost';
+      const cancelsBefore = a.cancels.length;
+      const chunks = await collect(pool({ attemptTimeoutMs: 60_000 }).relay(relay({ maxTokens: 2 }), new AbortController().signal));
+      expect(chunks).toEqual([{ tokens: [120, 120], text: 'xx', tokenTexts: ['x', 'x'], finish: 'length' }]);
+      expect(outcomes[0]).toMatchObject({ workerId: 'b', attempts: 2, route: { kind: 'worker', workerId: 'b' } });
+      const reissued = b.seen[b.seen.length - 1];
+      expect([reissued.contextText, reissued.maxTokens, reissued.attempt]).toEqual(['Compute 1+2.\n', 2, 2]);
+      // The abandoned attempt is cancelled as on a timeout.
+      expect(a.cancels.slice(cancelsBefore).some((c) => c.generationId === 'gen-1')).toBe(true);
+    }, 10_000);
+
+    it('every attempt lost: bounded reissues, then unavailable LLM_ACK_TIMEOUT', async () => {
+      a.behaviour = 'lost';
+      b.behaviour = 'lost';
+      const seen = a.seen.length + b.seen.length;
+      const error = await failure(pool({ attemptTimeoutMs: 60_000, ackTimeoutMs: 200, maxAttempts: 2 }).relay(relay(), new AbortController().signal));
+      expect([error.kind, error.reason]).toEqual(['unavailable', 'LLM_ACK_TIMEOUT']);
+      expect(a.seen.length + b.seen.length).toBe(seen + 2);
+    }, 10_000);
+
+    it('once acked, the ack deadline no longer applies: a slow reply is awaited', async () => {
+      await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
+      a.behaviour = 'held';
+      const seenBefore = a.seen.length + b.seen.length;
+      const done = collect(pool({ attemptTimeoutMs: 60_000, ackTimeoutMs: 300 }).relay(relay(), new AbortController().signal));
+      for (let i = 0; i < 500 && a.seen.length + b.seen.length === seenBefore; i++) await new Promise((r) => setTimeout(r, 5));
+      // Well past the ack deadline, the acked attempt is still the only one.
+      await new Promise((r) => setTimeout(r, 1_200));
+      a.release();
+      expect((await done)[0]?.text).toBe('xxx');
+      expect(outcomes[0]).toMatchObject({ workerId: 'a', attempts: 1 });
+      expect(a.seen.length + b.seen.length).toBe(seenBefore + 1);
+    }, 10_000);
+
     it('a silent worker that the registry does not know: the attempt timeout reissues', async () => {
       a.behaviour = 'silent';
       b.behaviour = 'silent';
@@ -265,6 +318,24 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       expect(chunks[0]?.text).toBe('xxx');
       expect(outcomes[0].route).toEqual({ kind: 'queue' });
     });
+  });
+
+  describe('a request lost in the queue group', () => {
+    // Model 'llm-q': the queue group holds only `lost`; `spare` listens on its own subject only.
+    it('the ack deadline reissues it on a known live worker', async () => {
+      const lost = new WorkerStandIn(await connect('q-lost'), 'q-lost', { model: 'llm-q' });
+      const spare = new WorkerStandIn(await connect('q-spare'), 'q-spare', { model: 'llm-q', queue: false });
+      lost.behaviour = 'lost';
+      await Promise.all(connections.map((nc) => nc.flush()));
+      const workers = new LiveWorkersFake();
+      workers.set([{ workerId: 'q-spare', model: 'llm-q' }]);
+      const outcomes: LlmRelayOutcome[] = [];
+      const pool = new NatsLlmPool({ nc: await connect('q-pool'), model: 'llm-q', workers, attemptTimeoutMs: 60_000, onRelay: (o) => outcomes.push(o) });
+      const chunks = await collect(pool.relay(relay({ generationId: 'gen-q' }), new AbortController().signal));
+      expect(chunks[0]?.text).toBe('xxx');
+      expect(outcomes).toMatchObject([{ workerId: 'q-spare', attempts: 2, route: { kind: 'worker', workerId: 'q-spare' } }]);
+      expect([lost.seen.length, spare.seen.length]).toEqual([1, 1]);
+    }, 10_000);
   });
 
   describe('NATS restarts during a relay', () => {

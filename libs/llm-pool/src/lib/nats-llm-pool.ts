@@ -20,6 +20,7 @@ import { LlmCancel, LlmGenerateReply, LlmGenerateRequest, WorkerKind, type Worke
 import {
   chooseLlmRoute,
   isReissuableLlmFailure,
+  llmAckTimeoutMs,
   llmAttemptTimeoutMs,
   RelayError,
   SystemClock,
@@ -35,6 +36,8 @@ export const LlmPoolReasons = {
   LLM_NO_RESPONDERS: 'LLM_NO_RESPONDERS',
   /** The attempt got no reply within its time. */
   LLM_ATTEMPT_TIMEOUT: 'LLM_ATTEMPT_TIMEOUT',
+  /** No worker acknowledged the request within the ack deadline: lost (e.g. its worker died after NATS delivered it). */
+  LLM_ACK_TIMEOUT: 'LLM_ACK_TIMEOUT',
   /** The worker running the attempt stopped heartbeating (or left) before replying. */
   LLM_WORKER_GONE: 'LLM_WORKER_GONE',
   /** Every attempt found its worker full. */
@@ -78,6 +81,16 @@ export interface NatsLlmPoolOptions {
   maxAttempts?: number;
   /** How long one attempt waits for its reply (default 30 s); also the worker's deadline for it. */
   attemptTimeoutMs?: number;
+  /**
+   * How long an attempt waits for the worker's early ack (default
+   * DEFAULT_LLM_ACK_TIMEOUT_MS; 0 = no ack deadline). Workers ack as soon as
+   * they admit a request, so a missing ack means the request was lost (its
+   * worker died after NATS delivered it): the attempt is reissued then, not
+   * after the whole attempt timeout. Only applies when shorter than the
+   * attempt's own bound; once acked, the attempt timeout and the liveness
+   * check apply.
+   */
+  ackTimeoutMs?: number;
   /** Bound on the affinity lookup (default 250 ms): a slow store means no affinity, not a slow relay. */
   affinityLookupTimeoutMs?: number;
   /**
@@ -110,14 +123,17 @@ function workerFailure(error: WorkerError): RelayError {
   return RelayError.unavailable(LlmPoolReasons.LLM_ATTEMPT_TIMEOUT, 'the worker reached the attempt deadline', { cause: relayError });
 }
 
+/** Default ack deadline: far above a live worker's admission time, far below the attempt timeout. */
+export const DEFAULT_LLM_ACK_TIMEOUT_MS = 2_000;
+
 type AttemptResult = { ok: true; reply: LlmGenerateReply } | { ok: false; error: RelayError; workerId?: string };
 
 /**
  * LlmPool over NATS: each relay call is a request to one LLM worker (its own
  * subject when the generation has a live, non-full affinity worker, else the
  * model's queue group), answered once with the whole output. Failures that
- * another worker can fix (no responders, timeout, worker gone, WORKER_FULL,
- * engine failure) are reissued as a fresh request, same context and n,
+ * another worker can fix (no responders, no ack in time, timeout, worker gone,
+ * WORKER_FULL, engine failure) are reissued as a fresh request, same context and n,
  * nothing having been received, on another worker, at most `maxAttempts` in
  * all. Abort publishes an LlmCancel and ends the stream at once.
  */
@@ -125,11 +141,13 @@ export class NatsLlmPool implements LlmPool {
   private readonly clock: Clock;
   private readonly maxAttempts: number;
   private readonly attemptTimeoutMs: number;
+  private readonly ackTimeoutMs: number;
 
   constructor(private readonly options: NatsLlmPoolOptions) {
     this.clock = options.clock ?? new SystemClock();
     this.maxAttempts = options.maxAttempts ?? 3;
     this.attemptTimeoutMs = options.attemptTimeoutMs ?? 30_000;
+    this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_LLM_ACK_TIMEOUT_MS;
   }
 
   relay(request: LlmRelayRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
@@ -211,6 +229,11 @@ export class NatsLlmPool implements LlmPool {
       cleanups.push(() => signal.removeEventListener('abort', onAbort));
       const timer = setTimeout(() => fail(LlmPoolReasons.LLM_ATTEMPT_TIMEOUT, `no reply from ${runningOn ?? 'the queue group'} within ${timeoutMs} ms`), timeoutMs);
       cleanups.push(() => clearTimeout(timer));
+      // Until a worker acks, a lost request would otherwise wait the whole attempt: nothing else reports it.
+      const ackMs = llmAckTimeoutMs(timeoutMs, this.ackTimeoutMs);
+      const ackTimer =
+        ackMs === undefined ? undefined : setTimeout(() => fail(LlmPoolReasons.LLM_ACK_TIMEOUT, `no LLM worker acknowledged the request on ${subject} within ${ackMs} ms`), ackMs);
+      cleanups.push(() => clearTimeout(ackTimer));
       if (workers !== undefined) {
         cleanups.push(
           workers.onChange((change) => {
@@ -228,7 +251,10 @@ export class NatsLlmPool implements LlmPool {
           callback: (error, msg) => {
             if (error !== null) return fail(LlmPoolReasons.LLM_NO_RESPONDERS, error.message);
             this.onMessage(msg, {
-              ack: (workerId) => (runningOn = workerId),
+              ack: (workerId) => {
+                runningOn = workerId;
+                clearTimeout(ackTimer);
+              },
               noResponders: () => fail(LlmPoolReasons.LLM_NO_RESPONDERS, `no LLM worker listens on ${subject}`),
               reply: (reply) => settle({ ok: true, reply }),
               invalid: (error) => settle({ ok: false, error, workerId: runningOn }),

@@ -7,11 +7,11 @@ export class LiveWorkersFake implements LiveWorkerSource {
   private workers: LiveWorker[] = [];
   private readonly listeners = new Set<(change: WorkerChange) => void>();
 
-  set(workers: { workerId: string; activeSequences?: number; maxSequences?: number }[]): void {
+  set(workers: { workerId: string; activeSequences?: number; maxSequences?: number; model?: string }[]): void {
     this.workers = workers.map((w) => ({
       workerId: w.workerId,
       kind: WorkerKind.WORKER_KIND_LLM,
-      model: 'llm',
+      model: w.model ?? 'llm',
       address: '',
       maxSequences: w.maxSequences ?? 2,
       activeSequences: w.activeSequences ?? 0,

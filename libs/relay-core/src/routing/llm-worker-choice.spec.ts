@@ -1,4 +1,4 @@
-import { chooseLlmRoute, isReissuableLlmFailure, llmAttemptTimeoutMs, type LlmWorkerLoad } from './llm-worker-choice';
+import { chooseLlmRoute, isReissuableLlmFailure, llmAckTimeoutMs, llmAttemptTimeoutMs, type LlmWorkerLoad } from './llm-worker-choice';
 
 const w = (workerId: string, activeSequences = 0, maxSequences = 2): LlmWorkerLoad => ({ workerId, activeSequences, maxSequences });
 
@@ -36,5 +36,15 @@ describe('reissue arithmetic', () => {
     expect(llmAttemptTimeoutMs(1_000, 500)).toBe(500);
     expect(llmAttemptTimeoutMs(1_000, 500, 1_200)).toBe(200);
     expect(llmAttemptTimeoutMs(1_000, 500, 900)).toBe(0);
+  });
+
+  it('before the ack, the ack deadline applies only when it is shorter than the attempt', () => {
+    expect(llmAckTimeoutMs(60_000, 2_000)).toBe(2_000);
+    // A short attempt (or one cut by the call deadline) already bounds the wait for the ack.
+    expect(llmAckTimeoutMs(1_500, 2_000)).toBeUndefined();
+    expect(llmAckTimeoutMs(2_000, 2_000)).toBeUndefined();
+    // No ack deadline configured: the attempt timeout alone.
+    expect(llmAckTimeoutMs(60_000, 0)).toBeUndefined();
+    expect(llmAckTimeoutMs(60_000)).toBeUndefined();
   });
 });

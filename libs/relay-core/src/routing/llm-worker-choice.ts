@@ -69,3 +69,16 @@ export function llmAttemptTimeoutMs(nowMs: number, perAttemptMs: number, deadlin
   if (deadlineMs === undefined) return perAttemptMs;
   return Math.max(0, Math.min(perAttemptMs, deadlineMs - nowMs));
 }
+
+/**
+ * The acknowledgement deadline that applies to an attempt before its worker
+ * acknowledges it, or undefined when only the attempt's own bound applies
+ * (`ackMs` unset or 0 = no ack deadline, or not shorter than the attempt).
+ * A request delivered to a worker that died before admitting it is never
+ * acknowledged: waiting for the ack only this long reissues it after `ackMs`,
+ * not after the whole attempt. Once acknowledged, the attempt bound applies.
+ */
+export function llmAckTimeoutMs(attemptMs: number, ackMs?: number): number | undefined {
+  if (ackMs === undefined || ackMs <= 0 || ackMs >= attemptMs) return undefined;
+  return ackMs;
+}
