@@ -40,6 +40,8 @@ export const CONFIG_DEFAULTS = {
   maxAttempts: 3,
   /** LLM relay: how long to wait for a worker's first reply. */
   llmRequestTimeoutMs: 30_000,
+  /** LLM relay: a request no worker acknowledged within this is lost and reissued (0 = wait the whole request timeout). */
+  llmAckTimeoutMs: 2_000,
   /** Deterministic LLM outputs cached in the store for this long. */
   outputCacheTtlMs: 600_000,
   affinityTtlMs: 600_000,
@@ -72,6 +74,7 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   maxQueueWaitMs: 'RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS',
   maxAttempts: 'RELAYLLM_ORCHESTRATOR_MAX_ATTEMPTS',
   llmRequestTimeoutMs: 'RELAYLLM_ORCHESTRATOR_LLM_REQUEST_TIMEOUT_MS',
+  llmAckTimeoutMs: 'RELAYLLM_ORCHESTRATOR_LLM_ACK_TIMEOUT_MS',
   outputCacheTtlMs: 'RELAYLLM_ORCHESTRATOR_OUTPUT_CACHE_TTL_MS',
   affinityTtlMs: 'RELAYLLM_ORCHESTRATOR_AFFINITY_TTL_MS',
   generationLeaseMs: 'RELAYLLM_ORCHESTRATOR_GENERATION_LEASE_MS',
@@ -119,6 +122,7 @@ const schema = z.object({
   maxQueueWaitMs: integer(1, 86_400_000, D.maxQueueWaitMs),
   maxAttempts: integer(1, 10, D.maxAttempts),
   llmRequestTimeoutMs: integer(1, 86_400_000, D.llmRequestTimeoutMs),
+  llmAckTimeoutMs: integer(0, 86_400_000, D.llmAckTimeoutMs),
   outputCacheTtlMs: integer(1, 86_400_000, D.outputCacheTtlMs),
   affinityTtlMs: integer(1, 86_400_000, D.affinityTtlMs),
   generationLeaseMs: integer(300, 86_400_000, D.generationLeaseMs),
