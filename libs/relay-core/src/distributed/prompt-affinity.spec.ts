@@ -41,9 +41,28 @@ describe('LlmAffinity', () => {
       set: () => Promise.reject(new Error('down')),
       delete: () => Promise.reject(new Error('down')),
     };
-    const affinity = new LlmAffinity({ ...options, store: failing });
+    const affinity = new LlmAffinity({ ...options, store: failing, localGenerations: 0 });
     await expect(affinity.recordWorker('g', 'aaaa', 'w')).resolves.toBeUndefined();
     await expect(affinity.preferredWorker('g', 'aaaa')).resolves.toBeUndefined();
     await expect(affinity.forgetGeneration('g')).resolves.toBeUndefined();
+  });
+
+  it('remembers the generations it recorded in process (bounded LRU): no store read on their later relays', async () => {
+    const store = new InMemoryPrefixStore();
+    let reads = 0;
+    const counting: PrefixStore = { ...store, get: (key) => ((reads += 1), store.get(key)), set: (k, v, t) => store.set(k, v, t), delete: (k) => store.delete(k) };
+    const affinity = new LlmAffinity({ ...options, store: counting, localGenerations: 2 });
+    await affinity.recordWorker('g1', 'aaaa', 'w1');
+    expect(await affinity.preferredWorker('g1', 'aaaa')).toBe('w1');
+    expect(reads).toBe(0);
+    await affinity.recordWorker('g2', 'bbbb', 'w2');
+    await affinity.recordWorker('g3', 'cccc', 'w3'); // evicts g1 locally; the store still has it
+    expect(await affinity.preferredWorker('g1', 'aaaa')).toBe('w1');
+    expect(reads).toBeGreaterThan(0);
+    // Another replica's record is read from the shared store.
+    const other = new LlmAffinity({ ...options, store });
+    expect(await other.preferredWorker('g3', 'zzzz')).toBe('w3');
+    await affinity.forgetGeneration('g3');
+    expect(await affinity.preferredWorker('g3', 'zzzz')).toBeUndefined();
   });
 });

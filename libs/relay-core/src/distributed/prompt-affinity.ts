@@ -34,6 +34,13 @@ export interface LlmAffinityOptions extends PromptBlockOptions {
   model: string;
   /** How long a recorded worker stays preferred (default 10 min). */
   ttlMs?: number;
+  /**
+   * Generations whose worker this replica recorded, remembered in process (LRU,
+   * default 4096; 0 = off), so that a generation's later relays skip the store
+   * round trip on the hot path. A stale entry (the generation moved to another
+   * replica and worker) only costs KV reuse: the chooser still checks liveness.
+   */
+  localGenerations?: number;
 }
 
 /**
@@ -46,12 +53,18 @@ export interface LlmAffinityOptions extends PromptBlockOptions {
  */
 export class LlmAffinity {
   private readonly ttlMs: number;
+  private readonly localLimit: number;
+  /** generationId → worker, insertion order = recency (Map iteration order). */
+  private readonly local = new Map<string, string>();
 
   constructor(private readonly options: LlmAffinityOptions) {
     this.ttlMs = options.ttlMs ?? 600_000;
+    this.localLimit = options.localGenerations ?? 4096;
   }
 
   async preferredWorker(generationId: string, promptText: string): Promise<string | undefined> {
+    const known = this.local.get(generationId);
+    if (known !== undefined) return known;
     const { store, model } = this.options;
     const blockKeys = promptBlockKeys(promptText, this.options).map((h) => prefixStoreKey('affinity', `block:${model}:${h}`));
     const keys = [prefixStoreKey('affinity', `gen:${model}:${generationId}`), ...blockKeys];
@@ -65,6 +78,7 @@ export class LlmAffinity {
 
   /** Records that `workerId` now holds this generation's (and its prompt's) prefix. Never throws. */
   async recordWorker(generationId: string, promptText: string, workerId: string): Promise<void> {
+    this.remember(generationId, workerId);
     const { store, model } = this.options;
     const keys = [
       prefixStoreKey('affinity', `gen:${model}:${generationId}`),
@@ -75,6 +89,17 @@ export class LlmAffinity {
 
   /** Forgets the generation's worker (the generation ended); block keys live on for later prompts. */
   async forgetGeneration(generationId: string): Promise<void> {
+    this.local.delete(generationId);
     await this.options.store.delete(prefixStoreKey('affinity', `gen:${this.options.model}:${generationId}`)).catch(() => undefined);
+  }
+
+  private remember(generationId: string, workerId: string): void {
+    if (this.localLimit === 0) return;
+    this.local.delete(generationId);
+    this.local.set(generationId, workerId);
+    if (this.local.size > this.localLimit) {
+      const oldest = this.local.keys().next().value;
+      if (oldest !== undefined) this.local.delete(oldest);
+    }
   }
 }
