@@ -154,7 +154,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         redisUrl: options.redisUrl,
         port: options.orchestratorPort,
         startTimeoutMs: timeout,
-        env: { ...common, ...metricsPort(0), ...options.orchestratorEnv },
+        // The heap cap every deployment uses (deploy/docker/Dockerfile; bench:scale measures it).
+        env: { ...common, ...metricsPort(0), NODE_OPTIONS: orchestratorNodeOptions(), ...options.orchestratorEnv },
       }),
     );
     const fulfilled = (name: string) => started.filter((p) => p.name.startsWith(name));
@@ -171,4 +172,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await stopAll(2_000);
     throw error;
   }
+}
+
+/** The orchestrator's heap cap, added to whatever NODE_OPTIONS this process passes on. */
+export const ORCHESTRATOR_HEAP_CAP = '--max-old-space-size=192';
+
+function orchestratorNodeOptions(): string {
+  // Inherited options (e.g. Jest's --experimental-vm-modules) stay; the cap is added once.
+  const inherited = process.env['NODE_OPTIONS'] ?? '';
+  return inherited.includes('--max-old-space-size') ? inherited : `${inherited} ${ORCHESTRATOR_HEAP_CAP}`.trim();
 }
