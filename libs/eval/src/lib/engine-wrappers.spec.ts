@@ -93,6 +93,14 @@ describe('FixedGrantEngine', () => {
     expect(done.usage.malformedCommands).toBe(1);
     expect(done.text).toBe('ab'); // relay-core strips the malformed command span
   });
+
+  it('a <call> inside an open command (nested) starts the next candidate: its well-formed command is rewritten too', async () => {
+    const slm = new FixedGrantEngine(new ScriptedEngine(['a<call><call>50</call>', 'b</s>']), 3);
+    const done = await complete(slm, new ScriptedEngine(['XYZ-more']), request('q'));
+    expect(done.usage.malformedCommands).toBe(1);
+    expect(done.usage.callRecords).toEqual([expect.objectContaining({ requestedN: 3, grantedN: 3, tokensWritten: 3 })]);
+    expect(done.text).toBe('aXYZb');
+  });
 });
 
 describe('BannedCommandsEngine', () => {

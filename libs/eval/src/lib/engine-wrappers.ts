@@ -103,10 +103,12 @@ export class FixedGrantEngine extends EngineDecorator {
           held = undefined;
           yield command;
         } else {
-          // not a well-formed command: give it to the relay as written
+          // not a well-formed command: give it to the relay as written; a `<call>`
+          // here (nested) opens the next candidate command, which may be well formed
           yield* held;
           held = undefined;
-          yield unit;
+          if (id === CALL && unit.finish === undefined) held = [unit];
+          else yield unit;
         }
       }
     }
