@@ -27,7 +27,11 @@ const PROMPT_COUNT = 100;
 /** Generations running while a worker is killed. */
 const FAULT_RUN_COUNT = 200;
 /** A prompt whose generation calls the LLM early, then runs long: an orchestrator can die in the middle of it. */
-const RESUME_PROMPT = 'Compute 71-8.';
+// Prompts picked for what the reference student does with them at temperature 0 (they
+// must be re-picked when models/reference changes): three relay calls over ~185 tokens,
+// so the kill lands mid-generation; and ~480 tokens of SLM text, longer than a 30 ms deadline.
+const RESUME_PROMPT = 'Compute 99*99*99*99+99*99.';
+const LONG_PROMPT = 'Write a long story about the sea.';
 const RESUME_MAX_TOKENS = 480;
 const MAX_TOKENS = 128;
 /**
@@ -223,11 +227,11 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
   it('a cancelled or expired request leaves no busy sequence on any worker', async () => {
     const c = client as RelayClient;
     // Expired: a deadline far shorter than the generation.
-    const expired = c.generate({ prompt: prompts[0], maxTokens: 2048, temperature: 0, requestId: 'expired' }, { timeoutMs: 30 });
+    const expired = c.generate({ prompt: LONG_PROMPT, maxTokens: 2048, temperature: 0, requestId: 'expired' }, { timeoutMs: 30 });
     await expect(expired).rejects.toMatchObject({ code: expect.any(Number) });
     // Cancelled: the client aborts a stream after its first event.
     const abort = new AbortController();
-    const stream = c.generateStream({ prompt: prompts[1], maxTokens: 2048, temperature: 0, requestId: 'cancelled' }, { signal: abort.signal });
+    const stream = c.generateStream({ prompt: LONG_PROMPT, maxTokens: 2048, temperature: 0, requestId: 'cancelled' }, { signal: abort.signal });
     await new Promise<void>((resolve) => {
       stream.once('data', () => resolve());
       stream.once('error', () => resolve());
