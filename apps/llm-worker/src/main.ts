@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { connectNats } from '@relayllm/nats-transport';
 import { startAppObservability, tracedEngine, WorkerMetrics } from '@relayllm/observability';
-import { loadLlmWorkerConfig, loadLlmWorkerNatsSecurity, loadLlmWorkerObservabilityConfig } from './app/config';
+import { loadLlmWorkerStartup } from './app/config';
 import { createLlmEngine } from './app/engine-factory';
 import { LlmWorkerModule } from './app/llm-worker.module';
 import { LlmWorkerObservation } from './app/llm-worker.observation';
@@ -14,9 +14,8 @@ import { WorkerPresence } from './app/worker-presence';
 let log = (line: string): void => void process.stderr.write(`[llm-worker] ${line}\n`);
 
 async function main(): Promise<void> {
-  const config = loadLlmWorkerConfig(process.env);
-  const natsAuth = loadLlmWorkerNatsSecurity(process.env, config.natsUrl);
-  const observability = await startAppObservability(loadLlmWorkerObservabilityConfig(process.env), { service: 'relayllm-llm-worker' });
+  const { config, natsAuth, observability: observabilityConfig } = loadLlmWorkerStartup();
+  const observability = await startAppObservability(observabilityConfig, { service: 'relayllm-llm-worker' });
   const logger = observability.logger.child({ worker_id: config.workerId });
   log = (line) => logger.info(line);
   // The gauge reads the service once it exists (the engine, created first, reports into the same metrics).

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { RelayInstrumentation, RelayMetrics, startAppObservability } from '@relayllm/observability';
-import { loadConfig, loadObservabilityConfig, loadSecurityConfig } from './app/config';
+import { loadOrchestratorStartup } from './app/config';
 import { createNatsBackends, type LlmPoolFactory } from './app/nats-backends';
 import { OrchestratorModule } from './app/orchestrator.module';
 import { RelayGrpcHost } from './app/relay-grpc.host';
@@ -14,11 +14,10 @@ let log = (line: string): void => void process.stderr.write(`[orchestrator] ${li
 
 /** Starts the orchestrator (bin/orchestrator.cjs calls it); exits the process on SIGINT/SIGTERM after a graceful close. */
 export async function main(llmPoolFactory: LlmPoolFactory = createLlmPool): Promise<void> {
-  const config = loadConfig();
   // Issue #7: refuses to start on a half-configured TLS / key / NATS setup (ConfigError naming the variable).
-  const security = loadSecurityConfig(process.env, config.natsUrl);
+  const { config, security, observability: observabilityConfig } = loadOrchestratorStartup();
   // Issue #6: spans and relay metrics only when configured (the plain service otherwise).
-  const observability = await startAppObservability(loadObservabilityConfig(), { service: 'relayllm-orchestrator' });
+  const observability = await startAppObservability(observabilityConfig, { service: 'relayllm-orchestrator' });
   const logger = observability.logger;
   log = (line) => logger.info(line);
   const metrics = observability.metricsServer === undefined ? undefined : new RelayMetrics(observability.registry);

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { connectNats } from '@relayllm/nats-transport';
 import { startAppObservability, tracedEngine, WorkerMetrics } from '@relayllm/observability';
-import { loadSlmWorkerConfig, loadSlmWorkerNatsSecurity, loadSlmWorkerObservabilityConfig, loadSlmWorkerServerCredentials } from './app/config';
+import { loadSlmWorkerStartup } from './app/config';
 import { createSlmEngine } from './app/engine-factory';
 import { SlmGrpcHost } from './app/slm-grpc.host';
 import { SlmWorkerModule } from './app/slm-worker.module';
@@ -19,10 +19,8 @@ let log = (line: string): void => void process.stderr.write(`[slm-worker] ${line
  * the engine, drain NATS, exit 0.
  */
 async function main(): Promise<void> {
-  const config = loadSlmWorkerConfig(process.env);
-  const natsAuth = loadSlmWorkerNatsSecurity(process.env, config.natsUrl);
-  const serverCredentials = loadSlmWorkerServerCredentials(process.env);
-  const observability = await startAppObservability(loadSlmWorkerObservabilityConfig(process.env), { service: 'relayllm-slm-worker' });
+  const { config, natsAuth, serverCredentials, observability: observabilityConfig } = loadSlmWorkerStartup();
+  const observability = await startAppObservability(observabilityConfig, { service: 'relayllm-slm-worker' });
   const logger = observability.logger.child({ worker_id: config.workerId });
   log = (line) => logger.info(line);
   // The gauge reads the gRPC host once it exists (the engine, created first, reports into the same metrics).

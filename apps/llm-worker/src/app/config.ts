@@ -122,3 +122,15 @@ export function loadLlmWorkerObservabilityConfig(env: NodeJS.ProcessEnv): Observ
 export function loadLlmWorkerNatsSecurity(env: NodeJS.ProcessEnv, natsUrl: string): NatsSecurityOptions {
   return natsSecurityFromEnv(env, natsUrl);
 }
+
+/** Everything the worker reads at start-up. The app's only reader of `process.env` (main.ts calls it with no argument). */
+export interface LlmWorkerStartup {
+  config: LlmWorkerConfig;
+  natsAuth: NatsSecurityOptions;
+  observability: ObservabilityConfig;
+}
+
+export function loadLlmWorkerStartup(env: NodeJS.ProcessEnv = process.env): LlmWorkerStartup {
+  const config = loadLlmWorkerConfig(env);
+  return { config, natsAuth: loadLlmWorkerNatsSecurity(env, config.natsUrl), observability: loadLlmWorkerObservabilityConfig(env) };
+}

@@ -193,3 +193,15 @@ export function loadSecurityConfig(
     throw error;
   }
 }
+
+/** Everything the orchestrator reads at start-up, from one environment (main.ts passes none: process.env). */
+export interface OrchestratorStartup {
+  config: OrchestratorConfig;
+  security: SecurityConfig;
+  observability: ObservabilityConfig;
+}
+
+export function loadOrchestratorStartup(env: Readonly<Record<string, string | undefined>> = process.env): OrchestratorStartup {
+  const config = loadConfig(env);
+  return { config, security: loadSecurityConfig(env, config.natsUrl), observability: loadObservabilityConfig(env) };
+}

@@ -149,3 +149,21 @@ export function loadSlmWorkerNatsSecurity(env: NodeJS.ProcessEnv, natsUrl: strin
 export function loadSlmWorkerServerCredentials(env: NodeJS.ProcessEnv): ServerCredentials | undefined {
   return slmServerCredentialsFromEnv(env);
 }
+
+/** Everything the worker reads at start-up. The app's only reader of `process.env` (main.ts calls it with no argument). */
+export interface SlmWorkerStartup {
+  config: SlmWorkerConfig;
+  natsAuth: NatsSecurityOptions;
+  serverCredentials: ServerCredentials | undefined;
+  observability: ObservabilityConfig;
+}
+
+export function loadSlmWorkerStartup(env: NodeJS.ProcessEnv = process.env): SlmWorkerStartup {
+  const config = loadSlmWorkerConfig(env);
+  return {
+    config,
+    natsAuth: loadSlmWorkerNatsSecurity(env, config.natsUrl),
+    serverCredentials: loadSlmWorkerServerCredentials(env),
+    observability: loadSlmWorkerObservabilityConfig(env),
+  };
+}
