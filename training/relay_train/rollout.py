@@ -21,7 +21,6 @@ import torch
 
 from .tokenizer import BOS, CALL, END_CALL, EOS, VOCAB_SIZE, decode
 
-DIGITS = list(range(48, 58))
 MAX_CMD_DIGITS = 6           # relay-core MAX_COMMAND_DIGITS
 MAX_CMD_CONTENT = 8          # relay-core MAX_COMMAND_CONTENT_LENGTH
 
@@ -194,7 +193,7 @@ def _advance(s: _Seq, tok: int, src: str, max_new_tokens: int, max_turns: int = 
             s.mode, s.remaining = "T", granted
     elif s.in_cmd:
         s.content += 1
-        if 48 <= tok <= 57:
+        if 48 <= tok <= 57:   # ASCII digits (byte tokens)
             s.digits += chr(tok)
         else:
             s.non_digit = True
