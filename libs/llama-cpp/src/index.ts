@@ -20,5 +20,6 @@ export {
   type ParityOptions,
   type ParityReport,
 } from './lib/parity';
+export { serializeSampling } from './lib/serial-sampling';
 export { BOS, CALL_CLOSE, CALL_OPEN, EOS, promptTokens, VOCAB_SIZE, vocabSize } from './lib/tokens';
 export type { Llama, LlamaContext, LlamaContextSequence, LlamaLogLevel, LlamaModel, Token } from './lib/types';

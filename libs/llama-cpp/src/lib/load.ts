@@ -3,6 +3,7 @@ import { availableParallelism } from 'os';
 import { resolve } from 'path';
 import { ModelLoadError } from './errors';
 import { importNodeLlamaCpp } from './esm';
+import { serializeSampling } from './serial-sampling';
 import type { Llama, LlamaContext, LlamaContextSequence, LlamaLogLevel as LogLevel, LlamaModel } from './types';
 
 /**
@@ -134,5 +135,6 @@ export async function createSequence(
     sequences: 1,
     ...exactAttentionOptions(opts.kvCacheType),
   });
+  serializeSampling(context);
   return { context, sequence: context.getSequence() };
 }

@@ -6,6 +6,7 @@ import {
   loadGgufModel,
   loadLlama,
   promptTokens,
+  serializeSampling,
   vocabSize,
   type Llama,
   type LlamaContext,
@@ -117,6 +118,8 @@ export class LlamaCppEngine implements Engine {
         // F32 attention: serving reproduces the PyTorch reference (see exactAttentionOptions).
         ...exactAttentionOptions(),
       });
+      // Concurrent sequences must not sample at the same time (see serializeSampling).
+      serializeSampling(context);
       const all = Array.from({ length: sequences }, () => context.getSequence());
       const pool = new SequencePool(all, {
         waitTimeoutMs: options.waitTimeoutMs ?? 30_000,

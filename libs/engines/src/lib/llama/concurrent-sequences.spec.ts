@@ -1,0 +1,53 @@
+import { BOS, loadLlama, type Llama } from '@relayllm/llama-cpp';
+import { referenceModelDir } from '@relayllm/testing';
+import { join } from 'path';
+import { bytes, collect, request } from '../../testing/engine-spec-helpers';
+import { LlamaCppEngine } from './llama-cpp-engine';
+
+/**
+ * Sequences decoded in one batch must each sample from their OWN logits.
+ * Regression: llama.cpp reorders a multi-sequence batch's output rows lazily
+ * and without a lock; node-llama-cpp sampled all sequences of a batch on
+ * parallel threads, so a sequence could take another prompt's next token
+ * (without serializeSampling: 11 of 300 rounds of this spec differed). The race
+ * is a matter of thread timing, hence many rounds of short generations.
+ */
+const QUESTIONS = [
+  'Compute 37*48+15-6.', 'Compute 5+7.', 'Compute 9*9.', 'Compute 12*3-4.',
+  'Compute 100-58.', 'Compute 61-2*8.', 'Compute 3*4*5.', 'Compute 88+11.',
+];
+const ROUNDS = 200;
+
+describe('LlamaCppEngine with concurrent sequences (real llama.cpp model)', () => {
+  let llama: Llama;
+  let llm: LlamaCppEngine;
+
+  beforeAll(async () => {
+    llama = await loadLlama();
+    llm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'llm.gguf'), llama, sequences: QUESTIONS.length });
+    await llm.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await llm?.close();
+    await llama?.dispose();
+  });
+
+  const answer = async (id: string, question: string): Promise<string> => {
+    const prompt = [BOS, ...bytes(`${question}\n`)];
+    return (await collect(llm.generate(request(id, prompt, { maxTokens: 3 }), new AbortController().signal))).text;
+  };
+
+  it(`${QUESTIONS.length} prompts decoded together give what each gives alone (${ROUNDS} rounds)`, async () => {
+    const alone: string[] = [];
+    for (const [i, q] of QUESTIONS.entries()) alone.push(await answer(`alone/${i}`, q));
+    // The prompts start with different operands, so a swapped row shows in the first token.
+    expect(new Set(alone.map((a) => a[0])).size).toBeGreaterThan(4);
+    const mismatched: string[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const together = await Promise.all(QUESTIONS.map((q, i) => answer(`r${round}/${i}`, q)));
+      if (JSON.stringify(together) !== JSON.stringify(alone)) mismatched.push(`round ${round}: ${JSON.stringify(together)}`);
+    }
+    expect(mismatched).toEqual([]);
+  }, 120_000);
+});
