@@ -35,13 +35,16 @@ const LONG_PROMPT = 'Write a long story about the sea.';
 const RESUME_MAX_TOKENS = 480;
 const MAX_TOKENS = 128;
 /**
- * Generations in flight. llama.cpp is not bitwise batch-invariant: when a
- * context decodes several sequences in one batch, near-tied greedy choices can
- * flip with the batch's composition (observed: 3 of 200 prompts differ
- * between two embedded runs with 4 sequences). So every model process here
- * decodes one sequence at a time (embedded: sequences 1, one generation at a
- * time; workers: max 1 sequence each), which makes outputs a function of the
- * prompt alone; concurrency then comes from the cluster's several workers.
+ * Generations in flight. Outputs are batch-invariant: since llama-cpp's
+ * serializeSampling, sequences decoded in one batch give exactly their solo
+ * output (concurrent-sequences.spec.ts; `relayllm eval` at concurrency 4 equals
+ * concurrency 1 item for item over 1,200 questions). The 3-in-200 differences
+ * once seen between embedded runs with 4 sequences came from that fixed race
+ * (a sequence sampling another's logits), not from batch composition. Every model
+ * process here still decodes one sequence at a time (embedded: sequences 1, one
+ * generation at a time; workers: max 1 sequence each); that is historical and
+ * could be raised, except that the backpressure test counts its SLM slots as
+ * 2 workers x 1 sequence. Concurrency comes from the cluster's several workers.
  */
 const CONCURRENCY = 4;
 

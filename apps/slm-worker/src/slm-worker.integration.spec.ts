@@ -179,10 +179,10 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
         () => liveSlmWorkers().length === 2 && liveSlmWorkers().every((w) => w.lastSeenMs > releasedAt + 250 && w.activeSequences === 0),
         'idle workers',
       );
-      // And every sequence is usable again: a full round of generations on both workers at once
-      // (completion only: sequences decoded in one llama.cpp batch are not bitwise equal to solo runs).
+      // And every sequence is usable again: 8 generations on both workers at once (4 per worker, decoded
+      // in shared llama.cpp batches), each identical to its solo embedded run.
       const again = await Promise.all(QUESTIONS.slice(0, 8).map((q, i) => relay(remote, q, `after-${i}`)));
-      for (const c of again) expect(['eos', 'llm_eos', 'length', 'stop']).toContain(c.finishReason);
+      expect(again.map(summary)).toEqual(QUESTIONS.slice(0, 8).map((q) => summary(embedded.get(q) as CompletedEvent)));
       for (let i = 0; i < 8; i += 1) remote.release(`after-${i}`);
     } finally {
       await Promise.all([remote.close(), tight.close()]);
@@ -231,10 +231,9 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     console.log(`[slm-worker] failovers: ${failovers.map((f) => `${f.fromWorkerId} after ${f.yieldedTokens} tokens (${f.error.reason})`).join('; ')}`);
   }, 180_000);
 
-  // Concurrent streams on one worker are decoded in shared llama.cpp batches, which are not bitwise
-  // equal to solo runs (about 1 prompt in 80 differs at temperature 0), so here the check is that every
-  // generation completes across the kill; identical output is checked above, one generation at a time.
-  it('concurrent generations, kill -9 of one worker: every generation completes on the survivor', async () => {
+  // Concurrent streams on one worker are decoded in shared llama.cpp batches; outputs are batch-invariant
+  // (llama-cpp's serializeSampling), so every generation, including the displaced ones, equals its solo embedded run.
+  it('concurrent generations, kill -9 of one worker: every generation completes on the survivor with identical output', async () => {
     const failovers: SlmFailoverEvent[] = [];
     const remote = new RemoteSlmEngine({ directory, onFailover: (e) => failovers.push(e) });
     const state: { chunks: number; killed?: string } = { chunks: 0 };
@@ -248,10 +247,8 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     const batch = QUESTIONS.slice(4, 8);
     try {
       const results = await Promise.all(batch.map((q, i) => relay(killer, q, `many-${i}`)));
-      for (const c of results) {
-        expect(['eos', 'llm_eos', 'length', 'stop']).toContain(c.finishReason);
-        expect(c.usage.responseTokens).toBe(c.usage.slmTokens + c.usage.llmTokens);
-      }
+      for (const c of results) expect(c.usage.responseTokens).toBe(c.usage.slmTokens + c.usage.llmTokens);
+      expect(results.map(summary)).toEqual(batch.map((q) => summary(embedded.get(q) as CompletedEvent)));
       for (const [i] of batch.entries()) expect(remote.workerOf(`many-${i}/slm`)).not.toBe(state.killed);
       batch.forEach((_, i) => remote.release(`many-${i}`));
     } finally {
