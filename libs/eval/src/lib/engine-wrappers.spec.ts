@@ -17,6 +17,7 @@ import {
   PrefillMeterEngine,
   topProbability,
   UncertaintyTriggerEngine,
+  withoutCommandSpans,
   withoutInjectedCommands,
 } from './engine-wrappers';
 
@@ -156,6 +157,29 @@ describe('UncertaintyTriggerEngine', () => {
     expect(fixed.usage.slm_tokens).toBe(done.usage.slmTokens - 3);
     expect(fixed.usage.response_tokens).toBe(done.usage.responseTokens - 3);
     expect(fixed.calls).toEqual([{ response_token_start: 1, response_token_end: 3 }]);
+  });
+
+  it('the SLM never sees the injected commands: they leave its context, append offsets move with them', async () => {
+    const { CALL, END_CALL } = BYTE_LEVEL_TOKEN_IDS;
+    const ids = (s: string): number[] => [...Buffer.from(s)];
+    // <s> "é?\n" "a" <call>2</call> "XY" | "b" — the previous request ended after "XY".
+    const before = [BOS, ...ids('é?\n'), ...ids('a'), CALL, 0x32, END_CALL, ...ids('XY')];
+    const tokens = [...before, ...ids('b')];
+    const inner = new DistributionEngine('c', [0.9]);
+    const engine = new UncertaintyTriggerEngine(inner, { threshold: 0.5, k: 2, entropy: false, maxCalls: 1 });
+    const req = engineRequest({
+      context: { text: 'é?\na<call>2</call>XYb', tokens },
+      appendOnly: true,
+      appendFrom: { text: 'é?\na<call>2</call>XY'.length, tokens: before.length },
+    });
+    await collect(engine.generate(req, new AbortController().signal));
+    const seen = inner.requests[0];
+    expect(seen?.context).toEqual({ text: 'é?\naXYb', tokens: [BOS, ...ids('é?\n'), ...ids('aXYb')] });
+    expect(seen?.appendFrom).toEqual({ text: 'é?\naXY'.length, tokens: before.length - 3 });
+    expect(seen?.appendOnly).toBe(true);
+    // Typed command text is bytes, never a span: it stays; a request without spans is passed as is.
+    const typed = engineRequest({ context: { text: '<call>5</call>', tokens: [BOS, ...ids('<call>5</call>')] } });
+    expect(withoutCommandSpans(typed)).toBe(typed);
   });
 
   it('without full distributions it fails with a clear error', async () => {

@@ -149,6 +149,14 @@ export function topProbability(distribution: ArrayLike<number>): number {
  * K tokens. Needs the full next-token distribution per token (LlamaCppEngine
  * `probabilities: 'full'`). Should the relay not grant the call (budget), the
  * discarded token follows the command so the SLM's text is unchanged.
+ *
+ * The injected commands are the relay's bookkeeping, not the SLM's writing: a
+ * training-free SLM (BiLD, FS-GEN) never sees command tokens, so they are
+ * removed from the context of every request passed to the SLM (relay-core
+ * keeps an SLM's commands in its context, as the protocol wants for a model
+ * that wrote them). Left in, they put an SLM that never learned them out of
+ * distribution: the reference student fell from 46.7% alone to 44.6% at
+ * T = 0.3 although the LLM wrote its uncertain tokens.
  */
 export class UncertaintyTriggerEngine extends EngineDecorator {
   private readonly triggers = new Map<string, number>();
@@ -177,7 +185,7 @@ export class UncertaintyTriggerEngine extends EngineDecorator {
 
   async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     const id = request.sequenceId;
-    for await (const chunk of this.inner.generate(withCommandsBanned(request), signal)) {
+    for await (const chunk of this.inner.generate(withoutCommandSpans(withCommandsBanned(request)), signal)) {
       for (const unit of splitChunk(chunk)) {
         const token = unit.tokens[0];
         const isEos = token === BYTE_LEVEL_TOKEN_IDS.EOS;
@@ -199,6 +207,61 @@ export class UncertaintyTriggerEngine extends EngineDecorator {
       }
     }
   }
+}
+
+const utf8 = new TextDecoder();
+
+/** Byte-level ids as text: bytes as UTF-8, `<call>`/`</call>` literally, other control ids (BOS) as nothing. */
+function idsText(ids: readonly number[]): string {
+  let out = '';
+  let bytes: number[] = [];
+  const flush = (): void => {
+    if (bytes.length > 0) out += utf8.decode(Uint8Array.from(bytes));
+    bytes = [];
+  };
+  for (const id of ids) {
+    if (id < 256) {
+      bytes.push(id);
+      continue;
+    }
+    flush();
+    if (id === CALL) out += '<call>';
+    else if (id === END_CALL) out += '</call>';
+  }
+  flush();
+  return out;
+}
+
+/** Ids without any `<call>...</call>` span (a span runs from a `<call>` id to the next `</call>` id). */
+function stripCommandIds(ids: readonly number[]): number[] {
+  const kept: number[] = [];
+  let inCommand = false;
+  for (const id of ids) {
+    if (id === CALL) inCommand = true;
+    else if (id === END_CALL) inCommand = false;
+    else if (!inCommand) kept.push(id);
+  }
+  return kept;
+}
+
+/**
+ * The request with every command span removed from its context (ids, and the
+ * text rebuilt from them). The SLM's own commands are banned under this
+ * policy and typed text never yields command ids, so every span is an injected
+ * one. Append offsets move with the removed ids, so a kept KV cache (which
+ * holds the stripped context) is still reused. Text-only contexts pass as they
+ * are: this policy needs an id engine anyway (distributions).
+ */
+export function withoutCommandSpans(request: EngineRequest): EngineRequest {
+  const ids = request.context.tokens;
+  if (ids === undefined || !ids.some((id) => id === CALL || id === END_CALL)) return request;
+  const tokens = stripCommandIds(ids);
+  const stripped: EngineRequest = { ...request, context: { text: idsText(tokens), tokens } };
+  if (request.appendOnly && request.appendFrom?.tokens !== undefined) {
+    const before = stripCommandIds(ids.slice(0, request.appendFrom.tokens));
+    stripped.appendFrom = { text: idsText(before).length, tokens: before.length };
+  }
+  return stripped;
 }
 
 /**
