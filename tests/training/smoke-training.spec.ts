@@ -45,4 +45,17 @@ describe('training pipeline', () => {
     expect(report.failures).toEqual([]);
     expect(report.maxProbDiff).toBeLessThan(1e-4);
   }, 240_000);
+
+  it('--resume reuses the SFT and warm-up checkpoints of a previous run and redoes GRPO onwards', () => {
+    // Needs the run of the previous test in `out`.
+    expect(existsSync(join(out, 'student-warmup.pt'))).toBe(true);
+    run('bash', [join(root, 'scripts/train.sh'), '--smoke', '--resume', '--out', out, '--threads', '1'], root, 180_000);
+    const log = readFileSync(join(out, 'train.log'), 'utf8');
+    const second = log.slice(log.lastIndexOf('start: smoke=True'));
+    for (const ckpt of ['teacher-sft.pt', 'student-sft.pt', 'student-warmup.pt']) expect(second).toContain(`resumed ${join(out, ckpt)}`);
+    expect(second).not.toContain('warmup-data done');
+    for (const stage of ['grpo-filter', 'grpo', 'export']) expect(second).toContain(`${stage} done`);
+    const metrics = JSON.parse(readFileSync(join(out, 'export', 'metrics.json'), 'utf8')) as { timings_s: Record<string, number> };
+    expect(Object.keys(metrics.timings_s)).toEqual(expect.arrayContaining(['warmup-data-resumed', 'warmup-sft-resumed']));
+  }, 200_000);
 });

@@ -1,6 +1,10 @@
 """MODEL_CARD.md for the reference pair, written from the measured results."""
 from __future__ import annotations
 
+from . import task
+
+EXAMPLE = task.Question((37, 48, 15, 6), ("*", "+", "-"))
+
 
 def router_arithmetic(table: dict) -> dict:
     """Query-level random router matched to the relay's accuracy: fraction p of questions go to the teacher."""
@@ -57,13 +61,11 @@ is plain text; only the model can write the command tokens.
 `\\boxed{{<integer>}}` then `</s>`:
 
 ```
-37*48+15-6
-37*48=37*40+37*8=1480+296=1776
-=1776+15-6
-=1791-6
-=1785
-\\boxed{{1785}}
+{task.solve(EXAMPLE)[0]}
 ```
+Working lines write numbers in five digits, least-significant digit first (`67710` is 1776), signed
+values with a leading sign: each result digit then sits at a fixed distance from the digits it depends on
+(`relay_train/task.py`).
 The student may write `<call>n</call>` anywhere in its answer; the teacher then continues the
 command-free text for n tokens.
 
@@ -76,10 +78,10 @@ endless train stream that never yields a dev or test question (`data/`).
 |---|---|---|---|
 | teacher SFT | reference answers, batch {tc['sft']['batch_size']}, lr {tc['sft']['lr']} | {tc['sft']['steps']} | {tim.get('teacher-sft-resumed', tim.get('teacher-sft'))} |
 | student SFT | same data, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']} | {sc['sft']['steps']} | {tim.get('student-sft-resumed', tim.get('student-sft'))} |
-| warm-up data | {sc['warmup']['transcripts']} student samples (T={sc['warmup']['temperature']}), 0-{sc['warmup']['max_calls']} random commands each, n = d·10^k; kept the {res['warmup']['kept']} with a correct answer | | {tim.get('warmup-data')} |
-| warm-up SFT | loss on student tokens incl. commands, teacher tokens context only | {sc['warmup']['steps']} | {tim.get('warmup-sft')} |
+| warm-up data | {sc['warmup']['transcripts']} student samples (T={sc['warmup']['temperature']}), 0-{sc['warmup']['max_calls']} random commands each, n = d·10^k; kept the {res['warmup']['kept']} with a correct answer | | {tim.get('warmup-data-resumed', tim.get('warmup-data'))} |
+| warm-up SFT | loss on student tokens incl. commands, teacher tokens context only | {sc['warmup']['steps']} | {tim.get('warmup-sft-resumed', tim.get('warmup-sft'))} |
 | GRPO filter | teacher solves ≥ {sc['grpo']['filter_min_correct']}/{sc['grpo']['filter_samples']} samples: kept {res['grpo_pool']} of {sc['grpo']['filter_candidates']} | | {tim.get('grpo-filter')} |
-| GRPO | {sc['grpo']['prompts_per_step']} prompts × {sc['grpo']['group_size']} samples, KL {sc['grpo']['kl_coef']} to the warm-up model, lr {sc['grpo']['lr']} | {sc['grpo']['steps']} | {tim.get('grpo')} |
+| GRPO | {sc['grpo']['prompts_per_step']} prompts × {sc['grpo']['group_size']} samples (T={sc['grpo']['temperature']}), KL {sc['grpo']['kl_coef']} to the warm-up model, lr {sc['grpo']['lr']} | {sc['grpo']['steps']} | {tim.get('grpo')} |
 
 Whole pipeline including evaluation and export: {total / 60:.1f} min on 2 CPU cores (`npm run train:reference`).
 

@@ -34,7 +34,8 @@ def main(argv=None) -> int:
     ap.add_argument("--teacher-config", default=os.path.join(HERE, "configs", "teacher.json"))
     ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
-    ap.add_argument("--resume", action="store_true", help="reuse stage checkpoints already in --out")
+    ap.add_argument("--resume", action="store_true", help="reuse stage checkpoints already in --out "
+                    "(teacher-sft.pt, student-sft.pt, student-warmup.pt)")
     args = ap.parse_args(argv)
     try:
         tcfg = config.load(args.teacher_config, smoke=args.smoke)
@@ -97,15 +98,27 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
     table["student"] = timed("eval-student", lambda: evaluate(student, None, test, relay=False))
 
     wcfg = scfg.warmup
-    wq_sampler = task.train_sampler(scfg.seed + 1, held_out)
-    wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
-    examples, wstats = timed("warmup-data", lambda: warmup.build_transcripts(student, teacher, wq, wcfg, scfg.seed, prog))
-    prog.info(f"warm-up transcripts: {wstats}")
-    torch.manual_seed(scfg.seed + 2)
-    curves["warmup_sft"] = timed("warmup-sft", lambda: sft.train_steps(
-        student, warmup.example_batches(examples, wcfg["batch_size"], scfg.seed), wcfg["steps"], wcfg["lr"],
-        max(1, wcfg["steps"] // 20), 0.0, prog))
-    torch.save(student.state_dict(), os.path.join(out, "student-warmup.pt"))
+    warmup_ckpt = os.path.join(out, "student-warmup.pt")
+    saved_warmup = torch.load(warmup_ckpt) if resume and os.path.exists(warmup_ckpt) else None
+    if saved_warmup is not None and "curve" in saved_warmup:
+        # --resume: the warm-up of this same student SFT checkpoint (its transcripts and steps).
+        student.load_state_dict(saved_warmup["model"])
+        student.eval()
+        curves["warmup_sft"], wstats = saved_warmup["curve"], saved_warmup["stats"]
+        for name in ("warmup-data", "warmup-sft"):
+            timings[f"{name}-resumed"] = saved_warmup["seconds"][name]
+        prog.info(f"resumed {warmup_ckpt} (transcripts {wstats}, times {saved_warmup['seconds']})")
+    else:
+        wq_sampler = task.train_sampler(scfg.seed + 1, held_out)
+        wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
+        examples, wstats = timed("warmup-data", lambda: warmup.build_transcripts(student, teacher, wq, wcfg, scfg.seed, prog))
+        prog.info(f"warm-up transcripts: {wstats}")
+        torch.manual_seed(scfg.seed + 2)
+        curves["warmup_sft"] = timed("warmup-sft", lambda: sft.train_steps(
+            student, warmup.example_batches(examples, wcfg["batch_size"], scfg.seed), wcfg["steps"], wcfg["lr"],
+            max(1, wcfg["steps"] // 20), 0.0, prog))
+        torch.save({"model": student.state_dict(), "curve": curves["warmup_sft"], "stats": wstats,
+                    "seconds": {k: timings[k] for k in ("warmup-data", "warmup-sft")}}, warmup_ckpt)
     table["warmup_relay"] = timed("eval-warmup", lambda: evaluate(student, teacher, test, relay=True))
 
     gcfg = scfg.grpo
