@@ -47,6 +47,28 @@ describe('LlmAffinity', () => {
     await expect(affinity.forgetGeneration('g')).resolves.toBeUndefined();
   });
 
+  it("a generation's later relays to the same worker write nothing; a move to another worker is written", async () => {
+    const store = new InMemoryPrefixStore();
+    const writes: string[] = [];
+    const counting: PrefixStore = { ...store, get: (k) => store.get(k), set: (k, v, t) => (writes.push(`${k}=${v}`), store.set(k, v, t)), delete: (k) => store.delete(k) };
+    const affinity = new LlmAffinity({ ...options, store: counting });
+    await affinity.recordWorker('g1', 'aaaabbbb', 'w1');
+    const first = writes.length;
+    expect(first).toBe(3); // the generation key and two whole blocks
+    await affinity.recordWorker('g1', 'aaaabbbbcccc', 'w1');
+    await affinity.recordWorker('g1', 'aaaabbbbccccdddd', 'w1');
+    expect(writes).toHaveLength(first);
+    await affinity.recordWorker('g1', 'aaaabbbbccccdddd', 'w2'); // failover: the new worker holds the prefix now
+    expect(writes.slice(first).every((w) => w.endsWith('=w2'))).toBe(true);
+    expect(await new LlmAffinity({ ...options, store }).preferredWorker('g1', 'zzzz')).toBe('w2');
+    // Without the in-process memo every record writes.
+    const plain = new LlmAffinity({ ...options, store: counting, localGenerations: 0 });
+    const before = writes.length;
+    await plain.recordWorker('g9', 'aaaa', 'w1');
+    await plain.recordWorker('g9', 'aaaa', 'w1');
+    expect(writes.length - before).toBe(4);
+  });
+
   it('remembers the generations it recorded in process (bounded LRU): no store read on their later relays', async () => {
     const store = new InMemoryPrefixStore();
     let reads = 0;

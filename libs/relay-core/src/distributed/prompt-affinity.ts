@@ -76,9 +76,17 @@ export class LlmAffinity {
     return undefined;
   }
 
-  /** Records that `workerId` now holds this generation's (and its prompt's) prefix. Never throws. */
+  /**
+   * Records that `workerId` now holds this generation's (and its prompt's) prefix. Never throws.
+   * A generation's later relays to the same worker write nothing: its first record wrote the
+   * generation key and the prompt's block keys, whose TTL outlives a generation, and the blocks
+   * its later contexts add are its own generated text, which other prompts do not share. (With
+   * the in-process memo off, every relay writes.)
+   */
   async recordWorker(generationId: string, promptText: string, workerId: string): Promise<void> {
+    const unchanged = this.local.get(generationId) === workerId;
     this.remember(generationId, workerId);
+    if (unchanged) return;
     const { store, model } = this.options;
     const keys = [
       prefixStoreKey('affinity', `gen:${model}:${generationId}`),
