@@ -31,6 +31,9 @@ interface Tally {
   ms: number;
   slmTokens: number;
   llmTokens: number;
+  /** Tokens each engine fed to its model during the relay runs (prompt, handed-over and own tokens). */
+  slmEvaluated: number;
+  llmEvaluated: number;
 }
 
 const { values } = parseArgs({ options: { models: { type: 'string' }, prompts: { type: 'string' }, rounds: { type: 'string' } } });
@@ -77,7 +80,7 @@ async function main(): Promise<void> {
   const relay = createEmbeddedRelay(engines, config);
   const slmAlone = { ms: 0, tokens: 0 };
   const llmAlone = { ms: 0, tokens: 0 };
-  const relayed: Tally = { ms: 0, slmTokens: 0, llmTokens: 0 };
+  const relayed: Tally = { ms: 0, slmTokens: 0, llmTokens: 0, slmEvaluated: 0, llmEvaluated: 0 };
   let calls = 0;
   let seq = 0;
   try {
@@ -94,6 +97,7 @@ async function main(): Promise<void> {
         const l = await engineAlone(engines.llm, `llm-${seq++}`, prompt);
         llmAlone.ms += l.ms;
         llmAlone.tokens += l.tokens;
+        const [slmBefore, llmBefore] = [engines.slm.evaluatedTokens, engines.llm.evaluatedTokens];
         const started = performance.now();
         const request = { generationId: `relay-${seq++}`, prompt, maxTokens: MAX_TOKENS, sampling: { temperature: 0 } };
         for await (const event of relay.generate(request, new AbortController().signal)) {
@@ -103,6 +107,8 @@ async function main(): Promise<void> {
           relayed.llmTokens += event.usage.llmTokens;
           calls += event.usage.calls;
         }
+        relayed.slmEvaluated += engines.slm.evaluatedTokens - slmBefore;
+        relayed.llmEvaluated += engines.llm.evaluatedTokens - llmBefore;
       }
     }
   } finally {
@@ -124,6 +130,7 @@ function report(slm: { ms: number; tokens: number }, llm: { ms: number; tokens: 
     ['LLM alone', `${llm.tokens} tokens in ${llm.ms.toFixed(1)} ms = ${llmMsPerToken.toFixed(4)} ms/token (${perSecond(llm.tokens, llm.ms)} tok/s)`],
     ['RELAY', `${relayed.slmTokens} SLM + ${relayed.llmTokens} LLM tokens (ρ ${(relayed.llmTokens / Math.max(1, relayTokens)).toFixed(3)}, ${calls} calls) in ${relayed.ms.toFixed(1)} ms (${perSecond(relayTokens, relayed.ms)} tok/s)`],
     ['expected', `${expectedMs.toFixed(1)} ms for that mix on the engines alone (${perSecond(relayTokens, expectedMs)} tok/s)`],
+    ['evaluated', `in the relay runs the SLM fed ${relayed.slmEvaluated} tokens to its model for ${relayed.slmTokens} it wrote, the LLM ${relayed.llmEvaluated} for ${relayed.llmTokens} (prompts, the other model's tokens, its own)`],
     ['ratio', `${ratio.toFixed(3)} = expected / actual (target >= 0.9: ${ratio >= 0.9 ? 'met' : 'NOT met'})`],
   ];
   for (const [name, text] of rows) console.log(`${name.padEnd(10)} ${text}`);
