@@ -2,11 +2,13 @@ export { ModelLoadError, type ModelLoadFailure } from './lib/errors';
 export { importNodeLlamaCpp, type NodeLlamaCppModule } from './lib/esm';
 export { greedy, nextTokenDistribution } from './lib/evaluate';
 export {
+  createExactContext,
   createSequence,
   defaultThreads,
   exactAttentionOptions,
   loadGgufModel,
   loadLlama,
+  type ContextOptions,
   type LoadLlamaOptions,
   type SequenceOptions,
 } from './lib/load';

@@ -1,5 +1,7 @@
 import {
   BYTE_LEVEL_TOKEN_IDS,
+  CALL_CLOSE_TEXT,
+  CALL_OPEN_TEXT,
   RelayError,
   newContextPart,
   type Engine,
@@ -43,7 +45,7 @@ function splitChunk(chunk: ChunkWithDistributions): ChunkWithDistributions[] {
 export function commandChunk(k: number): EngineChunk {
   const digits = String(k);
   const tokens = [CALL, ...[...digits].map((d) => DIGIT_ZERO + Number(d)), END_CALL];
-  const tokenTexts = ['<call>', ...digits, '</call>'];
+  const tokenTexts = [CALL_OPEN_TEXT, ...digits, CALL_CLOSE_TEXT];
   return { tokens, text: tokenTexts.join(''), tokenTexts };
 }
 
@@ -225,8 +227,8 @@ function idsText(ids: readonly number[]): string {
       continue;
     }
     flush();
-    if (id === CALL) out += '<call>';
-    else if (id === END_CALL) out += '</call>';
+    if (id === CALL) out += CALL_OPEN_TEXT;
+    else if (id === END_CALL) out += CALL_CLOSE_TEXT;
   }
   flush();
   return out;

@@ -103,14 +103,19 @@ export async function loadGgufModel(llama: Llama, path: string): Promise<LlamaMo
   }
 }
 
-export interface SequenceOptions {
+export interface ContextOptions {
   /** Context window in tokens (default: the model's training context). */
   contextSize?: number;
+  /** Parallel sequences (default 1). */
+  sequences?: number;
   /** Threads for this context (default {@link defaultThreads}). */
   threads?: number;
   /** KV-cache precision (default F32, see {@link exactAttentionOptions}). */
   kvCacheType?: 'F32' | 'F16';
 }
+
+/** Options of a one-sequence context ({@link createSequence}). */
+export type SequenceOptions = Omit<ContextOptions, 'sequences'>;
 
 /**
  * Context options for attention computed in F32. With llama.cpp's defaults (flash
@@ -124,17 +129,27 @@ export function exactAttentionOptions(type: 'F32' | 'F16' = 'F32') {
   return { experimentalKvCacheKeyType: type, experimentalKvCacheValueType: type, flashAttention: false } as const;
 }
 
+/**
+ * THE way this project makes a llama.cpp context: F32 attention (exactAttentionOptions)
+ * and sampling calls run one at a time (serializeSampling), so every context, whatever
+ * its number of sequences, reproduces PyTorch and is batch-invariant.
+ */
+export async function createExactContext(model: LlamaModel, opts: ContextOptions = {}): Promise<LlamaContext> {
+  const context = await model.createContext({
+    contextSize: opts.contextSize ?? model.trainContextSize,
+    sequences: opts.sequences ?? 1,
+    threads: opts.threads ?? defaultThreads(),
+    ...exactAttentionOptions(opts.kvCacheType),
+  });
+  serializeSampling(context);
+  return context;
+}
+
 /** One context with one sequence; dispose the context when done. */
 export async function createSequence(
   model: LlamaModel,
   opts: SequenceOptions = {},
 ): Promise<{ context: LlamaContext; sequence: LlamaContextSequence }> {
-  const context = await model.createContext({
-    contextSize: opts.contextSize ?? model.trainContextSize,
-    threads: opts.threads ?? defaultThreads(),
-    sequences: 1,
-    ...exactAttentionOptions(opts.kvCacheType),
-  });
-  serializeSampling(context);
+  const context = await createExactContext(model, { ...opts, sequences: 1 });
   return { context, sequence: context.getSequence() };
 }

@@ -1,12 +1,10 @@
 import { RelayError, RelayErrorReasons, type Engine, type EngineRequest } from '@relayllm/relay-core';
 import {
-  defaultThreads,
-  exactAttentionOptions,
+  createExactContext,
   importNodeLlamaCpp,
   loadGgufModel,
   loadLlama,
   promptTokens,
-  serializeSampling,
   vocabSize,
   type Llama,
   type LlamaContext,
@@ -111,15 +109,9 @@ export class LlamaCppEngine implements Engine {
     let model: LlamaModel | undefined;
     try {
       model = await loadGgufModel(llama, options.modelPath);
-      const context = await model.createContext({
-        contextSize: options.contextSize ?? model.trainContextSize,
-        sequences,
-        threads: options.threads ?? defaultThreads(),
-        // F32 attention: serving reproduces the PyTorch reference (see exactAttentionOptions).
-        ...exactAttentionOptions(),
-      });
-      // Concurrent sequences must not sample at the same time (see serializeSampling).
-      serializeSampling(context);
+      // F32 attention and one-at-a-time sampling: serving reproduces the PyTorch
+      // reference and sequences decoded together are batch-invariant.
+      const context = await createExactContext(model, { contextSize: options.contextSize, sequences, threads: options.threads });
       const all = Array.from({ length: sequences }, () => context.getSequence());
       const pool = new SequencePool(all, {
         waitTimeoutMs: options.waitTimeoutMs ?? 30_000,
