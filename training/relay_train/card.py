@@ -18,6 +18,19 @@ def router_arithmetic(table: dict) -> dict:
             "ratio": router_rho / r["rho"] if r["rho"] > 0 else float("inf")}
 
 
+def _placement(w: dict) -> str:
+    if not w.get("placement_scale"):
+        return " at uniformly random token positions"
+    hidden = "; the student samples on without seeing the command" if w.get("hide_commands") else ""
+    return (f" at random token positions, each token with probability min(1, {w['placement_scale']}·(1 − p_max)), "
+            f"p_max the student's top next-token probability{hidden}")
+
+
+def _mix(w: dict) -> str:
+    share = w.get("reference_share", 0.0)
+    return f"; {share:.0%} of each batch are reference answers" if share else ""
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}"
 
@@ -40,7 +53,7 @@ def model_card(res: dict) -> str:
     return f"""# RelayLLM reference pair: `slm.gguf` (student) + `llm.gguf` (teacher)
 {smoke}
 Two tiny Llama-architecture models trained from scratch on a synthetic arithmetic task with the
-RelayLLM recipe (warm-up SFT with random commands, then GRPO with the difficulty-aware group reward).
+RelayLLM recipe (warm-up SFT with commands placed at random, then GRPO with the difficulty-aware group reward).
 They exist so that the serving system, its tests and its evaluation run for real on a laptop CPU.
 
 ## Architecture
@@ -78,8 +91,8 @@ endless train stream that never yields a dev or test question (`data/`).
 |---|---|---|---|
 | teacher SFT | reference answers, batch {tc['sft']['batch_size']}, lr {tc['sft']['lr']} | {tc['sft']['steps']} | {tim.get('teacher-sft-resumed', tim.get('teacher-sft'))} |
 | student SFT | same data, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']} | {sc['sft']['steps']} | {tim.get('student-sft-resumed', tim.get('student-sft'))} |
-| warm-up data | {sc['warmup']['transcripts']} student samples (T={sc['warmup']['temperature']}), 0-{sc['warmup']['max_calls']} random commands each, n = d·10^k; kept the {res['warmup']['kept']} with a correct answer | | {tim.get('warmup-data-resumed', tim.get('warmup-data'))} |
-| warm-up SFT | loss on student tokens incl. commands, teacher tokens context only | {sc['warmup']['steps']} | {tim.get('warmup-sft-resumed', tim.get('warmup-sft'))} |
+| warm-up data | {sc['warmup']['transcripts']} student samples (T={sc['warmup']['temperature']}), 0-{sc['warmup']['max_calls']} random commands each{_placement(sc['warmup'])}, n = d·10^k (k = 0 with probability {sc['warmup'].get('short_share', 0.5)}); kept the {res['warmup']['kept']} with a correct answer ({res['warmup']['calls']} commands) | | {tim.get('warmup-data-resumed', tim.get('warmup-data'))} |
+| warm-up SFT | loss on student tokens incl. commands, teacher tokens context only{_mix(sc['warmup'])}, lr {sc['warmup']['lr']} | {sc['warmup']['steps']} | {tim.get('warmup-sft-resumed', tim.get('warmup-sft'))} |
 | GRPO filter | teacher solves ≥ {sc['grpo']['filter_min_correct']}/{sc['grpo']['filter_samples']} samples: kept {res['grpo_pool']} of {sc['grpo']['filter_candidates']} | | {tim.get('grpo-filter')} |
 | GRPO | {sc['grpo']['prompts_per_step']} prompts × {sc['grpo']['group_size']} samples (T={sc['grpo']['temperature']}), KL {sc['grpo']['kl_coef']} to the warm-up model, lr {sc['grpo']['lr']} | {sc['grpo']['steps']} | {tim.get('grpo')} |
 
@@ -91,6 +104,8 @@ Whole pipeline including evaluation and export: {total / 60:.1f} min on 2 CPU co
 {chr(10).join(lines)}
 
 PGR of the relay row = (relay − student) / (teacher − student) = **{ra['pgr']:.3f}** (target ≥ 0.6) at ρ = **{100 * tb['grpo_relay']['rho']:.2f}%** (target ≤ 5%).
+The same weights with calls blocked score {_pct(tb['grpo_blocked']['accuracy'])}%: relaying adds {100 * (tb['grpo_relay']['accuracy'] - tb['grpo_blocked']['accuracy']):+.1f} points to them
+(the rest of the gain over the student after SFT is what warm-up and GRPO taught the student itself).
 
 Random router at the same accuracy: it must send p = PGR = {ra['p']:.3f} of the questions to the teacher.
 With mean answer lengths {ra['len_student']:.1f} (student) and {ra['len_teacher']:.1f} (teacher) tokens its teacher-token share is

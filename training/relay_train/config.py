@@ -19,7 +19,9 @@ MODEL_FIELDS = {"dim": (int, 8, 4096), "n_layers": (int, 1, 64), "n_heads": (int
 SFT_FIELDS = {"steps": (int, 1, 10**7), "batch_size": (int, 1, 4096), "lr": (float, 1e-6, 1.0),
               "warmup_steps": (int, 0, 10**6), "weight_decay": (float, 0.0, 1.0)}
 WARMUP_FIELDS = {"transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7), "batch_size": (int, 1, 4096),
-                 "lr": (float, 1e-6, 1.0), "max_calls": (int, 0, 3), "temperature": (float, 0.01, 2.0)}
+                 "lr": (float, 1e-6, 1.0), "max_calls": (int, 0, 3), "temperature": (float, 0.01, 2.0),
+                 "placement_scale": (float, 0.0, 100.0), "short_share": (float, 0.0, 1.0),
+                 "hide_commands": (bool, False, True), "reference_share": (float, 0.0, 0.9)}
 GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "group_size": (int, 2, 64),
                "lr": (float, 1e-7, 1.0), "kl_coef": (float, 0.0, 10.0), "max_turns": (int, 1, 16),
                "max_new_tokens": (int, 8, 4096), "filter_candidates": (int, 1, 10**6),
@@ -41,6 +43,11 @@ def _check_section(path: str, name: str, raw: Any, fields: dict) -> dict:
         val = raw[key]
         if typ is float and isinstance(val, int) and not isinstance(val, bool):
             val = float(val)
+        if typ is bool:
+            if not isinstance(val, bool):
+                raise ConfigError(f"{path}: '{name}.{key}' must be true or false, got {val!r}")
+            out[key] = val
+            continue
         if not isinstance(val, typ) or isinstance(val, bool):
             raise ConfigError(f"{path}: '{name}.{key}' must be {typ.__name__}, got {val!r}")
         if not lo <= val <= hi:

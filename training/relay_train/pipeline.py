@@ -115,7 +115,8 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
         prog.info(f"warm-up transcripts: {wstats}")
         torch.manual_seed(scfg.seed + 2)
         curves["warmup_sft"] = timed("warmup-sft", lambda: sft.train_steps(
-            student, warmup.example_batches(examples, wcfg["batch_size"], scfg.seed), wcfg["steps"], wcfg["lr"],
+            student, warmup.example_batches(examples, wcfg["batch_size"], scfg.seed, wcfg["reference_share"],
+                                            task.train_sampler(scfg.seed + 5, held_out)), wcfg["steps"], wcfg["lr"],
             max(1, wcfg["steps"] // 20), 0.0, prog))
         torch.save({"model": student.state_dict(), "curve": curves["warmup_sft"], "stats": wstats,
                     "seconds": {k: timings[k] for k in ("warmup-data", "warmup-sft")}}, warmup_ckpt)

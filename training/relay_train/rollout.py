@@ -15,6 +15,7 @@ Every sequence advances one token per step; both models see each step's token
 """
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass, field
 
 import torch
@@ -71,15 +72,37 @@ def _sample(logits, temperature: float, gen):
     return torch.multinomial(probs, 1, generator=gen)[:, 0]
 
 
+@dataclass
+class CallPlacement:
+    """Warm-up commands placed while the student samples (instead of at fixed indices).
+
+    Before each student token, a command is inserted with probability
+    min(1, scale * (1 - p_max)), p_max being the student's top next-token probability,
+    until `max_calls` are placed. So positions stay random, but weighted towards the
+    tokens the student is unsure of. n = d*10^k with d uniform in 1..9 and k = 0 with
+    probability `short_share`, clipped to what is left of the reference answer (`ref_lens`)."""
+    scale: float
+    max_calls: int
+    short_share: float
+    ref_lens: list[int]
+    seed: int = 0
+
+
 @torch.no_grad()
 def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, temperature: float = 0.0,
             teacher_temperature: float = 0.0, relay: bool = True, max_turns: int = 5, student_may_call: bool = True,
-            forced_calls: list[list[tuple[int, int]]] | None = None, seed: int = 0) -> list[Transcript]:
+            forced_calls: list[list[tuple[int, int]]] | None = None, placement: CallPlacement | None = None,
+            hide_commands: bool = False, seed: int = 0) -> list[Transcript]:
     """Run `student` (relaying to `teacher` when `relay`) on each prompt; returns transcripts.
 
     `forced_calls` inserts commands at given student-token indices (warm-up data);
-    `student_may_call=False` bans the student's own `<call>` (calls blocked)."""
+    `placement` inserts them where the student is unsure (warm-up data, see CallPlacement);
+    `student_may_call=False` bans the student's own `<call>` (calls blocked);
+    `hide_commands` keeps command spans out of the student's own context too (warm-up
+    data only: the transcript still holds them; GRPO and evaluation keep them, as serving does)."""
     gen = torch.Generator().manual_seed(seed)
+    place_rng = random.Random(placement.seed) if placement else None
+    placed = [0] * len(prompts)
     b = len(prompts)
     seqs = [_Seq(Transcript(list(p)), list(p), ["P"] * len(p), sorted(forced_calls[i]) if forced_calls else [])
             for i, p in enumerate(prompts)]
@@ -89,6 +112,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
     s_pos = torch.zeros(b, dtype=torch.long)
     t_pos = torch.zeros(b, dtype=torch.long)
     t_logits = torch.zeros(b, VOCAB_SIZE)
+    s_last = torch.zeros(b, VOCAB_SIZE)
     cur = torch.tensor([s.queue.pop(0) for s in seqs])
     for s in seqs:
         s.queue_src.pop(0)
@@ -102,8 +126,15 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
         active = [i for i, s in enumerate(seqs) if not s.done]
         if not active:
             break
-        s_logits = student.step(cur, s_pos, s_cache)
-        s_pos += 1
+        if hide_commands:   # the student reads what the teacher reads: its command spans are skipped
+            to_s = torch.tensor([c != "C" for c in cur_src])
+            new_s = student.step(cur, s_pos, s_cache)
+            s_last[to_s] = new_s[to_s]
+            s_pos += to_s.long()
+            s_logits = s_last.clone()
+        else:
+            s_logits = student.step(cur, s_pos, s_cache)
+            s_pos += 1
         if teacher is not None:
             to_t = torch.tensor([c != "C" for c in cur_src])
             new_t = teacher.step(cur, t_pos, t_cache)
@@ -112,6 +143,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
         if student_banned:   # calls blocked: the command tokens are banned, as the teacher-free policy does
             s_logits = s_logits.masked_fill(ban_call, float("-inf"))
         s_next = _sample(s_logits, temperature, gen)
+        p_max = torch.softmax(s_logits, -1).max(-1).values if placement else None
         t_next = (_sample(t_logits.masked_fill(ban_teacher, float("-inf")), teacher_temperature, gen)
                   if teacher is not None else s_next)
         nxt, nxt_src = cur.clone(), list(cur_src)
@@ -124,6 +156,13 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             if not s.queue and s.mode == "S" and not s.in_cmd and s.forced and s.forced[0][0] <= s.student_count:
                 _, n = s.forced.pop(0)
                 cmd = [CALL] + list(str(n).encode()) + [END_CALL]
+                s.queue, s.queue_src = cmd, ["C"] * len(cmd)
+            elif (placement and not s.queue and s.mode == "S" and not s.in_cmd and placed[i] < placement.max_calls
+                  and place_rng.random() < placement.scale * (1.0 - float(p_max[i]))):
+                placed[i] += 1
+                left = max(1, placement.ref_lens[i] - s.student_count)
+                n = place_rng.randint(1, 9) * (1 if place_rng.random() < placement.short_share else 10)
+                cmd = [CALL] + list(str(min(n, left)).encode()) + [END_CALL]
                 s.queue, s.queue_src = cmd, ["C"] * len(cmd)
             if s.queue:
                 tok, src = s.queue.pop(0), s.queue_src.pop(0)

@@ -3,8 +3,8 @@ import unittest
 
 import torch
 
-from relay_train import grpo
-from relay_train.rollout import rollout
+from relay_train import grpo, sft, task, warmup
+from relay_train.rollout import CallPlacement, rollout
 from relay_train.tokenizer import BOS, CALL, END_CALL, EOS, VOCAB_SIZE, encode
 
 
@@ -117,6 +117,64 @@ class RolloutProtocolTest(unittest.TestCase):
         # six digits are a valid command (capped by the budget)
         tr, _ = self.run_case(cmd("000002") + [0, 0] + [EOS], t)
         self.assertEqual((tr.text, tr.calls[0]["requested"]), ("TT", 2))
+
+    def test_placement_puts_commands_where_the_student_is_unsure(self):
+        """Warm-up placement: one-hot (sure) student logits never get a command; flat
+        (unsure) ones get max_calls commands, each n in 1..9 with short_share 1, clipped."""
+        sure = ScriptedModel(lambda seen: ord("s") if len(seen) < len(PROMPT) + 20 else EOS)
+        teacher = ScriptedModel(lambda seen: ord("T"))
+        tr = rollout(sure, teacher, [PROMPT], max_new_tokens=40, relay=True, student_may_call=False,
+                     placement=CallPlacement(100.0, 3, 1.0, [30], seed=1))[0]
+        self.assertEqual(tr.calls, [])
+
+        class Unsure(ScriptedModel):
+            def step(self, tokens, pos, cache):
+                super().step(tokens, pos, cache)
+                logits = torch.zeros(len(tokens), VOCAB_SIZE)   # flat: p_max = 1/256
+                logits[:, EOS] = -1e9
+                return logits
+        tr = rollout(Unsure(lambda seen: 0), ScriptedModel(lambda seen: ord("T")), [PROMPT], max_new_tokens=40, relay=True,
+                     student_may_call=False, placement=CallPlacement(2.0, 3, 1.0, [40], seed=1))[0]
+        self.assertEqual(len(tr.calls), 3)
+        self.assertTrue(all(1 <= c["requested"] <= 9 for c in tr.calls))
+        self.assertEqual(tr.source[:4], ["C", "C", "C", "T"])   # p = min(1, 2 * (1 - 1/256)): at once
+        # n is clipped to what is left of the reference answer: 1 token long here
+        tr = rollout(Unsure(lambda seen: 0), ScriptedModel(lambda seen: ord("T")), [PROMPT], max_new_tokens=40,
+                     relay=True, student_may_call=False, placement=CallPlacement(2.0, 3, 1.0, [1], seed=1))[0]
+        self.assertEqual([c["requested"] for c in tr.calls], [1, 1, 1])
+
+    def test_hide_commands_keeps_them_in_the_transcript_only(self):
+        """Warm-up data: the student samples its continuation without seeing the command,
+        but the transcript it learns from holds it; the teacher never sees it."""
+        def after_prompt(text):
+            return lambda seen: text[len(seen) - len(PROMPT)] if 0 <= len(seen) - len(PROMPT) < len(text) else EOS
+        student = ScriptedModel(after_prompt(list(b"abcd")))
+        teacher = ScriptedModel(lambda seen: ord("T"))
+        tr = rollout(student, teacher, [PROMPT], max_new_tokens=20, relay=True, student_may_call=False,
+                     forced_calls=[[(1, 2)]], hide_commands=True)[0]
+        # the student's script indexes its own view: "a", the teacher's "TT", then index 3 = "d"
+        self.assertEqual(tr.source, ["S", "C", "C", "C", "T", "T", "S", "S"])
+        self.assertEqual(tr.text, "aTTd")
+        for model in (student, teacher):
+            view = [t for t in model.views[0] if t is not None]
+            self.assertNotIn(CALL, view[len(PROMPT):])
+        # without hiding, the command shifts the student's view (script positions move by 3)
+        student = ScriptedModel(after_prompt(list(b"abcdefgh")))
+        tr = rollout(student, teacher, [PROMPT], max_new_tokens=20, relay=True, student_may_call=False,
+                     forced_calls=[[(1, 2)]])[0]
+        self.assertEqual(tr.text, "aTTgh")
+
+    def test_warmup_batches_mix_reference_answers(self):
+        examples = [([BOS, 1, 2, 3], [0.0, 1.0, 1.0, 1.0])] * 10
+        it = warmup.example_batches(examples, 8, seed=0, reference_share=0.25,
+                                    reference_sampler=task.train_sampler(0, set()))
+        tokens, mask = next(it)
+        self.assertEqual(tokens.shape[0], 8)
+        transcripts = sum(1 for row in tokens.tolist() if row[:4] == [BOS, 1, 2, 3])
+        self.assertEqual(transcripts, 6)
+        self.assertGreater(float(mask[6:].sum()), 0)   # the reference answers carry loss too
+        tokens, _ = next(warmup.example_batches(examples, 8, seed=0))
+        self.assertEqual(sum(1 for row in tokens.tolist() if row[:4] == [BOS, 1, 2, 3]), 8)
 
     def test_group_reward(self):
         # (correct, called, rho)

@@ -57,6 +57,17 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaises(config.ConfigError):
             config.load("/nonexistent.json")
 
+    def test_boolean_fields_take_only_booleans(self):
+        root = os.path.join(os.path.dirname(__file__), "..", "configs", "student.json")
+        with open(root) as f:
+            student = json.load(f)
+        for bad in (1, "yes", None):
+            student["warmup"]["hide_commands"] = bad
+            with self.subTest(value=bad):
+                with self.assertRaises(config.ConfigError) as cm:
+                    config.load(self.write(student))
+                self.assertIn("warmup.hide_commands", str(cm.exception))
+
 
 if __name__ == "__main__":
     unittest.main()
