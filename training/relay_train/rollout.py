@@ -126,20 +126,14 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
         active = [i for i, s in enumerate(seqs) if not s.done]
         if not active:
             break
+        command_free = torch.tensor([c != "C" for c in cur_src])
         if hide_commands:   # the student reads what the teacher reads: its command spans are skipped
-            to_s = torch.tensor([c != "C" for c in cur_src])
-            new_s = student.step(cur, s_pos, s_cache)
-            s_last[to_s] = new_s[to_s]
-            s_pos += to_s.long()
-            s_logits = s_last.clone()
+            s_logits = _step_view(student, cur, s_pos, s_cache, s_last, command_free)
         else:
             s_logits = student.step(cur, s_pos, s_cache)
             s_pos += 1
         if teacher is not None:
-            to_t = torch.tensor([c != "C" for c in cur_src])
-            new_t = teacher.step(cur, t_pos, t_cache)
-            t_logits[to_t] = new_t[to_t]
-            t_pos += to_t.long()
+            _step_view(teacher, cur, t_pos, t_cache, t_logits, command_free)
         if student_banned:   # calls blocked: the command tokens are banned, as the teacher-free policy does
             s_logits = s_logits.masked_fill(ban_call, float("-inf"))
         s_next = _sample(s_logits, temperature, gen)
@@ -179,6 +173,16 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             _advance(s, tok, src, max_new_tokens, max_turns)
         cur, cur_src = nxt, nxt_src
     return [s.tr for s in seqs]
+
+
+def _step_view(model, cur, pos, cache, last, visible):
+    """One step of a model whose view skips some tokens: where `visible` is false the token is
+    written at `pos` but `pos` does not advance (the next token overwrites it) and `last` keeps
+    the logits of the last visible token. Updates `pos` and `last` in place; returns `last`."""
+    new = model.step(cur, pos, cache)
+    last[visible] = new[visible]
+    pos += visible.long()
+    return last
 
 
 def _student_source(s: _Seq, tok: int) -> str:

@@ -17,6 +17,12 @@ def encode_example(q: task.Question) -> tuple[list[int], int]:
     return prompt + encode(task.solve(q)[0]) + [EOS], len(prompt)
 
 
+def answer_example(q: task.Question) -> tuple[list[int], list[float]]:
+    """Tokens of a reference answer and its loss mask (answer tokens only)."""
+    tokens, start = encode_example(q)
+    return tokens, [0.0] * start + [1.0] * (len(tokens) - start)
+
+
 def pad_batch(seqs: list[list[int]], loss_masks: list[list[float]]):
     t = max(len(s) for s in seqs)
     tokens = torch.full((len(seqs), t), EOS, dtype=torch.long)
@@ -39,13 +45,11 @@ def bucketed_batches(sampler, batch_size: int, pool_batches: int = 16):
     """Endless batches of similar length (less padding): sort a pool, cut, shuffle order."""
     g = torch.Generator().manual_seed(0)
     while True:
-        pool = [encode_example(next(sampler)) for _ in range(batch_size * pool_batches)]
+        pool = [answer_example(next(sampler)) for _ in range(batch_size * pool_batches)]
         pool.sort(key=lambda e: len(e[0]))
         chunks = [pool[i:i + batch_size] for i in range(0, len(pool), batch_size)]
         for j in torch.randperm(len(chunks), generator=g).tolist():
-            seqs = [e[0] for e in chunks[j]]
-            masks = [[0.0] * start + [1.0] * (len(s) - start) for s, start in chunks[j]]
-            yield pad_batch(seqs, masks)
+            yield pad_batch([e[0] for e in chunks[j]], [e[1] for e in chunks[j]])
 
 
 def lr_at(step: int, total: int, peak: float, warmup: int) -> float:

@@ -85,7 +85,5 @@ def example_batches(examples, batch_size: int, seed: int, reference_share: float
         order = torch.randperm(len(examples), generator=g).tolist()
         for j in range(0, max(1, len(order) - n_tr + 1), n_tr):
             picked = [examples[k % len(examples)] for k in order[j:j + n_tr]]
-            for _ in range(n_ref):
-                toks, start = sft.encode_example(next(reference_sampler))
-                picked.append((toks, [0.0] * start + [1.0] * (len(toks) - start)))
+            picked += [sft.answer_example(next(reference_sampler)) for _ in range(n_ref)]
             yield sft.pad_batch([p[0] for p in picked], [p[1] for p in picked])
