@@ -21,7 +21,7 @@ import {
 import { service as healthService } from 'grpc-health-check';
 import { createRelayClient, type RelayClient } from './client';
 import type { RelayCallInfo, RelayServiceHandler } from './handler';
-import { createRelayGrpcServer, type RelayErrorContext, type RelayGrpcServer } from './server';
+import { createRelayGrpcServer, DEADLINE_CANCEL_SLACK_MS, type RelayErrorContext, type RelayGrpcServer } from './server';
 import { ERROR_FIELD_METADATA_KEY, ERROR_REASON_METADATA_KEY, relayErrorFromServiceError } from './status';
 
 /** runRelay over fresh scripted engines, recording what the adapter handed it. */
@@ -293,6 +293,21 @@ describe('RelayService over gRPC', () => {
       expect(abortedAt - cancelledAt).toBeLessThanOrEqual(100);
       expect((await pending).code).toBe(status.CANCELLED);
       expect(handler.slm.signals[0].aborted).toBe(true);
+    });
+
+    it.each([
+      ['long before the deadline: the client cancelled', 60_000, { kind: 'cancelled', reason: 'CLIENT_CANCELLED' }],
+      // The client's own deadline timer cancels the stream with the same frame as a deliberate cancel.
+      [`within DEADLINE_CANCEL_SLACK_MS of it: the deadline passed`, DEADLINE_CANCEL_SLACK_MS - 100, { kind: 'deadline_exceeded' }],
+    ] as const)('a cancel %s', async (_case, deadlineInMs, reason) => {
+      handler.script([{ text: 'abcdef', hangAfterChunks: 2 }]);
+      const call = client.generateStream({ prompt: 'Q', maxTokens: 32 }, { deadline: new Date(Date.now() + deadlineInMs) });
+      call.on('error', () => undefined);
+      await waitFor(() => handler.slm.requests.length === 1);
+      call.cancel();
+      await handler.firstAbort();
+      expect(handler.signals[0].reason).toMatchObject(reason);
+      await waitFor(() => server.activeCalls === 0);
     });
 
     it.each(['GenerateStream', 'Generate'] as const)('%s deadline exceeded', async (method) => {

@@ -86,6 +86,15 @@ interface CallScope {
   dispose(): void;
 }
 
+/**
+ * A client whose own deadline passes cancels the stream (HTTP/2 RST_STREAM,
+ * the same frame as a deliberate cancel). grpc-js dates the server's deadline
+ * from when it read the headers, so a busy event loop puts it later than the
+ * client's and that cancel can arrive "early". A cancel this close to the
+ * deadline is counted as the deadline passing.
+ */
+export const DEADLINE_CANCEL_SLACK_MS = 250;
+
 function deadlineMs(call: AnyServerCall): number {
   const deadline = call.getDeadline();
   return deadline instanceof Date ? deadline.getTime() : deadline;
@@ -103,7 +112,7 @@ function callScope(call: AnyServerCall, active: ActiveCalls): CallScope {
     controller.abort(RelayError.deadlineExceeded(GrpcApiErrorReasons.DEADLINE_EXCEEDED, 'the call deadline passed'));
   const onCancelled = (): void => {
     if (controller.signal.aborted) return;
-    if (Number.isFinite(deadline) && Date.now() >= deadline) abortForDeadline();
+    if (Number.isFinite(deadline) && Date.now() >= deadline - DEADLINE_CANCEL_SLACK_MS) abortForDeadline();
     else controller.abort(RelayError.cancelled(GrpcApiErrorReasons.CLIENT_CANCELLED, 'the client cancelled the call'));
   };
   call.on('cancelled', onCancelled);
