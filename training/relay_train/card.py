@@ -28,7 +28,11 @@ def _placement(w: dict) -> str:
 
 def _mix(w: dict) -> str:
     share = w.get("reference_share", 0.0)
-    return f"; {share:.0%} of each batch are reference answers" if share else ""
+    if not share:
+        return ""
+    calls = (f", {w['reference_calls']:.0%} of them with commands placed the same way by the SFT student's p_max "
+             "on the reference prefix (the teacher's turn is the reference text)") if w.get("reference_calls") else ""
+    return f"; {share:.0%} of each batch are reference answers{calls}"
 
 
 def _pct(x: float) -> str:

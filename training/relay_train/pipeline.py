@@ -113,10 +113,11 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
         wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
         examples, wstats = timed("warmup-data", lambda: warmup.build_transcripts(student, teacher, wq, wcfg, scfg.seed, prog))
         prog.info(f"warm-up transcripts: {wstats}")
+        placer = warmup.ReferencePlacer(student, wcfg, scfg.seed + 6) if wcfg["reference_calls"] else None
         torch.manual_seed(scfg.seed + 2)
         curves["warmup_sft"] = timed("warmup-sft", lambda: sft.train_steps(
             student, warmup.example_batches(examples, wcfg["batch_size"], scfg.seed, wcfg["reference_share"],
-                                            task.train_sampler(scfg.seed + 5, held_out)), wcfg["steps"], wcfg["lr"],
+                                            task.train_sampler(scfg.seed + 5, held_out), placer), wcfg["steps"], wcfg["lr"],
             max(1, wcfg["steps"] // 20), 0.0, prog))
         torch.save({"model": student.state_dict(), "curve": curves["warmup_sft"], "stats": wstats,
                     "seconds": {k: timings[k] for k in ("warmup-data", "warmup-sft")}}, warmup_ckpt)

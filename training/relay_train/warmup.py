@@ -17,6 +17,7 @@ answers, so that the warm-up keeps what SFT taught (training/README.md has the m
 """
 from __future__ import annotations
 
+import copy
 import random
 
 import torch
@@ -24,6 +25,7 @@ import torch
 from . import sft, task
 from .evaluate import prompt_ids
 from .rollout import CallPlacement, Transcript, rollout
+from .tokenizer import CALL, END_CALL
 
 
 def random_commands(rng: random.Random, ref_len: int, max_calls: int, short_share: float = 0.5) -> list[tuple[int, int]]:
@@ -74,10 +76,12 @@ def build_transcripts(student, teacher, questions, cfg: dict, seed: int, progres
     return kept, stats
 
 
-def example_batches(examples, batch_size: int, seed: int, reference_share: float = 0.0, reference_sampler=None):
+def example_batches(examples, batch_size: int, seed: int, reference_share: float = 0.0, reference_sampler=None,
+                    reference_placer=None):
     """Endless shuffled batches of transcripts; `reference_share` of each batch are reference
     answers (plain SFT examples from `reference_sampler`), so the warm-up does not cost the
-    student what its SFT taught it (its own correct samples over-represent easy questions)."""
+    student what its SFT taught it (its own correct samples over-represent easy questions).
+    `reference_placer` (see ReferencePlacer) puts commands into those answers as well."""
     g = torch.Generator().manual_seed(seed)
     n_ref = round(batch_size * reference_share) if reference_sampler is not None else 0
     n_tr = max(1, batch_size - n_ref)
@@ -85,5 +89,54 @@ def example_batches(examples, batch_size: int, seed: int, reference_share: float
         order = torch.randperm(len(examples), generator=g).tolist()
         for j in range(0, max(1, len(order) - n_tr + 1), n_tr):
             picked = [examples[k % len(examples)] for k in order[j:j + n_tr]]
-            picked += [sft.answer_example(next(reference_sampler)) for _ in range(n_ref)]
+            refs = [next(reference_sampler) for _ in range(n_ref)]
+            picked += reference_placer(refs) if reference_placer is not None else [sft.answer_example(q) for q in refs]
             yield sft.pad_batch([p[0] for p in picked], [p[1] for p in picked])
+
+
+class ReferencePlacer:
+    """Commands in the warm-up's reference answers, placed as in the transcripts (CallPlacement).
+
+    Reference answers without a command teach "never call" at exactly the tokens where the
+    transcripts call, and half of each batch is reference answers: the learned P(`<call>`) came
+    out at 0.1-0.3 where the transcripts asked for ~1 (training/README.md). Here each answer
+    token gets a command with probability min(1, scale * (1 - p_max)), p_max from `student`
+    (the frozen SFT student that sampled the transcripts) reading the command-free reference
+    prefix, as it does under `hide_commands`; at most `max_calls`; n as in CallPlacement. The
+    n tokens after a command are the teacher's turn: the reference text, which the teacher
+    writes (it was trained on it), context only (mask 0; `teacher_loss` trains on it too, an
+    experiment). Each answer gets commands with probability `reference_calls`, else stays plain."""
+
+    def __init__(self, student, cfg: dict, seed: int, teacher_loss: bool = False):
+        self.student = copy.deepcopy(student).eval()
+        self.scale, self.max_calls, self.short_share = cfg["placement_scale"], cfg["max_calls"], cfg["short_share"]
+        self.share = cfg["reference_calls"]
+        self.teacher_loss = teacher_loss
+        self.rng = random.Random(seed)
+
+    @torch.no_grad()
+    def __call__(self, questions) -> list[tuple[list[int], list[float]]]:
+        encoded = [sft.encode_example(q) for q in questions]
+        tokens, _ = sft.pad_batch([e[0] for e in encoded], [[0.0] for _ in encoded])
+        p_max = torch.softmax(self.student(tokens).float(), -1).max(-1).values.tolist()
+        return [self.place(toks, start, pm) if self.rng.random() < self.share else sft.answer_example(q)
+                for q, (toks, start), pm in zip(questions, encoded, p_max)]
+
+    def place(self, toks: list[int], start: int, p_max: list[float]) -> tuple[list[int], list[float]]:
+        """p_max[t] is the student's top probability for token t + 1 given toks[:t + 1]."""
+        out, mask = list(toks[:start]), [0.0] * start
+        t, placed = start, 0
+        while t < len(toks):
+            if placed < self.max_calls and self.rng.random() < self.scale * (1.0 - p_max[t - 1]):
+                placed += 1
+                n = self.rng.randint(1, 9) * (1 if self.rng.random() < self.short_share else 10)
+                n = min(n, len(toks) - t)
+                cmd = [CALL] + list(str(n).encode()) + [END_CALL]
+                out += cmd + toks[t:t + n]
+                mask += [1.0] * len(cmd) + [float(self.teacher_loss)] * n
+                t += n
+            else:
+                out.append(toks[t])
+                mask.append(1.0)
+                t += 1
+        return out, mask

@@ -176,6 +176,43 @@ class RolloutProtocolTest(unittest.TestCase):
         tokens, _ = next(warmup.example_batches(examples, 8, seed=0))
         self.assertEqual(sum(1 for row in tokens.tolist() if row[:4] == [BOS, 1, 2, 3]), 8)
 
+    def test_reference_placer_calls_only_where_the_student_is_unsure(self):
+        class FixedForward:
+            """Test double: every position has the same next-token distribution."""
+            def __init__(self, peak):
+                self.peak = peak
+            def eval(self):
+                return self
+            def __call__(self, tokens):
+                logits = torch.zeros(*tokens.shape, VOCAB_SIZE)
+                logits[..., 0] = self.peak
+                return logits
+        cfg = {"placement_scale": 5.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0}
+        q = next(task.train_sampler(0, set()))
+        ref_tokens, ref_mask = sft.answer_example(q)
+        sure = warmup.ReferencePlacer(FixedForward(50.0), cfg, seed=0)
+        self.assertEqual(sure([q]), [(ref_tokens, ref_mask)])
+        unsure = warmup.ReferencePlacer(FixedForward(0.0), cfg, seed=0)
+        for seed in range(20):
+            unsure.rng.seed(seed)
+            tokens, mask = unsure([q])[0]
+            self.assertEqual(tokens.count(CALL), 3)           # a flat student calls max_calls times
+            kept, teacher, i = [], 0, 0
+            while i < len(tokens):                            # strip commands; teacher tokens carry no loss
+                if tokens[i] == CALL:
+                    j = tokens.index(END_CALL, i)
+                    n = int(bytes(tokens[i + 1:j]).decode())
+                    self.assertTrue(1 <= n <= 9)
+                    self.assertEqual(mask[i:j + 1], [1.0] * (j + 1 - i))   # the command is learned
+                    self.assertEqual(mask[j + 1:j + 1 + n], [0.0] * min(n, len(tokens) - j - 1))
+                    teacher += min(n, len(tokens) - j - 1)
+                    i = j + 1
+                    continue
+                kept.append(tokens[i])
+                i += 1
+            self.assertEqual(kept, ref_tokens)                # the teacher's turn is the reference text
+            self.assertEqual(sum(mask), sum(ref_mask) - teacher + 3 * 3)
+
     def test_group_reward(self):
         # (correct, called, rho)
         self.assertEqual(grpo.group_rewards([(True, False, 0), (True, True, 0.2), (False, True, 0.5)]), [1.5, 0.8, 0.0])
