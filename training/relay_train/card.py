@@ -30,8 +30,12 @@ def _mix(w: dict) -> str:
     share = w.get("reference_share", 0.0)
     if not share:
         return ""
-    calls = (f", {w['reference_calls']:.0%} of them with commands placed the same way by the SFT student's p_max "
-             "on the reference prefix (the teacher's turn is the reference text)") if w.get("reference_calls") else ""
+    calls = ""
+    if w.get("reference_calls"):
+        trained = "also trained on" if w.get("reference_teacher_loss") else "context only"
+        calls = (f", {w['reference_calls']:.0%} of them with commands placed the same way (probability "
+                 f"min(1, {w['reference_placement_scale']}·(1 − p_max)), p_max the SFT student's on the reference prefix; "
+                 f"the teacher's turn is the reference text, {trained})")
     return f"; {share:.0%} of each batch are reference answers{calls}"
 
 

@@ -22,7 +22,8 @@ WARMUP_FIELDS = {"transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7), "batc
                  "lr": (float, 1e-6, 1.0), "max_calls": (int, 0, 3), "temperature": (float, 0.01, 2.0),
                  "placement_scale": (float, 0.0, 100.0), "short_share": (float, 0.0, 1.0),
                  "hide_commands": (bool, False, True), "reference_share": (float, 0.0, 0.9),
-                 "reference_calls": (float, 0.0, 1.0)}
+                 "reference_calls": (float, 0.0, 1.0), "digit_decay": (float, 0.05, 1.0),
+                 "reference_placement_scale": (float, 0.0, 100.0), "reference_teacher_loss": (bool, False, True)}
 GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "group_size": (int, 2, 64),
                "lr": (float, 1e-7, 1.0), "kl_coef": (float, 0.0, 10.0), "max_turns": (int, 1, 16),
                "max_new_tokens": (int, 8, 4096), "filter_candidates": (int, 1, 10**6),

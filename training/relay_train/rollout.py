@@ -79,13 +79,24 @@ class CallPlacement:
     Before each student token, a command is inserted with probability
     min(1, scale * (1 - p_max)), p_max being the student's top next-token probability,
     until `max_calls` are placed. So positions stay random, but weighted towards the
-    tokens the student is unsure of. n = d*10^k with d uniform in 1..9 and k = 0 with
-    probability `short_share`, clipped to what is left of the reference answer (`ref_lens`)."""
+    tokens the student is unsure of. n = draw_n(...) (d in 1..9, k = 0 with probability
+    `short_share`), clipped to what is left of the reference answer (`ref_lens`)."""
     scale: float
     max_calls: int
     short_share: float
     ref_lens: list[int]
     seed: int = 0
+    digit_decay: float = 1.0
+
+
+def draw_n(rng: random.Random, short_share: float, digit_decay: float = 1.0) -> int:
+    """A warm-up command's n = d*10^k: k = 0 with probability `short_share`, d in 1..9 with
+    P(d) proportional to digit_decay^(d-1) (1.0: uniform, the paper's draw)."""
+    if digit_decay == 1.0:
+        d = rng.randint(1, 9)
+    else:
+        d = rng.choices(range(1, 10), weights=[digit_decay ** i for i in range(9)])[0]
+    return d * (1 if rng.random() < short_share else 10)
 
 
 @torch.no_grad()
@@ -155,7 +166,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
                   and place_rng.random() < placement.scale * (1.0 - float(p_max[i]))):
                 placed[i] += 1
                 left = max(1, placement.ref_lens[i] - s.student_count)
-                n = place_rng.randint(1, 9) * (1 if place_rng.random() < placement.short_share else 10)
+                n = draw_n(place_rng, placement.short_share, placement.digit_decay)
                 cmd = [CALL] + list(str(min(n, left)).encode()) + [END_CALL]
                 s.queue, s.queue_src = cmd, ["C"] * len(cmd)
             if s.queue:

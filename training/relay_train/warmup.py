@@ -13,7 +13,9 @@ probability min(1, placement_scale * (1 - its top probability)) (rollout.CallPla
 that the student's own uncertainty, not chance alone, says where it calls. `hide_commands`
 samples the student's continuation without the command in its context (the SFT student has
 never seen one and derails on it); `reference_share` of each training batch are reference
-answers, so that the warm-up keeps what SFT taught (training/README.md has the measurements).
+answers, so that the warm-up keeps what SFT taught (training/README.md has the measurements);
+`reference_calls` puts commands into those too (ReferencePlacer), so that they do not teach
+"never call" where the student is unsure. `digit_decay` < 1 draws small d more often.
 """
 from __future__ import annotations
 
@@ -24,16 +26,17 @@ import torch
 
 from . import sft, task
 from .evaluate import prompt_ids
-from .rollout import CallPlacement, Transcript, rollout
+from .rollout import CallPlacement, Transcript, draw_n, rollout
 from .tokenizer import CALL, END_CALL
 
 
-def random_commands(rng: random.Random, ref_len: int, max_calls: int, short_share: float = 0.5) -> list[tuple[int, int]]:
+def random_commands(rng: random.Random, ref_len: int, max_calls: int, short_share: float = 0.5,
+                    digit_decay: float = 1.0) -> list[tuple[int, int]]:
     k = rng.randint(0, max_calls)
     positions = sorted(rng.sample(range(ref_len), min(k, ref_len)))
     out = []
     for p in positions:
-        n = rng.randint(1, 9) * (1 if rng.random() < short_share else 10)
+        n = draw_n(rng, short_share, digit_decay)
         out.append((p, max(1, min(n, ref_len - p))))
     return out
 
@@ -54,9 +57,9 @@ def build_transcripts(student, teacher, questions, cfg: dict, seed: int, progres
         forced, placement = None, None
         if cfg["placement_scale"] > 0:
             placement = CallPlacement(cfg["placement_scale"], cfg["max_calls"], cfg["short_share"], ref_lens,
-                                      seed=rng.randrange(2**31))
+                                      seed=rng.randrange(2**31), digit_decay=cfg["digit_decay"])
         else:
-            forced = [random_commands(rng, n, cfg["max_calls"], cfg["short_share"]) for n in ref_lens]
+            forced = [random_commands(rng, n, cfg["max_calls"], cfg["short_share"], cfg["digit_decay"]) for n in ref_lens]
         trs = rollout(student, teacher, [prompt_ids(q) for q in chunk], max_new_tokens=max_new_tokens,
                       temperature=cfg["temperature"], relay=True, student_may_call=False,
                       forced_calls=forced, placement=placement, hide_commands=cfg["hide_commands"],
@@ -100,18 +103,20 @@ class ReferencePlacer:
     Reference answers without a command teach "never call" at exactly the tokens where the
     transcripts call, and half of each batch is reference answers: the learned P(`<call>`) came
     out at 0.1-0.3 where the transcripts asked for ~1 (training/README.md). Here each answer
-    token gets a command with probability min(1, scale * (1 - p_max)), p_max from `student`
-    (the frozen SFT student that sampled the transcripts) reading the command-free reference
-    prefix, as it does under `hide_commands`; at most `max_calls`; n as in CallPlacement. The
-    n tokens after a command are the teacher's turn: the reference text, which the teacher
-    writes (it was trained on it), context only (mask 0; `teacher_loss` trains on it too, an
-    experiment). Each answer gets commands with probability `reference_calls`, else stays plain."""
+    token gets a command with probability min(1, reference_placement_scale * (1 - p_max)),
+    p_max from `student` (the frozen SFT student that sampled the transcripts) reading the
+    command-free reference prefix, as it does under `hide_commands`; at most `max_calls`; n as
+    in CallPlacement. The n tokens after a command are the teacher's turn: the reference text,
+    which the teacher writes (it was trained on it); with `reference_teacher_loss` they are
+    also SFT targets (they are the reference answer: this keeps the student learning the
+    digits it is unsure of), else context only. Each answer gets commands with probability
+    `reference_calls`, else stays plain."""
 
-    def __init__(self, student, cfg: dict, seed: int, teacher_loss: bool = False):
+    def __init__(self, student, cfg: dict, seed: int):
         self.student = copy.deepcopy(student).eval()
-        self.scale, self.max_calls, self.short_share = cfg["placement_scale"], cfg["max_calls"], cfg["short_share"]
-        self.share = cfg["reference_calls"]
-        self.teacher_loss = teacher_loss
+        self.scale, self.max_calls, self.short_share = cfg["reference_placement_scale"], cfg["max_calls"], cfg["short_share"]
+        self.share, self.digit_decay = cfg["reference_calls"], cfg["digit_decay"]
+        self.teacher_loss = float(cfg["reference_teacher_loss"])
         self.rng = random.Random(seed)
 
     @torch.no_grad()
@@ -129,11 +134,11 @@ class ReferencePlacer:
         while t < len(toks):
             if placed < self.max_calls and self.rng.random() < self.scale * (1.0 - p_max[t - 1]):
                 placed += 1
-                n = self.rng.randint(1, 9) * (1 if self.rng.random() < self.short_share else 10)
+                n = draw_n(self.rng, self.short_share, self.digit_decay)
                 n = min(n, len(toks) - t)
                 cmd = [CALL] + list(str(n).encode()) + [END_CALL]
                 out += cmd + toks[t:t + n]
-                mask += [1.0] * len(cmd) + [float(self.teacher_loss)] * n
+                mask += [1.0] * len(cmd) + [self.teacher_loss] * n
                 t += n
             else:
                 out.append(toks[t])

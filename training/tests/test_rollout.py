@@ -4,7 +4,7 @@ import unittest
 import torch
 
 from relay_train import grpo, sft, task, warmup
-from relay_train.rollout import CallPlacement, rollout
+from relay_train.rollout import CallPlacement, draw_n, rollout
 from relay_train.tokenizer import BOS, CALL, END_CALL, EOS, VOCAB_SIZE, encode
 
 
@@ -187,7 +187,8 @@ class RolloutProtocolTest(unittest.TestCase):
                 logits = torch.zeros(*tokens.shape, VOCAB_SIZE)
                 logits[..., 0] = self.peak
                 return logits
-        cfg = {"placement_scale": 5.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0}
+        cfg = {"placement_scale": 5.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,
+               "reference_placement_scale": 5.0, "reference_teacher_loss": False}
         q = next(task.train_sampler(0, set()))
         ref_tokens, ref_mask = sft.answer_example(q)
         sure = warmup.ReferencePlacer(FixedForward(50.0), cfg, seed=0)
@@ -212,6 +213,18 @@ class RolloutProtocolTest(unittest.TestCase):
                 i += 1
             self.assertEqual(kept, ref_tokens)                # the teacher's turn is the reference text
             self.assertEqual(sum(mask), sum(ref_mask) - teacher + 3 * 3)
+
+    def test_draw_n_digit_decay(self):
+        import random as _random
+        rng, old = _random.Random(3), _random.Random(3)
+        for _ in range(50):   # decay 1.0 is the paper's uniform draw, on the same random stream as before
+            self.assertEqual(draw_n(rng, 0.5), old.randint(1, 9) * (1 if old.random() < 0.5 else 10))
+        rng = _random.Random(0)
+        ds = [draw_n(rng, 1.0, 0.5) for _ in range(4000)]
+        self.assertTrue(all(1 <= d <= 9 for d in ds))
+        self.assertAlmostEqual(ds.count(1) / len(ds), 0.5 / (1 - 0.5 ** 9), delta=0.03)
+        self.assertGreater(ds.count(1), ds.count(2))
+        self.assertGreater(ds.count(2), ds.count(4))
 
     def test_group_reward(self):
         # (correct, called, rho)
