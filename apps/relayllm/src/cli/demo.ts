@@ -6,9 +6,10 @@ import { log, type CliIo } from './io';
 
 /**
  * The question `npm start` asks at startup: a test-split question that the reference student
- * gets wrong alone and right when it relays (one call, the teacher writes 9 tokens), so the demo
- * shows a call doing its job. Picked from `npm run eval:reference`'s runs; one of 59 such
- * questions among 1,200 (the model card has the overall figures). Re-pick when models change.
+ * gets wrong alone and right when it relays (one call, the teacher writes 3 tokens), so the demo
+ * shows a call doing its job. Picked from `npm run eval:reference`'s runs; one of 200 such
+ * questions among 1,200 with the pair shipped on 2026-11-27 (the model card has the overall
+ * figures). Re-pick when models change.
  */
 export const SAMPLE_PROMPT = 'Compute 56*84-28.';
 
