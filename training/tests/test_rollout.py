@@ -213,6 +213,12 @@ class RolloutProtocolTest(unittest.TestCase):
                 i += 1
             self.assertEqual(kept, ref_tokens)                # the teacher's turn is the reference text
             self.assertEqual(sum(mask), sum(ref_mask) - teacher + 3 * 3)
+        trained = warmup.ReferencePlacer(FixedForward(0.0), dict(cfg, reference_teacher_loss=True), seed=0)
+        tokens, mask = trained([q])[0]
+        self.assertEqual(sum(mask), sum(ref_mask) + 3 * 3)    # teacher span trained too: only commands added
+        half = warmup.ReferencePlacer(FixedForward(0.0), dict(cfg, reference_calls=0.5), seed=0)
+        placed = [CALL in tokens for tokens, _ in half([q] * 400)]
+        self.assertTrue(120 < sum(placed) < 280)              # about half the answers get commands
 
     def test_draw_n_digit_decay(self):
         import random as _random
