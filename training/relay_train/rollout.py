@@ -89,6 +89,11 @@ class CallPlacement:
     digit_decay: float = 1.0
 
 
+def command_tokens(n: int) -> list[int]:
+    """The token ids of the command `<call>n</call>`, as the student writes it."""
+    return [CALL] + list(str(n).encode()) + [END_CALL]
+
+
 def draw_n(rng: random.Random, short_share: float, digit_decay: float = 1.0) -> int:
     """A warm-up command's n = d*10^k: k = 0 with probability `short_share`, d in 1..9 with
     P(d) proportional to digit_decay^(d-1) (1.0: uniform, the paper's draw)."""
@@ -160,15 +165,15 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
                 continue
             if not s.queue and s.mode == "S" and not s.in_cmd and s.forced and s.forced[0][0] <= s.student_count:
                 _, n = s.forced.pop(0)
-                cmd = [CALL] + list(str(n).encode()) + [END_CALL]
-                s.queue, s.queue_src = cmd, ["C"] * len(cmd)
+                s.queue = command_tokens(n)
+                s.queue_src = ["C"] * len(s.queue)
             elif (placement and not s.queue and s.mode == "S" and not s.in_cmd and placed[i] < placement.max_calls
                   and place_rng.random() < placement.scale * (1.0 - float(p_max[i]))):
                 placed[i] += 1
                 left = max(1, placement.ref_lens[i] - s.student_count)
                 n = draw_n(place_rng, placement.short_share, placement.digit_decay)
-                cmd = [CALL] + list(str(min(n, left)).encode()) + [END_CALL]
-                s.queue, s.queue_src = cmd, ["C"] * len(cmd)
+                s.queue = command_tokens(min(n, left))
+                s.queue_src = ["C"] * len(s.queue)
             if s.queue:
                 tok, src = s.queue.pop(0), s.queue_src.pop(0)
             elif s.mode == "T":

@@ -26,8 +26,7 @@ import torch
 
 from . import sft, task
 from .evaluate import prompt_ids
-from .rollout import CallPlacement, Transcript, draw_n, rollout
-from .tokenizer import CALL, END_CALL
+from .rollout import CallPlacement, Transcript, command_tokens, draw_n, rollout
 
 
 def random_commands(rng: random.Random, ref_len: int, max_calls: int, short_share: float = 0.5,
@@ -136,7 +135,7 @@ class ReferencePlacer:
                 placed += 1
                 n = draw_n(self.rng, self.short_share, self.digit_decay)
                 n = min(n, len(toks) - t)
-                cmd = [CALL] + list(str(n).encode()) + [END_CALL]
+                cmd = command_tokens(n)
                 out += cmd + toks[t:t + n]
                 mask += [1.0] * len(cmd) + [self.teacher_loss] * n
                 t += n
