@@ -33,9 +33,14 @@ def _mix(w: dict) -> str:
     calls = ""
     if w.get("reference_calls"):
         trained = "also trained on" if w.get("reference_teacher_loss") else "context only"
-        calls = (f", {w['reference_calls']:.0%} of them with commands placed the same way (probability "
-                 f"min(1, {w['reference_placement_scale']}·(1 − p_max)), p_max the SFT student's on the reference prefix; "
-                 f"the teacher's turn is the reference text, {trained})")
+        if w.get("reference_placement") == "number_tail":
+            where = (f"a command before each digit where the SFT student's p_max on the reference prefix is below "
+                     f"{w['reference_threshold']}, asking for the rest of that number, at most "
+                     f"{w['reference_max_calls']} per answer")
+        else:
+            where = (f"commands placed the same way: probability min(1, {w['reference_placement_scale']}·(1 − p_max)), "
+                     f"p_max the SFT student's on the reference prefix")
+        calls = f", {w['reference_calls']:.0%} of them with {where} (the teacher's turn is the reference text, {trained})"
     return f"; {share:.0%} of each batch are reference answers{calls}"
 
 

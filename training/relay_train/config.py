@@ -13,7 +13,7 @@ class ConfigError(ValueError):
     pass
 
 
-# field -> (type, min, max); None = unbounded
+# field -> (type, min, max); for str: (str, allowed values, None)
 MODEL_FIELDS = {"dim": (int, 8, 4096), "n_layers": (int, 1, 64), "n_heads": (int, 1, 64),
                 "ffn_dim": (int, 8, 16384), "max_seq_len": (int, 32, 8192)}
 SFT_FIELDS = {"steps": (int, 1, 10**7), "batch_size": (int, 1, 4096), "lr": (float, 1e-6, 1.0),
@@ -23,7 +23,9 @@ WARMUP_FIELDS = {"transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7), "batc
                  "placement_scale": (float, 0.0, 100.0), "short_share": (float, 0.0, 1.0),
                  "hide_commands": (bool, False, True), "reference_share": (float, 0.0, 0.9),
                  "reference_calls": (float, 0.0, 1.0), "digit_decay": (float, 0.05, 1.0),
-                 "reference_placement_scale": (float, 0.0, 100.0), "reference_teacher_loss": (bool, False, True)}
+                 "reference_placement_scale": (float, 0.0, 100.0), "reference_teacher_loss": (bool, False, True),
+                 "reference_placement": (str, ("uncertain", "number_tail"), None),
+                 "reference_threshold": (float, 0.0, 1.0), "reference_max_calls": (int, 0, 4)}
 GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "group_size": (int, 2, 64),
                "lr": (float, 1e-7, 1.0), "kl_coef": (float, 0.0, 10.0), "max_turns": (int, 1, 16),
                "max_new_tokens": (int, 8, 4096), "filter_candidates": (int, 1, 10**6),
@@ -45,6 +47,11 @@ def _check_section(path: str, name: str, raw: Any, fields: dict) -> dict:
         val = raw[key]
         if typ is float and isinstance(val, int) and not isinstance(val, bool):
             val = float(val)
+        if typ is str:
+            if val not in lo:
+                raise ConfigError(f"{path}: '{name}.{key}' must be one of {list(lo)}, got {val!r}")
+            out[key] = val
+            continue
         if typ is bool:
             if not isinstance(val, bool):
                 raise ConfigError(f"{path}: '{name}.{key}' must be true or false, got {val!r}")

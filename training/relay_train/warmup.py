@@ -15,7 +15,9 @@ samples the student's continuation without the command in its context (the SFT s
 never seen one and derails on it); `reference_share` of each training batch are reference
 answers, so that the warm-up keeps what SFT taught (training/README.md has the measurements);
 `reference_calls` puts commands into those too (ReferencePlacer), so that they do not teach
-"never call" where the student is unsure. `digit_decay` < 1 draws small d more often.
+"never call" where the student is unsure; with `reference_placement` "number_tail" those
+commands go before each digit the student is unsure of and ask for the rest of its number
+(ReferencePlacer.place_number_tail says why). `digit_decay` < 1 draws small d more often.
 """
 from __future__ import annotations
 
@@ -116,6 +118,8 @@ class ReferencePlacer:
         self.scale, self.max_calls, self.short_share = cfg["reference_placement_scale"], cfg["max_calls"], cfg["short_share"]
         self.share, self.digit_decay = cfg["reference_calls"], cfg["digit_decay"]
         self.teacher_loss = float(cfg["reference_teacher_loss"])
+        self.mode, self.threshold = cfg["reference_placement"], cfg["reference_threshold"]
+        self.tail_max_calls = cfg["reference_max_calls"]
         self.rng = random.Random(seed)
 
     @torch.no_grad()
@@ -128,6 +132,8 @@ class ReferencePlacer:
 
     def place(self, toks: list[int], start: int, p_max: list[float]) -> tuple[list[int], list[float]]:
         """p_max[t] is the student's top probability for token t + 1 given toks[:t + 1]."""
+        if self.mode == "number_tail":
+            return self.place_number_tail(toks, start, p_max)
         out, mask = list(toks[:start]), [0.0] * start
         t, placed = start, 0
         while t < len(toks):
@@ -144,3 +150,44 @@ class ReferencePlacer:
                 mask.append(1.0)
                 t += 1
         return out, mask
+
+    def place_number_tail(self, toks: list[int], start: int, p_max: list[float]) -> tuple[list[int], list[float]]:
+        """A command before each digit the student is unsure of (p_max < reference_threshold),
+        asking for the rest of that digit's number: at most
+        `reference_max_calls` per answer, deterministic.
+
+        Why the number's end: the answer format puts every digit at a fixed distance from the
+        digits it depends on (task.py), and a 2-layer student computes by those distances. A
+        command shifts everything after it by its length; when the teacher's turn ends inside a
+        number, the student has to go on computing digits at shifted distances, and it cannot
+        (training/README.md: the SFT student with its commands in context falls from 83% to
+        55%). Ending the turn at the number's end leaves the student only copying across the
+        shift, which it learns."""
+        out, mask = list(toks[:start]), [0.0] * start
+        t, placed = start, 0
+        while t < len(toks):
+            n = number_length(toks, t)
+            if placed < self.tail_max_calls and n > 0 and p_max[t - 1] < self.threshold:
+                placed += 1
+                cmd = command_tokens(n)
+                out += cmd + toks[t:t + n]
+                mask += [1.0] * len(cmd) + [self.teacher_loss] * n
+                t += n
+            else:
+                out.append(toks[t])
+                mask.append(1.0)
+                t += 1
+        return out, mask
+
+
+DIGITS = frozenset(range(ord("0"), ord("9") + 1))
+SIGNS = frozenset((ord("+"), ord("-")))
+
+
+def number_length(toks: list[int], t: int) -> int:
+    """Length of the number that starts at toks[t] (its digits; a sign right after `=` is part of
+    it, as in the signed working form `=+19710`), 0 when toks[t] starts none."""
+    end = t + 1 if toks[t] in SIGNS and t > 0 and toks[t - 1] == ord("=") else t
+    while end < len(toks) and toks[end] in DIGITS:
+        end += 1
+    return end - t if end > t and toks[end - 1] in DIGITS else 0

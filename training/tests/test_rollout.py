@@ -188,7 +188,8 @@ class RolloutProtocolTest(unittest.TestCase):
                 logits[..., 0] = self.peak
                 return logits
         cfg = {"placement_scale": 5.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,
-               "reference_placement_scale": 5.0, "reference_teacher_loss": False}
+               "reference_placement_scale": 5.0, "reference_teacher_loss": False, "reference_placement": "uncertain",
+               "reference_threshold": 0.0, "reference_max_calls": 0}
         q = next(task.train_sampler(0, set()))
         ref_tokens, ref_mask = sft.answer_example(q)
         sure = warmup.ReferencePlacer(FixedForward(50.0), cfg, seed=0)
@@ -219,6 +220,45 @@ class RolloutProtocolTest(unittest.TestCase):
         half = warmup.ReferencePlacer(FixedForward(0.0), dict(cfg, reference_calls=0.5), seed=0)
         placed = [CALL in tokens for tokens, _ in half([q] * 400)]
         self.assertTrue(120 < sum(placed) < 280)              # about half the answers get commands
+
+    def test_reference_placer_number_tail(self):
+        class UnsureAt:
+            """Test double: the student is sure of every next token except those at `positions`."""
+            def __init__(self, positions):
+                self.positions = positions
+            def eval(self):
+                return self
+            def __call__(self, tokens):
+                logits = torch.zeros(*tokens.shape, VOCAB_SIZE)
+                logits[..., 0] = 50.0
+                for t in self.positions:
+                    logits[:, t - 1, 0] = 0.0      # logits at t - 1 predict token t
+                return logits
+        cfg = {"placement_scale": 0.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,
+               "reference_placement_scale": 0.0, "reference_teacher_loss": True, "reference_placement": "number_tail",
+               "reference_threshold": 0.5, "reference_max_calls": 2}
+        q = task.Question((37, 48, 15, 6), ("*", "+", "-"))
+        toks, start = sft.encode_example(q)
+        text = bytes(t for t in toks[start:] if t < 256).decode()
+        self.assertTrue(text.startswith("37*48+15-6\n73000*8=69200\n"))
+        first_result = start + text.index("=69200") + 1          # "69200": unsure of its 3rd digit
+        sign = start + text.index("=+19710") + 1                  # "+19710": unsure of the sign
+        plus = start + text.index("+15")                          # an operator: no number starts there
+        placer = warmup.ReferencePlacer(UnsureAt([first_result + 2, plus, sign, len(toks) - 3]), cfg, seed=0)
+        tokens, mask = placer([q])[0]
+        placed = bytes(t if t < 256 else ord("|") for t in tokens[start:]).decode()
+        # the rest of the number is asked for; two commands at most (the third unsure digit gets none)
+        self.assertIn("=69|3|200", placed)
+        self.assertIn("=|6|+19710", placed)
+        self.assertEqual(tokens.count(CALL), 2)
+        stripped = [t for i, t in enumerate(tokens) if t not in (CALL, END_CALL)
+                    and not (tokens[i - 1] == CALL and tokens[i + 1] == END_CALL)]
+        self.assertEqual(stripped, toks)                          # the teacher's turn is the reference text
+        self.assertEqual(mask[:start], [0.0] * start)
+        self.assertEqual(sum(mask), len(toks) - start + 2 * 3)   # teacher span trained: only commands added
+        self.assertEqual(warmup.number_length(list(b"=+19710\n"), 1), 6)
+        self.assertEqual(warmup.number_length(list(b"x+15"), 1), 0)   # a sign not after '=' is an operator
+        self.assertEqual(warmup.number_length(list(b"=-\n"), 1), 0)   # a sign with no digits is no number
 
     def test_draw_n_digit_decay(self):
         import random as _random
