@@ -17,7 +17,7 @@ answers, so that the warm-up keeps what SFT taught (training/README.md has the m
 `reference_calls` puts commands into those too (ReferencePlacer), so that they do not teach
 "never call" where the student is unsure; with `reference_placement` "number_tail" those
 commands go before each digit the student is unsure of and ask for the rest of its number
-(ReferencePlacer.place_number_tail says why). `digit_decay` < 1 draws small d more often.
+(ReferencePlacer.splice says why). `digit_decay` < 1 draws small d more often.
 """
 from __future__ import annotations
 
@@ -133,41 +133,31 @@ class ReferencePlacer:
     def place(self, toks: list[int], start: int, p_max: list[float]) -> tuple[list[int], list[float]]:
         """p_max[t] is the student's top probability for token t + 1 given toks[:t + 1]."""
         if self.mode == "number_tail":
-            return self.place_number_tail(toks, start, p_max)
+            return self.splice(toks, start, lambda t, placed: number_length(toks, t) if (
+                placed < self.tail_max_calls and p_max[t - 1] < self.threshold) else 0)
+        return self.splice(toks, start, lambda t, placed: min(draw_n(self.rng, self.short_share, self.digit_decay),
+                                                              len(toks) - t) if (
+            placed < self.max_calls and self.rng.random() < self.scale * (1.0 - p_max[t - 1])) else 0)
+
+    def splice(self, toks: list[int], start: int, n_at) -> tuple[list[int], list[float]]:
+        """The answer with a command before token t wherever n_at(t, commands so far) = n > 0;
+        the n tokens after it are the teacher's turn (the reference text).
+
+        `reference_placement` "uncertain": each token with probability
+        min(1, reference_placement_scale·(1 − p_max)), n drawn as in the transcripts.
+        "number_tail": before each digit the student is unsure of (p_max < reference_threshold),
+        n = the rest of that digit's number, deterministic. Why the number's end: the answer
+        format puts every digit at a fixed distance from the digits it depends on (task.py), and
+        a 2-layer student computes by those distances. A command shifts everything after it by
+        its length; when the teacher's turn ends inside a number, the student has to go on
+        computing digits at shifted distances, and it cannot (training/README.md: the SFT student
+        with its commands in context falls from 83% to 55%). Ending the turn at the number's end
+        leaves the student only copying across the shift, which it learns."""
         out, mask = list(toks[:start]), [0.0] * start
         t, placed = start, 0
         while t < len(toks):
-            if placed < self.max_calls and self.rng.random() < self.scale * (1.0 - p_max[t - 1]):
-                placed += 1
-                n = draw_n(self.rng, self.short_share, self.digit_decay)
-                n = min(n, len(toks) - t)
-                cmd = command_tokens(n)
-                out += cmd + toks[t:t + n]
-                mask += [1.0] * len(cmd) + [self.teacher_loss] * n
-                t += n
-            else:
-                out.append(toks[t])
-                mask.append(1.0)
-                t += 1
-        return out, mask
-
-    def place_number_tail(self, toks: list[int], start: int, p_max: list[float]) -> tuple[list[int], list[float]]:
-        """A command before each digit the student is unsure of (p_max < reference_threshold),
-        asking for the rest of that digit's number: at most
-        `reference_max_calls` per answer, deterministic.
-
-        Why the number's end: the answer format puts every digit at a fixed distance from the
-        digits it depends on (task.py), and a 2-layer student computes by those distances. A
-        command shifts everything after it by its length; when the teacher's turn ends inside a
-        number, the student has to go on computing digits at shifted distances, and it cannot
-        (training/README.md: the SFT student with its commands in context falls from 83% to
-        55%). Ending the turn at the number's end leaves the student only copying across the
-        shift, which it learns."""
-        out, mask = list(toks[:start]), [0.0] * start
-        t, placed = start, 0
-        while t < len(toks):
-            n = number_length(toks, t)
-            if placed < self.tail_max_calls and n > 0 and p_max[t - 1] < self.threshold:
+            n = n_at(t, placed)
+            if n > 0:
                 placed += 1
                 cmd = command_tokens(n)
                 out += cmd + toks[t:t + n]

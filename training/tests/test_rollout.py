@@ -8,6 +8,24 @@ from relay_train.rollout import CallPlacement, draw_n, rollout
 from relay_train.tokenizer import BOS, CALL, END_CALL, EOS, VOCAB_SIZE, encode
 
 
+
+class PeakedStudentFake:
+    """Test double for the frozen student of ReferencePlacer: every next-token distribution is
+    the same, peaked (`peak` 50: p_max ~1) or flat (`peak` 0), except that the tokens at
+    `flat_at` get a flat one."""
+    def __init__(self, peak, flat_at=()):
+        self.peak, self.flat_at = peak, flat_at
+
+    def eval(self):
+        return self
+
+    def __call__(self, tokens):
+        logits = torch.zeros(*tokens.shape, VOCAB_SIZE)
+        logits[..., 0] = self.peak
+        for t in self.flat_at:
+            logits[:, t - 1, 0] = 0.0      # the logits at t - 1 predict token t
+        return logits
+
 class ScriptedModel:
     """Test double: next token = script(tokens this model has seen so far in its view)."""
 
@@ -177,24 +195,14 @@ class RolloutProtocolTest(unittest.TestCase):
         self.assertEqual(sum(1 for row in tokens.tolist() if row[:4] == [BOS, 1, 2, 3]), 8)
 
     def test_reference_placer_calls_only_where_the_student_is_unsure(self):
-        class FixedForward:
-            """Test double: every position has the same next-token distribution."""
-            def __init__(self, peak):
-                self.peak = peak
-            def eval(self):
-                return self
-            def __call__(self, tokens):
-                logits = torch.zeros(*tokens.shape, VOCAB_SIZE)
-                logits[..., 0] = self.peak
-                return logits
         cfg = {"placement_scale": 5.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,
                "reference_placement_scale": 5.0, "reference_teacher_loss": False, "reference_placement": "uncertain",
                "reference_threshold": 0.0, "reference_max_calls": 0}
         q = next(task.train_sampler(0, set()))
         ref_tokens, ref_mask = sft.answer_example(q)
-        sure = warmup.ReferencePlacer(FixedForward(50.0), cfg, seed=0)
+        sure = warmup.ReferencePlacer(PeakedStudentFake(50.0), cfg, seed=0)
         self.assertEqual(sure([q]), [(ref_tokens, ref_mask)])
-        unsure = warmup.ReferencePlacer(FixedForward(0.0), cfg, seed=0)
+        unsure = warmup.ReferencePlacer(PeakedStudentFake(0.0), cfg, seed=0)
         for seed in range(20):
             unsure.rng.seed(seed)
             tokens, mask = unsure([q])[0]
@@ -214,26 +222,14 @@ class RolloutProtocolTest(unittest.TestCase):
                 i += 1
             self.assertEqual(kept, ref_tokens)                # the teacher's turn is the reference text
             self.assertEqual(sum(mask), sum(ref_mask) - teacher + 3 * 3)
-        trained = warmup.ReferencePlacer(FixedForward(0.0), dict(cfg, reference_teacher_loss=True), seed=0)
+        trained = warmup.ReferencePlacer(PeakedStudentFake(0.0), dict(cfg, reference_teacher_loss=True), seed=0)
         tokens, mask = trained([q])[0]
         self.assertEqual(sum(mask), sum(ref_mask) + 3 * 3)    # teacher span trained too: only commands added
-        half = warmup.ReferencePlacer(FixedForward(0.0), dict(cfg, reference_calls=0.5), seed=0)
+        half = warmup.ReferencePlacer(PeakedStudentFake(0.0), dict(cfg, reference_calls=0.5), seed=0)
         placed = [CALL in tokens for tokens, _ in half([q] * 400)]
         self.assertTrue(120 < sum(placed) < 280)              # about half the answers get commands
 
     def test_reference_placer_number_tail(self):
-        class UnsureAt:
-            """Test double: the student is sure of every next token except those at `positions`."""
-            def __init__(self, positions):
-                self.positions = positions
-            def eval(self):
-                return self
-            def __call__(self, tokens):
-                logits = torch.zeros(*tokens.shape, VOCAB_SIZE)
-                logits[..., 0] = 50.0
-                for t in self.positions:
-                    logits[:, t - 1, 0] = 0.0      # logits at t - 1 predict token t
-                return logits
         cfg = {"placement_scale": 0.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,
                "reference_placement_scale": 0.0, "reference_teacher_loss": True, "reference_placement": "number_tail",
                "reference_threshold": 0.5, "reference_max_calls": 2}
@@ -244,7 +240,7 @@ class RolloutProtocolTest(unittest.TestCase):
         first_result = start + text.index("=69200") + 1          # "69200": unsure of its 3rd digit
         sign = start + text.index("=+19710") + 1                  # "+19710": unsure of the sign
         plus = start + text.index("+15")                          # an operator: no number starts there
-        placer = warmup.ReferencePlacer(UnsureAt([first_result + 2, plus, sign, len(toks) - 3]), cfg, seed=0)
+        placer = warmup.ReferencePlacer(PeakedStudentFake(50.0, flat_at=[first_result + 2, plus, sign, len(toks) - 3]), cfg, seed=0)
         tokens, mask = placer([q])[0]
         placed = bytes(t if t < 256 else ord("|") for t in tokens[start:]).decode()
         # the rest of the number is asked for; two commands at most (the third unsure digit gets none)
