@@ -133,11 +133,16 @@ class ReferencePlacer:
     def place(self, toks: list[int], start: int, p_max: list[float]) -> tuple[list[int], list[float]]:
         """p_max[t] is the student's top probability for token t + 1 given toks[:t + 1]."""
         if self.mode == "number_tail":
-            return self.splice(toks, start, lambda t, placed: number_length(toks, t) if (
-                placed < self.tail_max_calls and p_max[t - 1] < self.threshold) else 0)
-        return self.splice(toks, start, lambda t, placed: min(draw_n(self.rng, self.short_share, self.digit_decay),
-                                                              len(toks) - t) if (
-            placed < self.max_calls and self.rng.random() < self.scale * (1.0 - p_max[t - 1])) else 0)
+            def n_at(t: int, placed: int) -> int:
+                if placed < self.tail_max_calls and p_max[t - 1] < self.threshold:
+                    return number_length(toks, t)
+                return 0
+        else:
+            def n_at(t: int, placed: int) -> int:
+                if placed < self.max_calls and self.rng.random() < self.scale * (1.0 - p_max[t - 1]):
+                    return min(draw_n(self.rng, self.short_share, self.digit_decay), len(toks) - t)
+                return 0
+        return self.splice(toks, start, n_at)
 
     def splice(self, toks: list[int], start: int, n_at) -> tuple[list[int], list[float]]:
         """The answer with a command before token t wherever n_at(t, commands so far) = n > 0;
@@ -150,9 +155,10 @@ class ReferencePlacer:
         format puts every digit at a fixed distance from the digits it depends on (task.py), and
         a 2-layer student computes by those distances. A command shifts everything after it by
         its length; when the teacher's turn ends inside a number, the student has to go on
-        computing digits at shifted distances, and it cannot (training/README.md: the SFT student
-        with its commands in context falls from 83% to 55%). Ending the turn at the number's end
-        leaves the student only copying across the shift, which it learns."""
+        computing digits at shifted distances, and it cannot (training/README.md: calling where
+        it is unsure, the SFT student reaches 83% with its commands hidden from it and 55% with
+        them in its context). Ending the turn at the number's end leaves the student only
+        copying across the shift, which it learns."""
         out, mask = list(toks[:start]), [0.0] * start
         t, placed = start, 0
         while t < len(toks):
@@ -175,8 +181,8 @@ SIGNS = frozenset((ord("+"), ord("-")))
 
 
 def number_length(toks: list[int], t: int) -> int:
-    """Length of the number that starts at toks[t] (its digits; a sign right after `=` is part of
-    it, as in the signed working form `=+19710`), 0 when toks[t] starts none."""
+    """How many tokens of a number are left from toks[t] on: its digits, and a sign right after
+    `=` (the signed working form `=+19710`); 0 when toks[t] is not part of a number."""
     end = t + 1 if toks[t] in SIGNS and t > 0 and toks[t - 1] == ord("=") else t
     while end < len(toks) and toks[end] in DIGITS:
         end += 1
