@@ -29,10 +29,10 @@ const FAULT_RUN_COUNT = 200;
 /** A prompt whose generation calls the LLM early, then runs long: an orchestrator can die in the middle of it. */
 // Prompts picked for what the reference student does with them at temperature 0 (they
 // must be re-picked when models/reference changes). With the pair shipped on 2026-11-27
-// (fourth session): 170 tokens with 3 relay calls, the first after 18 tokens, the same at
+// (fifth session): 159 tokens with 4 relay calls, the first after 36 tokens, the same at
 // maxTokens 480 and 2048; so the kill after the first call lands mid-generation, and it runs
 // far longer than a 30 ms deadline. (That student ends every long prompt tried, e.g.
-// "Compute 9999*9999." after 148 tokens, "Write a long story about the sea." after 2.)
+// "Compute 9999*9999." after 174 tokens, "Write a long story about the sea." after 2.)
 const RESUME_PROMPT = 'Compute 99*99*99*99+99*99.';
 const LONG_PROMPT = RESUME_PROMPT;
 const RESUME_MAX_TOKENS = 480;
