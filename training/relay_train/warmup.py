@@ -17,7 +17,7 @@ answers, so that the warm-up keeps what SFT taught (training/README.md has the m
 `reference_calls` puts commands into those too (ReferencePlacer), so that they do not teach
 "never call" where the student is unsure; with `reference_placement` "number_tail" those
 commands go before each digit the student is unsure of and ask for the rest of its number
-(ReferencePlacer.splice says why). `digit_decay` < 1 draws small d more often.
+(ReferencePlacer.place says why). `digit_decay` < 1 draws small d more often.
 """
 from __future__ import annotations
 
@@ -103,15 +103,15 @@ class ReferencePlacer:
 
     Reference answers without a command teach "never call" at exactly the tokens where the
     transcripts call, and half of each batch is reference answers: the learned P(`<call>`) came
-    out at 0.1-0.3 where the transcripts asked for ~1 (training/README.md). Here each answer
-    token gets a command with probability min(1, reference_placement_scale * (1 - p_max)),
+    out at 0.1-0.3 where the transcripts asked for ~1 (training/README.md). With
+    `reference_placement` "uncertain" each answer token gets a command with probability min(1, reference_placement_scale * (1 - p_max)),
     p_max from `student` (the frozen SFT student that sampled the transcripts) reading the
     command-free reference prefix, as it does under `hide_commands`; at most `max_calls`; n as
     in CallPlacement. The n tokens after a command are the teacher's turn: the reference text,
     which the teacher writes (it was trained on it); with `reference_teacher_loss` they are
     also SFT targets (they are the reference answer: this keeps the student learning the
     digits it is unsure of), else context only. Each answer gets commands with probability
-    `reference_calls`, else stays plain."""
+    `reference_calls`, else stays plain. "number_tail" places them as `place` says."""
 
     def __init__(self, student, cfg: dict, seed: int):
         self.student = copy.deepcopy(student).eval()
@@ -131,7 +131,18 @@ class ReferencePlacer:
                 for q, (toks, start), pm in zip(questions, encoded, p_max)]
 
     def place(self, toks: list[int], start: int, p_max: list[float]) -> tuple[list[int], list[float]]:
-        """p_max[t] is the student's top probability for token t + 1 given toks[:t + 1]."""
+        """p_max[t] is the student's top probability for token t + 1 given toks[:t + 1].
+
+        "uncertain": each token with probability min(1, reference_placement_scale·(1 − p_max)),
+        n drawn as in the transcripts. "number_tail": before each digit the student is unsure of
+        (p_max < reference_threshold), n = the rest of that digit's number, deterministic. Why
+        the number's end: the answer format puts every digit at a fixed distance from the digits
+        it depends on (task.py), and a 2-layer student computes by those distances. A command
+        shifts everything after it by its length; when the teacher's turn ends inside a number,
+        the student has to go on computing digits at shifted distances, and it cannot
+        (training/README.md: calling where it is unsure, the SFT student reaches 83% with its
+        commands hidden from it and 55% with them in its context). Ending the turn at the
+        number's end leaves the student only copying across the shift, which it learns."""
         if self.mode == "number_tail":
             def n_at(t: int, placed: int) -> int:
                 if placed < self.tail_max_calls and p_max[t - 1] < self.threshold:
@@ -146,19 +157,7 @@ class ReferencePlacer:
 
     def splice(self, toks: list[int], start: int, n_at) -> tuple[list[int], list[float]]:
         """The answer with a command before token t wherever n_at(t, commands so far) = n > 0;
-        the n tokens after it are the teacher's turn (the reference text).
-
-        `reference_placement` "uncertain": each token with probability
-        min(1, reference_placement_scale·(1 − p_max)), n drawn as in the transcripts.
-        "number_tail": before each digit the student is unsure of (p_max < reference_threshold),
-        n = the rest of that digit's number, deterministic. Why the number's end: the answer
-        format puts every digit at a fixed distance from the digits it depends on (task.py), and
-        a 2-layer student computes by those distances. A command shifts everything after it by
-        its length; when the teacher's turn ends inside a number, the student has to go on
-        computing digits at shifted distances, and it cannot (training/README.md: calling where
-        it is unsure, the SFT student reaches 83% with its commands hidden from it and 55% with
-        them in its context). Ending the turn at the number's end leaves the student only
-        copying across the shift, which it learns."""
+        the n tokens after it are the teacher's turn (the reference text)."""
         out, mask = list(toks[:start]), [0.0] * start
         t, placed = start, 0
         while t < len(toks):
