@@ -54,6 +54,17 @@ function projectRootsWithTag(tag) {
 
 const coreRoots = projectRootsWithTag('scope:core');
 
+const corePurityPattern = {
+  regex: bannedImportRegex,
+  message: 'scope:core is pure: no framework/transport/client imports (put it in a scope:adapter lib).',
+};
+
+/** `@relayllm/<lib>/testing`: test doubles, for specs and src/testing/ folders only. */
+const testingEntryPattern = {
+  regex: '^@relayllm/[^/]+/testing$',
+  message: 'Test doubles are for specs and src/testing/ only; production code imports the lib barrel.',
+};
+
 const depConstraints = [
   {
     sourceTag: 'scope:core',
@@ -112,6 +123,28 @@ export default [
       '@nx/enforce-module-boundaries': boundaries(specDepConstraints),
     },
   },
+  {
+    // Test doubles are reached through `@relayllm/<lib>/testing` only: a barrel that re-exported them would
+    // pull them (and whatever they import, e.g. an HTTP server) into production imports.
+    files: ['libs/*/src/index.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'ExportAllDeclaration[source.value=/testing/], ExportNamedDeclaration[source.value=/testing/]',
+          message: 'A lib barrel never re-exports test doubles; specs import them from @relayllm/<lib>/testing.',
+        },
+      ],
+    },
+  },
+  {
+    // Production code never imports a lib's test doubles.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/src/testing/**', '**/jest.config.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [testingEntryPattern] }],
+    },
+  },
   ...(coreRoots.length === 0
     ? []
     : [
@@ -121,15 +154,16 @@ export default [
             'no-restricted-imports': [
               'error',
               {
-                patterns: [
-                  {
-                    regex: bannedImportRegex,
-                    message:
-                      'scope:core is pure: no framework/transport/client imports (put it in a scope:adapter lib).',
-                  },
-                ],
+                patterns: [testingEntryPattern, corePurityPattern],
               },
             ],
+          },
+        },
+        {
+          // Specs and test doubles of core libs stay pure too, and may use other libs' doubles.
+          files: coreRoots.flatMap((root) => [`${root}/**/*.spec.ts`, `${root}/src/testing/**/*.ts`]),
+          rules: {
+            'no-restricted-imports': ['error', { patterns: [corePurityPattern] }],
           },
         },
       ]),

@@ -29,14 +29,15 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { NatsLlmPool } from '@relayllm/llm-pool';
 import { WorkerKind } from '@relayllm/proto';
-import { LlmAffinity, runRelay, SystemClock } from '@relayllm/relay-core';
+import { LlmAffinity } from '@relayllm/relay-cluster';
+import { runRelay, SystemClock } from '@relayllm/relay-core';
 import { startNatsServer, startRedisServer, type NatsServerHandle, type RedisServerHandle } from '@relayllm/testing';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../apps/orchestrator/src/app/config';
 import { createNatsBackends } from '../apps/orchestrator/src/app/nats-backends';
-import { createSharedStore, type SharedStore } from '../apps/orchestrator/src/app/shared-store';
+import { createSharedStore, type SharedStoreHandle } from '../apps/orchestrator/src/app/shared-store';
 import { startFakeWorkers, type FakeWorkers } from './support/fake-workers';
 import { HandoffMarks, tapPublish, tapSubscriptions, timedPool, timedSlm, type HandoffMark, type HandoffRecord } from './support/handoff-marks';
 import { cleanupOnce } from './support/cleanup';
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
   let nats: NatsServerHandle | undefined;
   let redis: RedisServerHandle | undefined;
   let workers: FakeWorkers | undefined;
-  let shared: SharedStore | undefined;
+  let shared: SharedStoreHandle | undefined;
   let closeBackends: (() => Promise<void>) | undefined;
   const marks = new HandoffMarks();
   const cleanup = cleanupOnce(async () => {

@@ -30,7 +30,7 @@ import { loadConfig } from '../apps/orchestrator/src/app/config';
 import { createLlmPool } from '../apps/orchestrator/src/app/llm-pool.factory';
 import { createNatsBackends } from '../apps/orchestrator/src/app/nats-backends';
 import { RelayOrchestrationService } from '../apps/orchestrator/src/app/relay-orchestration.service';
-import { createSharedStore, type SharedStore } from '../apps/orchestrator/src/app/shared-store';
+import { createSharedStore, type SharedStoreHandle } from '../apps/orchestrator/src/app/shared-store';
 import { cleanupOnce } from './support/cleanup';
 import { p50, p99 } from './support/stats';
 
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
   let nats: NatsServerHandle | undefined;
   let redis: RedisServerHandle | undefined;
   let workers: AppProcessHandle | undefined;
-  let shared: SharedStore | undefined;
+  let shared: SharedStoreHandle | undefined;
   let closeAll: (() => Promise<void>) | undefined;
   const cleanup = cleanupOnce(async () => {
     await closeAll?.().catch(() => undefined);

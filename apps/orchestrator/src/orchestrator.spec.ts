@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
-import { InMemoryPrefixStore } from '@relayllm/relay-core';
+import { InMemoryKeyValueStore } from '@relayllm/relay-cluster';
 import { loadConfig } from './app/config';
 import { OrchestratorModule } from './app/orchestrator.module';
 import { RelayGrpcHost } from './app/relay-grpc.host';
@@ -13,12 +13,12 @@ interface Booted {
   app: INestApplicationContext;
   client: RelayClient;
   backends: ScriptedBackends;
-  store: InMemoryPrefixStore;
+  store: InMemoryKeyValueStore;
 }
 
 async function boot(backends: ScriptedBackends, env: Record<string, string> = {}): Promise<Booted> {
   const config = loadConfig({ RELAYLLM_ORCHESTRATOR_PORT: '0', RELAYLLM_REDIS_URL: 'off', ...env });
-  const store = new InMemoryPrefixStore();
+  const store = new InMemoryKeyValueStore();
   const app = await NestFactory.createApplicationContext(
     OrchestratorModule.forRoot({
       config,

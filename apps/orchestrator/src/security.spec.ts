@@ -6,7 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { credentials, makeGenericClientConstructor, Metadata, status as GrpcStatus, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
-import { InMemoryPrefixStore } from '@relayllm/relay-core';
+import { InMemoryKeyValueStore } from '@relayllm/relay-cluster';
 import { generateTestCertificates, repoRoot, type TestCertificates } from '@relayllm/testing';
 import { service as healthService } from 'grpc-health-check';
 import { ConfigError, loadConfig, loadSecurityConfig } from './app/config';
@@ -28,7 +28,7 @@ interface Booted {
 async function boot(env: Record<string, string>, backends: ScriptedBackends): Promise<Booted> {
   const config = loadConfig({ RELAYLLM_ORCHESTRATOR_PORT: '0', RELAYLLM_REDIS_URL: 'off' });
   const security = loadSecurityConfig(env, config.natsUrl);
-  const store = new InMemoryPrefixStore();
+  const store = new InMemoryKeyValueStore();
   const app = await NestFactory.createApplicationContext(
     OrchestratorModule.forRoot({
       config,

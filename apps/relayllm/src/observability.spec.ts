@@ -8,7 +8,7 @@ import { Metadata } from '@grpc/grpc-js';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createRelayClient, createRelayGrpcServer, type RelayClient, type RelayGrpcServer } from '@relayllm/grpc-api';
 import { RelayMetrics, sampleValue, startAppObservability, type AppObservability } from '@relayllm/observability';
-import { ScriptedEngine } from '@relayllm/relay-core';
+import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { loadObservabilityConfig } from './app/config';
 import { createObservedEmbeddedRelay } from './app/embedded-observability';
 

@@ -6,6 +6,7 @@ import { WorkerKind } from '@relayllm/proto';
 import {
   REFERENCE_CHAT_FORMAT,
   runRelay,
+  sequenceIdOf,
   SystemClock,
   type CompletedEvent,
   type Engine,
@@ -214,7 +215,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
         state.killed = undefined;
         const completed = await relay(killer, q, `kill-${q}`);
         expect(summary(completed)).toEqual(summary(embedded.get(q) as CompletedEvent));
-        const survivor = remote.workerOf(`kill-${q}/slm`);
+        const survivor = remote.workerOf(sequenceIdOf(`kill-${q}`, 'slm'));
         expect(survivor).toBeDefined();
         expect(survivor).not.toBe(lastKilled());
         remote.release(`kill-${q}`);
@@ -249,7 +250,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
       const results = await Promise.all(batch.map((q, i) => relay(killer, q, `many-${i}`)));
       for (const c of results) expect(c.usage.responseTokens).toBe(c.usage.slmTokens + c.usage.llmTokens);
       expect(results.map(summary)).toEqual(batch.map((q) => summary(embedded.get(q) as CompletedEvent)));
-      for (const [i] of batch.entries()) expect(remote.workerOf(`many-${i}/slm`)).not.toBe(state.killed);
+      for (const [i] of batch.entries()) expect(remote.workerOf(sequenceIdOf(`many-${i}`, 'slm'))).not.toBe(state.killed);
       batch.forEach((_, i) => remote.release(`many-${i}`));
     } finally {
       await remote.close();

@@ -11,5 +11,3 @@ export { SequencePool, type SequenceLease, type SequencePoolOptions } from './li
 export { CompletionChunkReader, completionBody } from './lib/openai/completion-chunks';
 export { sseEvents, type SseLimits } from './lib/openai/sse-reader';
 
-// Test doubles (FakeVllmServer), for specs only; also reachable via src/testing/index.ts.
-export * from './testing';

@@ -3,17 +3,8 @@ import { LlamaCppEngine } from '@relayllm/engines';
 import { CALL_CLOSE, CALL_OPEN, EOS, loadLlama, type Llama } from '@relayllm/llama-cpp';
 import { connectNats, WorkerRegistry } from '@relayllm/nats-transport';
 import { WorkerKind } from '@relayllm/proto';
-import {
-  InMemoryPrefixStore,
-  LlmAffinity,
-  REFERENCE_CHAT_FORMAT,
-  runRelay,
-  SystemClock,
-  type CompletedEvent,
-  type Engine,
-  type LlmPool,
-  type LlmRelayRequest,
-} from '@relayllm/relay-core';
+import { InMemoryKeyValueStore, LlmAffinity } from '@relayllm/relay-cluster';
+import { REFERENCE_CHAT_FORMAT, runRelay, sequenceIdOf, SystemClock, type CompletedEvent, type Engine, type LlmPool, type LlmRelayRequest } from '@relayllm/relay-core';
 import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
 import { readFileSync } from 'fs';
 import { join } from 'path';
@@ -67,7 +58,7 @@ const longCall = (generationId: string): LlmRelayRequest => {
   return {
     generationId,
     callIndex: 0,
-    sequenceId: `${generationId}/llm`,
+    sequenceId: sequenceIdOf(generationId, 'llm'),
     context: framed,
     appendOnly: false,
     maxTokens: 480,
@@ -86,7 +77,7 @@ describe('NatsLlmPool with real llm-worker processes (reference model)', () => {
   let llama: Llama;
   let slm: LlamaCppEngine;
   let localLlm: LlamaCppEngine;
-  const store = new InMemoryPrefixStore();
+  const store = new InMemoryKeyValueStore();
   const outcomes: LlmRelayOutcome[] = [];
   const sentTo: string[] = [];
   let pool: NatsLlmPool;
@@ -107,7 +98,7 @@ describe('NatsLlmPool with real llm-worker processes (reference model)', () => {
       const request: LlmRelayRequest = {
         generationId,
         callIndex: call,
-        sequenceId: `${generationId}/llm`,
+        sequenceId: sequenceIdOf(generationId, 'llm'),
         context,
         appendOnly: previous !== undefined,
         appendFrom: previous === undefined ? undefined : { text: previous.text.length, tokens: previous.tokens.length },

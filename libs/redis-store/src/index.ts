@@ -1,13 +1,13 @@
 export {
   REDIS_DEFAULTS,
-  RedisPrefixStore,
+  RedisKeyValueStore,
   RedisStoreErrorReasons,
   redisClientOptions,
   type RedisConnectionOptions,
-} from './lib/redis-prefix-store';
+} from './lib/redis-key-value-store';
 export {
-  BypassingPrefixStore,
+  CircuitBreakingKeyValueStore,
   type BypassStats,
-  type BypassingPrefixStoreOptions,
+  type CircuitBreakingKeyValueStoreOptions,
   type CircuitState,
-} from './lib/bypassing-prefix-store';
+} from './lib/circuit-breaking-key-value-store';

@@ -1,4 +1,5 @@
-import { FakeVllmServer, LlamaCppEngine, OpenAiCompletionsEngine } from '@relayllm/engines';
+import { LlamaCppEngine, OpenAiCompletionsEngine } from '@relayllm/engines';
+import { FakeVllmServer } from '@relayllm/engines/testing';
 import { replyToChunks } from '@relayllm/nats-transport';
 import { LlmGenerateRequest } from '@relayllm/proto';
 import { loadLlmWorkerConfig } from './config';

@@ -1,5 +1,5 @@
 import { LlmFinishReason, LlmGenerateRequest, WorkerErrorKind } from '@relayllm/proto';
-import { ManualClock, ScriptedEngine } from '@relayllm/relay-core';
+import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
 import { BlockingEngineFake } from '../testing/blocking-engine.fake';
 import { LlmWorkerService } from './llm-worker.service';
 

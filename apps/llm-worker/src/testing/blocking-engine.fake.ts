@@ -1,4 +1,5 @@
-import { ScriptedEngine, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import { ScriptedEngine } from '@relayllm/relay-core/testing';
+import { type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 
 /**
  * TEST DOUBLE. Requests on a blocking sequence (every sequence unless

@@ -1,4 +1,5 @@
-import type { Engine, LlmPool, PrefixStore } from '@relayllm/relay-core';
+import type { Engine, LlmPool } from '@relayllm/relay-core';
+import type { KeyValueStore } from '@relayllm/relay-cluster';
 
 /**
  * What the orchestrator runs generations on: the SLM (an Engine over SLM
@@ -18,4 +19,4 @@ export interface OrchestratorBackends {
 }
 
 /** Builds the backends once, at startup, given the shared store (LLM affinity lives there). */
-export type BackendsFactory = (store: PrefixStore) => Promise<OrchestratorBackends>;
+export type BackendsFactory = (store: KeyValueStore) => Promise<OrchestratorBackends>;

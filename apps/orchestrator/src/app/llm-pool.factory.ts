@@ -1,5 +1,5 @@
 import { NatsLlmPool } from '@relayllm/llm-pool';
-import { LlmAffinity } from '@relayllm/relay-core';
+import { LlmAffinity } from '@relayllm/relay-cluster';
 import type { LlmPoolFactory } from './nats-backends';
 
 /**

@@ -2,7 +2,8 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { WorkerKind } from '@relayllm/proto';
 import { connectNats, WorkerRegistry, type NatsAuthOptions } from '@relayllm/nats-transport';
 import type { SlmClientTls } from '@relayllm/security';
-import type { LlmPool, PrefixStore } from '@relayllm/relay-core';
+import type { LlmPool } from '@relayllm/relay-core';
+import type { KeyValueStore } from '@relayllm/relay-cluster';
 import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@relayllm/slm-remote';
 import { injectTraceHeaders, type RelayInstrumentation } from '@relayllm/observability';
 import type { OrchestratorBackends } from './backends';
@@ -34,7 +35,7 @@ export class RegistrySlmDirectory implements SlmWorkerDirectory {
 export interface LlmPoolDeps {
   nc: NatsConnection;
   registry: WorkerRegistry;
-  store: PrefixStore;
+  store: KeyValueStore;
   config: OrchestratorConfig;
   /** Issue #6: trace headers and relay.call attributes (libs/observability). */
   instrumentation?: RelayInstrumentation;
@@ -50,7 +51,7 @@ export type LlmPoolFactory = (deps: LlmPoolDeps) => LlmPool & { close?(): Promis
  */
 export async function createNatsBackends(
   config: OrchestratorConfig,
-  store: PrefixStore,
+  store: KeyValueStore,
   createLlmPool: LlmPoolFactory,
   log: (line: string) => void,
   instrumentation?: RelayInstrumentation,

@@ -8,7 +8,7 @@ import type { BackendsFactory, OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
 import { RelayGrpcHost } from './relay-grpc.host';
 import { RelayOrchestrationService } from './relay-orchestration.service';
-import { createSharedStore, type SharedStore } from './shared-store';
+import { createSharedStore, type SharedStoreHandle } from './shared-store';
 
 export const ORCHESTRATOR_CONFIG = Symbol('ORCHESTRATOR_CONFIG');
 export const ORCHESTRATOR_BACKENDS = Symbol('ORCHESTRATOR_BACKENDS');
@@ -18,7 +18,7 @@ export interface OrchestratorModuleOptions {
   config: OrchestratorConfig;
   backends: BackendsFactory;
   /** Default: Redis per config (createSharedStore). */
-  sharedStore?: () => SharedStore;
+  sharedStore?: () => SharedStoreHandle;
   log?: (line: string) => void;
   /** Issue #6: spans and relay metrics (libs/observability); absent = not observed. */
   instrumentation?: RelayInstrumentation;
@@ -42,11 +42,11 @@ export class OrchestratorModule {
       providers: [
         { provide: ORCHESTRATOR_CONFIG, useValue: options.config },
         { provide: SHARED_STORE, useFactory: () => (options.sharedStore ?? (() => createSharedStore(options.config, log)))() },
-        { provide: ORCHESTRATOR_BACKENDS, inject: [SHARED_STORE], useFactory: (shared: SharedStore) => options.backends(shared.store) },
+        { provide: ORCHESTRATOR_BACKENDS, inject: [SHARED_STORE], useFactory: (shared: SharedStoreHandle) => options.backends(shared.store) },
         {
           provide: RelayOrchestrationService,
           inject: [ORCHESTRATOR_BACKENDS, SHARED_STORE],
-          useFactory: (backends: OrchestratorBackends, shared: SharedStore) =>
+          useFactory: (backends: OrchestratorBackends, shared: SharedStoreHandle) =>
             new RelayOrchestrationService(options.config, {
               backends,
               store: shared.store,
@@ -59,7 +59,7 @@ export class OrchestratorModule {
         {
           provide: RelayGrpcHost,
           inject: [RelayOrchestrationService, ORCHESTRATOR_BACKENDS, SHARED_STORE],
-          useFactory: (service: RelayOrchestrationService, backends: OrchestratorBackends, shared: SharedStore) => {
+          useFactory: (service: RelayOrchestrationService, backends: OrchestratorBackends, shared: SharedStoreHandle) => {
             const observedHandler = observed && instrumentRelayHandler(service, observed);
             // The quota wraps the outermost handler: a refused call runs nothing, not even a span.
             const handler = quota ? withLlmTokenQuota(observedHandler ?? service, quota) : observedHandler;

@@ -4,7 +4,7 @@ import { createRelayGrpcServer, type RelayGrpcServer, type RelayServiceHandler }
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
 import type { RelayOrchestrationService } from './relay-orchestration.service';
-import type { SharedStore } from './shared-store';
+import type { SharedStoreHandle } from './shared-store';
 
 /** host:port for binding; IPv6 literals in brackets. */
 export function listenAddress(host: string, port: number): string {
@@ -28,7 +28,7 @@ export class RelayGrpcHost implements OnApplicationBootstrap, OnApplicationShutd
     private readonly config: Pick<OrchestratorConfig, 'host' | 'port' | 'shutdownGraceMs'>,
     private readonly service: RelayOrchestrationService,
     private readonly backends: OrchestratorBackends,
-    private readonly shared: SharedStore,
+    private readonly shared: SharedStoreHandle,
     /** What serves the calls when not the service itself (issue #6: the service under a relay.generate span). */
     handler?: RelayServiceHandler,
     /** Issue #7: TLS credentials and the API-key interceptor (libs/security); absent = plaintext, open. */

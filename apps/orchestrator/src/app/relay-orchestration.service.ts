@@ -1,25 +1,6 @@
 import type { RelayServiceHandler } from '@relayllm/grpc-api';
-import {
-  AdmissionQueue,
-  BYTE_LEVEL_VOCABULARY,
-  CachingLlmPool,
-  DEFAULT_SERVER_LIMITS,
-  GenerationStateStore,
-  REFERENCE_CHAT_FORMAT,
-  RelayError,
-  RelayErrorReasons,
-  runRelay,
-  validateRelayRequest,
-  withGenerationState,
-  type ChatFormat,
-  type Clock,
-  type Engine,
-  type LlmPool,
-  type PrefixStore,
-  type RelayRequest,
-  type RelayServerLimits,
-  type RelayStreamEvent,
-} from '@relayllm/relay-core';
+import { AdmissionQueue, CachingLlmPool, GenerationStateStore, withGenerationState, type KeyValueStore } from '@relayllm/relay-cluster';
+import { BYTE_LEVEL_VOCABULARY, DEFAULT_SERVER_LIMITS, REFERENCE_CHAT_FORMAT, RelayError, RelayErrorReasons, runRelay, validateRelayRequest, type ChatFormat, type Clock, type Engine, type LlmPool, type RelayRequest, type RelayServerLimits, type RelayStreamEvent } from '@relayllm/relay-core';
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
 
@@ -43,7 +24,7 @@ export type OrchestrationSettings = Pick<
 
 export interface RelayOrchestrationDeps {
   backends: OrchestratorBackends;
-  store: PrefixStore;
+  store: KeyValueStore;
   clock: Clock;
   /** This replica's id (written into generation state). */
   replicaId: string;

@@ -1,10 +1,10 @@
-import { InMemoryPrefixStore, type PrefixStore } from '@relayllm/relay-core';
-import { BypassingPrefixStore, RedisPrefixStore } from '@relayllm/redis-store';
+import { InMemoryKeyValueStore, type KeyValueStore } from '@relayllm/relay-cluster';
+import { CircuitBreakingKeyValueStore, RedisKeyValueStore } from '@relayllm/redis-store';
 import type { OrchestratorConfig } from './config';
 
 /** The store all replicas share, with the handle that closes it. */
-export interface SharedStore {
-  store: PrefixStore;
+export interface SharedStoreHandle {
+  store: KeyValueStore;
   /** Bypass counters (Redis only). */
   stats(): { bypassed: number; failures: number; state: string } | undefined;
   close(): Promise<void>;
@@ -18,17 +18,17 @@ export interface SharedStore {
 export function createSharedStore(
   config: Pick<OrchestratorConfig, 'redisUrl' | 'redisPassword' | 'redisCommandTimeoutMs' | 'redisCoolDownMs'>,
   log: (line: string) => void = () => undefined,
-): SharedStore {
+): SharedStoreHandle {
   if (config.redisUrl === 'off') {
-    return { store: new InMemoryPrefixStore({ maxEntries: 100_000 }), stats: () => undefined, close: async () => undefined };
+    return { store: new InMemoryKeyValueStore({ maxEntries: 100_000 }), stats: () => undefined, close: async () => undefined };
   }
-  const redis = new RedisPrefixStore({
+  const redis = new RedisKeyValueStore({
     url: config.redisUrl,
     password: config.redisPassword === '' ? undefined : config.redisPassword,
     commandTimeoutMs: config.redisCommandTimeoutMs,
   });
   let lastLogged = 0;
-  const bypassing = new BypassingPrefixStore(redis, {
+  const bypassing = new CircuitBreakingKeyValueStore(redis, {
     coolDownMs: config.redisCoolDownMs,
     callTimeoutMs: 2 * config.redisCommandTimeoutMs,
     onFailure: (operation, error) => {

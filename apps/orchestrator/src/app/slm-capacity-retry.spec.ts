@@ -1,4 +1,5 @@
-import { RelayError, ScriptedEngine, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import { RelayError, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { SlmRemoteErrorReasons } from '@relayllm/slm-remote';
 import { CapacityRetryingSlmEngine, isSlmCapacityFailure } from './slm-capacity-retry';
 

@@ -1,4 +1,5 @@
-import { ScriptedEngine, type EngineChunk, type LlmPool, type LlmRelayRequest } from '@relayllm/relay-core';
+import { ScriptedEngine } from '@relayllm/relay-core/testing';
+import { type EngineChunk, type LlmPool, type LlmRelayRequest } from '@relayllm/relay-core';
 import type { OrchestratorBackends } from '../app/backends';
 
 /**

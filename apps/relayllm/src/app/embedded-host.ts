@@ -1,4 +1,5 @@
-import { InMemoryPrefixStore, SystemClock, type Engine } from '@relayllm/relay-core';
+import { InMemoryKeyValueStore } from '@relayllm/relay-cluster';
+import { SystemClock, type Engine } from '@relayllm/relay-core';
 import { REFERENCE_CHAT_FORMAT } from './chat-format';
 import type { RelayllmConfig } from './config';
 import { EmbeddedRelay } from './embedded-relay';
@@ -24,7 +25,7 @@ export function createEmbeddedRelay(
     llm: engines.llm,
     contextSize: engines.contextSize,
     clock: new SystemClock(),
-    store: new InMemoryPrefixStore(),
+    store: new InMemoryKeyValueStore(),
     chatFormat: REFERENCE_CHAT_FORMAT,
     maxTokensLimit: config.maxTokensLimit,
     requestTimeoutMs: config.requestTimeoutMs,

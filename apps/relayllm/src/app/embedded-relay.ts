@@ -1,19 +1,6 @@
 import type { RelayServiceHandler } from '@relayllm/grpc-api';
-import {
-  BYTE_LEVEL_VOCABULARY,
-  DEFAULT_SERVER_LIMITS,
-  RelayError,
-  RelayErrorReasons,
-  runRelay,
-  validateRelayRequest,
-  prefixStoreKey,
-  type Clock,
-  type Engine,
-  type PrefixStore,
-  type RelayRequest,
-  type RelayServerLimits,
-  type RelayStreamEvent,
-} from '@relayllm/relay-core';
+import { BYTE_LEVEL_VOCABULARY, DEFAULT_SERVER_LIMITS, RelayError, RelayErrorReasons, runRelay, validateRelayRequest, type Clock, type Engine, type RelayRequest, type RelayServerLimits, type RelayStreamEvent } from '@relayllm/relay-core';
+import { storeKey, type KeyValueStore } from '@relayllm/relay-cluster';
 import type { ChatFormat } from './chat-format';
 
 export const EmbeddedRelayReasons = {
@@ -37,7 +24,7 @@ export interface EmbeddedRelayOptions {
    * Generation state shared by whoever serves this API (in memory here; a
    * networked store when replicated): marks a request_id as running.
    */
-  store: PrefixStore;
+  store: KeyValueStore;
   chatFormat: ChatFormat;
   /** Tokens both models can see (the smaller window of the two). */
   contextSize: number;
@@ -80,7 +67,7 @@ export class EmbeddedRelay implements RelayServiceHandler {
         'prompt',
       );
     }
-    const stateKey = prefixStoreKey('state', request.generationId);
+    const stateKey = storeKey('state', request.generationId);
     // get-then-set is not atomic: enough in one process (no other request runs
     // between the two), a networked store would need SET NX.
     if ((await options.store.get(stateKey)) !== undefined) {

@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_LLM_TOKENS_PER_CALL,
   DEFAULT_SERVER_LIMITS,
   RelayError,
+  sequenceIdOf,
   type Engine,
   type RelayRequest,
   type RelayUsage,
@@ -112,13 +113,13 @@ export function embeddedItemRunner(
             llmPrefillTokens: llm.take(plan.generationId),
           };
           if (!(slm instanceof UncertaintyTriggerEngine)) return outcome;
-          return withoutInjectedCommands(outcome, slm.injected(`${plan.generationId}/slm`), spec.k ?? 1);
+          return withoutInjectedCommands(outcome, slm.injected(sequenceIdOf(plan.generationId, 'slm')), spec.k ?? 1);
         }
       }
       throw RelayError.internal('HANDLER_NO_COMPLETION', 'the generation ended without completing');
     } finally {
       llm.take(plan.generationId);
-      if (slm instanceof UncertaintyTriggerEngine) slm.forget(`${plan.generationId}/slm`);
+      if (slm instanceof UncertaintyTriggerEngine) slm.forget(sequenceIdOf(plan.generationId, 'slm'));
     }
   };
 }

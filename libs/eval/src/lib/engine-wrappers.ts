@@ -4,6 +4,7 @@ import {
   CALL_OPEN_TEXT,
   RelayError,
   newContextPart,
+  parseSequenceId,
   type Engine,
   type EngineChunk,
   type EngineRequest,
@@ -277,7 +278,7 @@ export class PrefillMeterEngine extends EngineDecorator {
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
     const part = newContextPart(request);
     const tokens = part.tokens?.length ?? Buffer.byteLength(part.text, 'utf8');
-    const generationId = request.sequenceId.replace(/\/llm$/, '');
+    const generationId = parseSequenceId(request.sequenceId)?.generationId ?? request.sequenceId;
     this.counts.set(generationId, (this.counts.get(generationId) ?? 0) + tokens);
     return this.inner.generate(request, signal);
   }

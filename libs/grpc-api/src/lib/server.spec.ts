@@ -9,15 +9,8 @@ import { loadSync } from '@grpc/proto-loader';
 import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { FinishReason, Policy, Source, type GenerateEvent } from '@relayllm/proto';
-import {
-  ManualClock,
-  RelayErrorReasons,
-  ScriptedEngine,
-  runRelay,
-  type RelayRequest,
-  type RelayStreamEvent,
-  type ScriptedOutput,
-} from '@relayllm/relay-core';
+import { ManualClock, ScriptedEngine, type ScriptedOutput } from '@relayllm/relay-core/testing';
+import { RelayErrorReasons, runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
 import { service as healthService } from 'grpc-health-check';
 import { createRelayClient, type RelayClient } from './client';
 import type { RelayCallInfo, RelayServiceHandler } from './handler';

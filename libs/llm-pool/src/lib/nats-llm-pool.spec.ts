@@ -15,7 +15,9 @@ import {
   wantsAck,
 } from '@relayllm/nats-transport';
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
-import { InMemoryPrefixStore, isRelayError, LlmAffinity, RelayError, type EngineChunk, type LlmRelayRequest, type PrefixStore } from '@relayllm/relay-core';
+import { InMemoryKeyValueStore, LlmAffinity, type KeyValueStore } from '@relayllm/relay-cluster';
+import { FailingKeyValueStoreFake } from '@relayllm/relay-cluster/testing';
+import { isRelayError, RelayError, type EngineChunk, type LlmRelayRequest } from '@relayllm/relay-core';
 import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
 import { LiveWorkersFake } from '../testing/live-workers.fake';
 import { NatsLlmPool, type LlmRelayOutcome } from './nats-llm-pool';
@@ -139,7 +141,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
     let a: WorkerStandIn;
     let b: WorkerStandIn;
     const workers = new LiveWorkersFake();
-    let store: PrefixStore;
+    let store: KeyValueStore;
     let poolNc: NatsConnection;
     const outcomes: LlmRelayOutcome[] = [];
     const pool = (overrides: Partial<ConstructorParameters<typeof NatsLlmPool>[0]> = {}): NatsLlmPool =>
@@ -156,7 +158,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       a.behaviour = 'answer';
       b.behaviour = 'answer';
       workers.set([{ workerId: 'a' }, { workerId: 'b' }]);
-      store = new InMemoryPrefixStore();
+      store = new InMemoryKeyValueStore();
       outcomes.length = 0;
     });
 
@@ -308,11 +310,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
     });
 
     it('a failing affinity store means no affinity, and the relay still succeeds', async () => {
-      const broken: PrefixStore = {
-        get: () => Promise.reject(new Error('redis down')),
-        set: () => Promise.reject(new Error('redis down')),
-        delete: () => Promise.reject(new Error('redis down')),
-      };
+      const broken = new FailingKeyValueStoreFake(new Error('redis down'));
       store = broken;
       const chunks = await collect(pool().relay(relay(), new AbortController().signal));
       expect(chunks[0]?.text).toBe('xxx');

@@ -17,19 +17,8 @@ import {
   type WorkerChange,
 } from '@relayllm/nats-transport';
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest, WorkerKind, type WorkerError } from '@relayllm/proto';
-import {
-  chooseLlmRoute,
-  isReissuableLlmFailure,
-  llmAckTimeoutMs,
-  llmAttemptTimeoutMs,
-  RelayError,
-  SystemClock,
-  type Clock,
-  type EngineChunk,
-  type LlmPool,
-  type LlmRelayRequest,
-  type LlmRoute,
-} from '@relayllm/relay-core';
+import { chooseLlmRoute, isReissuableLlmFailure, llmAckTimeoutMs, llmAttemptTimeoutMs, type LlmRoute } from '@relayllm/relay-cluster';
+import { RelayError, SystemClock, type Clock, type EngineChunk, type LlmPool, type LlmRelayRequest } from '@relayllm/relay-core';
 
 export const LlmPoolReasons = {
   /** Nobody listens on the chosen subject (no worker of the model, or the affinity worker left). */

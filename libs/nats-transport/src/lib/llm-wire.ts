@@ -1,5 +1,5 @@
 import { LlmFinishReason, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
-import type { EngineChunk, EngineFinish, EngineRequest, LlmRelayRequest } from '@relayllm/relay-core';
+import { sequenceIdOf, type EngineChunk, type EngineFinish, type EngineRequest, type LlmRelayRequest } from '@relayllm/relay-core';
 import { fromWorkerError, toWorkerError } from './worker-error';
 
 /**
@@ -40,7 +40,7 @@ export function toLlmGenerateRequest(request: LlmRelayRequest, envelope: LlmRequ
 /** The engine request a worker runs for a wire request (sequence `<generationId>/llm` unless given). */
 export function toEngineRequest(wire: LlmGenerateRequest): EngineRequest {
   const request: EngineRequest = {
-    sequenceId: wire.sequenceId !== '' ? wire.sequenceId : `${wire.generationId}/llm`,
+    sequenceId: wire.sequenceId !== '' ? wire.sequenceId : sequenceIdOf(wire.generationId, 'llm'),
     context: wire.contextTokens === undefined ? { text: wire.contextText } : { text: wire.contextText, tokens: wire.contextTokens.ids },
     appendOnly: wire.appendOnly && wire.appendFrom !== undefined,
     maxTokens: wire.maxTokens,

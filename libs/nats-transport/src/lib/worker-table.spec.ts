@@ -1,5 +1,5 @@
 import { WorkerHeartbeat, WorkerKind } from '@relayllm/proto';
-import { ManualClock } from '@relayllm/relay-core';
+import { ManualClock } from '@relayllm/relay-core/testing';
 import { isWorkerFull, WorkerTable } from './worker-table';
 
 const hb = (workerId: string, overrides: Partial<WorkerHeartbeat> = {}): WorkerHeartbeat =>

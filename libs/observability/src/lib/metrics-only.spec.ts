@@ -1,5 +1,6 @@
 /** Its own file: no earlier spec in this process has installed a context manager. */
-import { ManualClock, runRelay, ScriptedEngine, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
+import { runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
 import { createMetricsRegistry, RelayMetrics } from './metrics';
 import { sampleValue } from './prometheus-text';
 import { RelayInstrumentation } from './relay-instrumentation';

@@ -1,5 +1,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { CachingLlmPool, InMemoryPrefixStore, ManualClock, runRelay, ScriptedEngine, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { CachingLlmPool, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
+import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
+import { runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
 import { createMetricsRegistry, RelayMetrics } from './metrics';
 import { sampleValue } from './prometheus-text';
 import { RELAY_SPANS, RelayInstrumentation } from './relay-instrumentation';
@@ -108,7 +110,7 @@ describe('RelayInstrumentation (embedded wiring)', () => {
 
   it('marks an output-cache hit (the call never reached the pool behind the cache)', async () => {
     const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer });
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     const makeDeps = () => ({
       slm: instrumentation.slm(new ScriptedEngine(['a<call>2</call>', 'b</s>'], { mode: 'text' })),
       llm: instrumentation.llmPool(new CachingLlmPool(instrumentation.llmWorkerProbe(new ScriptedEngine(['XY'], { mode: 'text' })), { store, model: 'llm' })),

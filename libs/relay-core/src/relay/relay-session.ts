@@ -15,6 +15,7 @@ import type {
   StreamEndOutcome,
   TextSegment,
 } from './relay-types';
+import { sequenceIdOf } from './sequence-id';
 import { SlmOutputReader } from './slm-output-reader';
 import type { RelayCallRecord, RelayUsage } from './usage';
 
@@ -149,7 +150,7 @@ export class RelaySession {
 
   private slmRequest(): EngineRequest {
     return {
-      sequenceId: `${this.request.generationId}/slm`,
+      sequenceId: sequenceIdOf(this.request.generationId, 'slm'),
       context: this.transcript.slmView.toContext(),
       ...this.slmSequence.next(this.transcript.slmView),
       maxTokens: this.budgetLeft(),
@@ -162,7 +163,7 @@ export class RelaySession {
 
   private llmRequest(callIndex: number, maxTokens: number): LlmRelayRequest {
     return {
-      sequenceId: `${this.request.generationId}/llm`,
+      sequenceId: sequenceIdOf(this.request.generationId, 'llm'),
       generationId: this.request.generationId,
       callIndex,
       context: this.transcript.llmView.toContext(),

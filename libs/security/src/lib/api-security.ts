@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ServerCredentials, type ServerInterceptor } from '@grpc/grpc-js';
-import { SystemClock, TokenQuota, type Clock } from '@relayllm/relay-core';
+import { SystemClock, type Clock } from '@relayllm/relay-core';
+import { TokenQuota } from '@relayllm/relay-cluster';
 import { apiKeyInterceptor } from './api-key-interceptor';
 import { ApiKeyRing } from './api-keys';
 import { SecurityConfigError } from './security-config-error';

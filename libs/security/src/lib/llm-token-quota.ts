@@ -1,5 +1,6 @@
 import type { RelayServiceHandler } from '@relayllm/grpc-api';
-import { QUOTA_EXCEEDED_REASON, RelayError, type TokenQuota } from '@relayllm/relay-core';
+import { QUOTA_EXCEEDED_REASON, type TokenQuota } from '@relayllm/relay-cluster';
+import { RelayError } from '@relayllm/relay-core';
 import { API_KEY_ID_METADATA } from './api-key-interceptor';
 
 /** The quota key of calls without an API key (no keys configured): they share one bucket. */

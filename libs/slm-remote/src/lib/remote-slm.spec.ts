@@ -1,5 +1,6 @@
 import { createServer, type AddressInfo, type Socket } from 'net';
-import { encodeScript, isRelayError, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import { encodeScript } from '@relayllm/relay-core/testing';
+import { isRelayError, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 import { RemoteSlmEngine, StaticSlmWorkerDirectory } from '../index';
 import { ScriptEngineFake, startInProcessWorker, type InProcessWorker } from '../testing';
 

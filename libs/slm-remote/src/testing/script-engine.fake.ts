@@ -1,5 +1,5 @@
 import type { Engine, EngineChunk, EngineRequest } from '@relayllm/relay-core';
-import { encodeScript, type ReferenceToken } from '@relayllm/relay-core';
+import { encodeScript, type ReferenceToken } from '@relayllm/relay-core/testing';
 
 export interface ScriptEngineOptions {
   /** The context every generate starts from (a generate may continue from the prompt plus a prefix of the script). */

@@ -5,6 +5,7 @@ import {
   RelayError,
   chunkTokenCount,
   isRelayError,
+  sequenceIdOf,
   type Engine,
   type EngineChunk,
   type EngineRequest,
@@ -121,7 +122,7 @@ export class RemoteSlmEngine implements Engine {
 
   /** Closes the stream of a generation (`generationId` or its SLM sequenceId `<generationId>/slm`). */
   release(generationId: string): void {
-    for (const key of [generationId, `${generationId}/slm`]) this.streams.get(key)?.close();
+    for (const key of [generationId, sequenceIdOf(generationId, 'slm')]) this.streams.get(key)?.close();
   }
 
   async close(): Promise<void> {

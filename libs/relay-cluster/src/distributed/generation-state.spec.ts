@@ -1,16 +1,16 @@
-import type { PrefixStore } from '../ports/prefix-store';
-import type { RelayStreamEvent } from '../relay/relay-events';
-import type { RelayRequest } from '../relay/relay-request';
-import { runRelay } from '../relay/run-relay';
-import { InMemoryPrefixStore } from '../store/in-memory-prefix-store';
-import { ManualClock } from '../testing/manual-clock';
-import { ScriptedEngine } from '../testing/scripted-engine';
+import type { KeyValueStore } from '../ports/key-value-store';
+import type { RelayStreamEvent } from '@relayllm/relay-core';
+import type { RelayRequest } from '@relayllm/relay-core';
+import { runRelay } from '@relayllm/relay-core';
+import { InMemoryKeyValueStore } from '../store/in-memory-key-value-store';
+import { ManualClock } from '@relayllm/relay-core/testing';
+import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { GenerationStateStore } from './generation-state';
 import { withGenerationState } from './with-generation-state';
 
 const request: RelayRequest = { generationId: 'req-1', prompt: 'Q:', maxTokens: 40, sampling: { temperature: 0 } };
 
-function states(store: PrefixStore = new InMemoryPrefixStore(), owner = 'replica-a', clock = new ManualClock()): GenerationStateStore {
+function states(store: KeyValueStore = new InMemoryKeyValueStore(), owner = 'replica-a', clock = new ManualClock()): GenerationStateStore {
   return new GenerationStateStore({ store, owner, leaseMs: 1_000, runningTtlMs: 60_000, clock });
 }
 
@@ -32,7 +32,7 @@ const textOf = (events: RelayStreamEvent[]): string => events.map((e) => (e.type
 
 describe('GenerationStateStore / withGenerationState', () => {
   it('a retried request_id that completed returns the stored result and runs nothing', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     const slm = new ScriptedEngine(['ab<call>2</call>', 'c</s>'], { mode: 'text' });
     const llm = new ScriptedEngine(['XY'], { mode: 'text' });
     const first = await collect(generation(states(store), slm, llm));
@@ -45,7 +45,7 @@ describe('GenerationStateStore / withGenerationState', () => {
   });
 
   it('checkpoints transcript, turn and the consumed streams at handoffs', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     const slm = new ScriptedEngine(['ab<call>2</call>never read', 'c</s>'], { mode: 'text' });
     const llm = new ScriptedEngine(['XY'], { mode: 'text' });
     const seen: unknown[] = [];
@@ -63,25 +63,25 @@ describe('GenerationStateStore / withGenerationState', () => {
   });
 
   it('a request_id running under a live lease is refused with failed_precondition REQUEST_ID_IN_USE', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     await states(store, 'replica-a').begin(request);
     await expect(states(store, 'replica-b').begin(request)).rejects.toMatchObject({ kind: 'failed_precondition', reason: 'REQUEST_ID_IN_USE' });
     await expect(states(store).begin({ ...request, generationId: 'req-2' })).resolves.toEqual({ kind: 'run' });
   });
 
   it('a request_id reused by a different request is refused', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     const slm = new ScriptedEngine(['a</s>'], { mode: 'text' });
     await collect(generation(states(store), slm, slm));
     await expect(states(store).begin({ ...request, prompt: 'other' })).rejects.toMatchObject({ reason: 'REQUEST_ID_IN_USE' });
   });
 
   it('a replica that died mid-generation: after its lease, a retry elsewhere resumes from the saved streams', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     const clock = new ManualClock();
     // Undisturbed reference run.
     const reference = await collect(
-      generation(states(new InMemoryPrefixStore()), new ScriptedEngine(['ab<call>2</call>', 'cd<call>1</call>', 'e</s>'], { mode: 'text' }), new ScriptedEngine(['XY', 'Z'], { mode: 'text' })),
+      generation(states(new InMemoryKeyValueStore()), new ScriptedEngine(['ab<call>2</call>', 'cd<call>1</call>', 'e</s>'], { mode: 'text' }), new ScriptedEngine(['XY', 'Z'], { mode: 'text' })),
     );
     // Replica A: runs until its second SLM turn, which never answers; then "dies" (its generator is simply never resumed).
     const slmA = new ScriptedEngine(['ab<call>2</call>', { text: 'c', hangAfterChunks: 1, ignoreAbort: true }], { mode: 'text' });
@@ -108,7 +108,7 @@ describe('GenerationStateStore / withGenerationState', () => {
   });
 
   it('failure and cancellation free the request_id for a retry', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     const broken = new ScriptedEngine([{ text: 'ab', failAfterChunks: 1, error: new Error('worker died') }], { mode: 'text' });
     await expect(collect(generation(states(store), broken, broken))).rejects.toMatchObject({ kind: 'unavailable' });
     expect(await states(store).read('req-1')).toBeUndefined();
@@ -122,7 +122,7 @@ describe('GenerationStateStore / withGenerationState', () => {
   });
 
   it('the lease ticker renews the lease while the generation runs, and is stopped at the end', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     const clock = new ManualClock();
     const s = states(store, 'replica-a', clock);
     let renew: (() => void) | undefined;
@@ -145,10 +145,25 @@ describe('GenerationStateStore / withGenerationState', () => {
     expect((await s.read('req-1'))?.status).toBe('completed');
   });
 
-  it('works on a store without setIfAbsent (get-then-set)', async () => {
-    const inner = new InMemoryPrefixStore();
-    const plain: PrefixStore = { get: (k) => inner.get(k), set: (k, v, t) => inner.set(k, v, t), delete: (k) => inner.delete(k) };
-    await states(plain).begin(request);
-    await expect(states(plain).begin(request)).rejects.toMatchObject({ reason: 'REQUEST_ID_IN_USE' });
+  it('a record gone between the atomic create and the read gets one more atomic try, never a plain write', async () => {
+    const inner = new InMemoryKeyValueStore();
+    let creates = 0;
+    // The first create loses to a record that then expires before it is read.
+    const racing: KeyValueStore = {
+      get: (k) => inner.get(k),
+      set: (k, v, t) => inner.set(k, v, t),
+      delete: (k) => inner.delete(k),
+      setIfAbsent: (k, v, t) => (++creates === 1 ? Promise.resolve(false) : inner.setIfAbsent(k, v, t)),
+    };
+    await expect(states(racing).begin(request)).resolves.toEqual({ kind: 'run' });
+    expect(creates).toBe(2);
+    await expect(states(racing).begin(request)).rejects.toMatchObject({ reason: 'REQUEST_ID_IN_USE' });
+  });
+
+  it('a record this version cannot read is replaced and the request runs', async () => {
+    const store = new InMemoryKeyValueStore();
+    await store.set(states(store).key(request.generationId), '{"v":0}', 60_000);
+    await expect(states(store).begin(request)).resolves.toEqual({ kind: 'run' });
+    expect((await states(store).read(request.generationId))?.status).toBe('running');
   });
 });

@@ -1,9 +1,9 @@
-import { RelayError, RelayErrorReasons } from '../errors/relay-error';
-import { SystemClock, type Clock } from '../ports/clock';
-import { prefixStoreKey, type PrefixStore } from '../ports/prefix-store';
-import type { CompletedEvent } from '../relay/relay-events';
-import type { RelayRequest } from '../relay/relay-request';
-import type { RelaySource } from '../relay/relay-types';
+import { RelayError, RelayErrorReasons } from '@relayllm/relay-core';
+import { SystemClock, type Clock } from '@relayllm/relay-core';
+import { storeKey, type KeyValueStore } from '../ports/key-value-store';
+import type { CompletedEvent } from '@relayllm/relay-core';
+import type { RelayRequest } from '@relayllm/relay-core';
+import type { RelaySource } from '@relayllm/relay-core';
 import { sha256Hex, type Hasher } from './hashing';
 import type { RecordedStream } from './stream-recorder';
 
@@ -49,7 +49,7 @@ type RunningRecord = Extract<GenerationStateRecord, { status: 'running' }>;
 type CompletedRecord = Extract<GenerationStateRecord, { status: 'completed' }>;
 
 export interface GenerationStateStoreOptions {
-  store: PrefixStore;
+  store: KeyValueStore;
   /** This replica's id (written as the owner). */
   owner: string;
   clock?: Clock;
@@ -108,7 +108,7 @@ export interface GenerationProgress {
 }
 
 /**
- * Generation state and request_id idempotency on a shared PrefixStore.
+ * Generation state and request_id idempotency on a shared KeyValueStore.
  * - A request whose request_id completed before (same request) gets the
  *   stored result (`done`) instead of running twice.
  * - One running on a replica that holds its lease → failed_precondition
@@ -116,8 +116,7 @@ export interface GenerationProgress {
  * - One whose owner's lease lapsed (the replica died) → `resume`: this
  *   replica takes it over and replays the saved streams.
  * - Another request on a used request_id → failed_precondition REQUEST_ID_IN_USE.
- * Creation is atomic across replicas when the store has setIfAbsent (Redis
- * SET NX); a takeover is not (two replicas retrying the same dead
+ * Creation is atomic across replicas (setIfAbsent: Redis SET NX); a takeover is not (two replicas retrying the same dead
  * generation at the same instant may both resume it; both give the same
  * answer at temperature 0). A store that is down (bypassed) gives no
  * idempotency: every request runs.
@@ -134,7 +133,7 @@ export class GenerationStateStore {
   }
 
   key(requestId: string): string {
-    return prefixStoreKey('state', requestId);
+    return storeKey('state', requestId);
   }
 
   fingerprint(request: RelayRequest): string {
@@ -150,8 +149,15 @@ export class GenerationStateStore {
     const fingerprint = this.fingerprint(request);
     const key = this.key(request.generationId);
     const fresh = JSON.stringify(this.running(fingerprint, { turn: 0, transcript: [], streams: [] }));
-    if (store.setIfAbsent !== undefined && (await store.setIfAbsent(key, fresh, runningTtlMs))) return { kind: 'run' };
-    const existing = parse(await store.get(key));
+    if (await store.setIfAbsent(key, fresh, runningTtlMs)) return { kind: 'run' };
+    const raw = await store.get(key);
+    // Expired between the two calls: one more atomic try, so two replicas still cannot both run it.
+    if (raw === undefined) {
+      if (await store.setIfAbsent(key, fresh, runningTtlMs)) return { kind: 'run' };
+      throw RelayError.failedPrecondition(RelayErrorReasons.REQUEST_ID_IN_USE, `request_id ${request.generationId} was just taken`, { field: 'generationId' });
+    }
+    const existing = parse(raw);
+    // A record this version cannot read (corrupt, or an older layout) holds nothing to honour.
     if (existing === undefined) {
       await store.set(key, fresh, runningTtlMs);
       return { kind: 'run' };

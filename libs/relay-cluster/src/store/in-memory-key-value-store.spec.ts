@@ -1,11 +1,11 @@
-import { prefixStoreKey } from '../ports/prefix-store';
-import { ManualClock } from '../testing/manual-clock';
-import { InMemoryPrefixStore } from './in-memory-prefix-store';
+import { storeKey } from '../ports/key-value-store';
+import { ManualClock } from '@relayllm/relay-core/testing';
+import { InMemoryKeyValueStore } from './in-memory-key-value-store';
 
-describe('InMemoryPrefixStore', () => {
+describe('InMemoryKeyValueStore', () => {
   it('returns a value until its TTL has passed', async () => {
     const clock = new ManualClock(1_000);
-    const store = new InMemoryPrefixStore({ clock });
+    const store = new InMemoryKeyValueStore({ clock });
     await store.set('k', 'v', 100);
     clock.advance(99);
     expect(await store.get('k')).toBe('v');
@@ -15,7 +15,7 @@ describe('InMemoryPrefixStore', () => {
 
   it('replaces a value and its TTL; delete removes it', async () => {
     const clock = new ManualClock();
-    const store = new InMemoryPrefixStore({ clock });
+    const store = new InMemoryKeyValueStore({ clock });
     await store.set('k', 'a', 10);
     await store.set('k', 'b', 1_000);
     clock.advance(500);
@@ -26,7 +26,7 @@ describe('InMemoryPrefixStore', () => {
   });
 
   it('rejects a TTL that is not a positive integer', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     for (const ttl of [0, -1, 1.5, Number.NaN]) {
       await expect(store.set('k', 'v', ttl)).rejects.toMatchObject({ kind: 'invalid_argument', reason: 'TTL_RANGE', field: 'ttlMs' });
     }
@@ -34,7 +34,7 @@ describe('InMemoryPrefixStore', () => {
 
   it('evicts the oldest write when full, preferring expired entries', async () => {
     const clock = new ManualClock();
-    const store = new InMemoryPrefixStore({ clock, maxEntries: 2 });
+    const store = new InMemoryKeyValueStore({ clock, maxEntries: 2 });
     await store.set('a', '1', 1_000);
     await store.set('b', '2', 1_000);
     await store.set('c', '3', 1_000);
@@ -47,14 +47,14 @@ describe('InMemoryPrefixStore', () => {
   });
 
   it('builds namespaced keys', () => {
-    expect(prefixStoreKey('affinity', 'gen-1')).toBe('relay:affinity:gen-1');
+    expect(storeKey('affinity', 'gen-1')).toBe('relay:affinity:gen-1');
   });
 });
 
-describe('InMemoryPrefixStore.setIfAbsent', () => {
+describe('InMemoryKeyValueStore.setIfAbsent', () => {
   it('stores only when the key is absent or expired', async () => {
     const clock = new ManualClock();
-    const store = new InMemoryPrefixStore({ clock });
+    const store = new InMemoryKeyValueStore({ clock });
     expect(await store.setIfAbsent('k', 'a', 100)).toBe(true);
     expect(await store.setIfAbsent('k', 'b', 100)).toBe(false);
     expect(await store.get('k')).toBe('a');

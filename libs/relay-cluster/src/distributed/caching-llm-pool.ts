@@ -1,12 +1,12 @@
-import { chunkTokenCount, type EngineChunk, type SamplingParams } from '../ports/engine';
-import type { LlmPool, LlmRelayRequest } from '../ports/llm-pool';
-import { prefixStoreKey, type PrefixStore } from '../ports/prefix-store';
+import { chunkTokenCount, type EngineChunk, type SamplingParams } from '@relayllm/relay-core';
+import type { LlmPool, LlmRelayRequest } from '@relayllm/relay-core';
+import { storeKey, type KeyValueStore } from '../ports/key-value-store';
 import { sha256Hex, type Hasher } from './hashing';
 
 export interface CachingLlmPoolOptions {
   /** LLM model name: part of the key, so two models never share outputs. */
   model: string;
-  store: PrefixStore;
+  store: KeyValueStore;
   hasher?: Hasher;
   /** How long a cached output lives (default 10 min). */
   ttlMs?: number;
@@ -39,7 +39,7 @@ export function llmOutputCacheKey(model: string, request: LlmRelayRequest, hashe
     request.stopTokens,
     request.bannedTokens,
   ]);
-  return prefixStoreKey('output', `${model}:${hasher(material)}`);
+  return storeKey('output', `${model}:${hasher(material)}`);
 }
 
 interface CachedOutput {

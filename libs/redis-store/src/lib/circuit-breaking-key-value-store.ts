@@ -1,6 +1,7 @@
-import { RelayError, RelayErrorReasons, SystemClock, type Clock, type PrefixStore } from '@relayllm/relay-core';
+import { RelayError, RelayErrorReasons, SystemClock, type Clock } from '@relayllm/relay-core';
+import { type KeyValueStore } from '@relayllm/relay-cluster';
 
-export interface BypassingPrefixStoreOptions {
+export interface CircuitBreakingKeyValueStoreOptions {
   clock?: Clock;
   /** After a failure, calls skip the store for this long, then one call probes it (default 2 000 ms). */
   coolDownMs?: number;
@@ -26,7 +27,7 @@ export interface BypassStats {
 }
 
 /**
- * Wraps a PrefixStore that may be down (Redis) so that its users never fail
+ * Wraps a KeyValueStore that may be down (Redis) so that its users never fail
  * or wait because of it: every failure or timeout behaves as a miss
  * (get → undefined, set/delete → no-op). A circuit breaker keeps a dead store
  * from costing a timeout per call: after a failure the store is skipped for
@@ -36,7 +37,7 @@ export interface BypassStats {
  * Invalid arguments (a bad ttl) are still thrown: they are caller bugs, not
  * store outages.
  */
-export class BypassingPrefixStore implements PrefixStore {
+export class CircuitBreakingKeyValueStore implements KeyValueStore {
   private readonly clock: Clock;
   private readonly coolDownMs: number;
   private readonly callTimeoutMs: number;
@@ -47,8 +48,8 @@ export class BypassingPrefixStore implements PrefixStore {
   private failures = 0;
 
   constructor(
-    private readonly inner: PrefixStore,
-    private readonly options: BypassingPrefixStoreOptions = {},
+    private readonly inner: KeyValueStore,
+    private readonly options: CircuitBreakingKeyValueStoreOptions = {},
   ) {
     this.clock = options.clock ?? new SystemClock();
     this.coolDownMs = options.coolDownMs ?? 2_000;
@@ -79,15 +80,7 @@ export class BypassingPrefixStore implements PrefixStore {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
       throw RelayError.invalidArgument(RelayErrorReasons.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
     }
-    const inner = this.inner;
-    if (inner.setIfAbsent === undefined) {
-      return this.call('setIfAbsent', async () => {
-        if ((await inner.get(key)) !== undefined) return false;
-        await inner.set(key, value, ttlMs);
-        return true;
-      }, true);
-    }
-    return this.call('setIfAbsent', () => inner.setIfAbsent?.(key, value, ttlMs) ?? Promise.resolve(true), true);
+    return this.call('setIfAbsent', () => this.inner.setIfAbsent(key, value, ttlMs), true);
   }
 
   delete(key: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { prefixStoreKey, type PrefixStore } from '../ports/prefix-store';
+import { storeKey, type KeyValueStore } from '../ports/key-value-store';
 import { sha256Hex, type Hasher } from './hashing';
 
 export interface PromptBlockOptions {
@@ -29,7 +29,7 @@ export function promptBlockKeys(text: string, options: PromptBlockOptions = {}):
 }
 
 export interface LlmAffinityOptions extends PromptBlockOptions {
-  store: PrefixStore;
+  store: KeyValueStore;
   /** Model name, part of every key. */
   model: string;
   /** How long a recorded worker stays preferred (default 10 min). */
@@ -66,8 +66,8 @@ export class LlmAffinity {
     const known = this.local.get(generationId);
     if (known !== undefined) return known;
     const { store, model } = this.options;
-    const blockKeys = promptBlockKeys(promptText, this.options).map((h) => prefixStoreKey('affinity', `block:${model}:${h}`));
-    const keys = [prefixStoreKey('affinity', `gen:${model}:${generationId}`), ...blockKeys];
+    const blockKeys = promptBlockKeys(promptText, this.options).map((h) => storeKey('affinity', `block:${model}:${h}`));
+    const keys = [storeKey('affinity', `gen:${model}:${generationId}`), ...blockKeys];
     const values = await Promise.all(keys.map((key) => store.get(key).catch(() => undefined)));
     if (values[0] !== undefined) return values[0];
     for (let i = values.length - 1; i >= 1; i -= 1) {
@@ -89,8 +89,8 @@ export class LlmAffinity {
     if (unchanged) return;
     const { store, model } = this.options;
     const keys = [
-      prefixStoreKey('affinity', `gen:${model}:${generationId}`),
-      ...promptBlockKeys(promptText, this.options).map((h) => prefixStoreKey('affinity', `block:${model}:${h}`)),
+      storeKey('affinity', `gen:${model}:${generationId}`),
+      ...promptBlockKeys(promptText, this.options).map((h) => storeKey('affinity', `block:${model}:${h}`)),
     ];
     await Promise.all(keys.map((key) => store.set(key, workerId, this.ttlMs).catch(() => undefined)));
   }
@@ -98,7 +98,7 @@ export class LlmAffinity {
   /** Forgets the generation's worker (the generation ended); block keys live on for later prompts. */
   async forgetGeneration(generationId: string): Promise<void> {
     this.local.delete(generationId);
-    await this.options.store.delete(prefixStoreKey('affinity', `gen:${this.options.model}:${generationId}`)).catch(() => undefined);
+    await this.options.store.delete(storeKey('affinity', `gen:${this.options.model}:${generationId}`)).catch(() => undefined);
   }
 
   private remember(generationId: string, workerId: string): void {

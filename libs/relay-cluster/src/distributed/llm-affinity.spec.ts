@@ -1,6 +1,6 @@
-import type { PrefixStore } from '../ports/prefix-store';
-import { InMemoryPrefixStore } from '../store/in-memory-prefix-store';
-import { LlmAffinity, promptBlockKeys } from './prompt-affinity';
+import { InMemoryKeyValueStore } from '../store/in-memory-key-value-store';
+import { FailingKeyValueStoreFake, RecordingKeyValueStoreFake } from '../testing';
+import { LlmAffinity, promptBlockKeys } from './llm-affinity';
 
 describe('promptBlockKeys', () => {
   it('chains whole blocks only: equal keys mean equal prefixes', () => {
@@ -22,7 +22,7 @@ describe('LlmAffinity', () => {
   const options = { model: 'llm', blockSize: 4 };
 
   it('prefers the generation\'s own worker, else the longest shared prompt prefix', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     const affinity = new LlmAffinity({ ...options, store });
     expect(await affinity.preferredWorker('g1', 'aaaabbbb')).toBeUndefined();
     await affinity.recordWorker('g1', 'aaaabbbb', 'w1');
@@ -36,11 +36,7 @@ describe('LlmAffinity', () => {
   });
 
   it('store failures mean no preference, and recording never throws', async () => {
-    const failing: PrefixStore = {
-      get: () => Promise.reject(new Error('down')),
-      set: () => Promise.reject(new Error('down')),
-      delete: () => Promise.reject(new Error('down')),
-    };
+    const failing = new FailingKeyValueStoreFake(new Error('down'));
     const affinity = new LlmAffinity({ ...options, store: failing, localGenerations: 0 });
     await expect(affinity.recordWorker('g', 'aaaa', 'w')).resolves.toBeUndefined();
     await expect(affinity.preferredWorker('g', 'aaaa')).resolves.toBeUndefined();
@@ -48,9 +44,9 @@ describe('LlmAffinity', () => {
   });
 
   it("a generation's later relays to the same worker write nothing; a move to another worker is written", async () => {
-    const store = new InMemoryPrefixStore();
-    const writes: string[] = [];
-    const counting: PrefixStore = { ...store, get: (k) => store.get(k), set: (k, v, t) => (writes.push(`${k}=${v}`), store.set(k, v, t)), delete: (k) => store.delete(k) };
+    const store = new InMemoryKeyValueStore();
+    const counting = new RecordingKeyValueStoreFake(store);
+    const writes = counting.writes;
     const affinity = new LlmAffinity({ ...options, store: counting });
     await affinity.recordWorker('g1', 'aaaabbbb', 'w1');
     const first = writes.length;
@@ -70,17 +66,16 @@ describe('LlmAffinity', () => {
   });
 
   it('remembers the generations it recorded in process (bounded LRU): no store read on their later relays', async () => {
-    const store = new InMemoryPrefixStore();
-    let reads = 0;
-    const counting: PrefixStore = { ...store, get: (key) => ((reads += 1), store.get(key)), set: (k, v, t) => store.set(k, v, t), delete: (k) => store.delete(k) };
+    const store = new InMemoryKeyValueStore();
+    const counting = new RecordingKeyValueStoreFake(store);
     const affinity = new LlmAffinity({ ...options, store: counting, localGenerations: 2 });
     await affinity.recordWorker('g1', 'aaaa', 'w1');
     expect(await affinity.preferredWorker('g1', 'aaaa')).toBe('w1');
-    expect(reads).toBe(0);
+    expect(counting.reads).toHaveLength(0);
     await affinity.recordWorker('g2', 'bbbb', 'w2');
     await affinity.recordWorker('g3', 'cccc', 'w3'); // evicts g1 locally; the store still has it
     expect(await affinity.preferredWorker('g1', 'aaaa')).toBe('w1');
-    expect(reads).toBeGreaterThan(0);
+    expect(counting.reads.length).toBeGreaterThan(0);
     // Another replica's record is read from the shared store.
     const other = new LlmAffinity({ ...options, store });
     expect(await other.preferredWorker('g3', 'zzzz')).toBe('w3');

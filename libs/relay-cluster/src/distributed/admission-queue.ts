@@ -1,4 +1,4 @@
-import { RelayError, RelayErrorReasons } from '../errors/relay-error';
+import { RelayError, RelayErrorReasons } from '@relayllm/relay-core';
 
 export interface AdmissionQueueOptions {
   /**

@@ -1,4 +1,4 @@
-import type { RelayErrorKind } from '../errors/relay-error';
+import type { RelayErrorKind } from '@relayllm/relay-core';
 
 /**
  * Where an LLM pool sends one attempt of a relay call (pure: no transport).

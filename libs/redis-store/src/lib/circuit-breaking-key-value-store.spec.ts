@@ -1,11 +1,13 @@
-import { InMemoryPrefixStore, ManualClock, RelayError, type PrefixStore } from '@relayllm/relay-core';
-import { BypassingPrefixStore } from './bypassing-prefix-store';
+import { InMemoryKeyValueStore, type KeyValueStore } from '@relayllm/relay-cluster';
+import { ManualClock } from '@relayllm/relay-core/testing';
+import { RelayError } from '@relayllm/relay-core';
+import { CircuitBreakingKeyValueStore } from './circuit-breaking-key-value-store';
 
 /** A store that fails (or hangs) while `down` is set; counts the calls that reached it. */
-class ScriptedFlakyStore implements PrefixStore {
+class ScriptedFlakyStore implements KeyValueStore {
   down: 'no' | 'fail' | 'hang' = 'no';
   calls = 0;
-  private readonly inner = new InMemoryPrefixStore();
+  private readonly inner = new InMemoryKeyValueStore();
 
   private reach<T>(run: () => Promise<T>): Promise<T> {
     this.calls += 1;
@@ -28,10 +30,10 @@ class ScriptedFlakyStore implements PrefixStore {
   }
 }
 
-describe('BypassingPrefixStore', () => {
+describe('CircuitBreakingKeyValueStore', () => {
   it('passes calls through while the store works', async () => {
     const inner = new ScriptedFlakyStore();
-    const store = new BypassingPrefixStore(inner, { clock: new ManualClock() });
+    const store = new CircuitBreakingKeyValueStore(inner, { clock: new ManualClock() });
     await store.set('k', 'v', 1_000);
     expect(await store.get('k')).toBe('v');
     await store.delete('k');
@@ -43,7 +45,7 @@ describe('BypassingPrefixStore', () => {
     const inner = new ScriptedFlakyStore();
     const clock = new ManualClock();
     const failures: string[] = [];
-    const store = new BypassingPrefixStore(inner, { clock, coolDownMs: 100, onFailure: (op) => failures.push(op) });
+    const store = new CircuitBreakingKeyValueStore(inner, { clock, coolDownMs: 100, onFailure: (op) => failures.push(op) });
     await store.set('k', 'v', 1_000);
     inner.down = 'fail';
     expect(await store.get('k')).toBeUndefined();
@@ -59,7 +61,7 @@ describe('BypassingPrefixStore', () => {
   it('probes after the cool-down: a failed probe re-opens, a good one closes', async () => {
     const inner = new ScriptedFlakyStore();
     const clock = new ManualClock();
-    const store = new BypassingPrefixStore(inner, { clock, coolDownMs: 100 });
+    const store = new CircuitBreakingKeyValueStore(inner, { clock, coolDownMs: 100 });
     await store.set('k', 'v', 1_000);
     inner.down = 'fail';
     await store.get('k');
@@ -77,7 +79,7 @@ describe('BypassingPrefixStore', () => {
   it('lets one probe through at a time; the others bypass', async () => {
     const inner = new ScriptedFlakyStore();
     const clock = new ManualClock();
-    const store = new BypassingPrefixStore(inner, { clock, coolDownMs: 100, callTimeoutMs: 60_000 });
+    const store = new CircuitBreakingKeyValueStore(inner, { clock, coolDownMs: 100, callTimeoutMs: 60_000 });
     inner.down = 'fail';
     await store.get('k');
     clock.advance(100);
@@ -101,25 +103,25 @@ describe('BypassingPrefixStore', () => {
   it('a hung store counts as a failure after callTimeoutMs', async () => {
     const inner = new ScriptedFlakyStore();
     inner.down = 'hang';
-    const store = new BypassingPrefixStore(inner, { clock: new ManualClock(), callTimeoutMs: 5 });
+    const store = new CircuitBreakingKeyValueStore(inner, { clock: new ManualClock(), callTimeoutMs: 5 });
     expect(await store.get('k')).toBeUndefined();
     expect(store.stats()).toMatchObject({ state: 'open', failures: 1 });
   });
 
   it('setIfAbsent passes through, and answers true while bypassed', async () => {
     const inner = new ScriptedFlakyStore();
-    const store = new BypassingPrefixStore(inner, { clock: new ManualClock() });
+    const store = new CircuitBreakingKeyValueStore(inner, { clock: new ManualClock() });
     expect(await store.setIfAbsent('k', 'a', 1_000)).toBe(true);
     expect(await store.setIfAbsent('k', 'b', 1_000)).toBe(false);
     inner.down = 'fail';
     expect(await store.setIfAbsent('k', 'c', 1_000)).toBe(true);
-    const plain = new BypassingPrefixStore(new InMemoryPrefixStore());
+    const plain = new CircuitBreakingKeyValueStore(new InMemoryKeyValueStore());
     expect(await plain.setIfAbsent('k', 'a', 1_000)).toBe(true);
     expect(await plain.setIfAbsent('k', 'b', 1_000)).toBe(false);
   });
 
   it('still rejects a bad ttl (a caller bug, not an outage)', () => {
-    const store = new BypassingPrefixStore(new ScriptedFlakyStore());
+    const store = new CircuitBreakingKeyValueStore(new ScriptedFlakyStore());
     expect(() => store.set('k', 'v', 0)).toThrow(expect.objectContaining({ kind: 'invalid_argument' }));
   });
 });

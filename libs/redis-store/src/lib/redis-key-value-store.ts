@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { RelayError, RelayErrorReasons, type PrefixStore } from '@relayllm/relay-core';
+import { RelayError, RelayErrorReasons } from '@relayllm/relay-core';
+import { type KeyValueStore } from '@relayllm/relay-cluster';
 
 /** Reasons raised by this adapter. */
 export const RedisStoreErrorReasons = {
@@ -55,13 +56,13 @@ function unavailable(operation: string, error: unknown): RelayError {
 }
 
 /**
- * PrefixStore on Redis. Keys are used as given (callers build them with
- * relay-core's `prefixStoreKey`, so the layout is `relay:<namespace>:<id>`);
+ * KeyValueStore on Redis. Keys are used as given (callers build them with
+ * relay-core's `storeKey`, so the layout is `relay:<namespace>:<id>`);
  * values are strings; `set` writes with `PX ttl` so every key expires.
  * Every failure is a RelayError `unavailable` (REDIS_UNAVAILABLE); wrap the
- * store in BypassingPrefixStore to turn those into misses.
+ * store in CircuitBreakingKeyValueStore to turn those into misses.
  */
-export class RedisPrefixStore implements PrefixStore {
+export class RedisKeyValueStore implements KeyValueStore {
   private readonly client: Redis;
   private readonly ownsClient: boolean;
   private closed = false;

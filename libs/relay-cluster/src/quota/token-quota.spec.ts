@@ -1,4 +1,4 @@
-import { ManualClock } from '../testing';
+import { ManualClock } from '@relayllm/relay-core/testing';
 import { TokenQuota } from './token-quota';
 
 describe('TokenQuota', () => {

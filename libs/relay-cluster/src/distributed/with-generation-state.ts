@@ -1,7 +1,7 @@
-import type { Engine } from '../ports/engine';
-import type { LlmPool } from '../ports/llm-pool';
-import type { RelayStreamEvent } from '../relay/relay-events';
-import type { RelayRequest } from '../relay/relay-request';
+import type { Engine } from '@relayllm/relay-core';
+import type { LlmPool } from '@relayllm/relay-core';
+import type { RelayStreamEvent } from '@relayllm/relay-core';
+import type { RelayRequest } from '@relayllm/relay-core';
 import type { GenerationProgress, GenerationStateStore, SavedSegment } from './generation-state';
 import { RelayStreamRecorder } from './stream-recorder';
 

@@ -1,7 +1,7 @@
-import type { EngineChunk, PrefixStore } from '../index';
-import { InMemoryPrefixStore } from '../store/in-memory-prefix-store';
-import { ScriptedEngine } from '../testing/scripted-engine';
-import type { LlmRelayRequest } from '../ports/llm-pool';
+import type { EngineChunk, LlmRelayRequest } from '@relayllm/relay-core';
+import { ScriptedEngine } from '@relayllm/relay-core/testing';
+import { InMemoryKeyValueStore } from '../store/in-memory-key-value-store';
+import { FailingKeyValueStoreFake } from '../testing';
 import { CachingLlmPool, isDeterministicSampling, llmOutputCacheKey } from './caching-llm-pool';
 
 const relayRequest = (overrides: Partial<LlmRelayRequest> = {}): LlmRelayRequest => ({
@@ -50,7 +50,7 @@ describe('CachingLlmPool', () => {
 
   it('replays a completed deterministic relay without asking a worker', async () => {
     const inner = new ScriptedEngine(['abc'], { mode: 'token' });
-    const pool = new CachingLlmPool(inner, { model: 'llm', store: new InMemoryPrefixStore() });
+    const pool = new CachingLlmPool(inner, { model: 'llm', store: new InMemoryKeyValueStore() });
     const signal = new AbortController().signal;
     expect(await read(pool.relay(relayRequest(), signal))).toBe('abc');
     await flush();
@@ -60,7 +60,7 @@ describe('CachingLlmPool', () => {
   });
 
   it('does not cache sampled relays, streams read only in part, or oversized outputs', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     const signal = new AbortController().signal;
     const sampled = new ScriptedEngine(['abc', 'abd'], { mode: 'token' });
     const p1 = new CachingLlmPool(sampled, { model: 'llm', store });
@@ -88,7 +88,7 @@ describe('CachingLlmPool', () => {
   });
 
   it('caches an output the relay stopped reading right after the n-th token', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     const inner = new ScriptedEngine(['abcdef'], { mode: 'token' });
     const pool = new CachingLlmPool(inner, { model: 'llm', store });
     const aborter = new AbortController();
@@ -102,11 +102,7 @@ describe('CachingLlmPool', () => {
 
   it('store failures are misses', async () => {
     const errors: unknown[] = [];
-    const failing: PrefixStore = {
-      get: () => Promise.reject(new Error('down')),
-      set: () => Promise.reject(new Error('down')),
-      delete: () => Promise.reject(new Error('down')),
-    };
+    const failing = new FailingKeyValueStoreFake(new Error('down'));
     const inner = new ScriptedEngine(['ab', 'ab'], { mode: 'token' });
     const pool = new CachingLlmPool(inner, { model: 'llm', store: failing, onStoreError: (e) => errors.push(e) });
     const signal = new AbortController().signal;
@@ -118,7 +114,7 @@ describe('CachingLlmPool', () => {
   });
 
   it('an undecodable entry is a miss', async () => {
-    const store = new InMemoryPrefixStore();
+    const store = new InMemoryKeyValueStore();
     await store.set(llmOutputCacheKey('llm', relayRequest()), 'not json', 1_000);
     const inner = new ScriptedEngine(['ab'], { mode: 'token' });
     const pool = new CachingLlmPool(inner, { model: 'llm', store });

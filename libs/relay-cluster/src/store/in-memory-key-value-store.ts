@@ -1,8 +1,8 @@
-import { RelayError, RelayErrorReasons } from '../errors/relay-error';
-import { SystemClock, type Clock } from '../ports/clock';
-import type { PrefixStore } from '../ports/prefix-store';
+import { RelayError, RelayErrorReasons } from '@relayllm/relay-core';
+import { SystemClock, type Clock } from '@relayllm/relay-core';
+import type { KeyValueStore } from '../ports/key-value-store';
 
-export interface InMemoryPrefixStoreOptions {
+export interface InMemoryKeyValueStoreOptions {
   clock?: Clock;
   /**
    * Bound on live entries; when full, the entry written longest ago is evicted
@@ -17,16 +17,16 @@ interface Entry {
 }
 
 /**
- * PrefixStore in process memory, for tests and single-replica deployments.
+ * KeyValueStore in process memory, for tests and single-replica deployments.
  * Expiry is checked lazily against the injected clock (no timers), so it is
  * deterministic under a manual clock and leaves nothing running.
  */
-export class InMemoryPrefixStore implements PrefixStore {
+export class InMemoryKeyValueStore implements KeyValueStore {
   private readonly entries = new Map<string, Entry>();
   private readonly clock: Clock;
   private readonly maxEntries: number;
 
-  constructor(options: InMemoryPrefixStoreOptions = {}) {
+  constructor(options: InMemoryKeyValueStoreOptions = {}) {
     this.clock = options.clock ?? new SystemClock();
     this.maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {

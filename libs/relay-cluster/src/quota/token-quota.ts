@@ -1,4 +1,4 @@
-import type { Clock } from '../ports/clock';
+import type { Clock } from '@relayllm/relay-core';
 
 /** Reason of the RESOURCE_EXHAUSTED a caller raises when `admit` says no. */
 export const QUOTA_EXCEEDED_REASON = 'LLM_TOKEN_QUOTA_EXCEEDED';

@@ -1,8 +1,8 @@
 import { Redis } from 'ioredis';
-import { prefixStoreKey } from '@relayllm/relay-core';
+import { storeKey } from '@relayllm/relay-cluster';
 import { startRedisServer, type RedisServerHandle } from '@relayllm/testing';
-import { BypassingPrefixStore } from './bypassing-prefix-store';
-import { RedisPrefixStore } from './redis-prefix-store';
+import { CircuitBreakingKeyValueStore } from './circuit-breaking-key-value-store';
+import { RedisKeyValueStore } from './redis-key-value-store';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -15,14 +15,14 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Pr
   }
 }
 
-describe('RedisPrefixStore against a real redis-server', () => {
+describe('RedisKeyValueStore against a real redis-server', () => {
   let server: RedisServerHandle;
-  let store: RedisPrefixStore;
+  let store: RedisKeyValueStore;
   let raw: Redis;
 
   beforeAll(async () => {
     server = await startRedisServer();
-    store = new RedisPrefixStore({ url: server.url });
+    store = new RedisKeyValueStore({ url: server.url });
     raw = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     raw.on('error', () => undefined);
     await raw.connect();
@@ -36,7 +36,7 @@ describe('RedisPrefixStore against a real redis-server', () => {
   });
 
   it('set/get/delete under the relay key layout, with a PX ttl', async () => {
-    const key = prefixStoreKey('affinity', 'gen-1');
+    const key = storeKey('affinity', 'gen-1');
     expect(await store.get(key)).toBeUndefined();
     await store.set(key, 'worker-a', 60_000);
     expect(await store.get(key)).toBe('worker-a');
@@ -52,7 +52,7 @@ describe('RedisPrefixStore against a real redis-server', () => {
   });
 
   it('setIfAbsent is SET NX: only the first writer wins', async () => {
-    const key = prefixStoreKey('state', 'nx-1');
+    const key = storeKey('state', 'nx-1');
     expect(await store.setIfAbsent(key, 'a', 60_000)).toBe(true);
     expect(await store.setIfAbsent(key, 'b', 60_000)).toBe(false);
     expect(await store.get(key)).toBe('a');
@@ -60,7 +60,7 @@ describe('RedisPrefixStore against a real redis-server', () => {
   });
 
   it('keys expire after their ttl', async () => {
-    const key = prefixStoreKey('output', 'short-lived');
+    const key = storeKey('output', 'short-lived');
     await store.set(key, 'x', 50);
     await eventually(async () => (await store.get(key)) === undefined);
     expect(await raw.exists(key)).toBe(0);
@@ -72,8 +72,8 @@ describe('RedisPrefixStore against a real redis-server', () => {
 
   it('Redis killed: the raw store fails with unavailable, the bypassing one answers as a miss; restarted: used again', async () => {
     const failures: string[] = [];
-    const bypassing = new BypassingPrefixStore(store, { coolDownMs: 50, onFailure: (op) => failures.push(op) });
-    const key = prefixStoreKey('state', 'req-1');
+    const bypassing = new CircuitBreakingKeyValueStore(store, { coolDownMs: 50, onFailure: (op) => failures.push(op) });
+    const key = storeKey('state', 'req-1');
     await bypassing.set(key, 'before', 60_000);
     expect(await bypassing.get(key)).toBe('before');
 

@@ -4,7 +4,7 @@
  * strings (callers encode, e.g. JSON) so that networked stores (Redis) and the
  * in-memory one behave the same.
  */
-export interface PrefixStore {
+export interface KeyValueStore {
   /** The value, or undefined when absent or expired. */
   get(key: string): Promise<string | undefined>;
   /** Stores `value` for `ttlMs` milliseconds (a positive integer), replacing any previous value. */
@@ -12,17 +12,17 @@ export interface PrefixStore {
   /** Removes the key; no-op when absent. */
   delete(key: string): Promise<void>;
   /**
-   * Optional atomic create: stores `value` only when `key` is absent (Redis
-   * `SET NX PX`); resolves true when it stored. Users fall back to get-then-set
-   * (not atomic across replicas) when a store lacks it.
+   * Atomic create: stores `value` for `ttlMs` only when `key` is absent (Redis
+   * `SET NX PX`); resolves true when it stored. This is what makes a
+   * request_id owned by one generation across replicas.
    */
-  setIfAbsent?(key: string, value: string, ttlMs: number): Promise<boolean>;
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
 }
 
 /** What a key holds; part of the key so that namespaces never collide. */
-export type PrefixStoreNamespace = 'affinity' | 'output' | 'state';
+export type StoreNamespace = 'affinity' | 'output' | 'state';
 
-/** Canonical key layout, shared by every PrefixStore implementation and its users. */
-export function prefixStoreKey(namespace: PrefixStoreNamespace, id: string): string {
+/** Canonical key layout, shared by every KeyValueStore implementation and its users. */
+export function storeKey(namespace: StoreNamespace, id: string): string {
   return `relay:${namespace}:${id}`;
 }

@@ -1,6 +1,6 @@
-import type { Engine, EngineChunk, EngineRequest } from '../ports/engine';
-import type { LlmPool, LlmRelayRequest } from '../ports/llm-pool';
-import { isLlmPool } from '../relay/run-relay';
+import type { Engine, EngineChunk, EngineRequest } from '@relayllm/relay-core';
+import type { LlmPool, LlmRelayRequest } from '@relayllm/relay-core';
+import { isLlmPool } from '@relayllm/relay-core';
 
 /** One engine stream of a generation as the relay consumed it. */
 export interface RecordedStream {

@@ -1,5 +1,5 @@
-import type { EngineChunk } from '../ports/engine';
-import { ScriptedEngine } from '../testing/scripted-engine';
+import type { EngineChunk } from '@relayllm/relay-core';
+import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { RelayStreamRecorder } from './stream-recorder';
 
 const req = (appendOnly: boolean) => ({

@@ -1,0 +1,2 @@
+// Test doubles for specs of this library and of its users; never exported from the barrel.
+export { FailingKeyValueStoreFake, RecordingKeyValueStoreFake } from './key-value-store.fakes';
