@@ -59,6 +59,14 @@ const corePurityPattern = {
   message: 'scope:core is pure: no framework/transport/client imports (put it in a scope:adapter lib).',
 };
 
+const rawReasonMessage = 'Name a reason by its registry constant (e.g. UnavailableReason.NO_SLM_WORKER), not a string.';
+const rawReasonSelectors = [
+  "CallExpression[callee.object.name='RelayError'][arguments.0.type='Literal']",
+  "CallExpression[callee.object.name='RelayError'][arguments.0.type='TemplateLiteral']",
+  "NewExpression[callee.name='RelayError'][arguments.1.type='Literal']",
+  "NewExpression[callee.name='RelayError'][arguments.1.type='TemplateLiteral']",
+].map((selector) => ({ selector, message: rawReasonMessage }));
+
 /** `@relayllm/<lib>/testing`: test doubles, for specs and src/testing/ folders only. */
 const testingEntryPattern = {
   regex: '^@relayllm/[^/]+/testing$',
@@ -124,6 +132,14 @@ export default [
     },
   },
   {
+    // Error reasons are a closed registry (libs/relay-core/src/errors/reasons.ts): name them by their
+    // constant (UnavailableReason.NO_SLM_WORKER), never as a string, so every use is found by its name.
+    files: ['**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error', ...rawReasonSelectors],
+    },
+  },
+  {
     // Test doubles are reached through `@relayllm/<lib>/testing` only: a barrel that re-exported them would
     // pull them (and whatever they import, e.g. an HTTP server) into production imports.
     files: ['libs/*/src/index.ts'],
@@ -134,6 +150,7 @@ export default [
           selector: 'ExportAllDeclaration[source.value=/testing/], ExportNamedDeclaration[source.value=/testing/]',
           message: 'A lib barrel never re-exports test doubles; specs import them from @relayllm/<lib>/testing.',
         },
+        ...rawReasonSelectors,
       ],
     },
   },

@@ -39,7 +39,15 @@ import { loadConfig } from '../apps/orchestrator/src/app/config';
 import { createNatsBackends } from '../apps/orchestrator/src/app/nats-backends';
 import { createSharedStore, type SharedStoreHandle } from '../apps/orchestrator/src/app/shared-store';
 import { startFakeWorkers, type FakeWorkers } from './support/fake-workers';
-import { HandoffMarks, tapPublish, tapSubscriptions, timedPool, timedSlm, type HandoffMark, type HandoffRecord } from './support/handoff-marks';
+import {
+  HandoffMarks,
+  tapPublish,
+  tapSubscriptions,
+  timedPool,
+  timedSlm,
+  type HandoffMark,
+  type HandoffRecord,
+} from './support/handoff-marks';
 import { cleanupOnce } from './support/cleanup';
 import { mean, p50, p99, printTable } from './support/stats';
 import { ZeroCostLlmEngine, ZeroCostSlmEngine } from './support/zero-cost-engines.fake';

@@ -21,7 +21,14 @@
  */
 import { WorkerKind } from '@relayllm/proto';
 import { isRelayError, runRelay, SystemClock, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
-import { startAppProcess, startNatsServer, startRedisServer, type AppProcessHandle, type NatsServerHandle, type RedisServerHandle } from '@relayllm/testing';
+import {
+  startAppProcess,
+  startNatsServer,
+  startRedisServer,
+  type AppProcessHandle,
+  type NatsServerHandle,
+  type RedisServerHandle,
+} from '@relayllm/testing';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';

@@ -15,7 +15,7 @@
  * that background load hits them alike. Prints numbers only; asserts nothing.
  */
 import { BOS, EOS } from '@relayllm/llama-cpp';
-import { RelayError, type Engine, type EngineRequest } from '@relayllm/relay-core';
+import { InternalReason, RelayError, type Engine, type EngineRequest } from '@relayllm/relay-core';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
 }
 
 function report(slm: { ms: number; tokens: number }, llm: { ms: number; tokens: number }, relayed: Tally, calls: number): void {
-  if (slm.tokens === 0 || llm.tokens === 0) throw RelayError.internal('BENCH_EMPTY', 'an engine wrote no tokens');
+  if (slm.tokens === 0 || llm.tokens === 0) throw RelayError.internal(InternalReason.INTERNAL, 'an engine wrote no tokens');
   const slmMsPerToken = slm.ms / slm.tokens;
   const llmMsPerToken = llm.ms / llm.tokens;
   const relayTokens = relayed.slmTokens + relayed.llmTokens;

@@ -1,4 +1,4 @@
-import { RelayError, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import { InternalReason, InvalidArgumentReason, RelayError, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 import { slmScript, type ScriptToken, type SimulatedGeneration } from './simulated-workload';
 import type { VirtualBatchServer } from './virtual-batch-server';
 
@@ -34,11 +34,11 @@ export class SimulatedSlmEngine implements Engine {
 
   private async *run(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     const script = this.scripts.get(generationOf(request.sequenceId));
-    if (script === undefined) throw RelayError.invalidArgument('SIM_UNKNOWN_GENERATION', `no script for ${request.sequenceId}`);
+    if (script === undefined) throw RelayError.invalidArgument(InvalidArgumentReason.GENERATION_ID_INVALID, `no script for ${request.sequenceId}`);
     for (let written = 1; ; written++) {
       if (!(await this.server.nextToken(signal))) return;
       const token = script.tokens[script.next];
-      if (token === undefined) throw RelayError.internal('SIM_SCRIPT_END', `script of ${request.sequenceId} read past its EOS`);
+      if (token === undefined) throw RelayError.internal(InternalReason.ENGINE_PROTOCOL, `script of ${request.sequenceId} read past its EOS`);
       script.next += 1;
       const finish = token.id === 257 ? 'eos' : written >= request.maxTokens ? 'length' : undefined;
       yield { tokens: [token.id], text: token.text, ...(finish === undefined ? {} : { finish }) };

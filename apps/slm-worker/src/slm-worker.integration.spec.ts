@@ -171,7 +171,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     try {
       const cancelled = await relay(cancelling, QUESTIONS[7] as string, 'cancel-1', cancel.signal);
       expect(cancelled.finishReason).toBe('cancelled');
-      await expect(relay(tight, QUESTIONS[6] as string, 'deadline-1')).rejects.toMatchObject({ kind: 'deadline_exceeded', reason: 'SLM_GENERATE_DEADLINE' });
+      await expect(relay(tight, QUESTIONS[6] as string, 'deadline-1')).rejects.toMatchObject({ kind: 'deadline_exceeded', reason: 'WORKER_DEADLINE' });
       remote.release('cancel-1');
       tight.release('deadline-1');
       const releasedAt = Date.now();

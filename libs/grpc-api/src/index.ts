@@ -19,7 +19,6 @@ export {
   ERROR_FIELD_METADATA_KEY,
   ERROR_REASON_METADATA_KEY,
   GRPC_STATUS_BY_KIND,
-  GrpcApiErrorReasons,
   relayErrorFromServiceError,
   toGrpcStatus,
   type RelayStatus,

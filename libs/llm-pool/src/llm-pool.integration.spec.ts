@@ -4,7 +4,16 @@ import { CALL_CLOSE, CALL_OPEN, EOS, loadLlama, type Llama } from '@relayllm/lla
 import { connectNats, WorkerRegistry } from '@relayllm/nats-transport';
 import { WorkerKind } from '@relayllm/proto';
 import { InMemoryKeyValueStore, LlmAffinity } from '@relayllm/relay-cluster';
-import { REFERENCE_CHAT_FORMAT, runRelay, sequenceIdOf, SystemClock, type CompletedEvent, type Engine, type LlmPool, type LlmRelayRequest } from '@relayllm/relay-core';
+import {
+  REFERENCE_CHAT_FORMAT,
+  runRelay,
+  sequenceIdOf,
+  SystemClock,
+  type CompletedEvent,
+  type Engine,
+  type LlmPool,
+  type LlmRelayRequest,
+} from '@relayllm/relay-core';
 import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
 import { readFileSync } from 'fs';
 import { join } from 'path';

@@ -1,7 +1,6 @@
 export {
   REDIS_DEFAULTS,
   RedisKeyValueStore,
-  RedisStoreErrorReasons,
   redisClientOptions,
   type RedisConnectionOptions,
 } from './lib/redis-key-value-store';

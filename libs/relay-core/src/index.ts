@@ -3,6 +3,7 @@
 // `@relayllm/relay-core/testing`, never from here.
 
 // Errors
+export * from './errors/reasons';
 export * from './errors/relay-error';
 
 // Ports (interfaces)

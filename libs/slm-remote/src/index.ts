@@ -12,5 +12,4 @@ export {
   type SlmWorkerInfo,
 } from './lib/client/slm-worker-directory';
 
-export { SlmRemoteErrorReasons } from './lib/reasons';
 export { chunkFromWire, requestFromWire, requestToWire } from './lib/wire';

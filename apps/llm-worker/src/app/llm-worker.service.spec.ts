@@ -56,7 +56,7 @@ describe('LlmWorkerService', () => {
     const engine = new BlockingEngineFake();
     const service = new LlmWorkerService(engine, { workerId: 'w1', model: 'llm', maxSequences: 1, clock });
     const late = await service.generate(wire({ deadlineUnixMs: 999_999 }));
-    expect(late.error).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_DEADLINE_EXCEEDED, reason: 'DEADLINE_PASSED' });
+    expect(late.error).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_DEADLINE_EXCEEDED, reason: 'WORKER_DEADLINE' });
     const expiring = await service.generate(wire({ deadlineUnixMs: 1_000_001 }));
     expect(expiring.error?.kind).toBe(WorkerErrorKind.WORKER_ERROR_KIND_DEADLINE_EXCEEDED);
     expect(engine.signals[0]?.aborted).toBe(true);

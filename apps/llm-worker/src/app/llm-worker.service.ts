@@ -1,18 +1,16 @@
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
 import { llmErrorReply, LlmReplyBuilder, toEngineRequest, type WorkerEngineChunk } from '@relayllm/nats-transport';
-import { RelayError, SystemClock, type Clock, type Engine } from '@relayllm/relay-core';
-
-/** Reasons this worker answers with (RelayError.reason on the wire). */
-export const LlmWorkerReasons = {
-  /** Every sequence is busy: the pool reissues elsewhere. */
-  WORKER_FULL: 'WORKER_FULL',
-  /** The worker is shutting down and takes no new request. */
-  WORKER_DRAINING: 'WORKER_DRAINING',
-  /** The request names another model. */
-  MODEL_MISMATCH: 'MODEL_MISMATCH',
-  /** The request's deadline passed before or during generation. */
-  DEADLINE_PASSED: 'DEADLINE_PASSED',
-} as const;
+import {
+  DeadlineExceededReason,
+  FailedPreconditionReason,
+  InvalidArgumentReason,
+  RelayError,
+  ResourceExhaustedReason,
+  SystemClock,
+  UnavailableReason,
+  type Clock,
+  type Engine,
+} from '@relayllm/relay-core';
 
 export interface LlmWorkerServiceOptions {
   workerId: string;
@@ -72,7 +70,7 @@ export class LlmWorkerService {
     // A reissued attempt of this generation supersedes the old one (its caller gave up on it).
     previous?.controller.abort();
     if (previous === undefined && this.running.size >= this.options.maxSequences) {
-      return llmErrorReply(RelayError.resourceExhausted(LlmWorkerReasons.WORKER_FULL, `all ${this.options.maxSequences} sequences are busy`), base);
+      return llmErrorReply(RelayError.resourceExhausted(ResourceExhaustedReason.WORKER_FULL, `all ${this.options.maxSequences} sequences are busy`), base);
     }
     onAccepted?.();
     const controller = new AbortController();
@@ -96,10 +94,10 @@ export class LlmWorkerService {
       const builder = new LlmReplyBuilder();
       for await (const chunk of this.engine.generate(toEngineRequest(wire), controller.signal)) builder.add(chunk as WorkerEngineChunk);
       if (controller.signal.aborted) builder.finishIfUnset('abort');
-      if (deadlineHit) throw RelayError.deadlineExceeded(LlmWorkerReasons.DEADLINE_PASSED, 'the request deadline passed during generation');
+      if (deadlineHit) throw RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, 'the request deadline passed during generation');
       return builder.build(base);
     } catch (error) {
-      return llmErrorReply(deadlineHit ? RelayError.deadlineExceeded(LlmWorkerReasons.DEADLINE_PASSED, 'the request deadline passed during generation') : error, base);
+      return llmErrorReply(deadlineHit ? RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, 'the request deadline passed during generation') : error, base);
     } finally {
       clearTimeout(deadlineTimer);
       const full = this.isFull();
@@ -138,13 +136,13 @@ export class LlmWorkerService {
   }
 
   private admit(wire: LlmGenerateRequest): void {
-    if (!this.accepting) throw RelayError.unavailable(LlmWorkerReasons.WORKER_DRAINING, 'the worker is shutting down');
+    if (!this.accepting) throw RelayError.unavailable(UnavailableReason.WORKER_DRAINING, 'the worker is shutting down');
     if (wire.model !== this.options.model) {
-      throw RelayError.failedPrecondition(LlmWorkerReasons.MODEL_MISMATCH, `this worker serves model "${this.options.model}"`);
+      throw RelayError.failedPrecondition(FailedPreconditionReason.MODEL_MISMATCH, `this worker serves model "${this.options.model}"`);
     }
-    if (wire.generationId === '') throw RelayError.invalidArgument('GENERATION_ID_INVALID', 'generation_id is empty', 'generation_id');
+    if (wire.generationId === '') throw RelayError.invalidArgument(InvalidArgumentReason.GENERATION_ID_INVALID, 'generation_id is empty', 'generation_id');
     if (wire.deadlineUnixMs > 0 && wire.deadlineUnixMs <= this.clock.now()) {
-      throw RelayError.deadlineExceeded(LlmWorkerReasons.DEADLINE_PASSED, 'the request deadline had passed on arrival');
+      throw RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, 'the request deadline had passed on arrival');
     }
   }
 }

@@ -15,7 +15,7 @@ import {
   type TraceHeaders,
 } from '@relayllm/nats-transport';
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
-import { RelayError } from '@relayllm/relay-core';
+import { InternalReason, RelayError } from '@relayllm/relay-core';
 import { lastValueFrom } from 'rxjs';
 import { LLM_CANCEL_PATTERN, LLM_GENERATE_PATTERN } from './tokens';
 
@@ -111,7 +111,7 @@ export class NatsLlmServer extends Server implements CustomTransportStrategy {
     try {
       wire = decodeProto(LlmGenerateRequest, msg.data, 'LlmGenerateRequest');
       const handler = this.getHandlerByPattern(LLM_GENERATE_PATTERN);
-      if (handler === null) throw RelayError.internal('NO_HANDLER', `no handler for ${LLM_GENERATE_PATTERN}`);
+      if (handler === null) throw RelayError.internal(InternalReason.INTERNAL, `no handler for ${LLM_GENERATE_PATTERN}`);
       const context = new NatsLlmContext([msg.subject, trace, this.acceptor(msg)]);
       reply = await lastValueFrom(this.transformToObservable(await handler(wire, context)));
     } catch (error) {

@@ -1,13 +1,24 @@
 import type { RelayServiceHandler } from '@relayllm/grpc-api';
 import { AdmissionQueue, CachingLlmPool, GenerationStateStore, withGenerationState, type KeyValueStore } from '@relayllm/relay-cluster';
-import { BYTE_LEVEL_VOCABULARY, DEFAULT_SERVER_LIMITS, REFERENCE_CHAT_FORMAT, RelayError, RelayErrorReasons, runRelay, validateRelayRequest, type ChatFormat, type Clock, type Engine, type LlmPool, type RelayRequest, type RelayServerLimits, type RelayStreamEvent } from '@relayllm/relay-core';
+import {
+  BYTE_LEVEL_VOCABULARY,
+  DeadlineExceededReason,
+  DEFAULT_SERVER_LIMITS,
+  InvalidArgumentReason,
+  REFERENCE_CHAT_FORMAT,
+  RelayError,
+  runRelay,
+  validateRelayRequest,
+  type ChatFormat,
+  type Clock,
+  type Engine,
+  type LlmPool,
+  type RelayRequest,
+  type RelayServerLimits,
+  type RelayStreamEvent,
+} from '@relayllm/relay-core';
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
-
-export const OrchestratorReasons = {
-  /** The generation ran past the server's request timeout. */
-  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
-} as const;
 
 export type OrchestrationSettings = Pick<
   OrchestratorConfig,
@@ -101,8 +112,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     validateRelayRequest(request, BYTE_LEVEL_VOCABULARY, this.serverLimits);
     const framed = this.chatFormat.frame(request.prompt);
     if (framed.tokens.length >= settings.contextSize) {
-      throw RelayError.invalidArgument(
-        RelayErrorReasons.PROMPT_TOO_LONG,
+      throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_TOO_LONG,
         `prompt is ${framed.tokens.length} tokens with the chat format; the context window is ${settings.contextSize}`,
         'prompt',
       );
@@ -121,8 +131,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
           deps.log?.(`resumed generation ${request.generationId} of ${previousOwner} (lease lapsed) from ${savedStreams} saved streams, turn ${turn}`),
       })) {
         if (event.type === 'completed' && timeout.signal.aborted && !signal.aborted) {
-          throw RelayError.deadlineExceeded(
-            OrchestratorReasons.REQUEST_TIMEOUT,
+          throw RelayError.deadlineExceeded(DeadlineExceededReason.REQUEST_TIMEOUT,
             `the generation exceeded the server's request timeout of ${settings.requestTimeoutMs} ms`,
           );
         }

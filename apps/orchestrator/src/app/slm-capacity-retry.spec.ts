@@ -1,6 +1,13 @@
-import { RelayError, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import {
+  InvalidArgumentReason,
+  RelayError,
+  ResourceExhaustedReason,
+  UnavailableReason,
+  type Engine,
+  type EngineChunk,
+  type EngineRequest,
+} from '@relayllm/relay-core';
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
-import { SlmRemoteErrorReasons } from '@relayllm/slm-remote';
 import { CapacityRetryingSlmEngine, isSlmCapacityFailure } from './slm-capacity-retry';
 
 const request = (overrides: Partial<EngineRequest> = {}): EngineRequest => ({
@@ -47,14 +54,14 @@ async function text(stream: AsyncIterable<EngineChunk>): Promise<string> {
   return out;
 }
 
-const full = RelayError.resourceExhausted(SlmRemoteErrorReasons.WORKER_FULL, 'full');
-const none = RelayError.unavailable(SlmRemoteErrorReasons.NO_SLM_WORKER, 'none');
+const full = RelayError.resourceExhausted(ResourceExhaustedReason.WORKER_FULL, 'full');
+const none = RelayError.unavailable(UnavailableReason.NO_SLM_WORKER, 'none');
 
 describe('CapacityRetryingSlmEngine', () => {
   it('classifies capacity failures', () => {
     expect(isSlmCapacityFailure(full)).toBe(true);
     expect(isSlmCapacityFailure(none)).toBe(true);
-    expect(isSlmCapacityFailure(RelayError.invalidArgument('X', 'bad'))).toBe(false);
+    expect(isSlmCapacityFailure(RelayError.invalidArgument(InvalidArgumentReason.PROMPT_EMPTY, 'bad'))).toBe(false);
     expect(isSlmCapacityFailure(new Error('x'))).toBe(false);
   });
 
@@ -67,7 +74,7 @@ describe('CapacityRetryingSlmEngine', () => {
   });
 
   it('other failures, or waiting past the bound, are thrown', async () => {
-    const bad = RelayError.invalidArgument('X', 'bad');
+    const bad = RelayError.invalidArgument(InvalidArgumentReason.PROMPT_EMPTY, 'bad');
     const inner = new FlakyEngine(new ScriptedEngine(['ab'], { mode: 'text' }), [{ after: 0, error: bad }]);
     await expect(text(new CapacityRetryingSlmEngine(inner).generate(request(), new AbortController().signal))).rejects.toBe(bad);
 

@@ -1,11 +1,12 @@
 import {
+  UnavailableReason,
   chunkTokenCount,
   isRelayError,
   type Engine,
   type EngineChunk,
   type EngineRequest,
 } from '@relayllm/relay-core';
-import { replayRequest, SlmRemoteErrorReasons } from '@relayllm/slm-remote';
+import { replayRequest } from '@relayllm/slm-remote';
 
 export interface SlmCapacityRetryOptions {
   /** Longest time one generate keeps retrying for a free SLM slot (default 10 s). */
@@ -27,7 +28,7 @@ export interface SlmCapacityRetryOptions {
 export function isSlmCapacityFailure(error: unknown): boolean {
   if (!isRelayError(error)) return false;
   if (error.kind === 'resource_exhausted') return true;
-  return error.kind === 'unavailable' && (error.reason === SlmRemoteErrorReasons.NO_SLM_WORKER || error.reason === SlmRemoteErrorReasons.SLM_STREAM_FAILED);
+  return error.kind === 'unavailable' && (error.reason === UnavailableReason.NO_SLM_WORKER || error.reason === UnavailableReason.SLM_STREAM_FAILED);
 }
 
 /**

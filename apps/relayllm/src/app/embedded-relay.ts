@@ -1,14 +1,21 @@
 import type { RelayServiceHandler } from '@relayllm/grpc-api';
-import { BYTE_LEVEL_VOCABULARY, DEFAULT_SERVER_LIMITS, RelayError, RelayErrorReasons, runRelay, validateRelayRequest, type Clock, type Engine, type RelayRequest, type RelayServerLimits, type RelayStreamEvent } from '@relayllm/relay-core';
+import {
+  BYTE_LEVEL_VOCABULARY,
+  DeadlineExceededReason,
+  DEFAULT_SERVER_LIMITS,
+  FailedPreconditionReason,
+  InvalidArgumentReason,
+  RelayError,
+  runRelay,
+  validateRelayRequest,
+  type Clock,
+  type Engine,
+  type RelayRequest,
+  type RelayServerLimits,
+  type RelayStreamEvent,
+} from '@relayllm/relay-core';
 import { storeKey, type KeyValueStore } from '@relayllm/relay-cluster';
 import type { ChatFormat } from './chat-format';
-
-export const EmbeddedRelayReasons = {
-  /** The generation ran past the server's request timeout. */
-  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
-  /** A generation with this request_id is still running. */
-  REQUEST_ID_IN_USE: 'REQUEST_ID_IN_USE',
-} as const;
 
 /** The server's bounds on requests: relay-core's defaults with the configured max_tokens ceiling. */
 export function embeddedServerLimits(maxTokensLimit: number): RelayServerLimits {
@@ -61,8 +68,7 @@ export class EmbeddedRelay implements RelayServiceHandler {
     validateRelayRequest(request, BYTE_LEVEL_VOCABULARY, this.serverLimits);
     const framed = options.chatFormat.frame(request.prompt);
     if (framed.tokens.length >= options.contextSize) {
-      throw RelayError.invalidArgument(
-        RelayErrorReasons.PROMPT_TOO_LONG,
+      throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_TOO_LONG,
         `prompt is ${framed.tokens.length} tokens with the chat format; the context window is ${options.contextSize}`,
         'prompt',
       );
@@ -71,8 +77,7 @@ export class EmbeddedRelay implements RelayServiceHandler {
     // get-then-set is not atomic: enough in one process (no other request runs
     // between the two), a networked store would need SET NX.
     if ((await options.store.get(stateKey)) !== undefined) {
-      throw RelayError.failedPrecondition(
-        EmbeddedRelayReasons.REQUEST_ID_IN_USE,
+      throw RelayError.failedPrecondition(FailedPreconditionReason.REQUEST_ID_IN_USE,
         `a generation with request_id ${request.generationId} is still running`,
         { field: 'generationId' },
       );
@@ -87,8 +92,7 @@ export class EmbeddedRelay implements RelayServiceHandler {
       for await (const event of runRelay({ slm: options.slm, llm: options.llm, clock: options.clock }, framedRequest, relaySignal)) {
         if (event.type === 'completed' && timeout.signal.aborted && !signal.aborted) {
           // Our own limit, not the caller's cancellation: report it as such.
-          throw RelayError.deadlineExceeded(
-            EmbeddedRelayReasons.REQUEST_TIMEOUT,
+          throw RelayError.deadlineExceeded(DeadlineExceededReason.REQUEST_TIMEOUT,
             `the generation exceeded the server's request timeout of ${options.requestTimeoutMs} ms`,
           );
         }

@@ -12,6 +12,7 @@ import {
 } from '@relayllm/eval';
 import { FinishReason, Policy, type GenerateResponse } from '@relayllm/proto';
 import {
+  InternalReason,
   DEFAULT_MAX_LLM_TOKENS_PER_CALL,
   DEFAULT_SERVER_LIMITS,
   RelayError,
@@ -116,7 +117,7 @@ export function embeddedItemRunner(
           return withoutInjectedCommands(outcome, slm.injected(sequenceIdOf(plan.generationId, 'slm')), spec.k ?? 1);
         }
       }
-      throw RelayError.internal('HANDLER_NO_COMPLETION', 'the generation ended without completing');
+      throw RelayError.internal(InternalReason.HANDLER_NO_COMPLETION, 'the generation ended without completing');
     } finally {
       llm.take(plan.generationId);
       if (slm instanceof UncertaintyTriggerEngine) slm.forget(sequenceIdOf(plan.generationId, 'slm'));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { toGenerateResponse } from '@relayllm/grpc-api';
 import {
+  InternalReason,
   BYTE_LEVEL_VOCABULARY,
   RelayError,
   validateRelayRequest,
@@ -69,7 +70,7 @@ const exitCode = (completed: CompletedEvent): number => (completed.finishReason 
 
 async function completion(events: AsyncIterable<RelayStreamEvent>): Promise<CompletedEvent> {
   for await (const event of events) if (event.type === 'completed') return event;
-  throw RelayError.internal('HANDLER_NO_COMPLETION', 'the generation ended without completing');
+  throw RelayError.internal(InternalReason.HANDLER_NO_COMPLETION, 'the generation ended without completing');
 }
 
 /** Streams the answer as it is written, LLM spans marked; ends it with a newline. */
@@ -90,5 +91,5 @@ async function printAnswer(events: AsyncIterable<RelayStreamEvent>, io: CliIo): 
       return event;
     }
   }
-  throw RelayError.internal('HANDLER_NO_COMPLETION', 'the generation ended without completing');
+  throw RelayError.internal(InternalReason.HANDLER_NO_COMPLETION, 'the generation ended without completing');
 }

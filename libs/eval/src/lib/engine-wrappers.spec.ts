@@ -1,4 +1,12 @@
-import { BYTE_LEVEL_TOKEN_IDS, runRelay, type CompletedEvent, type Engine, type EngineChunk, type EngineRequest, type RelayRequest } from '@relayllm/relay-core';
+import {
+  BYTE_LEVEL_TOKEN_IDS,
+  runRelay,
+  type CompletedEvent,
+  type Engine,
+  type EngineChunk,
+  type EngineRequest,
+  type RelayRequest,
+} from '@relayllm/relay-core';
 import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
 import {
   BannedCommandsEngine,

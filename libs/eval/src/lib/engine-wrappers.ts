@@ -2,6 +2,7 @@ import {
   BYTE_LEVEL_TOKEN_IDS,
   CALL_CLOSE_TEXT,
   CALL_OPEN_TEXT,
+  FailedPreconditionReason,
   RelayError,
   newContextPart,
   parseSequenceId,
@@ -195,10 +196,10 @@ export class UncertaintyTriggerEngine extends EngineDecorator {
         if (token !== undefined && !isEos && (this.triggers.get(id) ?? 0) < this.trigger.maxCalls) {
           const distribution = unit.distributions?.[0];
           if (distribution === undefined) {
-            throw RelayError.invalidArgument(
-              'EVAL_NEEDS_DISTRIBUTIONS',
+            throw RelayError.failedPrecondition(
+              FailedPreconditionReason.ENGINE_DISTRIBUTIONS_MISSING,
               "the uncertainty policy needs full next-token distributions (LlamaCppEngine probabilities: 'full')",
-              'policy',
+              { field: 'policy' },
             );
           }
           if (this.uncertain(distribution)) {

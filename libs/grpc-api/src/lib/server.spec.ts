@@ -10,7 +10,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { FinishReason, Policy, Source, type GenerateEvent } from '@relayllm/proto';
 import { ManualClock, ScriptedEngine, type ScriptedOutput } from '@relayllm/relay-core/testing';
-import { RelayErrorReasons, runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { InvalidArgumentReason, UnavailableReason, runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
 import { service as healthService } from 'grpc-health-check';
 import { createRelayClient, type RelayClient } from './client';
 import type { RelayCallInfo, RelayServiceHandler } from './handler';
@@ -187,13 +187,13 @@ describe('RelayService over gRPC', () => {
 
   describe('bad input -> INVALID_ARGUMENT naming the wire field', () => {
     it.each([
-      ['empty prompt', { prompt: '', maxTokens: 8 }, 'prompt', RelayErrorReasons.PROMPT_EMPTY],
-      ['max_tokens 0', { prompt: 'Q', maxTokens: 0 }, 'max_tokens', RelayErrorReasons.MAX_TOKENS_RANGE],
-      ['max_tokens over the ceiling', { prompt: 'Q', maxTokens: 1_000_000 }, 'max_tokens', RelayErrorReasons.MAX_TOKENS_RANGE],
-      ['unknown policy enum value', { prompt: 'Q', maxTokens: 8, policy: 9 as Policy }, 'policy', RelayErrorReasons.UNKNOWN_POLICY],
-      ['temperature out of range', { prompt: 'Q', maxTokens: 8, temperature: 2.5 }, 'temperature', RelayErrorReasons.TEMPERATURE_RANGE],
-      ['max_turns 0', { prompt: 'Q', maxTokens: 8, limits: { maxTurns: 0 } }, 'limits.max_turns', RelayErrorReasons.MAX_TURNS_RANGE],
-      ['request_id too long', { prompt: 'Q', maxTokens: 8, requestId: 'x'.repeat(300) }, 'request_id', RelayErrorReasons.GENERATION_ID_INVALID],
+      ['empty prompt', { prompt: '', maxTokens: 8 }, 'prompt', InvalidArgumentReason.PROMPT_EMPTY],
+      ['max_tokens 0', { prompt: 'Q', maxTokens: 0 }, 'max_tokens', InvalidArgumentReason.MAX_TOKENS_RANGE],
+      ['max_tokens over the ceiling', { prompt: 'Q', maxTokens: 1_000_000 }, 'max_tokens', InvalidArgumentReason.MAX_TOKENS_RANGE],
+      ['unknown policy enum value', { prompt: 'Q', maxTokens: 8, policy: 9 as Policy }, 'policy', InvalidArgumentReason.UNKNOWN_POLICY],
+      ['temperature out of range', { prompt: 'Q', maxTokens: 8, temperature: 2.5 }, 'temperature', InvalidArgumentReason.TEMPERATURE_RANGE],
+      ['max_turns 0', { prompt: 'Q', maxTokens: 8, limits: { maxTurns: 0 } }, 'limits.max_turns', InvalidArgumentReason.MAX_TURNS_RANGE],
+      ['request_id too long', { prompt: 'Q', maxTokens: 8, requestId: 'x'.repeat(300) }, 'request_id', InvalidArgumentReason.GENERATION_ID_INVALID],
     ])('Generate: %s', async (_name, request, field, reason) => {
       handler.script(['never</s>']);
       const error = await failure(client.generate(request));
@@ -232,7 +232,7 @@ describe('RelayService over gRPC', () => {
     );
     expect(summary(events)).toEqual(['SOURCE_SLM:a', 'SOURCE_SLM:b']);
     expect(error.code).toBe(status.UNAVAILABLE);
-    expect(error.metadata.get(ERROR_REASON_METADATA_KEY)).toEqual([RelayErrorReasons.ENGINE_FAILED]);
+    expect(error.metadata.get(ERROR_REASON_METADATA_KEY)).toEqual([UnavailableReason.ENGINE_FAILED]);
     expect(onError).toHaveBeenCalledWith(expect.anything(), { method: 'GenerateStream', requestId: 'server-id', expected: true });
   });
 

@@ -16,11 +16,18 @@ import {
   type GenerateResponse,
   type RelayServiceServer,
 } from '@relayllm/proto';
-import { RelayError, type CompletedEvent } from '@relayllm/relay-core';
+import {
+  CancelledReason,
+  DeadlineExceededReason,
+  InternalReason,
+  RelayError,
+  UnavailableReason,
+  type CompletedEvent,
+} from '@relayllm/relay-core';
 import { HealthImplementation } from 'grpc-health-check';
 import type { RelayServiceHandler } from './handler';
 import { reflectedPackageDefinition } from './reflection';
-import { GrpcApiErrorReasons, toGrpcStatus } from './status';
+import { toGrpcStatus } from './status';
 import { toGenerateResponse, toRelayRequest, toWireEvent } from './wire-mapping';
 
 export type RelayRpcMethod = 'Generate' | 'GenerateStream';
@@ -109,11 +116,11 @@ function callScope(call: AnyServerCall, active: ActiveCalls): CallScope {
   const controller = new AbortController();
   const deadline = deadlineMs(call);
   const abortForDeadline = (): void =>
-    controller.abort(RelayError.deadlineExceeded(GrpcApiErrorReasons.DEADLINE_EXCEEDED, 'the call deadline passed'));
+    controller.abort(RelayError.deadlineExceeded(DeadlineExceededReason.DEADLINE_EXCEEDED, 'the call deadline passed'));
   const onCancelled = (): void => {
     if (controller.signal.aborted) return;
     if (Number.isFinite(deadline) && Date.now() >= deadline - DEADLINE_CANCEL_SLACK_MS) abortForDeadline();
-    else controller.abort(RelayError.cancelled(GrpcApiErrorReasons.CLIENT_CANCELLED, 'the client cancelled the call'));
+    else controller.abort(RelayError.cancelled(CancelledReason.CLIENT_CANCELLED, 'the client cancelled the call'));
   };
   call.on('cancelled', onCancelled);
   let timer: NodeJS.Timeout | undefined;
@@ -137,7 +144,7 @@ function callScope(call: AnyServerCall, active: ActiveCalls): CallScope {
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason instanceof RelayError
     ? signal.reason
-    : RelayError.cancelled(GrpcApiErrorReasons.CLIENT_CANCELLED, 'the call was cancelled');
+    : RelayError.cancelled(CancelledReason.CLIENT_CANCELLED, 'the call was cancelled');
 }
 
 function defaultOnError(error: unknown, context: RelayErrorContext): void {
@@ -194,7 +201,7 @@ export function relayServiceImplementation(
       }
       if (scope.signal.aborted) throw abortReason(scope.signal);
       if (completed === undefined) {
-        throw RelayError.internal(GrpcApiErrorReasons.HANDLER_NO_COMPLETION, 'the generation ended without completing');
+        throw RelayError.internal(InternalReason.HANDLER_NO_COMPLETION, 'the generation ended without completing');
       }
       callback(null, toGenerateResponse(completed, requestId));
     } catch (error) {
@@ -219,7 +226,7 @@ export function relayServiceImplementation(
         }
       }
       if (scope.signal.aborted) throw abortReason(scope.signal);
-      if (!completed) throw RelayError.internal(GrpcApiErrorReasons.HANDLER_NO_COMPLETION, 'the generation ended without completing');
+      if (!completed) throw RelayError.internal(InternalReason.HANDLER_NO_COMPLETION, 'the generation ended without completing');
       call.end();
     } catch (error) {
       const status = translate(scope.signal.aborted ? abortReason(scope.signal) : error, 'GenerateStream', requestId);
@@ -275,7 +282,7 @@ export function createRelayGrpcServer(options: RelayGrpcServerOptions): RelayGrp
       setServing('NOT_SERVING');
       return new Promise<void>((resolve) => {
         const force = setTimeout(() => {
-          const reason = RelayError.unavailable(GrpcApiErrorReasons.SERVER_SHUTDOWN, 'the server is shutting down');
+          const reason = RelayError.unavailable(UnavailableReason.SERVER_SHUTDOWN, 'the server is shutting down');
           for (const controller of active) controller.abort(reason);
           grpcServer.forceShutdown();
           resolve();

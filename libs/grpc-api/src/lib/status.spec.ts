@@ -1,5 +1,5 @@
 import { Metadata, status } from '@grpc/grpc-js';
-import { RELAY_ERROR_KINDS, RelayError, RelayErrorReasons } from '@relayllm/relay-core';
+import { InvalidArgumentReason, RELAY_ERROR_KINDS, RelayError, someReasonOf } from '@relayllm/relay-core';
 import { ERROR_FIELD_METADATA_KEY, ERROR_REASON_METADATA_KEY, relayErrorFromServiceError, toGrpcStatus } from './status';
 
 describe('RelayError <-> gRPC status', () => {
@@ -13,15 +13,15 @@ describe('RelayError <-> gRPC status', () => {
     ['failed_precondition', status.FAILED_PRECONDITION],
     ['internal', status.INTERNAL],
   ] as const)('maps kind %s to code %s', (kind, code) => {
-    expect(toGrpcStatus(new RelayError(kind, 'R', 'm')).status.code).toBe(code);
+    expect(toGrpcStatus(new RelayError(kind, someReasonOf(kind), 'm')).status.code).toBe(code);
   });
 
   it('covers every RelayError kind', () => {
-    for (const kind of RELAY_ERROR_KINDS) expect(toGrpcStatus(new RelayError(kind, 'R', 'm')).expected).toBe(true);
+    for (const kind of RELAY_ERROR_KINDS) expect(toGrpcStatus(new RelayError(kind, someReasonOf(kind), 'm')).expected).toBe(true);
   });
 
   it('names the wire field in details and puts reason and field in the trailers', () => {
-    const error = RelayError.invalidArgument(RelayErrorReasons.MAX_TURNS_RANGE, 'maxTurns must be an integer in [1, 64], got 0', 'maxTurns');
+    const error = RelayError.invalidArgument(InvalidArgumentReason.MAX_TURNS_RANGE, 'maxTurns must be an integer in [1, 64], got 0', 'maxTurns');
     const { status: s } = toGrpcStatus(error);
     expect(s.details).toBe('limits.max_turns: maxTurns must be an integer in [1, 64], got 0 (MAX_TURNS_RANGE)');
     expect(s.metadata.get(ERROR_REASON_METADATA_KEY)).toEqual(['MAX_TURNS_RANGE']);
@@ -37,8 +37,8 @@ describe('RelayError <-> gRPC status', () => {
   });
 
   it('keeps trailer values printable ASCII', () => {
-    const { status: s } = toGrpcStatus(RelayError.invalidArgument('BAD\u00e9\n', 'm', 'f\u00fc'));
-    expect(s.metadata.get(ERROR_REASON_METADATA_KEY)).toEqual(['BAD??']);
+    const { status: s } = toGrpcStatus(RelayError.invalidArgument(InvalidArgumentReason.STOP_INVALID, 'm', 'f\u00fc'));
+    expect(s.metadata.get(ERROR_REASON_METADATA_KEY)).toEqual(['STOP_INVALID']);
     expect(s.metadata.get(ERROR_FIELD_METADATA_KEY)).toEqual(['f?']);
   });
 
@@ -50,7 +50,12 @@ describe('RelayError <-> gRPC status', () => {
     expect(error).toMatchObject({ kind: 'invalid_argument', reason: 'PROMPT_EMPTY', field: 'prompt', message: 'prompt: empty' });
     expect(relayErrorFromServiceError({ code: status.UNIMPLEMENTED, details: 'x', metadata: new Metadata() })).toMatchObject({
       kind: 'internal',
-      reason: 'UNIMPLEMENTED',
+      reason: 'UNKNOWN_REASON',
+      message: 'UNIMPLEMENTED: x',
+    });
+    expect(relayErrorFromServiceError({ code: status.UNAVAILABLE, details: 'No connection established', metadata: new Metadata() })).toMatchObject({
+      kind: 'unavailable',
+      reason: 'UNKNOWN_REASON',
     });
   });
 });

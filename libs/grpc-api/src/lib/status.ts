@@ -5,27 +5,13 @@
  * never leave the process.
  */
 import { Metadata, status as GrpcStatus, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { RelayError, type RelayErrorKind, isRelayError } from '@relayllm/relay-core';
+import { InternalReason, RelayError, relayErrorFromPayload, type RelayErrorKind, isRelayError } from '@relayllm/relay-core';
 import { wireFieldPath } from './wire-mapping';
 
 /** Trailing-metadata key carrying RelayError.reason (e.g. MAX_TOKENS_RANGE). */
 export const ERROR_REASON_METADATA_KEY = 'relayllm-error-reason';
 /** Trailing-metadata key carrying the wire path of the request field concerned (e.g. max_tokens). */
 export const ERROR_FIELD_METADATA_KEY = 'relayllm-error-field';
-
-/** Reasons raised by this adapter itself. */
-export const GrpcApiErrorReasons = {
-  /** The client cancelled the call. */
-  CLIENT_CANCELLED: 'CLIENT_CANCELLED',
-  /** The call's deadline passed. */
-  DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
-  /** The server is shutting down. */
-  SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
-  /** The handler ended without a `completed` event. */
-  HANDLER_NO_COMPLETION: 'HANDLER_NO_COMPLETION',
-  /** Anything that was not a RelayError. */
-  INTERNAL: 'INTERNAL',
-} as const;
 
 export const GRPC_STATUS_BY_KIND: Readonly<Record<RelayErrorKind, GrpcStatus>> = {
   invalid_argument: GrpcStatus.INVALID_ARGUMENT,
@@ -36,6 +22,7 @@ export const GRPC_STATUS_BY_KIND: Readonly<Record<RelayErrorKind, GrpcStatus>> =
   not_found: GrpcStatus.NOT_FOUND,
   failed_precondition: GrpcStatus.FAILED_PRECONDITION,
   internal: GrpcStatus.INTERNAL,
+  unauthenticated: GrpcStatus.UNAUTHENTICATED,
 };
 
 const KIND_BY_GRPC_STATUS: ReadonlyMap<number, RelayErrorKind> = new Map(
@@ -65,7 +52,7 @@ export interface TranslatedError {
 export function toGrpcStatus(error: unknown): TranslatedError {
   const metadata = new Metadata();
   if (!isRelayError(error)) {
-    metadata.set(ERROR_REASON_METADATA_KEY, GrpcApiErrorReasons.INTERNAL);
+    metadata.set(ERROR_REASON_METADATA_KEY, InternalReason.INTERNAL);
     return { status: { code: GrpcStatus.INTERNAL, details: 'internal error', metadata }, expected: false };
   }
   const field = error.field === undefined ? undefined : wireFieldPath(error.field);
@@ -86,7 +73,8 @@ export function relayErrorFromServiceError(error: Pick<ServiceError, 'code' | 'd
     const value = error.metadata?.get(key)[0];
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
-  return new RelayError(kind, first(ERROR_REASON_METADATA_KEY) ?? GrpcStatus[error.code] ?? 'UNKNOWN', error.details, {
-    field: first(ERROR_FIELD_METADATA_KEY),
-  });
+  const reason = first(ERROR_REASON_METADATA_KEY);
+  // A status without our trailer (a proxy, a connection failure, another server) keeps its code name in the message.
+  const message = reason === undefined ? `${GrpcStatus[error.code] ?? error.code}: ${error.details}` : error.details;
+  return relayErrorFromPayload({ kind, reason, message, field: first(ERROR_FIELD_METADATA_KEY) });
 }

@@ -17,7 +17,15 @@ import {
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
 import { InMemoryKeyValueStore, LlmAffinity, type KeyValueStore } from '@relayllm/relay-cluster';
 import { FailingKeyValueStoreFake } from '@relayllm/relay-cluster/testing';
-import { isRelayError, RelayError, type EngineChunk, type LlmRelayRequest } from '@relayllm/relay-core';
+import {
+  DeadlineExceededReason,
+  InvalidArgumentReason,
+  isRelayError,
+  RelayError,
+  ResourceExhaustedReason,
+  type EngineChunk,
+  type LlmRelayRequest,
+} from '@relayllm/relay-core';
 import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
 import { LiveWorkersFake } from '../testing/live-workers.fake';
 import { NatsLlmPool, type LlmRelayOutcome } from './nats-llm-pool';
@@ -60,15 +68,15 @@ class WorkerStandIn {
     this.traceparents.push(traceHeadersFrom(msg.headers).traceparent);
     if (this.behaviour === 'lost') return;
     if (this.behaviour === 'full') {
-      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.resourceExhausted('WORKER_FULL', 'full'), { workerId: this.workerId, wire })));
+      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.resourceExhausted(ResourceExhaustedReason.WORKER_FULL, 'full'), { workerId: this.workerId, wire })));
       return;
     }
     if (this.behaviour === 'late') {
-      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.deadlineExceeded('DEADLINE_PASSED', 'late'), { workerId: this.workerId, wire })));
+      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, 'late'), { workerId: this.workerId, wire })));
       return;
     }
     if (this.behaviour === 'bad-request') {
-      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.invalidArgument('CONTEXT_TOO_LONG', 'too long', 'context'), { workerId: this.workerId, wire })));
+      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.invalidArgument(InvalidArgumentReason.CONTEXT_TOO_LONG, 'too long', 'context'), { workerId: this.workerId, wire })));
       return;
     }
     if (wantsAck(msg.headers)) msg.respond(new Uint8Array(0), { headers: ackHeaders(this.workerId) });
@@ -203,11 +211,11 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       expect(await store.get('relay:affinity:gen:llm:gen-1')).toBe('b');
     });
 
-    it('every worker full: resource_exhausted LLM_WORKERS_BUSY after the bounded attempts', async () => {
+    it('every worker full: resource_exhausted WORKERS_BUSY after the bounded attempts', async () => {
       a.behaviour = 'full';
       b.behaviour = 'full';
       const error = await failure(pool().relay(relay(), new AbortController().signal));
-      expect([error.kind, error.reason]).toEqual(['resource_exhausted', 'LLM_WORKERS_BUSY']);
+      expect([error.kind, error.reason]).toEqual(['resource_exhausted', 'WORKERS_BUSY']);
     });
 
     it('the worker running the call dies (acked, then expired): reissued elsewhere with the same context and n', async () => {

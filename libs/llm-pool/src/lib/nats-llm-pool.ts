@@ -18,24 +18,18 @@ import {
 } from '@relayllm/nats-transport';
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest, WorkerKind, type WorkerError } from '@relayllm/proto';
 import { chooseLlmRoute, isReissuableLlmFailure, llmAckTimeoutMs, llmAttemptTimeoutMs, type LlmRoute } from '@relayllm/relay-cluster';
-import { RelayError, SystemClock, type Clock, type EngineChunk, type LlmPool, type LlmRelayRequest } from '@relayllm/relay-core';
-
-export const LlmPoolReasons = {
-  /** Nobody listens on the chosen subject (no worker of the model, or the affinity worker left). */
-  LLM_NO_RESPONDERS: 'LLM_NO_RESPONDERS',
-  /** The attempt got no reply within its time. */
-  LLM_ATTEMPT_TIMEOUT: 'LLM_ATTEMPT_TIMEOUT',
-  /** No worker acknowledged the request within the ack deadline: lost (e.g. its worker died after NATS delivered it). */
-  LLM_ACK_TIMEOUT: 'LLM_ACK_TIMEOUT',
-  /** The worker running the attempt stopped heartbeating (or left) before replying. */
-  LLM_WORKER_GONE: 'LLM_WORKER_GONE',
-  /** Every attempt found its worker full. */
-  LLM_WORKERS_BUSY: 'LLM_WORKERS_BUSY',
-  /** The call's deadline (from the `deadline` option) passed before an attempt could start. */
-  LLM_CALL_DEADLINE: 'LLM_CALL_DEADLINE',
-  /** The reply could not be read. */
-  LLM_REPLY_INVALID: 'LLM_REPLY_INVALID',
-} as const;
+import {
+  CancelledReason,
+  DeadlineExceededReason,
+  RelayError,
+  ResourceExhaustedReason,
+  SystemClock,
+  UnavailableReason,
+  type Clock,
+  type EngineChunk,
+  type LlmPool,
+  type LlmRelayRequest,
+} from '@relayllm/relay-core';
 
 /** Live workers (WorkerRegistry satisfies it). */
 export interface LiveWorkerSource {
@@ -109,7 +103,7 @@ export interface NatsLlmPoolOptions {
 function workerFailure(error: WorkerError): RelayError {
   const relayError = fromWorkerError(error);
   if (relayError.kind !== 'deadline_exceeded') return relayError;
-  return RelayError.unavailable(LlmPoolReasons.LLM_ATTEMPT_TIMEOUT, 'the worker reached the attempt deadline', { cause: relayError });
+  return RelayError.unavailable(UnavailableReason.LLM_ATTEMPT_TIMEOUT, 'the worker reached the attempt deadline', { cause: relayError });
 }
 
 /** Default ack deadline: far above a live worker's admission time, far below the attempt timeout. */
@@ -153,7 +147,7 @@ export class NatsLlmPool implements LlmPool {
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (signal.aborted) return;
       const timeoutMs = llmAttemptTimeoutMs(this.clock.now(), this.attemptTimeoutMs, deadline);
-      if (timeoutMs <= 0) throw RelayError.deadlineExceeded(LlmPoolReasons.LLM_CALL_DEADLINE, 'the relay call reached its deadline', { cause: lastError });
+      if (timeoutMs <= 0) throw RelayError.deadlineExceeded(DeadlineExceededReason.LLM_CALL_DEADLINE, 'the relay call reached its deadline', { cause: lastError });
       const route = chooseLlmRoute({ affinityWorkerId, live: workers?.live(WorkerKind.WORKER_KIND_LLM, model) ?? [], exclude, attempt });
       this.options.onRoute?.({ generationId: request.generationId, callIndex: request.callIndex, attempt, route });
       const result = await this.attempt(request, route, attempt, timeoutMs, signal);
@@ -184,9 +178,9 @@ export class NatsLlmPool implements LlmPool {
       if (lastError.kind !== 'resource_exhausted') allFull = false;
     }
     if (allFull) {
-      throw RelayError.resourceExhausted(LlmPoolReasons.LLM_WORKERS_BUSY, `every LLM worker tried was full (${this.maxAttempts} attempts)`, { cause: lastError });
+      throw RelayError.resourceExhausted(ResourceExhaustedReason.WORKERS_BUSY, `every LLM worker tried was full (${this.maxAttempts} attempts)`, { cause: lastError });
     }
-    throw lastError ?? RelayError.unavailable(LlmPoolReasons.LLM_NO_RESPONDERS, 'no LLM attempt was made');
+    throw lastError ?? RelayError.unavailable(UnavailableReason.LLM_NO_RESPONDERS, 'no LLM attempt was made');
   }
 
   /** One request/reply on `route`; resolves (never rejects) with the reply or a reissue-able failure. */
@@ -208,26 +202,26 @@ export class NatsLlmPool implements LlmPool {
         if (result === 'aborted' || !result.ok) {
           if (published) this.publishCancel(request);
         }
-        resolve(result === 'aborted' ? { ok: false, error: RelayError.cancelled('LLM_RELAY_ABORTED', 'relay aborted') } : result);
+        resolve(result === 'aborted' ? { ok: false, error: RelayError.cancelled(CancelledReason.RELAY_ABORTED, 'relay aborted') } : result);
       };
-      const fail = (reason: string, message: string): void =>
+      const fail = (reason: UnavailableReason, message: string): void =>
         settle({ ok: false, error: RelayError.unavailable(reason, message), workerId: runningOn });
 
       const onAbort = (): void => settle('aborted');
       signal.addEventListener('abort', onAbort, { once: true });
       cleanups.push(() => signal.removeEventListener('abort', onAbort));
-      const timer = setTimeout(() => fail(LlmPoolReasons.LLM_ATTEMPT_TIMEOUT, `no reply from ${runningOn ?? 'the queue group'} within ${timeoutMs} ms`), timeoutMs);
+      const timer = setTimeout(() => fail(UnavailableReason.LLM_ATTEMPT_TIMEOUT, `no reply from ${runningOn ?? 'the queue group'} within ${timeoutMs} ms`), timeoutMs);
       cleanups.push(() => clearTimeout(timer));
       // Until a worker acks, a lost request would otherwise wait the whole attempt: nothing else reports it.
       const ackMs = llmAckTimeoutMs(timeoutMs, this.ackTimeoutMs);
       const ackTimer =
-        ackMs === undefined ? undefined : setTimeout(() => fail(LlmPoolReasons.LLM_ACK_TIMEOUT, `no LLM worker acknowledged the request on ${subject} within ${ackMs} ms`), ackMs);
+        ackMs === undefined ? undefined : setTimeout(() => fail(UnavailableReason.LLM_ACK_TIMEOUT, `no LLM worker acknowledged the request on ${subject} within ${ackMs} ms`), ackMs);
       cleanups.push(() => clearTimeout(ackTimer));
       if (workers !== undefined) {
         cleanups.push(
           workers.onChange((change) => {
             if ((change.type === 'expired' || change.type === 'left') && change.worker.workerId === runningOn) {
-              fail(LlmPoolReasons.LLM_WORKER_GONE, `LLM worker ${runningOn} went away during the relay`);
+              fail(UnavailableReason.LLM_WORKER_GONE, `LLM worker ${runningOn} went away during the relay`);
             }
           }),
         );
@@ -238,13 +232,13 @@ export class NatsLlmPool implements LlmPool {
         sub = this.options.nc.subscribe(inbox, {
           max: 2,
           callback: (error, msg) => {
-            if (error !== null) return fail(LlmPoolReasons.LLM_NO_RESPONDERS, error.message);
+            if (error !== null) return fail(UnavailableReason.LLM_NO_RESPONDERS, error.message);
             this.onMessage(msg, {
               ack: (workerId) => {
                 runningOn = workerId;
                 clearTimeout(ackTimer);
               },
-              noResponders: () => fail(LlmPoolReasons.LLM_NO_RESPONDERS, `no LLM worker listens on ${subject}`),
+              noResponders: () => fail(UnavailableReason.LLM_NO_RESPONDERS, `no LLM worker listens on ${subject}`),
               reply: (reply) => settle({ ok: true, reply }),
               invalid: (error) => settle({ ok: false, error, workerId: runningOn }),
             });
@@ -257,7 +251,7 @@ export class NatsLlmPool implements LlmPool {
         published = true;
         this.options.onAttempt?.({ generationId: request.generationId, callIndex: request.callIndex, attempt, route });
       } catch (error) {
-        fail(LlmPoolReasons.LLM_NO_RESPONDERS, `could not send the relay request: ${String(error)}`);
+        fail(UnavailableReason.LLM_NO_RESPONDERS, `could not send the relay request: ${String(error)}`);
       }
     });
   }
@@ -272,7 +266,7 @@ export class NatsLlmPool implements LlmPool {
     try {
       on.reply(decodeProto(LlmGenerateReply, msg.data, 'LlmGenerateReply'));
     } catch (error) {
-      on.invalid(RelayError.unavailable(LlmPoolReasons.LLM_REPLY_INVALID, 'unreadable LLM reply', { cause: error }));
+      on.invalid(RelayError.unavailable(UnavailableReason.LLM_REPLY_INVALID, 'unreadable LLM reply', { cause: error }));
     }
   }
 

@@ -1,6 +1,6 @@
 import { WorkerHeartbeat } from '@relayllm/proto';
 import { isRelayError } from '@relayllm/relay-core';
-import { decodeProto, encodeProto, PAYLOAD_INVALID } from './codec';
+import { decodeProto, encodeProto } from './codec';
 
 describe('proto codec', () => {
   it('round-trips and reports malformed payloads as invalid_argument', () => {
@@ -12,6 +12,6 @@ describe('proto codec', () => {
     } catch (error) {
       caught = error;
     }
-    expect(isRelayError(caught, 'invalid_argument') && caught.reason === PAYLOAD_INVALID).toBe(true);
+    expect(isRelayError(caught, 'invalid_argument') && caught.reason === 'PAYLOAD_INVALID').toBe(true);
   });
 });

@@ -1,12 +1,10 @@
-import { RelayError } from '@relayllm/relay-core';
+import { InvalidArgumentReason, RelayError } from '@relayllm/relay-core';
 
 /** The part of a ts-proto message object that the codec needs. */
 export interface ProtoCodec<T> {
   encode(message: T): { finish(): Uint8Array };
   decode(input: Uint8Array): T;
 }
-
-export const PAYLOAD_INVALID = 'PAYLOAD_INVALID';
 
 export function encodeProto<T>(codec: ProtoCodec<T>, message: T): Uint8Array {
   return codec.encode(message).finish();
@@ -17,6 +15,6 @@ export function decodeProto<T>(codec: ProtoCodec<T>, data: Uint8Array, what: str
   try {
     return codec.decode(data);
   } catch (error) {
-    throw new RelayError('invalid_argument', PAYLOAD_INVALID, `malformed ${what} payload`, { cause: error });
+    throw new RelayError('invalid_argument', InvalidArgumentReason.PAYLOAD_INVALID, `malformed ${what} payload`, { cause: error });
   }
 }

@@ -1,5 +1,5 @@
 import { LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
-import { isRelayError, RelayError, type LlmRelayRequest } from '@relayllm/relay-core';
+import { ResourceExhaustedReason, isRelayError, RelayError, type LlmRelayRequest } from '@relayllm/relay-core';
 import { llmErrorReply, LlmReplyBuilder, replyToChunks, toEngineRequest, toLlmGenerateRequest } from './llm-wire';
 
 const relayRequest = (overrides: Partial<LlmRelayRequest> = {}): LlmRelayRequest => ({
@@ -67,7 +67,7 @@ describe('LLM wire mapping', () => {
   });
 
   it('an error reply throws its RelayError by kind and reason', () => {
-    const reply = replyOverTheWire(llmErrorReply(RelayError.resourceExhausted('WORKER_FULL', 'all sequences busy'), { workerId: 'w' }));
+    const reply = replyOverTheWire(llmErrorReply(RelayError.resourceExhausted(ResourceExhaustedReason.WORKER_FULL, 'all sequences busy'), { workerId: 'w' }));
     let caught: unknown;
     try {
       replyToChunks(reply);

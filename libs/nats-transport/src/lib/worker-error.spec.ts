@@ -1,12 +1,13 @@
 import { WorkerError, WorkerErrorKind } from '@relayllm/proto';
-import { RELAY_ERROR_KINDS, RelayError } from '@relayllm/relay-core';
+import { RELAY_ERROR_KINDS, RelayError, someReasonOf } from '@relayllm/relay-core';
 import { fromWorkerError, toWorkerError } from './worker-error';
 
 describe('worker errors on the wire', () => {
   it('round-trips every RelayError kind with reason and field', () => {
     for (const kind of RELAY_ERROR_KINDS) {
-      const back = fromWorkerError(WorkerError.decode(WorkerError.encode(toWorkerError(new RelayError(kind, 'SOME_REASON', 'm', { field: 'f' }))).finish()));
-      expect([back.kind, back.reason, back.field]).toEqual([kind, 'SOME_REASON', 'f']);
+      const reason = someReasonOf(kind);
+      const back = fromWorkerError(WorkerError.decode(WorkerError.encode(toWorkerError(new RelayError(kind, reason, 'm', { field: 'f' }))).finish()));
+      expect([back.kind, back.reason, back.field]).toEqual([kind, reason, 'f']);
     }
   });
 

@@ -11,6 +11,7 @@ const TO_WIRE: Record<RelayErrorKind, WorkerErrorKind> = {
   internal: WorkerErrorKind.WORKER_ERROR_KIND_INTERNAL,
   not_found: WorkerErrorKind.WORKER_ERROR_KIND_NOT_FOUND,
   failed_precondition: WorkerErrorKind.WORKER_ERROR_KIND_FAILED_PRECONDITION,
+  unauthenticated: WorkerErrorKind.WORKER_ERROR_KIND_UNAUTHENTICATED,
 };
 
 const FROM_WIRE = new Map<WorkerErrorKind, RelayErrorKind>(

@@ -1,6 +1,14 @@
 import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { isDeterministicSampling, type LlmRoute } from '@relayllm/relay-cluster';
-import { isRelayError, type Engine, type EngineChunk, type LlmPool, type LlmRelayRequest, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import {
+  isRelayError,
+  type Engine,
+  type EngineChunk,
+  type LlmPool,
+  type LlmRelayRequest,
+  type RelayRequest,
+  type RelayStreamEvent,
+} from '@relayllm/relay-core';
 import type { GenerationOutcome, HandoffStage, RelayMetrics } from './metrics';
 import { withGenerate, withRelay } from './engine-proxy';
 import { observeIterable } from './observe-iterable';

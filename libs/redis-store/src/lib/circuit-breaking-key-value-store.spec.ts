@@ -1,6 +1,6 @@
 import { InMemoryKeyValueStore, type KeyValueStore } from '@relayllm/relay-cluster';
 import { ManualClock } from '@relayllm/relay-core/testing';
-import { RelayError } from '@relayllm/relay-core';
+import { UnavailableReason, RelayError } from '@relayllm/relay-core';
 import { CircuitBreakingKeyValueStore } from './circuit-breaking-key-value-store';
 
 /** A store that fails (or hangs) while `down` is set; counts the calls that reached it. */
@@ -11,7 +11,7 @@ class ScriptedFlakyStore implements KeyValueStore {
 
   private reach<T>(run: () => Promise<T>): Promise<T> {
     this.calls += 1;
-    if (this.down === 'fail') return Promise.reject(RelayError.unavailable('REDIS_UNAVAILABLE', 'down'));
+    if (this.down === 'fail') return Promise.reject(RelayError.unavailable(UnavailableReason.REDIS_UNAVAILABLE, 'down'));
     if (this.down === 'hang') return new Promise<T>(() => undefined);
     return run();
   }

@@ -1,4 +1,4 @@
-import { RelayError, RelayErrorReasons, SystemClock, type Clock } from '@relayllm/relay-core';
+import { InvalidArgumentReason, RelayError, SystemClock, type Clock } from '@relayllm/relay-core';
 import { type KeyValueStore } from '@relayllm/relay-cluster';
 
 export interface CircuitBreakingKeyValueStoreOptions {
@@ -66,7 +66,7 @@ export class CircuitBreakingKeyValueStore implements KeyValueStore {
 
   set(key: string, value: string, ttlMs: number): Promise<void> {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw RelayError.invalidArgument(RelayErrorReasons.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+      throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
     }
     return this.call('set', () => this.inner.set(key, value, ttlMs), undefined);
   }
@@ -78,7 +78,7 @@ export class CircuitBreakingKeyValueStore implements KeyValueStore {
    */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw RelayError.invalidArgument(RelayErrorReasons.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+      throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
     }
     return this.call('setIfAbsent', () => this.inner.setIfAbsent(key, value, ttlMs), true);
   }

@@ -1,12 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { RelayError, RelayErrorReasons } from '@relayllm/relay-core';
+import { InvalidArgumentReason, UnavailableReason, RelayError } from '@relayllm/relay-core';
 import { type KeyValueStore } from '@relayllm/relay-cluster';
-
-/** Reasons raised by this adapter. */
-export const RedisStoreErrorReasons = {
-  /** Redis did not answer (down, unreachable, timed out, not yet connected). */
-  REDIS_UNAVAILABLE: 'REDIS_UNAVAILABLE',
-} as const;
 
 export interface RedisConnectionOptions {
   /** redis://[user:password@]host:port[/db] or rediss:// for TLS. */
@@ -52,7 +46,7 @@ export function redisClientOptions(options: RedisConnectionOptions): RedisOption
 
 function unavailable(operation: string, error: unknown): RelayError {
   const detail = error instanceof Error ? error.message : String(error);
-  return RelayError.unavailable(RedisStoreErrorReasons.REDIS_UNAVAILABLE, `redis ${operation} failed: ${detail}`, { cause: error });
+  return RelayError.unavailable(UnavailableReason.REDIS_UNAVAILABLE, `redis ${operation} failed: ${detail}`, { cause: error });
 }
 
 /**
@@ -100,7 +94,7 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw RelayError.invalidArgument(RelayErrorReasons.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+      throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
     }
     try {
       await this.client.set(key, value, 'PX', ttlMs);
@@ -112,7 +106,7 @@ export class RedisKeyValueStore implements KeyValueStore {
   /** SET NX PX: atomic across replicas. */
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw RelayError.invalidArgument(RelayErrorReasons.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+      throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
     }
     try {
       return (await this.client.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';

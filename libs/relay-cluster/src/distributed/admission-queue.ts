@@ -1,4 +1,4 @@
-import { RelayError, RelayErrorReasons } from '@relayllm/relay-core';
+import { CancelledReason, InvalidArgumentReason, ResourceExhaustedReason, RelayError } from '@relayllm/relay-core';
 
 export interface AdmissionQueueOptions {
   /**
@@ -36,7 +36,7 @@ export class AdmissionQueue {
 
   constructor(private readonly options: AdmissionQueueOptions) {
     if (!Number.isInteger(options.maxQueued) || options.maxQueued < 0) {
-      throw RelayError.invalidArgument(RelayErrorReasons.ADMISSION_LIMIT_RANGE, 'maxQueued must be a non-negative integer', 'maxQueued');
+      throw RelayError.invalidArgument(InvalidArgumentReason.ADMISSION_LIMIT_RANGE, 'maxQueued must be a non-negative integer', 'maxQueued');
     }
   }
 
@@ -49,8 +49,7 @@ export class AdmissionQueue {
     if (this.waiters.length === 0 && this.active < this.limit()) return Promise.resolve(this.grant());
     if (this.waiters.length >= this.options.maxQueued) {
       return Promise.reject(
-        RelayError.resourceExhausted(
-          RelayErrorReasons.ADMISSION_QUEUE_FULL,
+        RelayError.resourceExhausted(ResourceExhaustedReason.ADMISSION_QUEUE_FULL,
           `all ${this.active} generation slots are busy and ${this.waiters.length} requests already wait`,
         ),
       );
@@ -113,9 +112,9 @@ export class AdmissionQueue {
 }
 
 function cancelledWhileQueued(): RelayError {
-  return RelayError.cancelled(RelayErrorReasons.ADMISSION_CANCELLED, 'the request was cancelled while waiting for a generation slot');
+  return RelayError.cancelled(CancelledReason.ADMISSION_CANCELLED, 'the request was cancelled while waiting for a generation slot');
 }
 
 function waitExpired(): RelayError {
-  return RelayError.resourceExhausted(RelayErrorReasons.ADMISSION_WAIT_EXPIRED, 'no generation slot became free within the queue wait limit');
+  return RelayError.resourceExhausted(ResourceExhaustedReason.ADMISSION_WAIT_EXPIRED, 'no generation slot became free within the queue wait limit');
 }

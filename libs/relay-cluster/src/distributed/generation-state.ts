@@ -1,4 +1,4 @@
-import { RelayError, RelayErrorReasons } from '@relayllm/relay-core';
+import { FailedPreconditionReason, RelayError } from '@relayllm/relay-core';
 import { SystemClock, type Clock } from '@relayllm/relay-core';
 import { storeKey, type KeyValueStore } from '../ports/key-value-store';
 import type { CompletedEvent } from '@relayllm/relay-core';
@@ -154,7 +154,7 @@ export class GenerationStateStore {
     // Expired between the two calls: one more atomic try, so two replicas still cannot both run it.
     if (raw === undefined) {
       if (await store.setIfAbsent(key, fresh, runningTtlMs)) return { kind: 'run' };
-      throw RelayError.failedPrecondition(RelayErrorReasons.REQUEST_ID_IN_USE, `request_id ${request.generationId} was just taken`, { field: 'generationId' });
+      throw RelayError.failedPrecondition(FailedPreconditionReason.REQUEST_ID_IN_USE, `request_id ${request.generationId} was just taken`, { field: 'generationId' });
     }
     const existing = parse(raw);
     // A record this version cannot read (corrupt, or an older layout) holds nothing to honour.
@@ -163,7 +163,7 @@ export class GenerationStateStore {
       return { kind: 'run' };
     }
     const inUse = (why: string): RelayError =>
-      RelayError.failedPrecondition(RelayErrorReasons.REQUEST_ID_IN_USE, why, { field: 'generationId' });
+      RelayError.failedPrecondition(FailedPreconditionReason.REQUEST_ID_IN_USE, why, { field: 'generationId' });
     if (existing.fingerprint !== fingerprint) throw inUse(`request_id ${request.generationId} was used by another request`);
     if (existing.status === 'completed') return { kind: 'done', record: existing };
     if (existing.leaseUntilMs > this.clock.now()) throw inUse(`a generation with request_id ${request.generationId} is still running`);

@@ -1,8 +1,5 @@
 import type { Clock } from '@relayllm/relay-core';
 
-/** Reason of the RESOURCE_EXHAUSTED a caller raises when `admit` says no. */
-export const QUOTA_EXCEEDED_REASON = 'LLM_TOKEN_QUOTA_EXCEEDED';
-
 export interface TokenQuotaOptions {
   /** Tokens a key may spend per window (> 0). */
   tokensPerWindow: number;

@@ -1,4 +1,4 @@
-import { RelayError, RelayErrorReasons } from '@relayllm/relay-core';
+import { InvalidArgumentReason, RelayError } from '@relayllm/relay-core';
 import { SystemClock, type Clock } from '@relayllm/relay-core';
 import type { KeyValueStore } from '../ports/key-value-store';
 
@@ -30,7 +30,7 @@ export class InMemoryKeyValueStore implements KeyValueStore {
     this.clock = options.clock ?? new SystemClock();
     this.maxEntries = options.maxEntries ?? 10_000;
     if (!Number.isInteger(this.maxEntries) || this.maxEntries < 1) {
-      throw RelayError.invalidArgument(RelayErrorReasons.MAX_ENTRIES_RANGE, 'maxEntries must be a positive integer', 'maxEntries');
+      throw RelayError.invalidArgument(InvalidArgumentReason.MAX_ENTRIES_RANGE, 'maxEntries must be a positive integer', 'maxEntries');
     }
   }
 
@@ -46,7 +46,7 @@ export class InMemoryKeyValueStore implements KeyValueStore {
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw RelayError.invalidArgument(RelayErrorReasons.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+      throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
     }
     // Re-inserting moves the key to the end of the Map's insertion order,
     // which is what eviction relies on.

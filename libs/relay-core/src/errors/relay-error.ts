@@ -1,59 +1,28 @@
 /**
  * The one error type of the relay. Callers and transports branch on `kind`
  * (a closed set that maps 1:1 onto gRPC-style status codes) and `reason`
- * (a stable machine-readable code); the message is for humans only and must
- * never be parsed.
+ * (a stable machine-readable code from the closed registry in reasons.ts);
+ * the message is for humans only and must never be parsed.
  */
-export const RELAY_ERROR_KINDS = [
-  'invalid_argument',
-  'resource_exhausted',
-  'unavailable',
-  'deadline_exceeded',
-  'cancelled',
-  'internal',
-  'not_found',
-  'failed_precondition',
-] as const;
+import {
+  InternalReason,
+  kindOfReason,
+  REASONS_BY_KIND,
+  UnavailableReason,
+  type CancelledReason,
+  type DeadlineExceededReason,
+  type FailedPreconditionReason,
+  type InvalidArgumentReason,
+  type ReasonOf,
+  type RelayErrorKind,
+  type RelayErrorReason,
+  type ResourceExhaustedReason,
+  type UnauthenticatedReason,
+} from './reasons';
 
-export type RelayErrorKind = (typeof RELAY_ERROR_KINDS)[number];
+export type { RelayErrorKind, RelayErrorReason } from './reasons';
 
-/**
- * Reasons raised by relay-core itself. Adapters may use further reasons of
- * their own (any UPPER_SNAKE string), which is why `reason` is a string and
- * not this union.
- */
-export const RelayErrorReasons = {
-  PROMPT_EMPTY: 'PROMPT_EMPTY',
-  PROMPT_TOO_LONG: 'PROMPT_TOO_LONG',
-  PROMPT_CONTROL_TOKEN: 'PROMPT_CONTROL_TOKEN',
-  PROMPT_TOKENS_INVALID: 'PROMPT_TOKENS_INVALID',
-  GENERATION_ID_INVALID: 'GENERATION_ID_INVALID',
-  MAX_TOKENS_RANGE: 'MAX_TOKENS_RANGE',
-  MAX_TURNS_RANGE: 'MAX_TURNS_RANGE',
-  LLM_TOKENS_PER_CALL_RANGE: 'LLM_TOKENS_PER_CALL_RANGE',
-  LLM_TOKENS_TOTAL_RANGE: 'LLM_TOKENS_TOTAL_RANGE',
-  UNKNOWN_POLICY: 'UNKNOWN_POLICY',
-  TEMPERATURE_RANGE: 'TEMPERATURE_RANGE',
-  TOP_P_RANGE: 'TOP_P_RANGE',
-  SEED_RANGE: 'SEED_RANGE',
-  STOP_INVALID: 'STOP_INVALID',
-  TTL_RANGE: 'TTL_RANGE',
-  MAX_ENTRIES_RANGE: 'MAX_ENTRIES_RANGE',
-  ENGINE_FAILED: 'ENGINE_FAILED',
-  ENGINE_PROTOCOL: 'ENGINE_PROTOCOL',
-  SESSION_STATE: 'SESSION_STATE',
-  /** Admission (distributed/admission-queue.ts): the wait queue is full. */
-  ADMISSION_QUEUE_FULL: 'ADMISSION_QUEUE_FULL',
-  /** Admission: no slot freed up within the host's queue-wait limit. */
-  ADMISSION_WAIT_EXPIRED: 'ADMISSION_WAIT_EXPIRED',
-  /** Admission: the caller cancelled (or its deadline passed) while queued. */
-  ADMISSION_CANCELLED: 'ADMISSION_CANCELLED',
-  ADMISSION_LIMIT_RANGE: 'ADMISSION_LIMIT_RANGE',
-  /** Generation state (distributed/generation-state.ts): a generation with this request_id is still running. */
-  REQUEST_ID_IN_USE: 'REQUEST_ID_IN_USE',
-} as const;
-
-export type CoreRelayErrorReason = (typeof RelayErrorReasons)[keyof typeof RelayErrorReasons];
+export const RELAY_ERROR_KINDS = Object.keys(REASONS_BY_KIND) as readonly RelayErrorKind[];
 
 export interface RelayErrorOptions {
   /** Request field the error is about (e.g. 'maxTokens'), for invalid_argument. */
@@ -61,10 +30,15 @@ export interface RelayErrorOptions {
   cause?: unknown;
 }
 
+/** A reason of `kind` (the first registered one; UNKNOWN_REASON for a kind without reasons), for code that must make an error of any kind. */
+export function someReasonOf(kind: RelayErrorKind): RelayErrorReason {
+  return (Object.values(REASONS_BY_KIND[kind]) as RelayErrorReason[])[0] ?? InternalReason.UNKNOWN_REASON;
+}
+
 /** Plain-object form of a RelayError, for carrying it over a transport. */
 export interface RelayErrorPayload {
   kind: RelayErrorKind;
-  reason: string;
+  reason: RelayErrorReason;
   message: string;
   field?: string;
 }
@@ -72,46 +46,47 @@ export interface RelayErrorPayload {
 export class RelayError extends Error {
   override readonly name = 'RelayError';
   readonly kind: RelayErrorKind;
-  readonly reason: string;
+  readonly reason: RelayErrorReason;
   readonly field?: string;
 
-  constructor(kind: RelayErrorKind, reason: string, message: string, options: RelayErrorOptions = {}) {
+  /** Prefer the kind's static constructor: it only takes that kind's reasons. */
+  constructor(kind: RelayErrorKind, reason: RelayErrorReason, message: string, options: RelayErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.kind = kind;
     this.reason = reason;
     if (options.field !== undefined) this.field = options.field;
   }
 
-  static invalidArgument(reason: string, message: string, field?: string): RelayError {
+  static invalidArgument(reason: InvalidArgumentReason, message: string, field?: string): RelayError {
     return new RelayError('invalid_argument', reason, message, { field });
   }
 
-  static resourceExhausted(reason: string, message: string, options?: RelayErrorOptions): RelayError {
+  static resourceExhausted(reason: ResourceExhaustedReason, message: string, options?: RelayErrorOptions): RelayError {
     return new RelayError('resource_exhausted', reason, message, options);
   }
 
-  static unavailable(reason: string, message: string, options?: RelayErrorOptions): RelayError {
+  static unavailable(reason: UnavailableReason, message: string, options?: RelayErrorOptions): RelayError {
     return new RelayError('unavailable', reason, message, options);
   }
 
-  static deadlineExceeded(reason: string, message: string, options?: RelayErrorOptions): RelayError {
+  static deadlineExceeded(reason: DeadlineExceededReason, message: string, options?: RelayErrorOptions): RelayError {
     return new RelayError('deadline_exceeded', reason, message, options);
   }
 
-  static cancelled(reason: string, message: string, options?: RelayErrorOptions): RelayError {
+  static cancelled(reason: CancelledReason, message: string, options?: RelayErrorOptions): RelayError {
     return new RelayError('cancelled', reason, message, options);
   }
 
-  static internal(reason: string, message: string, options?: RelayErrorOptions): RelayError {
+  static internal(reason: InternalReason, message: string, options?: RelayErrorOptions): RelayError {
     return new RelayError('internal', reason, message, options);
   }
 
-  static notFound(reason: string, message: string, options?: RelayErrorOptions): RelayError {
-    return new RelayError('not_found', reason, message, options);
+  static failedPrecondition(reason: FailedPreconditionReason, message: string, options?: RelayErrorOptions): RelayError {
+    return new RelayError('failed_precondition', reason, message, options);
   }
 
-  static failedPrecondition(reason: string, message: string, options?: RelayErrorOptions): RelayError {
-    return new RelayError('failed_precondition', reason, message, options);
+  static unauthenticated(reason: UnauthenticatedReason, message: string, options?: RelayErrorOptions): RelayError {
+    return new RelayError('unauthenticated', reason, message, options);
   }
 
   toPayload(): RelayErrorPayload {
@@ -129,18 +104,30 @@ export function isRelayErrorKind(value: unknown): value is RelayErrorKind {
   return typeof value === 'string' && (RELAY_ERROR_KINDS as readonly string[]).includes(value);
 }
 
+/** What a transport received: any strings, possibly from a newer or broken peer. */
+export interface ReceivedErrorPayload {
+  kind?: string;
+  reason?: string;
+  message?: string;
+  field?: string;
+}
+
 /**
- * Rebuilds a RelayError received over a transport. A payload with an unknown
- * kind (e.g. from a newer peer) degrades to 'internal' rather than throwing,
- * so that error reporting itself never fails.
+ * Rebuilds a RelayError received over a transport. A registered reason keeps
+ * the kind the registry gives it (errors are classified once, where they are
+ * raised); a reason this build does not know becomes UNKNOWN_REASON under the
+ * peer's kind (internal when that is unknown too), so that error reporting
+ * itself never fails.
  */
-export function relayErrorFromPayload(payload: Partial<RelayErrorPayload>): RelayError {
-  const kind = isRelayErrorKind(payload.kind) ? payload.kind : 'internal';
-  const reason = typeof payload.reason === 'string' && payload.reason !== '' ? payload.reason : 'UNKNOWN';
+export function relayErrorFromPayload(payload: ReceivedErrorPayload): RelayError {
   const message = typeof payload.message === 'string' ? payload.message : '';
-  return new RelayError(kind, reason, message, {
-    field: typeof payload.field === 'string' ? payload.field : undefined,
-  });
+  const field = typeof payload.field === 'string' && payload.field !== '' ? payload.field : undefined;
+  const registeredKind = typeof payload.reason === 'string' ? kindOfReason(payload.reason) : undefined;
+  if (registeredKind !== undefined && payload.reason !== InternalReason.UNKNOWN_REASON) {
+    return new RelayError(registeredKind, payload.reason as ReasonOf<typeof registeredKind>, message, { field });
+  }
+  const kind = isRelayErrorKind(payload.kind) ? payload.kind : 'internal';
+  return new RelayError(kind, InternalReason.UNKNOWN_REASON, message, { field });
 }
 
 /**
@@ -150,7 +137,7 @@ export function relayErrorFromPayload(payload: Partial<RelayErrorPayload>): Rela
 export function toEngineError(error: unknown, engineRole: string): RelayError {
   if (error instanceof RelayError) return error;
   const detail = error instanceof Error ? error.message : String(error);
-  return RelayError.unavailable(RelayErrorReasons.ENGINE_FAILED, `${engineRole} engine failed: ${detail}`, {
+  return RelayError.unavailable(UnavailableReason.ENGINE_FAILED, `${engineRole} engine failed: ${detail}`, {
     cause: error,
   });
 }

@@ -1,5 +1,6 @@
-import { RelayError, RelayErrorReasons } from '../errors/relay-error';
+import { RelayError } from '../errors/relay-error';
 import type { EngineChunk } from '../ports/engine';
+import { InternalReason } from '../errors/reasons';
 
 /** One generated token with its text. */
 export interface TokenUnit {
@@ -22,8 +23,7 @@ export function tokenUnits(chunk: EngineChunk, role: string): TokenUnit[] {
   const { tokens, tokenTexts } = chunk;
   if (tokens.length === 1) return [{ id: tokens[0], text: tokenTexts?.[0] ?? chunk.text }];
   if (tokenTexts === undefined || tokenTexts.length !== tokens.length) {
-    throw RelayError.internal(
-      RelayErrorReasons.ENGINE_PROTOCOL,
+    throw RelayError.internal(InternalReason.ENGINE_PROTOCOL,
       `${role} engine sent a chunk of ${tokens.length} token ids without one tokenTexts entry per id`,
     );
   }

@@ -1,6 +1,7 @@
-import { RelayError, RelayErrorReasons } from '../errors/relay-error';
+import { RelayError } from '../errors/relay-error';
 import type { SamplingParams } from '../ports/engine';
 import { CALL_CLOSE_TEXT, CALL_OPEN_TEXT, commandTokenIds, type TokenVocabulary } from '../protocol/vocabulary';
+import { InvalidArgumentReason } from '../errors/reasons';
 
 /**
  * RELAY: the SLM decodes and may call the LLM. SLM_ONLY: the SLM alone, its
@@ -75,7 +76,7 @@ export interface ValidatedRelayRequest {
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-function intInRange(value: unknown, min: number, max: number, reason: string, field: string): number {
+function intInRange(value: unknown, min: number, max: number, reason: InvalidArgumentReason, field: string): number {
   if (!isInt(value) || value < min || value > max) {
     throw RelayError.invalidArgument(reason, `${field} must be an integer in [${min}, ${max}], got ${String(value)}`, field);
   }
@@ -92,25 +93,25 @@ function validateSampling(sampling: SamplingParams | undefined): SamplingParams 
   const { temperature, topP, seed } = sampling;
   if (temperature !== undefined) {
     if (typeof temperature !== 'number' || !Number.isFinite(temperature) || temperature < 0 || temperature > 2) {
-      throw RelayError.invalidArgument(RelayErrorReasons.TEMPERATURE_RANGE, 'temperature must be in [0, 2]', 'sampling.temperature');
+      throw RelayError.invalidArgument(InvalidArgumentReason.TEMPERATURE_RANGE, 'temperature must be in [0, 2]', 'sampling.temperature');
     }
     result.temperature = temperature;
   }
   if (topP !== undefined) {
     if (typeof topP !== 'number' || !Number.isFinite(topP) || topP <= 0 || topP > 1) {
-      throw RelayError.invalidArgument(RelayErrorReasons.TOP_P_RANGE, 'topP must be in (0, 1]', 'sampling.topP');
+      throw RelayError.invalidArgument(InvalidArgumentReason.TOP_P_RANGE, 'topP must be in (0, 1]', 'sampling.topP');
     }
     result.topP = topP;
   }
   if (seed !== undefined) {
-    result.seed = intInRange(seed, 0, 0xffff_ffff, RelayErrorReasons.SEED_RANGE, 'sampling.seed');
+    result.seed = intInRange(seed, 0, 0xffff_ffff, InvalidArgumentReason.SEED_RANGE, 'sampling.seed');
   }
   return result;
 }
 
 function validateStop(stop: readonly string[] | undefined, server: RelayServerLimits): readonly string[] {
   if (stop === undefined) return [];
-  const bad = (message: string): RelayError => RelayError.invalidArgument(RelayErrorReasons.STOP_INVALID, message, 'stop');
+  const bad = (message: string): RelayError => RelayError.invalidArgument(InvalidArgumentReason.STOP_INVALID, message, 'stop');
   if (!Array.isArray(stop) || stop.length > server.maxStopStrings) {
     throw bad(`stop must be a list of at most ${server.maxStopStrings} strings`);
   }
@@ -135,51 +136,49 @@ export function validateRelayRequest(
   server: RelayServerLimits = DEFAULT_SERVER_LIMITS,
 ): ValidatedRelayRequest {
   if (typeof request.generationId !== 'string' || request.generationId === '' || request.generationId.length > 256) {
-    throw RelayError.invalidArgument(RelayErrorReasons.GENERATION_ID_INVALID, 'generationId must be 1..256 characters', 'generationId');
+    throw RelayError.invalidArgument(InvalidArgumentReason.GENERATION_ID_INVALID, 'generationId must be 1..256 characters', 'generationId');
   }
   if (typeof request.prompt !== 'string' || request.prompt === '') {
-    throw RelayError.invalidArgument(RelayErrorReasons.PROMPT_EMPTY, 'prompt must not be empty', 'prompt');
+    throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_EMPTY, 'prompt must not be empty', 'prompt');
   }
   if (request.prompt.length > server.maxPromptChars) {
-    throw RelayError.invalidArgument(
-      RelayErrorReasons.PROMPT_TOO_LONG,
+    throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_TOO_LONG,
       `prompt has ${request.prompt.length} characters, the limit is ${server.maxPromptChars}`,
       'prompt',
     );
   }
   const controlIds = commandTokenIds(vocabulary);
   if (request.promptTokens !== undefined && !request.promptTokens.every((id) => isInt(id) && id >= 0)) {
-    throw RelayError.invalidArgument(RelayErrorReasons.PROMPT_TOKENS_INVALID, 'promptTokens must be non-negative integers', 'promptTokens');
+    throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_TOKENS_INVALID, 'promptTokens must be non-negative integers', 'promptTokens');
   }
   if (request.promptTokens !== undefined && request.promptTokens.some((id) => controlIds.includes(id))) {
     // Command tokens in the prompt would mean user text was tokenized with
     // control tokens parsed: the LLM must never see them.
-    throw RelayError.invalidArgument(
-      RelayErrorReasons.PROMPT_CONTROL_TOKEN,
+    throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_CONTROL_TOKEN,
       'promptTokens must not contain command control tokens',
       'promptTokens',
     );
   }
   const policy = request.policy ?? 'RELAY';
   if (!isRelayPolicy(policy)) {
-    throw RelayError.invalidArgument(RelayErrorReasons.UNKNOWN_POLICY, `unknown policy ${String(policy)}`, 'policy');
+    throw RelayError.invalidArgument(InvalidArgumentReason.UNKNOWN_POLICY, `unknown policy ${String(policy)}`, 'policy');
   }
-  const maxTokens = intInRange(request.maxTokens, 1, server.maxTokensCeiling, RelayErrorReasons.MAX_TOKENS_RANGE, 'maxTokens');
+  const maxTokens = intInRange(request.maxTokens, 1, server.maxTokensCeiling, InvalidArgumentReason.MAX_TOKENS_RANGE, 'maxTokens');
   const limits: RelayLimits = {
     maxTokens,
-    maxTurns: intInRange(request.maxTurns ?? DEFAULT_MAX_TURNS, 1, server.maxTurnsCeiling, RelayErrorReasons.MAX_TURNS_RANGE, 'maxTurns'),
+    maxTurns: intInRange(request.maxTurns ?? DEFAULT_MAX_TURNS, 1, server.maxTurnsCeiling, InvalidArgumentReason.MAX_TURNS_RANGE, 'maxTurns'),
     maxLlmTokensPerCall: intInRange(
       request.maxLlmTokensPerCall ?? DEFAULT_MAX_LLM_TOKENS_PER_CALL,
       0,
       server.maxTokensCeiling,
-      RelayErrorReasons.LLM_TOKENS_PER_CALL_RANGE,
+      InvalidArgumentReason.LLM_TOKENS_PER_CALL_RANGE,
       'maxLlmTokensPerCall',
     ),
     maxLlmTokensTotal: intInRange(
       request.maxLlmTokensTotal ?? maxTokens,
       0,
       server.maxTokensCeiling,
-      RelayErrorReasons.LLM_TOKENS_TOTAL_RANGE,
+      InvalidArgumentReason.LLM_TOKENS_TOTAL_RANGE,
       'maxLlmTokensTotal',
     ),
   };

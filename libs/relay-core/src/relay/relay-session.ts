@@ -1,4 +1,4 @@
-import { RelayError, RelayErrorReasons } from '../errors/relay-error';
+import { RelayError } from '../errors/relay-error';
 import type { EngineChunk, EngineFinish, EngineRequest } from '../ports/engine';
 import type { LlmRelayRequest } from '../ports/llm-pool';
 import { BYTE_LEVEL_VOCABULARY, commandTokenIds, type TokenVocabulary } from '../protocol/vocabulary';
@@ -18,6 +18,7 @@ import type {
 import { sequenceIdOf } from './sequence-id';
 import { SlmOutputReader } from './slm-output-reader';
 import type { RelayCallRecord, RelayUsage } from './usage';
+import { FailedPreconditionReason } from '../errors/reasons';
 
 interface OpenCall extends RelayCallGrant {
   responseTokenStart: number;
@@ -247,7 +248,7 @@ export class RelaySession {
 
   private assertStreaming(): void {
     if (this.action === undefined || this.phase === 'finished') {
-      throw RelayError.failedPrecondition(RelayErrorReasons.SESSION_STATE, 'no stream is open: call nextAction() first');
+      throw RelayError.failedPrecondition(FailedPreconditionReason.SESSION_STATE, 'no stream is open: call nextAction() first');
     }
   }
 }

@@ -1,4 +1,4 @@
-import { RelayError, RelayErrorReasons } from '../errors/relay-error';
+import { RelayError } from '../errors/relay-error';
 import { chunkTokenCount, type EngineChunk } from '../ports/engine';
 import type { CommandParserEvent } from '../protocol/command-rules';
 import { TextCommandParser } from '../protocol/text-command-parser';
@@ -7,6 +7,7 @@ import type { TokenVocabulary } from '../protocol/vocabulary';
 import { chunkMode, tokenUnits } from './chunk-units';
 import { SegmentBuilder, type RelayTranscript } from './relay-transcript';
 import type { TextSegment } from './relay-types';
+import { InternalReason } from '../errors/reasons';
 
 /** What reading SLM output concluded (besides the text it released). */
 export interface SlmReadState {
@@ -97,7 +98,7 @@ export class SlmOutputReader {
       this.mode = mode;
       this.parser = mode === 'token' ? new TokenCommandParser(this.vocabulary) : new TextCommandParser();
     } else if (this.mode !== mode) {
-      throw RelayError.internal(RelayErrorReasons.ENGINE_PROTOCOL, 'SLM engine mixed token-id chunks and text-only chunks');
+      throw RelayError.internal(InternalReason.ENGINE_PROTOCOL, 'SLM engine mixed token-id chunks and text-only chunks');
     }
     return this.parser;
   }

@@ -1,17 +1,13 @@
 import { Metadata, ServerInterceptingCall, status as GrpcStatus, type ServerInterceptor } from '@grpc/grpc-js';
 import { ERROR_REASON_METADATA_KEY } from '@relayllm/grpc-api';
 import type { ApiKeyRing } from './api-keys';
+import { UnauthenticatedReason } from '@relayllm/relay-core';
 
 /**
  * Metadata entry the interceptor sets to the id of the accepted key (after
  * removing whatever a client sent under that name), for the quota and logs.
  */
 export const API_KEY_ID_METADATA = 'relayllm-api-key-id';
-
-export const ApiKeyErrorReasons = {
-  API_KEY_MISSING: 'API_KEY_MISSING',
-  API_KEY_INVALID: 'API_KEY_INVALID',
-} as const;
 
 /** Methods under these service prefixes need a key; health checks and reflection stay open (probes send no key). */
 export const PROTECTED_SERVICE_PREFIXES: readonly string[] = ['/relayllm.'];
@@ -27,7 +23,7 @@ export function presentedApiKey(metadata: Metadata): string | undefined {
   return typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined;
 }
 
-function unauthenticated(reason: string, details: string) {
+function unauthenticated(reason: UnauthenticatedReason, details: string) {
   const trailers = new Metadata();
   trailers.set(ERROR_REASON_METADATA_KEY, reason);
   return { code: GrpcStatus.UNAUTHENTICATED, details, metadata: trailers };
@@ -52,12 +48,12 @@ export function apiKeyInterceptor(keys: ApiKeyRing): ServerInterceptor {
             }
             const presented = presentedApiKey(metadata);
             if (presented === undefined) {
-              call.sendStatus(unauthenticated(ApiKeyErrorReasons.API_KEY_MISSING, 'an API key is required (authorization: Bearer <key>)'));
+              call.sendStatus(unauthenticated(UnauthenticatedReason.API_KEY_MISSING, 'an API key is required (authorization: Bearer <key>)'));
               return;
             }
             const id = keys.identify(presented);
             if (id === undefined) {
-              call.sendStatus(unauthenticated(ApiKeyErrorReasons.API_KEY_INVALID, 'the API key is not valid'));
+              call.sendStatus(unauthenticated(UnauthenticatedReason.API_KEY_INVALID, 'the API key is not valid'));
               return;
             }
             metadata.set(API_KEY_ID_METADATA, id);

@@ -1,6 +1,6 @@
 import type { RelayServiceHandler } from '@relayllm/grpc-api';
-import { QUOTA_EXCEEDED_REASON, type TokenQuota } from '@relayllm/relay-cluster';
-import { RelayError } from '@relayllm/relay-core';
+import type { TokenQuota } from '@relayllm/relay-cluster';
+import { ResourceExhaustedReason, RelayError } from '@relayllm/relay-core';
 import { API_KEY_ID_METADATA } from './api-key-interceptor';
 
 /** The quota key of calls without an API key (no keys configured): they share one bucket. */
@@ -20,7 +20,7 @@ export function withLlmTokenQuota(handler: RelayServiceHandler, quota: TokenQuot
       const decision = quota.admit(key);
       if (!decision.admitted) {
         throw RelayError.resourceExhausted(
-          QUOTA_EXCEEDED_REASON,
+          ResourceExhaustedReason.LLM_TOKEN_QUOTA_EXCEEDED,
           `the LLM token quota of key "${key}" is used up; retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`,
         );
       }

@@ -177,7 +177,7 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     const slm = remote([worker], { generateDeadlineMs: 60 });
     await expect(collect(slm.generate(request({ maxTokens: 400 }), new AbortController().signal))).rejects.toMatchObject({
       kind: 'deadline_exceeded',
-      reason: 'SLM_GENERATE_DEADLINE',
+      reason: 'WORKER_DEADLINE',
     });
     await until(() => fake.busySequences() === 0, 'the engine to stop');
   });
@@ -220,7 +220,7 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     const error = await collect(only.generate(request(), new AbortController().signal)).catch((e: unknown) => e);
     expect(isRelayError(error)).toBe(true);
     expect(error).toMatchObject({ kind: 'unavailable', reason: 'NO_SLM_WORKER' });
-    expect((error as Error).cause).toMatchObject({ kind: 'resource_exhausted', reason: 'SLM_WORKER_FULL' });
+    expect((error as Error).cause).toMatchObject({ kind: 'resource_exhausted', reason: 'WORKER_FULL' });
     const spare = await startWorker('b', new ScriptEngineFake({ prompt: PROMPT, script: SCRIPT }));
     const both = remote([full, spare]);
     // 'a' sorts first and looks empty to this client: it is tried, refuses, and 'b' serves.

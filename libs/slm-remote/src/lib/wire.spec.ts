@@ -1,5 +1,5 @@
 import { SlmFinish } from '@relayllm/proto';
-import { RelayError, type EngineRequest } from '@relayllm/relay-core';
+import { InvalidArgumentReason, RelayError, type EngineRequest } from '@relayllm/relay-core';
 import { chunkFromWire, errorFromWire, errorToWire, requestFromWire, requestToWire } from './wire';
 
 const base: EngineRequest = {
@@ -35,7 +35,7 @@ describe('wire mapping', () => {
   it('rejects append offsets the held context cannot satisfy', () => {
     const wire = requestToWire({ ...base, appendOnly: true, appendFrom: { text: 4, tokens: 5 } }, { ...opts, appendFrom: { text: 4, tokens: 5 } });
     expect(() => requestFromWire(wire, 'g', undefined)).toThrow(RelayError);
-    expect(() => requestFromWire(wire, 'g', { text: 'Q\n' })).toThrow(expect.objectContaining({ reason: 'SLM_APPEND_MISMATCH' }));
+    expect(() => requestFromWire(wire, 'g', { text: 'Q\n' })).toThrow(expect.objectContaining({ reason: 'APPEND_MISMATCH' }));
     expect(() => requestFromWire(wire, 'g', { text: 'Q\nab' })).toThrow(expect.objectContaining({ kind: 'invalid_argument' }));
   });
 
@@ -47,7 +47,7 @@ describe('wire mapping', () => {
   });
 
   it('round-trips errors; an unknown kind degrades to internal', () => {
-    const error = RelayError.invalidArgument('CONTEXT_TOO_LONG', 'too long', 'context');
+    const error = RelayError.invalidArgument(InvalidArgumentReason.CONTEXT_TOO_LONG, 'too long', 'context');
     expect(errorFromWire(errorToWire(error, 3))).toMatchObject({ kind: 'invalid_argument', reason: 'CONTEXT_TOO_LONG', field: 'context' });
     expect(errorFromWire({ generateSeq: 1, kind: 'weird', reason: 'X', message: '', field: '' })).toMatchObject({ kind: 'internal', field: undefined });
   });

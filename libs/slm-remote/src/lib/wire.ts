@@ -10,6 +10,7 @@ import {
   type SlmSampling,
 } from '@relayllm/proto';
 import {
+  InvalidArgumentReason,
   RelayError,
   relayErrorFromPayload,
   type EngineChunk,
@@ -18,7 +19,6 @@ import {
   type EngineRequest,
   type SamplingParams,
 } from '@relayllm/relay-core';
-import { SlmRemoteErrorReasons as R } from './reasons';
 
 const FINISH_TO_WIRE: Readonly<Record<EngineFinish, SlmFinish>> = {
   eos: SlmFinish.SLM_FINISH_EOS,
@@ -127,7 +127,7 @@ export function requestFromWire(wire: SlmGenerateRequest, sequenceId: string, pr
       part.tokens === undefined ||
       (fromTokens !== undefined && previous?.tokens !== undefined && fromTokens <= previous.tokens.length);
     if (previous === undefined || !textFits || !tokensFit) {
-      throw RelayError.invalidArgument(R.APPEND_MISMATCH, 'append offsets do not fit the context this stream holds', 'appendFrom');
+      throw RelayError.invalidArgument(InvalidArgumentReason.APPEND_MISMATCH, 'append offsets do not fit the context this stream holds', 'appendFrom');
     }
     context = { text: previous.text.slice(0, wire.appendFromText) + part.text };
     appendFrom = { text: wire.appendFromText };

@@ -1,4 +1,11 @@
-import { RelayError, RelayErrorReasons, type Engine, type EngineRequest } from '@relayllm/relay-core';
+import {
+  FailedPreconditionReason,
+  InvalidArgumentReason,
+  RelayError,
+  UnavailableReason,
+  type Engine,
+  type EngineRequest,
+} from '@relayllm/relay-core';
 import {
   createExactContext,
   importNodeLlamaCpp,
@@ -17,7 +24,6 @@ import { decodeStream } from './decode-stream';
 import { planKvReuse } from './kv-plan';
 import type { LlamaEngineChunk } from './output-assembler';
 import { SequencePool } from './sequence-pool';
-import { EngineErrorReasons as R } from '../reasons';
 
 export interface LlamaCppEngineOptions {
   /** GGUF file (a missing or corrupt one fails start() with the loader's ModelLoadError). */
@@ -86,7 +92,7 @@ export class LlamaCppEngine implements Engine {
   }
 
   start(): Promise<void> {
-    if (this.closing !== undefined) return Promise.reject(RelayError.unavailable(R.ENGINE_CLOSED, 'engine is closed'));
+    if (this.closing !== undefined) return Promise.reject(RelayError.unavailable(UnavailableReason.ENGINE_CLOSED, 'engine is closed'));
     this.starting ??= this.load();
     return this.starting;
   }
@@ -145,13 +151,13 @@ export class LlamaCppEngine implements Engine {
   /** A stream cut by close(), not by its caller, is a failure of the engine (as in the OpenAI engine). */
   private throwIfClosedUnder(signal: AbortSignal): void {
     if (!signal.aborted && this.shutdown.signal.aborted) {
-      throw RelayError.unavailable(R.ENGINE_CLOSED, 'engine closed during the request');
+      throw RelayError.unavailable(UnavailableReason.ENGINE_CLOSED, 'engine closed during the request');
     }
   }
 
   private requireLoaded(): Loaded {
-    if (this.closing !== undefined) throw RelayError.unavailable(R.ENGINE_CLOSED, 'engine is closed');
-    if (this.loaded === undefined) throw RelayError.failedPrecondition(R.ENGINE_NOT_STARTED, 'engine not started');
+    if (this.closing !== undefined) throw RelayError.unavailable(UnavailableReason.ENGINE_CLOSED, 'engine is closed');
+    if (this.loaded === undefined) throw RelayError.failedPrecondition(FailedPreconditionReason.ENGINE_NOT_STARTED, 'engine not started');
     return this.loaded;
   }
 
@@ -160,14 +166,13 @@ export class LlamaCppEngine implements Engine {
     const target = contextTokens(loaded, request);
     const room = loaded.context.contextSize - target.length;
     if (room < 1) {
-      throw RelayError.invalidArgument(
-        R.CONTEXT_TOO_LONG,
+      throw RelayError.invalidArgument(InvalidArgumentReason.CONTEXT_TOO_LONG,
         `context of ${target.length} tokens leaves no room in a ${loaded.context.contextSize}-token window`,
         'context',
       );
     }
     if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1) {
-      throw RelayError.invalidArgument(RelayErrorReasons.MAX_TOKENS_RANGE, 'maxTokens must be an integer >= 1', 'maxTokens');
+      throw RelayError.invalidArgument(InvalidArgumentReason.MAX_TOKENS_RANGE, 'maxTokens must be an integer >= 1', 'maxTokens');
     }
     checkIds(loaded, request.bannedTokens, 'bannedTokens');
     const runSignal = AbortSignal.any([signal, this.shutdown.signal]);
@@ -220,7 +225,7 @@ export class LlamaCppEngine implements Engine {
 function contextTokens(loaded: Loaded, request: EngineRequest): number[] {
   const { tokens, text } = request.context;
   const ids = tokens !== undefined ? [...tokens] : promptTokens(loaded.model, text);
-  if (ids.length === 0) throw RelayError.invalidArgument(R.CONTEXT_TOKENS_INVALID, 'empty context', 'context');
+  if (ids.length === 0) throw RelayError.invalidArgument(InvalidArgumentReason.CONTEXT_TOKENS_INVALID, 'empty context', 'context');
   checkIds(loaded, ids, 'context.tokens');
   return ids;
 }
@@ -228,6 +233,6 @@ function contextTokens(loaded: Loaded, request: EngineRequest): number[] {
 function checkIds(loaded: Loaded, ids: readonly number[], field: string): void {
   const bad = ids.find((id) => !Number.isInteger(id) || id < 0 || id >= loaded.vocabSize);
   if (bad !== undefined) {
-    throw RelayError.invalidArgument(R.CONTEXT_TOKENS_INVALID, `${field}: ${bad} is not a token id`, field);
+    throw RelayError.invalidArgument(InvalidArgumentReason.CONTEXT_TOKENS_INVALID, `${field}: ${bad} is not a token id`, field);
   }
 }

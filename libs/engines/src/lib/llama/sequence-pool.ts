@@ -1,5 +1,4 @@
-import { RelayError } from '@relayllm/relay-core';
-import { EngineErrorReasons } from '../reasons';
+import { ResourceExhaustedReason, UnavailableReason, RelayError } from '@relayllm/relay-core';
 
 export interface SequencePoolOptions {
   /** How long a request waits for a free sequence before resource_exhausted (0: never waits). */
@@ -149,9 +148,9 @@ export class SequencePool<S> {
 }
 
 function busyError(sequences: number, detail: string): RelayError {
-  return RelayError.resourceExhausted(EngineErrorReasons.SEQUENCES_BUSY, `all ${sequences} engine sequences are busy (${detail})`);
+  return RelayError.resourceExhausted(ResourceExhaustedReason.ENGINE_SEQUENCES_BUSY, `all ${sequences} engine sequences are busy (${detail})`);
 }
 
 function closedError(): RelayError {
-  return RelayError.unavailable(EngineErrorReasons.ENGINE_CLOSED, 'engine is closed');
+  return RelayError.unavailable(UnavailableReason.ENGINE_CLOSED, 'engine is closed');
 }

@@ -1,5 +1,4 @@
-import { RelayError, type EngineChunk, type EngineFinish, type EngineRequest } from '@relayllm/relay-core';
-import { EngineErrorReasons as R } from '../reasons';
+import { UnavailableReason, RelayError, type EngineChunk, type EngineFinish, type EngineRequest } from '@relayllm/relay-core';
 
 /** The body of POST /v1/completions for one EngineRequest (only the fields that are set). */
 export function completionBody(model: string, request: EngineRequest): Record<string, unknown> {
@@ -41,7 +40,7 @@ export class CompletionChunkReader {
     const error = payload['error'];
     if (error !== undefined || payload['object'] === 'error') {
       const message = isRecord(error) ? error['message'] : payload['message'];
-      throw RelayError.unavailable(R.UPSTREAM_ERROR, `upstream reported an error: ${String(message ?? 'unknown')}`);
+      throw RelayError.unavailable(UnavailableReason.UPSTREAM_ERROR, `upstream reported an error: ${String(message ?? 'unknown')}`);
     }
     const choices = payload['choices'];
     if (!Array.isArray(choices)) throw malformed('no "choices" array', data);
@@ -96,7 +95,7 @@ function parse(data: string): Record<string, unknown> {
 
 function malformed(what: string, data: string, cause?: unknown): RelayError {
   const shown = data.length > 200 ? `${data.slice(0, 200)}...` : data;
-  return RelayError.unavailable(R.UPSTREAM_MALFORMED, `malformed SSE event from upstream (${what}): ${JSON.stringify(shown)}`, {
+  return RelayError.unavailable(UnavailableReason.UPSTREAM_MALFORMED, `malformed SSE event from upstream (${what}): ${JSON.stringify(shown)}`, {
     cause,
   });
 }

@@ -1,5 +1,4 @@
-import { RelayError, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
-import { EngineErrorReasons as R } from '../reasons';
+import { UnavailableReason, RelayError, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 import { CompletionChunkReader, completionBody } from './completion-chunks';
 import { sseEvents } from './sse-reader';
 
@@ -46,7 +45,7 @@ export class OpenAiCompletionsEngine implements Engine {
 
   /** Checks the configuration; connections are made per request (no probe: health is the pool's concern). */
   async start(): Promise<void> {
-    if (this.closed) throw RelayError.unavailable(R.ENGINE_CLOSED, 'engine is closed');
+    if (this.closed) throw RelayError.unavailable(UnavailableReason.ENGINE_CLOSED, 'engine is closed');
     const protocol = new URL(this.url).protocol;
     if (protocol !== 'http:' && protocol !== 'https:') throw new TypeError(`baseUrl must be http(s): ${this.options.baseUrl}`);
     if (this.options.model === '') throw new TypeError('model must not be empty');
@@ -63,7 +62,7 @@ export class OpenAiCompletionsEngine implements Engine {
   }
 
   private async *run(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
-    if (this.closed) throw RelayError.unavailable(R.ENGINE_CLOSED, 'engine is closed');
+    if (this.closed) throw RelayError.unavailable(UnavailableReason.ENGINE_CLOSED, 'engine is closed');
     if (signal.aborted) {
       yield { tokens: [], text: '', finish: 'abort' };
       return;
@@ -101,7 +100,7 @@ export class OpenAiCompletionsEngine implements Engine {
         // The finish is on the last chunk; whatever follows (usage, [DONE]) is not needed.
         if (chunk?.finish !== undefined || reader.done) return;
       }
-      throw RelayError.unavailable(R.UPSTREAM_TRUNCATED, `stream from ${this.url} ended without finish_reason or [DONE]`);
+      throw RelayError.unavailable(UnavailableReason.UPSTREAM_TRUNCATED, `stream from ${this.url} ended without finish_reason or [DONE]`);
     } catch (error) {
       if (signal.aborted) {
         yield { tokens: [], text: '', finish: 'abort' };
@@ -124,25 +123,25 @@ export class OpenAiCompletionsEngine implements Engine {
     if (error instanceof RelayError) return error;
     if (timeout.aborted) {
       const reason: unknown = timeout.reason;
-      return RelayError.unavailable(R.UPSTREAM_TIMEOUT, reason instanceof Error ? reason.message : 'upstream timed out', { cause: error });
+      return RelayError.unavailable(UnavailableReason.UPSTREAM_TIMEOUT, reason instanceof Error ? reason.message : 'upstream timed out', { cause: error });
     }
-    if (this.shutdown.signal.aborted) return RelayError.unavailable(R.ENGINE_CLOSED, 'engine closed during the request', { cause: error });
+    if (this.shutdown.signal.aborted) return RelayError.unavailable(UnavailableReason.ENGINE_CLOSED, 'engine closed during the request', { cause: error });
     const detail = causeChain(error);
-    return RelayError.unavailable(R.UPSTREAM_UNREACHABLE, `request to ${this.url} failed: ${detail}`, { cause: error });
+    return RelayError.unavailable(UnavailableReason.UPSTREAM_UNREACHABLE, `request to ${this.url} failed: ${detail}`, { cause: error });
   }
 }
 
 async function checkResponse(response: Response, url: string): Promise<void> {
   if (!response.ok) {
     const shown = await bodySnippet(response);
-    throw RelayError.unavailable(R.UPSTREAM_HTTP_ERROR, `HTTP ${response.status} from ${url}: ${shown}`, {
+    throw RelayError.unavailable(UnavailableReason.UPSTREAM_HTTP_ERROR, `HTTP ${response.status} from ${url}: ${shown}`, {
       cause: { status: response.status, body: shown },
     });
   }
   const type = response.headers.get('content-type') ?? '';
   if (!type.includes('text/event-stream') || response.body === null) {
     await response.body?.cancel().catch(() => undefined);
-    throw RelayError.unavailable(R.UPSTREAM_MALFORMED, `expected a text/event-stream from ${url}, got "${type}"`);
+    throw RelayError.unavailable(UnavailableReason.UPSTREAM_MALFORMED, `expected a text/event-stream from ${url}, got "${type}"`);
   }
 }
 

@@ -1,5 +1,4 @@
-import { RelayError } from '@relayllm/relay-core';
-import { EngineErrorReasons as R } from '../reasons';
+import { UnavailableReason, RelayError } from '@relayllm/relay-core';
 
 export interface SseLimits {
   /** Longest line accepted, in characters (a server that never sends a newline cannot fill memory). */
@@ -38,7 +37,7 @@ export async function* sseEvents(
       } else {
         received += value.byteLength;
         if (received > limits.maxBodyBytes) {
-          throw RelayError.unavailable(R.UPSTREAM_TOO_LARGE, `upstream response exceeds ${limits.maxBodyBytes} bytes`);
+          throw RelayError.unavailable(UnavailableReason.UPSTREAM_TOO_LARGE, `upstream response exceeds ${limits.maxBodyBytes} bytes`);
         }
         buffer += decoder.decode(value, { stream: true });
       }
@@ -69,7 +68,7 @@ export async function* sseEvents(
 }
 
 function lineTooLong(limits: SseLimits): RelayError {
-  return RelayError.unavailable(R.UPSTREAM_MALFORMED, `upstream SSE line exceeds ${limits.maxLineLength} characters`);
+  return RelayError.unavailable(UnavailableReason.UPSTREAM_MALFORMED, `upstream SSE line exceeds ${limits.maxLineLength} characters`);
 }
 
 /**

@@ -1,8 +1,7 @@
 import { status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { relayErrorFromServiceError } from '@relayllm/grpc-api';
 import type { SlmClientFrame, SlmWorkerFrame, SlmWorkerServiceClient } from '@relayllm/proto';
-import { RelayError, type EngineContext, type EngineRequest } from '@relayllm/relay-core';
-import { SlmRemoteErrorReasons as R } from '../reasons';
+import { CancelledReason, UnavailableReason, RelayError, type EngineContext, type EngineRequest } from '@relayllm/relay-core';
 import type { SlmWorkerInfo } from './slm-worker-directory';
 
 /** What a generate's receiver gets: frames of its own seq, or the news that the stream broke. */
@@ -35,12 +34,12 @@ export class DecodeConnection {
     this.call = client.decode();
     this.call.on('data', (frame: SlmWorkerFrame) => this.onFrame(frame));
     this.call.on('error', (error: ServiceError) => this.broke(streamError(error)));
-    this.call.on('end', () => this.broke(RelayError.unavailable(R.SLM_STREAM_FAILED, `worker ${worker.workerId} ended the stream`)));
+    this.call.on('end', () => this.broke(RelayError.unavailable(UnavailableReason.SLM_STREAM_FAILED, `worker ${worker.workerId} ended the stream`)));
     // The worker sends its response headers as soon as it accepts the stream.
     // A peer that never answers (an address that drops packets, a hung
     // process) must not hold the generate until TCP gives up: fail it over.
     const connectTimer = setTimeout(() => {
-      this.broke(RelayError.unavailable(R.SLM_CONNECT_TIMEOUT, `worker ${worker.workerId} did not accept the stream within ${connectTimeoutMs} ms`));
+      this.broke(RelayError.unavailable(UnavailableReason.SLM_CONNECT_TIMEOUT, `worker ${worker.workerId} did not accept the stream within ${connectTimeoutMs} ms`));
       this.call.cancel();
     }, connectTimeoutMs);
     connectTimer.unref();
@@ -99,7 +98,7 @@ export class DecodeConnection {
   close(): void {
     clearTimeout(this.idleTimer);
     if (this.brokenBy === undefined) {
-      this.brokenBy = RelayError.cancelled(R.STREAM_CLOSED, 'the stream was released');
+      this.brokenBy = RelayError.cancelled(CancelledReason.STREAM_RELEASED, 'the stream was released');
       this.call.end();
       // A worker that never answers the half-close must not keep the call open.
       const timer = setTimeout(() => this.call.cancel(), 5_000);
@@ -112,7 +111,7 @@ export class DecodeConnection {
   /** Drops the stream at once (after a failure). */
   destroy(): void {
     clearTimeout(this.idleTimer);
-    this.brokenBy ??= RelayError.cancelled(R.STREAM_CLOSED, 'the stream was dropped');
+    this.brokenBy ??= RelayError.cancelled(CancelledReason.STREAM_RELEASED, 'the stream was dropped');
     this.call.cancel();
     this.onGone(this);
   }
@@ -153,7 +152,7 @@ export class DecodeConnection {
 function streamError(error: ServiceError): RelayError {
   if (error.code === GrpcStatus.CANCELLED || error.code === GrpcStatus.UNKNOWN || error.code === GrpcStatus.INTERNAL) {
     // A worker killed mid-stream surfaces as one of these depending on timing.
-    return RelayError.unavailable(R.SLM_STREAM_FAILED, `the SLM stream failed: ${error.details}`, { cause: error });
+    return RelayError.unavailable(UnavailableReason.SLM_STREAM_FAILED, `the SLM stream failed: ${error.details}`, { cause: error });
   }
   return relayErrorFromServiceError(error);
 }

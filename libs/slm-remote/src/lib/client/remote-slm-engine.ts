@@ -1,6 +1,9 @@
 import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { SlmWorkerServiceClient } from '@relayllm/proto';
 import {
+  FailedPreconditionReason,
+  InternalReason,
+  UnavailableReason,
   BYTE_LEVEL_TOKEN_IDS,
   RelayError,
   chunkTokenCount,
@@ -10,7 +13,6 @@ import {
   type EngineChunk,
   type EngineRequest,
 } from '@relayllm/relay-core';
-import { SlmRemoteErrorReasons as R } from '../reasons';
 import { chunkFromWire, errorFromWire, requestToWire } from '../wire';
 import { DecodeConnection, type ConnectionEvent } from './decode-connection';
 import { EventQueue } from './event-queue';
@@ -62,7 +64,7 @@ const SUSPECT_MS = 5_000;
 function canFailOver(error: unknown): error is RelayError {
   if (!isRelayError(error)) return false;
   if (error.kind === 'unavailable' || error.kind === 'resource_exhausted') return true;
-  return error.kind === 'failed_precondition' && error.reason === R.GENERATION_IN_USE;
+  return error.kind === 'failed_precondition' && error.reason === FailedPreconditionReason.GENERATION_IN_USE;
 }
 
 /**
@@ -138,7 +140,7 @@ export class RemoteSlmEngine implements Engine {
   }
 
   private async *run(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
-    if (this.closed) throw RelayError.unavailable(R.STREAM_CLOSED, 'the remote SLM engine is closed');
+    if (this.closed) throw RelayError.unavailable(UnavailableReason.STREAM_CLOSED, 'the remote SLM engine is closed');
     const excluded = new Set<string>();
     const yielded = { text: '', tokens: [] as number[], count: 0, idsKnown: true };
     let current = request;
@@ -170,7 +172,7 @@ export class RemoteSlmEngine implements Engine {
         }
       }
     }
-    throw RelayError.unavailable(R.SLM_STREAM_FAILED, `the SLM stream failed ${this.maxAttempts} times`, { cause: lastError });
+    throw RelayError.unavailable(UnavailableReason.SLM_STREAM_FAILED, `the SLM stream failed ${this.maxAttempts} times`, { cause: lastError });
   }
 
   /** The generation's open stream, or a new one on the best live worker not yet tried. */
@@ -184,7 +186,7 @@ export class RemoteSlmEngine implements Engine {
     // A worker that just failed (killed, shutting down) may still be listed until its heartbeats time out: try it last.
     const worker = chooseSlmWorker(workers, open, new Set([...excluded, ...this.currentSuspects()])) ?? chooseSlmWorker(workers, open, excluded);
     if (worker === undefined) {
-      throw RelayError.unavailable(R.NO_SLM_WORKER, 'no live SLM worker', { cause: lastError });
+      throw RelayError.unavailable(UnavailableReason.NO_SLM_WORKER, 'no live SLM worker', { cause: lastError });
     }
     const connection = new DecodeConnection(
       this.clientFor(worker.address),
@@ -274,7 +276,7 @@ export class RemoteSlmEngine implements Engine {
         const chunk = chunkFromWire(body.value);
         received += chunkTokenCount(chunk);
         if (received > request.maxTokens + 1) {
-          throw RelayError.internal('ENGINE_PROTOCOL', `worker ${connection.worker.workerId} sent more tokens than requested`);
+          throw RelayError.internal(InternalReason.ENGINE_PROTOCOL, `worker ${connection.worker.workerId} sent more tokens than requested`);
         }
         if (chunk.finish !== undefined) finished = true;
         yield chunk;

@@ -1,8 +1,17 @@
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { toGrpcStatus } from '@relayllm/grpc-api';
 import type { SlmClientFrame, SlmGenerateRequest, SlmWorkerFrame } from '@relayllm/proto';
-import { RelayError, isRelayError, type EngineContext } from '@relayllm/relay-core';
-import { SlmRemoteErrorReasons as R } from '../reasons';
+import {
+  CancelledReason,
+  FailedPreconditionReason,
+  InternalReason,
+  InvalidArgumentReason,
+  isRelayError,
+  RelayError,
+  ResourceExhaustedReason,
+  UnavailableReason,
+  type EngineContext,
+} from '@relayllm/relay-core';
 import { errorToWire, requestFromWire, type ReceivedRequest } from '../wire';
 import { runGenerate, type GenerateHandle } from './run-generate';
 import type { SlmStreamSettings } from './settings';
@@ -63,9 +72,9 @@ export class DecodeSession {
   /** Ends the stream with UNAVAILABLE after stopping its generate (worker shutdown). */
   async terminate(): Promise<void> {
     if (this.over) return;
-    this.stop.abort(RelayError.unavailable(R.WORKER_SHUTDOWN, 'the SLM worker is shutting down'));
+    this.stop.abort(RelayError.unavailable(UnavailableReason.WORKER_DRAINING, 'the SLM worker is shutting down'));
     await this.settledWithin(this.settings.abortGraceMs);
-    this.fail(RelayError.unavailable(R.WORKER_SHUTDOWN, 'the SLM worker is shutting down'));
+    this.fail(RelayError.unavailable(UnavailableReason.WORKER_DRAINING, 'the SLM worker is shutting down'));
   }
 
   private onFrame(frame: SlmClientFrame): void {
@@ -75,11 +84,11 @@ export class DecodeSession {
     switch (body?.$case) {
       case 'start':
         if (this.generationId !== undefined || body.value.generationId === '' || body.value.request === undefined) {
-          this.fail(RelayError.invalidArgument(R.PROTOCOL, 'start must be the first frame, with a generation id and a request'));
+          this.fail(RelayError.invalidArgument(InvalidArgumentReason.WORKER_PROTOCOL, 'start must be the first frame, with a generation id and a request'));
           return;
         }
         if (!this.owner.claim(body.value.generationId, this)) {
-          this.fail(RelayError.failedPrecondition(R.GENERATION_IN_USE, `generation ${body.value.generationId} already has a stream here`));
+          this.fail(RelayError.failedPrecondition(FailedPreconditionReason.GENERATION_IN_USE, `generation ${body.value.generationId} already has a stream here`));
           return;
         }
         this.generationId = body.value.generationId;
@@ -87,7 +96,7 @@ export class DecodeSession {
         return;
       case 'append':
         if (this.generationId === undefined || body.value.request === undefined) {
-          this.fail(RelayError.invalidArgument(R.PROTOCOL, 'append needs a started stream and a request'));
+          this.fail(RelayError.invalidArgument(InvalidArgumentReason.WORKER_PROTOCOL, 'append needs a started stream and a request'));
           return;
         }
         this.enqueue(body.value.request);
@@ -99,7 +108,7 @@ export class DecodeSession {
         if (this.current?.seq === body.value.generateSeq) this.current.resume();
         return;
       default:
-        this.fail(RelayError.invalidArgument(R.PROTOCOL, 'empty or unknown client frame'));
+        this.fail(RelayError.invalidArgument(InvalidArgumentReason.WORKER_PROTOCOL, 'empty or unknown client frame'));
     }
   }
 
@@ -108,12 +117,12 @@ export class DecodeSession {
     try {
       received = requestFromWire(wire, this.generationId as string, this.context);
     } catch (error) {
-      const relay = isRelayError(error) ? error : RelayError.internal('INTERNAL', 'internal error');
+      const relay = isRelayError(error) ? error : RelayError.internal(InternalReason.INTERNAL, 'internal error');
       this.send({ frame: { $case: 'error', value: errorToWire(relay, wire.generateSeq) } });
       return;
     }
     if (this.queued >= MAX_QUEUED_GENERATES) {
-      this.fail(RelayError.resourceExhausted(R.PROTOCOL, `more than ${MAX_QUEUED_GENERATES} generates waiting on one stream`));
+      this.fail(RelayError.resourceExhausted(ResourceExhaustedReason.STREAM_BACKLOG_FULL, `more than ${MAX_QUEUED_GENERATES} generates waiting on one stream`));
       return;
     }
     this.context = received.request.context;
@@ -197,7 +206,7 @@ export class DecodeSession {
     if (this.over) return;
     this.over = true;
     clearTimeout(this.idleTimer);
-    this.stop.abort(RelayError.cancelled(R.STREAM_CLOSED, 'the stream closed'));
+    this.stop.abort(RelayError.cancelled(CancelledReason.STREAM_RELEASED, 'the stream closed'));
     // The slot is given back once the engine has really let go of the sequence.
     void this.settledWithin(this.settings.abortGraceMs).then(() => this.owner.closed(this));
   }

@@ -1,6 +1,5 @@
 import type { SlmWorkerFrame } from '@relayllm/proto';
-import { RelayError, toEngineError, type Engine, type EngineChunk } from '@relayllm/relay-core';
-import { SlmRemoteErrorReasons as R } from '../reasons';
+import { DeadlineExceededReason, RelayError, toEngineError, type Engine, type EngineChunk } from '@relayllm/relay-core';
 import { errorToWire, type ReceivedRequest } from '../wire';
 import { ChunkBatcher } from './chunk-batcher';
 
@@ -135,7 +134,7 @@ async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause
 
   async function endAborted(): Promise<void> {
     if (deadline?.aborted === true && !cancelSignal.aborted && !input.streamSignal.aborted) {
-      await sendError(RelayError.deadlineExceeded(R.GENERATE_DEADLINE, `the generate ran past its deadline of ${received.deadlineMs} ms`));
+      await sendError(RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, `the generate ran past its deadline of ${received.deadlineMs} ms`));
     } else if (!input.streamSignal.aborted) {
       await sendChunks(batcher.flush({ finish: 'abort' }));
     }

@@ -46,7 +46,7 @@ describe('SlmStreamService protocol guards', () => {
     const call = client.decode();
     const done = outcome(call);
     call.write({ frame: { $case: 'append', value: { request: request(1) } } });
-    expect(await done).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'SLM_PROTOCOL' });
+    expect(await done).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'WORKER_PROTOCOL' });
   });
 
   it('refuses a second stream for a generation that has one (FAILED_PRECONDITION)', async () => {
@@ -56,7 +56,7 @@ describe('SlmStreamService protocol guards', () => {
     const second = client.decode();
     const done = outcome(second);
     second.write({ frame: { $case: 'start', value: { generationId: 'g', request: request(1) } } });
-    expect(await done).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'SLM_GENERATION_IN_USE' });
+    expect(await done).toMatchObject({ code: status.FAILED_PRECONDITION, reason: 'GENERATION_IN_USE' });
     first.end();
     const ended = await firstDone;
     expect(ended.code).toBe(status.OK);
@@ -73,7 +73,7 @@ describe('SlmStreamService protocol guards', () => {
     call.end();
     const { frames, code } = await done;
     expect(code).toBe(status.OK);
-    expect(frames.find((f) => f.frame?.$case === 'error')?.frame?.value).toMatchObject({ generateSeq: 2, reason: 'SLM_APPEND_MISMATCH' });
+    expect(frames.find((f) => f.frame?.$case === 'error')?.frame?.value).toMatchObject({ generateSeq: 2, reason: 'APPEND_MISMATCH' });
     expect(frames.some((f) => f.frame?.$case === 'chunks' && f.frame.value.generateSeq === 3 && f.frame.value.finish !== 0)).toBe(true);
   });
 

@@ -1,8 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { toGrpcStatus } from '@relayllm/grpc-api';
 import type { SlmWorkerServiceServer } from '@relayllm/proto';
-import { RelayError } from '@relayllm/relay-core';
-import { SlmRemoteErrorReasons as R } from '../reasons';
+import { ResourceExhaustedReason, UnavailableReason, RelayError } from '@relayllm/relay-core';
 import { DecodeSession, type DecodeCall, type SessionOwner } from './decode-session';
 import type { SlmStreamSettings } from './settings';
 
@@ -49,9 +48,9 @@ export class SlmStreamService implements SessionOwner {
       call.on('error', () => undefined);
       call.emit('error', toGrpcStatus(error).status);
     };
-    if (this.closing) return refuse(RelayError.unavailable(R.WORKER_SHUTDOWN, 'the SLM worker is shutting down'));
+    if (this.closing) return refuse(RelayError.unavailable(UnavailableReason.WORKER_DRAINING, 'the SLM worker is shutting down'));
     if (this.sessions.size >= this.settings.maxStreams) {
-      return refuse(RelayError.resourceExhausted(R.WORKER_FULL, `the SLM worker serves its maximum of ${this.settings.maxStreams} streams`));
+      return refuse(RelayError.resourceExhausted(ResourceExhaustedReason.WORKER_FULL, `the SLM worker serves its maximum of ${this.settings.maxStreams} streams`));
     }
     this.sessions.add(new DecodeSession(call, this.settings, this));
     // Response headers at once: the client knows the stream was accepted (its connect timeout).
