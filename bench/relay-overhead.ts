@@ -58,6 +58,7 @@ async function engineAlone(engine: Engine, id: string, prompt: string): Promise<
   const framed = REFERENCE_CHAT_FORMAT.frame(prompt);
   const request: EngineRequest = {
     sequenceId: id,
+    turn: 0,
     context: { text: framed.text, tokens: framed.tokens },
     appendOnly: false,
     maxTokens: MAX_TOKENS,

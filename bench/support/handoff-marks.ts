@@ -1,5 +1,5 @@
 import type { Msg, NatsConnection, SubscriptionOptions } from '@nats-io/nats-core';
-import type { Engine, EngineChunk, EngineRequest, LlmPool, LlmRelayRequest } from '@relayllm/relay-core';
+import type { Engine, EngineChunk, EngineRequest } from '@relayllm/relay-core';
 
 /** The instants of one handoff, in performance.now() ms, in the order they happen. */
 export const HANDOFF_MARKS = ['callSeen', 'routed', 'workerReceived', 'engineStart', 'firstLlmToken', 'slmResumed'] as const;
@@ -79,6 +79,7 @@ export function timedSlm<E extends Engine>(engine: E, marks: HandoffMarks): Engi
   return {
     start: () => engine.start(),
     close: () => engine.close(),
+    release: (sequenceId: string) => engine.release(sequenceId),
     generate: (request: EngineRequest, signal: AbortSignal) =>
       (async function* (): AsyncGenerator<EngineChunk> {
         for await (const chunk of engine.generate(request, signal)) {
@@ -91,12 +92,15 @@ export function timedSlm<E extends Engine>(engine: E, marks: HandoffMarks): Engi
 }
 
 /** The LLM pool as the relay sees it: marks its first chunk (firstLlmToken). */
-export function timedPool(pool: LlmPool, marks: HandoffMarks): LlmPool {
+export function timedPool(pool: Engine, marks: HandoffMarks): Engine {
   return {
-    relay: (request: LlmRelayRequest, signal: AbortSignal) =>
+    start: () => pool.start(),
+    close: () => pool.close(),
+    release: (sequenceId: string) => pool.release(sequenceId),
+    generate: (request: EngineRequest, signal: AbortSignal) =>
       (async function* (): AsyncGenerator<EngineChunk> {
         let first = true;
-        for await (const chunk of pool.relay(request, signal)) {
+        for await (const chunk of pool.generate(request, signal)) {
           if (first) marks.mark('firstLlmToken');
           first = false;
           yield chunk;

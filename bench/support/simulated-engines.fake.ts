@@ -28,6 +28,10 @@ export class SimulatedSlmEngine implements Engine {
     // nothing to free
   }
 
+  release(): void {
+    // keeps nothing per sequence
+  }
+
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
     return this.run(request, signal);
   }
@@ -55,6 +59,10 @@ export class SimulatedLlmEngine implements Engine {
 
   async close(): Promise<void> {
     // nothing to free
+  }
+
+  release(): void {
+    // keeps nothing per sequence
   }
 
   constructor(private readonly server: VirtualBatchServer) {}

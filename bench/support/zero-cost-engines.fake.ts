@@ -39,6 +39,10 @@ export class ZeroCostSlmEngine implements Engine {
     // nothing to free
   }
 
+  release(): void {
+    // keeps nothing per sequence
+  }
+
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
     return this.run(request, signal);
   }
@@ -84,6 +88,10 @@ export class ZeroCostLlmEngine implements Engine {
 
   async close(): Promise<void> {
     // nothing to free
+  }
+
+  release(): void {
+    // keeps nothing per sequence
   }
 
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {

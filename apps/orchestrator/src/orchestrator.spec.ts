@@ -62,7 +62,7 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
     expect(response.requestId).toBe('r1');
     expect(booted.backends.slm.requests[0].context.text).toBe('Q\n');
     expect(booted.backends.slm.requests[0].context.tokens?.[0]).toBe(256);
-    expect(booted.backends.released).toEqual(['r1']);
+    expect(booted.backends.slm.released).toEqual(['r1/slm']);
   });
 
   it('a retried request_id that completed returns the stored result without running again', async () => {
@@ -79,7 +79,7 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     const two = await booted.client.generate({ prompt: 'Q', maxTokens: 40, temperature: 0, requestId: 'c2' });
     expect(two.text).toBe(one.text);
-    expect(booted.backends.llm.engine.requests).toHaveLength(1);
+    expect(booted.backends.llm.requests).toHaveLength(1);
   });
 
   it('full: queue bound reached → RESOURCE_EXHAUSTED; a cancelled request leaves nothing running', async () => {
@@ -98,8 +98,8 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
     expect(refused).toEqual({ code: GrpcStatus.RESOURCE_EXHAUSTED, reason: 'ADMISSION_QUEUE_FULL' });
     cancel.abort();
     expect(await running).toMatchObject({ code: GrpcStatus.CANCELLED });
-    for (let i = 0; i < 200 && backends.released.length < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
-    expect(backends.released).toEqual(['busy']);
+    for (let i = 0; i < 200 && backends.slm.released.length < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
+    expect(backends.slm.released).toEqual(['busy/slm']);
     expect(backends.slm.signals.every((s) => s.aborted)).toBe(true);
     open();
     const after = await client.generate({ prompt: 'Q', maxTokens: 8, requestId: 'third' });

@@ -85,6 +85,7 @@ describe('slm-worker over TLS', () => {
     try {
       const request = {
         sequenceId: 'tls-1/slm',
+        turn: 0,
         context: { text: framed.text, tokens: framed.tokens },
         appendOnly: false,
         maxTokens: 4,

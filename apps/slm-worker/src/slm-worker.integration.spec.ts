@@ -54,6 +54,9 @@ class ObservedEngine implements Engine {
   close(): Promise<void> {
     return this.inner.close();
   }
+  release(sequenceId: string): void {
+    this.inner.release(sequenceId);
+  }
   async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     let index = 0;
     for await (const chunk of this.inner.generate(request, signal)) {

@@ -11,8 +11,7 @@ import {
   SystemClock,
   type CompletedEvent,
   type Engine,
-  type LlmPool,
-  type LlmRelayRequest,
+  type EngineRequest,
 } from '@relayllm/relay-core';
 import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
 import { readFileSync } from 'fs';
@@ -37,7 +36,7 @@ const waitFor = async (what: string, predicate: () => boolean, limit = 3_000): P
   if (!predicate()) throw new Error(`still waiting for: ${what}`);
 };
 
-async function generate(slm: Engine, llm: Engine | LlmPool, generationId: string, question: string): Promise<CompletedEvent> {
+async function generate(slm: Engine, llm: Engine, generationId: string, question: string): Promise<CompletedEvent> {
   const framed = REFERENCE_CHAT_FORMAT.frame(question);
   const request = { generationId, prompt: framed.text, promptTokens: framed.tokens, maxTokens: 160, sampling: { temperature: 0 } };
   let completed: CompletedEvent | undefined;
@@ -62,11 +61,10 @@ const CHAIN_N = 6;
 const CHAIN_APPENDED = [...Buffer.from('\n', 'utf8')];
 
 /** An LLM call that cannot end early (EOS and the command ids banned): it runs to the end of the context window. */
-const longCall = (generationId: string): LlmRelayRequest => {
+const longCall = (generationId: string): EngineRequest => {
   const framed = REFERENCE_CHAT_FORMAT.frame('Compute 37*48+15-6.');
   return {
-    generationId,
-    callIndex: 0,
+    turn: 0,
     sequenceId: sequenceIdOf(generationId, 'llm'),
     context: framed,
     appendOnly: false,
@@ -104,9 +102,8 @@ describe('NatsLlmPool with real llm-worker processes (reference model)', () => {
     let context = { text: framed.text, tokens: [...framed.tokens] };
     let previous: typeof context | undefined;
     for (let call = 0; call < calls; call++) {
-      const request: LlmRelayRequest = {
-        generationId,
-        callIndex: call,
+      const request: EngineRequest = {
+        turn: call,
         sequenceId: sequenceIdOf(generationId, 'llm'),
         context,
         appendOnly: previous !== undefined,
@@ -117,7 +114,7 @@ describe('NatsLlmPool with real llm-worker processes (reference model)', () => {
         stopTokens: [],
         bannedTokens: [EOS, CALL_OPEN, CALL_CLOSE],
       };
-      const running = collectText(pool.relay(request, new AbortController().signal));
+      const running = collectText(pool.generate(request, new AbortController().signal));
       if (call === 0) await afterFirstSent?.();
       const distributed = await running;
       const undisturbed = await collectText(localLlm.generate({ ...request, sequenceId: `local-${generationId}` }, new AbortController().signal));
@@ -213,11 +210,11 @@ describe('NatsLlmPool with real llm-worker processes (reference model)', () => {
     const controller = new AbortController();
     const longChunks: unknown[] = [];
     const long = (async () => {
-      for await (const chunk of pool.relay(longCall('long-1'), controller.signal)) longChunks.push(chunk);
+      for await (const chunk of pool.generate(longCall('long-1'), controller.signal)) longChunks.push(chunk);
     })();
     await waitFor('w1 busy (its heartbeat says full)', () => registry.get('w1')?.activeSequences === 1);
-    const short: LlmRelayRequest = { ...longCall('short-1'), maxTokens: 8, bannedTokens: [CALL_OPEN, CALL_CLOSE] };
-    const distributed = await collectText(pool.relay(short, new AbortController().signal));
+    const short: EngineRequest = { ...longCall('short-1'), maxTokens: 8, bannedTokens: [CALL_OPEN, CALL_CLOSE] };
+    const distributed = await collectText(pool.generate(short, new AbortController().signal));
     const undisturbed = await collectText(localLlm.generate({ ...short, sequenceId: 'local-short' }, new AbortController().signal));
     expect(distributed).toEqual(undisturbed);
     const shortOutcome = outcomes.find((o) => o.generationId === 'short-1');

@@ -10,5 +10,5 @@ export * from './lib/relay-instrumentation';
 export * from './lib/app-observability';
 export * from './lib/prometheus-text';
 export * from './lib/instrument-handler';
-export * from './lib/engine-proxy';
+export * from './lib/generate-decorator';
 export * from './lib/generation-log';

@@ -9,7 +9,7 @@ export * from './store/in-memory-key-value-store';
 // Admission, output cache, LLM affinity, generation state / idempotency
 export * from './distributed/hashing';
 export * from './distributed/admission-queue';
-export * from './distributed/caching-llm-pool';
+export * from './distributed/output-caching-engine';
 export * from './distributed/llm-affinity';
 export * from './distributed/stream-recorder';
 export * from './distributed/generation-state';

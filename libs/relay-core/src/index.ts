@@ -8,7 +8,6 @@ export * from './errors/relay-error';
 
 // Ports (interfaces)
 export * from './ports/engine';
-export * from './ports/llm-pool';
 export * from './ports/clock';
 
 // Command protocol

@@ -22,6 +22,10 @@ export class BlockingEngineFake implements Engine {
     return Promise.resolve();
   }
 
+  release(): void {
+    // keeps nothing per sequence
+  }
+
   async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     this.requests.push(request);
     this.signals.push(signal);

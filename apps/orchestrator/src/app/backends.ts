@@ -1,4 +1,4 @@
-import type { Engine, LlmPool } from '@relayllm/relay-core';
+import type { Engine } from '@relayllm/relay-core';
 import type { KeyValueStore } from '@relayllm/relay-cluster';
 
 /**
@@ -7,9 +7,10 @@ import type { KeyValueStore } from '@relayllm/relay-cluster';
  * worker registry (nats-backends.ts); specs pass scripted ones.
  */
 export interface OrchestratorBackends {
-  /** `release(generationId)` frees the generation's SLM stream (RemoteSlmEngine). */
-  slm: Engine & { release?(generationId: string): void };
-  llm: LlmPool;
+  /** Over the SLM workers; `release(sequenceId)` frees the generation's SLM stream. */
+  slm: Engine;
+  /** Over the LLM workers (NATS). */
+  llm: Engine;
   /** Generation slots offered by the live SLM workers (sum of their max sequences). */
   slmCapacity(): number;
   /** Called whenever capacity may have changed (a worker joined, left, reported load). */

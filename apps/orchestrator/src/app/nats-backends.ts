@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { WorkerKind } from '@relayllm/proto';
 import { connectNats, WorkerRegistry, type NatsAuthOptions } from '@relayllm/nats-transport';
 import type { SlmClientTls } from '@relayllm/security';
-import type { LlmPool } from '@relayllm/relay-core';
+import type { Engine } from '@relayllm/relay-core';
 import type { KeyValueStore } from '@relayllm/relay-cluster';
 import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@relayllm/slm-remote';
 import { injectTraceHeaders, type RelayInstrumentation } from '@relayllm/observability';
@@ -42,7 +42,7 @@ export interface LlmPoolDeps {
 }
 
 /** Builds the NATS LLM pool (libs/llm-pool); a seam so the wiring is testable. */
-export type LlmPoolFactory = (deps: LlmPoolDeps) => LlmPool & { close?(): Promise<void> | void };
+export type LlmPoolFactory = (deps: LlmPoolDeps) => Engine;
 
 /**
  * Production backends: one NATS connection (reconnecting forever), the worker
@@ -93,7 +93,7 @@ export async function createNatsBackends(
     close: () =>
       (closing ??= (async () => {
         await slm.close();
-        await llm.close?.();
+        await llm.close();
         registry.close();
         await nc.drain().catch(() => undefined);
       })()),

@@ -1,5 +1,5 @@
 import type { RelayServiceHandler } from '@relayllm/grpc-api';
-import { AdmissionQueue, CachingLlmPool, GenerationStateStore, withGenerationState, type KeyValueStore } from '@relayllm/relay-cluster';
+import { AdmissionQueue, OutputCachingEngine, GenerationStateStore, withGenerationState, type KeyValueStore } from '@relayllm/relay-cluster';
 import {
   BYTE_LEVEL_VOCABULARY,
   DeadlineExceededReason,
@@ -8,11 +8,11 @@ import {
   REFERENCE_CHAT_FORMAT,
   RelayError,
   runRelay,
+  sequenceIdOf,
   validateRelayRequest,
   type ChatFormat,
   type Clock,
   type Engine,
-  type LlmPool,
   type RelayRequest,
   type RelayServerLimits,
   type RelayStreamEvent,
@@ -42,7 +42,7 @@ export interface RelayOrchestrationDeps {
   log?: (line: string) => void;
   chatFormat?: ChatFormat;
   /** Issue #6: wraps the LLM pool as the relay sees it (outside the output cache) for relay.call spans. */
-  observeLlm?: (pool: LlmPool) => LlmPool;
+  observeLlm?: (pool: Engine) => Engine;
 }
 
 /**
@@ -63,8 +63,8 @@ export interface RelayOrchestrationDeps {
 export class RelayOrchestrationService implements RelayServiceHandler {
   readonly serverLimits: RelayServerLimits;
   readonly admission: AdmissionQueue;
-  readonly llm: CachingLlmPool;
-  private readonly observedLlm: LlmPool;
+  readonly llm: OutputCachingEngine;
+  private readonly observedLlm: Engine;
   private readonly states: GenerationStateStore;
   private readonly chatFormat: ChatFormat;
   private readonly unsubscribe: () => void;
@@ -80,7 +80,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
       maxQueued: settings.maxQueuedRequests,
     });
     this.unsubscribe = deps.backends.onCapacityChange(() => this.admission.capacityChanged());
-    this.llm = new CachingLlmPool(deps.backends.llm, { model: settings.llmModel, store: deps.store, ttlMs: settings.outputCacheTtlMs });
+    this.llm = new OutputCachingEngine(deps.backends.llm, { model: settings.llmModel, store: deps.store, ttlMs: settings.outputCacheTtlMs });
     this.observedLlm = deps.observeLlm?.(this.llm) ?? this.llm;
     this.states = new GenerationStateStore({
       store: deps.store,
@@ -124,7 +124,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
       const relaySignal = AbortSignal.any([signal, timeout.signal]);
       const framedRequest: RelayRequest = { ...request, prompt: framed.text, promptTokens: framed.tokens };
       const engines = { slm: deps.backends.slm, llm: this.observedLlm };
-      const relay = (recording: { slm: Engine; llm: LlmPool }) => runRelay({ ...recording, clock: deps.clock }, framedRequest, relaySignal);
+      const relay = (recording: { slm: Engine; llm: Engine }) => runRelay({ ...recording, clock: deps.clock }, framedRequest, relaySignal);
       for await (const event of withGenerationState(this.states, request, engines, relay, {
         leaseTicker: this.leaseTicker,
         onResume: ({ previousOwner, savedStreams, turn }) =>
@@ -140,7 +140,8 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     } finally {
       clearTimeout(timer);
       permit.release();
-      deps.backends.slm.release?.(request.generationId);
+      deps.backends.slm.release(sequenceIdOf(request.generationId, 'slm'));
+      deps.backends.llm.release(sequenceIdOf(request.generationId, 'llm'));
     }
   }
 }

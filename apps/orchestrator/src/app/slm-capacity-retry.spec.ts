@@ -12,6 +12,7 @@ import { CapacityRetryingSlmEngine, isSlmCapacityFailure } from './slm-capacity-
 
 const request = (overrides: Partial<EngineRequest> = {}): EngineRequest => ({
   sequenceId: 'g/slm',
+  turn: 0,
   context: { text: 'Q\n' },
   appendOnly: false,
   maxTokens: 6,
@@ -34,6 +35,9 @@ class FlakyEngine implements Engine {
   }
   async close(): Promise<void> {
     // nothing to release
+  }
+  release(): void {
+    // keeps nothing per sequence
   }
   async *generate(req: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     this.requests.push(req);

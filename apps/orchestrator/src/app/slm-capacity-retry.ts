@@ -48,7 +48,7 @@ export class CapacityRetryingSlmEngine implements Engine {
   retries = 0;
 
   constructor(
-    private readonly inner: Engine & { release?(generationId: string): void },
+    private readonly inner: Engine,
     private readonly options: SlmCapacityRetryOptions = {},
   ) {
     this.maxWaitMs = options.maxWaitMs ?? 10_000;
@@ -65,8 +65,8 @@ export class CapacityRetryingSlmEngine implements Engine {
     return this.inner.close();
   }
 
-  release(generationId: string): void {
-    this.inner.release?.(generationId);
+  release(sequenceId: string): void {
+    this.inner.release(sequenceId);
   }
 
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {

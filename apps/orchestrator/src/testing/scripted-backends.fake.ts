@@ -1,5 +1,5 @@
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
-import { type EngineChunk, type LlmPool, type LlmRelayRequest } from '@relayllm/relay-core';
+import type { EngineChunk } from '@relayllm/relay-core';
 import type { OrchestratorBackends } from '../app/backends';
 
 /**
@@ -9,22 +9,19 @@ import type { OrchestratorBackends } from '../app/backends';
  * it resolves, so specs can keep generations running.
  */
 export class ScriptedBackends implements OrchestratorBackends {
-  readonly slm: ScriptedEngine & { release(generationId: string): void };
-  readonly llm: LlmPool & { engine: ScriptedEngine };
-  readonly released: string[] = [];
+  readonly slm: ScriptedEngine;
+  readonly llm: ScriptedEngine;
   capacity: number;
   gate: Promise<void> | undefined;
   closed = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(slmOutputs: string[], llmOutputs: string[], capacity = 4) {
-    const slm = new ScriptedEngine(slmOutputs, { mode: 'text' }) as ScriptedEngine & { release(generationId: string): void };
+    const slm = new ScriptedEngine(slmOutputs, { mode: 'text' });
     const generate = slm.generate.bind(slm);
     slm.generate = (request, signal) => this.gated(generate(request, signal), signal);
-    slm.release = (generationId) => this.released.push(generationId);
     this.slm = slm;
-    const llmEngine = new ScriptedEngine(llmOutputs, { mode: 'text' });
-    this.llm = { engine: llmEngine, relay: (request: LlmRelayRequest, signal: AbortSignal) => llmEngine.relay(request, signal) };
+    this.llm = new ScriptedEngine(llmOutputs, { mode: 'text' });
     this.capacity = capacity;
   }
 

@@ -24,6 +24,10 @@ export class ObservedEngine implements Engine {
     return this.inner.close();
   }
 
+  release(sequenceId: string): void {
+    this.inner.release(sequenceId);
+  }
+
   async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     this.requests.push(request);
     // Leaving the loop (abort) calls the inner stream's return(), which releases its sequence.

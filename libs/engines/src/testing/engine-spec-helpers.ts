@@ -13,6 +13,7 @@ export interface Collected {
 export function request(sequenceId: string, tokens: readonly number[], over: Partial<EngineRequest> = {}): EngineRequest {
   return {
     sequenceId,
+    turn: 0,
     context: { text: String.fromCharCode(...tokens.filter((t) => t < 256)), tokens },
     appendOnly: false,
     maxTokens: 16,

@@ -41,6 +41,7 @@ async function collect(chunks: AsyncIterable<EngineChunk>): Promise<EngineChunk[
 
 const engineRequest = (over: Partial<EngineRequest> = {}): EngineRequest => ({
   sequenceId: 'g/slm',
+  turn: 0,
   context: { text: 'q\n' },
   appendOnly: false,
   maxTokens: 16,
@@ -64,6 +65,9 @@ class DistributionEngine implements Engine {
   }
   close(): Promise<void> {
     return Promise.resolve();
+  }
+  release(): void {
+    // keeps nothing per sequence
   }
   async *generate(req: EngineRequest): AsyncGenerator<EngineChunk & { distributions?: Float64Array[] }> {
     this.requests.push(req);

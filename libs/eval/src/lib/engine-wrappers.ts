@@ -62,6 +62,9 @@ abstract class EngineDecorator implements Engine {
   close(): Promise<void> {
     return this.inner.close();
   }
+  release(sequenceId: string): void {
+    this.inner.release(sequenceId);
+  }
   abstract generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk>;
 }
 

@@ -23,8 +23,9 @@ import {
   isRelayError,
   RelayError,
   ResourceExhaustedReason,
+  sequenceIdOf,
   type EngineChunk,
-  type LlmRelayRequest,
+  type EngineRequest,
 } from '@relayllm/relay-core';
 import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
 import { LiveWorkersFake } from '../testing/live-workers.fake';
@@ -91,10 +92,11 @@ class WorkerStandIn {
   }
 }
 
-const relay = (overrides: Partial<LlmRelayRequest> = {}): LlmRelayRequest => ({
-  generationId: 'gen-1',
-  callIndex: 0,
-  sequenceId: 'gen-1/llm',
+/** A relay call of generation `generationId` (default gen-1), call `callIndex` (default 0). */
+type RelayOverrides = Partial<EngineRequest> & { generationId?: string; callIndex?: number };
+const relay = ({ generationId = 'gen-1', callIndex = 0, ...overrides }: RelayOverrides = {}): EngineRequest => ({
+  sequenceId: sequenceIdOf(generationId, 'llm'),
+  turn: callIndex,
   context: { text: 'Compute 1+2.\n' },
   appendOnly: false,
   maxTokens: 3,
@@ -141,7 +143,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
 
   it('no worker at all: bounded reissues, then unavailable LLM_NO_RESPONDERS', async () => {
     const pool = new NatsLlmPool({ nc: await connect('pool0'), model: 'llm' });
-    const error = await failure(pool.relay(relay(), new AbortController().signal));
+    const error = await failure(pool.generate(relay(), new AbortController().signal));
     expect([error.kind, error.reason]).toEqual(['unavailable', 'LLM_NO_RESPONDERS']);
   });
 
@@ -177,14 +179,14 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
         onRoute: ({ attempt, route }) => hooks.push(`route ${attempt} ${route.kind}`),
         onAttempt: ({ attempt, route }) => hooks.push(`sent ${attempt} ${route.kind}`),
       });
-      const first = await collect(p.relay(relay(), new AbortController().signal));
+      const first = await collect(p.generate(relay(), new AbortController().signal));
       // The route is told before the request is published, once per attempt.
       expect(hooks).toEqual(['route 1 queue', 'sent 1 queue']);
       expect(first).toEqual([{ tokens: [120, 120, 120], text: 'xxx', tokenTexts: ['x', 'x', 'x'], finish: 'length' }]);
       const holder = outcomes[0].workerId;
       expect(outcomes[0].route).toEqual({ kind: 'queue' });
       for (let call = 1; call <= 4; call++) {
-        await collect(p.relay(relay({ callIndex: call, appendOnly: true, appendFrom: { text: 3 }, context: { text: `Compute 1+2.\nxxx${call}` } }), new AbortController().signal));
+        await collect(p.generate(relay({ callIndex: call, appendOnly: true, appendFrom: { text: 3 }, context: { text: `Compute 1+2.\nxxx${call}` } }), new AbortController().signal));
       }
       expect(outcomes.map((o) => o.workerId)).toEqual(Array(5).fill(holder));
       expect(outcomes.slice(1).map((o) => o.route)).toEqual(Array(4).fill({ kind: 'worker', workerId: holder }));
@@ -196,7 +198,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
       workers.set([{ workerId: 'a', activeSequences: 2 }, { workerId: 'b' }]);
       a.behaviour = 'full';
-      await collect(pool().relay(relay(), new AbortController().signal));
+      await collect(pool().generate(relay(), new AbortController().signal));
       expect(outcomes[0].workerId).toBe('b');
       const { attempts, route } = outcomes[0];
       expect([1, 2]).toContain(attempts);
@@ -206,7 +208,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
     it('affinity worker full by its reply (heartbeat not yet updated): reissued on the other worker, then affinity moves', async () => {
       await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
       a.behaviour = 'full';
-      await collect(pool().relay(relay(), new AbortController().signal));
+      await collect(pool().generate(relay(), new AbortController().signal));
       expect(outcomes[0]).toMatchObject({ workerId: 'b', attempts: 2, route: { kind: 'worker', workerId: 'b' } });
       expect(await store.get('relay:affinity:gen:llm:gen-1')).toBe('b');
     });
@@ -214,7 +216,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
     it('every worker full: resource_exhausted WORKERS_BUSY after the bounded attempts', async () => {
       a.behaviour = 'full';
       b.behaviour = 'full';
-      const error = await failure(pool().relay(relay(), new AbortController().signal));
+      const error = await failure(pool().generate(relay(), new AbortController().signal));
       expect([error.kind, error.reason]).toEqual(['resource_exhausted', 'WORKERS_BUSY']);
     });
 
@@ -222,7 +224,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
       a.behaviour = 'silent';
       const seenBefore = a.seen.length;
-      const stream = pool({ attemptTimeoutMs: 60_000 }).relay(relay({ maxTokens: 2 }), new AbortController().signal);
+      const stream = pool({ attemptTimeoutMs: 60_000 }).generate(relay({ maxTokens: 2 }), new AbortController().signal);
       const done = collect(stream);
       for (let i = 0; i < 500 && a.seen.length === seenBefore; i++) await new Promise((r) => setTimeout(r, 5));
       workers.expire('a');
@@ -238,7 +240,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
       a.behaviour = 'lost';
       const cancelsBefore = a.cancels.length;
-      const chunks = await collect(pool({ attemptTimeoutMs: 60_000 }).relay(relay({ maxTokens: 2 }), new AbortController().signal));
+      const chunks = await collect(pool({ attemptTimeoutMs: 60_000 }).generate(relay({ maxTokens: 2 }), new AbortController().signal));
       expect(chunks).toEqual([{ tokens: [120, 120], text: 'xx', tokenTexts: ['x', 'x'], finish: 'length' }]);
       expect(outcomes[0]).toMatchObject({ workerId: 'b', attempts: 2, route: { kind: 'worker', workerId: 'b' } });
       const reissued = b.seen[b.seen.length - 1];
@@ -251,7 +253,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       a.behaviour = 'lost';
       b.behaviour = 'lost';
       const seen = a.seen.length + b.seen.length;
-      const error = await failure(pool({ attemptTimeoutMs: 60_000, ackTimeoutMs: 200, maxAttempts: 2 }).relay(relay(), new AbortController().signal));
+      const error = await failure(pool({ attemptTimeoutMs: 60_000, ackTimeoutMs: 200, maxAttempts: 2 }).generate(relay(), new AbortController().signal));
       expect([error.kind, error.reason]).toEqual(['unavailable', 'LLM_ACK_TIMEOUT']);
       expect(a.seen.length + b.seen.length).toBe(seen + 2);
     }, 10_000);
@@ -260,7 +262,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
       a.behaviour = 'held';
       const seenBefore = a.seen.length + b.seen.length;
-      const done = collect(pool({ attemptTimeoutMs: 60_000, ackTimeoutMs: 300 }).relay(relay(), new AbortController().signal));
+      const done = collect(pool({ attemptTimeoutMs: 60_000, ackTimeoutMs: 300 }).generate(relay(), new AbortController().signal));
       for (let i = 0; i < 500 && a.seen.length + b.seen.length === seenBefore; i++) await new Promise((r) => setTimeout(r, 5));
       // Well past the ack deadline, the acked attempt is still the only one.
       await new Promise((r) => setTimeout(r, 1_200));
@@ -273,7 +275,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
     it('a silent worker that the registry does not know: the attempt timeout reissues', async () => {
       a.behaviour = 'silent';
       b.behaviour = 'silent';
-      const error = await failure(pool({ attemptTimeoutMs: 50, maxAttempts: 2 }).relay(relay(), new AbortController().signal));
+      const error = await failure(pool({ attemptTimeoutMs: 50, maxAttempts: 2 }).generate(relay(), new AbortController().signal));
       expect([error.kind, error.reason]).toEqual(['unavailable', 'LLM_ATTEMPT_TIMEOUT']);
     });
 
@@ -281,7 +283,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       a.behaviour = 'silent';
       b.behaviour = 'silent';
       const deadline = Date.now() + 200;
-      const error = await failure(pool({ attemptTimeoutMs: 60_000, deadline: () => deadline }).relay(relay({ generationId: 'gen-deadline' }), new AbortController().signal));
+      const error = await failure(pool({ attemptTimeoutMs: 60_000, deadline: () => deadline }).generate(relay({ generationId: 'gen-deadline' }), new AbortController().signal));
       expect([error.kind, error.reason]).toEqual(['deadline_exceeded', 'LLM_CALL_DEADLINE']);
       const sent = [...a.seen, ...b.seen].filter((s) => s.generationId === 'gen-deadline');
       expect(sent.length).toBeGreaterThanOrEqual(1);
@@ -292,7 +294,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       a.behaviour = 'silent';
       b.behaviour = 'silent';
       const controller = new AbortController();
-      const done = collect(pool().relay(relay({ generationId: 'gen-abort' }), controller.signal));
+      const done = collect(pool().generate(relay({ generationId: 'gen-abort' }), controller.signal));
       for (let i = 0; i < 500 && a.seen.concat(b.seen).every((s) => s.generationId !== 'gen-abort'); i++) await new Promise((r) => setTimeout(r, 5));
       controller.abort();
       expect(await done).toEqual([]);
@@ -304,7 +306,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
     it("a worker's deadline_exceeded (the attempt's deadline) is reissued like a timeout", async () => {
       await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
       a.behaviour = 'late';
-      await collect(pool().relay(relay(), new AbortController().signal));
+      await collect(pool().generate(relay(), new AbortController().signal));
       expect(outcomes[0]).toMatchObject({ workerId: 'b', attempts: 2 });
     });
 
@@ -312,7 +314,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       a.behaviour = 'bad-request';
       b.behaviour = 'bad-request';
       const seen = a.seen.length + b.seen.length;
-      const error = await failure(pool().relay(relay(), new AbortController().signal));
+      const error = await failure(pool().generate(relay(), new AbortController().signal));
       expect([error.kind, error.reason, error.field]).toEqual(['invalid_argument', 'CONTEXT_TOO_LONG', 'context']);
       expect(a.seen.length + b.seen.length).toBe(seen + 1);
     });
@@ -320,7 +322,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
     it('a failing affinity store means no affinity, and the relay still succeeds', async () => {
       const broken = new FailingKeyValueStoreFake(new Error('redis down'));
       store = broken;
-      const chunks = await collect(pool().relay(relay(), new AbortController().signal));
+      const chunks = await collect(pool().generate(relay(), new AbortController().signal));
       expect(chunks[0]?.text).toBe('xxx');
       expect(outcomes[0].route).toEqual({ kind: 'queue' });
     });
@@ -337,7 +339,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       workers.set([{ workerId: 'q-spare', model: 'llm-q' }]);
       const outcomes: LlmRelayOutcome[] = [];
       const pool = new NatsLlmPool({ nc: await connect('q-pool'), model: 'llm-q', workers, attemptTimeoutMs: 60_000, onRelay: (o) => outcomes.push(o) });
-      const chunks = await collect(pool.relay(relay({ generationId: 'gen-q' }), new AbortController().signal));
+      const chunks = await collect(pool.generate(relay({ generationId: 'gen-q' }), new AbortController().signal));
       expect(chunks[0]?.text).toBe('xxx');
       expect(outcomes).toMatchObject([{ workerId: 'q-spare', attempts: 2, route: { kind: 'worker', workerId: 'q-spare' } }]);
       expect([lost.seen.length, spare.seen.length]).toEqual([1, 1]);
@@ -362,7 +364,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       await workerNc.flush();
       worker.behaviour = 'silent';
       const pool = new NatsLlmPool({ nc: poolNc, model: 'llm', attemptTimeoutMs: 500, maxAttempts: 2 });
-      const inFlight = failure(pool.relay(relay({ generationId: 'restart' }), new AbortController().signal));
+      const inFlight = failure(pool.generate(relay({ generationId: 'restart' }), new AbortController().signal));
       for (let i = 0; i < 500 && worker.seen.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
       await restarting.stop();
       await restarting.start();
@@ -372,7 +374,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       let answered: EngineChunk[] | undefined;
       for (let i = 0; i < 100 && answered === undefined; i++) {
         try {
-          answered = await collect(pool.relay(relay({ generationId: `after-${i}` }), new AbortController().signal));
+          answered = await collect(pool.generate(relay({ generationId: `after-${i}` }), new AbortController().signal));
         } catch {
           await new Promise((r) => setTimeout(r, 100)); // both clients are still reconnecting
         }

@@ -4,6 +4,7 @@ import {
   decodeProto,
   encodeProto,
   fromWorkerError,
+  generationOf,
   isNoRespondersStatus,
   llmCancelSubject,
   llmGenerateSubject,
@@ -27,8 +28,8 @@ import {
   UnavailableReason,
   type Clock,
   type EngineChunk,
-  type LlmPool,
-  type LlmRelayRequest,
+  type Engine,
+  type EngineRequest,
 } from '@relayllm/relay-core';
 
 /** Live workers (WorkerRegistry satisfies it). */
@@ -81,9 +82,9 @@ export interface NatsLlmPoolOptions {
    * client's gRPC deadline): each attempt waits min(attempt timeout, time left)
    * and no attempt starts after it (deadline_exceeded).
    */
-  deadline?: (request: LlmRelayRequest) => number | undefined;
+  deadline?: (request: EngineRequest) => number | undefined;
   /** Trace context for a call's NATS headers (issue #6 fills it). */
-  traceHeaders?: (request: LlmRelayRequest) => TraceHeaders | undefined;
+  traceHeaders?: (request: EngineRequest) => TraceHeaders | undefined;
   onRelay?: (outcome: LlmRelayOutcome) => void;
   /**
    * Told when an attempt's route is chosen, before its request is encoded and
@@ -120,7 +121,7 @@ type AttemptResult = { ok: true; reply: LlmGenerateReply } | { ok: false; error:
  * nothing having been received, on another worker, at most `maxAttempts` in
  * all. Abort publishes an LlmCancel and ends the stream at once.
  */
-export class NatsLlmPool implements LlmPool {
+export class NatsLlmPool implements Engine {
   private readonly clock: Clock;
   private readonly maxAttempts: number;
   private readonly attemptTimeoutMs: number;
@@ -133,11 +134,26 @@ export class NatsLlmPool implements LlmPool {
     this.ackTimeoutMs = options.ackTimeoutMs ?? DEFAULT_LLM_ACK_TIMEOUT_MS;
   }
 
-  relay(request: LlmRelayRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+  /** Nothing to connect: the NATS connection belongs to the host. */
+  async start(): Promise<void> {
+    // the host owns the connection
+  }
+
+  /** Nothing to release: the connection belongs to the host. */
+  async close(): Promise<void> {
+    // the host owns the connection
+  }
+
+  /** Workers keep a generation's KV cache until they need the sequence; nothing to tell them. */
+  release(): void {
+    // nothing kept here
+  }
+
+  generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
     return this.run(request, signal);
   }
 
-  private async *run(request: LlmRelayRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+  private async *run(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     const { model, workers } = this.options;
     const affinityWorkerId = await this.preferredWorker(request, signal);
     const exclude = new Set<string>();
@@ -149,7 +165,7 @@ export class NatsLlmPool implements LlmPool {
       const timeoutMs = llmAttemptTimeoutMs(this.clock.now(), this.attemptTimeoutMs, deadline);
       if (timeoutMs <= 0) throw RelayError.deadlineExceeded(DeadlineExceededReason.LLM_CALL_DEADLINE, 'the relay call reached its deadline', { cause: lastError });
       const route = chooseLlmRoute({ affinityWorkerId, live: workers?.live(WorkerKind.WORKER_KIND_LLM, model) ?? [], exclude, attempt });
-      this.options.onRoute?.({ generationId: request.generationId, callIndex: request.callIndex, attempt, route });
+      this.options.onRoute?.({ generationId: generationOf(request), callIndex: request.turn, attempt, route });
       const result = await this.attempt(request, route, attempt, timeoutMs, signal);
       if (signal.aborted) return;
       if (result.ok) {
@@ -157,8 +173,8 @@ export class NatsLlmPool implements LlmPool {
         if (reply.error === undefined) {
           this.recordWorker(request, reply.workerId);
           this.options.onRelay?.({
-            generationId: request.generationId,
-            callIndex: request.callIndex,
+            generationId: generationOf(request),
+            callIndex: request.turn,
             workerId: reply.workerId,
             attempts: attempt,
             route,
@@ -184,7 +200,7 @@ export class NatsLlmPool implements LlmPool {
   }
 
   /** One request/reply on `route`; resolves (never rejects) with the reply or a reissue-able failure. */
-  private attempt(request: LlmRelayRequest, route: LlmRoute, attempt: number, timeoutMs: number, signal: AbortSignal): Promise<AttemptResult> {
+  private attempt(request: EngineRequest, route: LlmRoute, attempt: number, timeoutMs: number, signal: AbortSignal): Promise<AttemptResult> {
     const { nc, model, workers } = this.options;
     const subject = route.kind === 'worker' ? llmWorkerSubject(model, route.workerId) : llmGenerateSubject(model);
     const wire = toLlmGenerateRequest(request, { model, attempt, deadlineUnixMs: this.clock.now() + timeoutMs });
@@ -249,7 +265,7 @@ export class NatsLlmPool implements LlmPool {
           headers: withAckRequest(toNatsHeaders(this.options.traceHeaders?.(request))),
         });
         published = true;
-        this.options.onAttempt?.({ generationId: request.generationId, callIndex: request.callIndex, attempt, route });
+        this.options.onAttempt?.({ generationId: generationOf(request), callIndex: request.turn, attempt, route });
       } catch (error) {
         fail(UnavailableReason.LLM_NO_RESPONDERS, `could not send the relay request: ${String(error)}`);
       }
@@ -270,24 +286,24 @@ export class NatsLlmPool implements LlmPool {
     }
   }
 
-  private publishCancel(request: LlmRelayRequest): void {
+  private publishCancel(request: EngineRequest): void {
     try {
       this.options.nc.publish(
-        llmCancelSubject(this.options.model, request.generationId),
-        encodeProto(LlmCancel, { generationId: request.generationId, callIndex: request.callIndex }),
+        llmCancelSubject(this.options.model, generationOf(request)),
+        encodeProto(LlmCancel, { generationId: generationOf(request), callIndex: request.turn }),
       );
     } catch {
       // Closed connection: the worker's own deadline for the attempt still stops it.
     }
   }
 
-  private async preferredWorker(request: LlmRelayRequest, signal: AbortSignal): Promise<string | undefined> {
+  private async preferredWorker(request: EngineRequest, signal: AbortSignal): Promise<string | undefined> {
     const affinity = this.options.affinity;
     if (affinity === undefined || signal.aborted) return undefined;
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        affinity.preferredWorker(request.generationId, request.context.text),
+        affinity.preferredWorker(generationOf(request), request.context.text),
         new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.options.affinityLookupTimeoutMs ?? 250))),
       ]);
     } catch {
@@ -297,8 +313,8 @@ export class NatsLlmPool implements LlmPool {
     }
   }
 
-  private recordWorker(request: LlmRelayRequest, workerId: string): void {
+  private recordWorker(request: EngineRequest, workerId: string): void {
     if (workerId === '') return;
-    void this.options.affinity?.recordWorker(request.generationId, request.context.text, workerId).catch(() => undefined);
+    void this.options.affinity?.recordWorker(generationOf(request), request.context.text, workerId).catch(() => undefined);
   }
 }

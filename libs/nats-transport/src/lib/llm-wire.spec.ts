@@ -1,11 +1,10 @@
 import { LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
-import { ResourceExhaustedReason, isRelayError, RelayError, type LlmRelayRequest } from '@relayllm/relay-core';
+import { ResourceExhaustedReason, isRelayError, RelayError, type EngineRequest } from '@relayllm/relay-core';
 import { llmErrorReply, LlmReplyBuilder, replyToChunks, toEngineRequest, toLlmGenerateRequest } from './llm-wire';
 
-const relayRequest = (overrides: Partial<LlmRelayRequest> = {}): LlmRelayRequest => ({
-  generationId: 'g1',
-  callIndex: 2,
+const relayRequest = (overrides: Partial<EngineRequest> = {}): EngineRequest => ({
   sequenceId: 'g1/llm',
+  turn: 2,
   context: { text: 'Hello world', tokens: [256, 72, 101] },
   appendOnly: true,
   appendFrom: { text: 5, tokens: 2 },
@@ -25,11 +24,9 @@ describe('LLM wire mapping', () => {
     const req = relayRequest();
     const wire = overTheWire(toLlmGenerateRequest(req, { model: 'llm', attempt: 1, deadlineUnixMs: 123 }));
     expect([wire.model, wire.attempt, wire.deadlineUnixMs, wire.generationId, wire.callIndex]).toEqual(['llm', 1, 123, 'g1', 2]);
-    const { generationId, callIndex, ...engineRequest } = req;
-    expect([generationId, callIndex]).toEqual(['g1', 2]);
-    expect(toEngineRequest(wire)).toEqual(engineRequest);
+    expect(toEngineRequest(wire)).toEqual(req);
 
-    const textOnly = relayRequest({ context: { text: 'abc' }, appendOnly: false, appendFrom: undefined, sampling: {}, sequenceId: '' });
+    const textOnly = relayRequest({ context: { text: 'abc' }, appendOnly: false, appendFrom: undefined, sampling: {} });
     const back = toEngineRequest(overTheWire(toLlmGenerateRequest(textOnly, { model: 'llm', attempt: 2 })));
     expect(back.sequenceId).toBe('g1/llm');
     expect(back.appendOnly).toBe(false);

@@ -1,5 +1,5 @@
 import { LlmFinishReason, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
-import { sequenceIdOf, type EngineChunk, type EngineFinish, type EngineRequest, type LlmRelayRequest } from '@relayllm/relay-core';
+import { parseSequenceId, sequenceIdOf, type EngineChunk, type EngineFinish, type EngineRequest } from '@relayllm/relay-core';
 import { fromWorkerError, toWorkerError } from './worker-error';
 
 /**
@@ -16,11 +16,16 @@ export interface LlmRequestEnvelope {
   deadlineUnixMs?: number;
 }
 
-export function toLlmGenerateRequest(request: LlmRelayRequest, envelope: LlmRequestEnvelope): LlmGenerateRequest {
+/** The generation a relay call belongs to: its LLM sequence's generation. */
+export function generationOf(request: EngineRequest): string {
+  return parseSequenceId(request.sequenceId)?.generationId ?? request.sequenceId;
+}
+
+export function toLlmGenerateRequest(request: EngineRequest, envelope: LlmRequestEnvelope): LlmGenerateRequest {
   const { context, appendFrom, sampling } = request;
   return LlmGenerateRequest.fromPartial({
-    generationId: request.generationId,
-    callIndex: request.callIndex,
+    generationId: generationOf(request),
+    callIndex: request.turn,
     model: envelope.model,
     sequenceId: request.sequenceId,
     contextText: context.text,
@@ -41,6 +46,7 @@ export function toLlmGenerateRequest(request: LlmRelayRequest, envelope: LlmRequ
 export function toEngineRequest(wire: LlmGenerateRequest): EngineRequest {
   const request: EngineRequest = {
     sequenceId: wire.sequenceId !== '' ? wire.sequenceId : sequenceIdOf(wire.generationId, 'llm'),
+    turn: wire.callIndex,
     context: wire.contextTokens === undefined ? { text: wire.contextText } : { text: wire.contextText, tokens: wire.contextTokens.ids },
     appendOnly: wire.appendOnly && wire.appendFrom !== undefined,
     maxTokens: wire.maxTokens,

@@ -1,5 +1,5 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { CachingLlmPool, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
+import { OutputCachingEngine, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
 import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
 import { runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
 import { createMetricsRegistry, RelayMetrics } from './metrics';
@@ -113,7 +113,7 @@ describe('RelayInstrumentation (embedded wiring)', () => {
     const store = new InMemoryKeyValueStore();
     const makeDeps = () => ({
       slm: instrumentation.slm(new ScriptedEngine(['a<call>2</call>', 'b</s>'], { mode: 'text' })),
-      llm: instrumentation.llmPool(new CachingLlmPool(instrumentation.llmWorkerProbe(new ScriptedEngine(['XY'], { mode: 'text' })), { store, model: 'llm' })),
+      llm: instrumentation.llmPool(new OutputCachingEngine(instrumentation.llmWorkerProbe(new ScriptedEngine(['XY'], { mode: 'text' })), { store, model: 'llm' })),
       clock: new ManualClock(),
     });
     const request: RelayRequest = { generationId: 'c', prompt: 'Q:', maxTokens: 40, sampling: { temperature: 0 } };
@@ -156,19 +156,15 @@ describe('RelayInstrumentation (embedded wiring)', () => {
   });
 });
 
-describe('wrapped engines keep the engine\'s own members', () => {
-  it('forwards extras such as busySequences() and contextSize, bound to the engine', () => {
-    class Extra extends ScriptedEngine {
-      readonly contextSize = 4096;
-      private busy = 2;
-      busySequences(): number {
-        return this.busy;
-      }
-    }
+describe('wrapped engines stay the engine for the host', () => {
+  it('forward start, release and close to the engine they wrap', async () => {
     const tracer = startTracing(TRACING_ON, { defaultServiceName: 'spec', registerGlobal: false }).tracer;
     const instrumentation = new RelayInstrumentation({ tracer });
-    const wrapped = instrumentation.slm(tracedEngine(new Extra([]), { tracer, kind: 'slm' }));
-    expect(wrapped.busySequences()).toBe(2);
-    expect(wrapped.contextSize).toBe(4096);
+    const inner = new ScriptedEngine([]);
+    const wrapped = instrumentation.llmPool(instrumentation.slm(tracedEngine(inner, { tracer, kind: 'slm' })));
+    await wrapped.start();
+    wrapped.release('g/slm');
+    await wrapped.close();
+    expect([inner.started, inner.released, inner.closeCount]).toEqual([true, ['g/slm'], 1]);
   });
 });

@@ -4,13 +4,12 @@ import {
   isRelayError,
   type Engine,
   type EngineChunk,
-  type LlmPool,
-  type LlmRelayRequest,
+  type EngineRequest,
   type RelayRequest,
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
 import type { GenerationOutcome, HandoffStage, RelayMetrics } from './metrics';
-import { withGenerate, withRelay } from './engine-proxy';
+import { GenerateDecorator } from './generate-decorator';
 import { observeIterable } from './observe-iterable';
 import { logGenerationEnd, type GenerationLogger } from './generation-log';
 import { injectTraceHeaders, type TraceContextHeaders } from './trace-context';
@@ -147,8 +146,8 @@ export class RelayInstrumentation {
   }
 
   /** The SLM engine: each generate() is an `slm.segment` (the SLM's run between two calls). */
-  slm<E extends Engine>(engine: E): E {
-    return withGenerate(engine, (request, signal) => {
+  slm(engine: Engine): Engine {
+    return new GenerateDecorator(engine, (request, signal) => {
         const parent = context.active();
         const state = parent.getValue(GENERATION) as GenerationState | undefined;
         const index = state === undefined ? 0 : state.segments++;
@@ -174,10 +173,10 @@ export class RelayInstrumentation {
   }
 
   /** The LLM as an in-process engine (embedded): `relay.call` > `llm.generate` > the engine. */
-  llmEngine<E extends Engine>(engine: E): E {
-    return withGenerate(engine, (request, signal) =>
-        this.call(request as LlmRelayRequest, false, (ctx) => {
-          const span = this.tracer.startSpan(RELAY_SPANS.llmGenerate, { attributes: { 'relay.call_index': (request as LlmRelayRequest).callIndex } }, ctx);
+  llmEngine(engine: Engine): Engine {
+    return new GenerateDecorator(engine, (request, signal) =>
+        this.call(request, false, (ctx) => {
+          const span = this.tracer.startSpan(RELAY_SPANS.llmGenerate, { attributes: { 'relay.call_index': request.turn } }, ctx);
           const inner = trace.setSpan(ctx, span);
           this.markReachedLlm(ctx, { kind: 'worker', workerId: 'embedded' });
           return observeIterable(context.with(inner, () => engine.generate(request, signal)), inner, { onEnd: (error) => endWith(span, error) });
@@ -186,15 +185,15 @@ export class RelayInstrumentation {
   }
 
   /** The LLM pool as the relay sees it (outside any output cache): one `relay.call` per command. */
-  llmPool<P extends LlmPool>(pool: P): P {
-    return withRelay(pool, (request, signal) => this.call(request, true, () => pool.relay(request, signal)));
+  llmPool(pool: Engine): Engine {
+    return new GenerateDecorator(pool, (request, signal) => this.call(request, true, () => pool.generate(request, signal)));
   }
 
   /** Put between an output cache and the pool that reaches workers: a call that never gets here was a cache hit. */
-  llmWorkerProbe<P extends LlmPool>(pool: P): P {
-    return withRelay(pool, (request, signal) => {
+  llmWorkerProbe(pool: Engine): Engine {
+    return new GenerateDecorator(pool, (request, signal) => {
       this.markReachedLlm(context.active());
-      return pool.relay(request, signal);
+      return pool.generate(request, signal);
     });
   }
 
@@ -235,16 +234,16 @@ export class RelayInstrumentation {
     });
   };
 
-  private call(request: LlmRelayRequest, behindCache: boolean, start: (ctx: Context) => AsyncIterable<EngineChunk>): AsyncIterable<EngineChunk> {
+  private call(request: EngineRequest, behindCache: boolean, start: (ctx: Context) => AsyncIterable<EngineChunk>): AsyncIterable<EngineChunk> {
     const parent = context.active();
     const state = parent.getValue(GENERATION) as GenerationState | undefined;
-    const pending = state?.pending?.callIndex === request.callIndex ? state.pending : undefined;
+    const pending = state?.pending?.callIndex === request.turn ? state.pending : undefined;
     const span = this.tracer.startSpan(
       RELAY_SPANS.call,
       {
         kind: SpanKind.CLIENT,
         attributes: {
-          'relay.call_index': request.callIndex,
+          'relay.call_index': request.turn,
           'relay.requested_n': pending?.requestedN ?? request.maxTokens,
           'relay.granted_n': pending?.grantedN ?? request.maxTokens,
         },
@@ -254,14 +253,14 @@ export class RelayInstrumentation {
     const call: CallState = {
       span,
       ctx: parent,
-      callIndex: request.callIndex,
+      callIndex: request.turn,
       startedAt: this.now(),
       waitingFirstToken: true,
       reachedLlm: false,
       cacheable: behindCache && isDeterministicSampling(request.sampling),
     };
     call.ctx = trace.setSpan(parent, span).setValue(CALL, call);
-    state?.calls.set(request.callIndex, call);
+    state?.calls.set(request.turn, call);
     this.metrics?.llmQueueDepth.inc();
     const firstTokenDone = (): void => {
       if (!call.waitingFirstToken) return;

@@ -1,6 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { chunkTokenCount, newContextPart, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
-import { withGenerate } from './engine-proxy';
+import { GenerateDecorator } from './generate-decorator';
 import type { WorkerMetrics } from './metrics';
 import { observeIterable } from './observe-iterable';
 
@@ -21,9 +21,9 @@ export interface TracedEngineOptions {
  * active context) with the prefill (evaluated / reused) and decode token
  * counts. Without a sampled span and without metrics it is a thin pass-through.
  */
-export function tracedEngine<E extends Engine>(engine: E, options: TracedEngineOptions): E {
+export function tracedEngine(engine: Engine, options: TracedEngineOptions): Engine {
   const { tracer, kind, metrics } = options;
-  return withGenerate(engine, (request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> => {
+  return new GenerateDecorator(engine, (request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> => {
       const parent = context.active();
       const span = tracer.startSpan(
         ENGINE_SPAN,

@@ -1,9 +1,10 @@
-import type { EngineChunk } from '@relayllm/relay-core';
+import type { EngineChunk, EngineRequest } from '@relayllm/relay-core';
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { RelayStreamRecorder } from './stream-recorder';
 
-const req = (appendOnly: boolean) => ({
+const req = (appendOnly: boolean): EngineRequest => ({
   sequenceId: 'g/slm',
+  turn: 0,
   context: { text: 'Q' },
   appendOnly,
   ...(appendOnly ? { appendFrom: { text: 0 } } : {}),
@@ -31,7 +32,7 @@ describe('RelayStreamRecorder', () => {
     const recorder = new RelayStreamRecorder(slm, llm);
     const signal = new AbortController().signal;
     expect(await text(recorder.slm.generate(req(false), signal), 2)).toBe('ab');
-    expect(await text(recorder.llm.relay({ ...req(true), generationId: 'g', callIndex: 0 }, signal))).toBe('XY');
+    expect(await text(recorder.llm.generate({ ...req(true), sequenceId: 'g/llm', turn: 0 }, signal))).toBe('XY');
     expect(recorder.recorded().map((s) => `${s.role}:${s.chunks.map((c) => c.text).join('')}`)).toEqual(['slm:ab', 'llm:XY']);
   });
 
@@ -45,7 +46,7 @@ describe('RelayStreamRecorder', () => {
     const recorder = new RelayStreamRecorder(slm, llm, saved);
     const signal = new AbortController().signal;
     expect(await text(recorder.slm.generate(req(false), signal))).toBe('ab');
-    expect(await text(recorder.llm.relay({ ...req(false), generationId: 'g', callIndex: 0 }, signal))).toBe('XY');
+    expect(await text(recorder.llm.generate({ ...req(false), sequenceId: 'g/llm', turn: 0 }, signal))).toBe('XY');
     expect(await text(recorder.slm.generate(req(true), signal))).toBe('c');
     expect(await text(recorder.slm.generate(req(true), signal))).toBe('d');
     expect(recorder.replayed).toBe(2);

@@ -1,6 +1,4 @@
 import type { Engine, EngineChunk, EngineRequest } from '@relayllm/relay-core';
-import type { LlmPool, LlmRelayRequest } from '@relayllm/relay-core';
-import { isLlmPool } from '@relayllm/relay-core';
 
 /** One engine stream of a generation as the relay consumed it. */
 export interface RecordedStream {
@@ -26,23 +24,16 @@ export class RelayStreamRecorder {
   /** Streams served from the saved log. */
   replayed = 0;
   readonly slm: Engine;
-  readonly llm: LlmPool;
+  readonly llm: Engine;
 
   constructor(
     slm: Engine,
-    llm: Engine | LlmPool,
+    llm: Engine,
     private readonly saved: readonly RecordedStream[] = [],
   ) {
     this.replaying = saved.length > 0;
-    this.slm = {
-      start: () => slm.start(),
-      close: () => slm.close(),
-      generate: (request, signal) => this.stream('slm', request, (r) => slm.generate(r, signal), signal),
-    };
-    this.llm = {
-      relay: (request, signal) =>
-        this.stream('llm', request, (r) => (isLlmPool(llm) ? llm.relay(r as LlmRelayRequest, signal) : llm.generate(r, signal)), signal),
-    };
+    this.slm = new RecordingEngine(slm, (request, open) => this.stream('slm', request, open));
+    this.llm = new RecordingEngine(llm, (request, open) => this.stream('llm', request, open));
   }
 
   /** The streams opened so far (at a handoff, all of them are complete). */
@@ -50,18 +41,13 @@ export class RelayStreamRecorder {
     return this.streams.map((s) => ({ role: s.role, chunks: s.chunks.slice() }));
   }
 
-  private stream<R extends EngineRequest>(
-    role: 'slm' | 'llm',
-    request: R,
-    open: (request: R) => AsyncIterable<EngineChunk>,
-    signal: AbortSignal,
-  ): AsyncIterable<EngineChunk> {
+  private stream(role: 'slm' | 'llm', request: EngineRequest, open: StreamOpener): AsyncIterable<EngineChunk> {
     const record: RecordedStream = { role, chunks: [] };
     const saved = this.saved[this.streams.length];
     this.streams.push(record);
     if (this.replaying && saved !== undefined && saved.role === role) {
       this.replayed += 1;
-      return replay(saved.chunks, record, signal);
+      return replay(saved.chunks, record, open.signal);
     }
     this.replaying = false;
     let live = request;
@@ -71,7 +57,37 @@ export class RelayStreamRecorder {
       live = { ...request, appendOnly: false };
       delete live.appendFrom;
     }
-    return recordStream(open(live), record);
+    return recordStream(open.engine.generate(live, open.signal), record);
+  }
+}
+
+/** What a recording engine hands the recorder for one generate: the real engine and the stream's signal. */
+interface StreamOpener {
+  engine: Engine;
+  signal: AbortSignal;
+}
+
+/** An engine whose streams go through the recorder (replayed from the log, or recorded live). */
+class RecordingEngine implements Engine {
+  constructor(
+    private readonly inner: Engine,
+    private readonly stream: (request: EngineRequest, open: StreamOpener) => AsyncIterable<EngineChunk>,
+  ) {}
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  release(sequenceId: string): void {
+    this.inner.release(sequenceId);
+  }
+
+  generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+    return this.stream(request, { engine: this.inner, signal });
   }
 }
 

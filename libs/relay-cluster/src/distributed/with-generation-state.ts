@@ -1,7 +1,4 @@
-import type { Engine } from '@relayllm/relay-core';
-import type { LlmPool } from '@relayllm/relay-core';
-import type { RelayStreamEvent } from '@relayllm/relay-core';
-import type { RelayRequest } from '@relayllm/relay-core';
+import type { Engine, RelayRequest, RelayStreamEvent } from '@relayllm/relay-core';
 import type { GenerationProgress, GenerationStateStore, SavedSegment } from './generation-state';
 import { RelayStreamRecorder } from './stream-recorder';
 
@@ -20,7 +17,7 @@ export interface GenerationStateRunOptions {
 /** The engines a generation runs on (runRelay's slm / llm). */
 export interface GenerationEngines {
   slm: Engine;
-  llm: Engine | LlmPool;
+  llm: Engine;
 }
 
 /**
@@ -40,7 +37,7 @@ export async function* withGenerationState(
   states: GenerationStateStore,
   request: RelayRequest,
   engines: GenerationEngines,
-  run: (engines: { slm: Engine; llm: LlmPool }) => AsyncIterable<RelayStreamEvent>,
+  run: (engines: GenerationEngines) => AsyncIterable<RelayStreamEvent>,
   options: GenerationStateRunOptions = {},
 ): AsyncGenerator<RelayStreamEvent, void, undefined> {
   const outcome = await states.begin(request);

@@ -2,6 +2,7 @@ import { chunkTokenCount, newContextPart, type EngineRequest } from './engine';
 
 const request = (overrides: Partial<EngineRequest>): EngineRequest => ({
   sequenceId: 's',
+  turn: 0,
   context: { text: 'Hello world', tokens: [1, 2, 3, 4] },
   appendOnly: false,
   maxTokens: 1,

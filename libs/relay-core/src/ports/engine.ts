@@ -45,6 +45,12 @@ export interface EngineRequest {
    * an engine can keep a KV cache / sequence per generation across turns.
    */
   sequenceId: string;
+  /**
+   * 0-based index of this request among its sequence's requests in the
+   * generation. For the LLM it is the relay call's index (a remote LLM pool
+   * echoes it, cancels by it and labels spans with it).
+   */
+  turn: number;
   /** The whole context, always; see EngineContext. */
   context: EngineContext;
   /**
@@ -110,6 +116,12 @@ export interface Engine {
    * cancellation and when it has read all it needs (e.g. after a command).
    */
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk>;
+  /**
+   * The generation that owns `sequenceId` is over: drop what is kept for it
+   * (a KV cache slot, a worker stream). Never throws; a no-op when nothing is
+   * kept. Called by the host once per sequence when the generation ends.
+   */
+  release(sequenceId: string): void;
   /** Releases the model / connection. Idempotent: a second call is a no-op. */
   close(): Promise<void>;
 }

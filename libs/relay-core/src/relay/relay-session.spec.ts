@@ -61,8 +61,7 @@ describe('RelaySession', () => {
     expect(call.call).toEqual({ callIndex: 0, requestedN: 3, grantedN: 3 });
     expect(call.request).toMatchObject({
       sequenceId: 'g/llm',
-      generationId: 'g',
-      callIndex: 0,
+      turn: 0,
       maxTokens: 3,
       appendOnly: false,
       bannedTokens: [CALL, END_CALL],

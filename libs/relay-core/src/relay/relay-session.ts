@@ -1,6 +1,5 @@
 import { RelayError } from '../errors/relay-error';
 import type { EngineChunk, EngineFinish, EngineRequest } from '../ports/engine';
-import type { LlmRelayRequest } from '../ports/llm-pool';
 import { BYTE_LEVEL_VOCABULARY, commandTokenIds, type TokenVocabulary } from '../protocol/vocabulary';
 import { grantedTokens } from './call-decision';
 import { AppendTracker } from './context-view';
@@ -42,6 +41,8 @@ export class RelaySession {
   private readonly transcript: RelayTranscript;
   private readonly slmReader: SlmOutputReader;
   private readonly slmSequence = new AppendTracker();
+  /** SLM requests made so far (the next one's turn). */
+  private slmTurns = 0;
   private readonly llmSequence = new AppendTracker();
   private action: RelayAction | undefined;
   private streamFinish: EngineFinish | undefined;
@@ -152,6 +153,7 @@ export class RelaySession {
   private slmRequest(): EngineRequest {
     return {
       sequenceId: sequenceIdOf(this.request.generationId, 'slm'),
+      turn: this.slmTurns++,
       context: this.transcript.slmView.toContext(),
       ...this.slmSequence.next(this.transcript.slmView),
       maxTokens: this.budgetLeft(),
@@ -162,11 +164,10 @@ export class RelaySession {
     };
   }
 
-  private llmRequest(callIndex: number, maxTokens: number): LlmRelayRequest {
+  private llmRequest(callIndex: number, maxTokens: number): EngineRequest {
     return {
       sequenceId: sequenceIdOf(this.request.generationId, 'llm'),
-      generationId: this.request.generationId,
-      callIndex,
+      turn: callIndex,
       context: this.transcript.llmView.toContext(),
       ...this.llmSequence.next(this.transcript.llmView),
       maxTokens,

@@ -1,5 +1,4 @@
 import type { EngineRequest } from '../ports/engine';
-import type { LlmRelayRequest } from '../ports/llm-pool';
 import type { RelayCallRecord, RelayUsage } from './usage';
 
 /**
@@ -35,9 +34,9 @@ export interface RelayCallGrant {
 /** What the driver has to do next. */
 export type RelayAction =
   | { type: 'generate_slm'; request: EngineRequest }
-  | { type: 'call_llm'; call: RelayCallGrant; request: LlmRelayRequest }
+  | { type: 'call_llm'; call: RelayCallGrant; request: EngineRequest }
   /** LLM_ONLY: the LLM writes the whole answer; not a relay call. */
-  | { type: 'generate_llm'; request: LlmRelayRequest }
+  | { type: 'generate_llm'; request: EngineRequest }
   | { type: 'finish'; finishReason: RelayFinishReason; usage: RelayUsage; text: string };
 
 export interface ChunkOutcome {

@@ -1,7 +1,6 @@
 import { RelayError } from '../errors/relay-error';
 import type { Clock } from '../ports/clock';
 import type { Engine, EngineChunk, EngineRequest } from '../ports/engine';
-import type { LlmPool, LlmRelayRequest } from '../ports/llm-pool';
 import { ManualClock } from '../testing/manual-clock';
 import { ScriptedEngine } from '../testing/scripted-engine';
 import type { RelayStreamEvent } from './relay-events';
@@ -54,35 +53,30 @@ describe('runRelay', () => {
     expect(llm.signals.map((s) => s.aborted)).toEqual([true]);
   });
 
-  it('routes LLM calls through an LlmPool with generation id and call index', async () => {
-    const seen: LlmRelayRequest[] = [];
-    const pool: LlmPool = {
-      async *relay(req: LlmRelayRequest): AsyncIterable<EngineChunk> {
+  it("sends LLM calls on the generation's llm sequence with the call index as turn, SLM segments with their own turns", async () => {
+    const seen: EngineRequest[] = [];
+    const llm: Engine = {
+      start: async () => undefined,
+      close: async () => undefined,
+      release: () => undefined,
+      async *generate(req: EngineRequest): AsyncIterable<EngineChunk> {
         seen.push(req);
         yield { tokens: [], text: 'ok', tokenCount: 2 };
       },
     };
     const slm = new ScriptedEngine(['<call>2</call>', '<call>2</call>', '.</s>'], { mode: 'text' });
-    const events = await collect({ slm, llm: pool, clock: new ManualClock() });
-    expect(seen.map((r) => [r.generationId, r.callIndex, r.maxTokens, r.context.text])).toEqual([
-      ['gen-7', 0, 2, 'Q:'],
-      ['gen-7', 1, 2, 'Q:ok'],
+    const events = await collect({ slm, llm, clock: new ManualClock() });
+    expect(seen.map((r) => [r.sequenceId, r.turn, r.maxTokens, r.context.text])).toEqual([
+      ['gen-7/llm', 0, 2, 'Q:'],
+      ['gen-7/llm', 1, 2, 'Q:ok'],
+    ]);
+    expect(slm.requests.map((r) => [r.sequenceId, r.turn])).toEqual([
+      ['gen-7/slm', 0],
+      ['gen-7/slm', 1],
+      ['gen-7/slm', 2],
     ]);
     expect(seen[1]).toMatchObject({ appendOnly: true, appendFrom: { text: 2 } });
     expect(events[events.length - 1]).toMatchObject({ text: 'okok.', usage: { calls: 2, llmTokens: 4 } });
-  });
-
-  it('uses a plain Engine as the LLM through generate()', async () => {
-    const scripted = new ScriptedEngine(['hey']);
-    const llm: Engine = {
-      start: () => scripted.start(),
-      close: () => scripted.close(),
-      generate: (req, signal) => scripted.generate(req, signal),
-    };
-    const slm = new ScriptedEngine(['<call>3</call>', '</s>']);
-    const events = await collect({ slm, llm, clock: new ManualClock() });
-    expect(events[events.length - 1]).toMatchObject({ text: 'hey', usage: { llmTokens: 3 } });
-    expect(scripted.requests[0]).toMatchObject({ generationId: 'gen-7', callIndex: 0, maxTokens: 3 });
   });
 
   it('validates the request before any engine is used', async () => {

@@ -1,7 +1,6 @@
 import { toEngineError } from '../errors/relay-error';
 import type { Clock } from '../ports/clock';
-import type { Engine, EngineChunk } from '../ports/engine';
-import type { LlmPool, LlmRelayRequest } from '../ports/llm-pool';
+import type { Engine } from '../ports/engine';
 import { BYTE_LEVEL_VOCABULARY, type TokenVocabulary } from '../protocol/vocabulary';
 import { abortableIteration } from './abortable-iteration';
 import type { RelayStreamEvent } from './relay-events';
@@ -11,18 +10,10 @@ import { RelaySession } from './relay-session';
 export interface RelayDeps {
   /** Started engines (the host calls start() once; runRelay never starts or closes them). */
   slm: Engine;
-  llm: Engine | LlmPool;
+  llm: Engine;
   clock: Clock;
   vocabulary?: TokenVocabulary;
   serverLimits?: RelayServerLimits;
-}
-
-export function isLlmPool(llm: Engine | LlmPool): llm is LlmPool {
-  return typeof (llm as Partial<LlmPool>).relay === 'function';
-}
-
-function streamLlm(llm: Engine | LlmPool, request: LlmRelayRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
-  return isLlmPool(llm) ? llm.relay(request, signal) : llm.generate(request, signal);
 }
 
 /**
@@ -61,10 +52,8 @@ export async function* runRelay(
     signal.addEventListener('abort', forwardAbort, { once: true });
     const role = action.type === 'generate_slm' ? 'SLM' : 'LLM';
     try {
-      const stream =
-        action.type === 'generate_slm'
-          ? deps.slm.generate(action.request, streamAbort.signal)
-          : streamLlm(deps.llm, action.request, streamAbort.signal);
+      const engine = action.type === 'generate_slm' ? deps.slm : deps.llm;
+      const stream = engine.generate(action.request, streamAbort.signal);
       for await (const chunk of abortableIteration(stream, streamAbort.signal)) {
         const outcome = session.acceptChunk(chunk);
         for (const segment of outcome.segments) yield { type: 'text', ...segment };

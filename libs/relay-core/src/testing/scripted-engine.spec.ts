@@ -4,6 +4,7 @@ import { ScriptedEngine } from './scripted-engine';
 
 const request = (maxTokens: number): EngineRequest => ({
   sequenceId: 's',
+  turn: 0,
   context: { text: 'ctx' },
   appendOnly: false,
   maxTokens,

@@ -1,5 +1,4 @@
 import type { Engine, EngineChunk, EngineFinish, EngineRequest } from '../ports/engine';
-import type { LlmPool, LlmRelayRequest } from '../ports/llm-pool';
 import { BYTE_LEVEL_TOKEN_IDS } from '../protocol/vocabulary';
 import { encodeScript, type ReferenceToken } from './reference-tokenizer';
 
@@ -34,13 +33,13 @@ export interface ScriptedEngineOptions {
  * generate() call, in order, and records every request and signal it got, so
  * tests can check what each model was shown. Honours maxTokens (finish
  * 'length') and the abort signal; ignores stop strings and banned tokens.
- * Implements both Engine and LlmPool.
  */
-export class ScriptedEngine implements Engine, LlmPool {
+export class ScriptedEngine implements Engine {
   readonly requests: EngineRequest[] = [];
   readonly signals: AbortSignal[] = [];
   started = false;
   closeCount = 0;
+  readonly released: string[] = [];
   private readonly outputs: ScriptedOutput[];
 
   constructor(
@@ -58,8 +57,9 @@ export class ScriptedEngine implements Engine, LlmPool {
     this.closeCount += 1;
   }
 
-  relay(request: LlmRelayRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
-    return this.generate(request, signal);
+  /** Records the sequence ids the host released. */
+  release(sequenceId: string): void {
+    this.released.push(sequenceId);
   }
 
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {

@@ -13,6 +13,7 @@ const ids = (text: string): number[] => encodeScript(text).map((t) => t.id);
 function request(overrides: Partial<EngineRequest> = {}): EngineRequest {
   return {
     sequenceId: 'g1/slm',
+    turn: 0,
     context: { text: PROMPT, tokens: ids(PROMPT) },
     appendOnly: false,
     maxTokens: 100,

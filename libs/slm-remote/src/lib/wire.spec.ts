@@ -4,6 +4,7 @@ import { chunkFromWire, errorFromWire, errorToWire, requestFromWire, requestToWi
 
 const base: EngineRequest = {
   sequenceId: 'g/slm',
+  turn: 0,
   context: { text: 'Q\nab', tokens: [256, 81, 10, 97, 98] },
   appendOnly: false,
   maxTokens: 7,

@@ -138,6 +138,7 @@ export function requestFromWire(wire: SlmGenerateRequest, sequenceId: string, pr
   }
   const request: EngineRequest = {
     sequenceId,
+    turn: Math.max(0, wire.generateSeq - 1),
     context,
     appendOnly: wire.appendOnly,
     maxTokens: wire.maxTokens,

@@ -101,6 +101,11 @@ export class LlamaCppEngine implements Engine {
     return this.run(request, signal);
   }
 
+  /** The generation is over: its sequence goes to the next id first (its KV cache is of no more use). */
+  release(sequenceId: string): void {
+    this.loaded?.pool.forget(sequenceId);
+  }
+
   close(): Promise<void> {
     this.closing ??= this.unload();
     return this.closing;

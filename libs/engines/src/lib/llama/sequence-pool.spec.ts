@@ -30,6 +30,18 @@ describe('SequencePool', () => {
     expect(await pool.acquire('a', live())).toMatchObject({ owned: false });
   });
 
+  it('forget() gives a finished id\'s sequence to the next id before the LRU one, at once or when its request ends', async () => {
+    const pool = new SequencePool(['s0', 's1'], { waitTimeoutMs: 1000, maxWaiting: 4 });
+    (await pool.acquire('a', live()))?.release(true);
+    (await pool.acquire('b', live()))?.release(true); // a (s0) is now the LRU
+    pool.forget('b');
+    expect(await pool.acquire('c', live())).toMatchObject({ sequence: 's1', owned: false });
+    const busy = await pool.acquire('a', live());
+    pool.forget('a'); // while its request runs
+    busy?.release(true);
+    expect(await pool.acquire('a', live())).toMatchObject({ sequence: 's0', owned: false });
+  });
+
   it('waits FIFO for a free sequence; a second request on a busy id waits for that id', async () => {
     const pool = new SequencePool(['s0', 's1'], { waitTimeoutMs: 1000, maxWaiting: 4 });
     const a = await pool.acquire('a', live());

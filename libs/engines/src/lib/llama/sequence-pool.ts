@@ -21,6 +21,8 @@ interface Slot<S> {
   owner: string | undefined;
   busy: boolean;
   lastUsed: number;
+  /** The owner's generation ended while a request still held the slot: drop the ownership on release. */
+  forgetOnRelease: boolean;
 }
 
 interface Waiter<S> {
@@ -49,7 +51,7 @@ export class SequencePool<S> {
     sequences: readonly S[],
     private readonly options: SequencePoolOptions,
   ) {
-    this.slots = sequences.map((sequence) => ({ sequence, owner: undefined, busy: false, lastUsed: 0 }));
+    this.slots = sequences.map((sequence) => ({ sequence, owner: undefined, busy: false, lastUsed: 0, forgetOnRelease: false }));
   }
 
   busyCount(): number {
@@ -91,6 +93,18 @@ export class SequencePool<S> {
     });
   }
 
+  /**
+   * The generation of `sequenceId` is over: its sequence stops being its own,
+   * so the next id takes it before any sequence whose owner may still come
+   * back (at once when idle, else when the running request gives it back).
+   */
+  forget(sequenceId: string): void {
+    const slot = this.slots.find((s) => s.owner === sequenceId);
+    if (slot === undefined) return;
+    if (slot.busy) slot.forgetOnRelease = true;
+    else slot.owner = undefined;
+  }
+
   /** Refuses new requests and fails those waiting (unavailable). */
   close(): void {
     this.closed = true;
@@ -113,6 +127,7 @@ export class SequencePool<S> {
     const slot =
       free.find((s) => s.owner === undefined) ?? free.reduce((lru, s) => (s.lastUsed < lru.lastUsed ? s : lru));
     slot.owner = sequenceId;
+    slot.forgetOnRelease = false;
     return this.lease(slot, false);
   }
 
@@ -127,7 +142,8 @@ export class SequencePool<S> {
         released = true;
         slot.busy = false;
         slot.lastUsed = ++this.tick;
-        if (!keepState) slot.owner = undefined;
+        if (!keepState || slot.forgetOnRelease) slot.owner = undefined;
+        slot.forgetOnRelease = false;
         this.onRelease();
       },
     };

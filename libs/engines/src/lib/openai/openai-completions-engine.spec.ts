@@ -8,6 +8,7 @@ import { OpenAiCompletionsEngine, type OpenAiCompletionsEngineOptions } from './
 function request(over: Partial<EngineRequest> = {}): EngineRequest {
   return {
     sequenceId: 'g1/llm',
+    turn: 0,
     context: { text: 'Compute 37*48+15-6.\n' },
     appendOnly: false,
     maxTokens: 16,

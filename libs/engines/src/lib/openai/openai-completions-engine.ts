@@ -55,6 +55,11 @@ export class OpenAiCompletionsEngine implements Engine {
     return this.run(request, signal);
   }
 
+  /** The server keeps nothing per sequence for this engine (each request carries its whole context). */
+  release(): void {
+    // nothing kept
+  }
+
   /** Aborts the requests in flight. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;

@@ -300,6 +300,7 @@ export function replayRequest(
   if (request.context.tokens !== undefined && yielded.idsKnown) context.tokens = [...request.context.tokens, ...yielded.tokens];
   return {
     sequenceId: request.sequenceId,
+    turn: request.turn,
     context,
     appendOnly: false,
     maxTokens: request.maxTokens - yielded.count,

@@ -1,9 +1,8 @@
-import { chunkTokenCount, type EngineChunk, type SamplingParams } from '@relayllm/relay-core';
-import type { LlmPool, LlmRelayRequest } from '@relayllm/relay-core';
+import { chunkTokenCount, type Engine, type EngineChunk, type EngineRequest, type SamplingParams } from '@relayllm/relay-core';
 import { storeKey, type KeyValueStore } from '../ports/key-value-store';
 import { sha256Hex, type Hasher } from './hashing';
 
-export interface CachingLlmPoolOptions {
+export interface OutputCachingEngineOptions {
   /** LLM model name: part of the key, so two models never share outputs. */
   model: string;
   store: KeyValueStore;
@@ -25,10 +24,10 @@ export function isDeterministicSampling(sampling: SamplingParams): boolean {
  * Cache key of a relay's output: model + hash of everything that decides
  * what a deterministic LLM writes: the LLM-view context text (commands
  * stripped), n (maxTokens), sampling, stop strings / tokens and banned
- * tokens. Not the generationId or callIndex: two generations with the same
+ * tokens. Not the sequence id or turn: two generations with the same
  * prefix share the entry.
  */
-export function llmOutputCacheKey(model: string, request: LlmRelayRequest, hasher: Hasher = sha256Hex): string {
+export function llmOutputCacheKey(model: string, request: EngineRequest, hasher: Hasher = sha256Hex): string {
   const { temperature, topP, seed } = request.sampling;
   const material = JSON.stringify([
     model,
@@ -59,7 +58,7 @@ function decode(value: string): EngineChunk[] | undefined {
 }
 
 /**
- * LlmPool decorator: for deterministic relays (temperature 0 or a fixed
+ * LLM Engine decorator: for deterministic relays (temperature 0 or a fixed
  * seed) it replays the chunks a previous identical relay produced, instead of
  * asking a worker. Only a complete output is stored (the LLM wrote all n
  * tokens, reported a finish, or its stream ended without an abort), so a
@@ -67,7 +66,7 @@ function decode(value: string): EngineChunk[] | undefined {
  * or was cut short by cancellation is not. Store failures and undecodable entries are misses; the
  * store is never awaited on the hot path for writes (fire and forget).
  */
-export class CachingLlmPool implements LlmPool {
+export class OutputCachingEngine implements Engine {
   private readonly hasher: Hasher;
   private readonly ttlMs: number;
   private readonly maxValueChars: number;
@@ -75,20 +74,32 @@ export class CachingLlmPool implements LlmPool {
   misses = 0;
 
   constructor(
-    private readonly inner: LlmPool,
-    private readonly options: CachingLlmPoolOptions,
+    private readonly inner: Engine,
+    private readonly options: OutputCachingEngineOptions,
   ) {
     this.hasher = options.hasher ?? sha256Hex;
     this.ttlMs = options.ttlMs ?? 600_000;
     this.maxValueChars = options.maxValueChars ?? 65_536;
   }
 
-  relay(request: LlmRelayRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
-    if (!isDeterministicSampling(request.sampling)) return this.inner.relay(request, signal);
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  release(sequenceId: string): void {
+    this.inner.release(sequenceId);
+  }
+
+  generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+    if (!isDeterministicSampling(request.sampling)) return this.inner.generate(request, signal);
     return this.cachedRelay(request, signal);
   }
 
-  private async *cachedRelay(request: LlmRelayRequest, signal: AbortSignal): AsyncGenerator<EngineChunk, void, undefined> {
+  private async *cachedRelay(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk, void, undefined> {
     const key = llmOutputCacheKey(this.options.model, request, this.hasher);
     const cached = await this.lookup(key);
     if (signal.aborted) return;
@@ -111,7 +122,7 @@ export class CachingLlmPool implements LlmPool {
     let complete = false;
     let threw = false;
     try {
-      for await (const chunk of this.inner.relay(request, signal)) {
+      for await (const chunk of this.inner.generate(request, signal)) {
         if (size <= this.maxValueChars) {
           chunks.push(chunk);
           size += chunk.text.length + 8 * chunk.tokens.length + 32;

@@ -1,13 +1,12 @@
-import type { EngineChunk, LlmRelayRequest } from '@relayllm/relay-core';
+import type { EngineChunk, EngineRequest } from '@relayllm/relay-core';
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { InMemoryKeyValueStore } from '../store/in-memory-key-value-store';
 import { FailingKeyValueStoreFake } from '../testing';
-import { CachingLlmPool, isDeterministicSampling, llmOutputCacheKey } from './caching-llm-pool';
+import { OutputCachingEngine, isDeterministicSampling, llmOutputCacheKey } from './output-caching-engine';
 
-const relayRequest = (overrides: Partial<LlmRelayRequest> = {}): LlmRelayRequest => ({
-  generationId: 'g1',
-  callIndex: 0,
+const relayRequest = (overrides: Partial<EngineRequest> = {}): EngineRequest => ({
   sequenceId: 'g1/llm',
+  turn: 0,
   context: { text: 'Q: 2+2=' },
   appendOnly: false,
   maxTokens: 3,
@@ -30,7 +29,7 @@ async function read(stream: AsyncIterable<EngineChunk>, limit = Infinity): Promi
 
 const flush = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-describe('CachingLlmPool', () => {
+describe('OutputCachingEngine', () => {
   it('deterministic = temperature 0 or a fixed seed', () => {
     expect(isDeterministicSampling({ temperature: 0 })).toBe(true);
     expect(isDeterministicSampling({ temperature: 0.7, seed: 3 })).toBe(true);
@@ -41,7 +40,7 @@ describe('CachingLlmPool', () => {
   it('keys on model, LLM-view text, n and sampling, not on the generation', () => {
     const key = llmOutputCacheKey('llm', relayRequest());
     expect(key).toMatch(/^relay:output:llm:[0-9a-f]{64}$/);
-    expect(llmOutputCacheKey('llm', relayRequest({ generationId: 'other', callIndex: 2, sequenceId: 'other/llm' }))).toBe(key);
+    expect(llmOutputCacheKey('llm', relayRequest({ turn: 2, sequenceId: 'other/llm' }))).toBe(key);
     expect(llmOutputCacheKey('llm2', relayRequest())).not.toBe(key);
     expect(llmOutputCacheKey('llm', relayRequest({ maxTokens: 4 }))).not.toBe(key);
     expect(llmOutputCacheKey('llm', relayRequest({ context: { text: 'Q: 2+3=' } }))).not.toBe(key);
@@ -50,11 +49,11 @@ describe('CachingLlmPool', () => {
 
   it('replays a completed deterministic relay without asking a worker', async () => {
     const inner = new ScriptedEngine(['abc'], { mode: 'token' });
-    const pool = new CachingLlmPool(inner, { model: 'llm', store: new InMemoryKeyValueStore() });
+    const pool = new OutputCachingEngine(inner, { model: 'llm', store: new InMemoryKeyValueStore() });
     const signal = new AbortController().signal;
-    expect(await read(pool.relay(relayRequest(), signal))).toBe('abc');
+    expect(await read(pool.generate(relayRequest(), signal))).toBe('abc');
     await flush();
-    expect(await read(pool.relay(relayRequest({ generationId: 'g2' }), signal))).toBe('abc');
+    expect(await read(pool.generate(relayRequest({ sequenceId: 'g2/llm' }), signal))).toBe('abc');
     expect(inner.requests).toHaveLength(1);
     expect({ hits: pool.hits, misses: pool.misses }).toEqual({ hits: 1, misses: 1 });
   });
@@ -63,26 +62,26 @@ describe('CachingLlmPool', () => {
     const store = new InMemoryKeyValueStore();
     const signal = new AbortController().signal;
     const sampled = new ScriptedEngine(['abc', 'abd'], { mode: 'token' });
-    const p1 = new CachingLlmPool(sampled, { model: 'llm', store });
-    await read(p1.relay(relayRequest({ sampling: { temperature: 0.8 } }), signal));
-    await read(p1.relay(relayRequest({ sampling: { temperature: 0.8 } }), signal));
+    const p1 = new OutputCachingEngine(sampled, { model: 'llm', store });
+    await read(p1.generate(relayRequest({ sampling: { temperature: 0.8 } }), signal));
+    await read(p1.generate(relayRequest({ sampling: { temperature: 0.8 } }), signal));
     expect(sampled.requests).toHaveLength(2);
 
     const partial = new ScriptedEngine(['abc', 'abc'], { mode: 'token' });
-    const p2 = new CachingLlmPool(partial, { model: 'llm', store });
-    expect(await read(p2.relay(relayRequest(), signal), 1)).toBe('a'); // 1 of n = 3 tokens read
+    const p2 = new OutputCachingEngine(partial, { model: 'llm', store });
+    expect(await read(p2.generate(relayRequest(), signal), 1)).toBe('a'); // 1 of n = 3 tokens read
     await flush();
     expect(store.size()).toBe(0);
 
     const failing = new ScriptedEngine([{ text: 'abc', failAfterChunks: 3, error: new Error('worker died') }], { mode: 'token' });
-    const p4 = new CachingLlmPool(failing, { model: 'llm', store });
-    await expect(read(p4.relay(relayRequest({ maxTokens: 5 }), signal))).rejects.toThrow('worker died');
+    const p4 = new OutputCachingEngine(failing, { model: 'llm', store });
+    await expect(read(p4.generate(relayRequest({ maxTokens: 5 }), signal))).rejects.toThrow('worker died');
     await flush();
     expect(store.size()).toBe(0);
 
     const big = new ScriptedEngine(['abc', 'abc'], { mode: 'token' });
-    const p3 = new CachingLlmPool(big, { model: 'llm', store, maxValueChars: 10 });
-    await read(p3.relay(relayRequest(), signal));
+    const p3 = new OutputCachingEngine(big, { model: 'llm', store, maxValueChars: 10 });
+    await read(p3.generate(relayRequest(), signal));
     await flush();
     expect(store.size()).toBe(0);
   });
@@ -90,13 +89,13 @@ describe('CachingLlmPool', () => {
   it('caches an output the relay stopped reading right after the n-th token', async () => {
     const store = new InMemoryKeyValueStore();
     const inner = new ScriptedEngine(['abcdef'], { mode: 'token' });
-    const pool = new CachingLlmPool(inner, { model: 'llm', store });
+    const pool = new OutputCachingEngine(inner, { model: 'llm', store });
     const aborter = new AbortController();
-    expect(await read(pool.relay(relayRequest(), aborter.signal), 3)).toBe('abc');
+    expect(await read(pool.generate(relayRequest(), aborter.signal), 3)).toBe('abc');
     aborter.abort(); // as runRelay does once it has the n tokens
     await flush();
     expect(store.size()).toBe(1);
-    expect(await read(pool.relay(relayRequest(), new AbortController().signal))).toBe('abc');
+    expect(await read(pool.generate(relayRequest(), new AbortController().signal))).toBe('abc');
     expect(inner.requests).toHaveLength(1);
   });
 
@@ -104,11 +103,11 @@ describe('CachingLlmPool', () => {
     const errors: unknown[] = [];
     const failing = new FailingKeyValueStoreFake(new Error('down'));
     const inner = new ScriptedEngine(['ab', 'ab'], { mode: 'token' });
-    const pool = new CachingLlmPool(inner, { model: 'llm', store: failing, onStoreError: (e) => errors.push(e) });
+    const pool = new OutputCachingEngine(inner, { model: 'llm', store: failing, onStoreError: (e) => errors.push(e) });
     const signal = new AbortController().signal;
-    expect(await read(pool.relay(relayRequest(), signal))).toBe('ab');
+    expect(await read(pool.generate(relayRequest(), signal))).toBe('ab');
     await flush();
-    expect(await read(pool.relay(relayRequest(), signal))).toBe('ab');
+    expect(await read(pool.generate(relayRequest(), signal))).toBe('ab');
     expect(inner.requests).toHaveLength(2);
     expect(errors.length).toBeGreaterThanOrEqual(3);
   });
@@ -117,8 +116,8 @@ describe('CachingLlmPool', () => {
     const store = new InMemoryKeyValueStore();
     await store.set(llmOutputCacheKey('llm', relayRequest()), 'not json', 1_000);
     const inner = new ScriptedEngine(['ab'], { mode: 'token' });
-    const pool = new CachingLlmPool(inner, { model: 'llm', store });
-    expect(await read(pool.relay(relayRequest(), new AbortController().signal))).toBe('ab');
+    const pool = new OutputCachingEngine(inner, { model: 'llm', store });
+    expect(await read(pool.generate(relayRequest(), new AbortController().signal))).toBe('ab');
     expect(inner.requests).toHaveLength(1);
   });
 });
