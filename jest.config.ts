@@ -43,6 +43,6 @@ if (existsSync(join(testsDir, 'jest.config.ts'))) {
 // One test process keeps every module of ~110 spec files alive: its heap grows past 1 GB and a single
 // GC pause then reaches the 100 ms that the cancellation specs allow the engines to stop in. A worker
 // that is recycled once its idle heap passes this limit keeps pauses short (jest then never runs in band).
-const config: Config = { projects, workerIdleMemoryLimit: '600MB' };
+const config: Config = { projects, workerIdleMemoryLimit: '1200MB' };
 
 export default config;

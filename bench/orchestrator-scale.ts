@@ -20,7 +20,7 @@
  * and the kernel's maxRSS) against the 300 MB target; asserts nothing.
  */
 import { WorkerKind } from '@relayllm/proto';
-import { isRelayError, runRelay, SystemClock, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { isRelayError, runRelay, sequenceIdOf, SystemClock, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
 import {
   startAppProcess,
   startNatsServer,
@@ -183,10 +183,11 @@ async function main(): Promise<void> {
       try {
         yield* runRelay({ slm: backends.slm, llm: backends.llm, clock: new SystemClock() }, request, signal);
       } finally {
-        backends.slm.release?.(request.generationId); // as the service does
+        backends.slm.release(sequenceIdOf(request.generationId, 'slm')); // as the front door does
+        backends.llm.release(sequenceIdOf(request.generationId, 'llm'));
       }
     };
-    const generate: Generate = values.plain ? plain : (request, signal) => service.generate(request, signal);
+    const generate: Generate = values.plain ? plain : (request, signal) => service.generate(request, signal, { protocol: 'grpc' });
     await runLoad(generate, warmupGenerations, Math.min(50, concurrency), 'warm');
     const baselineRss = process.memoryUsage().rss;
     const sampler = new MemorySampler(25);

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
         const [slmBefore, llmBefore] = [engines.slm.evaluatedTokens, engines.llm.evaluatedTokens];
         const started = performance.now();
         const request = { generationId: `relay-${seq++}`, prompt, maxTokens: MAX_TOKENS, sampling: { temperature: 0 } };
-        for await (const event of relay.generate(request, new AbortController().signal)) {
+        for await (const event of relay.generate(request, new AbortController().signal, { protocol: 'cli' })) {
           if (event.type !== 'completed') continue;
           relayed.ms += performance.now() - started;
           relayed.slmTokens += event.usage.slmTokens;

@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { RelayServiceHandler } from '@relayllm/grpc-api';
+import type { RelayServiceHandler } from '@relayllm/front-door';
 import { createMetricsRegistry, observabilityConfigFromEnv, RelayMetrics, startTracing, type Tracing } from '@relayllm/observability';
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { type RelayRequest } from '@relayllm/relay-core';
@@ -50,7 +50,7 @@ async function run(relay: RelayServiceHandler, requests: RelayRequest[]): Promis
   const lane = async (): Promise<void> => {
     while (next < requests.length) {
       const request = requests[next++] as RelayRequest;
-      for await (const event of relay.generate(request, new AbortController().signal)) void event;
+      for await (const event of relay.generate(request, new AbortController().signal, { protocol: 'cli' })) void event;
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, lane));

@@ -25,7 +25,7 @@ export async function embeddedOutcomes(prompts: string[], maxTokens: number[]): 
     return await mapConcurrent(prompts, 1, async (prompt, i) => {
       let completed: Extract<RelayStreamEvent, { type: 'completed' }> | undefined;
       const request = { generationId: `embedded-${i}`, prompt, maxTokens: maxTokens[i], sampling: { temperature: 0 } };
-      for await (const event of relay.generate(request, new AbortController().signal)) {
+      for await (const event of relay.generate(request, new AbortController().signal, { protocol: 'cli' })) {
         if (event.type === 'completed') completed = event;
       }
       if (completed === undefined) throw new Error(`no completion for prompt ${i}`);

@@ -1,4 +1,4 @@
-export { runRelayHandler, type RelayCallInfo, type RelayServiceHandler } from './lib/handler';
+export { API_KEY_ID_METADATA, grpcCaller } from './lib/caller';
 export {
   createRelayGrpcServer,
   relayServiceImplementation,

@@ -9,6 +9,5 @@ export * from './lib/traced-engine';
 export * from './lib/relay-instrumentation';
 export * from './lib/app-observability';
 export * from './lib/prometheus-text';
-export * from './lib/instrument-handler';
 export * from './lib/generate-decorator';
 export * from './lib/generation-log';

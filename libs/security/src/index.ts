@@ -1,8 +1,7 @@
 export { SecurityConfigError } from './lib/security-config-error';
 export { checkCertKeyPair, readTlsMaterial, type TlsFileNames, type TlsFiles, type TlsMaterial } from './lib/tls-settings';
 export { ApiKeyRing, MAX_API_KEYS, MIN_API_KEY_LENGTH } from './lib/api-keys';
-export { API_KEY_ID_METADATA, PROTECTED_SERVICE_PREFIXES, apiKeyInterceptor, presentedApiKey } from './lib/api-key-interceptor';
-export { ANONYMOUS_KEY_ID, withLlmTokenQuota } from './lib/llm-token-quota';
+export { PROTECTED_SERVICE_PREFIXES, apiKeyInterceptor, presentedApiKey } from './lib/api-key-interceptor';
 export {
   API_SECURITY_ENV,
   apiSecurityFromEnv,

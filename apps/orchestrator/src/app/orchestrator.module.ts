@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { instrumentRelayHandler, type RelayInstrumentation } from '@relayllm/observability';
+import type { RelayInstrumentation } from '@relayllm/observability';
 import { SystemClock } from '@relayllm/relay-core';
-import { grpcServerSecurity, llmTokenQuota, withLlmTokenQuota, type ApiSecurityConfig } from '@relayllm/security';
+import { grpcServerSecurity, llmTokenQuota, type ApiSecurityConfig } from '@relayllm/security';
 import type { BackendsFactory, OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
 import { RelayGrpcHost } from './relay-grpc.host';
@@ -53,19 +53,16 @@ export class OrchestratorModule {
               clock: new SystemClock(),
               replicaId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
               log,
+              observer: observed,
               observeLlm: observed && ((pool) => observed.llmPool(pool)),
+              quota,
             }),
         },
         {
           provide: RelayGrpcHost,
           inject: [RelayOrchestrationService, ORCHESTRATOR_BACKENDS, SHARED_STORE],
-          useFactory: (service: RelayOrchestrationService, backends: OrchestratorBackends, shared: SharedStoreHandle) => {
-            const observedHandler = observed && instrumentRelayHandler(service, observed);
-            // The quota wraps the outermost handler: a refused call runs nothing, not even a span.
-            const handler = quota ? withLlmTokenQuota(observedHandler ?? service, quota) : observedHandler;
-            const security = options.security && grpcServerSecurity(options.security);
-            return new RelayGrpcHost(options.config, service, backends, shared, handler, security);
-          },
+          useFactory: (service: RelayOrchestrationService, backends: OrchestratorBackends, shared: SharedStoreHandle) =>
+            new RelayGrpcHost(options.config, service, backends, shared, options.security && grpcServerSecurity(options.security)),
         },
       ],
       exports: [RelayGrpcHost, RelayOrchestrationService],

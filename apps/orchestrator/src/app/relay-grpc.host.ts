@@ -1,6 +1,6 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ServerCredentials, ServerInterceptor } from '@grpc/grpc-js';
-import { createRelayGrpcServer, type RelayGrpcServer, type RelayServiceHandler } from '@relayllm/grpc-api';
+import { createRelayGrpcServer, type RelayGrpcServer } from '@relayllm/grpc-api';
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
 import type { RelayOrchestrationService } from './relay-orchestration.service';
@@ -29,12 +29,10 @@ export class RelayGrpcHost implements OnApplicationBootstrap, OnApplicationShutd
     private readonly service: RelayOrchestrationService,
     private readonly backends: OrchestratorBackends,
     private readonly shared: SharedStoreHandle,
-    /** What serves the calls when not the service itself (issue #6: the service under a relay.generate span). */
-    handler?: RelayServiceHandler,
-    /** Issue #7: TLS credentials and the API-key interceptor (libs/security); absent = plaintext, open. */
+    /** TLS credentials and the API-key interceptor (libs/security); absent = plaintext, open. */
     private readonly security?: { credentials: ServerCredentials; interceptors: ServerInterceptor[] },
   ) {
-    this.server = createRelayGrpcServer({ relay: handler ?? service, serverOptions: { interceptors: security?.interceptors ?? [] } });
+    this.server = createRelayGrpcServer({ relay: service, serverOptions: { interceptors: security?.interceptors ?? [] } });
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -1,16 +1,8 @@
-import type { RelayServiceHandler } from '@relayllm/grpc-api';
-import { AdmissionQueue, OutputCachingEngine, GenerationStateStore, withGenerationState, type KeyValueStore } from '@relayllm/relay-cluster';
+import { RelayFrontDoor, type CallerContext, type GenerationObserver, type RelayServiceHandler } from '@relayllm/front-door';
+import { AdmissionQueue, GenerationStateStore, OutputCachingEngine, type KeyValueStore, type TokenQuota } from '@relayllm/relay-cluster';
 import {
-  BYTE_LEVEL_VOCABULARY,
-  DeadlineExceededReason,
   DEFAULT_SERVER_LIMITS,
-  InvalidArgumentReason,
   REFERENCE_CHAT_FORMAT,
-  RelayError,
-  runRelay,
-  sequenceIdOf,
-  validateRelayRequest,
-  type ChatFormat,
   type Clock,
   type Engine,
   type RelayRequest,
@@ -40,108 +32,65 @@ export interface RelayOrchestrationDeps {
   /** This replica's id (written into generation state). */
   replicaId: string;
   log?: (line: string) => void;
-  chatFormat?: ChatFormat;
-  /** Issue #6: wraps the LLM pool as the relay sees it (outside the output cache) for relay.call spans. */
-  observeLlm?: (pool: Engine) => Engine;
+  /** Spans and metrics (libs/observability): the generation observer, and the LLM as the relay sees it (outside the output cache). */
+  observer?: GenerationObserver;
+  observeLlm?: (llm: Engine) => Engine;
+  /** Per-key LLM-token quota (libs/security). */
+  quota?: TokenQuota;
 }
 
 /**
- * One generation per call, stateless between calls (everything another
- * replica needs is in the shared store):
- *  1. validate the request as the caller wrote it, frame it with the chat
- *     format (the embedded app's, from relay-core), check the context window;
- *  2. wait for a slot (AdmissionQueue: min(configured bound, live SLM slots);
- *     bounded queue, bounded wait → RESOURCE_EXHAUSTED);
- *  3. generation state: a completed request_id replays its result, a running
- *     one is refused (REQUEST_ID_IN_USE) while its replica holds the lease and
- *     resumed here from its saved streams once the lease lapsed; progress is
- *     checkpointed at every handoff and lease renewal;
- *  4. runRelay on the remote SLM and the LLM pool behind the output cache,
- *     under the caller's signal and the request timeout;
- *  5. always: free the slot and the generation's SLM stream.
+ * The cluster's wiring of the front door (libs/front-door): the remote SLM and
+ * the LLM pool behind the shared output cache, admission sized by the live
+ * SLM workers' slots, and generation state in the shared store with leases,
+ * so that any replica can replay, refuse or resume a request_id. No step of a
+ * generation lives here.
  */
 export class RelayOrchestrationService implements RelayServiceHandler {
   readonly serverLimits: RelayServerLimits;
   readonly admission: AdmissionQueue;
   readonly llm: OutputCachingEngine;
-  private readonly observedLlm: Engine;
-  private readonly states: GenerationStateStore;
-  private readonly chatFormat: ChatFormat;
+  private readonly frontDoor: RelayFrontDoor;
   private readonly unsubscribe: () => void;
 
-  constructor(
-    private readonly settings: OrchestrationSettings,
-    private readonly deps: RelayOrchestrationDeps,
-  ) {
+  constructor(settings: OrchestrationSettings, deps: RelayOrchestrationDeps) {
     this.serverLimits = { ...DEFAULT_SERVER_LIMITS, maxTokensCeiling: settings.maxTokensLimit };
-    this.chatFormat = deps.chatFormat ?? REFERENCE_CHAT_FORMAT;
     this.admission = new AdmissionQueue({
       maxConcurrent: () => Math.min(settings.maxConcurrentGenerations, deps.backends.slmCapacity()),
       maxQueued: settings.maxQueuedRequests,
     });
     this.unsubscribe = deps.backends.onCapacityChange(() => this.admission.capacityChanged());
     this.llm = new OutputCachingEngine(deps.backends.llm, { model: settings.llmModel, store: deps.store, ttlMs: settings.outputCacheTtlMs });
-    this.observedLlm = deps.observeLlm?.(this.llm) ?? this.llm;
-    this.states = new GenerationStateStore({
-      store: deps.store,
-      owner: deps.replicaId,
+    this.frontDoor = new RelayFrontDoor({
+      engines: { slm: deps.backends.slm, llm: deps.observeLlm?.(this.llm) ?? this.llm },
+      chatFormat: REFERENCE_CHAT_FORMAT,
+      contextSize: settings.contextSize,
+      limits: this.serverLimits,
+      requestTimeoutMs: settings.requestTimeoutMs,
+      resumable: true,
+      leaseRenewMs: Math.max(100, Math.floor(settings.generationLeaseMs / 3)),
+      generations: new GenerationStateStore({
+        store: deps.store,
+        owner: deps.replicaId,
+        clock: deps.clock,
+        leaseMs: settings.generationLeaseMs,
+        runningTtlMs: settings.requestTimeoutMs + 60_000,
+      }),
+      admission: { queue: this.admission, maxWaitMs: settings.maxQueueWaitMs },
+      quota: deps.quota,
+      observer: deps.observer,
       clock: deps.clock,
-      leaseMs: settings.generationLeaseMs,
-      runningTtlMs: settings.requestTimeoutMs + 60_000,
+      onResume: ({ generationId, previousOwner, savedStreams, turn }) =>
+        deps.log?.(`resumed generation ${generationId} of ${previousOwner} (lease lapsed) from ${savedStreams} saved streams, turn ${turn}`),
     });
   }
 
-  generate(request: RelayRequest, signal: AbortSignal): AsyncIterable<RelayStreamEvent> {
-    return this.run(request, signal);
+  generate(request: RelayRequest, signal: AbortSignal, caller: CallerContext): AsyncIterable<RelayStreamEvent> {
+    return this.frontDoor.generate(request, signal, caller);
   }
-
-  /** Renews a running generation's state record every third of its lease. */
-  private readonly leaseTicker = (renew: () => void): (() => void) => {
-    const timer = setInterval(renew, Math.max(100, Math.floor(this.settings.generationLeaseMs / 3)));
-    timer.unref();
-    return () => clearInterval(timer);
-  };
 
   /** Stops following capacity changes. */
   dispose(): void {
     this.unsubscribe();
-  }
-
-  private async *run(request: RelayRequest, signal: AbortSignal): AsyncGenerator<RelayStreamEvent> {
-    const { settings, deps } = this;
-    validateRelayRequest(request, BYTE_LEVEL_VOCABULARY, this.serverLimits);
-    const framed = this.chatFormat.frame(request.prompt);
-    if (framed.tokens.length >= settings.contextSize) {
-      throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_TOO_LONG,
-        `prompt is ${framed.tokens.length} tokens with the chat format; the context window is ${settings.contextSize}`,
-        'prompt',
-      );
-    }
-    const permit = await this.admission.acquire(signal, AbortSignal.timeout(settings.maxQueueWaitMs));
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(), settings.requestTimeoutMs);
-    try {
-      const relaySignal = AbortSignal.any([signal, timeout.signal]);
-      const framedRequest: RelayRequest = { ...request, prompt: framed.text, promptTokens: framed.tokens };
-      const engines = { slm: deps.backends.slm, llm: this.observedLlm };
-      const relay = (recording: { slm: Engine; llm: Engine }) => runRelay({ ...recording, clock: deps.clock }, framedRequest, relaySignal);
-      for await (const event of withGenerationState(this.states, request, engines, relay, {
-        leaseTicker: this.leaseTicker,
-        onResume: ({ previousOwner, savedStreams, turn }) =>
-          deps.log?.(`resumed generation ${request.generationId} of ${previousOwner} (lease lapsed) from ${savedStreams} saved streams, turn ${turn}`),
-      })) {
-        if (event.type === 'completed' && timeout.signal.aborted && !signal.aborted) {
-          throw RelayError.deadlineExceeded(DeadlineExceededReason.REQUEST_TIMEOUT,
-            `the generation exceeded the server's request timeout of ${settings.requestTimeoutMs} ms`,
-          );
-        }
-        yield event;
-      }
-    } finally {
-      clearTimeout(timer);
-      permit.release();
-      deps.backends.slm.release(sequenceIdOf(request.generationId, 'slm'));
-      deps.backends.llm.release(sequenceIdOf(request.generationId, 'llm'));
-    }
   }
 }

@@ -1,8 +1,7 @@
-import { InMemoryKeyValueStore } from '@relayllm/relay-cluster';
-import { SystemClock, type Engine } from '@relayllm/relay-core';
-import { REFERENCE_CHAT_FORMAT } from './chat-format';
+import { RelayFrontDoor, type GenerationObserver } from '@relayllm/front-door';
+import { GenerationStateStore, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
+import { DEFAULT_SERVER_LIMITS, REFERENCE_CHAT_FORMAT, SystemClock, type Engine, type RelayServerLimits } from '@relayllm/relay-core';
 import type { RelayllmConfig } from './config';
-import { EmbeddedRelay } from './embedded-relay';
 
 /** What the embedded relay needs from the engines (EmbeddedEngines, or wrapped engines in specs). */
 export interface RelayEngines {
@@ -11,24 +10,36 @@ export interface RelayEngines {
   contextSize: number;
 }
 
+/** The server's bounds on requests: relay-core's defaults with the configured max_tokens ceiling. */
+export function embeddedServerLimits(maxTokensLimit: number): RelayServerLimits {
+  return { ...DEFAULT_SERVER_LIMITS, maxTokensCeiling: maxTokensLimit };
+}
+
 /**
- * The one-process wiring: both engines called in-process, the reference chat
- * format, the system clock and an in-memory store. Used by `serve` and
- * `generate` alike.
+ * The one-process wiring of the front door: both engines in this process,
+ * the reference chat format, the system clock and generation state in
+ * memory. One process has no other replica to hand a generation to: a
+ * running request_id is always its own (its lease outlives the request
+ * timeout) and nothing is checkpointed. Used by `serve`, `generate` and
+ * `eval` alike.
  */
 export function createEmbeddedRelay(
   engines: RelayEngines,
   config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'>,
-): EmbeddedRelay {
-  return new EmbeddedRelay({
-    slm: engines.slm,
-    llm: engines.llm,
-    contextSize: engines.contextSize,
-    clock: new SystemClock(),
-    store: new InMemoryKeyValueStore(),
+  observer?: GenerationObserver,
+): RelayFrontDoor {
+  const clock = new SystemClock();
+  const heldMs = config.requestTimeoutMs + 60_000;
+  return new RelayFrontDoor({
+    engines: { slm: engines.slm, llm: engines.llm },
     chatFormat: REFERENCE_CHAT_FORMAT,
-    maxTokensLimit: config.maxTokensLimit,
+    contextSize: engines.contextSize,
+    limits: embeddedServerLimits(config.maxTokensLimit),
     requestTimeoutMs: config.requestTimeoutMs,
+    resumable: false,
+    generations: new GenerationStateStore({ store: new InMemoryKeyValueStore({ clock }), owner: 'embedded', clock, leaseMs: heldMs, runningTtlMs: heldMs }),
+    observer,
+    clock,
   });
 }
 

@@ -1,6 +1,5 @@
-import type { RelayServiceHandler } from '@relayllm/grpc-api';
+import type { RelayFrontDoor } from '@relayllm/front-door';
 import {
-  instrumentRelayHandler,
   RelayInstrumentation,
   tracedEngine,
   type GenerationLogger,
@@ -28,7 +27,7 @@ export function createObservedEmbeddedRelay(
   engines: RelayEngines,
   config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'>,
   observability: EmbeddedObservability | undefined,
-): RelayServiceHandler {
+): RelayFrontDoor {
   if (observability === undefined) return createEmbeddedRelay(engines, config);
   const { tracing, metrics, logger } = observability;
   if (!tracing.enabled && metrics === undefined) return createEmbeddedRelay(engines, config);
@@ -38,5 +37,5 @@ export function createObservedEmbeddedRelay(
     llm: instrumentation.llmEngine(tracedEngine(engines.llm, { tracer: tracing.tracer, kind: 'llm' })),
     contextSize: engines.contextSize,
   };
-  return instrumentRelayHandler(createEmbeddedRelay(observed, config), instrumentation);
+  return createEmbeddedRelay(observed, config, instrumentation);
 }

@@ -90,7 +90,7 @@ export function policySlm(spec: PolicySpec, slm: Engine): Engine {
 }
 
 /**
- * Items run through the same EmbeddedRelay as `serve` and `generate` (chat
+ * Items run through the same front door as `serve` and `generate` (chat
  * format, validation, timeout), on engines in this process; the SLM wrapped
  * as the policy needs, the LLM metered for prefill tokens.
  */
@@ -105,7 +105,7 @@ export function embeddedItemRunner(
   const limits = policyLimits(spec);
   return async (item, plan, signal) => {
     try {
-      for await (const event of relay.generate(relayRequest(item.question, plan, limits), signal)) {
+      for await (const event of relay.generate(relayRequest(item.question, plan, limits), signal, { protocol: 'cli' })) {
         if (event.type === 'completed') {
           const outcome: ItemOutcome = {
             text: event.text,

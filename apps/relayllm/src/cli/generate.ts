@@ -12,8 +12,7 @@ import {
 } from '@relayllm/relay-core';
 import type { RelayllmConfig } from '../app/config';
 import { startEmbeddedEngines } from '../app/embedded-engines';
-import { createEmbeddedRelay } from '../app/embedded-host';
-import { embeddedServerLimits } from '../app/embedded-relay';
+import { createEmbeddedRelay, embeddedServerLimits } from '../app/embedded-host';
 import { generateResponseJson } from '../app/proto-json';
 import { markStyleFor, SpanMarker, usageLine } from '../app/render';
 import type { GenerateArgs } from './args';
@@ -42,7 +41,7 @@ export function generateRequest(args: GenerateArgs, config: Pick<RelayllmConfig,
 
 /**
  * `relayllm generate`: one generation on engines loaded in this process,
- * through the same EmbeddedRelay the server uses. Exit code 0, or 130 when
+ * through the same front door the server uses. Exit code 0, or 130 when
  * interrupted (the partial answer is still printed).
  */
 export async function runGenerate(args: GenerateArgs, config: RelayllmConfig, io: CliIo, signal: AbortSignal): Promise<number> {
@@ -51,7 +50,7 @@ export async function runGenerate(args: GenerateArgs, config: RelayllmConfig, io
   validateRelayRequest(request, BYTE_LEVEL_VOCABULARY, embeddedServerLimits(config.maxTokensLimit));
   const engines = await startEmbeddedEngines(config);
   try {
-    const events = createEmbeddedRelay(engines, config).generate(request, signal);
+    const events = createEmbeddedRelay(engines, config).generate(request, signal, { protocol: 'cli' });
     if (args.json) {
       const completed = await completion(events);
       const response = toGenerateResponse(completed, request.generationId);

@@ -13,7 +13,8 @@ import { ManualClock, ScriptedEngine, type ScriptedOutput } from '@relayllm/rela
 import { InvalidArgumentReason, UnavailableReason, runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
 import { service as healthService } from 'grpc-health-check';
 import { createRelayClient, type RelayClient } from './client';
-import type { RelayCallInfo, RelayServiceHandler } from './handler';
+import type { CallerContext, RelayServiceHandler } from '@relayllm/front-door';
+import { API_KEY_ID_METADATA } from './caller';
 import { createRelayGrpcServer, type RelayErrorContext, type RelayGrpcServer } from './server';
 import { ERROR_FIELD_METADATA_KEY, ERROR_REASON_METADATA_KEY, relayErrorFromServiceError } from './status';
 
@@ -21,8 +22,8 @@ import { ERROR_FIELD_METADATA_KEY, ERROR_REASON_METADATA_KEY, relayErrorFromServ
 class RecordingHandler implements RelayServiceHandler {
   readonly requests: RelayRequest[] = [];
   readonly signals: AbortSignal[] = [];
-  /** The call info (metadata) each generate was given. */
-  readonly calls: Array<RelayCallInfo | undefined> = [];
+  /** The caller each generate was given. */
+  readonly calls: CallerContext[] = [];
   /** Date.now() when each call's signal was aborted. */
   readonly abortedAt: Array<number | undefined> = [];
   slm = new ScriptedEngine([]);
@@ -35,7 +36,7 @@ class RecordingHandler implements RelayServiceHandler {
     return this;
   }
 
-  generate(request: RelayRequest, signal: AbortSignal, call?: RelayCallInfo): AsyncIterable<RelayStreamEvent> {
+  generate(request: RelayRequest, signal: AbortSignal, call: CallerContext): AsyncIterable<RelayStreamEvent> {
     const index = this.signals.length;
     this.requests.push(request);
     this.calls.push(call);
@@ -139,14 +140,20 @@ describe('RelayService over gRPC', () => {
     expect(handler.llm.requests[0].maxTokens).toBe(2);
   });
 
-  it('hands the call\'s metadata to the handler (e.g. W3C traceparent)', async () => {
-    handler.script(['a</s>', 'a</s>']);
+  it('tells the handler its caller: protocol, W3C trace context and the key id an interceptor accepted', async () => {
+    handler.script(['a</s>', 'a</s>', 'a</s>']);
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
     const metadata = new Metadata();
-    metadata.set('traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    metadata.set('traceparent', traceparent);
+    metadata.set(API_KEY_ID_METADATA, 'key-7');
     await client.generate({ prompt: 'Q:', maxTokens: 4 }, { metadata });
     await collect(client.generateStream({ prompt: 'Q:', maxTokens: 4 }, { metadata }));
-    const seen = handler.calls.slice(-2).map((call) => call?.metadata.get('traceparent'));
-    expect(seen).toEqual([['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'], ['00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']]);
+    await client.generate({ prompt: 'Q:', maxTokens: 4 });
+    expect(handler.calls.slice(-3)).toEqual([
+      { protocol: 'grpc', apiKeyId: 'key-7', traceContext: { traceparent } },
+      { protocol: 'grpc', apiKeyId: 'key-7', traceContext: { traceparent } },
+      { protocol: 'grpc' },
+    ]);
   });
 
   it('GenerateStream streams text, relay_started / relay_finished and completed', async () => {

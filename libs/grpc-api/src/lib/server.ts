@@ -25,7 +25,8 @@ import {
   type CompletedEvent,
 } from '@relayllm/relay-core';
 import { HealthImplementation } from 'grpc-health-check';
-import type { RelayServiceHandler } from './handler';
+import type { RelayServiceHandler } from '@relayllm/front-door';
+import { grpcCaller } from './caller';
 import { reflectedPackageDefinition } from './reflection';
 import { toGrpcStatus } from './status';
 import { toGenerateResponse, toRelayRequest, toWireEvent } from './wire-mapping';
@@ -51,7 +52,7 @@ export interface RelayServiceImplementationOptions {
 }
 
 export interface RelayGrpcServerOptions extends RelayServiceImplementationOptions {
-  /** The relay (e.g. `runRelayHandler(deps)`); the adapter holds no relay logic. */
+  /** The front door (libs/front-door); the adapter holds no relay logic. */
   relay: RelayServiceHandler;
   /** Register grpc.health.v1.Health (default true). */
   health?: boolean;
@@ -196,7 +197,7 @@ export function relayServiceImplementation(
     const scope = callScope(call, active);
     try {
       let completed: CompletedEvent | undefined;
-      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal, { metadata: call.metadata })) {
+      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal, grpcCaller(call.metadata))) {
         if (event.type === 'completed') completed = event;
       }
       if (scope.signal.aborted) throw abortReason(scope.signal);
@@ -216,7 +217,7 @@ export function relayServiceImplementation(
     const scope = callScope(call, active);
     try {
       let completed = false;
-      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal, { metadata: call.metadata })) {
+      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal, grpcCaller(call.metadata))) {
         // Leaving the loop also closes the handler's iterator.
         if (scope.signal.aborted) break;
         if (!call.write(toWireEvent(event, requestId))) await drained(call, scope.signal);

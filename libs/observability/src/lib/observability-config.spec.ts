@@ -6,7 +6,7 @@ import { createMetricsRegistry, RelayMetrics } from './metrics';
 import { startMetricsServer } from './metrics-server';
 import { observabilityConfigFromEnv } from './observability-config';
 import { sampleValue } from './prometheus-text';
-import { extractGrpcMetadata, extractTraceHeaders, injectGrpcMetadata, injectTraceHeaders } from './trace-context';
+import { extractTraceHeaders, injectGrpcMetadata, injectTraceHeaders } from './trace-context';
 import { startTracing } from './tracing';
 
 describe('observabilityConfigFromEnv', () => {
@@ -55,8 +55,8 @@ describe('trace context helper, logger and /metrics', () => {
     const store = new Map<string, string>();
     const metadata = { get: (k: string) => (store.has(k) ? [store.get(k)!] : []), set: (k: string, v: string) => void store.set(k, v) };
     injectGrpcMetadata(metadata, ctx);
-    expect(trace.getSpanContext(extractGrpcMetadata(metadata))?.spanId).toBe(span.spanContext().spanId);
-    expect(trace.getSpanContext(extractGrpcMetadata({ get: () => [], set: () => undefined }))).toBeUndefined();
+    expect(trace.getSpanContext(extractTraceHeaders({ traceparent: store.get('traceparent') }))?.spanId).toBe(span.spanContext().spanId);
+    expect(trace.getSpanContext(extractTraceHeaders({}))).toBeUndefined();
     span.end();
   });
 

@@ -8,11 +8,12 @@ import {
   type RelayRequest,
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
+import type { CallerContext, CallerProtocol, GenerationObserver } from '@relayllm/front-door';
 import type { GenerationOutcome, HandoffStage, RelayMetrics } from './metrics';
 import { GenerateDecorator } from './generate-decorator';
 import { observeIterable } from './observe-iterable';
 import { logGenerationEnd, type GenerationLogger } from './generation-log';
-import { injectTraceHeaders, type TraceContextHeaders } from './trace-context';
+import { extractTraceHeaders, injectTraceHeaders, type TraceContextHeaders } from './trace-context';
 import { ensureContextManager } from './tracing';
 
 export const RELAY_SPANS = {
@@ -73,7 +74,7 @@ export interface RelayInstrumentationOptions {
  * context (AsyncLocalStorage), never in a global map, so concurrent
  * generations never mix.
  */
-export class RelayInstrumentation {
+export class RelayInstrumentation implements GenerationObserver {
   private readonly tracer: Tracer;
   private readonly metrics?: RelayMetrics;
   private readonly logger?: GenerationLogger;
@@ -88,15 +89,21 @@ export class RelayInstrumentation {
     ensureContextManager();
   }
 
-  /** One generation under a `relay.generate` span (child of `parent`, e.g. extracted from gRPC metadata). */
+  /** The front door's observer: the generation under a `relay.generate` span whose parent is the caller's trace context. */
+  observe(run: () => AsyncIterable<RelayStreamEvent>, request: RelayRequest, caller: CallerContext): AsyncIterable<RelayStreamEvent> {
+    return this.generate(run, request, extractTraceHeaders(caller.traceContext, context.active()), caller.protocol);
+  }
+
+  /** One generation under a `relay.generate` span (child of `parent`). */
   generate(
     run: () => AsyncIterable<RelayStreamEvent>,
     request: Pick<RelayRequest, 'policy' | 'maxTokens'> & Partial<Pick<RelayRequest, 'generationId' | 'prompt'>>,
     parent: Context = context.active(),
+    protocol: CallerProtocol = 'grpc',
   ): AsyncIterable<RelayStreamEvent> {
     const root = this.tracer.startSpan(
       RELAY_SPANS.generate,
-      { kind: SpanKind.SERVER, attributes: { 'rpc.system': 'grpc', 'rpc.service': 'relayllm.v1.RelayService', 'relay.policy': request.policy ?? 'RELAY', 'relay.max_tokens': request.maxTokens } },
+      { kind: SpanKind.SERVER, attributes: { ...protocolAttributes(protocol), 'relay.policy': request.policy ?? 'RELAY', 'relay.max_tokens': request.maxTokens } },
       parent,
     );
     const state: GenerationState = { root, calls: new Map(), segments: 0 };
@@ -158,7 +165,7 @@ export class RelayInstrumentation {
         return observeIterable(context.with(ctx, () => engine.generate(request, signal)), ctx, {
           onValue: (chunk) => {
             if (first && state?.llmEndedAt !== undefined) {
-              this.observe('resume', this.now() - state.llmEndedAt);
+              this.observeStage('resume', this.now() - state.llmEndedAt);
               state.llmEndedAt = undefined;
             }
             first = false;
@@ -205,7 +212,7 @@ export class RelayInstrumentation {
     const call = context.active().getValue(CALL) as CallState | undefined;
     if (call === undefined) return;
     call.routedAt = this.now();
-    if (attempt.attempt === 1) this.observe('route', call.routedAt - call.startedAt);
+    if (attempt.attempt === 1) this.observeStage('route', call.routedAt - call.startedAt);
   };
 
   /** NatsLlmPool's `onAttempt`: the publish stage (route chosen → request sent) and relay.queue_wait_ms. */
@@ -214,7 +221,7 @@ export class RelayInstrumentation {
     if (call === undefined) return;
     const now = this.now();
     call.span.setAttributes({ 'relay.attempts': attempt.attempt, 'relay.queue_wait_ms': now - call.startedAt });
-    if (attempt.attempt === 1 && call.routedAt !== undefined) this.observe('publish', now - call.routedAt);
+    if (attempt.attempt === 1 && call.routedAt !== undefined) this.observeStage('publish', now - call.routedAt);
   };
 
   /** NatsLlmPool's `onRelay`: which worker answered and whether it held the generation's prefix. */
@@ -272,7 +279,7 @@ export class RelayInstrumentation {
       call.ctx,
       {
         onValue: () => {
-          if (call.waitingFirstToken) this.observe('first_token', this.now() - call.startedAt);
+          if (call.waitingFirstToken) this.observeStage('first_token', this.now() - call.startedAt);
           firstTokenDone();
         },
         onEnd: (error) => {
@@ -306,9 +313,15 @@ export class RelayInstrumentation {
     call.span.end();
   }
 
-  private observe(stage: HandoffStage, ms: number): void {
+  private observeStage(stage: HandoffStage, ms: number): void {
     this.metrics?.handoffSeconds.observe({ stage }, Math.max(0, ms) / 1000);
   }
+}
+
+/** The generation span's attributes for the protocol it arrived on (OpenTelemetry's rpc.* for gRPC). */
+function protocolAttributes(protocol: CallerProtocol): Record<string, string> {
+  if (protocol === 'grpc') return { 'relay.protocol': protocol, 'rpc.system': 'grpc', 'rpc.service': 'relayllm.v1.RelayService' };
+  return { 'relay.protocol': protocol };
 }
 
 function endWith(span: Span, error: unknown): void {

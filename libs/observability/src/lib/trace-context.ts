@@ -36,7 +36,7 @@ export function injectTraceHeaders(ctx: Context = context.active()): TraceContex
 }
 
 /** A context whose remote parent is the span in `headers` (ROOT_CONTEXT-based; unchanged when absent/invalid). */
-export function extractTraceHeaders(headers: TraceContextHeaders | undefined, base: Context = ROOT_CONTEXT): Context {
+export function extractTraceHeaders(headers: Readonly<TraceContextHeaders> | undefined, base: Context = ROOT_CONTEXT): Context {
   if (headers?.traceparent === undefined) return base;
   return propagator.extract(base, { ...headers }, recordGetter);
 }
@@ -52,14 +52,4 @@ export function injectGrpcMetadata(metadata: MetadataLike, ctx: Context = contex
   const headers = injectTraceHeaders(ctx);
   if (headers?.traceparent !== undefined) metadata.set('traceparent', headers.traceparent);
   if (headers?.tracestate !== undefined && headers.tracestate !== '') metadata.set('tracestate', headers.tracestate);
-}
-
-/** The remote parent carried in a call's gRPC metadata (a server call). */
-export function extractGrpcMetadata(metadata: MetadataLike | undefined, base: Context = ROOT_CONTEXT): Context {
-  if (metadata === undefined) return base;
-  const first = (key: string): string | undefined => {
-    const value = metadata.get(key)[0];
-    return value === undefined ? undefined : String(value);
-  };
-  return extractTraceHeaders({ traceparent: first('traceparent'), tracestate: first('tracestate') }, base);
 }

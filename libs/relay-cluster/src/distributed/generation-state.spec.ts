@@ -4,6 +4,7 @@ import type { RelayRequest } from '@relayllm/relay-core';
 import { runRelay } from '@relayllm/relay-core';
 import { InMemoryKeyValueStore } from '../store/in-memory-key-value-store';
 import { ManualClock } from '@relayllm/relay-core/testing';
+import { RecordingKeyValueStoreFake } from '../testing';
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { GenerationStateStore } from './generation-state';
 import { withGenerationState } from './with-generation-state';
@@ -60,6 +61,23 @@ describe('GenerationStateStore / withGenerationState', () => {
     const record = seen[0] as { transcript: string[][]; streams: Array<{ role: string; chunks: Array<{ text: string }> }> };
     expect(record.transcript.map((x) => x[1]).join('')).toBe('abXY');
     expect(record.streams.map((st) => `${st.role}:${st.chunks.map((c) => c.text).join('')}`)).toEqual(['slm:ab<call>2</call>', 'llm:XY']);
+  });
+
+  it('without checkpoints it writes only the running and the completed record, and still replays a retry', async () => {
+    const store = new RecordingKeyValueStoreFake(new InMemoryKeyValueStore());
+    const slm = new ScriptedEngine(['ab<call>2</call>', 'c</s>'], { mode: 'text' });
+    const llm = new ScriptedEngine(['XY'], { mode: 'text' });
+    const run = (s: GenerationStateStore) =>
+      withGenerationState(s, request, { slm, llm }, (engines) => runRelay({ ...engines, clock: new ManualClock() }, request, new AbortController().signal), {
+        checkpoints: false,
+        leaseTicker: () => {
+          throw new Error('no lease to renew without checkpoints');
+        },
+      });
+    const first = await collect(run(states(store)));
+    expect(store.writes.map((w) => JSON.parse(w.slice(w.indexOf('=') + 1)).status)).toEqual(['running', 'completed']);
+    expect((await collect(run(states(store)))).at(-1)).toEqual(first.at(-1));
+    expect(slm.requests).toHaveLength(2); // the retry ran no model
   });
 
   it('a request_id running under a live lease is refused with failed_precondition REQUEST_ID_IN_USE', async () => {

@@ -12,6 +12,13 @@ export interface GenerationStateRunOptions {
   leaseTicker?: (renew: () => void) => () => void;
   /** Told when this run takes over a generation whose owner's lease lapsed (logs, metrics). */
   onResume?: (info: { previousOwner: string; savedStreams: number; turn: number }) => void;
+  /**
+   * false: no progress is saved (no stream log, no checkpoint at handoffs),
+   * only the running and completed records: idempotency without resumption,
+   * for a single process that no other replica could take a generation from.
+   * Default true.
+   */
+  checkpoints?: boolean;
 }
 
 /** The engines a generation runs on (runRelay's slm / llm). */
@@ -50,6 +57,7 @@ export async function* withGenerationState(
     const { owner, streams, turn } = outcome.record;
     options.onResume?.({ previousOwner: owner, savedStreams: streams.length, turn });
   }
+  const checkpoints = options.checkpoints ?? true;
   const recorder = new RelayStreamRecorder(engines.slm, engines.llm, outcome.kind === 'resume' ? outcome.record.streams : []);
   const id = request.generationId;
   const fingerprint = states.fingerprint(request);
@@ -63,13 +71,15 @@ export async function* withGenerationState(
     const at = progress;
     writer.write(() => states.checkpoint(id, fingerprint, at));
   };
-  const stopLease = options.leaseTicker?.(() => {
-    if (!finished) save();
-  });
+  const stopLease = checkpoints
+    ? options.leaseTicker?.(() => {
+        if (!finished) save();
+      })
+    : undefined;
   try {
-    for await (const event of run({ slm: recorder.slm, llm: recorder.llm })) {
+    for await (const event of run(checkpoints ? { slm: recorder.slm, llm: recorder.llm } : engines)) {
       if (event.type === 'text') transcript.push([event.source, event.text, event.tokenCount]);
-      if (event.type === 'relayStarted' || event.type === 'relayFinished') {
+      if (checkpoints && (event.type === 'relayStarted' || event.type === 'relayFinished')) {
         if (event.type === 'relayFinished') turn += 1;
         // At a handoff no stream is open: every recorded stream is complete.
         progress = { turn, transcript: transcript.slice(), streams: recorder.recorded() };

@@ -1,13 +1,7 @@
 import { Metadata, ServerInterceptingCall, status as GrpcStatus, type ServerInterceptor } from '@grpc/grpc-js';
-import { ERROR_REASON_METADATA_KEY } from '@relayllm/grpc-api';
+import { API_KEY_ID_METADATA, ERROR_REASON_METADATA_KEY } from '@relayllm/grpc-api';
 import type { ApiKeyRing } from './api-keys';
 import { UnauthenticatedReason } from '@relayllm/relay-core';
-
-/**
- * Metadata entry the interceptor sets to the id of the accepted key (after
- * removing whatever a client sent under that name), for the quota and logs.
- */
-export const API_KEY_ID_METADATA = 'relayllm-api-key-id';
 
 /** Methods under these service prefixes need a key; health checks and reflection stay open (probes send no key). */
 export const PROTECTED_SERVICE_PREFIXES: readonly string[] = ['/relayllm.'];

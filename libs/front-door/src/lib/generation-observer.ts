@@ -1,0 +1,12 @@
+import type { RelayRequest, RelayStreamEvent } from '@relayllm/relay-core';
+import type { CallerContext } from './relay-service-handler';
+
+/**
+ * Spans, metrics and logs of one generation, observed from the outside (the
+ * front door stays free of OpenTelemetry; libs/observability implements it).
+ * `run` yields the generation's events; the observer passes them on
+ * unchanged and may run them in a context of its own (the active span).
+ */
+export interface GenerationObserver {
+  observe(run: () => AsyncIterable<RelayStreamEvent>, request: RelayRequest, caller: CallerContext): AsyncIterable<RelayStreamEvent>;
+}

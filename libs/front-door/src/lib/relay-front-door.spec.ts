@@ -1,0 +1,143 @@
+import { AdmissionQueue, GenerationStateStore, InMemoryKeyValueStore, TokenQuota } from '@relayllm/relay-cluster';
+import {
+  DEFAULT_SERVER_LIMITS,
+  REFERENCE_CHAT_FORMAT,
+  type CompletedEvent,
+  type RelayRequest,
+  type RelayStreamEvent,
+} from '@relayllm/relay-core';
+import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
+import type { GenerationObserver } from './generation-observer';
+import { RelayFrontDoor, type FrontDoorOptions } from './relay-front-door';
+import type { CallerContext } from './relay-service-handler';
+
+const CALLER: CallerContext = { protocol: 'cli' };
+const request = (over: Partial<RelayRequest> = {}): RelayRequest => ({ generationId: 'g1', prompt: 'Compute 1+2.', maxTokens: 40, sampling: { temperature: 0 }, ...over });
+
+function frontDoor(slm: ScriptedEngine, llm: ScriptedEngine, over: Partial<FrontDoorOptions> = {}): RelayFrontDoor {
+  const clock = new ManualClock();
+  const store = new InMemoryKeyValueStore({ clock });
+  return new RelayFrontDoor({
+    engines: { slm, llm },
+    chatFormat: REFERENCE_CHAT_FORMAT,
+    contextSize: 64,
+    limits: DEFAULT_SERVER_LIMITS,
+    requestTimeoutMs: 60_000,
+    resumable: false,
+    generations: new GenerationStateStore({ store, owner: 'spec', clock, leaseMs: 60_000, runningTtlMs: 120_000 }),
+    clock,
+    ...over,
+  });
+}
+
+async function collect(stream: AsyncIterable<RelayStreamEvent>): Promise<RelayStreamEvent[]> {
+  const events: RelayStreamEvent[] = [];
+  for await (const event of stream) events.push(event);
+  return events;
+}
+
+const completed = (events: RelayStreamEvent[]): CompletedEvent => events[events.length - 1] as CompletedEvent;
+
+describe('RelayFrontDoor', () => {
+  it('frames the question with the chat format and relays on the framed prompt', async () => {
+    const slm = new ScriptedEngine(['a<call>2</call>', 'c</s>']);
+    const llm = new ScriptedEngine(['bb']);
+    const events = await collect(frontDoor(slm, llm).generate(request(), new AbortController().signal, CALLER));
+    expect(completed(events)).toMatchObject({ text: 'abbc', usage: { calls: 1, llmTokens: 2 } });
+    expect(slm.requests[0]?.context.text).toBe('Compute 1+2.\n');
+    expect(slm.requests[0]?.context.tokens?.[0]).toBe(256); // <s>
+  });
+
+  it('validates the request as the caller wrote it, before framing: an empty prompt names prompt', async () => {
+    const slm = new ScriptedEngine([]);
+    await expect(collect(frontDoor(slm, slm).generate(request({ prompt: '' }), new AbortController().signal, CALLER))).rejects.toMatchObject({
+      kind: 'invalid_argument',
+      reason: 'PROMPT_EMPTY',
+      field: 'prompt',
+    });
+  });
+
+  it('refuses a prompt that leaves no room in the context window once framed', async () => {
+    const slm = new ScriptedEngine([]);
+    const door = frontDoor(slm, slm, { contextSize: 13 }); // <s> + 12 bytes + "\n" = 14 tokens
+    await expect(collect(door.generate(request(), new AbortController().signal, CALLER))).rejects.toMatchObject({ reason: 'PROMPT_TOO_LONG', field: 'prompt' });
+    expect(slm.requests).toHaveLength(0);
+  });
+
+  it('releases both sequences of the generation when it ends, also when it fails', async () => {
+    const slm = new ScriptedEngine([{ text: 'ab', failAfterChunks: 1, error: new Error('boom') }]);
+    const llm = new ScriptedEngine([]);
+    await expect(collect(frontDoor(slm, llm).generate(request(), new AbortController().signal, CALLER))).rejects.toMatchObject({ reason: 'ENGINE_FAILED' });
+    expect([slm.released, llm.released]).toEqual([['g1/slm'], ['g1/llm']]);
+  });
+
+  it('replays a completed request_id without running the models again, and refuses a running one', async () => {
+    const slm = new ScriptedEngine(['ab</s>']);
+    const llm = new ScriptedEngine([]);
+    const door = frontDoor(slm, llm);
+    const first = await collect(door.generate(request(), new AbortController().signal, CALLER));
+    const again = await collect(door.generate(request(), new AbortController().signal, CALLER));
+    expect(completed(again)).toEqual(completed(first));
+    expect(slm.requests).toHaveLength(1);
+
+    const hanging = new ScriptedEngine([{ text: 'abc', hangAfterChunks: 1 }]);
+    const busy = frontDoor(hanging, llm);
+    const abort = new AbortController();
+    const running = busy.generate(request({ generationId: 'g2' }), abort.signal, CALLER)[Symbol.asyncIterator]();
+    await running.next();
+    await expect(collect(busy.generate(request({ generationId: 'g2' }), new AbortController().signal, CALLER))).rejects.toMatchObject({
+      kind: 'failed_precondition',
+      reason: 'REQUEST_ID_IN_USE',
+    });
+    abort.abort();
+    await running.return?.();
+  });
+
+  it('a generation past the request timeout ends with DEADLINE_EXCEEDED REQUEST_TIMEOUT, not as cancelled', async () => {
+    const slm = new ScriptedEngine([{ text: 'abc', hangAfterChunks: 1 }]);
+    const door = frontDoor(slm, slm, { requestTimeoutMs: 1 });
+    await expect(collect(door.generate(request(), new AbortController().signal, CALLER))).rejects.toMatchObject({
+      kind: 'deadline_exceeded',
+      reason: 'REQUEST_TIMEOUT',
+    });
+  });
+
+  it('a key whose LLM-token quota is used up is refused before anything runs; a generation is charged its LLM tokens', async () => {
+    const clock = new ManualClock();
+    const quota = new TokenQuota({ tokensPerWindow: 2, windowMs: 60_000 }, clock);
+    const slm = new ScriptedEngine(['<call>2</call>', '</s>']);
+    const door = frontDoor(slm, new ScriptedEngine(['xy']), { quota });
+    await collect(door.generate(request(), new AbortController().signal, { protocol: 'grpc', apiKeyId: 'k1' }));
+    await expect(collect(door.generate(request({ generationId: 'g9' }), new AbortController().signal, { protocol: 'grpc', apiKeyId: 'k1' }))).rejects.toMatchObject({
+      kind: 'resource_exhausted',
+      reason: 'LLM_TOKEN_QUOTA_EXCEEDED',
+    });
+    expect(slm.requests).toHaveLength(2); // the refused generation asked no model
+    expect(quota.admit('k2').admitted).toBe(true); // another tenant has its own bucket
+  });
+
+  it('waits for an admission slot and gives it back when the generation ends', async () => {
+    const queue = new AdmissionQueue({ maxConcurrent: 1, maxQueued: 0 });
+    const slm = new ScriptedEngine(['a</s>', 'b</s>']);
+    const door = frontDoor(slm, slm, { admission: { queue, maxWaitMs: 1_000 } });
+    await collect(door.generate(request(), new AbortController().signal, CALLER));
+    await collect(door.generate(request({ generationId: 'g2' }), new AbortController().signal, CALLER));
+    expect(slm.requests).toHaveLength(2); // the slot of the first came back
+  });
+
+  it('runs the generation inside the observer, which sees every event and the caller', async () => {
+    const seen: string[] = [];
+    const observer: GenerationObserver = {
+      async *observe(run, observed, caller) {
+        seen.push(`start ${observed.generationId} ${caller.protocol}`);
+        for await (const event of run()) {
+          seen.push(event.type);
+          yield event;
+        }
+      },
+    };
+    const slm = new ScriptedEngine(['a</s>']);
+    await collect(frontDoor(slm, slm, { observer }).generate(request(), new AbortController().signal, { protocol: 'http' }));
+    expect(seen).toEqual(['start g1 http', 'text', 'completed']);
+  });
+});

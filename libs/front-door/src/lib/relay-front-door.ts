@@ -1,0 +1,191 @@
+import {
+  BYTE_LEVEL_VOCABULARY,
+  DeadlineExceededReason,
+  InvalidArgumentReason,
+  RelayError,
+  ResourceExhaustedReason,
+  runRelay,
+  sequenceIdOf,
+  validateRelayRequest,
+  type ChatFormat,
+  type Clock,
+  type Engine,
+  type RelayRequest,
+  type RelayServerLimits,
+  type RelayStreamEvent,
+  type TokenVocabulary,
+} from '@relayllm/relay-core';
+import {
+  withGenerationState,
+  type AdmissionPermit,
+  type AdmissionQueue,
+  type GenerationEngines,
+  type GenerationStateStore,
+  type TokenQuota,
+} from '@relayllm/relay-cluster';
+import type { GenerationObserver } from './generation-observer';
+import { ANONYMOUS_KEY_ID, type CallerContext, type RelayServiceHandler } from './relay-service-handler';
+
+/** Admission control: at most the queue's slots run, the rest wait in it up to `maxWaitMs`. */
+export interface FrontDoorAdmission {
+  queue: AdmissionQueue;
+  /** Longest wait for a slot (RESOURCE_EXHAUSTED ADMISSION_WAIT_EXPIRED after it). */
+  maxWaitMs: number;
+}
+
+export interface GenerationResumed {
+  generationId: string;
+  previousOwner: string;
+  savedStreams: number;
+  turn: number;
+}
+
+export interface FrontDoorOptions {
+  /** Started engines (the host owns their lifecycle): in-process models, or remote ones over workers. */
+  engines: GenerationEngines;
+  /** How a user's question becomes the models' input. */
+  chatFormat: ChatFormat;
+  /** The SLM's command vocabulary (default: the reference byte-level one). */
+  vocabulary?: TokenVocabulary;
+  /** Tokens both models can see (the smaller window of the two). */
+  contextSize: number;
+  limits: RelayServerLimits;
+  /** A generation still running after this is stopped (DEADLINE_EXCEEDED REQUEST_TIMEOUT). */
+  requestTimeoutMs: number;
+  /** Request-id idempotency and resumable generation state, over the deployment's store. */
+  generations: GenerationStateStore;
+  /**
+   * true (a cluster): progress is saved at every handoff so that another
+   * replica can resume a generation whose owner died, and the lease is
+   * renewed every `leaseRenewMs`. false (one process): only the running and
+   * completed records are kept (request-id idempotency, nothing to resume).
+   */
+  resumable: boolean;
+  /** How often a running generation renews its lease (ms), when resumable. */
+  leaseRenewMs?: number;
+  admission?: FrontDoorAdmission;
+  /** Per-key LLM-token quota; unset: none. */
+  quota?: TokenQuota;
+  observer?: GenerationObserver;
+  clock: Clock;
+  /** Told when a generation is taken over from a replica whose lease lapsed. */
+  onResume?: (resumed: GenerationResumed) => void;
+}
+
+/**
+ * The one front door of RelayLLM: the embedded server, the orchestrator, the
+ * CLI and every protocol adapter run a generation through it, so each step
+ * exists once:
+ *  1. the caller's LLM-token quota (refused before anything runs, not even a span);
+ *  2. observation (the observer's span is the parent of everything below);
+ *  3. validation as the caller wrote the request (errors name its fields);
+ *  4. framing with the chat format and the context-window check;
+ *  5. admission (a bounded wait for a slot);
+ *  6. generation state: a completed request_id replays its result, a running
+ *     one is refused (REQUEST_ID_IN_USE), one whose owner died is resumed;
+ *  7. runRelay under the caller's signal and the request timeout;
+ *  8. always: the slot, the quota charge and both engines' sequences are given back.
+ */
+export class RelayFrontDoor implements RelayServiceHandler {
+  private readonly vocabulary: TokenVocabulary;
+
+  constructor(private readonly options: FrontDoorOptions) {
+    this.vocabulary = options.vocabulary ?? BYTE_LEVEL_VOCABULARY;
+  }
+
+  get limits(): RelayServerLimits {
+    return this.options.limits;
+  }
+
+  generate(request: RelayRequest, signal: AbortSignal, caller: CallerContext): AsyncIterable<RelayStreamEvent> {
+    return this.serve(request, signal, caller);
+  }
+
+  private async *serve(request: RelayRequest, signal: AbortSignal, caller: CallerContext): AsyncGenerator<RelayStreamEvent> {
+    const { quota, observer } = this.options;
+    const quotaKey = caller.apiKeyId ?? ANONYMOUS_KEY_ID;
+    if (quota !== undefined) {
+      const decision = quota.admit(quotaKey);
+      if (!decision.admitted) {
+        throw RelayError.resourceExhausted(
+          ResourceExhaustedReason.LLM_TOKEN_QUOTA_EXCEEDED,
+          `the LLM token quota of key "${quotaKey}" is used up; retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`,
+        );
+      }
+    }
+    const run = (): AsyncIterable<RelayStreamEvent> => this.run(request, signal);
+    let llmTokens = 0;
+    try {
+      for await (const event of observer?.observe(run, request, caller) ?? run()) {
+        if (event.type === 'relayFinished') llmTokens += event.tokensWritten;
+        else if (event.type === 'completed') llmTokens = event.usage.llmTokens;
+        yield event;
+      }
+    } finally {
+      quota?.charge(quotaKey, llmTokens);
+    }
+  }
+
+  private async *run(request: RelayRequest, signal: AbortSignal): AsyncGenerator<RelayStreamEvent> {
+    const { engines, generations, requestTimeoutMs, clock } = this.options;
+    const framed = this.frame(request);
+    const permit = await this.admit(signal);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), requestTimeoutMs);
+    try {
+      const relaySignal = AbortSignal.any([signal, timeout.signal]);
+      const deps = { clock, vocabulary: this.vocabulary, serverLimits: this.options.limits };
+      const relay = (recording: GenerationEngines): AsyncIterable<RelayStreamEvent> => runRelay({ ...recording, ...deps }, framed, relaySignal);
+      for await (const event of withGenerationState(generations, request, engines, relay, {
+        checkpoints: this.options.resumable,
+        leaseTicker: this.leaseTicker(),
+        onResume: (resumed) => this.options.onResume?.({ generationId: request.generationId, ...resumed }),
+      })) {
+        if (event.type === 'completed' && timeout.signal.aborted && !signal.aborted) {
+          // Our own limit, not the caller's cancellation: report it as such.
+          throw RelayError.deadlineExceeded(
+            DeadlineExceededReason.REQUEST_TIMEOUT,
+            `the generation exceeded the server's request timeout of ${requestTimeoutMs} ms`,
+          );
+        }
+        yield event;
+      }
+    } finally {
+      clearTimeout(timer);
+      permit?.release();
+      engines.slm.release(sequenceIdOf(request.generationId, 'slm'));
+      engines.llm.release(sequenceIdOf(request.generationId, 'llm'));
+    }
+  }
+
+  /** The request as the models see it: validated as the caller wrote it, framed, inside the context window. */
+  private frame(request: RelayRequest): RelayRequest {
+    validateRelayRequest(request, this.vocabulary, this.options.limits);
+    const framed = this.options.chatFormat.frame(request.prompt);
+    if (framed.tokens.length >= this.options.contextSize) {
+      throw RelayError.invalidArgument(
+        InvalidArgumentReason.PROMPT_TOO_LONG,
+        `prompt is ${framed.tokens.length} tokens with the chat format; the context window is ${this.options.contextSize}`,
+        'prompt',
+      );
+    }
+    return { ...request, prompt: framed.text, promptTokens: framed.tokens };
+  }
+
+  private async admit(signal: AbortSignal): Promise<AdmissionPermit | undefined> {
+    const admission = this.options.admission;
+    if (admission === undefined) return undefined;
+    return admission.queue.acquire(signal, AbortSignal.timeout(admission.maxWaitMs));
+  }
+
+  /** Renews a running generation's lease every `leaseRenewMs` (see GenerationStateRunOptions.leaseTicker). */
+  private leaseTicker(): ((renew: () => void) => () => void) | undefined {
+    const every = this.options.leaseRenewMs;
+    if (every === undefined) return undefined;
+    return (renew) => {
+      const timer = setInterval(renew, every);
+      timer.unref();
+      return () => clearInterval(timer);
+    };
+  }
+}
