@@ -2,16 +2,17 @@ import 'reflect-metadata';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { workerPresence } from '@relayllm/app-kit';
 import { connectNats } from '@relayllm/nats-transport';
+import { WorkerKind } from '@relayllm/proto';
+import { LlmWorkerService } from '../../apps/llm-worker/src/app/llm-worker.service';
 import type { Engine } from '@relayllm/relay-core';
 import { loadLlmWorkerConfig } from '../../apps/llm-worker/src/app/config';
 import { LlmWorkerModule } from '../../apps/llm-worker/src/app/llm-worker.module';
 import { NatsLlmServer } from '../../apps/llm-worker/src/app/nats-llm-server';
-import { WorkerPresence as LlmPresence } from '../../apps/llm-worker/src/app/worker-presence';
 import { loadSlmWorkerConfig } from '../../apps/slm-worker/src/app/config';
 import { SlmGrpcHost } from '../../apps/slm-worker/src/app/slm-grpc.host';
 import { SlmWorkerModule } from '../../apps/slm-worker/src/app/slm-worker.module';
-import { WorkerPresence as SlmPresence } from '../../apps/slm-worker/src/app/worker-presence';
 
 export interface FakeWorkersOptions {
   natsUrl: string;
@@ -49,13 +50,14 @@ export async function startFakeWorkers(options: FakeWorkersOptions): Promise<Fak
       const config = { ...loaded, maxSequences: options.slmMaxSequences };
       const nc = await connectNats({ servers: options.natsUrl, name: workerId });
       closers.push(() => nc.close());
-      const app: INestApplicationContext = await NestFactory.createApplicationContext(SlmWorkerModule.forRoot({ config, nc, engine }), { logger: ['error', 'warn'] });
+      const app: INestApplicationContext = await NestFactory.createApplicationContext(SlmWorkerModule.forRoot({ config, engine }), { logger: ['error', 'warn'] });
       await app.init();
-      const presence = app.get(SlmPresence);
+      const host = app.get(SlmGrpcHost);
+      const presence = workerPresence(nc, { ...config, kind: WorkerKind.WORKER_KIND_SLM }, () => host.activeSequences, () => host.address);
       presence.start();
-      slmAddresses.push(app.get(SlmGrpcHost).address);
+      slmAddresses.push(host.address);
       closers.push(async () => {
-        await presence.leave();
+        await presence.stop();
         await app.get(SlmGrpcHost).stop(0);
         await app.close();
       });
@@ -67,12 +69,14 @@ export async function startFakeWorkers(options: FakeWorkersOptions): Promise<Fak
       const nc = await connectNats({ servers: options.natsUrl, name: workerId });
       closers.push(() => nc.close());
       const transport = new NatsLlmServer(options.tapLlmConnection?.(nc) ?? nc, { model: config.model, workerId });
-      const app: INestMicroservice = await NestFactory.createMicroservice(LlmWorkerModule.forRoot({ config, nc, engine }), { strategy: transport, logger: ['error', 'warn'] });
+      const app: INestMicroservice = await NestFactory.createMicroservice(LlmWorkerModule.forRoot({ config, engine }), { strategy: transport, logger: ['error', 'warn'] });
       await app.listen();
-      const presence = app.get(LlmPresence);
+      const service = app.get(LlmWorkerService);
+      const presence = workerPresence(nc, { ...config, kind: WorkerKind.WORKER_KIND_LLM }, () => service.activeSequences);
+      service.setCapacityListener(() => presence.announce());
       presence.start();
       closers.push(async () => {
-        await presence.leave();
+        await presence.stop();
         await app.close();
       });
     }

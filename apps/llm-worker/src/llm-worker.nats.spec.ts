@@ -21,7 +21,8 @@ import { loadLlmWorkerConfig } from './app/config';
 import { LlmWorkerModule } from './app/llm-worker.module';
 import { LlmWorkerService } from './app/llm-worker.service';
 import { NatsLlmServer } from './app/nats-llm-server';
-import { WorkerPresence } from './app/worker-presence';
+import { workerPresence } from '@relayllm/app-kit';
+import type { WorkerAnnouncer } from '@relayllm/nats-transport';
 import { BlockingEngineFake } from './testing/blocking-engine.fake';
 
 const request = (overrides: Partial<LlmGenerateRequest> = {}): Uint8Array =>
@@ -34,6 +35,7 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
   let app: INestMicroservice;
   let transport: NatsLlmServer;
   let registry: WorkerRegistry;
+  let presence: WorkerAnnouncer;
   const changes: WorkerChange[] = [];
 
   beforeAll(async () => {
@@ -45,9 +47,12 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
     registry.start();
     const config = loadLlmWorkerConfig({ RELAYLLM_WORKER_ID: 'spec-worker', RELAYLLM_LLM_MAX_SEQUENCES: '1', RELAYLLM_HEARTBEAT_INTERVAL_MS: '50' });
     transport = new NatsLlmServer(workerNc, { model: 'llm', workerId: config.workerId });
-    app = await NestFactory.createMicroservice(LlmWorkerModule.forRoot({ config, nc: workerNc, engine: new BlockingEngineFake(new Set(['hang/llm'])) }), { strategy: transport, logger: false });
+    app = await NestFactory.createMicroservice(LlmWorkerModule.forRoot({ config, engine: new BlockingEngineFake(new Set(['hang/llm'])) }), { strategy: transport, logger: false });
     await app.listen();
-    app.get(WorkerPresence).start();
+    const service = app.get(LlmWorkerService);
+    presence = workerPresence(workerNc, { ...config, kind: WorkerKind.WORKER_KIND_LLM }, () => service.activeSequences);
+    service.setCapacityListener(() => presence.announce());
+    presence.start();
   });
 
   afterAll(async () => {
@@ -121,7 +126,7 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
   it('graceful shutdown: stops taking requests, then leaves', async () => {
     await transport.stopTakingRequests();
     await app.get(LlmWorkerService).drain(100);
-    await app.get(WorkerPresence).leave();
+    await presence.stop();
     await expect(client.request(llmWorkerSubject('llm', 'spec-worker'), request(), { timeout: 5_000 })).rejects.toThrow();
     for (let i = 0; i < 500 && !changes.some((c) => c.type === 'left'); i++) await new Promise((r) => setTimeout(r, 5));
     expect(changes.find((c) => c.type === 'left')?.worker.workerId).toBe('spec-worker');

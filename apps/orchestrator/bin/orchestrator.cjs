@@ -7,9 +7,5 @@
  */
 const path = require('node:path');
 require('../../relayllm/bin/ts-runtime.cjs');
-require(path.join(__dirname, '../src/main.ts'))
-  .main()
-  .catch((error) => {
-    process.stderr.write(`[orchestrator] failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+// main() reports its own start failures (exit code 2 for a configuration error).
+void require(path.join(__dirname, '../src/main.ts')).main();

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
+import { runService, type RunningService, type ServiceLog } from '@relayllm/app-kit';
 import { RelayInstrumentation, RelayMetrics, startAppObservability } from '@relayllm/observability';
 import { loadOrchestratorStartup } from './app/config';
 import { createNatsBackends, type LlmPoolFactory } from './app/nats-backends';
@@ -10,16 +11,14 @@ import { createLlmPool } from './app/llm-pool.factory';
 /** Printed on stdout once the API listens (the cluster launcher and tests wait for it). */
 export const READY_LINE_PREFIX = 'orchestrator ready';
 
-let log = (line: string): void => void process.stderr.write(`[orchestrator] ${line}\n`);
-
-/** Starts the orchestrator (bin/orchestrator.cjs calls it); exits the process on SIGINT/SIGTERM after a graceful close. */
-export async function main(llmPoolFactory: LlmPoolFactory = createLlmPool): Promise<void> {
-  // Issue #7: refuses to start on a half-configured TLS / key / NATS setup (ConfigError naming the variable).
+/** Starts the orchestrator: observability, the backends over NATS and the workers, then the public gRPC API. */
+async function start(log: ServiceLog, llmPoolFactory: LlmPoolFactory): Promise<RunningService> {
+  // Refuses to start on a half-configured TLS / key / NATS setup (ConfigError naming the variable).
   const { config, security, observability: observabilityConfig } = loadOrchestratorStartup();
-  // Issue #6: spans and relay metrics only when configured (the plain service otherwise).
+  // Spans and relay metrics only when configured (the plain service otherwise).
   const observability = await startAppObservability(observabilityConfig, { service: 'relayllm-orchestrator' });
   const logger = observability.logger;
-  log = (line) => logger.info(line);
+  log.use((line) => logger.info(line));
   const metrics = observability.metricsServer === undefined ? undefined : new RelayMetrics(observability.registry);
   const instrumentation =
     observability.tracing.enabled || metrics !== undefined ? new RelayInstrumentation({ tracer: observability.tracing.tracer, metrics, logger }) : undefined;
@@ -36,19 +35,17 @@ export async function main(llmPoolFactory: LlmPoolFactory = createLlmPool): Prom
   await app.init();
   const host = app.get(RelayGrpcHost);
   const metricsAt = observability.metricsServer === undefined ? '' : ` metrics=${observability.metricsServer.port}`;
-  process.stdout.write(`${READY_LINE_PREFIX} address=${config.host}:${host.port} pid=${process.pid}${metricsAt}\n`);
-  let stopping: Promise<void> | undefined;
-  const shutdown = (signal: string): void => {
-    stopping ??= (async () => {
-      log(`${signal}: closing (grace ${config.shutdownGraceMs} ms)`);
+  return {
+    readyLine: `${READY_LINE_PREFIX} address=${config.host}:${host.port} pid=${process.pid}${metricsAt}`,
+    stop: async () => {
+      log(`closing (grace ${config.shutdownGraceMs} ms)`);
       await app.close();
       await observability.shutdown();
-      process.exit(0);
-    })().catch((error: unknown) => {
-      log(`shutdown failed: ${String(error)}`);
-      process.exit(1);
-    });
+    },
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+/** Runs the orchestrator until SIGTERM/SIGINT (bin/orchestrator.cjs calls it). */
+export function main(llmPoolFactory: LlmPoolFactory = createLlmPool): Promise<void> {
+  return runService({ name: 'orchestrator', start: (log) => start(log, llmPoolFactory) });
 }

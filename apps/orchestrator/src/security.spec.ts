@@ -174,7 +174,7 @@ describe('orchestrator security (issue #7)', () => {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // a configuration refused at start (app-kit's EXIT.config)
     expect(run.stdout).not.toContain('orchestrator ready');
     expect(run.stderr).toContain('RELAYLLM_API_TLS_CERT_FILE is set but RELAYLLM_API_TLS_KEY_FILE is not');
   });

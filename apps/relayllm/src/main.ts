@@ -1,4 +1,4 @@
-import { runReportCli } from '@relayllm/eval-report';
+import { runReport } from '@relayllm/eval-report';
 import { loadConfig, loadObservabilityConfig } from './app/config';
 import { parseCli, USAGE } from './cli/args';
 import { describeFatal } from './cli/fatal';
@@ -10,13 +10,13 @@ import { shutdownSignals } from './cli/signals';
 
 /** Runs one command line; resolves with the exit code. Throws only for fatal errors (see describeFatal). */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  // `report` only reads run directories: no models, no configuration.
-  if (argv[0] === 'report') return runReportCli(argv.slice(1), io);
   const { command, configFlags } = parseCli(argv);
   if (command.command === 'help') {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  // `report` only reads run directories: no models, no configuration.
+  if (command.command === 'report') return runReport(command, io);
   // The one read of the configuration (flags > RELAYLLM_* > defaults).
   const config = loadConfig({ flags: configFlags });
   const signals = shutdownSignals((signal) => {

@@ -1,6 +1,7 @@
 // Engines (implementations of relay-core's Engine port)
 export { LlamaCppEngine, type LlamaCppEngineOptions } from './lib/llama/llama-cpp-engine';
 export { OpenAiCompletionsEngine, type OpenAiCompletionsEngineOptions } from './lib/openai/openai-completions-engine';
+export { createEngine, type EngineSpec } from './lib/engine-factory';
 
 // Building blocks, exported for reuse and for specs
 export type { LlamaEngineChunk, SampledToken, OutputAssemblerOptions } from './lib/llama/output-assembler';

@@ -10,4 +10,4 @@ export { reportHtml, type Figure } from './lib/render/html';
 export { parseSummary, SummaryError } from './lib/io/summary-schema';
 export { readRunDir, readRuns, SUMMARY_FILE } from './lib/io/read-summaries';
 export { reportFigures, writeReport, type ReportResult } from './lib/write-report';
-export { DEFAULT_REPORT_OUT, parseReportArgs, REPORT_USAGE, runReportCli, type ReportArgs, type ReportCliIo } from './lib/cli';
+export { DEFAULT_REPORT_OUT, runReport, type ReportArgs, type ReportCliIo } from './lib/cli';

@@ -68,7 +68,7 @@ describe('nats-transport against a real nats-server', () => {
       workerId: 'doomed',
       kind: WorkerKind.WORKER_KIND_SLM,
       model: 'slm',
-      address: '127.0.0.1:9',
+      address: () => '127.0.0.1:9',
       maxSequences: 1,
       activeSequences: () => 0,
       intervalMs: 30,

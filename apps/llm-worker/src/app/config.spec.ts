@@ -13,7 +13,7 @@ describe('LLM worker config', () => {
     const config = loadLlmWorkerConfig({ RELAYLLM_NATS_URL: 'nats://h:1', RELAYLLM_LLM_MAX_SEQUENCES: '1', RELAYLLM_WORKER_ID: 'w-9', RELAYLLM_LLM_THREADS: '2' });
     expect(config).toMatchObject({ natsUrl: 'nats://h:1', maxSequences: 1, workerId: 'w-9', threads: 2 });
     expect(() => loadLlmWorkerConfig({ RELAYLLM_LLM_MAX_SEQUENCES: '0', RELAYLLM_HEARTBEAT_INTERVAL_MS: 'x' })).toThrow(
-      /RELAYLLM_LLM_MAX_SEQUENCES.*RELAYLLM_HEARTBEAT_INTERVAL_MS/,
+      /RELAYLLM_LLM_MAX_SEQUENCES[^\n]*\n\s*RELAYLLM_HEARTBEAT_INTERVAL_MS/,
     );
     expect(() => loadLlmWorkerConfig({ RELAYLLM_LLM_ENGINE: 'openai' })).toThrow(/RELAYLLM_LLM_OPENAI_BASE_URL/);
     expect(loadLlmWorkerConfig({ RELAYLLM_LLM_ENGINE: 'openai', RELAYLLM_LLM_OPENAI_BASE_URL: 'http://127.0.0.1:8000' }).engine).toBe('openai');

@@ -1,13 +1,11 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnModuleDestroy } from '@nestjs/common';
-import type { NatsConnection } from '@nats-io/nats-core';
 import type { Engine } from '@relayllm/relay-core';
 import { trace } from '@opentelemetry/api';
 import type { LlmWorkerConfig } from './config';
 import { LlmWorkerController } from './llm-worker.controller';
 import { LlmWorkerObservation } from './llm-worker.observation';
 import { LlmWorkerService } from './llm-worker.service';
-import { WorkerPresence } from './worker-presence';
-import { LLM_ENGINE, LLM_OBSERVATION, LLM_WORKER_CONFIG, NATS_CONNECTION } from './tokens';
+import { LLM_ENGINE, LLM_OBSERVATION, LLM_WORKER_CONFIG } from './tokens';
 
 /** Closes the engine when the app closes (after in-flight requests were drained). */
 @Injectable()
@@ -21,7 +19,6 @@ export class EngineCloser implements OnModuleDestroy {
 
 export interface LlmWorkerDeps {
   config: LlmWorkerConfig;
-  nc: NatsConnection;
   /** Started by the host before the module is created. */
   engine: Engine;
   /** Spans and request metrics (default: the global tracer, a no-op unless a tracer provider is registered; no metrics). */
@@ -36,7 +33,6 @@ export class LlmWorkerModule {
       controllers: [LlmWorkerController],
       providers: [
         { provide: LLM_WORKER_CONFIG, useValue: deps.config },
-        { provide: NATS_CONNECTION, useValue: deps.nc },
         { provide: LLM_ENGINE, useValue: deps.engine },
         { provide: LLM_OBSERVATION, useValue: deps.observation ?? new LlmWorkerObservation(trace.getTracer('relayllm'), deps.config.workerId) },
         {
@@ -50,10 +46,9 @@ export class LlmWorkerModule {
               onEngineStart: observation.onEngineStart,
             }),
         },
-        WorkerPresence,
         EngineCloser,
       ],
-      exports: [LlmWorkerService, WorkerPresence],
+      exports: [LlmWorkerService],
     };
   }
 }

@@ -2,13 +2,15 @@ import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/
 import {
   apiSecurityFromEnv,
   natsSecurityFromEnv,
-  SecurityConfigError,
   slmClientTlsFromEnv,
   type ApiSecurityConfig,
   type NatsSecurityOptions,
   type SlmClientTls,
 } from '@relayllm/security';
+import { asConfigError, loadSettings, setting } from '@relayllm/app-kit';
 import { z } from 'zod';
+
+export { ConfigError } from '@relayllm/app-kit';
 
 /**
  * Every default of the orchestrator, named (README's configuration table).
@@ -81,39 +83,19 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   shutdownGraceMs: 'RELAYLLM_ORCHESTRATOR_SHUTDOWN_GRACE_MS',
 };
 
-function integer(min: number, max: number, fallback: number) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined) return fallback;
-      const value = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
-      if (!Number.isSafeInteger(value) || value < min || value > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer in [${min}, ${max}], got "${raw}"` });
-        return z.NEVER;
-      }
-      return value;
-    });
-}
-
 const D = CONFIG_DEFAULTS;
-const url = (schemes: RegExp, fallback: string) =>
-  z
-    .string()
-    .trim()
-    .default(fallback)
-    .refine((v) => schemes.test(v), { message: `must match ${schemes}` });
+const { integer, text, secret, matching } = setting;
 
 const schema = z.object({
-  host: z.string().trim().min(1).default(D.host),
+  host: text(D.host),
   port: integer(0, 65_535, D.port),
-  natsUrl: url(/^(nats|tls):\/\/[^\s]+$/, D.natsUrl),
-  redisUrl: url(/^(off|rediss?:\/\/[^\s]+)$/, D.redisUrl),
-  redisPassword: z.string().default(D.redisPassword),
+  natsUrl: matching(/^(nats|tls):\/\/[^\s]+$/, 'a nats:// or tls:// URL', D.natsUrl),
+  redisUrl: matching(/^(off|rediss?:\/\/[^\s]+)$/, 'off or a redis:// or rediss:// URL', D.redisUrl),
+  redisPassword: secret(D.redisPassword),
   redisCommandTimeoutMs: integer(1, 60_000, D.redisCommandTimeoutMs),
   redisCoolDownMs: integer(1, 600_000, D.redisCoolDownMs),
-  slmModel: z.string().trim().min(1).default(D.slmModel),
-  llmModel: z.string().trim().min(1).default(D.llmModel),
+  slmModel: text(D.slmModel),
+  llmModel: text(D.llmModel),
   contextSize: integer(2, 1_048_576, D.contextSize),
   maxTokensLimit: integer(1, 32_768, D.maxTokensLimit),
   requestTimeoutMs: integer(1, 86_400_000, D.requestTimeoutMs),
@@ -131,10 +113,6 @@ const schema = z.object({
 
 export type OrchestratorConfig = Readonly<z.output<typeof schema>>;
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
 /**
  * Reads and validates the whole configuration once (overrides > env >
  * CONFIG_DEFAULTS); empty values count as unset. Throws ConfigError naming
@@ -144,32 +122,19 @@ export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
   overrides: Partial<Record<ConfigKey, string>> = {},
 ): OrchestratorConfig {
-  const raw: Partial<Record<ConfigKey, string>> = {};
-  for (const key of Object.keys(CONFIG_DEFAULTS) as ConfigKey[]) {
-    const value = overrides[key] ?? env[CONFIG_ENV[key]];
-    if (value !== undefined && value.trim() !== '') raw[key] = value;
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '') as ConfigKey;
-      return `${CONFIG_ENV[key] ?? key}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
-  return Object.freeze(parsed.data);
+  return loadSettings(schema, { env: CONFIG_ENV }, { env, flags: overrides });
 }
 
 /**
- * Issue #6: traces (OTEL_*, off unless configured), /metrics
+ * Traces (OTEL_*, off unless configured), /metrics
  * (RELAYLLM_METRICS_PORT: none unless set, 0 = any free port, printed on the
  * ready line) and logs (RELAYLLM_LOG_LEVEL, RELAYLLM_LOG_CONTENT).
  */
 export function loadObservabilityConfig(env: Readonly<Record<string, string | undefined>> = process.env): ObservabilityConfig {
-  return observabilityConfigFromEnv(env);
+  return asConfigError(() => observabilityConfigFromEnv(env));
 }
 
-/** Issue #7: the public API's TLS / mTLS, API keys and per-key quota; NATS credentials and TLS. */
+/** The public API's TLS / mTLS, API keys and per-key quota; NATS credentials and TLS. */
 export interface SecurityConfig {
   api: ApiSecurityConfig;
   nats: NatsSecurityOptions;
@@ -186,12 +151,7 @@ export function loadSecurityConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
   natsUrl: string = CONFIG_DEFAULTS.natsUrl,
 ): SecurityConfig {
-  try {
-    return { api: apiSecurityFromEnv(env), nats: natsSecurityFromEnv(env, natsUrl), slm: slmClientTlsFromEnv(env) };
-  } catch (error) {
-    if (error instanceof SecurityConfigError) throw new ConfigError(`invalid configuration:\n  ${error.message}`);
-    throw error;
-  }
+  return asConfigError(() => ({ api: apiSecurityFromEnv(env), nats: natsSecurityFromEnv(env, natsUrl), slm: slmClientTlsFromEnv(env) }));
 }
 
 /** Everything the orchestrator reads at start-up, from one environment (main.ts passes none: process.env). */

@@ -1,7 +1,10 @@
 import { defaultThreads } from '@relayllm/llama-cpp';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 import { resolve } from 'path';
+import { asConfigError, loadSettings, setting } from '@relayllm/app-kit';
 import { z } from 'zod';
+
+export { ConfigError } from '@relayllm/app-kit';
 
 /** The workspace root (this file is apps/relayllm/src/app/config.ts). */
 export const REPO_ROOT = resolve(__dirname, '../../../..');
@@ -44,35 +47,16 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
 /** Command-line flags that set a setting (named in error messages). */
 const CONFIG_FLAGS: Partial<Record<ConfigKey, string>> = { host: '--host', port: '--port', modelsDir: '--models' };
 
-/** Settings arrive as strings (env, argv); each parser also owns the default. */
-function integer(min: number, max: number, fallback: number) {
-  return z
-    .string()
-    .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined) return fallback;
-      const value = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
-      if (!Number.isSafeInteger(value) || value < min || value > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer in [${min}, ${max}], got "${raw}"` });
-        return z.NEVER;
-      }
-      return value;
-    });
-}
-
 const D = CONFIG_DEFAULTS;
+const { integer, text, choice, path } = setting;
 const schema = z
   .object({
-    host: z.string().trim().min(1).default(D.host),
+    host: text(D.host),
     port: integer(0, 65_535, D.port),
-    // Relative paths from env/argv are relative to the working directory, like any CLI path.
-    modelsDir: z
-      .string()
-      .optional()
-      .transform((dir) => (dir === undefined ? D.modelsDir : resolve(dir))),
+    modelsDir: path(D.modelsDir),
     threads: integer(1, 256, D.threads),
     sequences: integer(1, 64, D.sequences),
-    gpu: z.enum(['auto', 'off']).default(D.gpu),
+    gpu: choice(['auto', 'off'] as const, D.gpu),
     maxTokensLimit: integer(1, 32_768, D.maxTokensLimit),
     defaultMaxTokens: integer(1, 32_768, D.defaultMaxTokens),
     requestTimeoutMs: integer(1, 86_400_000, D.requestTimeoutMs),
@@ -84,11 +68,6 @@ const schema = z
   });
 
 export type RelayllmConfig = Readonly<z.output<typeof schema>>;
-
-/** Invalid settings; the message names each offending variable or flag. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
 
 export interface ConfigSources {
   /** Values from command-line flags (win over the environment). */
@@ -102,38 +81,15 @@ export interface ConfigSources {
  * CONFIG_DEFAULTS). Empty values count as unset. Throws ConfigError.
  */
 export function loadConfig(sources: ConfigSources = {}): RelayllmConfig {
-  const env = sources.env ?? process.env;
-  const flags = sources.flags ?? {};
-  const raw: Partial<Record<ConfigKey, string>> = {};
-  const origin: Partial<Record<string, string>> = {};
-  for (const key of Object.keys(CONFIG_DEFAULTS) as ConfigKey[]) {
-    const fromFlag = flags[key];
-    const value = fromFlag ?? env[CONFIG_ENV[key]];
-    if (value === undefined || value.trim() === '') continue;
-    raw[key] = value;
-    origin[key] = fromFlag !== undefined ? (CONFIG_FLAGS[key] ?? key) : CONFIG_ENV[key];
-  }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const key = String(issue.path[0] ?? '');
-      return `${origin[key] ?? CONFIG_ENV[key as ConfigKey] ?? key}: ${issue.message}`;
-    });
-    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
-  }
-  return Object.freeze(parsed.data);
+  return loadSettings(schema, { env: CONFIG_ENV, flags: CONFIG_FLAGS }, { env: sources.env ?? process.env, flags: sources.flags });
 }
 
 /**
- * Traces, metrics and logs (issue #6): the standard OTEL_* variables plus
+ * Traces, metrics and logs: the standard OTEL_* variables plus
  * RELAYLLM_METRICS_PORT / RELAYLLM_METRICS_HOST / RELAYLLM_LOG_LEVEL /
  * RELAYLLM_LOG_CONTENT (libs/observability's README). Tracing is off unless
  * configured. Throws ConfigError.
  */
 export function loadObservabilityConfig(env: Readonly<Record<string, string | undefined>> = process.env): ObservabilityConfig {
-  try {
-    return observabilityConfigFromEnv(env);
-  } catch (error) {
-    throw new ConfigError(error instanceof Error ? error.message : String(error));
-  }
+  return asConfigError(() => observabilityConfigFromEnv(env));
 }

@@ -53,3 +53,16 @@ describe('parseCli eval', () => {
     },
   );
 });
+
+describe('parseCli report', () => {
+  it('takes several run directories and --out / -o (default ./report); no configuration flags', () => {
+    expect(parseCli(['report', 'a', '--out', 'o', 'b'])).toEqual({ command: { command: 'report', dirs: ['a', 'b'], out: 'o' }, configFlags: {} });
+    expect(parseCli(['report', 'a', '-o', 'o2']).command).toMatchObject({ out: 'o2' });
+    expect(parseCli(['report', 'a']).command).toMatchObject({ out: 'report' });
+    expect(parseCli(['report', '--help']).command).toEqual({ command: 'help' });
+  });
+
+  it.each([[['report']], [['report', 'a', '--out']], [['report', 'a', '--bogus']], [['report', 'a', '--out=']]])('refuses %j', (argv) => {
+    expect(() => parseCli(argv)).toThrow(UsageError);
+  });
+});

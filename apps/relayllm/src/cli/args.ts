@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_REPORT_OUT } from '@relayllm/eval-report';
 import type { ConfigKey } from '../app/config';
 
 export const USAGE = `Usage:
@@ -12,8 +13,10 @@ export const USAGE = `Usage:
       embedded engines until SIGINT/SIGTERM. --demo first prints one sample
       generation made through the gRPC API.
   relayllm report DIR... [--out DIR]
-      Combines eval runs: PGR, APGR, teacher share for PGR 0.5/0.8, cost reduction and
-      accuracy edge against the analytic random router; writes report.html + SVG charts.
+      Combines eval runs (a run directory with summary.json, or a sweep directory
+      of them): PGR, APGR, teacher share for PGR 0.5/0.8, cost reduction and
+      accuracy edge against the analytic random router; writes report.html +
+      SVG charts to --out (default ./report) and prints the metrics table.
   relayllm eval --dataset FILE.jsonl --policy NAME --out DIR [--limit N] [--concurrency C]
                 [--target HOST:PORT] [--resume] [--sweep V1,V2,...] [--max-tokens N]
                 [--temperature T] [--seed S] [--models DIR] [--model-label NAME] [policy options]
@@ -68,7 +71,13 @@ export interface EvalArgs {
   modelLabel?: string;
 }
 
-export type CliCommand = GenerateArgs | ServeArgs | EvalArgs | { command: 'help' };
+export interface ReportCommand {
+  command: 'report';
+  dirs: string[];
+  out: string;
+}
+
+export type CliCommand = GenerateArgs | ServeArgs | EvalArgs | ReportCommand | { command: 'help' };
 
 export interface ParsedCli {
   command: CliCommand;
@@ -168,7 +177,16 @@ export function parseCli(argv: string[]): ParsedCli {
     };
     return { command, configFlags: definedOnly({ modelsDir: values.models }) };
   }
+  if (name === 'report') return { command: parseReport(rest), configFlags: {} };
   throw new UsageError(`unknown command ${name}`);
+}
+
+function parseReport(args: string[]): ReportCommand | { command: 'help' } {
+  const { values, positionals } = parse(args, { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } });
+  if (values.help === true) return { command: 'help' };
+  if (positionals.length === 0) throw new UsageError('report needs at least one run directory');
+  if (values.out === '') throw new UsageError('--out needs a directory');
+  return { command: 'report', dirs: positionals, out: values.out ?? DEFAULT_REPORT_OUT };
 }
 
 function definedOnly(flags: Partial<Record<ConfigKey, string | undefined>>): Partial<Record<ConfigKey, string>> {

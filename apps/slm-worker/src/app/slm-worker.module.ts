@@ -1,22 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ServerCredentials } from '@grpc/grpc-js';
-import type { NatsConnection } from '@nats-io/nats-core';
 import type { Engine } from '@relayllm/relay-core';
 import type { SlmWorkerConfig } from './config';
 import { SlmGrpcHost } from './slm-grpc.host';
-import { NATS_CONNECTION, SLM_ENGINE, SLM_SERVER_CREDENTIALS, SLM_WORKER_CONFIG } from './tokens';
-import { WorkerPresence } from './worker-presence';
+import { SLM_ENGINE, SLM_SERVER_CREDENTIALS, SLM_WORKER_CONFIG } from './tokens';
 
 export interface SlmWorkerDeps {
   config: SlmWorkerConfig;
-  nc: NatsConnection;
   /** Started by the host before the module is created; closed by SlmGrpcHost on shutdown. */
   engine: Engine;
-  /** Issue #7: TLS / mTLS of the gRPC server (config.ts loadSlmWorkerServerCredentials); default plaintext. */
+  /** TLS / mTLS of the gRPC server (config.ts loadSlmWorkerServerCredentials); default plaintext. */
   serverCredentials?: ServerCredentials;
 }
 
-/** The SLM worker: the gRPC host (Decode streams + health) and its NATS presence. */
+/** The SLM worker: the gRPC host (Decode streams + health). Its NATS presence is started by main.ts. */
 @Module({})
 export class SlmWorkerModule {
   static forRoot(deps: SlmWorkerDeps): DynamicModule {
@@ -24,13 +21,11 @@ export class SlmWorkerModule {
       module: SlmWorkerModule,
       providers: [
         { provide: SLM_WORKER_CONFIG, useValue: deps.config },
-        { provide: NATS_CONNECTION, useValue: deps.nc },
         { provide: SLM_ENGINE, useValue: deps.engine },
         { provide: SLM_SERVER_CREDENTIALS, useValue: deps.serverCredentials ?? ServerCredentials.createInsecure() },
         SlmGrpcHost,
-        WorkerPresence,
       ],
-      exports: [SlmGrpcHost, WorkerPresence],
+      exports: [SlmGrpcHost],
     };
   }
 }

@@ -3,8 +3,6 @@ export const SLM_WORKER_CONFIG = Symbol('SLM_WORKER_CONFIG');
 export const SLM_ENGINE = Symbol('SLM_ENGINE');
 /** The gRPC server's credentials (issue #7: TLS / mTLS; plaintext by default). */
 export const SLM_SERVER_CREDENTIALS = Symbol('SLM_SERVER_CREDENTIALS');
-/** The worker's NATS connection (heartbeats). */
-export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 
 /** Printed on stdout once the worker serves (launchers and tests wait for it): `slm-worker ready id=<id> address=<host:port> ...`. */
 export const READY_LINE_PREFIX = 'slm-worker ready';

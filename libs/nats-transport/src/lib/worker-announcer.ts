@@ -10,8 +10,8 @@ export interface WorkerAnnouncerOptions {
   workerId: string;
   kind: WorkerKind;
   model: string;
-  /** gRPC host:port for SLM workers; '' (default) for LLM workers. */
-  address?: string;
+  /** gRPC host:port for SLM workers, read at every heartbeat (known once the server is bound); unset for LLM workers. */
+  address?: () => string;
   maxSequences: number;
   /** Sequences busy now; read at every heartbeat. */
   activeSequences: () => number;
@@ -73,7 +73,7 @@ export class WorkerAnnouncer {
       workerId: o.workerId,
       kind: o.kind,
       model: o.model,
-      address: o.address ?? '',
+      address: o.address?.() ?? '',
       maxSequences: o.maxSequences,
       activeSequences: Math.max(0, Math.min(o.maxSequences, o.activeSequences())),
       sentAtMs: (o.clock ?? new SystemClock()).now(),

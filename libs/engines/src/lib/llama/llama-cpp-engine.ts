@@ -74,7 +74,7 @@ export class LlamaCppEngine implements Engine {
   private readonly shutdown = new AbortController();
   private evaluated = 0;
 
-  constructor(private readonly options: LlamaCppEngineOptions) {}
+  constructor(readonly options: Readonly<LlamaCppEngineOptions>) {}
 
   /** Tokens actually fed to the model so far (prompt, appended and generated), for tests and metrics. */
   get evaluatedTokens(): number {

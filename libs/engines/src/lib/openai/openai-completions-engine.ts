@@ -39,7 +39,7 @@ export class OpenAiCompletionsEngine implements Engine {
   private readonly shutdown = new AbortController();
   private closed = false;
 
-  constructor(private readonly options: OpenAiCompletionsEngineOptions) {
+  constructor(readonly options: Readonly<OpenAiCompletionsEngineOptions>) {
     this.url = `${options.baseUrl.replace(/\/+$/, '')}/v1/completions`;
   }
 

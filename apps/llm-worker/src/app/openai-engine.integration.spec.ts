@@ -1,21 +1,17 @@
-import { LlamaCppEngine, OpenAiCompletionsEngine } from '@relayllm/engines';
+import { workerEngineSpec } from '@relayllm/app-kit';
+import { createEngine, OpenAiCompletionsEngine } from '@relayllm/engines';
 import { FakeVllmServer } from '@relayllm/engines/testing';
 import { replyToChunks } from '@relayllm/nats-transport';
 import { LlmGenerateRequest } from '@relayllm/proto';
 import { loadLlmWorkerConfig } from './config';
-import { createLlmEngine } from './engine-factory';
 import { LlmWorkerService } from './llm-worker.service';
 
-describe('createLlmEngine', () => {
-  it('llama (default): a LlamaCppEngine on the configured GGUF, not started', () => {
-    expect(createLlmEngine(loadLlmWorkerConfig({}))).toBeInstanceOf(LlamaCppEngine);
-  });
-
+describe('the LLM worker on an OpenAI-compatible server (RELAYLLM_LLM_ENGINE=openai)', () => {
   it('openai: text-only relays through an OpenAI-compatible server, one token text per delta', async () => {
     const server = await FakeVllmServer.start('llm');
     try {
       const config = loadLlmWorkerConfig({ RELAYLLM_LLM_ENGINE: 'openai', RELAYLLM_LLM_OPENAI_BASE_URL: server.url, RELAYLLM_LLM_OPENAI_MODEL: 'teacher-7b' });
-      const engine = createLlmEngine(config);
+      const engine = createEngine(workerEngineSpec(config));
       expect(engine).toBeInstanceOf(OpenAiCompletionsEngine);
       await engine.start();
       server.script({ tokens: ['=17', '76', '\n', 'more'] });

@@ -1,0 +1,36 @@
+import type { Engine } from '@relayllm/relay-core';
+import { LlamaCppEngine } from './llama/llama-cpp-engine';
+import { OpenAiCompletionsEngine } from './openai/openai-completions-engine';
+
+/** Which engine serves a model, and how: a GGUF file in this process, or an OpenAI-compatible server. */
+export type EngineSpec =
+  | {
+      kind: 'llama';
+      modelPath: string;
+      /** Parallel sequences (one per generation this engine serves at once). */
+      sequences: number;
+      threads: number;
+      gpu: 'auto' | 'off';
+      /** How long a request may wait for a free sequence. */
+      sequenceWaitMs: number;
+    }
+  | {
+      kind: 'openai';
+      /** e.g. http://vllm:8000 (the engine appends /v1/completions). */
+      baseUrl: string;
+      /** The model name the server knows. */
+      model: string;
+    };
+
+/** The one way an app builds an engine from its configuration (not started: the host calls start()). */
+export function createEngine(spec: EngineSpec): Engine {
+  if (spec.kind === 'openai') return new OpenAiCompletionsEngine({ baseUrl: spec.baseUrl, model: spec.model });
+  return new LlamaCppEngine({
+    modelPath: spec.modelPath,
+    sequences: spec.sequences,
+    threads: spec.threads,
+    gpu: spec.gpu === 'off' ? false : 'auto',
+    waitTimeoutMs: spec.sequenceWaitMs,
+    maxWaiting: spec.sequences,
+  });
+}
