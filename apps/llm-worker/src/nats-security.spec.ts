@@ -16,7 +16,7 @@ describe('llm-worker NATS security settings', () => {
       encoding: 'utf8',
       timeout: 60_000,
     });
-    expect(run.status).toBe(1);
+    expect(run.status).toBe(2); // a configuration refused at start (app-kit's EXIT.config)
     expect(run.stdout).not.toContain('ready');
     expect(run.stderr).toContain('RELAYLLM_NATS_USER is set but RELAYLLM_NATS_PASSWORD is not');
   });
