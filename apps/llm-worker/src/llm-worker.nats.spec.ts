@@ -14,7 +14,7 @@ import {
   WorkerRegistry,
   type WorkerChange,
 } from '@relayllm/nats-transport';
-import { LlmCancel, LlmFinishReason, LlmGenerateReply, LlmGenerateRequest, WorkerKind } from '@relayllm/proto';
+import { EngineFinish, LlmCancel, LlmGenerateReply, LlmGenerateRequest, WorkerKind } from '@relayllm/proto';
 import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
 import 'reflect-metadata';
 import { loadLlmWorkerConfig } from './app/config';
@@ -25,8 +25,9 @@ import { workerPresence } from '@relayllm/app-kit';
 import type { WorkerAnnouncer } from '@relayllm/nats-transport';
 import { BlockingEngineFake } from './testing/blocking-engine.fake';
 
-const request = (overrides: Partial<LlmGenerateRequest> = {}): Uint8Array =>
-  encodeProto(LlmGenerateRequest, LlmGenerateRequest.fromPartial({ generationId: 'g', model: 'llm', contextText: 'Q\n', maxTokens: 4, attempt: 1, ...overrides }));
+/** A relay call of generation `generationId` (default g), call `callIndex` (default 0), encoded. */
+const request = ({ generationId = 'g', callIndex = 0 }: { generationId?: string; callIndex?: number } = {}): Uint8Array =>
+  encodeProto(LlmGenerateRequest, LlmGenerateRequest.fromPartial({ model: 'llm', attempt: 1, request: { sequenceId: `${generationId}/llm`, turn: callIndex, contextText: 'Q\n', maxTokens: 4 } }));
 
 describe('llm-worker Nest microservice over a real nats-server (scripted engine)', () => {
   let server: NatsServerHandle;
@@ -70,10 +71,10 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
 
   it('answers on the queue-group subject and on its own subject, trace headers copied back', async () => {
     const viaQueue = await ask(llmGenerateSubject('llm'), request(), '00-aa-bb-01');
-    expect([viaQueue.reply.workerId, viaQueue.reply.text, viaQueue.reply.finish]).toEqual(['spec-worker', '37', LlmFinishReason.LLM_FINISH_REASON_EOS]);
+    expect([viaQueue.reply.workerId, viaQueue.reply.output?.text, viaQueue.reply.output?.finish]).toEqual(['spec-worker', '37', EngineFinish.ENGINE_FINISH_EOS]);
     expect(viaQueue.trace).toEqual({ traceparent: '00-aa-bb-01' });
     const direct = await ask(llmWorkerSubject('llm', 'spec-worker'), request({ callIndex: 1 }));
-    expect([direct.reply.callIndex, direct.reply.text]).toEqual([1, '37']);
+    expect([direct.reply.turn, direct.reply.output?.text]).toEqual([1, '37']);
     expect(direct.trace).toEqual({});
   });
 
@@ -87,7 +88,7 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
     client.publish(llmGenerateSubject('llm'), request({ generationId: 'acked' }), { reply: inbox, headers: withAckRequest(undefined) });
     await done;
     expect(received[0]).toEqual({ acceptedBy: 'spec-worker' });
-    expect(received[1]?.reply?.text).toBe('37');
+    expect(received[1]?.reply?.output?.text).toBe('37');
   });
 
   it('answers a malformed payload with an invalid_argument error reply', async () => {
@@ -103,9 +104,9 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
     expect(refused.reply.error?.reason).toBe('WORKER_FULL');
     for (let i = 0; i < 500 && registry.get('spec-worker')?.activeSequences !== 1; i++) await new Promise((r) => setTimeout(r, 5));
     expect(registry.get('spec-worker')).toMatchObject({ activeSequences: 1, maxSequences: 1, kind: WorkerKind.WORKER_KIND_LLM });
-    client.publish(llmCancelSubject('llm', 'hang'), encodeProto(LlmCancel, { generationId: 'hang', callIndex: 0 }));
+    client.publish(llmCancelSubject('llm', 'hang'), encodeProto(LlmCancel, { sequenceId: 'hang/llm', turn: 0 }));
     const { reply } = await hanging;
-    expect([reply.finish, reply.text]).toEqual([LlmFinishReason.LLM_FINISH_REASON_ABORT, '1']);
+    expect([reply.output?.finish, reply.output?.text]).toEqual([EngineFinish.ENGINE_FINISH_ABORT, '1']);
     expect(service.activeSequences).toBe(0);
   });
 
@@ -115,7 +116,7 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
     let text: string | undefined;
     for (let i = 0; i < 100 && text === undefined; i++) {
       try {
-        text = (await ask(llmWorkerSubject('llm', 'spec-worker'), request({ generationId: `after-restart-${i}` }), undefined, 500)).reply.text;
+        text = (await ask(llmWorkerSubject('llm', 'spec-worker'), request({ generationId: `after-restart-${i}` }), undefined, 500)).reply.output?.text;
       } catch {
         await new Promise((r) => setTimeout(r, 100)); // still reconnecting
       }

@@ -5,6 +5,7 @@ import { connectNats, WorkerRegistry } from '@relayllm/nats-transport';
 import { WorkerKind } from '@relayllm/proto';
 import {
   REFERENCE_CHAT_FORMAT,
+  EngineDecorator,
   runRelay,
   sequenceIdOf,
   SystemClock,
@@ -42,20 +43,13 @@ const THREADS = 1; // same llama.cpp settings in the workers and here
 const WORKER_SEQUENCES = 4;
 
 /** Records the chunks an engine yields (to see the frames' batching). */
-class ObservedEngine implements Engine {
+class ChunkRecordingEngine extends EngineDecorator {
   readonly chunkSizes: number[] = [];
   constructor(
-    private readonly inner: Engine,
+    inner: Engine,
     private readonly onChunk: (request: EngineRequest, index: number) => Promise<void> = async () => undefined,
-  ) {}
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-  release(sequenceId: string): void {
-    this.inner.release(sequenceId);
+  ) {
+    super(inner);
   }
   async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     let index = 0;
@@ -148,7 +142,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
 
   it('returns exactly what the embedded relay returns, with several tokens per frame', async () => {
     const remote = new RemoteSlmEngine({ directory });
-    const observed = new ObservedEngine(remote);
+    const observed = new ChunkRecordingEngine(remote);
     try {
       for (const [i, q] of QUESTIONS.entries()) {
         const completed = await relay(observed, q, `rem-${i}`);
@@ -169,7 +163,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
   it('cancel and deadline leave no busy sequence on the workers', async () => {
     const remote = new RemoteSlmEngine({ directory });
     const cancel = new AbortController();
-    const cancelling = new ObservedEngine(remote, async () => cancel.abort());
+    const cancelling = new ChunkRecordingEngine(remote, async () => cancel.abort());
     const tight = new RemoteSlmEngine({ directory, generateDeadlineMs: 1 });
     try {
       const cancelled = await relay(cancelling, QUESTIONS[7] as string, 'cancel-1', cancel.signal);
@@ -198,7 +192,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     const remote = new RemoteSlmEngine({ directory, onFailover: (e) => failovers.push(e) });
     const state: { killed?: string } = {};
     const lastKilled = (): string | undefined => state.killed;
-    const killer = new ObservedEngine(remote, async (request, index) => {
+    const killer = new ChunkRecordingEngine(remote, async (request, index) => {
       if (state.killed !== undefined || index !== 0) return;
       state.killed = remote.workerOf(request.sequenceId) as string;
       const worker = workers.get(state.killed) as AppProcessHandle;
@@ -241,7 +235,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     const failovers: SlmFailoverEvent[] = [];
     const remote = new RemoteSlmEngine({ directory, onFailover: (e) => failovers.push(e) });
     const state: { chunks: number; killed?: string } = { chunks: 0 };
-    const killer = new ObservedEngine(remote, async (request) => {
+    const killer = new ChunkRecordingEngine(remote, async (request) => {
       state.chunks += 1;
       if (state.killed !== undefined || state.chunks < 6) return;
       state.killed = remote.workerOf(request.sequenceId) as string;
@@ -292,7 +286,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
   it('SIGTERM mid-stream: the worker leaves and exits 0; the generation completes on the other worker with identical output', async () => {
     const remote = new RemoteSlmEngine({ directory });
     const state: { stopped?: AppProcessHandle } = {};
-    const stopper = new ObservedEngine(remote, async (request) => {
+    const stopper = new ChunkRecordingEngine(remote, async (request) => {
       if (state.stopped !== undefined) return;
       const id = remote.workerOf(request.sequenceId) as string;
       state.stopped = workers.get(id) as AppProcessHandle;

@@ -11,8 +11,9 @@ export * from './gen/relayllm/v1/relay';
 // Worker protocols (distributed deployment). Named exports: every generated file
 // also exports protobufPackage/DeepPartial/MessageFns, which `export *` would make ambiguous.
 export { WorkerKind, WorkerHeartbeat, WorkerErrorKind, WorkerError } from './gen/relayllm/v1/worker';
-export { TokenIds, AppendOffsets, LlmSampling, LlmGenerateRequest, LlmFinishReason, LlmGenerateReply, LlmCancel } from './gen/relayllm/v1/llm_worker';
-export { SlmFinish, SlmTokenIds, SlmSampling, SlmGenerateRequest, SlmStart, SlmAppend, SlmCancel, SlmResume, SlmClientFrame, SlmChunks, SlmError, SlmWorkerFrame, SlmWorkerServiceService, SlmWorkerServiceClient } from './gen/relayllm/v1/slm_worker';
+export { TokenIds, AppendOffsets, Sampling, EngineRequest, EngineFinish, EngineChunks } from './gen/relayllm/v1/engine';
+export { LlmGenerateRequest, LlmGenerateReply, LlmCancel } from './gen/relayllm/v1/llm_worker';
+export { SlmGenerateRequest, SlmStart, SlmAppend, SlmCancel, SlmResume, SlmClientFrame, SlmChunks, SlmError, SlmWorkerFrame, SlmWorkerServiceService, SlmWorkerServiceClient } from './gen/relayllm/v1/slm_worker';
 export type { SlmWorkerServiceServer } from './gen/relayllm/v1/slm_worker';
 
 /** Fully-qualified name of the relay service, as used by reflection and health checks. */

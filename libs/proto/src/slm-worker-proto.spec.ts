@@ -1,30 +1,18 @@
 import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorSetSchema, type DescriptorProto } from '@bufbuild/protobuf/wkt';
-import { SlmClientFrame, SlmFinish, SlmGenerateRequest, SlmWorkerFrame, SlmWorkerServiceService, relayFileDescriptorSet } from './index';
+import { EngineFinish, SlmClientFrame, SlmWorkerFrame, SlmWorkerServiceService, relayFileDescriptorSet } from './index';
 
 describe('@relayllm/proto SLM worker protocol (generated)', () => {
-  it('keeps absent context ids distinct from an empty list, and absent sampling fields distinct from 0', () => {
-    const absent = SlmGenerateRequest.decode(SlmGenerateRequest.encode(SlmGenerateRequest.fromPartial({ contextText: 'a', maxTokens: 3 })).finish());
-    expect(absent.contextTokens).toBeUndefined();
-    expect(absent.appendFromTokens).toBeUndefined();
-    const zeros = SlmGenerateRequest.decode(
-      SlmGenerateRequest.encode(
-        SlmGenerateRequest.fromPartial({ contextTokens: { ids: [] }, appendFromTokens: 0, sampling: { temperature: 0, seed: 0 } }),
-      ).finish(),
-    );
-    expect(zeros.contextTokens).toEqual({ ids: [] });
-    expect(zeros.appendFromTokens).toBe(0);
-    expect(zeros.sampling).toEqual({ temperature: 0, topP: undefined, seed: 0 });
-  });
-
-  it('encodes both oneofs as discriminated unions', () => {
-    const start = SlmClientFrame.fromPartial({ frame: { $case: 'start', value: { generationId: 'g/slm', request: { generateSeq: 1, maxTokens: 4 } } } });
+  it('encodes both oneofs as discriminated unions, the output batch inside its frame', () => {
+    const start = SlmClientFrame.fromPartial({
+      frame: { $case: 'start', value: { generationId: 'g/slm', request: { generateSeq: 1, request: { sequenceId: 'g/slm', maxTokens: 4 } } } },
+    });
     expect(SlmClientFrame.decode(SlmClientFrame.encode(start).finish()).frame?.$case).toBe('start');
     const chunks = SlmWorkerFrame.fromPartial({
-      frame: { $case: 'chunks', value: { generateSeq: 2, tokens: [65, 259], tokenTexts: ['A', '</call>'], text: 'A</call>', paused: true } },
+      frame: { $case: 'chunks', value: { generateSeq: 2, chunks: { tokens: [65, 259], tokenTexts: ['A', '</call>'], text: 'A</call>' }, paused: true } },
     });
     const decoded = SlmWorkerFrame.decode(SlmWorkerFrame.encode(chunks).finish());
-    expect(decoded.frame).toMatchObject({ $case: 'chunks', value: { tokens: [65, 259], paused: true, finish: SlmFinish.SLM_FINISH_UNSPECIFIED } });
+    expect(decoded.frame).toMatchObject({ $case: 'chunks', value: { chunks: { tokens: [65, 259], finish: EngineFinish.ENGINE_FINISH_UNSPECIFIED }, paused: true } });
   });
 
   it('defines Decode as a bidirectional stream', () => {
@@ -35,10 +23,10 @@ describe('@relayllm/proto SLM worker protocol (generated)', () => {
     });
   });
 
-  it('documents every message, field, enum value, service and method', () => {
+  it.each(['slm_worker', 'llm_worker', 'engine', 'worker'])('%s.proto documents every message, field, enum value, service and method', (name) => {
     const set = fromBinary(FileDescriptorSetSchema, relayFileDescriptorSet());
-    const file = set.file.find((f) => f.name === 'relayllm/v1/slm_worker.proto');
-    if (file === undefined) throw new Error('slm_worker.proto missing from the descriptor set');
+    const file = set.file.find((f) => f.name === `relayllm/v1/${name}.proto`);
+    if (file === undefined) throw new Error(`${name}.proto missing from the descriptor set`);
     const documented = new Set(
       (file.sourceCodeInfo?.location ?? []).filter((l) => l.leadingComments.trim() !== '').map((l) => l.path.join('.')),
     );

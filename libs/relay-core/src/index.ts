@@ -8,6 +8,7 @@ export * from './errors/relay-error';
 
 // Ports (interfaces)
 export * from './ports/engine';
+export * from './ports/engine-decorator';
 export * from './ports/clock';
 
 // Command protocol

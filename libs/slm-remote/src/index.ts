@@ -1,7 +1,6 @@
 // Worker side: serve Decode streams over an Engine.
 export { SlmStreamService } from './lib/server/slm-stream-service';
 export { DEFAULT_SLM_STREAM_SETTINGS, type SlmStreamSettings } from './lib/server/settings';
-export { ChunkBatcher } from './lib/server/chunk-batcher';
 
 // Orchestrator side: relay-core's Engine over SLM workers.
 export { RemoteSlmEngine, replayRequest, type RemoteSlmEngineOptions, type SlmFailoverEvent } from './lib/client/remote-slm-engine';
@@ -12,4 +11,4 @@ export {
   type SlmWorkerInfo,
 } from './lib/client/slm-worker-directory';
 
-export { chunkFromWire, requestFromWire, requestToWire } from './lib/wire';
+export { errorFrame, errorFromFrame, generateFromWire, generateToWire, type GenerateEnvelope, type ReceivedGenerate } from './lib/frames';

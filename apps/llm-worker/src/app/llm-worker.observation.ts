@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
-import { fromWorkerError, type TraceHeaders } from '@relayllm/nats-transport';
+import type { TraceHeaders } from '@relayllm/nats-transport';
+import { fromWorkerError } from '@relayllm/worker-protocol';
 import { extractTraceHeaders, type WorkerMetrics } from '@relayllm/observability';
 import type { LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
 
@@ -26,9 +27,9 @@ export class LlmWorkerObservation {
         attributes: {
           'messaging.system': 'nats',
           'relay.worker_id': this.workerId,
-          'relay.call_index': wire.callIndex,
+          'relay.call_index': wire.request?.turn ?? 0,
           'relay.attempt': wire.attempt,
-          'relay.granted_n': wire.maxTokens,
+          'relay.granted_n': wire.request?.maxTokens ?? 0,
         },
       },
       parent,
@@ -42,7 +43,7 @@ export class LlmWorkerObservation {
         this.metrics?.requests.inc({ kind: 'llm', outcome: kind });
       } else {
         span.setAttributes({
-          'relay.tokens_written': reply.tokens.length > 0 ? reply.tokens.length : reply.text === '' ? 0 : 1,
+          'relay.tokens_written': outputTokens(reply),
           'relay.reused_prefix_tokens': reply.reusedPrefixTokens,
           'relay.evaluated_tokens': reply.evaluatedTokens,
         });
@@ -59,4 +60,11 @@ export class LlmWorkerObservation {
     trace.getSpan(context.active())?.setAttribute('llm.queue_wait_ms', queuedMs);
     this.metrics?.handoffSeconds.observe({ stage: 'queue_wait' }, Math.max(0, queuedMs) / 1000);
   };
+}
+
+/** Tokens the reply's output stands for (ids, else the text-only count). */
+function outputTokens(reply: LlmGenerateReply): number {
+  const output = reply.output;
+  if (output === undefined) return 0;
+  return output.tokens.length > 0 ? output.tokens.length : (output.tokenCount ?? output.tokenTexts.length);
 }

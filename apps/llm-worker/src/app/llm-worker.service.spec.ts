@@ -1,10 +1,14 @@
-import { LlmFinishReason, LlmGenerateRequest, WorkerErrorKind } from '@relayllm/proto';
-import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
+import { EngineFinish, LlmGenerateRequest, WorkerErrorKind, type EngineRequest, type LlmGenerateReply } from '@relayllm/proto';
+import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { BlockingEngineFake } from '../testing/blocking-engine.fake';
 import { LlmWorkerService } from './llm-worker.service';
 
-const wire = (overrides: Partial<LlmGenerateRequest> = {}): LlmGenerateRequest =>
-  LlmGenerateRequest.fromPartial({ generationId: 'g1', model: 'llm', contextText: 'Compute 1+2.\n', maxTokens: 4, attempt: 1, ...overrides });
+/** A relay call of generation `generation` (default g1): the envelope's fields, then the engine request's. */
+const wire = ({ generation = 'g1', model = 'llm', attempt = 1, ...request }: Partial<EngineRequest> & { generation?: string; model?: string; attempt?: number } = {}): LlmGenerateRequest =>
+  LlmGenerateRequest.fromPartial({ model, attempt, request: { sequenceId: `${generation}/llm`, contextText: 'Compute 1+2.\n', maxTokens: 4, ...request } });
+
+/** The reply's text and finish. */
+const output = (reply: LlmGenerateReply): [string | undefined, EngineFinish | undefined] => [reply.output?.text, reply.output?.finish];
 
 const until = async (predicate: () => boolean): Promise<void> => {
   for (let i = 0; i < 1_000 && !predicate(); i++) await new Promise((r) => setImmediate(r));
@@ -16,7 +20,7 @@ describe('LlmWorkerService', () => {
     const service = new LlmWorkerService(engine, { workerId: 'w1', model: 'llm', maxSequences: 2 });
     const reply = await service.generate(wire());
     expect(reply.error).toBeUndefined();
-    expect([reply.workerId, reply.text, reply.finish]).toEqual(['w1', '12', LlmFinishReason.LLM_FINISH_REASON_EOS]);
+    expect([reply.workerId, ...output(reply)]).toEqual(['w1', '12', EngineFinish.ENGINE_FINISH_EOS]);
     expect(engine.requests[0]?.sequenceId).toBe('g1/llm');
     expect(service.activeSequences).toBe(0);
   });
@@ -26,14 +30,14 @@ describe('LlmWorkerService', () => {
     const service = new LlmWorkerService(engine, { workerId: 'w1', model: 'llm', maxSequences: 1 });
     let capacityChanges = 0;
     service.setCapacityListener(() => (capacityChanges += 1));
-    const first = service.generate(wire({ generationId: 'a' }));
+    const first = service.generate(wire({ generation: 'a' }));
     await until(() => engine.requests.length === 1);
-    const refused = await service.generate(wire({ generationId: 'b' }));
+    const refused = await service.generate(wire({ generation: 'b' }));
     expect(refused.error).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_RESOURCE_EXHAUSTED, reason: 'WORKER_FULL' });
     expect(service.activeSequences).toBe(1);
-    service.cancel({ generationId: 'a', callIndex: 0 });
+    service.cancel({ sequenceId: 'a/llm', turn: 0 });
     const aborted = await first;
-    expect([aborted.finish, aborted.text, aborted.evaluatedTokens]).toEqual([LlmFinishReason.LLM_FINISH_REASON_ABORT, '1', 5]);
+    expect([...output(aborted), aborted.evaluatedTokens]).toEqual(['1', EngineFinish.ENGINE_FINISH_ABORT, 5]);
     expect(service.activeSequences).toBe(0);
     expect(capacityChanges).toBe(2);
   });
@@ -44,21 +48,18 @@ describe('LlmWorkerService', () => {
     const first = service.generate(wire({ attempt: 1 }));
     await until(() => engine.requests.length === 1);
     const second = service.generate(wire({ attempt: 2 }));
-    expect((await first).finish).toBe(LlmFinishReason.LLM_FINISH_REASON_ABORT);
+    expect(output(await first)[1]).toBe(EngineFinish.ENGINE_FINISH_ABORT);
     await until(() => engine.requests.length === 2);
     expect(engine.signals[0]?.aborted).toBe(true);
-    service.cancel({ generationId: 'g1', callIndex: 0 });
+    service.cancel({ sequenceId: 'g1/llm', turn: 0 });
     expect((await second).attempt).toBe(2);
   });
 
-  it('honours the deadline: passed on arrival, or passing during generation (the engine is aborted)', async () => {
-    const clock = new ManualClock(1_000_000);
+  it('honours the time limit the call carries: passing during generation aborts the engine (DEADLINE_EXCEEDED WORKER_DEADLINE)', async () => {
     const engine = new BlockingEngineFake();
-    const service = new LlmWorkerService(engine, { workerId: 'w1', model: 'llm', maxSequences: 1, clock });
-    const late = await service.generate(wire({ deadlineUnixMs: 999_999 }));
-    expect(late.error).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_DEADLINE_EXCEEDED, reason: 'WORKER_DEADLINE' });
-    const expiring = await service.generate(wire({ deadlineUnixMs: 1_000_001 }));
-    expect(expiring.error?.kind).toBe(WorkerErrorKind.WORKER_ERROR_KIND_DEADLINE_EXCEEDED);
+    const service = new LlmWorkerService(engine, { workerId: 'w1', model: 'llm', maxSequences: 1 });
+    const expiring = await service.generate(wire({ timeoutMs: 1 }));
+    expect(expiring.error).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_DEADLINE_EXCEEDED, reason: 'WORKER_DEADLINE' });
     expect(engine.signals[0]?.aborted).toBe(true);
     expect(service.activeSequences).toBe(0);
   });
@@ -67,6 +68,7 @@ describe('LlmWorkerService', () => {
     const failing = new ScriptedEngine([{ text: '1', failAfterChunks: 0 }]);
     const service = new LlmWorkerService(failing, { workerId: 'w1', model: 'llm', maxSequences: 1 });
     expect((await service.generate(wire({ model: 'other' }))).error).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_FAILED_PRECONDITION, reason: 'MODEL_MISMATCH' });
+    expect((await service.generate(wire({ sequenceId: 'g1/slm' }))).error).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_INVALID_ARGUMENT, reason: 'GENERATION_ID_INVALID' });
     expect((await service.generate(wire())).error).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_UNAVAILABLE, reason: 'ENGINE_FAILED' });
     await service.drain(0);
     expect((await service.generate(wire())).error).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_UNAVAILABLE, reason: 'WORKER_DRAINING' });
@@ -78,7 +80,7 @@ describe('LlmWorkerService', () => {
     const running = service.generate(wire());
     await until(() => engine.requests.length === 1);
     await service.drain(5);
-    expect((await running).finish).toBe(LlmFinishReason.LLM_FINISH_REASON_ABORT);
+    expect(output(await running)[1]).toBe(EngineFinish.ENGINE_FINISH_ABORT);
     expect(service.activeSequences).toBe(0);
   });
 });

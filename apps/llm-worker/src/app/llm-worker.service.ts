@@ -1,9 +1,10 @@
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
-import { llmErrorReply, LlmReplyBuilder, toEngineRequest, type WorkerEngineChunk } from '@relayllm/nats-transport';
+import { generationOf, llmErrorReply, LlmReplyBuilder, toEngineRequest, type WorkerEngineChunk } from '@relayllm/nats-transport';
 import {
   DeadlineExceededReason,
   FailedPreconditionReason,
   InvalidArgumentReason,
+  parseSequenceId,
   RelayError,
   ResourceExhaustedReason,
   SystemClock,
@@ -61,12 +62,14 @@ export class LlmWorkerService {
   /** `onAccepted` is called once the request is admitted (the transport's early ack). */
   async generate(wire: LlmGenerateRequest, onAccepted?: () => void): Promise<LlmGenerateReply> {
     const base = { workerId: this.options.workerId, wire };
+    let call: ReturnType<typeof toEngineRequest>;
     try {
-      this.admit(wire);
+      call = this.admit(wire);
     } catch (error) {
       return llmErrorReply(error, base);
     }
-    const previous = this.running.get(wire.generationId);
+    const generation = generationOf(call.request);
+    const previous = this.running.get(generation);
     // A reissued attempt of this generation supersedes the old one (its caller gave up on it).
     previous?.controller.abort();
     if (previous === undefined && this.running.size >= this.options.maxSequences) {
@@ -77,22 +80,22 @@ export class LlmWorkerService {
     let finish!: () => void;
     const entry: Running = { controller, done: new Promise<void>((resolve) => (finish = resolve)) };
     const wasFull = this.isFull();
-    this.running.set(wire.generationId, entry);
+    this.running.set(generation, entry);
     if (!wasFull && this.isFull()) this.capacityListener?.();
     let deadlineHit = false;
     const deadlineTimer =
-      wire.deadlineUnixMs > 0
+      call.timeoutMs > 0
         ? setTimeout(() => {
             deadlineHit = true;
             controller.abort();
-          }, Math.max(0, wire.deadlineUnixMs - this.clock.now()))
+          }, call.timeoutMs)
         : undefined;
     const admittedAt = this.clock.now();
     try {
       await previous?.done;
       this.options.onEngineStart?.(this.clock.now() - admittedAt);
       const builder = new LlmReplyBuilder();
-      for await (const chunk of this.engine.generate(toEngineRequest(wire), controller.signal)) builder.add(chunk as WorkerEngineChunk);
+      for await (const chunk of this.engine.generate(call.request, controller.signal)) builder.add(chunk as WorkerEngineChunk);
       if (controller.signal.aborted) builder.finishIfUnset('abort');
       if (deadlineHit) throw RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, 'the request deadline passed during generation');
       return builder.build(base);
@@ -101,7 +104,7 @@ export class LlmWorkerService {
     } finally {
       clearTimeout(deadlineTimer);
       const full = this.isFull();
-      if (this.running.get(wire.generationId) === entry) this.running.delete(wire.generationId);
+      if (this.running.get(generation) === entry) this.running.delete(generation);
       finish();
       if (full && !this.isFull()) this.capacityListener?.();
     }
@@ -109,7 +112,7 @@ export class LlmWorkerService {
 
   /** Aborts the generation's running call (any call index: a generation runs one LLM call at a time). */
   cancel(message: LlmCancel): void {
-    this.running.get(message.generationId)?.controller.abort();
+    this.running.get(generationOf(message))?.controller.abort();
   }
 
   /** Takes no new request from now on (graceful shutdown). */
@@ -135,14 +138,16 @@ export class LlmWorkerService {
     return this.running.size >= this.options.maxSequences;
   }
 
-  private admit(wire: LlmGenerateRequest): void {
+  /** The call this worker runs for a request it may take (draining, another model, no generation: refused). */
+  private admit(wire: LlmGenerateRequest): ReturnType<typeof toEngineRequest> {
     if (!this.accepting) throw RelayError.unavailable(UnavailableReason.WORKER_DRAINING, 'the worker is shutting down');
     if (wire.model !== this.options.model) {
       throw RelayError.failedPrecondition(FailedPreconditionReason.MODEL_MISMATCH, `this worker serves model "${this.options.model}"`);
     }
-    if (wire.generationId === '') throw RelayError.invalidArgument(InvalidArgumentReason.GENERATION_ID_INVALID, 'generation_id is empty', 'generation_id');
-    if (wire.deadlineUnixMs > 0 && wire.deadlineUnixMs <= this.clock.now()) {
-      throw RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, 'the request deadline had passed on arrival');
+    const call = toEngineRequest(wire);
+    if (parseSequenceId(call.request.sequenceId)?.role !== 'llm') {
+      throw RelayError.invalidArgument(InvalidArgumentReason.GENERATION_ID_INVALID, 'sequence_id is not a generation\'s LLM sequence', 'sequence_id');
     }
+    return call;
   }
 }

@@ -16,7 +16,7 @@ describe('the LLM worker on an OpenAI-compatible server (RELAYLLM_LLM_ENGINE=ope
       await engine.start();
       server.script({ tokens: ['=17', '76', '\n', 'more'] });
       const service = new LlmWorkerService(engine, { workerId: 'w', model: 'llm', maxSequences: 1 });
-      const reply = await service.generate(LlmGenerateRequest.fromPartial({ generationId: 'g', model: 'llm', contextText: 'Compute 37*48.\n37*48', maxTokens: 3, attempt: 1 }));
+      const reply = await service.generate(LlmGenerateRequest.fromPartial({ model: 'llm', attempt: 1, request: { sequenceId: 'g/llm', contextText: 'Compute 37*48.\n37*48', maxTokens: 3 } }));
       expect(reply.error).toBeUndefined();
       expect(server.requests[0]?.body).toMatchObject({ model: 'teacher-7b', prompt: 'Compute 37*48.\n37*48', max_tokens: 3 });
       expect(replyToChunks(reply)).toEqual([

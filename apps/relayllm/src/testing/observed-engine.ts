@@ -1,4 +1,4 @@
-import type { Engine, EngineChunk, EngineRequest } from '@relayllm/relay-core';
+import { EngineDecorator, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
@@ -9,24 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * reliably still running. The wrapped engine keeps its own sequences and
  * abort handling, which is what the specs observe (busySequences).
  */
-export class ObservedEngine implements Engine {
+export class ObservedEngine extends EngineDecorator {
   readonly requests: EngineRequest[] = [];
   /** Delay before passing on each chunk (0 = none). */
   delayMs = 0;
-
-  constructor(private readonly inner: Engine) {}
-
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  release(sequenceId: string): void {
-    this.inner.release(sequenceId);
-  }
 
   async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     this.requests.push(request);

@@ -2,6 +2,7 @@ import {
   BYTE_LEVEL_TOKEN_IDS,
   CALL_CLOSE_TEXT,
   CALL_OPEN_TEXT,
+  EngineDecorator,
   FailedPreconditionReason,
   RelayError,
   newContextPart,
@@ -53,20 +54,6 @@ export function commandChunk(k: number): EngineChunk {
 
 /** Tokens of the command chunk for k (what an injected call adds to the SLM's count). */
 export const commandTokenCount = (k: number): number => String(k).length + 2;
-
-abstract class EngineDecorator implements Engine {
-  constructor(protected readonly inner: Engine) {}
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-  release(sequenceId: string): void {
-    this.inner.release(sequenceId);
-  }
-  abstract generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk>;
-}
 
 /** teacher-free: the SLM may not sample its command tokens (`<call>`, `</call>`). */
 export class BannedCommandsEngine extends EngineDecorator {

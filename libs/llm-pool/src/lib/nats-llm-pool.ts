@@ -3,7 +3,6 @@ import {
   acceptedBy,
   decodeProto,
   encodeProto,
-  fromWorkerError,
   generationOf,
   isNoRespondersStatus,
   llmCancelSubject,
@@ -17,6 +16,7 @@ import {
   type TraceHeaders,
   type WorkerChange,
 } from '@relayllm/nats-transport';
+import { fromWorkerError } from '@relayllm/worker-protocol';
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest, WorkerKind, type WorkerError } from '@relayllm/proto';
 import { chooseLlmRoute, isReissuableLlmFailure, llmAckTimeoutMs, llmAttemptTimeoutMs, type LlmRoute } from '@relayllm/relay-cluster';
 import {
@@ -203,7 +203,7 @@ export class NatsLlmPool implements Engine {
   private attempt(request: EngineRequest, route: LlmRoute, attempt: number, timeoutMs: number, signal: AbortSignal): Promise<AttemptResult> {
     const { nc, model, workers } = this.options;
     const subject = route.kind === 'worker' ? llmWorkerSubject(model, route.workerId) : llmGenerateSubject(model);
-    const wire = toLlmGenerateRequest(request, { model, attempt, deadlineUnixMs: this.clock.now() + timeoutMs });
+    const wire = toLlmGenerateRequest(request, { model, attempt, timeoutMs });
     return new Promise<AttemptResult>((resolve) => {
       let runningOn: string | undefined = route.kind === 'worker' ? route.workerId : undefined;
       let sub: Subscription | undefined;
@@ -290,7 +290,7 @@ export class NatsLlmPool implements Engine {
     try {
       this.options.nc.publish(
         llmCancelSubject(this.options.model, generationOf(request)),
-        encodeProto(LlmCancel, { generationId: generationOf(request), callIndex: request.turn }),
+        encodeProto(LlmCancel, { sequenceId: request.sequenceId, turn: request.turn }),
       );
     } catch {
       // Closed connection: the worker's own deadline for the attempt still stops it.

@@ -1,4 +1,4 @@
-import { chunkTokenCount, type Engine, type EngineChunk, type EngineRequest, type SamplingParams } from '@relayllm/relay-core';
+import { chunkTokenCount, EngineDecorator, type Engine, type EngineChunk, type EngineRequest, type SamplingParams } from '@relayllm/relay-core';
 import { storeKey, type KeyValueStore } from '../ports/key-value-store';
 import { sha256Hex, type Hasher } from './hashing';
 
@@ -66,7 +66,7 @@ function decode(value: string): EngineChunk[] | undefined {
  * or was cut short by cancellation is not. Store failures and undecodable entries are misses; the
  * store is never awaited on the hot path for writes (fire and forget).
  */
-export class OutputCachingEngine implements Engine {
+export class OutputCachingEngine extends EngineDecorator {
   private readonly hasher: Hasher;
   private readonly ttlMs: number;
   private readonly maxValueChars: number;
@@ -74,24 +74,13 @@ export class OutputCachingEngine implements Engine {
   misses = 0;
 
   constructor(
-    private readonly inner: Engine,
+    inner: Engine,
     private readonly options: OutputCachingEngineOptions,
   ) {
+    super(inner);
     this.hasher = options.hasher ?? sha256Hex;
     this.ttlMs = options.ttlMs ?? 600_000;
     this.maxValueChars = options.maxValueChars ?? 65_536;
-  }
-
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  release(sequenceId: string): void {
-    this.inner.release(sequenceId);
   }
 
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {

@@ -1,4 +1,4 @@
-import type { Engine, EngineChunk, EngineRequest } from '@relayllm/relay-core';
+import { EngineDecorator, freshRequest, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 
 /** One engine stream of a generation as the relay consumed it. */
 export interface RecordedStream {
@@ -54,8 +54,7 @@ export class RelayStreamRecorder {
     if (this.replayed > 0 && !this.fresh.has(role)) {
       // After a replay this model's worker has nothing cached for the sequence.
       this.fresh.add(role);
-      live = { ...request, appendOnly: false };
-      delete live.appendFrom;
+      live = freshRequest(request);
     }
     return recordStream(open.engine.generate(live, open.signal), record);
   }
@@ -68,22 +67,12 @@ interface StreamOpener {
 }
 
 /** An engine whose streams go through the recorder (replayed from the log, or recorded live). */
-class RecordingEngine implements Engine {
+class RecordingEngine extends EngineDecorator {
   constructor(
-    private readonly inner: Engine,
+    inner: Engine,
     private readonly stream: (request: EngineRequest, open: StreamOpener) => AsyncIterable<EngineChunk>,
-  ) {}
-
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  release(sequenceId: string): void {
-    this.inner.release(sequenceId);
+  ) {
+    super(inner);
   }
 
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {

@@ -137,6 +137,17 @@ export function newContextPart(request: EngineRequest): EngineContext {
   return part;
 }
 
+/**
+ * The request as one for an engine that holds nothing of the sequence (a new
+ * worker, a new stream): the same whole context, evaluated from scratch.
+ */
+export function freshRequest(request: EngineRequest): EngineRequest {
+  if (!request.appendOnly && request.appendFrom === undefined) return request;
+  const fresh: EngineRequest = { ...request, appendOnly: false };
+  delete fresh.appendFrom;
+  return fresh;
+}
+
 /** Tokens a chunk stands for: its ids, else its reported count, else 1 per non-empty text delta. */
 export function chunkTokenCount(chunk: EngineChunk): number {
   if (chunk.tokens.length > 0) return chunk.tokens.length;

@@ -59,8 +59,12 @@ export class DecodeConnection {
     return this.brokenBy;
   }
 
-  /** Sends the next generate (start on a fresh stream, else append) and routes its frames to `deliver`. */
-  begin(wire: (seq: number, appendFrom: EngineRequest['appendFrom'] | undefined) => SlmClientFrame['frame'], request: EngineRequest, deliver: (event: ConnectionEvent) => void): number {
+  /**
+   * Sends the next generate (start on a fresh stream, else append) and routes
+   * its frames to `deliver`. `wire` gets the generate's number and whether
+   * only the context's tail is to be sent (the worker holds the rest).
+   */
+  begin(wire: (seq: number, tail: boolean) => SlmClientFrame['frame'], request: EngineRequest, deliver: (event: ConnectionEvent) => void): number {
     clearTimeout(this.idleTimer);
     const seq = ++this.lastSeq;
     this.receiver = { seq, deliver };
@@ -68,8 +72,7 @@ export class DecodeConnection {
       deliver({ type: 'broken', error: this.brokenBy });
       return seq;
     }
-    const appendFrom = this.started && this.fits(request) ? request.appendFrom : undefined;
-    const frame = wire(seq, appendFrom);
+    const frame = wire(seq, this.started && this.fits(request));
     this.started = true;
     this.held = request.context;
     this.call.write({ frame });

@@ -7,13 +7,15 @@ import {
   BYTE_LEVEL_TOKEN_IDS,
   RelayError,
   chunkTokenCount,
+  freshRequest,
   isRelayError,
   sequenceIdOf,
   type Engine,
   type EngineChunk,
   type EngineRequest,
 } from '@relayllm/relay-core';
-import { chunkFromWire, errorFromWire, requestToWire } from '../wire';
+import { chunksFromWire } from '@relayllm/worker-protocol';
+import { errorFromFrame, generateToWire } from '../frames';
 import { DecodeConnection, type ConnectionEvent } from './decode-connection';
 import { EventQueue } from './event-queue';
 import { chooseSlmWorker, type SlmWorkerDirectory } from './slm-worker-directory';
@@ -236,13 +238,13 @@ export class RemoteSlmEngine implements Engine {
     const queue = new EventQueue<ConnectionEvent>();
     const traceContext = this.options.traceContext?.();
     const seq = connection.begin(
-      (generateSeq, appendFrom) => {
-        const value = requestToWire(request, {
+      (generateSeq, tail) => {
+        const value = generateToWire(tail ? request : freshRequest(request), {
           generateSeq,
-          appendFrom,
+          tail,
           pauseTokens: this.pauseTokens,
           pauseArmTokens: this.pauseArmTokens,
-          deadlineMs: this.deadlineMs,
+          timeoutMs: this.deadlineMs,
           traceContext,
         });
         return generateSeq === 1
@@ -270,16 +272,17 @@ export class RemoteSlmEngine implements Engine {
         const body = event.frame.frame;
         if (body?.$case === 'error') {
           finished = true;
-          throw errorFromWire(body.value);
+          throw errorFromFrame(body.value);
         }
-        if (body?.$case !== 'chunks') continue;
-        const chunk = chunkFromWire(body.value);
-        received += chunkTokenCount(chunk);
-        if (received > request.maxTokens + 1) {
-          throw RelayError.internal(InternalReason.ENGINE_PROTOCOL, `worker ${connection.worker.workerId} sent more tokens than requested`);
+        if (body?.$case !== 'chunks' || body.value.chunks === undefined) continue;
+        for (const chunk of chunksFromWire(body.value.chunks)) {
+          received += chunkTokenCount(chunk);
+          if (received > request.maxTokens + 1) {
+            throw RelayError.internal(InternalReason.ENGINE_PROTOCOL, `worker ${connection.worker.workerId} sent more tokens than requested`);
+          }
+          if (chunk.finish !== undefined) finished = true;
+          yield chunk;
         }
-        if (chunk.finish !== undefined) finished = true;
-        yield chunk;
         if (finished) return;
         if (body.value.paused) connection.resume(seq); // the caller asked for more after the pause
       }

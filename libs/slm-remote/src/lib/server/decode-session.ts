@@ -12,7 +12,7 @@ import {
   UnavailableReason,
   type EngineContext,
 } from '@relayllm/relay-core';
-import { errorToWire, requestFromWire, type ReceivedRequest } from '../wire';
+import { errorFrame, generateFromWire, type ReceivedGenerate } from '../frames';
 import { runGenerate, type GenerateHandle } from './run-generate';
 import type { SlmStreamSettings } from './settings';
 
@@ -113,12 +113,12 @@ export class DecodeSession {
   }
 
   private enqueue(wire: SlmGenerateRequest): void {
-    let received: ReceivedRequest;
+    let received: ReceivedGenerate;
     try {
-      received = requestFromWire(wire, this.generationId as string, this.context);
+      received = generateFromWire(wire, this.generationId as string, this.context);
     } catch (error) {
-      const relay = isRelayError(error) ? error : RelayError.internal(InternalReason.INTERNAL, 'internal error');
-      this.send({ frame: { $case: 'error', value: errorToWire(relay, wire.generateSeq) } });
+      const relay = isRelayError(error) ? error : RelayError.invalidArgument(InvalidArgumentReason.WORKER_PROTOCOL, `unreadable generate frame: ${String(error)}`);
+      this.send({ frame: { $case: 'error', value: errorFrame(relay, wire.generateSeq) } });
       return;
     }
     if (this.queued >= MAX_QUEUED_GENERATES) {

@@ -1,11 +1,11 @@
 import type { SlmWorkerFrame } from '@relayllm/proto';
 import { DeadlineExceededReason, RelayError, toEngineError, type Engine, type EngineChunk } from '@relayllm/relay-core';
-import { errorToWire, type ReceivedRequest } from '../wire';
-import { ChunkBatcher } from './chunk-batcher';
+import { ChunkAccumulator } from '@relayllm/worker-protocol';
+import { errorFrame, type ReceivedGenerate } from '../frames';
 
 export interface GenerateInput {
   seq: number;
-  received: ReceivedRequest;
+  received: ReceivedGenerate;
   engine: Engine;
   flushTokens: number;
   flushMs: number;
@@ -66,12 +66,13 @@ export function runGenerate(input: GenerateInput): GenerateHandle {
 async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause: (resume: (() => void) | undefined) => void): Promise<void> {
   const { seq, received } = input;
   // Clamped to what a Node timer can hold (a larger one would fire at once).
-  const deadline = received.deadlineMs > 0 ? AbortSignal.timeout(Math.min(received.deadlineMs, MAX_TIMER_MS)) : undefined;
+  const deadline = received.timeoutMs > 0 ? AbortSignal.timeout(Math.min(received.timeoutMs, MAX_TIMER_MS)) : undefined;
   const signal = AbortSignal.any([cancelSignal, input.streamSignal, ...(deadline === undefined ? [] : [deadline])]);
-  const sendChunks = (value: ReturnType<ChunkBatcher['flush']>): Promise<void> => input.send({ frame: { $case: 'chunks', value } });
-  const sendError = (error: RelayError): Promise<void> => input.send({ frame: { $case: 'error', value: errorToWire(error, seq) } });
+  const sendChunks = (chunks: ReturnType<ChunkAccumulator['flush']>, paused = false): Promise<void> =>
+    input.send({ frame: { $case: 'chunks', value: { generateSeq: seq, chunks, paused } } });
+  const sendError = (error: RelayError): Promise<void> => input.send({ frame: { $case: 'error', value: errorFrame(error, seq) } });
   const stopped = untilAborted(signal);
-  const batcher = new ChunkBatcher(seq, input.flushTokens);
+  const batcher = new ChunkAccumulator(input.flushTokens);
   const pauseAt = new PausePoints(received.pauseTokens, received.pauseArmTokens);
   if (signal.aborted) {
     await endAborted();
@@ -97,7 +98,7 @@ async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause
       }
       pending = undefined;
       if (result.done === true) {
-        await sendChunks(batcher.flush({ finish: 'eos' })); // ended without a finish: ended naturally
+        await sendChunks(batcher.flush('eos')); // ended without a finish: ended naturally
         return;
       }
       const chunk = result.value;
@@ -105,11 +106,11 @@ async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause
       for (const frame of batcher.add(chunk)) await sendChunks(frame);
       if (chunk.finish !== undefined) {
         if (chunk.finish === 'abort' && signal.aborted) break; // our own abort: reported below
-        await sendChunks(batcher.flush({ finish: chunk.finish }));
+        await sendChunks(batcher.flush(chunk.finish));
         return;
       }
       if (pauseAt.reached(chunk.tokens)) {
-        await sendChunks(batcher.flush({ paused: true }));
+        await sendChunks(batcher.flush(), true);
         const resumed = await new Promise<boolean>((resolve) => {
           onPause(() => resolve(true));
           void stopped.promise.then(() => resolve(false));
@@ -134,9 +135,9 @@ async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause
 
   async function endAborted(): Promise<void> {
     if (deadline?.aborted === true && !cancelSignal.aborted && !input.streamSignal.aborted) {
-      await sendError(RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, `the generate ran past its deadline of ${received.deadlineMs} ms`));
+      await sendError(RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, `the generate ran past its time limit of ${received.timeoutMs} ms`));
     } else if (!input.streamSignal.aborted) {
-      await sendChunks(batcher.flush({ finish: 'abort' }));
+      await sendChunks(batcher.flush('abort'));
     }
   }
 }

@@ -1,5 +1,5 @@
 import { credentials, status, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import { SlmGenerateRequest, SlmWorkerServiceClient, type SlmClientFrame, type SlmWorkerFrame } from '@relayllm/proto';
+import { SlmGenerateRequest, SlmWorkerServiceClient, type EngineRequest, type SlmClientFrame, type SlmWorkerFrame } from '@relayllm/proto';
 import { ScriptEngineFake, startInProcessWorker, type InProcessWorker } from '../../testing';
 
 /** The worker side spoken to frame by frame, as a misbehaving client would. */
@@ -15,20 +15,8 @@ function outcome(call: Call): Promise<{ frames: SlmWorkerFrame[]; code: number; 
   });
 }
 
-const request = (generateSeq: number, extra: Partial<SlmGenerateRequest> = {}): SlmGenerateRequest =>
-  SlmGenerateRequest.fromPartial({
-  generateSeq,
-  appendOnly: false,
-  contextText: 'Q?\n',
-  appendFromText: 0,
-  maxTokens: 4,
-  stop: [],
-  stopTokens: [],
-  bannedTokens: [],
-  pauseTokens: [],
-  deadlineMs: 0,
-  ...extra,
-  });
+const request = (generateSeq: number, extra: Partial<EngineRequest> = {}): SlmGenerateRequest =>
+  SlmGenerateRequest.fromPartial({ generateSeq, request: { contextText: 'Q?\n', maxTokens: 4, ...extra }, pauseTokens: [] });
 
 describe('SlmStreamService protocol guards', () => {
   let worker: InProcessWorker;
@@ -60,7 +48,7 @@ describe('SlmStreamService protocol guards', () => {
     first.end();
     const ended = await firstDone;
     expect(ended.code).toBe(status.OK);
-    expect(ended.frames.flatMap((f) => (f.frame?.$case === 'chunks' ? f.frame.value.tokens : []))).toHaveLength(4);
+    expect(ended.frames.flatMap((f) => (f.frame?.$case === 'chunks' ? (f.frame.value.chunks?.tokens ?? []) : []))).toHaveLength(4);
   });
 
   it('a generate error is an error frame and the stream stays usable', async () => {
@@ -68,13 +56,13 @@ describe('SlmStreamService protocol guards', () => {
     const done = outcome(call);
     call.write({ frame: { $case: 'start', value: { generationId: 'g', request: request(1) } } });
     // Offsets beyond the held context: the worker cannot rebuild it.
-    call.write({ frame: { $case: 'append', value: { request: request(2, { appendOnly: true, appendFromText: 99 }) } } });
+    call.write({ frame: { $case: 'append', value: { request: request(2, { appendOnly: true, appendFrom: { text: 99 }, contextIsTail: true }) } } });
     call.write({ frame: { $case: 'append', value: { request: request(3) } } });
     call.end();
     const { frames, code } = await done;
     expect(code).toBe(status.OK);
-    expect(frames.find((f) => f.frame?.$case === 'error')?.frame?.value).toMatchObject({ generateSeq: 2, reason: 'APPEND_MISMATCH' });
-    expect(frames.some((f) => f.frame?.$case === 'chunks' && f.frame.value.generateSeq === 3 && f.frame.value.finish !== 0)).toBe(true);
+    expect(frames.find((f) => f.frame?.$case === 'error')?.frame?.value).toMatchObject({ generateSeq: 2, error: { reason: 'APPEND_MISMATCH' } });
+    expect(frames.some((f) => f.frame?.$case === 'chunks' && f.frame.value.generateSeq === 3 && f.frame.value.chunks?.finish !== 0)).toBe(true);
   });
 
   it('ends an idle stream and frees its slot', async () => {

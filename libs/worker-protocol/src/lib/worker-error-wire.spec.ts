@@ -1,6 +1,6 @@
 import { WorkerError, WorkerErrorKind } from '@relayllm/proto';
 import { RELAY_ERROR_KINDS, RelayError, someReasonOf } from '@relayllm/relay-core';
-import { fromWorkerError, toWorkerError } from './worker-error';
+import { fromWorkerError, toWorkerError } from './worker-error-wire';
 
 describe('worker errors on the wire', () => {
   it('round-trips every RelayError kind with reason and field', () => {
