@@ -69,6 +69,12 @@ describe('k8s/ manifests', () => {
     for (const image of k.images) expect({ image: image.name, used: images.has(image.name) }).toMatchObject({ used: true });
   });
 
+  // The base's `namespace:` reaches only the base's objects; what an overlay adds needs its own
+  // (kubectl kustomize renders and checks every object in k8s-kustomize.integration.spec.ts).
+  it.each([BASE, ...OVERLAYS].map((dir) => [relativePath(dir), dir]))('%s sets namespace relayllm for every object it renders', (_name, dir) => {
+    expect(loadYaml(join(dir, 'kustomization.yaml')).namespace).toBe('relayllm');
+  });
+
   it('the base: unique object names, selectors matching pod labels, Services selecting pods, volumes mounted exist', () => {
     const objects = kustomizeResources(BASE).map(({ object }) => object);
     const keys = objects.map(keyOf);

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseDataset, sampleItems } from '@relayllm/eval';
 import { createRelayGrpcServer, type RelayGrpcServer } from '@relayllm/grpc-api';
 import { referenceModelDir, repoRoot } from '@relayllm/testing';
 import { startEmbeddedEngines, type EmbeddedEngines } from './app/embedded-engines';
@@ -81,9 +82,12 @@ describe('relayllm eval (real models)', () => {
     const out = join(scratch, `${policy}-${options.join('_')}`);
     const run = await cli(['--dataset', dataset, '--policy', policy, ...options, '--limit', '3', '--max-tokens', '24', '--out', out]);
     expect(run).toMatchObject({ code: 0 });
-    expect(run.stdout).toMatch(/accuracy \d\.\d{3} \[/);
+    expect(run.stdout).toMatch(/accuracy \d\.\d{3} \[.*n=3 \(SAMPLE of 5\)/);
+    // --limit takes a seeded sample stratified by level (not the first lines) and says so.
+    expect(run.stderr).toContain(`--limit 3: a SAMPLE of 3 of the 5 items of ${dataset}, not the whole set`);
     const items = results(out);
-    expect(items.map((r) => r['index'])).toEqual([0, 1, 2]);
+    expect(items.map((r) => r['index'])).toEqual(sampleItems(parseDataset(readFileSync(dataset, 'utf8')).items, 3).items.map((i) => i.index));
+    expect(items.map((r) => r['level']).sort()).toEqual([2, 2, 3]);
     for (const item of items) {
       expect(Object.keys(item)).toEqual(
         expect.arrayContaining(['index', 'question', 'answer', 'level', 'text', 'predicted', 'correct', 'finish_reason', 'usage', 'calls', 'latency_ms']),

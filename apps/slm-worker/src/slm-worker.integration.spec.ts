@@ -146,7 +146,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     try {
       for (const [i, q] of QUESTIONS.entries()) {
         const completed = await relay(observed, q, `rem-${i}`);
-        remote.release(`rem-${i}`);
+        remote.release(sequenceIdOf(`rem-${i}`, 'slm'));
         expect(summary(completed)).toEqual(summary(embedded.get(q) as CompletedEvent));
       }
     } finally {
@@ -169,8 +169,8 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
       const cancelled = await relay(cancelling, QUESTIONS[7] as string, 'cancel-1', cancel.signal);
       expect(cancelled.finishReason).toBe('cancelled');
       await expect(relay(tight, QUESTIONS[6] as string, 'deadline-1')).rejects.toMatchObject({ kind: 'deadline_exceeded', reason: 'WORKER_DEADLINE' });
-      remote.release('cancel-1');
-      tight.release('deadline-1');
+      remote.release(sequenceIdOf('cancel-1', 'slm'));
+      tight.release(sequenceIdOf('deadline-1', 'slm'));
       const releasedAt = Date.now();
       // Heartbeats sent after the release announce max(open streams, leased llama.cpp sequences): 0 on both workers.
       await until(
@@ -181,7 +181,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
       // in shared llama.cpp batches), each identical to its solo embedded run.
       const again = await Promise.all(QUESTIONS.slice(0, 8).map((q, i) => relay(remote, q, `after-${i}`)));
       expect(again.map(summary)).toEqual(QUESTIONS.slice(0, 8).map((q) => summary(embedded.get(q) as CompletedEvent)));
-      for (let i = 0; i < 8; i += 1) remote.release(`after-${i}`);
+      for (let i = 0; i < 8; i += 1) remote.release(sequenceIdOf(`after-${i}`, 'slm'));
     } finally {
       await Promise.all([remote.close(), tight.close()]);
     }
@@ -215,7 +215,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
         const survivor = remote.workerOf(sequenceIdOf(`kill-${q}`, 'slm'));
         expect(survivor).toBeDefined();
         expect(survivor).not.toBe(lastKilled());
-        remote.release(`kill-${q}`);
+        remote.release(sequenceIdOf(`kill-${q}`, 'slm'));
         // Bring the killed worker back for the next round.
         const killed = lastKilled() as string;
         workers.delete(killed);
@@ -248,7 +248,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
       for (const c of results) expect(c.usage.responseTokens).toBe(c.usage.slmTokens + c.usage.llmTokens);
       expect(results.map(summary)).toEqual(batch.map((q) => summary(embedded.get(q) as CompletedEvent)));
       for (const [i] of batch.entries()) expect(remote.workerOf(sequenceIdOf(`many-${i}`, 'slm'))).not.toBe(state.killed);
-      batch.forEach((_, i) => remote.release(`many-${i}`));
+      batch.forEach((_, i) => remote.release(sequenceIdOf(`many-${i}`, 'slm')));
     } finally {
       await remote.close();
     }

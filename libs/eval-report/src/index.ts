@@ -5,6 +5,7 @@ export { paretoChart } from './lib/render/pareto-chart';
 export { levelChart } from './lib/render/level-chart';
 export { callPositionChart, positionHistogram } from './lib/render/call-position-chart';
 export { formatMetricsTable } from './lib/render/format-table';
+export { SeriesStyles, type SeriesStyle } from './lib/render/series';
 export { reportHtml, type Figure } from './lib/render/html';
 // fs: reading summaries, writing the report, the CLI.
 export { parseSummary, SummaryError } from './lib/io/summary-schema';

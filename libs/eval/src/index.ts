@@ -1,5 +1,6 @@
 export * from './lib/graders';
 export * from './lib/dataset';
+export * from './lib/sample';
 export * from './lib/random';
 export * from './lib/results';
 export * from './lib/summary';

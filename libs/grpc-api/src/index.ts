@@ -25,4 +25,5 @@ export {
   type TranslatedError,
 } from './lib/status';
 export { toGenerateResponse, toRelayRequest, toWireEvent, wireFieldPath } from './lib/wire-mapping';
-export { reflectedPackageDefinition } from './lib/reflection';
+export { addReflectionService, HEALTH_SERVICE_NAME, publicApiDescriptors } from './lib/reflection';
+export { DescriptorIndex, DescriptorIndexError } from './lib/descriptor-index';

@@ -1,1 +1,2 @@
 export * from './lib/nats-llm-pool';
+export * from './lib/nats-request-transport';

@@ -16,7 +16,8 @@ import {
 import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { NatsLlmPool, type LlmRelayOutcome } from './lib/nats-llm-pool';
+import { NatsLlmPool } from './lib/nats-llm-pool';
+import type { LlmRelayOutcome } from './lib/nats-request-transport';
 
 /**
  * The NATS LLM pool against REAL llm-worker processes (apps/llm-worker, the

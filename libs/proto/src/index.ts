@@ -5,7 +5,7 @@
  * (`RelayServiceService`), the server interface (`RelayServiceServer`) and the
  * client constructor (`RelayServiceClient`).
  */
-import { FILE_DESCRIPTOR_SET_BASE64 } from './gen/descriptor-set';
+import { FILE_DESCRIPTOR_SET_BASE64, HEALTH_FILE_DESCRIPTOR_SET_BASE64 } from './gen/descriptor-set';
 
 export * from './gen/relayllm/v1/relay';
 // Worker protocols (distributed deployment). Named exports: every generated file
@@ -26,4 +26,13 @@ export const RELAY_SERVICE_NAME = 'relayllm.v1.RelayService';
  */
 export function relayFileDescriptorSet(): Buffer {
   return Buffer.from(FILE_DESCRIPTOR_SET_BASE64, 'base64');
+}
+
+/**
+ * The google.protobuf.FileDescriptorSet of grpc-health-check's
+ * `health/v1/health.proto` (grpc.health.v1.Health), compiled by buf like
+ * proto/, serialized: what server reflection serves for the health service.
+ */
+export function healthFileDescriptorSet(): Buffer {
+  return Buffer.from(HEALTH_FILE_DESCRIPTOR_SET_BASE64, 'base64');
 }

@@ -1,5 +1,5 @@
 // Cluster policy, pure: what a deployment of several replicas and workers
-// decides, with no transport. Test doubles, if any, are reached through
+// decides, with no transport. Test doubles are reached through
 // `@relayllm/relay-cluster/testing`, never from here.
 
 // The shared key/value store port and its in-process implementation
@@ -15,8 +15,10 @@ export * from './distributed/stream-recorder';
 export * from './distributed/generation-state';
 export * from './distributed/with-generation-state';
 
-// Worker choice and reissue decisions (pure; used by the remote engines)
-export * from './routing/llm-worker-choice';
+// The remote-engine skeleton of both roles: worker choice, the retry policy, transports as strategies
+export * from './remote/worker-choice';
+export * from './remote/retry-policy';
+export * from './remote/remote-engine';
 
 // Per-key LLM token quota (pure token bucket)
 export * from './quota/token-quota';

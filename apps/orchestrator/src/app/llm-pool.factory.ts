@@ -16,7 +16,7 @@ export const createLlmPool: LlmPoolFactory = ({ nc, registry, store, config, ins
     maxAttempts: config.maxAttempts,
     attemptTimeoutMs: config.llmRequestTimeoutMs,
     ackTimeoutMs: config.llmAckTimeoutMs,
-    // Issue #6: the active relay.call travels in the NATS headers; worker, affinity and routing time land on it.
+    // The active relay.call travels in the NATS headers; worker, affinity and routing time land on it.
     traceHeaders: instrumentation?.traceHeaders,
     onRelay: instrumentation?.onLlmRelay,
     onRoute: instrumentation?.onLlmRoute,

@@ -8,7 +8,6 @@ import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@r
 import { injectTraceHeaders, type RelayInstrumentation } from '@relayllm/observability';
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
-import { CapacityRetryingSlmEngine } from './slm-capacity-retry';
 
 /** SLM workers of one model, as the NATS heartbeats report them. */
 export class RegistrySlmDirectory implements SlmWorkerDirectory {
@@ -47,7 +46,7 @@ export type LlmPoolFactory = (deps: LlmPoolDeps) => Engine;
 /**
  * Production backends: one NATS connection (reconnecting forever), the worker
  * registry fed by heartbeats, RemoteSlmEngine over the live SLM workers
- * (behind CapacityRetryingSlmEngine) and the LLM pool over NATS. close() releases them in reverse order.
+ * (waiting for a slot when all are full) and the LLM pool over NATS. close() releases them in reverse order.
  */
 export async function createNatsBackends(
   config: OrchestratorConfig,
@@ -70,18 +69,16 @@ export async function createNatsBackends(
   const remote = new RemoteSlmEngine({
     directory,
     maxAttempts: config.maxAttempts,
+    // A worker lost while the others are full: displaced generations wait for a slot.
+    capacityWaitMs: config.maxQueueWaitMs,
+    onCapacityChange: (listener) => registry.onChange(() => listener()),
     generateDeadlineMs: config.requestTimeoutMs,
     // The active slm.segment, for the worker's engine spans (nothing when not traced).
     traceContext: instrumentation && (() => injectTraceHeaders()),
     credentials: transport.slmTls?.credentials,
     channelOptions: transport.slmTls?.channelOptions,
   });
-  // A worker lost while the others are full: displaced generations wait for a slot.
-  const retrying = new CapacityRetryingSlmEngine(remote, {
-    maxWaitMs: config.maxQueueWaitMs,
-    onCapacityChange: (listener) => registry.onChange(() => listener()),
-  });
-  const slm = instrumentation?.slm(retrying) ?? retrying;
+  const slm = instrumentation?.slm(remote) ?? remote;
   await slm.start();
   const llm = createLlmPool({ nc, registry, store, config, instrumentation });
   let closing: Promise<void> | undefined;

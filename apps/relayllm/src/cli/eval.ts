@@ -2,10 +2,12 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRelayClient } from '@relayllm/grpc-api';
 import {
+  describeSample,
   loadDataset,
   needsEmbeddedEngines,
   parsePolicy,
   runEval,
+  sampleItems,
   sweepParameter,
   type EvalSummary,
   type ItemRunner,
@@ -48,8 +50,9 @@ const fmt = (x: number): string => x.toFixed(3);
 
 export function summaryLine(summary: EvalSummary, dir: string): string {
   const [lo, hi] = summary.accuracy_ci95;
+  const sampled = summary.sample === undefined ? '' : ` (SAMPLE of ${summary.sample.of})`;
   return (
-    `${summary.label}: accuracy ${fmt(summary.accuracy)} [${fmt(lo)}, ${fmt(hi)}] n=${summary.n}, ` +
+    `${summary.label}: accuracy ${fmt(summary.accuracy)} [${fmt(lo)}, ${fmt(hi)}] n=${summary.n}${sampled}, ` +
     `ρ ${fmt(summary.llm_token_ratio)}, calls/answer ${summary.calls_per_answer.toFixed(2)}, ` +
     `p50 ${summary.latency_ms_p50.toFixed(0)} ms -> ${join(dir, 'summary.json')}`
   );
@@ -78,6 +81,8 @@ export async function runEvalCommand(args: EvalArgs, config: RelayllmConfig, io:
   }
   const dataset = await loadDataset(args.dataset);
   for (const problem of dataset.problems) log(io, `${args.dataset}:${problem.line}: skipped: ${problem.message}`);
+  const sample = sampleItems(dataset.items, limit);
+  if (sample.limit !== null) log(io, describeSample(sample, args.dataset));
 
   let engines: EmbeddedEngines | undefined;
   let runnerFor: (spec: PolicySpec) => ItemRunner;
@@ -114,7 +119,7 @@ export async function runEvalCommand(args: EvalArgs, config: RelayllmConfig, io:
         outDir: dir,
         resume: args.resume,
         concurrency,
-        limit,
+        sample,
         maxTokens,
         temperature,
         signal,

@@ -1,11 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRuns } from './io/read-summaries';
-import { computeMetrics, type MetricsTable } from './metrics/table';
+import { computeMetrics, type LoadedRun, type MetricsTable } from './metrics/table';
 import { callPositionChart } from './render/call-position-chart';
 import { type Figure, reportHtml } from './render/html';
 import { levelChart } from './render/level-chart';
 import { paretoChart } from './render/pareto-chart';
+import { SeriesStyles } from './render/series';
 
 export interface ReportResult {
   table: MetricsTable;
@@ -17,18 +18,22 @@ function slug(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'dataset';
 }
 
-/** Pure: the figures of a report (one Pareto chart per dataset, then levels and call positions). */
-export function reportFigures(table: MetricsTable, runs: Parameters<typeof levelChart>[0]): Figure[] {
+/**
+ * Pure: the figures of a report (one Pareto chart per dataset, then levels and
+ * call positions), every series named and coloured once for all of them.
+ */
+export function reportFigures(table: MetricsTable, runs: readonly LoadedRun[]): Figure[] {
+  const styles = new SeriesStyles(table);
   const datasets = [...new Set(table.runs.map((r) => r.dataset))];
   const pareto = datasets.map((d) => ({
     title: datasets.length === 1 ? 'Accuracy vs LLM-token share' : `Accuracy vs LLM-token share — ${d}`,
     file: datasets.length === 1 ? 'pareto.svg' : `pareto-${slug(d)}.svg`,
-    svg: paretoChart(table, d),
+    svg: paretoChart(table, d, styles),
   }));
   return [
     ...pareto,
-    { title: 'Accuracy per level', file: 'levels.svg', svg: levelChart(runs) },
-    { title: 'Where the LLM calls fall', file: 'call-positions.svg', svg: callPositionChart(runs) },
+    { title: 'Accuracy per level', file: 'levels.svg', svg: levelChart(runs, styles) },
+    { title: 'Where the LLM calls fall', file: 'call-positions.svg', svg: callPositionChart(runs, styles) },
   ];
 }
 

@@ -5,6 +5,7 @@ import { parseDataset } from './dataset';
 import { parsePolicy } from './policies';
 import { readResults } from './results';
 import { runEval, type ItemOutcome, type ItemRunner } from './runner';
+import { sampleItems } from './sample';
 
 const dataset = parseDataset(
   Array.from({ length: 10 }, (_, i) => JSON.stringify({ question: `Compute ${i}+1.`, answer: String(i + 1), level: (i % 3) + 1 })).join('\n'),
@@ -86,18 +87,28 @@ describe('runEval', () => {
     expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')).n).toBe(10);
   });
 
-  it('--limit runs the first N items; without --resume the file starts over', async () => {
+  it('--limit runs the sample it is given and records it in summary.json; without --resume the file starts over', async () => {
     const out = join(root, 'limit');
-    await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, resume: false, limit: 3, maxTokens: 8, temperature: 0 });
-    const r = await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, resume: false, limit: 2, maxTokens: 8, temperature: 0 });
-    expect((await lines(out)).map((l) => l.index)).toEqual(expect.arrayContaining([0, 1]));
-    expect(await lines(out)).toHaveLength(2);
+    await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, resume: false, sample: sampleItems(dataset.items, 3), maxTokens: 8, temperature: 0 });
+    const sample = sampleItems(dataset.items, 2);
+    const r = await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, resume: false, sample, maxTokens: 8, temperature: 0 });
+    expect((await lines(out)).map((l) => l.index).sort((a, b) => a - b)).toEqual(sample.items.map((i) => i.index));
     expect(r.summary).toMatchObject({ n: 2, llm_token_ratio: 1, llm_prefill_tokens: 8 });
+    const written = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
+    expect(written.sample).toEqual({ limit: 2, of: 10, seed: 0, by_level: sample.byLevel });
+    expect(Object.values(written.sample.by_level as Record<string, { taken: number }>).reduce((a, c) => a + c.taken, 0)).toBe(2);
+  });
+
+  it('a run of every item has no sample in summary.json', async () => {
+    const out = join(root, 'no-limit');
+    const r = await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, resume: false, sample: sampleItems(dataset.items, undefined), maxTokens: 8, temperature: 0 });
+    expect(r.summary.n).toBe(10);
+    expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'))).not.toHaveProperty('sample');
   });
 
   it('--model-label names the checkpoint in summary.json and prefixes the label', async () => {
     const out = join(root, 'model-label');
-    const r = await runEval({ dataset, spec: parsePolicy('relay', {}), run: fakeRunner([]), outDir: out, resume: false, limit: 2, maxTokens: 8, temperature: 0, modelLabel: 'warm-up' });
+    const r = await runEval({ dataset, spec: parsePolicy('relay', {}), run: fakeRunner([]), outDir: out, resume: false, sample: sampleItems(dataset.items, 2), maxTokens: 8, temperature: 0, modelLabel: 'warm-up' });
     expect(r.summary).toMatchObject({ model: 'warm-up', label: 'warm-up:relay', policy: 'relay' });
     expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'))).toMatchObject({ model: 'warm-up', label: 'warm-up:relay' });
   });

@@ -6,7 +6,8 @@ import { grade } from './graders';
 import { corePolicyFor, policyLabel, policyParams, type CorePolicy, type PolicySpec } from './policies';
 import { ProgressBar, type ProgressStream } from './progress';
 import { readResults, ResultsLog, SUMMARY_FILE, type CallResult, type ItemResult, type UsageResult } from './results';
-import { summarise, type EvalSummary } from './summary';
+import type { DatasetSample } from './sample';
+import { summarise, type EvalSummary, type SampleRecord } from './summary';
 
 /** What one item is run as. */
 export interface ItemPlan {
@@ -39,8 +40,11 @@ export interface RunEvalOptions {
   resume: boolean;
   /** Items in flight at once (default 1). */
   concurrency?: number;
-  /** Only the first N items of the dataset. */
-  limit?: number;
+  /**
+   * The items to run when not all of them (`--limit`: see sampleItems); its
+   * provenance goes into summary.json as `sample`. Default: every item.
+   */
+  sample?: DatasetSample;
   maxTokens: number;
   temperature: number;
   /** Stops taking new items (those in flight finish unless the runner honours the signal). */
@@ -86,6 +90,12 @@ export function itemResult(item: EvalItem, plan: ItemPlan, outcome: ItemOutcome,
   return result;
 }
 
+/** What summary.json says about a `--limit` sample (nothing when every item ran). */
+function sampleMeta(sample: DatasetSample | undefined): { sample?: SampleRecord } {
+  if (sample === undefined || sample.limit === null) return {};
+  return { sample: { limit: sample.limit, of: sample.of, seed: sample.seed, by_level: sample.byLevel } };
+}
+
 /**
  * Runs a policy over a dataset: items not yet in results.jsonl are run with
  * `concurrency` in flight, each appended to results.jsonl as it finishes; when
@@ -93,7 +103,7 @@ export function itemResult(item: EvalItem, plan: ItemPlan, outcome: ItemOutcome,
  */
 export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const { dataset, spec, outDir } = options;
-  const items = options.limit === undefined ? dataset.items : dataset.items.slice(0, options.limit);
+  const items = options.sample?.items ?? dataset.items;
   const log = await ResultsLog.open(outDir, options.resume);
   const previous = options.resume ? await readResults(outDir) : [];
   const wanted = new Set(items.map((i) => i.index));
@@ -146,6 +156,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     label,
     dataset: options.datasetLabel ?? dataset.file,
     ...(options.modelLabel === undefined ? {} : { model: options.modelLabel }),
+    ...sampleMeta(options.sample),
   });
   const interrupted = all.length < items.length;
   if (!interrupted) await writeFile(join(outDir, SUMMARY_FILE), `${JSON.stringify(summary, null, 2)}\n`);

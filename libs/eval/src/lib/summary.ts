@@ -24,6 +24,16 @@ export function percentile(values: readonly number[], q: number): number {
   return a + (b - a) * (pos - lo);
 }
 
+/** How a `--limit` run chose its items (see sampleItems): absent when every item ran. */
+export interface SampleRecord {
+  limit: number;
+  /** Items in the dataset. */
+  of: number;
+  seed: number;
+  /** Items taken / held per level; null when the items have no level. */
+  by_level: Record<string, { taken: number; of: number }> | null;
+}
+
 export interface SummaryMeta {
   policy: string;
   params: Record<string, unknown>;
@@ -31,6 +41,8 @@ export interface SummaryMeta {
   dataset: string;
   /** The checkpoint / model pair, when the run was given one (`--model-label`). */
   model?: string;
+  /** Only for a `--limit` run: the sample's provenance. */
+  sample?: SampleRecord;
 }
 
 export interface EvalSummary extends SummaryMeta {

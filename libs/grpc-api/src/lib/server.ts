@@ -7,7 +7,6 @@ import {
   type ServerWritableStream,
   type sendUnaryData,
 } from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import {
   RELAY_SERVICE_NAME,
   RelayServiceService,
@@ -27,7 +26,7 @@ import {
 import { HealthImplementation } from 'grpc-health-check';
 import type { RelayServiceHandler } from '@relayllm/front-door';
 import { grpcCaller } from './caller';
-import { reflectedPackageDefinition } from './reflection';
+import { addReflectionService, publicApiDescriptors } from './reflection';
 import { toGrpcStatus } from './status';
 import { toGenerateResponse, toRelayRequest, toWireEvent } from './wire-mapping';
 
@@ -56,7 +55,7 @@ export interface RelayGrpcServerOptions extends RelayServiceImplementationOption
   relay: RelayServiceHandler;
   /** Register grpc.health.v1.Health (default true). */
   health?: boolean;
-  /** Register server reflection v1 and v1alpha (default true). */
+  /** Register server reflection v1 and v1alpha over buf-compiled descriptors (default true). */
   reflection?: boolean;
   /** Options of the underlying @grpc/grpc-js Server (message sizes, keepalive...). */
   serverOptions?: ServerOptions;
@@ -255,7 +254,7 @@ export function createRelayGrpcServer(options: RelayGrpcServerOptions): RelayGrp
   const health =
     options.health === false ? undefined : new HealthImplementation({ '': 'NOT_SERVING', [RELAY_SERVICE_NAME]: 'NOT_SERVING' });
   health?.addToServer(grpcServer);
-  if (options.reflection !== false) new ReflectionService(reflectedPackageDefinition()).addToServer(grpcServer);
+  if (options.reflection !== false) addReflectionService(grpcServer, publicApiDescriptors({ health: health !== undefined }));
   const setServing = (status: 'SERVING' | 'NOT_SERVING'): void => {
     health?.setStatus('', status);
     health?.setStatus(RELAY_SERVICE_NAME, status);

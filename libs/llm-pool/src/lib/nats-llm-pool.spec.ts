@@ -30,7 +30,8 @@ import {
 } from '@relayllm/relay-core';
 import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
 import { LiveWorkersFake } from '../testing/live-workers.fake';
-import { NatsLlmPool, type LlmRelayOutcome } from './nats-llm-pool';
+import { NatsLlmPool } from './nats-llm-pool';
+import type { LlmRelayOutcome } from './nats-request-transport';
 
 /**
  * 'silent': acks, never replies (a worker that died after admitting the call);
@@ -196,10 +197,10 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       });
       const first = await collect(p.generate(relay(), new AbortController().signal));
       // The route is told before the request is published, once per attempt.
-      expect(hooks).toEqual(['route 1 queue', 'sent 1 queue']);
+      expect(hooks).toEqual(['route 1 any', 'sent 1 any']);
       expect(first).toEqual([{ tokens: [120, 120, 120], text: 'xxx', tokenTexts: ['x', 'x', 'x'], finish: 'length' }]);
       const holder = outcomes[0].workerId;
-      expect(outcomes[0].route).toEqual({ kind: 'queue' });
+      expect(outcomes[0].route).toEqual({ kind: 'any' });
       for (let call = 1; call <= 4; call++) {
         await collect(p.generate(relay({ callIndex: call, appendOnly: true, appendFrom: { text: 3 }, context: { text: `Compute 1+2.\nxxx${call}` } }), new AbortController().signal));
       }
@@ -217,7 +218,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       expect(outcomes[0].workerId).toBe('b');
       const { attempts, route } = outcomes[0];
       expect([1, 2]).toContain(attempts);
-      expect(route).toEqual(attempts === 1 ? { kind: 'queue' } : { kind: 'worker', workerId: 'b' });
+      expect(route).toEqual(attempts === 1 ? { kind: 'any' } : { kind: 'worker', workerId: 'b' });
     });
 
     it('affinity worker full by its reply (heartbeat not yet updated): reissued on the other worker, then affinity moves', async () => {
@@ -299,7 +300,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       b.behaviour = 'silent';
       const deadline = Date.now() + 200;
       const error = await failure(pool({ attemptTimeoutMs: 60_000, deadline: () => deadline }).generate(relay({ generationId: 'gen-deadline' }), new AbortController().signal));
-      expect([error.kind, error.reason]).toEqual(['deadline_exceeded', 'LLM_CALL_DEADLINE']);
+      expect([error.kind, error.reason]).toEqual(['deadline_exceeded', 'CALL_DEADLINE']);
       const sent = [...a.seen, ...b.seen].filter((s) => s.generationId === 'gen-deadline');
       expect(sent.length).toBeGreaterThanOrEqual(1);
       expect(sent.every((s) => s.timeoutMs > 0 && s.timeoutMs <= 200)).toBe(true);
@@ -339,7 +340,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       store = broken;
       const chunks = await collect(pool().generate(relay(), new AbortController().signal));
       expect(chunks[0]?.text).toBe('xxx');
-      expect(outcomes[0].route).toEqual({ kind: 'queue' });
+      expect(outcomes[0].route).toEqual({ kind: 'any' });
     });
   });
 

@@ -1,6 +1,6 @@
 import type { LiveWorker, WorkerChange } from '@relayllm/nats-transport';
 import { WorkerKind } from '@relayllm/proto';
-import type { LiveWorkerSource } from '../lib/nats-llm-pool';
+import type { LiveWorkerSource } from '../lib/nats-request-transport';
 
 /** TEST DOUBLE: a worker list set by the spec, with changes emitted on demand. */
 export class LiveWorkersFake implements LiveWorkerSource {

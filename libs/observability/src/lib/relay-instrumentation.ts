@@ -1,5 +1,5 @@
 import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { isDeterministicSampling, type LlmRoute } from '@relayllm/relay-cluster';
+import { isDeterministicSampling, type WorkerRoute } from '@relayllm/relay-cluster';
 import {
   isRelayError,
   type Engine,
@@ -208,7 +208,7 @@ export class RelayInstrumentation implements GenerationObserver {
   readonly traceHeaders = (): TraceContextHeaders | undefined => injectTraceHeaders(context.active());
 
   /** NatsLlmPool's `onRoute`: the route stage (call start → the first attempt's worker chosen, affinity lookup included). */
-  readonly onLlmRoute = (attempt: { attempt: number; route: LlmRoute }): void => {
+  readonly onLlmRoute = (attempt: { attempt: number; route: WorkerRoute }): void => {
     const call = context.active().getValue(CALL) as CallState | undefined;
     if (call === undefined) return;
     call.routedAt = this.now();
@@ -216,7 +216,7 @@ export class RelayInstrumentation implements GenerationObserver {
   };
 
   /** NatsLlmPool's `onAttempt`: the publish stage (route chosen → request sent) and relay.queue_wait_ms. */
-  readonly onLlmAttempt = (attempt: { attempt: number; route: LlmRoute }): void => {
+  readonly onLlmAttempt = (attempt: { attempt: number; route: WorkerRoute }): void => {
     const call = context.active().getValue(CALL) as CallState | undefined;
     if (call === undefined) return;
     const now = this.now();
@@ -225,7 +225,7 @@ export class RelayInstrumentation implements GenerationObserver {
   };
 
   /** NatsLlmPool's `onRelay`: which worker answered and whether it held the generation's prefix. */
-  readonly onLlmRelay = (outcome: { workerId: string; attempts: number; route: LlmRoute; reusedPrefixTokens: number; evaluatedTokens: number }): void => {
+  readonly onLlmRelay = (outcome: { workerId: string; attempts: number; route: WorkerRoute; reusedPrefixTokens: number; evaluatedTokens: number }): void => {
     const active = context.active();
     const call = active.getValue(CALL) as CallState | undefined;
     const state = active.getValue(GENERATION) as GenerationState | undefined;
@@ -296,7 +296,7 @@ export class RelayInstrumentation implements GenerationObserver {
     );
   }
 
-  private markReachedLlm(ctx: Context, route?: LlmRoute): void {
+  private markReachedLlm(ctx: Context, route?: WorkerRoute): void {
     const call = ctx.getValue(CALL) as CallState | undefined;
     if (call === undefined) return;
     call.reachedLlm = true;

@@ -4,7 +4,7 @@ import { runRelay } from '../relay/run-relay';
 import { ManualClock } from '../testing/manual-clock';
 import { plainTextTokenIds } from '../testing/reference-tokenizer';
 import { ScriptedEngine, type ScriptedEngineOptions } from '../testing/scripted-engine';
-import { CONFORMANCE_TABLE, type ConformanceCase } from './conformance.table';
+import { CONFORMANCE_TABLE, conformanceRequest, type ConformanceCase } from './conformance.table';
 
 /**
  * Every row runs against four engine shapes: token ids one per chunk and
@@ -29,15 +29,9 @@ async function run(row: ConformanceCase, options: ScriptedEngineOptions) {
   const llm = new ScriptedEngine(row.llm, options);
   const events: RelayStreamEvent[] = [];
   const request = {
-    generationId: 'gen-1',
-    prompt: row.prompt,
+    ...conformanceRequest(row),
     // Token engines get the prompt as plain bytes: `<call>` typed by a user is never a control token.
     ...(options.mode === 'token' ? { promptTokens: plainTextTokenIds(row.prompt) } : {}),
-    policy: row.policy,
-    maxTokens: row.limits?.maxTokens ?? 64,
-    maxTurns: row.limits?.maxTurns,
-    maxLlmTokensPerCall: row.limits?.maxLlmTokensPerCall,
-    maxLlmTokensTotal: row.limits?.maxLlmTokensTotal,
   };
   for await (const event of runRelay({ slm, llm, clock: new ManualClock() }, request, new AbortController().signal)) {
     events.push(event);

@@ -1,4 +1,4 @@
-import type { RelayPolicy } from '../relay/relay-request';
+import type { RelayPolicy, RelayRequest } from '../relay/relay-request';
 import type { RelayFinishReason } from '../relay/relay-types';
 import type { ScriptedOutput } from '../testing/scripted-engine';
 
@@ -27,6 +27,25 @@ export interface ConformanceCase {
     noCallCommands: number;
     /** Per call: [requestedN, grantedN, tokensWritten]. */
     grants?: ReadonlyArray<readonly [number, number, number]>;
+  };
+}
+
+/** maxTokens of a case whose limits do not set it. */
+export const CONFORMANCE_DEFAULT_MAX_TOKENS = 64;
+
+/**
+ * The request a case makes, as text (token engines also get the prompt's
+ * plain token ids). Limits a case leaves out take the protocol's defaults.
+ */
+export function conformanceRequest(row: ConformanceCase): RelayRequest {
+  return {
+    generationId: 'gen-1',
+    prompt: row.prompt,
+    policy: row.policy,
+    maxTokens: row.limits?.maxTokens ?? CONFORMANCE_DEFAULT_MAX_TOKENS,
+    maxTurns: row.limits?.maxTurns,
+    maxLlmTokensPerCall: row.limits?.maxLlmTokensPerCall,
+    maxLlmTokensTotal: row.limits?.maxLlmTokensTotal,
   };
 }
 

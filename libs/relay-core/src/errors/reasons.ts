@@ -109,8 +109,8 @@ export const DeadlineExceededReason = {
   DEADLINE_EXCEEDED: 'DEADLINE_EXCEEDED',
   /** The generation ran past the server's request timeout. */
   REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
-  /** A relay call reached its deadline before an attempt could start. */
-  LLM_CALL_DEADLINE: 'LLM_CALL_DEADLINE',
+  /** A remote engine call reached its deadline before an attempt could start. */
+  CALL_DEADLINE: 'CALL_DEADLINE',
   /** A worker stopped a generate at the deadline the request carried. */
   WORKER_DEADLINE: 'WORKER_DEADLINE',
 } as const;

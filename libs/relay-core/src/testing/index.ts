@@ -6,3 +6,9 @@ export { ScriptedEngine, type ScriptedEngineOptions, type ScriptedOutput } from 
 export { ManualClock } from './manual-clock';
 export { encodePlainText, encodeScript, plainTextTokenIds, type ReferenceToken } from './reference-tokenizer';
 export { CONFORMANCE_TABLE, type ConformanceCase } from '../conformance/conformance.table';
+export {
+  PROTOCOL_FIXTURE_PATH,
+  buildProtocolFixture,
+  formatProtocolFixture,
+  type RelayProtocolFixture,
+} from '../conformance/protocol-fixture';

@@ -6,8 +6,8 @@ export interface ReferenceToken {
   text: string;
 }
 
-/** Control markers understood in scripts; `</s>` is EOS. */
-const SCRIPT_MARKERS: ReadonlyArray<[string, number]> = [
+/** The control tokens' texts (scripts write them this way; `</s>` is EOS). */
+export const SCRIPT_MARKERS: ReadonlyArray<[string, number]> = [
   ['<call>', BYTE_LEVEL_TOKEN_IDS.CALL],
   ['</call>', BYTE_LEVEL_TOKEN_IDS.END_CALL],
   ['</s>', BYTE_LEVEL_TOKEN_IDS.EOS],

@@ -48,7 +48,7 @@ describe('RemoteSlmEngine over a worker with the reference SLM (llama.cpp)', () 
         const local = await relay(localSlm, question, `local-${i}`);
         const before = workerSlm.evaluatedTokens;
         const completed = await relay(remote, question, `remote-${i}`);
-        remote.release(`remote-${i}`);
+        remote.release(`remote-${i}/slm`);
         expect(completed.text).toBe(local.text);
         expect(completed.usage).toMatchObject({ slmTokens: local.usage.slmTokens, llmTokens: local.usage.llmTokens, calls: local.usage.calls });
         const prompt = REFERENCE_CHAT_FORMAT.frame(question).tokens.length;

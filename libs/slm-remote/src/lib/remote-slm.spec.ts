@@ -168,7 +168,7 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     const produced = fake.produced;
     await new Promise((r) => setTimeout(r, 50));
     expect(fake.produced).toBe(produced);
-    slm.release('g1');
+    slm.release('g1/slm');
     await until(() => worker.service.activeStreams === 0, 'the stream to close');
   });
 

@@ -28,6 +28,14 @@ const summarySchema = z.object({
   mean_response_tokens: nonNegative,
   by_level: z.record(z.string(), z.object({ n: count, accuracy: fraction })),
   call_positions: z.array(fraction),
+  sample: z
+    .object({
+      limit: count,
+      of: count,
+      seed: z.number().int(),
+      by_level: z.record(z.string(), z.object({ taken: count, of: count })).nullable(),
+    })
+    .optional(),
 });
 
 export class SummaryError extends Error {

@@ -4,3 +4,5 @@ export * from './pgr';
 export * from './random-router';
 export * from './compare';
 export * from './table';
+export * from './curve-name';
+export * from './precision';

@@ -1,5 +1,7 @@
 import { accuracyEdgeAtEqualCost, costReductionAtMatchedAccuracy } from './compare';
+import { curveName, uniqueNames } from './curve-name';
 import { apgr, clampShare, pgr, shareAtPgr } from './pgr';
+import { precisionNotes, tooFewItems } from './precision';
 import type { Baselines, CurvePoint, Policy, RunSummary } from './types';
 
 /** A summary and where it came from; `sweep` is the sweep directory, if any. */
@@ -18,6 +20,12 @@ export interface RunMetrics {
   curve: string;
   n: number;
   accuracy: number;
+  /** The run's 95% accuracy interval (Wilson). */
+  ci95: [number, number];
+  /** The dataset's size when the run answered a `--limit` sample of it; null otherwise. */
+  sampleOf: number | null;
+  /** The interval is too wide to compare runs (see precision.ts). */
+  tooFewItems: boolean;
   share: number;
   pgr: number | null;
   costReduction: number | null;
@@ -28,7 +36,10 @@ export interface RunMetrics {
 }
 
 export interface CurveMetrics {
+  /** The curve's key (see curveKey): a sweep directory or `<dataset>/[<model>:]<policy>`. */
   curve: string;
+  /** What every chart and table calls it (see curveName): labels, never paths; unique in the table. */
+  name: string;
   policy: Policy;
   dataset: string;
   points: number;
@@ -41,7 +52,7 @@ export interface MetricsTable {
   baselines: Record<string, Baselines>;
   runs: RunMetrics[];
   curves: CurveMetrics[];
-  /** Things a reader must know (missing baselines, duplicate baselines). */
+  /** Things a reader must know (missing or duplicate baselines, samples, runs too small for their interval). */
   notes: string[];
 }
 
@@ -100,6 +111,9 @@ export function computeMetrics(runs: readonly LoadedRun[]): MetricsTable {
       curve: curveKey(run),
       n: s.n,
       accuracy: s.accuracy,
+      ci95: s.accuracy_ci95,
+      sampleOf: s.sample?.of ?? null,
+      tooFewItems: tooFewItems(s),
       share,
       pgr: b ? pgr(s.accuracy, b) : null,
       costReduction: b ? costReductionAtMatchedAccuracy(s.accuracy, share, b) : null,
@@ -116,12 +130,14 @@ export function computeMetrics(runs: readonly LoadedRun[]): MetricsTable {
     if (row.policy === 'slm' || row.policy === 'llm') continue;
     groups.set(row.curve, [...(groups.get(row.curve) ?? []), row]);
   }
-  const curves: CurveMetrics[] = [...groups.entries()].map(([curve, members]) => {
+  const names = uniqueNames([...groups.keys()].map((curve) => curveName(runs.filter((r) => curveKey(r) === curve).map((r) => r.summary))));
+  const curves: CurveMetrics[] = [...groups.entries()].map(([curve, members], i) => {
     const points: CurvePoint[] | null = members.every((m) => m.pgr !== null)
       ? members.map((m) => ({ share: m.share, pgr: m.pgr as number }))
       : null;
     return {
       curve,
+      name: names[i],
       policy: members[0].policy,
       dataset: members[0].dataset,
       points: members.length,
@@ -130,5 +146,6 @@ export function computeMetrics(runs: readonly LoadedRun[]): MetricsTable {
       shareAtPgr80: points ? shareAtPgr(points, 0.8) : null,
     };
   });
+  notes.push(...precisionNotes(runs.map((r) => r.summary)));
   return { baselines, runs: rows, curves, notes };
 }

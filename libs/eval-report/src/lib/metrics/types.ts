@@ -21,6 +21,16 @@ export interface LevelResult {
   accuracy: number;
 }
 
+/** How a `relayllm eval --limit` run chose its items; absent when every item ran. */
+export interface SampleInfo {
+  limit: number;
+  /** Items in the dataset. */
+  of: number;
+  seed: number;
+  /** Items taken / held per level; null when the items have no level. */
+  by_level: Record<string, { taken: number; of: number }> | null;
+}
+
 export interface RunSummary {
   policy: Policy;
   params: Record<string, unknown>;
@@ -44,6 +54,8 @@ export interface RunSummary {
   by_level: Record<string, LevelResult>;
   /** Position of each call in its answer, relative (0 = start, 1 = end). */
   call_positions: number[];
+  /** Only for a `--limit` run: which items it answered. */
+  sample?: SampleInfo;
 }
 
 /** Accuracy and mean response length of a single-model run (SLM-only or LLM-only). */

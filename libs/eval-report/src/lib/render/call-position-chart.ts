@@ -1,6 +1,6 @@
 import { curveKey, type LoadedRun } from '../metrics/table';
-import { pct, seriesOf } from './series';
-import { colour, esc, type Frame, line, plotBox, px, svgDoc, text } from './svg';
+import { groupBySeries, pct, type SeriesStyles } from './series';
+import { esc, type Frame, line, plotBox, px, svgDoc, text } from './svg';
 
 export const POSITION_BINS = 10;
 
@@ -16,12 +16,13 @@ export function positionHistogram(positions: readonly number[], bins = POSITION_
 
 /**
  * Where in the answer the LLM calls fall: one small histogram per series
- * (a sweep's runs pooled, named as in the Pareto chart) that made calls;
- * single-model and call-free runs have nothing to show. Same y scale for all.
+ * (a sweep's runs pooled) that made calls, named and coloured as in every
+ * chart (`styles`); single-model and call-free runs have nothing to show.
+ * Same y scale for all.
  */
-export function callPositionChart(runs: readonly LoadedRun[]): string {
-  const withCalls = seriesOf(runs, (r) => ({ ...r.summary, curve: curveKey(r) }))
-    .map((s) => ({ name: s.name, positions: s.runs.flatMap((r) => r.summary.call_positions) }))
+export function callPositionChart(runs: readonly LoadedRun[], styles: SeriesStyles): string {
+  const withCalls = groupBySeries(runs, curveKey)
+    .map((s) => ({ ...styles.of(s.key), positions: s.members.flatMap((r) => r.summary.call_positions) }))
     .filter((s) => s.positions.length > 0);
   const panelH = 90;
   const f: Frame = { width: 760, height: 60 + Math.max(1, withCalls.length) * (panelH + 24), left: 230, right: 30, top: 40, bottom: 20 };
@@ -48,7 +49,7 @@ export function callPositionChart(runs: readonly LoadedRun[]): string {
       const tip = `${s.name}: ${pct(h)} of calls at ${bin * 10}–${(bin + 1) * 10}% of the answer`;
       body.push(
         `<rect x="${px(b.x0 + bin * binW + 1)}" y="${px(base - height)}" width="${px(binW - 2)}" ` +
-          `height="${px(height)}" fill="${colour(i)}"><title>${esc(tip)}</title></rect>`,
+          `height="${px(height)}" fill="${s.colour}"><title>${esc(tip)}</title></rect>`,
       );
     });
     body.push(line(b.x0, base, b.x1, base, 'axis'));

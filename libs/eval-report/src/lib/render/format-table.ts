@@ -1,4 +1,4 @@
-import type { MetricsTable } from '../metrics/table';
+import type { MetricsTable, RunMetrics } from '../metrics/table';
 
 const dash = '—';
 
@@ -18,6 +18,7 @@ export const RUN_COLUMNS = [
   'dataset',
   'n',
   'acc',
+  '95% CI',
   'LLM share',
   'PGR',
   'cost red. vs router',
@@ -25,14 +26,20 @@ export const RUN_COLUMNS = [
   'calls/ans',
 ] as const;
 
+/** n, "of <dataset size>" for a --limit sample, and ⚠ when too few items for the interval (see the notes). */
+function runSize(r: RunMetrics): string {
+  return `${r.n}${r.sampleOf === null ? '' : ` of ${r.sampleOf}`}${r.tooFewItems ? ' ⚠' : ''}`;
+}
+
 /** One row per run, as displayed (accuracy and shares in %, edge in points). */
 export function runRows(table: MetricsTable): string[][] {
   return table.runs.map((r) => [
     r.label,
     r.policy,
     r.dataset,
-    String(r.n),
+    runSize(r),
     fixed(r.accuracy, 2, 100),
+    `${fixed(r.ci95[0], 1, 100)}–${fixed(r.ci95[1], 1, 100)}`,
     fixed(r.share, 2, 100, '%'),
     fixed(r.pgr, 3),
     fixed(r.costReduction, 1, 100, '%'),
@@ -45,7 +52,7 @@ export const CURVE_COLUMNS = ['curve', 'policy', 'dataset', 'points', 'APGR', 's
 
 export function curveRows(table: MetricsTable): string[][] {
   return table.curves.map((c) => [
-    c.curve,
+    c.name,
     c.policy,
     c.dataset,
     String(c.points),

@@ -1,6 +1,6 @@
-import type { LoadedRun } from '../metrics/table';
-import { pct } from './series';
-import { axes, colour, esc, type Frame, legend, linearScale, plotBox, px, svgDoc } from './svg';
+import { curveKey, type LoadedRun } from '../metrics/table';
+import { groupBySeries, pct, type SeriesStyles } from './series';
+import { axes, esc, type Frame, legend, linearScale, plotBox, px, svgDoc } from './svg';
 
 /** Level keys in natural order ("2" before "10", "Level 2" before "Level 10"). */
 export function sortLevels(levels: Iterable<string>): string[] {
@@ -8,11 +8,25 @@ export function sortLevels(levels: Iterable<string>): string[] {
 }
 
 /**
- * Accuracy per difficulty level: one group of bars per level, one bar per run
- * (same colour per run across groups). Runs without a level simply have no bar
- * there; n is in each bar's tooltip, because small levels are noisy.
+ * Each run's fill: its series' colour (`styles`, the same in every chart); the
+ * runs of a curve of several (a sweep) from light to full strength in order.
  */
-export function levelChart(runs: readonly LoadedRun[]): string {
+function runFills(runs: readonly LoadedRun[], styles: SeriesStyles): Array<{ colour: string; opacity: number }> {
+  const fills = new Map<LoadedRun, { colour: string; opacity: number }>();
+  for (const { key, members } of groupBySeries(runs, curveKey)) {
+    const { colour } = styles.of(key);
+    members.forEach((run, i) => fills.set(run, { colour, opacity: members.length === 1 ? 1 : 0.35 + (0.65 * i) / (members.length - 1) }));
+  }
+  return runs.map((run) => fills.get(run) as { colour: string; opacity: number });
+}
+
+/**
+ * Accuracy per difficulty level: one group of bars per level, one bar per run
+ * (same fill per run across groups: its series' colour, see runFills). Runs
+ * without a level simply have no bar there; n is in each bar's tooltip,
+ * because small levels are noisy.
+ */
+export function levelChart(runs: readonly LoadedRun[], styles: SeriesStyles): string {
   const levels = sortLevels(runs.flatMap((r) => Object.keys(r.summary.by_level)));
   const bars = Math.max(1, runs.length);
   const groupWidth = Math.max(60, bars * 14 + 16);
@@ -29,6 +43,8 @@ export function levelChart(runs: readonly LoadedRun[]): string {
   const slot = (b.x1 - b.x0) / Math.max(1, levels.length);
   const barW = Math.min(24, (slot - 16) / bars);
   const levelX = (i: number) => b.x0 + slot * i + slot / 2;
+  const fills = runFills(runs, styles);
+  const fill = (i: number): string => `fill="${fills[i].colour}"${fills[i].opacity === 1 ? '' : ` fill-opacity="${px(fills[i].opacity)}"`}`;
   const body = axes(
     f,
     [],
@@ -46,7 +62,7 @@ export function levelChart(runs: readonly LoadedRun[]): string {
       const tip = `${r.summary.label}, level ${level}: ${pct(cell.accuracy)} (n=${cell.n})`;
       body.push(
         `<rect x="${px(x)}" y="${px(sy(cell.accuracy))}" width="${px(Math.max(1, barW - 2))}" ` +
-          `height="${px(b.y0 - sy(cell.accuracy))}" fill="${colour(ri)}"><title>${esc(tip)}</title></rect>`,
+          `height="${px(b.y0 - sy(cell.accuracy))}" ${fill(ri)}><title>${esc(tip)}</title></rect>`,
       );
     });
     body.push(
@@ -55,7 +71,7 @@ export function levelChart(runs: readonly LoadedRun[]): string {
   });
   const entries = runs.map((r, i) => ({
     label: r.summary.label,
-    swatch: `<rect x="0" y="-5" width="12" height="10" fill="${colour(i)}"/>`,
+    swatch: `<rect x="0" y="-5" width="12" height="10" ${fill(i)}/>`,
   }));
   body.push(...legend(b.x1 + 20, f.top + 10, entries));
   return svgDoc(f, 'Accuracy per level', body);

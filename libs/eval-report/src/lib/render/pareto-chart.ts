@@ -1,9 +1,8 @@
 import { routerAccuracy, routerShare } from '../metrics/random-router';
 import type { MetricsTable } from '../metrics/table';
-import { seriesOf, pct } from './series';
+import { groupBySeries, pct, type SeriesStyles } from './series';
 import {
   axes,
-  colour,
   esc,
   type Frame,
   legend,
@@ -32,11 +31,12 @@ function marker(shape: 'circle' | 'square' | 'diamond', x: number, y: number, fi
 }
 
 /**
- * Accuracy vs LLM-token share for every run of one dataset: one coloured
- * polyline per sweep/policy group, the SLM (square) and LLM (diamond) runs,
- * and the analytic random router (dashed) between them. Up-and-left is better.
+ * Accuracy vs LLM-token share for every run of one dataset: one polyline per
+ * curve (sweep/policy group), the SLM (square) and LLM (diamond) runs, and the
+ * analytic random router (dashed) between them, each in its series' colour and
+ * name (`styles`, shared by every chart). Up-and-left is better.
  */
-export function paretoChart(table: MetricsTable, dataset: string): string {
+export function paretoChart(table: MetricsTable, dataset: string, styles: SeriesStyles): string {
   const runs = table.runs.filter((r) => r.dataset === dataset);
   const baselines = table.baselines[dataset];
   const f: Frame = { width: 860, height: 460, left: 60, right: 250, top: 34, bottom: 44 };
@@ -64,23 +64,24 @@ export function paretoChart(table: MetricsTable, dataset: string): string {
     entries.push({ label: 'random router (analytic)', swatch: polyline([[0, 0], [14, 0]], '#888', 'router') });
   }
 
-  const series = seriesOf(
+  const series = groupBySeries(
     runs.filter((r) => r.policy !== 'slm' && r.policy !== 'llm'),
-    (r) => r,
+    (r) => r.curve,
   );
-  series.forEach((s, i) => {
-    const c = colour(i);
-    const sorted = [...s.runs].sort((a, b2) => a.share - b2.share);
+  for (const s of series) {
+    const { name, colour: c } = styles.of(s.key);
+    const sorted = [...s.members].sort((a, b2) => a.share - b2.share);
     if (sorted.length > 1) body.push(polyline(sorted.map((r) => [sx(r.share), sy(r.accuracy)]), c));
     for (const r of sorted) {
       body.push(marker('circle', sx(r.share), sy(r.accuracy), c, `${r.label}: ${pct(r.accuracy)} at ${pct(r.share, 2)}`));
     }
-    entries.push({ label: s.name, swatch: marker('circle', 7, 0, c, s.name) });
-  });
+    entries.push({ label: name, swatch: marker('circle', 7, 0, c, name) });
+  }
 
   for (const r of runs.filter((x) => x.policy === 'slm' || x.policy === 'llm')) {
     const shape = r.policy === 'slm' ? 'square' : 'diamond';
-    body.push(marker(shape, sx(r.share), sy(r.accuracy), '#222', `${r.label}: ${pct(r.accuracy)}`));
+    const c = styles.of(r.curve).colour;
+    body.push(marker(shape, sx(r.share), sy(r.accuracy), c, `${r.label}: ${pct(r.accuracy)}`));
     // The LLM sits at the right edge: label it leftwards so it stays off the legend.
     const leftward = r.share > 0.5;
     body.push(
@@ -89,7 +90,7 @@ export function paretoChart(table: MetricsTable, dataset: string): string {
         'text-anchor': leftward ? 'end' : 'start',
       }),
     );
-    entries.push({ label: `${r.label} (${r.policy} only)`, swatch: marker(shape, 7, 0, '#222', r.label) });
+    entries.push({ label: `${r.label} (${r.policy} only)`, swatch: marker(shape, 7, 0, c, r.label) });
   }
 
   body.push(...legend(b.x1 + 20, f.top + 10, entries));

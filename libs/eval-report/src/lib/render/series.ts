@@ -1,38 +1,45 @@
-import type { RunMetrics } from '../metrics/table';
+import type { MetricsTable } from '../metrics/table';
+import { colour } from './svg';
 
-/** What naming a series needs to know about a run. */
-export type SeriesMember = Pick<RunMetrics, 'curve' | 'policy' | 'dataset' | 'label'>;
-
-/** Runs grouped into chart series: one per curve (sweep or policy group), in first-seen order. */
-export interface Series<T> {
-  key: string;
+/** How one series (a curve, or a single-model baseline run) looks in the charts. */
+export interface SeriesStyle {
   name: string;
-  runs: T[];
-}
-
-function lastSegment(path: string): string {
-  const parts = path.split(/[\\/]/).filter((p) => p !== '');
-  return parts[parts.length - 1] ?? path;
+  colour: string;
 }
 
 /**
- * Names a series: a single run keeps its own label (what the user wrote);
- * a curve of several runs is "<policy> · <sweep dir name>" (or the policy
- * alone for a group of top-level runs), so every chart names it the same way.
+ * One name and one colour per series for every chart of a report, so that a
+ * policy keeps its colour from the Pareto chart to the level and call-position
+ * charts. Keyed by curve key (`RunMetrics.curve`, `curveKey(run)`); curves are
+ * named as the metrics table names them (`CurveMetrics.name`: labels, not
+ * paths), a baseline run by its label; colours follow the order in which the
+ * series first appear among the runs.
  */
-export function seriesOf<T>(items: readonly T[], describe: (item: T) => SeriesMember): Series<T>[] {
-  const byKey = new Map<string, T[]>();
-  for (const item of items) {
-    const key = describe(item).curve;
-    byKey.set(key, [...(byKey.get(key) ?? []), item]);
+export class SeriesStyles {
+  private readonly styles = new Map<string, SeriesStyle>();
+
+  constructor(table: MetricsTable) {
+    const names = new Map(table.curves.map((c) => [c.curve, c.name]));
+    for (const run of table.runs) {
+      if (!this.styles.has(run.curve)) {
+        this.styles.set(run.curve, { name: names.get(run.curve) ?? run.label, colour: colour(this.styles.size) });
+      }
+    }
   }
-  return [...byKey.entries()].map(([key, members]) => {
-    const first = describe(members[0]);
-    const isGroup = key === `${first.dataset}/${first.policy}`;
-    const name =
-      members.length === 1 ? first.label : isGroup ? first.policy : `${first.policy} · ${lastSegment(key)}`;
-    return { key, name, runs: members };
-  });
+
+  /** The style of a series of the table; throws for a key the table does not have. */
+  of(curve: string): SeriesStyle {
+    const style = this.styles.get(curve);
+    if (style === undefined) throw new Error(`no series ${curve} in this report`);
+    return style;
+  }
+}
+
+/** Items grouped by series key, groups and members in first-seen order. */
+export function groupBySeries<T>(items: readonly T[], keyOf: (item: T) => string): Array<{ key: string; members: T[] }> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) groups.set(keyOf(item), [...(groups.get(keyOf(item)) ?? []), item]);
+  return [...groups.entries()].map(([key, members]) => ({ key, members }));
 }
 
 export function pct(v: number, digits = 1): string {

@@ -1,0 +1,44 @@
+import { chooseWorker, type WorkerChoiceInput, type WorkerLoad } from './worker-choice';
+
+const w = (workerId: string, activeSequences = 0, maxSequences = 2): WorkerLoad => ({ workerId, activeSequences, maxSequences });
+const llm = (over: Partial<WorkerChoiceInput>): WorkerChoiceInput => ({ live: [], exclude: new Set(), attempt: 1, anyAllowed: true, fullAllowed: false, ...over });
+const slm = (over: Partial<WorkerChoiceInput>): WorkerChoiceInput => ({ live: [], exclude: new Set(), attempt: 1, anyAllowed: false, fullAllowed: true, ...over });
+
+describe('chooseWorker, LLM (the broker may pick, a full worker is not asked)', () => {
+  it('first attempt: the preferred (affinity) worker when live, not failed and not full', () => {
+    expect(chooseWorker(llm({ preferred: 'b', live: [w('a'), w('b', 1)] }))).toEqual({ kind: 'worker', workerId: 'b' });
+  });
+
+  it('first attempt: the broker without a preference, or when that worker is gone, full or failed', () => {
+    expect(chooseWorker(llm({ live: [w('a')] }))).toEqual({ kind: 'any' });
+    expect(chooseWorker(llm({ preferred: 'gone', live: [w('a')] }))).toEqual({ kind: 'any' });
+    expect(chooseWorker(llm({ preferred: 'a', live: [w('a', 2, 2), w('b')] }))).toEqual({ kind: 'any' });
+    expect(chooseWorker(llm({ preferred: 'a', live: [w('a')], exclude: new Set(['a']) }))).toEqual({ kind: 'any' });
+  });
+
+  it('reissue: the least-loaded other worker with room (ties by id), else the broker', () => {
+    const live = [w('a', 1, 2), w('b', 0, 2), w('c', 0, 4), w('d', 3, 3)];
+    expect(chooseWorker(llm({ preferred: 'a', live: live.map((x) => (x.workerId === 'a' ? w('a', 2, 2) : x)), exclude: new Set(['b']), attempt: 2 }))).toEqual({ kind: 'worker', workerId: 'c' });
+    expect(chooseWorker(llm({ live, attempt: 2 }))).toEqual({ kind: 'worker', workerId: 'b' });
+    expect(chooseWorker(llm({ live: [w('a', 2, 2)], attempt: 3 }))).toEqual({ kind: 'any' });
+    expect(chooseWorker(llm({ live: [], attempt: 2 }))).toEqual({ kind: 'any' });
+  });
+});
+
+describe('chooseWorker, SLM (one worker is always named; a full-looking one is asked last)', () => {
+  it('keeps the generation on the worker that holds its stream while it has room', () => {
+    expect(chooseWorker(slm({ preferred: 'b', live: [w('a'), w('b', 1)] }))).toEqual({ kind: 'worker', workerId: 'b' });
+  });
+
+  it('otherwise the least-loaded worker; workers that just failed are tried after the others', () => {
+    expect(chooseWorker(slm({ live: [w('a', 1), w('b')] }))).toEqual({ kind: 'worker', workerId: 'b' });
+    expect(chooseWorker(slm({ live: [w('a'), w('b')], suspect: new Set(['a']) }))).toEqual({ kind: 'worker', workerId: 'b' });
+    expect(chooseWorker(slm({ live: [w('a')], suspect: new Set(['a']) }))).toEqual({ kind: 'worker', workerId: 'a' });
+  });
+
+  it('asks a full-looking worker when all look full (its announcement may lag), and none when every worker failed', () => {
+    expect(chooseWorker(slm({ live: [w('a', 2, 2), w('b', 2, 2)] }))).toEqual({ kind: 'worker', workerId: 'a' });
+    expect(chooseWorker(slm({ live: [w('a')], exclude: new Set(['a']), attempt: 2 }))).toBeUndefined();
+    expect(chooseWorker(slm({ live: [] }))).toBeUndefined();
+  });
+});

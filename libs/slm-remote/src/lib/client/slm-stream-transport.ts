@@ -1,0 +1,246 @@
+import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { SlmWorkerServiceClient } from '@relayllm/proto';
+import { isReissuable, type Attempt, type Exhaustion, type WorkerCandidates, type WorkerLoad, type WorkerTransport } from '@relayllm/relay-cluster';
+import {
+  BYTE_LEVEL_TOKEN_IDS,
+  chunkTokenCount,
+  freshRequest,
+  InternalReason,
+  RelayError,
+  UnavailableReason,
+  type EngineChunk,
+  type EngineRequest,
+} from '@relayllm/relay-core';
+import { chunksFromWire } from '@relayllm/worker-protocol';
+import { errorFromFrame, generateToWire } from '../frames';
+import { DecodeConnection, type ConnectionEvent } from './decode-connection';
+import { EventQueue } from './event-queue';
+import type { SlmWorkerDirectory, SlmWorkerInfo } from './slm-worker-directory';
+
+export interface SlmStreamTransportOptions {
+  directory: SlmWorkerDirectory;
+  /** Ids after which a worker pauses instead of generating on (default: the reference `</call>`). */
+  pauseTokens?: readonly number[];
+  /** Ids that arm the pause (default: the reference `<call>`): a stray `</call>` does not pause. [] = always pause. */
+  pauseArmTokens?: readonly number[];
+  /** A stream with no generate for this long is closed (default 30 s). */
+  idleReleaseMs?: number;
+  /** The worker's time limit for each generate (default 120 s; 0 = none), cut to the call's deadline. */
+  generateDeadlineMs?: number;
+  /** How long a worker may take to accept a new stream before the attempt fails (default 5 s). */
+  connectTimeoutMs?: number;
+  /** W3C trace context for each generate, read in the caller's async context (the active slm.segment). */
+  traceContext?: () => Readonly<Record<string, string | undefined>> | undefined;
+  /** Extra @grpc/grpc-js channel options (keepalive defaults: 10 s ping, 5 s timeout). */
+  channelOptions?: ChannelOptions;
+  /** Channel credentials for the workers (TLS / mTLS); default plaintext. */
+  credentials?: ChannelCredentials;
+  /** Called when capacity may have changed (a worker joined, left, reported load). */
+  onCapacityChange?: (listener: () => void) => () => void;
+}
+
+const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 5_000,
+  'grpc.keepalive_permit_without_calls': 0,
+};
+
+/**
+ * The SLM's transport: one gRPC bidi stream (relayllm.v1.SlmWorkerService.Decode)
+ * per generation, opened on the worker the skeleton chose; later turns send
+ * only their new text on the same stream, so the worker's KV cache is reused.
+ * Streams close on release(), after `idleReleaseMs` without a generate, or on
+ * close(). A failed attempt's stream is dropped (the next attempt opens one).
+ */
+export class SlmStreamTransport implements WorkerTransport {
+  readonly anyAllowed = false;
+  readonly fullAllowed = true;
+  private readonly streams = new Map<string, DecodeConnection>();
+  private readonly clients = new Map<string, SlmWorkerServiceClient>();
+  private readonly pauseTokens: readonly number[];
+  private readonly pauseArmTokens: readonly number[];
+  private closed = false;
+
+  constructor(private readonly options: SlmStreamTransportOptions) {
+    this.pauseTokens = options.pauseTokens ?? [BYTE_LEVEL_TOKEN_IDS.END_CALL];
+    this.pauseArmTokens = options.pauseArmTokens ?? [BYTE_LEVEL_TOKEN_IDS.CALL];
+  }
+
+  /** Open streams per worker id. */
+  openStreams(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const c of this.streams.values()) counts.set(c.worker.workerId, (counts.get(c.worker.workerId) ?? 0) + 1);
+    return counts;
+  }
+
+  /** The worker serving a sequence's stream, if one is open. */
+  workerOf(sequenceId: string): string | undefined {
+    return this.streams.get(sequenceId)?.worker.workerId;
+  }
+
+  async candidates(request: EngineRequest): Promise<WorkerCandidates> {
+    if (this.closed) throw RelayError.unavailable(UnavailableReason.STREAM_CLOSED, 'the remote SLM engine is closed');
+    const stream = this.streams.get(request.sequenceId);
+    return { live: () => this.loads(), preferred: stream !== undefined && !stream.broken ? stream.worker.workerId : undefined };
+  }
+
+  async *send(attempt: Attempt, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+    if (attempt.route.kind !== 'worker') throw RelayError.internal(InternalReason.ENGINE_PROTOCOL, 'an SLM attempt must name its worker');
+    const connection = this.connectionFor(attempt.request.sequenceId, attempt.route.workerId);
+    try {
+      yield* this.generateOn(connection, attempt, signal);
+    } catch (error) {
+      // The skeleton moves the generate elsewhere: this stream is done.
+      if (isReissuable(error)) connection.destroy();
+      throw error;
+    }
+  }
+
+  exhausted({ last, noWorker }: Exhaustion): RelayError {
+    if (noWorker) return RelayError.unavailable(UnavailableReason.NO_SLM_WORKER, 'no live SLM worker', { cause: last });
+    return RelayError.unavailable(UnavailableReason.SLM_STREAM_FAILED, 'the SLM stream failed on every attempt', { cause: last });
+  }
+
+  onCapacityChange(listener: () => void): () => void {
+    return this.options.onCapacityChange?.(listener) ?? (() => undefined);
+  }
+
+  async start(): Promise<void> {
+    // Streams are opened per generation; nothing to connect up front.
+  }
+
+  /** Closes the stream of a finished generation. */
+  release(sequenceId: string): void {
+    this.streams.get(sequenceId)?.close();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const connection of [...this.streams.values()]) connection.close();
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  /** Live workers; in use = the larger of what a worker announced and what this client has open on it (announcements lag). */
+  private loads(): WorkerLoad[] {
+    const open = this.openStreams();
+    return this.options.directory
+      .liveWorkers()
+      .filter((w) => w.address !== '')
+      .map((w) => ({ workerId: w.workerId, maxSequences: w.maxSequences, activeSequences: Math.max(w.activeSequences, open.get(w.workerId) ?? 0) }));
+  }
+
+  /** The generation's open stream on `workerId`, or a new one there. */
+  private connectionFor(sequenceId: string, workerId: string): DecodeConnection {
+    const existing = this.streams.get(sequenceId);
+    if (existing !== undefined && !existing.broken && existing.worker.workerId === workerId) return existing;
+    existing?.destroy();
+    const worker = this.options.directory.liveWorkers().find((w) => w.workerId === workerId);
+    if (worker === undefined) throw RelayError.unavailable(UnavailableReason.NO_SLM_WORKER, `SLM worker ${workerId} is gone`);
+    const connection = new DecodeConnection(
+      this.clientFor(worker),
+      worker,
+      sequenceId,
+      (gone) => {
+        if (this.streams.get(gone.generationId) === gone) this.streams.delete(gone.generationId);
+      },
+      this.options.connectTimeoutMs ?? 5_000,
+    );
+    this.streams.set(sequenceId, connection);
+    return connection;
+  }
+
+  private clientFor(worker: SlmWorkerInfo): SlmWorkerServiceClient {
+    let client = this.clients.get(worker.address);
+    if (client === undefined) {
+      this.pruneClients();
+      client = new SlmWorkerServiceClient(worker.address, this.options.credentials ?? credentials.createInsecure(), {
+        ...DEFAULT_CHANNEL_OPTIONS,
+        ...this.options.channelOptions,
+      });
+      this.clients.set(worker.address, client);
+    }
+    return client;
+  }
+
+  /** Closes the channels of workers that left the directory and carry no stream (restarted workers come back on new ports). */
+  private pruneClients(): void {
+    const live = new Set(this.options.directory.liveWorkers().map((w) => w.address));
+    const used = new Set([...this.streams.values()].map((c) => c.worker.address));
+    for (const [address, client] of this.clients) {
+      if (live.has(address) || used.has(address)) continue;
+      client.close();
+      this.clients.delete(address);
+    }
+  }
+
+  /** The worker's time limit for a generate: its own bound, cut to the call's deadline. */
+  private timeoutMs(attempt: Attempt): number {
+    const own = this.options.generateDeadlineMs ?? 120_000;
+    if (attempt.timeLeftMs === undefined) return own;
+    return own === 0 ? Math.max(1, attempt.timeLeftMs) : Math.max(1, Math.min(own, attempt.timeLeftMs));
+  }
+
+  /** One generate on one stream: yields its chunks; throws the stream's or the worker's error. */
+  private async *generateOn(connection: DecodeConnection, attempt: Attempt, signal: AbortSignal): AsyncGenerator<EngineChunk> {
+    const { request } = attempt;
+    const queue = new EventQueue<ConnectionEvent>();
+    const envelope = { pauseTokens: this.pauseTokens, pauseArmTokens: this.pauseArmTokens, timeoutMs: this.timeoutMs(attempt), traceContext: this.options.traceContext?.() };
+    const seq = connection.begin(
+      (generateSeq, tail) => {
+        const value = generateToWire(tail ? request : freshRequest(request), { ...envelope, generateSeq, tail });
+        return generateSeq === 1 ? { $case: 'start', value: { generationId: request.sequenceId, request: value } } : { $case: 'append', value: { request: value } };
+      },
+      request,
+      (event) => queue.push(event),
+    );
+    // The relay aborts a stream it has read enough of (e.g. right after a
+    // command) and may leave this generator parked: tell the worker at once.
+    const onAbort = (): void => {
+      connection.cancel(seq);
+      queue.end();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    const progress = { finished: false, received: 0 };
+    try {
+      if (signal.aborted) return;
+      yield* this.readFrames(connection, seq, queue, request, progress);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (!progress.finished && !signal.aborted) connection.cancel(seq);
+      connection.finished(seq, this.options.idleReleaseMs ?? 30_000);
+    }
+  }
+
+  /** The frames of generate `seq` as engine chunks, until its finish; resumes a paused generate when the caller reads on. */
+  private async *readFrames(
+    connection: DecodeConnection,
+    seq: number,
+    queue: EventQueue<ConnectionEvent>,
+    request: EngineRequest,
+    progress: { finished: boolean; received: number },
+  ): AsyncGenerator<EngineChunk> {
+    for (;;) {
+      const event = await queue.next();
+      if (event === undefined) return; // aborted
+      if (event.type === 'broken') throw event.error;
+      const body = event.frame.frame;
+      if (body?.$case === 'error') {
+        progress.finished = true;
+        throw errorFromFrame(body.value);
+      }
+      if (body?.$case !== 'chunks' || body.value.chunks === undefined) continue;
+      for (const chunk of chunksFromWire(body.value.chunks)) {
+        progress.received += chunkTokenCount(chunk);
+        if (progress.received > request.maxTokens + 1) {
+          throw RelayError.internal(InternalReason.ENGINE_PROTOCOL, `worker ${connection.worker.workerId} sent more tokens than requested`);
+        }
+        if (chunk.finish !== undefined) progress.finished = true;
+        yield chunk;
+      }
+      if (progress.finished) return;
+      if (body.value.paused) connection.resume(seq); // the caller asked for more after the pause
+    }
+  }
+}
