@@ -67,6 +67,21 @@ const rawReasonSelectors = [
   "NewExpression[callee.name='RelayError'][arguments.1.type='TemplateLiteral']",
 ].map((selector) => ({ selector, message: rawReasonMessage }));
 
+const unitTierMessage = 'A unit spec starts no process, socket, model or service: name the file *.integration.spec.ts (or *.e2e.spec.ts).';
+const unitTierBannedPaths = [
+  { name: '@grpc/grpc-js', importNames: ['Server', 'ServerCredentials'], message: unitTierMessage },
+  { name: 'net', message: unitTierMessage },
+  { name: 'node:net', message: unitTierMessage },
+  { name: 'http', message: unitTierMessage },
+  { name: 'node:http', message: unitTierMessage },
+];
+const unitTierBannedPatterns = [
+  { regex: '^(node:)?child_process$', message: unitTierMessage },
+  { regex: '^@relayllm/(testing|llama-cpp)$', message: unitTierMessage },
+  { regex: '^(@nats-io/transport-node|ioredis|node-llama-cpp)$', message: unitTierMessage },
+  { group: ['**/testing', '**/testing/*', '@relayllm/*/testing'], importNames: ['startInProcessWorker', 'FakeVllmServer', 'startOtlpJsonReceiver'], message: unitTierMessage },
+];
+
 /** `@relayllm/<lib>/testing`: test doubles, for specs and src/testing/ folders only. */
 const testingEntryPattern = {
   regex: '^@relayllm/[^/]+/testing$',
@@ -137,6 +152,15 @@ export default [
     files: ['**/*.ts'],
     rules: {
       'no-restricted-syntax': ['error', ...rawReasonSelectors],
+    },
+  },
+  {
+    // Test tiers by name: a plain *.spec.ts is a unit test (no child process, socket, model or real service);
+    // those go in *.integration.spec.ts (real NATS/Redis/llama.cpp/sockets in one process) or *.e2e.spec.ts.
+    files: ['**/*.spec.ts'],
+    ignores: ['**/*.integration.spec.ts', '**/*.e2e.spec.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: unitTierBannedPaths, patterns: unitTierBannedPatterns }],
     },
   },
   {

@@ -8,11 +8,17 @@
  *   models/reference/eval/        report.html, SVG charts, summaries.json, report.txt
  *   models/reference/MODEL_CARD.md  the table between the serving-table markers
  *
+ * Only a run of every test question is published (the last two). A partial run
+ * (--limit N, or any summary that is a sample or short of the dataset) writes its
+ * runs to runs/reference-limit-N/ (or --out) and its report to <runs>/report/,
+ * says so, and never touches models/reference/eval/ nor MODEL_CARD.md.
+ *
  * Four items at a time (--concurrency 4): sequences decoded in one llama.cpp batch give
  * exactly what they give alone (per-item results identical to --concurrency 1 on all 1,200
  * questions, llm and relay policies), so the card's numbers reproduce exactly.
  *
- * Flags: --limit N (first N questions; smoke checks), --out DIR (runs dir), --no-card.
+ * Flags: --limit N (a seeded sample of N questions, stratified by level: smoke checks; never
+ * published), --out DIR (runs dir), --no-card.
  * Stage models: models/reference/stages/{sft,warmup}/ (written by training/, see
  * training/relay_train/stages.py); the shipped slm.gguf is the student after GRPO.
  */
@@ -29,9 +35,26 @@ const { values } = parseArgs({
 // summaries and report name files the same on every machine.
 const models = 'models/reference';
 const dataset = join(models, 'data/test.jsonl');
-const runsDir = values.out ?? 'runs/reference';
+const cardPath = join(models, 'MODEL_CARD.md');
+const publishedEvalDir = join(models, 'eval');
+const limit = values.limit;
+if (limit !== undefined && !/^[1-9]\d*$/.test(limit)) {
+  process.stderr.write(`--limit must be a positive integer, got ${limit}\n`);
+  process.exit(2);
+}
+// A partial run keeps its own runs (never resumed into, nor from, a full run's) and its own report.
+const runsDir = values.out ?? (limit === undefined ? 'runs/reference' : `runs/reference-limit-${limit}`);
+const partialEvalDir = join(runsDir, 'report');
 process.chdir(root);
 const cli = join(root, 'apps/relayllm/bin/relayllm.cjs');
+
+const banner = (lines) => process.stderr.write(`\n${'!'.repeat(78)}\n${lines.map((l) => `! ${l}`).join('\n')}\n${'!'.repeat(78)}\n`);
+const notPublished = (why) => [
+  `PARTIAL RUN (${why}): the published table is NOT updated.`,
+  `Report: ${partialEvalDir}/ (runs: ${runsDir}/).`,
+  `${cardPath} and ${publishedEvalDir}/ are left as they are.`,
+];
+if (limit !== undefined) banner(notPublished(`--limit ${limit}: a sample of the test questions`));
 
 /**
  * name, models dir, policy args, card label (rows without one are baselines only). Runs on a
@@ -76,18 +99,24 @@ function summaryDirs() {
   return dirs;
 }
 
-const evalDir = join(models, 'eval');
+const summaries = summaryDirs().map((d) => ({ run: d.slice(runsDir.length + 1), ...JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) }));
+// Published only when every run answered every question: the data decide, not just the flag.
+const questions = readFileSync(dataset, 'utf8').split('\n').filter((line) => line.trim() !== '').length;
+const short = summaries.filter((s) => s.sample !== undefined || s.n !== questions).map((s) => `${s.run}: n=${s.n}`);
+const publish = limit === undefined && short.length === 0;
+const evalDir = publish ? publishedEvalDir : partialEvalDir;
 mkdirSync(evalDir, { recursive: true });
-const dirs = summaryDirs();
 // Top-level run directories: `relayllm report` reads a sweep directory as one curve.
 const runDirs = RUNS.map(([name]) => join(runsDir, name));
 const report = execFileSync(process.execPath, [cli, 'report', ...runDirs, '--out', evalDir], { cwd: root, encoding: 'utf8' });
 writeFileSync(join(evalDir, 'report.txt'), report);
 process.stdout.write(report);
-const summaries = dirs.map((d) => ({ run: d.slice(runsDir.length + 1), ...JSON.parse(readFileSync(join(d, 'summary.json'), 'utf8')) }));
 writeFileSync(join(evalDir, 'summaries.json'), `${JSON.stringify(summaries, null, 1)}\n`);
 
-if (!values['no-card']) {
+if (!publish) {
+  const why = limit !== undefined ? `--limit ${limit}` : `runs short of the ${questions} test questions: ${short.join(', ')}`;
+  banner(notPublished(why));
+} else if (!values['no-card']) {
   const pct = (x) => (100 * x).toFixed(2);
   const lvl = (s, k) => (s.by_level?.[k] ? pct(s.by_level[k].accuracy) : '-');
   const rows = RUNS.filter((r) => r[3]).map(([name, , , label]) => {
@@ -97,7 +126,7 @@ if (!values['no-card']) {
   });
   const n = summaries[0]?.n;
   const table = [
-    `Measured through the serving path (\`npm run eval:reference\`: \`relayllm eval\`, embedded llama.cpp, greedy, 4 items at a time, ${n} test questions${values.limit ? `, --limit ${values.limit}` : ''}).`,
+    `Measured through the serving path (\`npm run eval:reference\`: \`relayllm eval\`, embedded llama.cpp, greedy, 4 items at a time, ${n} test questions).`,
     '',
     '| model | policy | accuracy % (95% CI) | 2 ops | 3 ops | 4 ops | ρ | calls / answer |',
     '|---|---|---|---|---|---|---|---|',
@@ -109,7 +138,6 @@ if (!values['no-card']) {
     report.trimEnd(),
     '```',
   ].join('\n');
-  const cardPath = join(models, 'MODEL_CARD.md');
   const card = readFileSync(cardPath, 'utf8');
   const start = '<!-- serving-table:start -->';
   const end = '<!-- serving-table:end -->';

@@ -47,6 +47,12 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # The smoke-training spec runs training/ with Debian's PyTorch (PyPI is not reachable).
 /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || missing+=(python3-torch)
 [ -d /usr/lib/x86_64-linux-gnu/openblas-openmp ] || missing+=(libopenblas0-openmp)
+# The gRPC API is checked with clients written elsewhere: Python gRPC over server
+# reflection, and stubs from protoc + grpc_python_plugin (libs/grpc-api).
+/usr/bin/python3 -c "import grpc" >/dev/null 2>&1 || missing+=(python3-grpcio)
+/usr/bin/python3 -c "import google.protobuf" >/dev/null 2>&1 || missing+=(python3-protobuf)
+command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
+[ -x /usr/bin/grpc_python_plugin ] || missing+=(protobuf-compiler-grpc)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive

@@ -2,8 +2,15 @@
 from __future__ import annotations
 
 from . import task
+from .tokenizer import BYTE_TOKENS, CONTROL_TOKENS
 
 EXAMPLE = task.Question((37, 48, 15, 6), ("*", "+", "-"))
+
+
+def _control_tokens() -> str:
+    """The control tokens as the card lists them, two to a line."""
+    named = [f"`{text}`={token_id}" for token_id, text in sorted(CONTROL_TOKENS.items())]
+    return ",\n".join(", ".join(named[i:i + 2]) for i in range(0, len(named), 2))
 
 
 def router_arithmetic(table: dict) -> dict:
@@ -78,8 +85,7 @@ Llama (RMSNorm, RoPE rotating adjacent pairs as llama.cpp does, SwiGLU, no biase
 | dim / layers / heads / ffn | {tc['dim']} / {tc['n_layers']} / {tc['n_heads']} / {tc['ffn_dim']} | {sc['dim']} / {sc['n_layers']} / {sc['n_heads']} / {sc['ffn_dim']} |
 | context | {tc['max_seq_len']} | {sc['max_seq_len']} |
 
-Tokenizer (shared): 256 byte tokens (id = byte value) and four CONTROL tokens `<s>`=256, `</s>`=257,
-`<call>`=258, `</call>`=259; no merges. User text always tokenizes to bytes, so a typed `<call>5</call>`
+Tokenizer (shared): {BYTE_TOKENS} byte tokens (id = byte value) and four CONTROL tokens {_control_tokens()}; no merges. User text always tokenizes to bytes, so a typed `<call>5</call>`
 is plain text; only the model can write the command tokens.
 
 ## Chat format

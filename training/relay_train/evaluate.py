@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from . import task
+from .protocol import DEFAULT_MAX_TURNS
 from .rollout import rollout
 from .tokenizer import BOS, encode
 
@@ -11,7 +12,7 @@ def prompt_ids(q: task.Question) -> list[int]:
 
 
 def evaluate(student, teacher, questions: list[task.Question], *, relay: bool, max_new_tokens: int = 256,
-             max_turns: int = 5, batch_size: int = 256) -> dict:
+             max_turns: int = DEFAULT_MAX_TURNS, batch_size: int = 256) -> dict:
     """`teacher=None, relay=False` evaluates `student` alone; relay=True lets it call the teacher."""
     rows = []
     for i in range(0, len(questions), batch_size):

@@ -7,7 +7,7 @@ import struct
 import numpy as np
 
 from .model import Llama
-from .tokenizer import BOS, EOS, VOCAB_SIZE, gguf_token_strings
+from .tokenizer import BOS, BYTE_TOKENS, EOS, VOCAB_SIZE, gguf_token_strings
 
 ALIGN = 32
 T_U32, T_I32, T_F32, T_BOOL, T_STR, T_ARR = 4, 5, 6, 7, 8, 9
@@ -64,7 +64,7 @@ def tensors_of(model: Llama) -> list[tuple[str, np.ndarray]]:
 def write_gguf(path: str, model: Llama, name: str) -> None:
     c = model.cfg
     tokens = gguf_token_strings()
-    types = [TOKEN_NORMAL] * 256 + [TOKEN_CONTROL] * (VOCAB_SIZE - 256)
+    types = [TOKEN_NORMAL] * BYTE_TOKENS + [TOKEN_CONTROL] * (VOCAB_SIZE - BYTE_TOKENS)
     meta = [
         _kv("general.architecture", T_STR, "llama"), _kv("general.name", T_STR, name),
         _kv("general.alignment", T_U32, ALIGN), _kv("general.file_type", T_U32, 0),

@@ -2,13 +2,15 @@
 
 The student's context keeps its commands; the teacher sees the text with every
 command removed and writes n tokens; teacher end-of-sequence ends the answer;
-at most `max_turns` student turns; n is capped by the remaining budget;
-`<call>0</call>` is no call. The student samples from its full distribution, as the
-serving engines do, and its output is parsed by the same rules as relay-core's
-TokenCommandParser (libs/relay-core/src/protocol/command-rules.ts): a command is
-`<call>` + 1..6 digits + `</call>`; anything else that opens with `<call>`, and a stray
-`</call>`, is malformed: it never calls and is stripped from the teacher's view.
-Commands after `max_turns - 1` calls are stripped without a call.
+at most `max_turns` student turns; n is granted as relay-core grants it (capped per call
+and by the remaining budget); `<call>0</call>` is no call. The student samples from its full
+distribution, as the serving engines do, and its output is parsed by the same rules as
+relay-core's TokenCommandParser (libs/relay-core/src/protocol/command-rules.ts): a command is
+`<call>` + 1..MAX_COMMAND_DIGITS digits + `</call>`; anything else that opens with `<call>`, and
+a stray `</call>`, is malformed: it never calls and is stripped from the teacher's view.
+Commands after `max_turns - 1` calls are stripped without a call. Those per-token steps live in
+`relay_steps.py`, where tests/test_protocol_conformance.py runs relay-core's conformance cases
+through them.
 
 Every sequence advances one token per step; both models see each step's token
 (the teacher only when it belongs to its view), so no model ever re-reads a prefix.
@@ -16,53 +18,13 @@ Every sequence advances one token per step; both models see each step's token
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 
-from .tokenizer import BOS, CALL, END_CALL, EOS, VOCAB_SIZE, decode
-
-MAX_CMD_DIGITS = 6           # relay-core MAX_COMMAND_DIGITS
-MAX_CMD_CONTENT = 8          # relay-core MAX_COMMAND_CONTENT_LENGTH
-
-
-@dataclass
-class Transcript:
-    prompt: list[int]
-    response: list[int] = field(default_factory=list)   # student view (commands kept)
-    source: list[str] = field(default_factory=list)     # 'S' student, 'C' student command, 'T' teacher
-    calls: list[dict] = field(default_factory=list)
-    finish: str = "length"
-    malformed: int = 0                                  # malformed commands (never call, stripped)
-
-    @property
-    def teacher_tokens(self) -> int:
-        return self.source.count("T")
-
-    @property
-    def rho(self) -> float:
-        return self.teacher_tokens / max(1, len(self.response))
-
-    @property
-    def text(self) -> str:
-        """LLM view of the response: commands removed."""
-        return decode([t for t, s in zip(self.response, self.source) if s != "C"])
-
-
-@dataclass
-class _Seq:
-    tr: Transcript
-    queue: list[int]                   # tokens to feed before sampling (prompt, forced commands)
-    queue_src: list[str]
-    forced: list[tuple[int, int]]      # (student-token index, n) for warm-up commands
-    mode: str = "S"
-    remaining: int = 0
-    in_cmd: bool = False
-    digits: str = ""
-    content: int = 0
-    non_digit: bool = False
-    student_count: int = 0
-    done: bool = False
+from .protocol import DEFAULT_MAX_TURNS, DIGIT_IDS
+from .relay_steps import RelayLimits, Transcript, budget_spent, new_sequence, take_token
+from .tokenizer import BOS, CALL, END_CALL, VOCAB_SIZE
 
 
 def _sample(logits, temperature: float, gen):
@@ -91,7 +53,7 @@ class CallPlacement:
 
 def command_tokens(n: int) -> list[int]:
     """The token ids of the command `<call>n</call>`, as the student writes it."""
-    return [CALL] + list(str(n).encode()) + [END_CALL]
+    return [CALL] + [DIGIT_IDS[int(d)] for d in str(n)] + [END_CALL]
 
 
 def draw_n(rng: random.Random, short_share: float, digit_decay: float = 1.0) -> int:
@@ -106,9 +68,9 @@ def draw_n(rng: random.Random, short_share: float, digit_decay: float = 1.0) -> 
 
 @torch.no_grad()
 def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, temperature: float = 0.0,
-            teacher_temperature: float = 0.0, relay: bool = True, max_turns: int = 5, student_may_call: bool = True,
-            forced_calls: list[list[tuple[int, int]]] | None = None, placement: CallPlacement | None = None,
-            hide_commands: bool = False, seed: int = 0) -> list[Transcript]:
+            teacher_temperature: float = 0.0, relay: bool = True, max_turns: int = DEFAULT_MAX_TURNS,
+            student_may_call: bool = True, forced_calls: list[list[tuple[int, int]]] | None = None,
+            placement: CallPlacement | None = None, hide_commands: bool = False, seed: int = 0) -> list[Transcript]:
     """Run `student` (relaying to `teacher` when `relay`) on each prompt; returns transcripts.
 
     `forced_calls` inserts commands at given student-token indices (warm-up data);
@@ -120,8 +82,8 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
     place_rng = random.Random(placement.seed) if placement else None
     placed = [0] * len(prompts)
     b = len(prompts)
-    seqs = [_Seq(Transcript(list(p)), list(p), ["P"] * len(p), sorted(forced_calls[i]) if forced_calls else [])
-            for i, p in enumerate(prompts)]
+    limits = RelayLimits(max_new_tokens, max_turns)
+    seqs = [new_sequence(p, forced_calls[i] if forced_calls else []) for i, p in enumerate(prompts)]
     length = max(len(p) for p in prompts) + max_new_tokens + 8
     s_cache = student.new_cache(b, length)
     t_cache = teacher.new_cache(b, length) if teacher is not None else None
@@ -159,9 +121,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
         nxt, nxt_src = cur.clone(), list(cur_src)
         for i in active:
             s = seqs[i]
-            if len(s.tr.response) >= max_new_tokens and not s.queue:
-                s.done, s.tr.finish = True, "length"
-                s.tr.malformed += int(s.in_cmd)                  # unterminated
+            if budget_spent(s, limits):
                 continue
             if not s.queue and s.mode == "S" and not s.in_cmd and s.forced and s.forced[0][0] <= s.student_count:
                 _, n = s.forced.pop(0)
@@ -174,19 +134,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
                 n = draw_n(place_rng, placement.short_share, placement.digit_decay)
                 s.queue = command_tokens(min(n, left))
                 s.queue_src = ["C"] * len(s.queue)
-            if s.queue:
-                tok, src = s.queue.pop(0), s.queue_src.pop(0)
-            elif s.mode == "T":
-                tok, src = int(t_next[i]), "T"
-            else:
-                tok = int(s_next[i])
-                src = _student_source(s, tok)
-            nxt[i], nxt_src[i] = tok, src
-            if src == "P":
-                continue
-            s.tr.response.append(tok)
-            s.tr.source.append(src)
-            _advance(s, tok, src, max_new_tokens, max_turns)
+            nxt[i], nxt_src[i] = take_token(s, s_next[i], t_next[i], limits)
         cur, cur_src = nxt, nxt_src
     return [s.tr for s in seqs]
 
@@ -199,60 +147,3 @@ def _step_view(model, cur, pos, cache, last, visible):
     last[visible] = new[visible]
     pos += visible.long()
     return last
-
-
-def _student_source(s: _Seq, tok: int) -> str:
-    """'C' for every token of a command span (valid or malformed), else 'S'.
-
-    A token that overflows an open command (`too_long`) is read again as ordinary output."""
-    if tok in (CALL, END_CALL):
-        return "C"
-    return "C" if s.in_cmd and s.content < MAX_CMD_CONTENT else "S"
-
-
-def _open(s: _Seq) -> None:
-    s.in_cmd, s.digits, s.content, s.non_digit = True, "", 0, False
-
-
-def _advance(s: _Seq, tok: int, src: str, max_new_tokens: int, max_turns: int = 5) -> None:
-    """Protocol state after one response token."""
-    if src == "T":
-        s.remaining -= 1
-        s.tr.calls[-1]["written"] += 1
-        if tok == EOS:
-            s.done, s.tr.finish = True, "llm_eos"
-        elif s.remaining == 0:
-            s.mode = "S"
-        return
-    s.student_count += 1
-    if s.in_cmd and tok not in (CALL, END_CALL) and s.content >= MAX_CMD_CONTENT:
-        s.in_cmd = False            # too_long: this token is ordinary output again
-        s.tr.malformed += 1
-    if tok == EOS:
-        s.done, s.tr.finish = True, "eos"
-        s.tr.malformed += int(s.in_cmd)                          # unterminated
-    elif tok == CALL:
-        if s.in_cmd:
-            s.tr.malformed += 1   # nested
-        _open(s)
-    elif tok == END_CALL:
-        if not s.in_cmd:
-            s.tr.malformed += 1   # stray close
-            return
-        s.in_cmd = False
-        if s.content == 0 or s.non_digit or len(s.digits) > MAX_CMD_DIGITS:
-            s.tr.malformed += 1
-            return
-        if len(s.tr.calls) >= max_turns - 1:
-            return                   # out of turns: stripped, no call
-        granted = min(int(s.digits), max_new_tokens - len(s.tr.response))
-        if granted > 0:
-            s.tr.calls.append({"offset": len(s.tr.response), "requested": int(s.digits), "granted": granted,
-                               "written": 0})
-            s.mode, s.remaining = "T", granted
-    elif s.in_cmd:
-        s.content += 1
-        if 48 <= tok <= 57:   # ASCII digits (byte tokens)
-            s.digits += chr(tok)
-        else:
-            s.non_digit = True

@@ -1,14 +1,14 @@
 """Byte-level tokenizer shared by both models.
 
 Ids 0..255 are the raw bytes, so nothing a user types is ever dropped.
-Four control tokens follow. Control tokens are produced only by the models
+Four control tokens follow; their ids and texts are relay-core's reference vocabulary
+(`protocol.py`). Control tokens are produced only by the models
 (or by the serving code when it frames a prompt): `encode` never maps user
 text to them, so typing `<call>5</call>` yields plain bytes.
 """
 
-BOS, EOS, CALL, END_CALL = 256, 257, 258, 259
-CONTROL_TOKENS = {BOS: "<s>", EOS: "</s>", CALL: "<call>", END_CALL: "</call>"}
-VOCAB_SIZE = 260
+# The ids are the tokenizer's public names too (the rest of training/ imports them from here).
+from .protocol import BOS, BYTE_TOKENS, CALL, CONTROL_TOKEN_TEXTS as CONTROL_TOKENS, END_CALL, EOS, VOCAB_SIZE
 
 
 def encode(text: str) -> list[int]:
@@ -19,7 +19,7 @@ def encode(text: str) -> list[int]:
 def decode(ids, keep_control: bool = False) -> str:
     out, buf = [], bytearray()
     for t in ids:
-        if t < 256:
+        if t < BYTE_TOKENS:
             buf.append(t)
             continue
         out.append(buf.decode("utf-8", errors="replace"))
@@ -45,4 +45,4 @@ def gpt2_byte_to_unicode() -> dict[int, str]:
 
 def gguf_token_strings() -> list[str]:
     m = gpt2_byte_to_unicode()
-    return [m[b] for b in range(256)] + [CONTROL_TOKENS[i] for i in range(256, VOCAB_SIZE)]
+    return [m[b] for b in range(BYTE_TOKENS)] + [CONTROL_TOKENS[i] for i in range(BYTE_TOKENS, VOCAB_SIZE)]

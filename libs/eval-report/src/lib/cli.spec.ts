@@ -21,7 +21,7 @@ describe('runReport', () => {
     expect(await runReport({ dirs, out }, io)).toBe(0);
     expect(existsSync(join(out, 'report.html'))).toBe(true);
     expect(io.out).toMatch(/^label\s+policy\s+dataset/);
-    expect(io.out).toMatch(/relay budget b02\s+relay\s+gsm8k\s+200\s+49\.52\s+1\.07%\s+0\.604\s+98\.2%\s+\+6\.90 pt/);
+    expect(io.out).toMatch(/relay budget b02\s+relay\s+gsm8k\s+1200\s+49\.52\s+47\.2–52\.8\s+1\.07%\s+0\.604\s+98\.2%\s+\+6\.90 pt/);
     expect(io.out).toContain('APGR');
     expect(io.err).toContain('wrote');
   });

@@ -65,7 +65,7 @@ describe('writeReport', () => {
   it('puts every policy on the Pareto chart, with the router line and the baselines', () => {
     const svg = readFileSync(join(out, 'pareto.svg'), 'utf8');
     expect(svg).toContain('random router (analytic)');
-    expect(svg).toContain('relay · relay-sweep');
+    expect(svg).toContain('relay (budget = b01, b02, b05)');
     expect(svg).toContain(escapeXml('uncertainty <τ=0.3> & more'));
     expect(svg).toContain('Qwen3-1.7B alone (slm only)');
     expect(svg).toContain('Qwen3-8B alone (llm only)');

@@ -1,0 +1,115 @@
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * Integration tier: scripts/eval-reference.mjs, run as `npm run eval:reference` runs it,
+ * in a scratch copy of the repository layout whose `relayllm` CLI is a fake
+ * (fake-relayllm-cli.cjs: summaries without models). What is checked is the
+ * script's own decision: a partial run never rewrites the published table.
+ */
+const run = promisify(execFile);
+const ROOT = resolve(__dirname, '../..');
+const QUESTIONS = 12;
+const CARD = ['# Model card', '', '<!-- serving-table:start -->', 'PUBLISHED TABLE (1200 questions)', '<!-- serving-table:end -->', ''].join('\n');
+
+interface Tree {
+  root: string;
+  log: string;
+}
+
+function scratchTree(): Tree {
+  const root = mkdtempSync(join(tmpdir(), 'eval-reference-'));
+  mkdirSync(join(root, 'scripts'));
+  copyFileSync(join(ROOT, 'scripts/eval-reference.mjs'), join(root, 'scripts/eval-reference.mjs'));
+  mkdirSync(join(root, 'apps/relayllm/bin'), { recursive: true });
+  copyFileSync(join(__dirname, 'fake-relayllm-cli.cjs'), join(root, 'apps/relayllm/bin/relayllm.cjs'));
+  mkdirSync(join(root, 'models/reference/data'), { recursive: true });
+  mkdirSync(join(root, 'models/reference/eval'));
+  const lines = Array.from({ length: QUESTIONS }, (_, i) => JSON.stringify({ question: `q${i}`, answer: String(i), level: 2 + Math.floor(i / 4) }));
+  writeFileSync(join(root, 'models/reference/data/test.jsonl'), `${lines.join('\n')}\n`);
+  writeFileSync(join(root, 'models/reference/MODEL_CARD.md'), CARD);
+  writeFileSync(join(root, 'models/reference/eval/report.txt'), 'published report\n');
+  return { root, log: join(root, 'cli.log') };
+}
+
+/** Every file under the published places, with its content. */
+function published(root: string): Record<string, string> {
+  const evalDir = join(root, 'models/reference/eval');
+  return {
+    'MODEL_CARD.md': readFileSync(join(root, 'models/reference/MODEL_CARD.md'), 'utf8'),
+    ...Object.fromEntries(readdirSync(evalDir).map((f) => [`eval/${f}`, readFileSync(join(evalDir, f), 'utf8')])),
+  };
+}
+
+async function evalReference(tree: Tree, args: string[], env: Record<string, string> = {}) {
+  return run(process.execPath, [join(tree.root, 'scripts/eval-reference.mjs'), ...args], {
+    cwd: tree.root,
+    env: { ...process.env, FAKE_CLI_LOG: tree.log, ...env },
+    timeout: 60_000,
+  });
+}
+
+const calls = (tree: Tree): string[][] =>
+  readFileSync(tree.log, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as string[]);
+
+describe('npm run eval:reference', () => {
+  const trees: Tree[] = [];
+  const tree = (): Tree => {
+    const t = scratchTree();
+    trees.push(t);
+    return t;
+  };
+  afterAll(() => {
+    for (const t of trees) rmSync(t.root, { recursive: true, force: true });
+  });
+
+  it('--limit 5 writes its runs and report elsewhere, says so, and leaves MODEL_CARD.md and eval/ untouched', async () => {
+    const t = tree();
+    const before = published(t.root);
+    const { stderr } = await evalReference(t, ['--limit', '5']);
+    expect(published(t.root)).toEqual(before);
+    const evals = calls(t).filter(([command]) => command === 'eval');
+    expect(evals.length).toBeGreaterThan(5);
+    for (const call of evals) {
+      expect(call.slice(call.indexOf('--limit'), call.indexOf('--limit') + 2)).toEqual(['--limit', '5']);
+      expect(call[call.indexOf('--out') + 1]).toMatch(/^runs\/reference-limit-5\//);
+    }
+    expect(existsSync(join(t.root, 'runs/reference-limit-5/report/report.txt'))).toBe(true);
+    expect(existsSync(join(t.root, 'runs/reference'))).toBe(false);
+    expect(stderr).toContain('PARTIAL RUN (--limit 5');
+    expect(stderr).toContain('Report: runs/reference-limit-5/report/');
+    expect(stderr).toContain('models/reference/MODEL_CARD.md and models/reference/eval/ are left as they are');
+    expect(stderr).not.toContain('updated models/reference/MODEL_CARD.md');
+  });
+
+  it('a run whose summaries fall short of the test set is not published either, and says why', async () => {
+    const t = tree();
+    const before = published(t.root);
+    const { stderr } = await evalReference(t, [], { FAKE_CLI_N: '10' });
+    expect(published(t.root)).toEqual(before);
+    expect(stderr).toContain(`runs short of the ${QUESTIONS} test questions: slm-sft: n=10`);
+    expect(existsSync(join(t.root, 'runs/reference/report/report.txt'))).toBe(true);
+  });
+
+  it('a run of every question publishes the report and the card table', async () => {
+    const t = tree();
+    const { stderr } = await evalReference(t, []);
+    const after = published(t.root);
+    expect(after['MODEL_CARD.md']).toContain(`4 items at a time, ${QUESTIONS} test questions).`);
+    expect(after['MODEL_CARD.md']).not.toContain('PUBLISHED TABLE');
+    expect(after['eval/report.txt']).toMatch(/^fake report of \d+ runs/);
+    expect(Object.keys(after)).toEqual(expect.arrayContaining(['eval/report.html', 'eval/summaries.json']));
+    expect(stderr).toContain('updated models/reference/MODEL_CARD.md');
+    expect(stderr).not.toContain('PARTIAL RUN');
+  });
+
+  it('refuses a --limit that is not a positive integer', async () => {
+    await expect(evalReference(tree(), ['--limit', '0'])).rejects.toMatchObject({ code: 2 });
+  });
+});
