@@ -30,13 +30,13 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { NatsLlmPool } from '@relayllm/llm-pool';
 import { WorkerKind } from '@relayllm/proto';
 import { LlmAffinity } from '@relayllm/relay-cluster';
-import { runRelay, SystemClock } from '@relayllm/relay-core';
+import { runRelay, sequenceIdOf, SystemClock, type RelayDeps } from '@relayllm/relay-core';
 import { startNatsServer, startRedisServer, type NatsServerHandle, type RedisServerHandle } from '@relayllm/testing';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../apps/orchestrator/src/app/config';
-import { createNatsBackends } from '../apps/orchestrator/src/app/nats-backends';
+import { loadConfig, type OrchestratorConfig } from '../apps/orchestrator/src/app/config';
+import { createNatsBackends, type LlmPoolDeps } from '../apps/orchestrator/src/app/nats-backends';
 import { createSharedStore, type SharedStoreHandle } from '../apps/orchestrator/src/app/shared-store';
 import { startFakeWorkers, type FakeWorkers } from './support/fake-workers';
 import {
@@ -82,6 +82,38 @@ async function waitFor(what: string, ready: () => boolean, timeoutMs = 10_000): 
   }
 }
 
+/** Runs the generations one at a time, counting GC pauses and preemptions (they explain the tail). */
+async function runGenerations(deps: RelayDeps, release: (generationId: string) => void): Promise<{ wallMs: number; gcPauses: GcPause[]; preempted: number }> {
+  const generations = Math.ceil((handoffs + warmup) / CALLS_PER_GENERATION);
+  const gcPauses: GcPause[] = [];
+  const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => ({ start: e.startTime, ms: e.duration }))));
+  gcObserver.observe({ entryTypes: ['gc'] });
+  const preemptedBefore = process.resourceUsage().involuntaryContextSwitches;
+  const started = performance.now();
+  for (let g = 0; g < generations; g++) {
+    const generationId = `handoff-${g}`;
+    for await (const event of runRelay(deps, { generationId, prompt: 'Q: bench\n', maxTokens: 512 }, new AbortController().signal)) {
+      if (event.type === 'completed' && event.usage.calls !== CALLS_PER_GENERATION) throw new Error(`${generationId}: ${event.usage.calls} calls (${event.finishReason})`);
+    }
+    release(generationId);
+  }
+  const wallMs = performance.now() - started;
+  gcObserver.disconnect();
+  return { wallMs, gcPauses, preempted: process.resourceUsage().involuntaryContextSwitches - preemptedBefore };
+}
+
+/** As apps/orchestrator's createLlmPool, on a connection whose relay publishes are marked. */
+function markedLlmPool(deps: LlmPoolDeps, config: OrchestratorConfig, marks: HandoffMarks): NatsLlmPool {
+  return new NatsLlmPool({
+    nc: tapPublish(deps.nc as NatsConnection, marks),
+    model: config.llmModel,
+    workers: deps.registry,
+    affinity: new LlmAffinity({ store: deps.store, model: config.llmModel, ttlMs: config.affinityTtlMs }),
+    maxAttempts: config.maxAttempts,
+    attemptTimeoutMs: config.llmRequestTimeoutMs,
+  });
+}
+
 async function main(): Promise<void> {
   let nats: NatsServerHandle | undefined;
   let redis: RedisServerHandle | undefined;
@@ -118,15 +150,7 @@ async function main(): Promise<void> {
       shared.store,
       (deps) => {
         registry = deps.registry;
-        // As apps/orchestrator's createLlmPool, on a connection whose relay publishes are marked.
-        pool = new NatsLlmPool({
-          nc: tapPublish(deps.nc as NatsConnection, marks),
-          model: config.llmModel,
-          workers: deps.registry,
-          affinity: new LlmAffinity({ store: deps.store, model: config.llmModel, ttlMs: config.affinityTtlMs }),
-          maxAttempts: config.maxAttempts,
-          attemptTimeoutMs: config.llmRequestTimeoutMs,
-        });
+        pool = markedLlmPool(deps, config, marks);
         return pool;
       },
       (line) => console.error(line),
@@ -134,23 +158,12 @@ async function main(): Promise<void> {
     closeBackends = () => backends.close();
     await waitFor('worker heartbeats', () => backends.slmCapacity() > 0 && (registry?.live(WorkerKind.WORKER_KIND_LLM, config.llmModel).length ?? 0) > 0);
     const deps = { slm: timedSlm(backends.slm, marks), llm: timedPool(pool as NatsLlmPool, marks), clock: new SystemClock() };
-    const generations = Math.ceil((handoffs + warmup) / CALLS_PER_GENERATION);
-    // GC pauses stop every stage of a one-process benchmark: counted to explain the tail.
-    const gcPauses: GcPause[] = [];
-    const gcObserver = new PerformanceObserver((list) => gcPauses.push(...list.getEntries().map((e) => ({ start: e.startTime, ms: e.duration }))));
-    gcObserver.observe({ entryTypes: ['gc'] });
-    const preemptedBefore = process.resourceUsage().involuntaryContextSwitches;
-    const started = performance.now();
-    for (let g = 0; g < generations; g++) {
-      const generationId = `handoff-${g}`;
-      for await (const event of runRelay(deps, { generationId, prompt: 'Q: bench\n', maxTokens: 512 }, new AbortController().signal)) {
-        if (event.type === 'completed' && event.usage.calls !== CALLS_PER_GENERATION) throw new Error(`${generationId}: ${event.usage.calls} calls (${event.finishReason})`);
-      }
-      backends.slm.release?.(generationId);
-    }
-    const wallMs = performance.now() - started;
-    gcObserver.disconnect();
-    const preempted = process.resourceUsage().involuntaryContextSwitches - preemptedBefore;
+    // Both sequences released at the end of each generation, as the front door does.
+    const release = (generationId: string): void => {
+      deps.slm.release(sequenceIdOf(generationId, 'slm'));
+      deps.llm.release(sequenceIdOf(generationId, 'llm'));
+    };
+    const { wallMs, gcPauses, preempted } = await runGenerations(deps, release);
     report(marks.records.slice(warmup), wallMs, gcPauses, preempted, config.redisUrl === 'off' ? 'process memory (--store memory)' : `redis-server ${config.redisUrl}`);
   } finally {
     await cleanup();

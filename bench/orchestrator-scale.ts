@@ -136,6 +136,24 @@ async function runLoad(generate: Generate, total: number, clients: number, prefi
   return tally;
 }
 
+/** The measured run: CPU, wall time, RSS samples and one probe at the peak of in-flight generations. */
+async function measureLoad(generate: Generate, store: string): Promise<void> {
+  const baselineRss = process.memoryUsage().rss;
+  const sampler = new MemorySampler(25);
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  let probe: LiveProbe | undefined;
+  const tally = await runLoad(generate, generations, concurrency, 'scale', (inFlight) => {
+    fullGc();
+    const { rss, heapUsed } = process.memoryUsage();
+    probe = { inFlight, rss, heapUsed };
+  });
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
+  sampler.stop();
+  report(tally, wallMs, (cpu.user + cpu.system) / 1000, baselineRss, sampler, probe, store);
+}
+
 async function main(): Promise<void> {
   let nats: NatsServerHandle | undefined;
   let redis: RedisServerHandle | undefined;
@@ -189,20 +207,7 @@ async function main(): Promise<void> {
     };
     const generate: Generate = values.plain ? plain : (request, signal) => service.generate(request, signal, { protocol: 'grpc' });
     await runLoad(generate, warmupGenerations, Math.min(50, concurrency), 'warm');
-    const baselineRss = process.memoryUsage().rss;
-    const sampler = new MemorySampler(25);
-    const started = performance.now();
-    const cpuBefore = process.cpuUsage();
-    let probe: LiveProbe | undefined;
-    const tally = await runLoad(generate, generations, concurrency, 'scale', (inFlight) => {
-      fullGc();
-      const { rss, heapUsed } = process.memoryUsage();
-      probe = { inFlight, rss, heapUsed };
-    });
-    const wallMs = performance.now() - started;
-    const cpu = process.cpuUsage(cpuBefore);
-    sampler.stop();
-    report(tally, wallMs, (cpu.user + cpu.system) / 1000, baselineRss, sampler, probe, config.redisUrl === 'off' ? 'process memory (--store memory)' : 'redis-server');
+    await measureLoad(generate, config.redisUrl === 'off' ? 'process memory (--store memory)' : 'redis-server');
   } finally {
     await cleanup();
   }

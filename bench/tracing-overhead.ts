@@ -1,7 +1,7 @@
 /**
  * Tracing overhead (`npm run bench:tracing [-- --models DIR --generations N --rounds R]`).
  *
- * Issue #6's target: relay throughput with tracing at 100% sampling is at
+ * The tracing target: relay throughput with tracing at 100% sampling is at
  * least 0.9 of tracing off. "On" is the full production setup: the relay
  * instrumentation (relay.generate / slm.segment / relay.call / llm.generate /
  * engine.generate spans, relay metrics), an always_on sampler, and the

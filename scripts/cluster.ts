@@ -8,7 +8,7 @@
  *  - Ctrl-C (SIGINT) / SIGTERM stops everything it started, and nothing else.
  * Options (environment): RELAYLLM_ORCHESTRATOR_PORT (default 50051),
  * RELAYLLM_CLUSTER_THREADS (llama.cpp threads per worker, default 1),
- * RELAYLLM_CLUSTER_METRICS_PORT (issue #6: /metrics of the orchestrator on
+ * RELAYLLM_CLUSTER_METRICS_PORT (/metrics of the orchestrator on
  * this port, the 3 LLM workers and 2 SLM workers on the next five; default
  * none), and the OTEL_* variables (passed to every process: traces).
  */

@@ -1,12 +1,12 @@
 import type { Msg, NatsConnection, SubscriptionOptions } from '@nats-io/nats-core';
-import type { Engine, EngineChunk, EngineRequest } from '@relayllm/relay-core';
+import { BYTE_LEVEL_TOKEN_IDS, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 
 /** The instants of one handoff, in performance.now() ms, in the order they happen. */
 export const HANDOFF_MARKS = ['callSeen', 'routed', 'workerReceived', 'engineStart', 'firstLlmToken', 'slmResumed'] as const;
 export type HandoffMark = (typeof HANDOFF_MARKS)[number];
 export type HandoffRecord = Record<HandoffMark, number>;
 
-const END_CALL = 259;
+const END_CALL = BYTE_LEVEL_TOKEN_IDS.END_CALL;
 
 /**
  * Timestamps of the handoffs of a benchmark that runs one generation at a

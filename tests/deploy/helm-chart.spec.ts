@@ -4,7 +4,7 @@ import Ajv from 'ajv';
 import { CHART_DIR, at, filesUnder, loadYaml, mergeValues, type Json, type JsonObject } from './manifests';
 
 /**
- * Issue #7, the chart checks that run here (`helm lint` and
+ * The chart checks that run here (`helm lint` and
  * `helm template | kubeconform` run in .github/workflows/deploy-checks.yml):
  * values.yaml (alone and with values-production.yaml) validates against
  * values.schema.json, and every `.Values.x.y` a template reads exists in

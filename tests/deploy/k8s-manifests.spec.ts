@@ -17,7 +17,7 @@ import {
 } from './manifests';
 
 /**
- * Issue #7, checks that run here (no cluster, no helm, no kustomize binary):
+ * Checks that run here (no cluster, no helm, no kustomize binary):
  * every manifest under k8s/ parses and matches the Kubernetes API types of
  * its kind; overlays only reference files that exist and only patch objects
  * of their base; the base carries the chart's default values.

@@ -4,10 +4,7 @@
  * free ports) against the embedded one-process mode on the reference models.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { connect } from '@nats-io/transport-node';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
-import { WorkerKind } from '@relayllm/proto';
-import { WorkerRegistry } from '@relayllm/nats-transport';
 import {
   startLocalCluster,
   startNatsServer,
@@ -18,6 +15,7 @@ import {
   type NatsServerHandle,
   type RedisServerHandle,
 } from '@relayllm/testing';
+import { busySequencesAfter, firstRelayStarted, retryWhileLeased, untilServing } from './cluster-probes';
 import { clusterOutcomes, embeddedOutcomes, type Outcome } from './outcomes';
 import { mapConcurrent, referencePrompts } from './prompts';
 
@@ -27,27 +25,19 @@ const PROMPT_COUNT = 100;
 /** Generations running while a worker is killed. */
 const FAULT_RUN_COUNT = 200;
 /** A prompt whose generation calls the LLM early, then runs long: an orchestrator can die in the middle of it. */
-// Prompts picked for what the reference student does with them at temperature 0 (they
-// must be re-picked when models/reference changes). With the pair shipped on 2026-11-27
-// (fifth session): 159 tokens with 4 relay calls, the first after 36 tokens, the same at
-// maxTokens 480 and 2048; so the kill after the first call lands mid-generation, and it runs
-// far longer than a 30 ms deadline. (That student ends every long prompt tried, e.g.
-// "Compute 9999*9999." after 174 tokens, "Write a long story about the sea." after 2.)
+// Picked for what the reference student does at temperature 0 (re-pick when models/reference
+// changes): 159 tokens with 4 relay calls, the first after 36 tokens, so a kill after the first
+// call lands mid-generation, and it runs far longer than a 30 ms deadline.
 const RESUME_PROMPT = 'Compute 99*99*99*99+99*99.';
 const LONG_PROMPT = RESUME_PROMPT;
 const RESUME_MAX_TOKENS = 480;
 const MAX_TOKENS = 128;
 /**
- * Generations in flight. Outputs are batch-invariant: since llama-cpp's
- * serializeSampling, sequences decoded in one batch give exactly their solo
- * output (concurrent-sequences.spec.ts; `relayllm eval` at concurrency 4 equals
- * concurrency 1 item for item over 1,200 questions). The 3-in-200 differences
- * once seen between embedded runs with 4 sequences came from that fixed race
- * (a sequence sampling another's logits), not from batch composition. Every model
- * process here still decodes one sequence at a time (embedded: sequences 1, one
- * generation at a time; workers: max 1 sequence each); that is historical and
- * could be raised, except that the backpressure test counts its SLM slots as
- * 2 workers x 1 sequence. Concurrency comes from the cluster's several workers.
+ * Generations in flight. Outputs are batch-invariant (llama-cpp's
+ * serializeSampling: concurrent-sequences.integration.spec.ts), so concurrency
+ * changes no answer. Each model process decodes one sequence at a time (the
+ * backpressure test counts its SLM slots as 2 workers x 1 sequence);
+ * concurrency comes from the cluster's several workers.
  */
 const CONCURRENCY = 4;
 
@@ -140,29 +130,12 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
       const stream = doomed.generateStream(request, { timeoutMs: 60_000 });
       stream.on('error', () => undefined);
       // Kill -9 right after the first handoff (the relay call started: state saved with the SLM's first stream).
-      await new Promise<void>((resolve, reject) => {
-        stream.on('data', (event: { event?: { $case: string } }) => {
-          if (event.event?.$case === 'relayStarted') resolve();
-        });
-        stream.once('end', () => reject(new Error('the generation ended before its first relay')));
-      });
+      await firstRelayStarted(stream);
       const victim = replica;
       victim.kill('SIGKILL');
       await victim.exited;
 
-      const c = client as RelayClient;
-      const deadline = Date.now() + 30_000;
-      let response: Awaited<ReturnType<RelayClient['generate']>> | undefined;
-      let refused = 0;
-      while (response === undefined && Date.now() < deadline) {
-        try {
-          response = await c.generate(request, { timeoutMs: 60_000 });
-        } catch (error) {
-          if ((error as { code?: number }).code !== GrpcStatus.FAILED_PRECONDITION) throw error;
-          refused += 1; // still under the dead replica's lease
-          await new Promise((resolve) => setTimeout(resolve, 200));
-        }
-      }
+      const { response, refused } = await retryWhileLeased(client as RelayClient, request, 30_000);
       expect(refused).toBeGreaterThan(0);
       expect(response && { text: response.text, finishReason: response.finishReason, calls: response.usage?.calls ?? 0 }).toEqual(expectedResume);
       expect((cluster as LocalClusterHandle).orchestrator.output()).toMatch(/resumed generation resumed-1 of \S+ \(lease lapsed\) from [1-9]\d* saved streams/);
@@ -185,13 +158,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
       small = createRelayClient(replica.ready[1]);
       const c = small;
       // Until its registry has heard the SLM workers, the replica has no slot at all.
-      const deadline = Date.now() + 15_000;
-      for (let ok = false; !ok && Date.now() < deadline; ) {
-        ok = await c.generate({ prompt: prompts[0], maxTokens: 4, temperature: 0 }, { timeoutMs: 10_000 }).then(
-          () => true,
-          () => new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 200)),
-        );
-      }
+      await untilServing(c, prompts[0], 15_000);
       // Two heartbeat intervals and a half more: every worker has been heard, not only the first.
       await new Promise((resolve) => setTimeout(resolve, 2_500));
       // 2 SLM workers x 1 sequence = 2 slots; 1 may wait; the rest are refused at once.
@@ -246,26 +213,8 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     abort.abort();
     stream.on('error', () => undefined);
 
-    const cancelledAt = Date.now();
-    const nc = await connect({ servers: (nats as NatsServerHandle).url });
-    const registry = new WorkerRegistry(nc);
-    registry.start();
-    try {
-      const deadline = Date.now() + 30_000;
-      let busy: string[] = ['(no heartbeat yet)'];
-      while (Date.now() < deadline) {
-        const workers = (cluster as LocalClusterHandle).all().length - 1;
-        const live = [...registry.live(WorkerKind.WORKER_KIND_SLM, 'slm'), ...registry.live(WorkerKind.WORKER_KIND_LLM, 'llm')];
-        const fresh = live.filter((w) => w.lastSeenMs > cancelledAt + w.intervalMs);
-        busy = fresh.filter((w) => w.activeSequences > 0).map((w) => `${w.workerId}:${w.activeSequences}`);
-        if (fresh.length === workers && busy.length === 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      expect(busy).toEqual([]);
-    } finally {
-      registry.close();
-      await nc.close();
-    }
+    const workers = (cluster as LocalClusterHandle).all().length - 1;
+    expect(await busySequencesAfter((nats as NatsServerHandle).url, workers, Date.now(), 30_000)).toEqual([]);
   });
 
   it(`kill -9 of one LLM worker while ${FAULT_RUN_COUNT} generations run: all complete, identical to an undisturbed run`, async () => {

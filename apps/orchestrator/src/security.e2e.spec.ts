@@ -21,7 +21,7 @@ import { OrchestratorModule } from './app/orchestrator.module';
 import { RelayGrpcHost } from './app/relay-grpc.host';
 import { ScriptedBackends } from './testing/scripted-backends.fake';
 
-/** Issue #7: the orchestrator's public API security, over its real gRPC API (scripted backends). */
+/** The orchestrator's public API security, over its real gRPC API (scripted backends). */
 
 const ALICE = 'alice-0123456789abcdef';
 const BOB = 'bob-fedcba9876543210xyz';
@@ -73,7 +73,7 @@ function withKey(key: string, header: 'authorization' | 'x-api-key' = 'authoriza
 
 const REQUEST = { prompt: 'Q', maxTokens: 40, temperature: 0 };
 
-describe('orchestrator security (issue #7)', () => {
+describe('orchestrator security', () => {
   let certs: TestCertificates;
   let booted: Booted | undefined;
   const clients: RelayClient[] = [];

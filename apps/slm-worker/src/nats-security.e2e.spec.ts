@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { repoRoot } from '@relayllm/testing';
 import { loadSlmWorkerNatsSecurity } from './app/config';
 
-/** Issue #7: NATS credentials / TLS from config; a half-configured setup stops the worker before it loads a model. */
+/** NATS credentials / TLS from config; a half-configured setup stops the worker before it loads a model. */
 describe('slm-worker NATS security settings', () => {
   it('passes credentials and TLS files to the NATS client', () => {
     const env = { RELAYLLM_NATS_USER: 'relay', RELAYLLM_NATS_PASSWORD: 'pw', RELAYLLM_NATS_TLS_CA_FILE: '/etc/relayllm/nats/ca.crt' };

@@ -13,7 +13,7 @@ import {
 import { service as healthService } from 'grpc-health-check';
 
 /**
- * Issue #7: an SLM worker process serving its gRPC streams over TLS
+ * An SLM worker process serving its gRPC streams over TLS
  * (RELAYLLM_SLM_TLS_*, certificates generated with openssl), reached by
  * RemoteSlmEngine with the orchestrator's client settings (the CA and the
  * certificate's name), on the reference SLM.

@@ -5,16 +5,14 @@ import { connectNats, WorkerRegistry } from '@relayllm/nats-transport';
 import { WorkerKind } from '@relayllm/proto';
 import {
   REFERENCE_CHAT_FORMAT,
-  EngineDecorator,
   runRelay,
   sequenceIdOf,
   SystemClock,
   type CompletedEvent,
   type Engine,
-  type EngineChunk,
-  type EngineRequest,
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
+import { ChunkRecordingEngineSpy } from '@relayllm/relay-core/testing';
 import { RemoteSlmEngine, type SlmFailoverEvent, type SlmWorkerDirectory } from '@relayllm/slm-remote';
 import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
 import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
@@ -41,26 +39,6 @@ const QUESTIONS = [
 const MAX_TOKENS = 256;
 const THREADS = 1; // same llama.cpp settings in the workers and here
 const WORKER_SEQUENCES = 4;
-
-/** Records the chunks an engine yields (to see the frames' batching). */
-class ChunkRecordingEngine extends EngineDecorator {
-  readonly chunkSizes: number[] = [];
-  constructor(
-    inner: Engine,
-    private readonly onChunk: (request: EngineRequest, index: number) => Promise<void> = async () => undefined,
-  ) {
-    super(inner);
-  }
-  async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
-    let index = 0;
-    for await (const chunk of this.inner.generate(request, signal)) {
-      this.chunkSizes.push(chunk.tokens.length);
-      await this.onChunk(request, index);
-      index += 1;
-      yield chunk;
-    }
-  }
-}
 
 describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC and NATS)', () => {
   let nats: NatsServerHandle | undefined;
@@ -142,7 +120,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
 
   it('returns exactly what the embedded relay returns, with several tokens per frame', async () => {
     const remote = new RemoteSlmEngine({ directory });
-    const observed = new ChunkRecordingEngine(remote);
+    const observed = new ChunkRecordingEngineSpy(remote);
     try {
       for (const [i, q] of QUESTIONS.entries()) {
         const completed = await relay(observed, q, `rem-${i}`);
@@ -163,7 +141,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
   it('cancel and deadline leave no busy sequence on the workers', async () => {
     const remote = new RemoteSlmEngine({ directory });
     const cancel = new AbortController();
-    const cancelling = new ChunkRecordingEngine(remote, async () => cancel.abort());
+    const cancelling = new ChunkRecordingEngineSpy(remote, async () => cancel.abort());
     const tight = new RemoteSlmEngine({ directory, generateDeadlineMs: 1 });
     try {
       const cancelled = await relay(cancelling, QUESTIONS[7] as string, 'cancel-1', cancel.signal);
@@ -192,7 +170,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     const remote = new RemoteSlmEngine({ directory, onFailover: (e) => failovers.push(e) });
     const state: { killed?: string } = {};
     const lastKilled = (): string | undefined => state.killed;
-    const killer = new ChunkRecordingEngine(remote, async (request, index) => {
+    const killer = new ChunkRecordingEngineSpy(remote, async (request, index) => {
       if (state.killed !== undefined || index !== 0) return;
       state.killed = remote.workerOf(request.sequenceId) as string;
       const worker = workers.get(state.killed) as AppProcessHandle;
@@ -235,7 +213,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     const failovers: SlmFailoverEvent[] = [];
     const remote = new RemoteSlmEngine({ directory, onFailover: (e) => failovers.push(e) });
     const state: { chunks: number; killed?: string } = { chunks: 0 };
-    const killer = new ChunkRecordingEngine(remote, async (request) => {
+    const killer = new ChunkRecordingEngineSpy(remote, async (request) => {
       state.chunks += 1;
       if (state.killed !== undefined || state.chunks < 6) return;
       state.killed = remote.workerOf(request.sequenceId) as string;
@@ -286,7 +264,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
   it('SIGTERM mid-stream: the worker leaves and exits 0; the generation completes on the other worker with identical output', async () => {
     const remote = new RemoteSlmEngine({ directory });
     const state: { stopped?: AppProcessHandle } = {};
-    const stopper = new ChunkRecordingEngine(remote, async (request) => {
+    const stopper = new ChunkRecordingEngineSpy(remote, async (request) => {
       if (state.stopped !== undefined) return;
       const id = remote.workerOf(request.sequenceId) as string;
       state.stopped = workers.get(id) as AppProcessHandle;

@@ -7,4 +7,5 @@ export * from './lib/summary';
 export * from './lib/policies';
 export * from './lib/progress';
 export * from './lib/engine-wrappers';
+export * from './lib/uncertainty-trigger';
 export * from './lib/runner';

@@ -1,5 +1,5 @@
 import { resolve } from 'path';
-import { startAppProcess, type AppProcessHandle } from './app-process';
+import { startAppProcess, type AppProcessHandle, type AppProcessOptions } from './app-process';
 import { referenceModelDir } from './model-dir';
 
 /**
@@ -32,7 +32,7 @@ export interface LocalClusterOptions {
   /** Told about each process once it is ready. */
   onReady?: (process: AppProcessHandle) => void;
   /**
-   * /metrics ports (issue #6): the orchestrator on this port, then the LLM
+   * /metrics ports: the orchestrator on this port, then the LLM
    * workers, then the SLM workers on the next ones. Default: none (or whatever
    * RELAYLLM_METRICS_PORT in `env` says).
    */
@@ -87,13 +87,9 @@ export function startOrchestratorProcess(options: {
 }
 
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalClusterHandle> {
-  const modelsDir = options.modelsDir ?? referenceModelDir();
-  const threads = String(options.threads ?? 1);
   const timeout = options.startTimeoutMs ?? 120_000;
   const common = { RELAYLLM_NATS_URL: options.natsUrl, ...options.env };
   const started: AppProcessHandle[] = [];
-  const metricsPort = (offset: number): Record<string, string> =>
-    options.metricsPortBase === undefined ? {} : { RELAYLLM_METRICS_PORT: String(options.metricsPortBase + offset) };
   const track = async (start: Promise<AppProcessHandle>): Promise<AppProcessHandle> => {
     const handle = await start;
     started.push(handle);
@@ -107,43 +103,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await Promise.all(started.filter((p) => p.name !== 'orchestrator').map((p) => p.stop(graceMs)));
   };
   try {
-    const llm = Array.from({ length: options.llmWorkers ?? 3 }, (_, i) =>
-      track(
-        startAppProcess({
-          name: `llm-worker-${i + 1}`,
-          script: SCRIPTS.llm,
-          readyLine: READY_LINES.llm,
-          startTimeoutMs: timeout,
-          env: {
-            ...common,
-            RELAYLLM_WORKER_ID: `llm-${i + 1}`,
-            ...metricsPort(1 + i),
-            RELAYLLM_LLM_MODEL_PATH: resolve(modelsDir, 'llm.gguf'),
-            RELAYLLM_LLM_THREADS: threads,
-            RELAYLLM_LLM_MAX_SEQUENCES: String(options.llmSequences ?? 4),
-          },
-        }),
-      ),
-    );
-    const slm = Array.from({ length: options.slmWorkers ?? 2 }, (_, i) =>
-      track(
-        startAppProcess({
-          name: `slm-worker-${i + 1}`,
-          script: SCRIPTS.slm,
-          readyLine: READY_LINES.slm,
-          startTimeoutMs: timeout,
-          env: {
-            ...common,
-            RELAYLLM_WORKER_ID: `slm-${i + 1}`,
-            ...metricsPort(1 + (options.llmWorkers ?? 3) + i),
-            RELAYLLM_SLM_PORT: '0',
-            RELAYLLM_SLM_MODEL_PATH: resolve(modelsDir, 'slm.gguf'),
-            RELAYLLM_SLM_THREADS: threads,
-            RELAYLLM_SLM_MAX_SEQUENCES: String(options.slmSequences ?? 4),
-          },
-        }),
-      ),
-    );
+    const llm = Array.from({ length: options.llmWorkers ?? 3 }, (_, i) => track(startAppProcess(workerProcess('llm', i, options, common))));
+    const slm = Array.from({ length: options.slmWorkers ?? 2 }, (_, i) => track(startAppProcess(workerProcess('slm', i, options, common))));
     // allSettled: a failed start must not leave the others running unseen.
     const workers = await Promise.allSettled([...llm, ...slm]);
     const failed = workers.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -155,7 +116,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         port: options.orchestratorPort,
         startTimeoutMs: timeout,
         // The heap cap every deployment uses (deploy/docker/Dockerfile; bench:scale measures it).
-        env: { ...common, ...metricsPort(0), NODE_OPTIONS: orchestratorNodeOptions(), ...options.orchestratorEnv },
+        env: { ...common, ...metricsPortEnv(options, 0), NODE_OPTIONS: orchestratorNodeOptions(), ...options.orchestratorEnv },
       }),
     );
     const fulfilled = (name: string) => started.filter((p) => p.name.startsWith(name));
@@ -172,6 +133,35 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await stopAll(2_000);
     throw error;
   }
+}
+
+/** /metrics on metricsPortBase + offset: the orchestrator 0, then the LLM workers, then the SLM workers. */
+function metricsPortEnv(options: LocalClusterOptions, offset: number): Record<string, string> {
+  return options.metricsPortBase === undefined ? {} : { RELAYLLM_METRICS_PORT: String(options.metricsPortBase + offset) };
+}
+
+/** The process of worker `index` (0-based) of a role, on the cluster's NATS with the reference model of that role. */
+function workerProcess(role: 'llm' | 'slm', index: number, options: LocalClusterOptions, common: Record<string, string | undefined>): AppProcessOptions {
+  const ROLE = role.toUpperCase();
+  const modelsDir = options.modelsDir ?? referenceModelDir();
+  const metricsOffset = role === 'llm' ? 1 + index : 1 + (options.llmWorkers ?? 3) + index;
+  const sequences = (role === 'llm' ? options.llmSequences : options.slmSequences) ?? 4;
+  return {
+    name: `${role}-worker-${index + 1}`,
+    script: SCRIPTS[role],
+    readyLine: READY_LINES[role],
+    startTimeoutMs: options.startTimeoutMs ?? 120_000,
+    env: {
+      ...common,
+      RELAYLLM_WORKER_ID: `${role}-${index + 1}`,
+      ...metricsPortEnv(options, metricsOffset),
+      // SLM workers serve gRPC: a free port each, read from the ready line.
+      ...(role === 'slm' ? { RELAYLLM_SLM_PORT: '0' } : {}),
+      [`RELAYLLM_${ROLE}_MODEL_PATH`]: resolve(modelsDir, `${role}.gguf`),
+      [`RELAYLLM_${ROLE}_THREADS`]: String(options.threads ?? 1),
+      [`RELAYLLM_${ROLE}_MAX_SEQUENCES`]: String(sequences),
+    },
+  };
 }
 
 /** The orchestrator's heap cap, added to whatever NODE_OPTIONS this process passes on. */

@@ -36,7 +36,7 @@ export interface LlmPoolDeps {
   registry: WorkerRegistry;
   store: KeyValueStore;
   config: OrchestratorConfig;
-  /** Issue #6: trace headers and relay.call attributes (libs/observability). */
+  /** Trace headers and relay.call attributes (libs/observability). */
   instrumentation?: RelayInstrumentation;
 }
 
@@ -54,7 +54,7 @@ export async function createNatsBackends(
   createLlmPool: LlmPoolFactory,
   log: (line: string) => void,
   instrumentation?: RelayInstrumentation,
-  /** Issue #7: NATS credentials / TLS and the SLM streams' TLS (config.ts loadSecurityConfig). */
+  /** NATS credentials / TLS and the SLM streams' TLS (config.ts loadSecurityConfig). */
   transport: { natsAuth?: NatsAuthOptions; slmTls?: SlmClientTls } = {},
 ): Promise<OrchestratorBackends> {
   const nc = await connectNats({

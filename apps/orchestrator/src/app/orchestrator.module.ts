@@ -20,9 +20,9 @@ export interface OrchestratorModuleOptions {
   /** Default: Redis per config (createSharedStore). */
   sharedStore?: () => SharedStoreHandle;
   log?: (line: string) => void;
-  /** Issue #6: spans and relay metrics (libs/observability); absent = not observed. */
+  /** Spans and relay metrics (libs/observability); absent = not observed. */
   instrumentation?: RelayInstrumentation;
-  /** Issue #7: TLS, API keys, per-key LLM token quota (config.ts loadSecurityConfig); absent = all off. */
+  /** TLS, API keys, per-key LLM token quota (config.ts loadSecurityConfig); absent = all off. */
   security?: ApiSecurityConfig;
 }
 

@@ -99,86 +99,92 @@ const bool = { type: 'boolean' } as const;
 export function parseCli(argv: string[]): ParsedCli {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') return { command: { command: 'help' }, configFlags: {} };
-  if (name === 'generate') {
-    const { values, positionals } = parse(rest, {
-      policy: str,
-      json: bool,
-      'max-tokens': str,
-      temperature: str,
-      seed: str,
-      models: str,
-    });
-    if (positionals.length !== 1) throw new UsageError('generate takes exactly one prompt argument (quote it)');
-    const command: GenerateArgs = {
-      command: 'generate',
-      prompt: positionals[0] ?? '',
-      policy: values.policy ?? 'relay',
-      json: values.json === true,
-      maxTokens: values['max-tokens'],
-      temperature: values.temperature,
-      seed: values.seed,
-    };
-    return { command, configFlags: definedOnly({ modelsDir: values.models }) };
-  }
-  if (name === 'serve') {
-    const { values, positionals } = parse(rest, { port: str, host: str, models: str, demo: bool });
-    if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
-    return {
-      command: { command: 'serve', demo: values.demo === true },
-      configFlags: definedOnly({
-        port: values.port,
-        host: values.host,
-        modelsDir: values.models,
-      }),
-    };
-  }
-  if (name === 'eval') {
-    const { values, positionals } = parse(rest, {
-      dataset: str,
-      policy: str,
-      out: str,
-      limit: str,
-      concurrency: str,
-      target: str,
-      resume: bool,
-      sweep: str,
-      'max-tokens': str,
-      temperature: str,
-      seed: str,
-      models: str,
-      p: str,
-      threshold: str,
-      k: str,
-      entropy: bool,
-      'model-label': str,
-    });
-    if (positionals.length > 0) throw new UsageError(`eval takes no arguments, got ${positionals.join(' ')}`);
-    for (const flag of ['dataset', 'policy', 'out'] as const) {
-      if (values[flag] === undefined || values[flag] === '') throw new UsageError(`eval needs --${flag}`);
-    }
-    const command: EvalArgs = {
-      command: 'eval',
-      dataset: values.dataset ?? '',
-      policy: values.policy ?? '',
-      out: values.out ?? '',
-      limit: values.limit,
-      concurrency: values.concurrency,
-      target: values.target,
-      resume: values.resume === true,
-      sweep: values.sweep,
-      maxTokens: values['max-tokens'],
-      temperature: values.temperature,
-      seed: values.seed,
-      p: values.p,
-      threshold: values.threshold,
-      k: values.k,
-      entropy: values.entropy === true,
-      modelLabel: values['model-label'],
-    };
-    return { command, configFlags: definedOnly({ modelsDir: values.models }) };
-  }
+  if (name === 'generate') return parseGenerate(rest);
+  if (name === 'serve') return parseServe(rest);
+  if (name === 'eval') return parseEval(rest);
   if (name === 'report') return { command: parseReport(rest), configFlags: {} };
   throw new UsageError(`unknown command ${name}`);
+}
+
+function parseGenerate(args: string[]): ParsedCli {
+  const { values, positionals } = parse(args, {
+    policy: str,
+    json: bool,
+    'max-tokens': str,
+    temperature: str,
+    seed: str,
+    models: str,
+  });
+  if (positionals.length !== 1) throw new UsageError('generate takes exactly one prompt argument (quote it)');
+  const command: GenerateArgs = {
+    command: 'generate',
+    prompt: positionals[0] ?? '',
+    policy: values.policy ?? 'relay',
+    json: values.json === true,
+    maxTokens: values['max-tokens'],
+    temperature: values.temperature,
+    seed: values.seed,
+  };
+  return { command, configFlags: definedOnly({ modelsDir: values.models }) };
+}
+
+function parseServe(args: string[]): ParsedCli {
+  const { values, positionals } = parse(args, { port: str, host: str, models: str, demo: bool });
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
+  return {
+    command: { command: 'serve', demo: values.demo === true },
+    configFlags: definedOnly({
+      port: values.port,
+      host: values.host,
+      modelsDir: values.models,
+    }),
+  };
+}
+
+function parseEval(args: string[]): ParsedCli {
+  const { values, positionals } = parse(args, {
+    dataset: str,
+    policy: str,
+    out: str,
+    limit: str,
+    concurrency: str,
+    target: str,
+    resume: bool,
+    sweep: str,
+    'max-tokens': str,
+    temperature: str,
+    seed: str,
+    models: str,
+    p: str,
+    threshold: str,
+    k: str,
+    entropy: bool,
+    'model-label': str,
+  });
+  if (positionals.length > 0) throw new UsageError(`eval takes no arguments, got ${positionals.join(' ')}`);
+  for (const flag of ['dataset', 'policy', 'out'] as const) {
+    if (values[flag] === undefined || values[flag] === '') throw new UsageError(`eval needs --${flag}`);
+  }
+  const command: EvalArgs = {
+    command: 'eval',
+    dataset: values.dataset ?? '',
+    policy: values.policy ?? '',
+    out: values.out ?? '',
+    limit: values.limit,
+    concurrency: values.concurrency,
+    target: values.target,
+    resume: values.resume === true,
+    sweep: values.sweep,
+    maxTokens: values['max-tokens'],
+    temperature: values.temperature,
+    seed: values.seed,
+    p: values.p,
+    threshold: values.threshold,
+    k: values.k,
+    entropy: values.entropy === true,
+    modelLabel: values['model-label'],
+  };
+  return { command, configFlags: definedOnly({ modelsDir: values.models }) };
 }
 
 function parseReport(args: string[]): ReportCommand | { command: 'help' } {

@@ -64,16 +64,7 @@ export function summaryLine(summary: EvalSummary, dir: string): string {
  * --resume), 2 for a bad command line or dataset.
  */
 export async function runEvalCommand(args: EvalArgs, config: RelayllmConfig, io: CliIo, signal: AbortSignal): Promise<number> {
-  const limit = intFlag(args.limit, 'limit', 1, Number.MAX_SAFE_INTEGER);
-  const concurrency = intFlag(args.concurrency, 'concurrency', 1, 64) ?? 1;
-  const maxTokens = intFlag(args.maxTokens, 'max-tokens', 1, config.maxTokensLimit) ?? config.defaultMaxTokens;
-  const temperature = args.temperature === undefined ? 0 : Number(args.temperature);
-  if (!Number.isFinite(temperature) || temperature < 0 || temperature > 2) {
-    throw new UsageError(`--temperature must be in [0, 2], got ${String(args.temperature)}`);
-  }
-  if (args.target !== undefined && !/^(\[[^\]]+\]|[^:]+):\d+$/.test(args.target)) {
-    throw new UsageError(`--target must be host:port, got ${args.target}`);
-  }
+  const { limit, concurrency, maxTokens, temperature } = evalFlags(args, config);
   const { specs, dirs, sweep } = evalSpecs(args);
   const first = specs[0] as PolicySpec;
   if (args.target !== undefined && needsEmbeddedEngines(first)) {
@@ -84,29 +75,7 @@ export async function runEvalCommand(args: EvalArgs, config: RelayllmConfig, io:
   const sample = sampleItems(dataset.items, limit);
   if (sample.limit !== null) log(io, describeSample(sample, args.dataset));
 
-  let engines: EmbeddedEngines | undefined;
-  let runnerFor: (spec: PolicySpec) => ItemRunner;
-  let closeClient = (): void => undefined;
-  if (args.target === undefined) {
-    engines = await startEmbeddedEngines({
-      ...config,
-      sequences: Math.max(config.sequences, concurrency),
-      slmProbabilities: first.name === 'uncertainty' ? 'full' : 'sampled',
-    });
-    const started = engines;
-    runnerFor = (spec) => embeddedItemRunner(started, config, spec);
-  } else {
-    const client = createRelayClient(args.target);
-    closeClient = () => client.close();
-    try {
-      await client.waitForReady(10_000);
-    } catch {
-      client.close();
-      throw new UsageError(`cannot reach a RelayService at --target ${args.target}`);
-    }
-    runnerFor = (spec) => targetItemRunner(client, spec);
-  }
-
+  const runners = await openRunners(args, config, first, concurrency);
   const summaries: EvalSummary[] = [];
   let interrupted = false;
   try {
@@ -115,7 +84,7 @@ export async function runEvalCommand(args: EvalArgs, config: RelayllmConfig, io:
       const result = await runEval({
         dataset,
         spec,
-        run: runnerFor(spec),
+        run: runners.runnerFor(spec),
         outDir: dir,
         resume: args.resume,
         concurrency,
@@ -137,8 +106,47 @@ export async function runEvalCommand(args: EvalArgs, config: RelayllmConfig, io:
     }
     if (sweep && !interrupted) await writeFile(join(args.out, 'sweep.json'), `${JSON.stringify(summaries, null, 2)}\n`);
   } finally {
-    closeClient();
-    await engines?.close();
+    await runners.close();
   }
   return interrupted ? 130 : 0;
+}
+
+/** The numeric flags, checked (UsageError naming the flag). */
+function evalFlags(args: EvalArgs, config: RelayllmConfig): { limit?: number; concurrency: number; maxTokens: number; temperature: number } {
+  const limit = intFlag(args.limit, 'limit', 1, Number.MAX_SAFE_INTEGER);
+  const concurrency = intFlag(args.concurrency, 'concurrency', 1, 64) ?? 1;
+  const maxTokens = intFlag(args.maxTokens, 'max-tokens', 1, config.maxTokensLimit) ?? config.defaultMaxTokens;
+  const temperature = args.temperature === undefined ? 0 : Number(args.temperature);
+  if (!Number.isFinite(temperature) || temperature < 0 || temperature > 2) {
+    throw new UsageError(`--temperature must be in [0, 2], got ${String(args.temperature)}`);
+  }
+  if (args.target !== undefined && !/^(\[[^\]]+\]|[^:]+):\d+$/.test(args.target)) {
+    throw new UsageError(`--target must be host:port, got ${args.target}`);
+  }
+  return { limit, concurrency, maxTokens, temperature };
+}
+
+interface EvalRunners {
+  runnerFor(spec: PolicySpec): ItemRunner;
+  close(): Promise<void>;
+}
+
+/** Item runners on embedded engines, or on the RelayService at --target. */
+async function openRunners(args: EvalArgs, config: RelayllmConfig, first: PolicySpec, concurrency: number): Promise<EvalRunners> {
+  if (args.target === undefined) {
+    const engines: EmbeddedEngines = await startEmbeddedEngines({
+      ...config,
+      sequences: Math.max(config.sequences, concurrency),
+      slmProbabilities: first.name === 'uncertainty' ? 'full' : 'sampled',
+    });
+    return { runnerFor: (spec) => embeddedItemRunner(engines, config, spec), close: () => engines.close() };
+  }
+  const client = createRelayClient(args.target);
+  try {
+    await client.waitForReady(10_000);
+  } catch {
+    client.close();
+    throw new UsageError(`cannot reach a RelayService at --target ${args.target}`);
+  }
+  return { runnerFor: (spec) => targetItemRunner(client, spec), close: async () => client.close() };
 }

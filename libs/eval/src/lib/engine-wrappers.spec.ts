@@ -11,14 +11,12 @@ import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
 import {
   BannedCommandsEngine,
   commandChunk,
-  entropyOf,
   FixedGrantEngine,
   PrefillMeterEngine,
-  topProbability,
-  UncertaintyTriggerEngine,
   withoutCommandSpans,
   withoutInjectedCommands,
 } from './engine-wrappers';
+import { entropyOf, topProbability, UncertaintyTriggerEngine } from './uncertainty-trigger';
 
 const BOS = BYTE_LEVEL_TOKEN_IDS.BOS;
 

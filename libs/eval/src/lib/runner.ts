@@ -96,6 +96,17 @@ function sampleMeta(sample: DatasetSample | undefined): { sample?: SampleRecord 
   return { sample: { limit: sample.limit, of: sample.of, seed: sample.seed, by_level: sample.byLevel } };
 }
 
+/** What one item is asked with: a fresh generation id, the policy for this item, the run's limits. */
+function itemPlan(index: number, spec: PolicySpec, options: RunEvalOptions): ItemPlan {
+  return {
+    generationId: `eval-${index}-${randomUUID()}`,
+    policy: corePolicyFor(spec, index),
+    maxTokens: options.maxTokens,
+    temperature: options.temperature,
+    seed: spec.seed,
+  };
+}
+
 /**
  * Runs a policy over a dataset: items not yet in results.jsonl are run with
  * `concurrency` in flight, each appended to results.jsonl as it finishes; when
@@ -121,13 +132,7 @@ export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
     while (!signal.aborted && !failed) {
       const item = todo[next++];
       if (item === undefined) return;
-      const plan: ItemPlan = {
-        generationId: `eval-${item.index}-${randomUUID()}`,
-        policy: corePolicyFor(spec, item.index),
-        maxTokens: options.maxTokens,
-        temperature: options.temperature,
-        seed: spec.seed,
-      };
+      const plan = itemPlan(item.index, spec, options);
       const started = performance.now();
       let outcome: ItemOutcome;
       try {

@@ -1,83 +1,25 @@
 /**
- * Unit tier, over real sockets: a real @grpc/grpc-js server on 127.0.0.1 (an
+ * Over real sockets: a real @grpc/grpc-js server on 127.0.0.1 (an
  * ephemeral port) and real clients, with relay-core's runRelay over
  * ScriptedEngine test doubles as the handler.
  */
-import { dirname, join } from 'node:path';
-import { credentials, makeGenericClientConstructor, Metadata, loadPackageDefinition, status, type ServiceError } from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
-import { fromBinary } from '@bufbuild/protobuf';
-import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
-import { FinishReason, Policy, Source, type GenerateEvent } from '@relayllm/proto';
-import { ManualClock, ScriptedEngine, type ScriptedOutput } from '@relayllm/relay-core/testing';
-import { InvalidArgumentReason, UnavailableReason, runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
-import { service as healthService } from 'grpc-health-check';
+import { Metadata, status } from '@grpc/grpc-js';
+import { FinishReason, Policy, type GenerateEvent } from '@relayllm/proto';
+import { InvalidArgumentReason, UnavailableReason } from '@relayllm/relay-core';
 import { createRelayClient, type RelayClient } from './client';
-import type { CallerContext, RelayServiceHandler } from '@relayllm/front-door';
 import { API_KEY_ID_METADATA } from './caller';
 import { createRelayGrpcServer, type RelayErrorContext, type RelayGrpcServer } from './server';
+import { collect, failure, RecordingRelayHandlerFake, summary, waitFor } from '../testing/grpc-spec-kit';
 import { ERROR_FIELD_METADATA_KEY, ERROR_REASON_METADATA_KEY, relayErrorFromServiceError } from './status';
 
-/** runRelay over fresh scripted engines, recording what the adapter handed it. */
-class RecordingHandler implements RelayServiceHandler {
-  readonly requests: RelayRequest[] = [];
-  readonly signals: AbortSignal[] = [];
-  /** The caller each generate was given. */
-  readonly calls: CallerContext[] = [];
-  /** Date.now() when each call's signal was aborted. */
-  readonly abortedAt: Array<number | undefined> = [];
-  slm = new ScriptedEngine([]);
-  llm = new ScriptedEngine([]);
-  private abortWaiters: Array<() => void> = [];
-
-  script(slm: ReadonlyArray<string | ScriptedOutput>, llm: ReadonlyArray<string | ScriptedOutput> = []): this {
-    this.slm = new ScriptedEngine(slm);
-    this.llm = new ScriptedEngine(llm);
-    return this;
-  }
-
-  generate(request: RelayRequest, signal: AbortSignal, call: CallerContext): AsyncIterable<RelayStreamEvent> {
-    const index = this.signals.length;
-    this.requests.push(request);
-    this.calls.push(call);
-    this.signals.push(signal);
-    this.abortedAt.push(undefined);
-    signal.addEventListener(
-      'abort',
-      () => {
-        this.abortedAt[index] = Date.now();
-        for (const wake of this.abortWaiters.splice(0)) wake();
-      },
-      { once: true },
-    );
-    return runRelay({ slm: this.slm, llm: this.llm, clock: new ManualClock() }, request, signal);
-  }
-
-  /** Resolves with Date.now() of the first call's abort (rejects after 2 s). */
-  firstAbort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const check = (): void => {
-        const at = this.abortedAt[0];
-        if (at !== undefined) {
-          clearTimeout(timer);
-          resolve(at);
-        }
-      };
-      const timer = setTimeout(() => reject(new Error('the handler signal was not aborted within 2 s')), 2000);
-      this.abortWaiters.push(check);
-      check();
-    });
-  }
-}
-
-let handler: RecordingHandler;
+let handler: RecordingRelayHandlerFake;
 let server: RelayGrpcServer;
 let client: RelayClient;
 let address: string;
 let onError: jest.Mock<void, [unknown, RelayErrorContext]>;
 
 beforeEach(async () => {
-  handler = new RecordingHandler();
+  handler = new RecordingRelayHandlerFake();
   onError = jest.fn();
   server = createRelayGrpcServer({ relay: handler, onError, newRequestId: () => 'server-id' });
   const port = await server.listen('127.0.0.1:0');
@@ -90,36 +32,6 @@ afterEach(async () => {
   client.close();
   await server.close(200);
 });
-
-const summary = (events: GenerateEvent[]): string[] =>
-  events.map(({ event }) => {
-    switch (event?.$case) {
-      case 'text':
-        return `${Source[event.value.source]}:${event.value.text}`;
-      case 'relayStarted':
-        return `started:${event.value.callIndex}:${event.value.requestedN}/${event.value.grantedN}`;
-      case 'relayFinished':
-        return `finished:${event.value.callIndex}:${event.value.tokensWritten}`;
-      default:
-        return event?.$case ?? 'none';
-    }
-  });
-
-async function collect(stream: AsyncIterable<GenerateEvent>): Promise<GenerateEvent[]> {
-  const events: GenerateEvent[] = [];
-  for await (const event of stream) events.push(event);
-  return events;
-}
-
-/** Resolves with the error a call failed with. */
-async function failure(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('the call did not fail');
-}
 
 const expectedUsage = { slmTokens: 6, llmTokens: 2, responseTokens: 8, calls: 1, llmTokenRatio: 0.25, malformedCommands: 0, noCallCommands: 0 };
 const expectedCall = { callIndex: 0, requestedN: 2, grantedN: 2, tokensWritten: 2, responseTokenStart: 5, responseTokenEnd: 7, endedGeneration: false, latencyMs: 0 };
@@ -325,75 +237,4 @@ describe('RelayService over gRPC', () => {
       await waitFor(() => server.activeCalls === 0);
     });
   });
-
-  it('health: grpc.health.v1.Health reports SERVING for the server and the relay service', async () => {
-    const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-    const health = new HealthClient(address, credentials.createInsecure()) as unknown as {
-      check(req: { service: string }, cb: (err: ServiceError | null, res: { status: string }) => void): void;
-      close(): void;
-    };
-    const check = (service: string) =>
-      new Promise<{ status: string }>((resolve, reject) => health.check({ service }, (err, res) => (err ? reject(err) : resolve(res))));
-    try {
-      await expect(check('')).resolves.toEqual({ status: 'SERVING' });
-      await expect(check('relayllm.v1.RelayService')).resolves.toEqual({ status: 'SERVING' });
-      server.health?.setStatus('relayllm.v1.RelayService', 'NOT_SERVING');
-      await expect(check('relayllm.v1.RelayService')).resolves.toEqual({ status: 'NOT_SERVING' });
-      await expect(check('no.such.Service')).rejects.toMatchObject({ code: status.NOT_FOUND });
-    } finally {
-      health.close();
-    }
-  });
-
-  it.each(['v1', 'v1alpha'])('reflection %s lists relayllm.v1.RelayService and serves its descriptor', async (version) => {
-    const reflectionRoot = join(dirname(require.resolve('@grpc/reflection')), '../proto');
-    const definition = loadSync(`grpc/reflection/${version}/reflection.proto`, { includeDirs: [reflectionRoot] });
-    const pkg = loadPackageDefinition(definition) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
-    const ReflectionClient = pkg.grpc.reflection[version].ServerReflection;
-    const reflection = new ReflectionClient(address, credentials.createInsecure());
-    const ask = (request: object): Promise<any> => // eslint-disable-line @typescript-eslint/no-explicit-any
-      new Promise((resolve, reject) => {
-        const call = reflection.ServerReflectionInfo();
-        call.on('data', (response: unknown) => {
-          resolve(response);
-          call.end();
-        });
-        call.on('error', reject);
-        call.write(request);
-      });
-    try {
-      const listed = await ask({ listServices: '' });
-      const names: string[] = listed.listServicesResponse.service.map((s: { name: string }) => s.name);
-      expect(names).toEqual(expect.arrayContaining(['relayllm.v1.RelayService', 'grpc.health.v1.Health']));
-
-      const files = await ask({ fileContainingSymbol: 'relayllm.v1.RelayService' });
-      const protos = (files.fileDescriptorResponse.fileDescriptorProto as Buffer[]).map((b) => fromBinary(FileDescriptorProtoSchema, b));
-      const relayFile = protos.find((f) => f.package === 'relayllm.v1');
-      expect(relayFile?.service[0].method.map((m) => `${m.name}(${m.inputType}) -> ${m.serverStreaming ? 'stream ' : ''}${m.outputType}`)).toEqual([
-        'Generate(.relayllm.v1.GenerateRequest) -> .relayllm.v1.GenerateResponse',
-        'GenerateStream(.relayllm.v1.GenerateRequest) -> stream .relayllm.v1.GenerateEvent',
-      ]);
-      expect(relayFile?.messageType.find((m) => m.name === 'GenerateRequest')?.field.map((f) => f.name)).toEqual([
-        'prompt',
-        'max_tokens',
-        'temperature',
-        'top_p',
-        'seed',
-        'stop',
-        'policy',
-        'limits',
-        'request_id',
-      ]);
-    } finally {
-      reflection.close();
-    }
-  });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -16,8 +16,6 @@ import {
   type RelayServiceServer,
 } from '@relayllm/proto';
 import {
-  CancelledReason,
-  DeadlineExceededReason,
   InternalReason,
   RelayError,
   UnavailableReason,
@@ -26,6 +24,7 @@ import {
 import { HealthImplementation } from 'grpc-health-check';
 import type { RelayServiceHandler } from '@relayllm/front-door';
 import { grpcCaller } from './caller';
+import { abortReason, callScope, drained, type ActiveCalls } from './call-scope';
 import { addReflectionService, publicApiDescriptors } from './reflection';
 import { toGrpcStatus } from './status';
 import { toGenerateResponse, toRelayRequest, toWireEvent } from './wire-mapping';
@@ -83,87 +82,10 @@ export interface RelayGrpcServer {
   close(graceMs?: number): Promise<void>;
 }
 
-type AnyServerCall = ServerUnaryCall<GenerateRequest, GenerateResponse> | ServerWritableStream<GenerateRequest, GenerateEvent>;
-
-/** In-flight calls' controllers, aborted on forced shutdown. */
-type ActiveCalls = Set<AbortController>;
-
-interface CallScope {
-  signal: AbortSignal;
-  dispose(): void;
-}
-
-/**
- * A client whose own deadline passes cancels the stream (HTTP/2 RST_STREAM,
- * the same frame as a deliberate cancel). grpc-js dates the server's deadline
- * from when it read the headers, so a busy event loop puts it later than the
- * client's and that cancel can arrive "early". A cancel this close to the
- * deadline is counted as the deadline passing.
- */
-export const DEADLINE_CANCEL_SLACK_MS = 250;
-
-function deadlineMs(call: AnyServerCall): number {
-  const deadline = call.getDeadline();
-  return deadline instanceof Date ? deadline.getTime() : deadline;
-}
-
-/**
- * The AbortSignal handed to the handler: aborted as soon as the client
- * cancels ('cancelled'), the call's deadline passes (own timer, so it does not
- * depend on how the transport reports it) or the server is force-closed.
- */
-function callScope(call: AnyServerCall, active: ActiveCalls): CallScope {
-  const controller = new AbortController();
-  const deadline = deadlineMs(call);
-  const abortForDeadline = (): void =>
-    controller.abort(RelayError.deadlineExceeded(DeadlineExceededReason.DEADLINE_EXCEEDED, 'the call deadline passed'));
-  const onCancelled = (): void => {
-    if (controller.signal.aborted) return;
-    if (Number.isFinite(deadline) && Date.now() >= deadline - DEADLINE_CANCEL_SLACK_MS) abortForDeadline();
-    else controller.abort(RelayError.cancelled(CancelledReason.CLIENT_CANCELLED, 'the client cancelled the call'));
-  };
-  call.on('cancelled', onCancelled);
-  let timer: NodeJS.Timeout | undefined;
-  if (Number.isFinite(deadline)) {
-    timer = setTimeout(abortForDeadline, Math.max(0, deadline - Date.now()));
-    timer.unref();
-  }
-  active.add(controller);
-  if (call.cancelled) onCancelled();
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      if (timer !== undefined) clearTimeout(timer);
-      call.removeListener('cancelled', onCancelled);
-      active.delete(controller);
-    },
-  };
-}
-
-/** The status to report for a call whose signal was aborted. */
-function abortReason(signal: AbortSignal): unknown {
-  return signal.reason instanceof RelayError
-    ? signal.reason
-    : RelayError.cancelled(CancelledReason.CLIENT_CANCELLED, 'the call was cancelled');
-}
-
 function defaultOnError(error: unknown, context: RelayErrorContext): void {
   if (context.expected) return;
   // Server-side log only: the client gets a bare INTERNAL.
   console.error(`[relayllm.grpc] ${context.method} ${context.requestId} failed:`, error);
-}
-
-/** Resolves once the stream can take more data (or the call is aborted). */
-function drained(call: ServerWritableStream<GenerateRequest, GenerateEvent>, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      call.removeListener('drain', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    call.once('drain', done);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**
@@ -176,27 +98,28 @@ export function relayServiceImplementation(
   options: RelayServiceImplementationOptions = {},
   active: ActiveCalls = new Set(),
 ): RelayServiceServer {
-  const newRequestId = options.newRequestId ?? randomUUID;
-  const onError = options.onError ?? defaultOnError;
-  const translate = (error: unknown, method: RelayRpcMethod, requestId: string) => {
-    const { status, expected } = toGrpcStatus(error);
-    try {
-      onError(error, { method, requestId, expected });
-    } catch {
-      // A failing logger must not change what the client gets.
-    }
-    return status;
+  const calls = new RelayServiceCalls(handler, options.newRequestId ?? randomUUID, options.onError ?? defaultOnError, active);
+  return {
+    generate: (call, callback) => void calls.generate(call, callback),
+    generateStream: (call) => void calls.generateStream(call),
   };
+}
 
-  async function generate(
-    call: ServerUnaryCall<GenerateRequest, GenerateResponse>,
-    callback: sendUnaryData<GenerateResponse>,
-  ): Promise<void> {
-    const requestId = call.request.requestId !== '' ? call.request.requestId : newRequestId();
-    const scope = callScope(call, active);
+/** The two RPCs over one handler: each runs the generation, maps events to the wire and errors to a status. */
+class RelayServiceCalls {
+  constructor(
+    private readonly handler: RelayServiceHandler,
+    private readonly newRequestId: () => string,
+    private readonly onError: (error: unknown, context: RelayErrorContext) => void,
+    private readonly active: ActiveCalls,
+  ) {}
+
+  async generate(call: ServerUnaryCall<GenerateRequest, GenerateResponse>, callback: sendUnaryData<GenerateResponse>): Promise<void> {
+    const requestId = this.requestIdOf(call.request);
+    const scope = callScope(call, this.active);
     try {
       let completed: CompletedEvent | undefined;
-      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal, grpcCaller(call.metadata))) {
+      for await (const event of this.handler.generate(toRelayRequest(call.request, requestId), scope.signal, grpcCaller(call.metadata))) {
         if (event.type === 'completed') completed = event;
       }
       if (scope.signal.aborted) throw abortReason(scope.signal);
@@ -205,18 +128,18 @@ export function relayServiceImplementation(
       }
       callback(null, toGenerateResponse(completed, requestId));
     } catch (error) {
-      callback(translate(scope.signal.aborted ? abortReason(scope.signal) : error, 'Generate', requestId));
+      callback(this.translate(scope.signal.aborted ? abortReason(scope.signal) : error, 'Generate', requestId));
     } finally {
       scope.dispose();
     }
   }
 
-  async function generateStream(call: ServerWritableStream<GenerateRequest, GenerateEvent>): Promise<void> {
-    const requestId = call.request.requestId !== '' ? call.request.requestId : newRequestId();
-    const scope = callScope(call, active);
+  async generateStream(call: ServerWritableStream<GenerateRequest, GenerateEvent>): Promise<void> {
+    const requestId = this.requestIdOf(call.request);
+    const scope = callScope(call, this.active);
     try {
       let completed = false;
-      for await (const event of handler.generate(toRelayRequest(call.request, requestId), scope.signal, grpcCaller(call.metadata))) {
+      for await (const event of this.handler.generate(toRelayRequest(call.request, requestId), scope.signal, grpcCaller(call.metadata))) {
         // Leaving the loop also closes the handler's iterator.
         if (scope.signal.aborted) break;
         if (!call.write(toWireEvent(event, requestId))) await drained(call, scope.signal);
@@ -229,7 +152,7 @@ export function relayServiceImplementation(
       if (!completed) throw RelayError.internal(InternalReason.HANDLER_NO_COMPLETION, 'the generation ended without completing');
       call.end();
     } catch (error) {
-      const status = translate(scope.signal.aborted ? abortReason(scope.signal) : error, 'GenerateStream', requestId);
+      const status = this.translate(scope.signal.aborted ? abortReason(scope.signal) : error, 'GenerateStream', requestId);
       // A cancelled call has no one to tell; otherwise the status and its trailers end the stream.
       if (!call.cancelled) call.emit('error', status);
     } finally {
@@ -237,10 +160,19 @@ export function relayServiceImplementation(
     }
   }
 
-  return {
-    generate: (call, callback) => void generate(call, callback),
-    generateStream: (call) => void generateStream(call),
-  };
+  private requestIdOf(request: GenerateRequest): string {
+    return request.requestId !== '' ? request.requestId : this.newRequestId();
+  }
+
+  private translate(error: unknown, method: RelayRpcMethod, requestId: string) {
+    const { status, expected } = toGrpcStatus(error);
+    try {
+      this.onError(error, { method, requestId, expected });
+    } catch {
+      // A failing logger must not change what the client gets.
+    }
+    return status;
+  }
 }
 
 /**

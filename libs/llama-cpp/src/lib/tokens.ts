@@ -1,14 +1,15 @@
+import { BYTE_LEVEL_TOKEN_IDS } from '@relayllm/relay-core';
 import type { LlamaModel, Token } from './types';
 
 /**
- * The RelayLLM tokenizer (written by training/'s GGUF exporter): ids 0..255 are raw
- * bytes, then four CONTROL tokens. Vocabulary size 260.
+ * The reference tokenizer (written by training/'s GGUF exporter): ids 0..255 are raw
+ * bytes, then the four control tokens relay-core defines (its byte-level vocabulary).
  */
-export const BOS = 256;
-export const EOS = 257;
-export const CALL_OPEN = 258;
-export const CALL_CLOSE = 259;
-export const VOCAB_SIZE = 260;
+export const BOS = BYTE_LEVEL_TOKEN_IDS.BOS;
+export const EOS = BYTE_LEVEL_TOKEN_IDS.EOS;
+export const CALL_OPEN = BYTE_LEVEL_TOKEN_IDS.CALL;
+export const CALL_CLOSE = BYTE_LEVEL_TOKEN_IDS.END_CALL;
+export const VOCAB_SIZE = Math.max(...Object.values(BYTE_LEVEL_TOKEN_IDS)) + 1;
 
 /**
  * Prompt ids for user text: `[BOS, ...bytes]`. Special-token text in `text`

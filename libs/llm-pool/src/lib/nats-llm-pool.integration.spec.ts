@@ -1,143 +1,13 @@
-import type { Msg, NatsConnection } from '@nats-io/nats-core';
-import {
-  ackHeaders,
-  connectNats,
-  decodeProto,
-  encodeProto,
-  generationOf,
-  llmCancelWildcard,
-  llmErrorReply,
-  llmGenerateSubject,
-  llmQueueGroup,
-  llmWorkerSubject,
-  LlmReplyBuilder,
-  toEngineRequest,
-  traceHeadersFrom,
-  wantsAck,
-} from '@relayllm/nats-transport';
-import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connectNats } from '@relayllm/nats-transport';
 import { InMemoryKeyValueStore, LlmAffinity, type KeyValueStore } from '@relayllm/relay-cluster';
 import { FailingKeyValueStoreFake } from '@relayllm/relay-cluster/testing';
-import {
-  DeadlineExceededReason,
-  InvalidArgumentReason,
-  isRelayError,
-  RelayError,
-  ResourceExhaustedReason,
-  sequenceIdOf,
-  type EngineChunk,
-  type EngineRequest,
-} from '@relayllm/relay-core';
+import type { EngineChunk } from '@relayllm/relay-core';
 import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
 import { LiveWorkersFake } from '../testing/live-workers.fake';
+import { collect, failure, NatsLlmWorkerFake, relay } from '../testing/nats-llm-worker.fake';
 import { NatsLlmPool } from './nats-llm-pool';
 import type { LlmRelayOutcome } from './nats-request-transport';
-
-/**
- * 'silent': acks, never replies (a worker that died after admitting the call);
- * 'lost': neither acks nor replies (a worker that died after NATS delivered the
- * request, before admitting it); 'held': acks, replies once `release()`d.
- */
-type Behaviour = 'answer' | 'full' | 'silent' | 'lost' | 'held' | 'bad-request' | 'late';
-
-/** An in-process stand-in for an LLM worker: answers `<workerId>:<n>` for n tokens, or misbehaves as told. */
-/** What a stand-in saw of a request: the engine request, its attempt, generation and time limit. */
-interface SeenRequest extends EngineRequest {
-  attempt: number;
-  generationId: string;
-  timeoutMs: number;
-  contextText: string;
-}
-
-class WorkerStandIn {
-  behaviour: Behaviour = 'answer';
-  readonly seen: SeenRequest[] = [];
-  readonly cancels: Array<LlmCancel & { generationId: string }> = [];
-  readonly traceparents: (string | undefined)[] = [];
-  private readonly held: (() => void)[] = [];
-
-  /** `queue: false`: listens only on its own subject, never gets queue-group requests. */
-  constructor(
-    private readonly nc: NatsConnection,
-    readonly workerId: string,
-    { model = 'llm', queue = true }: { model?: string; queue?: boolean } = {},
-  ) {
-    const callback = (_error: unknown, msg: Msg): void => this.handle(msg);
-    if (queue) nc.subscribe(llmGenerateSubject(model), { queue: llmQueueGroup(model), callback });
-    nc.subscribe(llmWorkerSubject(model, workerId), { callback });
-    nc.subscribe(llmCancelWildcard(model), {
-      callback: (_e, msg) => {
-        const cancel = decodeProto(LlmCancel, msg.data, 'LlmCancel');
-        this.cancels.push({ ...cancel, generationId: generationOf(cancel) });
-      },
-    });
-  }
-
-  /** Sends the replies of the 'held' requests. */
-  release(): void {
-    for (const send of this.held.splice(0)) send();
-  }
-
-  private handle(msg: Msg): void {
-    const wire = decodeProto(LlmGenerateRequest, msg.data, 'LlmGenerateRequest');
-    const { request, timeoutMs } = toEngineRequest(wire);
-    this.seen.push({ ...request, attempt: wire.attempt, generationId: generationOf(request), timeoutMs, contextText: request.context.text });
-    this.traceparents.push(traceHeadersFrom(msg.headers).traceparent);
-    if (this.behaviour === 'lost') return;
-    if (this.behaviour === 'full') {
-      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.resourceExhausted(ResourceExhaustedReason.WORKER_FULL, 'full'), { workerId: this.workerId, wire })));
-      return;
-    }
-    if (this.behaviour === 'late') {
-      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, 'late'), { workerId: this.workerId, wire })));
-      return;
-    }
-    if (this.behaviour === 'bad-request') {
-      msg.respond(encodeProto(LlmGenerateReply, llmErrorReply(RelayError.invalidArgument(InvalidArgumentReason.CONTEXT_TOO_LONG, 'too long', 'context'), { workerId: this.workerId, wire })));
-      return;
-    }
-    if (wantsAck(msg.headers)) msg.respond(new Uint8Array(0), { headers: ackHeaders(this.workerId) });
-    if (this.behaviour === 'silent') return;
-    const builder = new LlmReplyBuilder();
-    const n = request.maxTokens;
-    builder.add({ tokens: Array.from({ length: n }, () => 120), text: 'x'.repeat(n), tokenTexts: Array.from({ length: n }, () => 'x'), prefill: { reusedTokens: request.appendOnly ? 5 : 0, evaluatedTokens: 1 } });
-    builder.add({ tokens: [], text: '', finish: 'length' });
-    const send = (): void => void msg.respond(encodeProto(LlmGenerateReply, builder.build({ workerId: this.workerId, wire })));
-    if (this.behaviour === 'held') this.held.push(send);
-    else send();
-  }
-}
-
-/** A relay call of generation `generationId` (default gen-1), call `callIndex` (default 0). */
-type RelayOverrides = Partial<EngineRequest> & { generationId?: string; callIndex?: number };
-const relay = ({ generationId = 'gen-1', callIndex = 0, ...overrides }: RelayOverrides = {}): EngineRequest => ({
-  sequenceId: sequenceIdOf(generationId, 'llm'),
-  turn: callIndex,
-  context: { text: 'Compute 1+2.\n' },
-  appendOnly: false,
-  maxTokens: 3,
-  sampling: { temperature: 0 },
-  stop: [],
-  stopTokens: [],
-  bannedTokens: [],
-  ...overrides,
-});
-
-async function collect(stream: AsyncIterable<EngineChunk>): Promise<EngineChunk[]> {
-  const out: EngineChunk[] = [];
-  for await (const chunk of stream) out.push(chunk);
-  return out;
-}
-
-async function failure(stream: AsyncIterable<EngineChunk>): Promise<RelayError> {
-  try {
-    await collect(stream);
-  } catch (error) {
-    if (isRelayError(error)) return error;
-    throw error;
-  }
-  throw new Error('the relay did not fail');
-}
 
 describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)', () => {
   let server: NatsServerHandle;
@@ -164,8 +34,8 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
   });
 
   describe('with two workers', () => {
-    let a: WorkerStandIn;
-    let b: WorkerStandIn;
+    let a: NatsLlmWorkerFake;
+    let b: NatsLlmWorkerFake;
     const workers = new LiveWorkersFake();
     let store: KeyValueStore;
     let poolNc: NatsConnection;
@@ -174,8 +44,8 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       new NatsLlmPool({ nc: poolNc, model: 'llm', workers, affinity: new LlmAffinity({ store, model: 'llm' }), onRelay: (o) => outcomes.push(o), ...overrides });
 
     beforeAll(async () => {
-      a = new WorkerStandIn(await connect('a'), 'a');
-      b = new WorkerStandIn(await connect('b'), 'b');
+      a = new NatsLlmWorkerFake(await connect('a'), 'a');
+      b = new NatsLlmWorkerFake(await connect('b'), 'b');
       await Promise.all(connections.map((nc) => nc.flush()));
       poolNc = await connect('pool');
     });
@@ -347,8 +217,8 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
   describe('a request lost in the queue group', () => {
     // Model 'llm-q': the queue group holds only `lost`; `spare` listens on its own subject only.
     it('the ack deadline reissues it on a known live worker', async () => {
-      const lost = new WorkerStandIn(await connect('q-lost'), 'q-lost', { model: 'llm-q' });
-      const spare = new WorkerStandIn(await connect('q-spare'), 'q-spare', { model: 'llm-q', queue: false });
+      const lost = new NatsLlmWorkerFake(await connect('q-lost'), 'q-lost', { model: 'llm-q' });
+      const spare = new NatsLlmWorkerFake(await connect('q-spare'), 'q-spare', { model: 'llm-q', queue: false });
       lost.behaviour = 'lost';
       await Promise.all(connections.map((nc) => nc.flush()));
       const workers = new LiveWorkersFake();
@@ -376,7 +246,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       const workerNc = await connectNats({ servers: restarting.url, name: 'restart-worker' });
       const poolNc = await connectNats({ servers: restarting.url, name: 'restart-pool' });
       own.push(workerNc, poolNc);
-      const worker = new WorkerStandIn(workerNc, 'c');
+      const worker = new NatsLlmWorkerFake(workerNc, 'c');
       await workerNc.flush();
       worker.behaviour = 'silent';
       const pool = new NatsLlmPool({ nc: poolNc, model: 'llm', attemptTimeoutMs: 500, maxAttempts: 2 });

@@ -2,7 +2,7 @@ import { headers as natsHeaders, type MsgHdrs } from '@nats-io/nats-core';
 
 /**
  * W3C trace context travels in NATS headers. This layer only passes the two
- * headers through (issue #6 fills them with OpenTelemetry).
+ * headers through (libs/observability fills them with OpenTelemetry).
  */
 export const TRACE_HEADER_NAMES = ['traceparent', 'tracestate'] as const;
 

@@ -1,4 +1,4 @@
-import { context, createContextKey, SpanKind, SpanStatusCode, trace, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { isDeterministicSampling, type WorkerRoute } from '@relayllm/relay-cluster';
 import {
   isRelayError,
@@ -15,40 +15,9 @@ import { observeIterable } from './observe-iterable';
 import { logGenerationEnd, type GenerationLogger } from './generation-log';
 import { extractTraceHeaders, injectTraceHeaders, type TraceContextHeaders } from './trace-context';
 import { ensureContextManager } from './tracing';
+import { CALL, endWith, GENERATION, protocolAttributes, RELAY_SPANS, type CallState, type GenerationState } from './relay-spans';
 
-export const RELAY_SPANS = {
-  generate: 'relay.generate',
-  segment: 'slm.segment',
-  call: 'relay.call',
-  llmGenerate: 'llm.generate',
-} as const;
-
-interface CallState {
-  span: Span;
-  ctx: Context;
-  callIndex: number;
-  startedAt: number;
-  waitingFirstToken: boolean;
-  /** The call reached an LLM (engine or worker): false at the end of a deterministic call = output-cache hit. */
-  reachedLlm: boolean;
-  /** Deterministic and behind an output cache (the pool path; the embedded engine has none). */
-  cacheable: boolean;
-  /** When the latest attempt's route was chosen (NatsLlmPool onRoute). */
-  routedAt?: number;
-}
-
-interface GenerationState {
-  root: Span;
-  pending?: { callIndex: number; requestedN: number; grantedN: number };
-  calls: Map<number, CallState>;
-  segments: number;
-  llmEndedAt?: number;
-  previousWorkerId?: string;
-}
-
-const GENERATION = createContextKey('relayllm.generation');
-
-const CALL = createContextKey('relayllm.call');
+export { RELAY_SPANS } from './relay-spans';
 
 export interface RelayInstrumentationOptions {
   /** The app's tracer (no-op when tracing is off). */
@@ -317,18 +286,3 @@ export class RelayInstrumentation implements GenerationObserver {
     this.metrics?.handoffSeconds.observe({ stage }, Math.max(0, ms) / 1000);
   }
 }
-
-/** The generation span's attributes for the protocol it arrived on (OpenTelemetry's rpc.* for gRPC). */
-function protocolAttributes(protocol: CallerProtocol): Record<string, string> {
-  if (protocol === 'grpc') return { 'relay.protocol': protocol, 'rpc.system': 'grpc', 'rpc.service': 'relayllm.v1.RelayService' };
-  return { 'relay.protocol': protocol };
-}
-
-function endWith(span: Span, error: unknown): void {
-  if (error !== undefined) {
-    span.recordException(error as Error);
-    span.setStatus({ code: SpanStatusCode.ERROR });
-  }
-  span.end();
-}
-

@@ -59,48 +59,75 @@ export async function* withGenerationState(
   }
   const checkpoints = options.checkpoints ?? true;
   const recorder = new RelayStreamRecorder(engines.slm, engines.llm, outcome.kind === 'resume' ? outcome.record.streams : []);
-  const id = request.generationId;
-  const fingerprint = states.fingerprint(request);
-  const transcript: SavedSegment[] = [];
-  const writer = new CoalescingWriter();
-  let progress: GenerationProgress = { turn: 0, transcript: [], streams: [] };
-  let turn = 0;
-  let finished = false;
-  let stored = false;
-  const save = (): void => {
-    const at = progress;
-    writer.write(() => states.checkpoint(id, fingerprint, at));
-  };
-  const stopLease = checkpoints
-    ? options.leaseTicker?.(() => {
-        if (!finished) save();
-      })
-    : undefined;
+  const progress = new GenerationProgressWriter(states, request, recorder, checkpoints);
+  const stopLease = checkpoints ? options.leaseTicker?.(() => progress.renewLease()) : undefined;
   try {
     for await (const event of run(checkpoints ? { slm: recorder.slm, llm: recorder.llm } : engines)) {
-      if (event.type === 'text') transcript.push([event.source, event.text, event.tokenCount]);
-      if (checkpoints && (event.type === 'relayStarted' || event.type === 'relayFinished')) {
-        if (event.type === 'relayFinished') turn += 1;
-        // At a handoff no stream is open: every recorded stream is complete.
-        progress = { turn, transcript: transcript.slice(), streams: recorder.recorded() };
-        save();
-      }
-      if (event.type === 'completed' && event.finishReason !== 'cancelled') {
-        stopLease?.();
-        finished = true;
-        await writer.flush();
-        await states.complete(id, fingerprint, transcript, event).catch(() => undefined);
-        stored = true;
-      }
+      if (event.type === 'completed' && event.finishReason !== 'cancelled') stopLease?.();
+      await progress.record(event);
       yield event;
     }
   } finally {
     stopLease?.();
-    finished = true;
-    if (!stored) {
-      await writer.flush();
-      await states.abandon(id).catch(() => undefined);
+    await progress.close();
+  }
+}
+
+/**
+ * The state writes of one generation: a checkpoint at every handoff and lease
+ * renewal (coalesced, never awaited), the result before `completed` is passed
+ * on, and the request_id freed when it ends any other way.
+ */
+class GenerationProgressWriter {
+  private readonly transcript: SavedSegment[] = [];
+  private readonly writer = new CoalescingWriter();
+  private readonly id: string;
+  private readonly fingerprint: string;
+  private progress: GenerationProgress = { turn: 0, transcript: [], streams: [] };
+  private turn = 0;
+  private finished = false;
+  private stored = false;
+
+  constructor(
+    private readonly states: GenerationStateStore,
+    request: RelayRequest,
+    private readonly recorder: RelayStreamRecorder,
+    private readonly checkpoints: boolean,
+  ) {
+    this.id = request.generationId;
+    this.fingerprint = states.fingerprint(request);
+  }
+
+  renewLease(): void {
+    if (!this.finished) this.save();
+  }
+
+  async record(event: RelayStreamEvent): Promise<void> {
+    if (event.type === 'text') this.transcript.push([event.source, event.text, event.tokenCount]);
+    if (this.checkpoints && (event.type === 'relayStarted' || event.type === 'relayFinished')) {
+      if (event.type === 'relayFinished') this.turn += 1;
+      // At a handoff no stream is open: every recorded stream is complete.
+      this.progress = { turn: this.turn, transcript: this.transcript.slice(), streams: this.recorder.recorded() };
+      this.save();
     }
+    if (event.type === 'completed' && event.finishReason !== 'cancelled') {
+      this.finished = true;
+      await this.writer.flush();
+      await this.states.complete(this.id, this.fingerprint, this.transcript, event).catch(() => undefined);
+      this.stored = true;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.finished = true;
+    if (this.stored) return;
+    await this.writer.flush();
+    await this.states.abandon(this.id).catch(() => undefined);
+  }
+
+  private save(): void {
+    const at = this.progress;
+    this.writer.write(() => this.states.checkpoint(this.id, this.fingerprint, at));
   }
 }
 

@@ -1,3 +1,20 @@
+/** A wait on a signal: `promise` resolves with the given value when it aborts; `dispose` stops listening. */
+export interface AbortWait<T> {
+  readonly promise: Promise<T>;
+  dispose(): void;
+}
+
+/** Resolves with `value` once `signal` aborts (at once if it has), for racing a pending step against it. */
+export function whenAborted<T>(signal: AbortSignal, value: T): AbortWait<T> {
+  let onAbort = (): void => undefined;
+  const promise = new Promise<T>((resolve) => {
+    onAbort = () => resolve(value);
+    if (signal.aborted) resolve(value);
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
 /**
  * Iterates `source` but returns as soon as `signal` is aborted, even when the
  * source is stuck inside next() and ignores the signal: the pending next() is
@@ -8,19 +25,14 @@ export async function* abortableIteration<T>(source: AsyncIterable<T>, signal: A
   if (signal.aborted) return;
   const iterator = source[Symbol.asyncIterator]();
   let finished = false;
-  let removeListener = (): void => undefined;
-  const aborted = new Promise<'aborted'>((resolve) => {
-    const onAbort = (): void => resolve('aborted');
-    signal.addEventListener('abort', onAbort, { once: true });
-    removeListener = () => signal.removeEventListener('abort', onAbort);
-  });
+  const aborted = whenAborted(signal, 'aborted' as const);
   try {
     for (;;) {
       const next = iterator.next();
       // A next() that loses the race may still reject later: keep that from
       // surfacing as an unhandled rejection.
       next.catch(() => undefined);
-      const result = await Promise.race([next, aborted]);
+      const result = await Promise.race([next, aborted.promise]);
       if (result === 'aborted') return;
       if (result.done === true) {
         finished = true;
@@ -30,7 +42,7 @@ export async function* abortableIteration<T>(source: AsyncIterable<T>, signal: A
       if (signal.aborted) return;
     }
   } finally {
-    removeListener();
+    aborted.dispose();
     if (!finished && iterator.return !== undefined) {
       // Not awaited: an async generator parked in next() would only run
       // return() after that next() settles, i.e. possibly never.

@@ -126,6 +126,23 @@ function validateStop(stop: readonly string[] | undefined, server: RelayServerLi
   return [...stop];
 }
 
+/** Prompt ids, when given: non-negative integers and never a command control token. */
+function validatePromptTokens(promptTokens: readonly number[] | undefined, vocabulary: TokenVocabulary): void {
+  if (promptTokens === undefined) return;
+  if (!promptTokens.every((id) => isInt(id) && id >= 0)) {
+    throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_TOKENS_INVALID, 'promptTokens must be non-negative integers', 'promptTokens');
+  }
+  const controlIds = commandTokenIds(vocabulary);
+  if (promptTokens.some((id) => controlIds.includes(id))) {
+    // Command tokens in the prompt would mean user text was tokenized with
+    // control tokens parsed: the LLM must never see them.
+    throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_CONTROL_TOKEN,
+      'promptTokens must not contain command control tokens',
+      'promptTokens',
+    );
+  }
+}
+
 /**
  * Checks a request and fills in defaults. Throws RelayError (invalid_argument,
  * with `field` and a reason) on the first problem found.
@@ -147,18 +164,7 @@ export function validateRelayRequest(
       'prompt',
     );
   }
-  const controlIds = commandTokenIds(vocabulary);
-  if (request.promptTokens !== undefined && !request.promptTokens.every((id) => isInt(id) && id >= 0)) {
-    throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_TOKENS_INVALID, 'promptTokens must be non-negative integers', 'promptTokens');
-  }
-  if (request.promptTokens !== undefined && request.promptTokens.some((id) => controlIds.includes(id))) {
-    // Command tokens in the prompt would mean user text was tokenized with
-    // control tokens parsed: the LLM must never see them.
-    throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_CONTROL_TOKEN,
-      'promptTokens must not contain command control tokens',
-      'promptTokens',
-    );
-  }
+  validatePromptTokens(request.promptTokens, vocabulary);
   const policy = request.policy ?? 'RELAY';
   if (!isRelayPolicy(policy)) {
     throw RelayError.invalidArgument(InvalidArgumentReason.UNKNOWN_POLICY, `unknown policy ${String(policy)}`, 'policy');

@@ -4,6 +4,7 @@
  */
 export { ScriptedEngine, type ScriptedEngineOptions, type ScriptedOutput } from './scripted-engine';
 export { ManualClock } from './manual-clock';
+export { ChunkRecordingEngineSpy } from './chunk-recording-engine.spy';
 export { encodePlainText, encodeScript, plainTextTokenIds, type ReferenceToken } from './reference-tokenizer';
 export { CONFORMANCE_TABLE, type ConformanceCase } from '../conformance/conformance.table';
 export {

@@ -1,6 +1,13 @@
 import { LlamaCppEngine } from '@relayllm/engines';
 import { loadLlama, type Llama } from '@relayllm/llama-cpp';
-import { REFERENCE_CHAT_FORMAT, runRelay, SystemClock, type CompletedEvent, type Engine, type RelayStreamEvent } from '@relayllm/relay-core';
+import {
+  REFERENCE_CHAT_FORMAT,
+  runRelay,
+  SystemClock,
+  type CompletedEvent,
+  type Engine,
+  type RelayStreamEvent,
+} from '@relayllm/relay-core';
 import { referenceModelDir } from '@relayllm/testing';
 import { join } from 'path';
 import { RemoteSlmEngine, StaticSlmWorkerDirectory } from '../index';

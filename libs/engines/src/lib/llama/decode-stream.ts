@@ -1,4 +1,4 @@
-import type { EngineRequest } from '@relayllm/relay-core';
+import { whenAborted, type EngineRequest } from '@relayllm/relay-core';
 import type { LlamaContextSequence, LlamaModel, NodeLlamaCppModule, Token } from '@relayllm/llama-cpp';
 import type { KvPlan } from './kv-plan';
 import { OutputAssembler, type LlamaEngineChunk, type SampledToken } from './output-assembler';
@@ -35,12 +35,8 @@ const ABORTED = Symbol('aborted');
  * idle, and its cache consistent, when the caller gets it back.
  */
 export async function* decodeStream(input: DecodeInput, signal: AbortSignal): AsyncGenerator<LlamaEngineChunk> {
-  const { sequence, model, request, plan } = input;
-  if (plan.keep === 0) {
-    if (sequence.nextTokenIndex > 0) await sequence.clearHistory();
-  } else if (plan.erase) {
-    await sequence.eraseContextTokenRanges([{ start: plan.keep, end: sequence.nextTokenIndex }]);
-  }
+  const { model, request, plan } = input;
+  await alignKvCache(input.sequence, plan);
   const assembler = new OutputAssembler({
     isEog: (token) => model.isEogToken(token as Token),
     stopTokens: request.stopTokens,
@@ -48,37 +44,16 @@ export async function* decodeStream(input: DecodeInput, signal: AbortSignal): As
     maxTokens: input.limit,
     decode: (tokens, last) => model.detokenize(tokens as Token[], true, last as Token[]),
   });
-  const iterator = sequence.evaluateWithMetadata(
-    [...plan.feed] as Token[],
-    { confidence: true, probabilities: input.fullDistribution },
-    {
-      // Left undefined by the caller: greedy, no nucleus truncation (the
-      // relay's defaults), and top-k/min-p off since the port has no such knobs.
-      temperature: request.sampling.temperature ?? 0,
-      topP: request.sampling.topP ?? 1,
-      topK: 0,
-      minP: 0,
-      seed: request.sampling.seed,
-      tokenBias: bannedBias(input, request.bannedTokens),
-      // EOS is reported (as a signal) rather than silently ending the stream.
-      yieldEogToken: true,
-    },
-  );
+  const iterator = startEvaluation(input);
   let feeding = plan.feed.length;
   let previous: Token | undefined;
   let pending: Promise<Step> | undefined;
-  let removeAbortListener = (): void => undefined;
-  const aborted = new Promise<typeof ABORTED>((resolve) => {
-    const onAbort = (): void => resolve(ABORTED);
-    signal.addEventListener('abort', onAbort, { once: true });
-    removeAbortListener = () => signal.removeEventListener('abort', onAbort);
-    if (signal.aborted) resolve(ABORTED);
-  });
+  const aborted = whenAborted(signal, ABORTED);
   try {
     for (;;) {
       // Passing the id back explicitly makes node-llama-cpp feed exactly it (see normalizeStep).
       pending = (previous === undefined ? iterator.next() : iterator.next(previous)) as Promise<Step>;
-      const step = await Promise.race([pending, aborted]);
+      const step = await Promise.race([pending, aborted.promise]);
       if (step === ABORTED) {
         yield assembler.end('abort');
         return;
@@ -97,7 +72,7 @@ export async function* decodeStream(input: DecodeInput, signal: AbortSignal): As
       if (chunk?.finish !== undefined) return;
     }
   } finally {
-    removeAbortListener();
+    aborted.dispose();
     if (pending !== undefined) {
       const stepFeeding = feeding;
       await pending.then(
@@ -109,6 +84,36 @@ export async function* decodeStream(input: DecodeInput, signal: AbortSignal): As
     // token stays unfed: the next request decides whether it belongs.
     await iterator.return(undefined).catch(() => undefined);
   }
+}
+
+/** Drops what the plan does not keep of the sequence's KV cache. */
+async function alignKvCache(sequence: LlamaContextSequence, plan: KvPlan): Promise<void> {
+  if (plan.keep === 0) {
+    if (sequence.nextTokenIndex > 0) await sequence.clearHistory();
+  } else if (plan.erase) {
+    await sequence.eraseContextTokenRanges([{ start: plan.keep, end: sequence.nextTokenIndex }]);
+  }
+}
+
+/** node-llama-cpp's step iterator over the plan's feed, with the request's sampling. */
+function startEvaluation(input: DecodeInput): AsyncGenerator<StepValue, void, Token | undefined> {
+  const { sequence, request, plan } = input;
+  return sequence.evaluateWithMetadata(
+    [...plan.feed] as Token[],
+    { confidence: true, probabilities: input.fullDistribution },
+    {
+      // Left undefined by the caller: greedy, no nucleus truncation (the
+      // relay's defaults), and top-k/min-p off since the port has no such knobs.
+      temperature: request.sampling.temperature ?? 0,
+      topP: request.sampling.topP ?? 1,
+      topK: 0,
+      minP: 0,
+      seed: request.sampling.seed,
+      tokenBias: bannedBias(input, request.bannedTokens),
+      // EOS is reported (as a signal) rather than silently ending the stream.
+      yieldEogToken: true,
+    },
+  );
 }
 
 /**

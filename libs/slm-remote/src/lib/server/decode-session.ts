@@ -4,7 +4,6 @@ import type { SlmClientFrame, SlmGenerateRequest, SlmWorkerFrame } from '@relayl
 import {
   CancelledReason,
   FailedPreconditionReason,
-  InternalReason,
   InvalidArgumentReason,
   isRelayError,
   RelayError,

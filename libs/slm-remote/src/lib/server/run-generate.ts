@@ -1,5 +1,13 @@
 import type { SlmWorkerFrame } from '@relayllm/proto';
-import { DeadlineExceededReason, RelayError, toEngineError, type Engine, type EngineChunk } from '@relayllm/relay-core';
+import {
+  DeadlineExceededReason,
+  RelayError,
+  toEngineError,
+  whenAborted,
+  type AbortWait,
+  type Engine,
+  type EngineChunk,
+} from '@relayllm/relay-core';
 import { ChunkAccumulator } from '@relayllm/worker-protocol';
 import { errorFrame, type ReceivedGenerate } from '../frames';
 
@@ -64,81 +72,137 @@ export function runGenerate(input: GenerateInput): GenerateHandle {
 }
 
 async function generate(input: GenerateInput, cancelSignal: AbortSignal, onPause: (resume: (() => void) | undefined) => void): Promise<void> {
-  const { seq, received } = input;
-  // Clamped to what a Node timer can hold (a larger one would fire at once).
-  const deadline = received.timeoutMs > 0 ? AbortSignal.timeout(Math.min(received.timeoutMs, MAX_TIMER_MS)) : undefined;
-  const signal = AbortSignal.any([cancelSignal, input.streamSignal, ...(deadline === undefined ? [] : [deadline])]);
-  const sendChunks = (chunks: ReturnType<ChunkAccumulator['flush']>, paused = false): Promise<void> =>
-    input.send({ frame: { $case: 'chunks', value: { generateSeq: seq, chunks, paused } } });
-  const sendError = (error: RelayError): Promise<void> => input.send({ frame: { $case: 'error', value: errorFrame(error, seq) } });
-  const stopped = untilAborted(signal);
-  const batcher = new ChunkAccumulator(input.flushTokens);
-  const pauseAt = new PausePoints(received.pauseTokens, received.pauseArmTokens);
-  if (signal.aborted) {
-    await endAborted();
-    return;
-  }
-  let iterator: AsyncIterator<EngineChunk> | undefined;
-  let pending: Promise<IteratorResult<EngineChunk>> | undefined;
-  let firstHeldAt = 0;
-  try {
-    const start = (): AsyncIterable<EngineChunk> => input.engine.generate(received.request, signal);
-    iterator = (input.runInTraceContext === undefined ? start() : input.runInTraceContext(received.traceContext, start))[Symbol.asyncIterator]();
-    for (;;) {
-      pending ??= iterator.next();
-      const waits: Promise<IteratorResult<EngineChunk> | typeof TICK | typeof STOPPED>[] = [pending, stopped.promise];
-      let timer: NodeJS.Timeout | undefined;
-      if (!batcher.empty) waits.push(new Promise((r) => (timer = setTimeout(() => r(TICK), Math.max(0, firstHeldAt + input.flushMs - Date.now())))));
-      const result = await Promise.race(waits);
-      clearTimeout(timer);
-      if (result === STOPPED) break;
-      if (result === TICK) {
-        await sendChunks(batcher.flush());
-        continue;
-      }
-      pending = undefined;
-      if (result.done === true) {
-        await sendChunks(batcher.flush('eos')); // ended without a finish: ended naturally
-        return;
-      }
-      const chunk = result.value;
-      if (batcher.empty) firstHeldAt = Date.now();
-      for (const frame of batcher.add(chunk)) await sendChunks(frame);
-      if (chunk.finish !== undefined) {
-        if (chunk.finish === 'abort' && signal.aborted) break; // our own abort: reported below
-        await sendChunks(batcher.flush(chunk.finish));
-        return;
-      }
-      if (pauseAt.reached(chunk.tokens)) {
-        await sendChunks(batcher.flush(), true);
-        const resumed = await new Promise<boolean>((resolve) => {
-          onPause(() => resolve(true));
-          void stopped.promise.then(() => resolve(false));
-        });
-        onPause(undefined);
-        if (!resumed) break;
-        continue;
-      }
-      if (batcher.size >= input.flushTokens) await sendChunks(batcher.flush());
-    }
-    await endAborted();
-  } catch (error) {
-    if (signal.aborted) await endAborted();
-    else await sendError(toEngineError(error, 'SLM'));
-  } finally {
-    stopped.dispose();
-    if (pending !== undefined) pending.catch(() => undefined);
-    // Closing the iterator ends the engine's generate (its finally gives the
-    // sequence back); bounded, so an engine that hangs cannot pin the stream.
-    if (iterator?.return !== undefined) await bounded(iterator.return(), input.abortGraceMs);
+  await new FramedGenerate(input, cancelSignal, onPause).run();
+}
+
+type Step = 'next' | 'finished' | 'stopped';
+
+/** One engine generate streamed as frames (see runGenerate); its state lives as long as the generate. */
+class FramedGenerate {
+  private readonly deadline: AbortSignal | undefined;
+  private readonly signal: AbortSignal;
+  private readonly stopped: AbortWait<typeof STOPPED>;
+  private readonly batcher: ChunkAccumulator;
+  private readonly pauseAt: PausePoints;
+  private firstHeldAt = 0;
+
+  constructor(
+    private readonly input: GenerateInput,
+    private readonly cancelSignal: AbortSignal,
+    private readonly onPause: (resume: (() => void) | undefined) => void,
+  ) {
+    const { timeoutMs } = input.received;
+    // Clamped to what a Node timer can hold (a larger one would fire at once).
+    this.deadline = timeoutMs > 0 ? AbortSignal.timeout(Math.min(timeoutMs, MAX_TIMER_MS)) : undefined;
+    this.signal = AbortSignal.any([cancelSignal, input.streamSignal, ...(this.deadline === undefined ? [] : [this.deadline])]);
+    this.stopped = whenAborted(this.signal, STOPPED);
+    this.batcher = new ChunkAccumulator(input.flushTokens);
+    this.pauseAt = new PausePoints(input.received.pauseTokens, input.received.pauseArmTokens);
   }
 
-  async function endAborted(): Promise<void> {
-    if (deadline?.aborted === true && !cancelSignal.aborted && !input.streamSignal.aborted) {
-      await sendError(RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, `the generate ran past its time limit of ${received.timeoutMs} ms`));
-    } else if (!input.streamSignal.aborted) {
-      await sendChunks(batcher.flush('abort'));
+  async run(): Promise<void> {
+    if (this.signal.aborted) {
+      this.stopped.dispose();
+      await this.endAborted();
+      return;
     }
+    let iterator: AsyncIterator<EngineChunk> | undefined;
+    let pending: Promise<IteratorResult<EngineChunk>> | undefined;
+    try {
+      iterator = this.start()[Symbol.asyncIterator]();
+      for (let step: Step = 'next'; step === 'next'; ) {
+        pending ??= iterator.next();
+        const result = await this.nextOrTick(pending);
+        if (result === STOPPED) step = await this.stop();
+        else if (result === TICK) await this.sendChunks(this.batcher.flush());
+        else {
+          pending = undefined;
+          step = await this.take(result);
+        }
+      }
+    } catch (error) {
+      if (this.signal.aborted) await this.endAborted();
+      else await this.sendError(toEngineError(error, 'SLM'));
+    } finally {
+      this.stopped.dispose();
+      if (pending !== undefined) pending.catch(() => undefined);
+      // Closing the iterator ends the engine's generate (its finally gives the
+      // sequence back); bounded, so an engine that hangs cannot pin the stream.
+      if (iterator?.return !== undefined) await bounded(iterator.return(), this.input.abortGraceMs);
+    }
+  }
+
+  private start(): AsyncIterable<EngineChunk> {
+    const { engine, received, runInTraceContext } = this.input;
+    const start = (): AsyncIterable<EngineChunk> => engine.generate(received.request, this.signal);
+    return runInTraceContext === undefined ? start() : runInTraceContext(received.traceContext, start);
+  }
+
+  /** The engine's next result, the flush timer of a held frame, or the stop. */
+  private async nextOrTick(pending: Promise<IteratorResult<EngineChunk>>): Promise<IteratorResult<EngineChunk> | typeof TICK | typeof STOPPED> {
+    const waits: Promise<IteratorResult<EngineChunk> | typeof TICK | typeof STOPPED>[] = [pending, this.stopped.promise];
+    let timer: NodeJS.Timeout | undefined;
+    if (!this.batcher.empty) {
+      const wait = Math.max(0, this.firstHeldAt + this.input.flushMs - Date.now());
+      waits.push(new Promise((r) => (timer = setTimeout(() => r(TICK), wait))));
+    }
+    const result = await Promise.race(waits);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Handles one engine result; 'stopped' ends the generate as aborted. */
+  private async take(result: IteratorResult<EngineChunk>): Promise<Step> {
+    if (result.done === true) {
+      await this.sendChunks(this.batcher.flush('eos')); // ended without a finish: ended naturally
+      return 'finished';
+    }
+    const chunk = result.value;
+    if (this.batcher.empty) this.firstHeldAt = Date.now();
+    for (const frame of this.batcher.add(chunk)) await this.sendChunks(frame);
+    if (chunk.finish !== undefined) {
+      if (chunk.finish === 'abort' && this.signal.aborted) return this.stop(); // our own abort
+      await this.sendChunks(this.batcher.flush(chunk.finish));
+      return 'finished';
+    }
+    if (this.pauseAt.reached(chunk.tokens)) {
+      await this.sendChunks(this.batcher.flush(), true);
+      return (await this.resumed()) ? 'next' : this.stop();
+    }
+    if (this.batcher.size >= this.input.flushTokens) await this.sendChunks(this.batcher.flush());
+    return 'next';
+  }
+
+  /** Paused: the engine's iterator is not pulled until resume (true) or the stop (false). */
+  private async resumed(): Promise<boolean> {
+    const resumed = await new Promise<boolean>((resolve) => {
+      this.onPause(() => resolve(true));
+      void this.stopped.promise.then(() => resolve(false));
+    });
+    this.onPause(undefined);
+    return resumed;
+  }
+
+  private async stop(): Promise<Step> {
+    await this.endAborted();
+    return 'stopped';
+  }
+
+  private async endAborted(): Promise<void> {
+    if (this.deadline?.aborted === true && !this.cancelSignal.aborted && !this.input.streamSignal.aborted) {
+      const ms = this.input.received.timeoutMs;
+      await this.sendError(RelayError.deadlineExceeded(DeadlineExceededReason.WORKER_DEADLINE, `the generate ran past its time limit of ${ms} ms`));
+    } else if (!this.input.streamSignal.aborted) {
+      await this.sendChunks(this.batcher.flush('abort'));
+    }
+  }
+
+  private sendChunks(chunks: ReturnType<ChunkAccumulator['flush']>, paused = false): Promise<void> {
+    return this.input.send({ frame: { $case: 'chunks', value: { generateSeq: this.input.seq, chunks, paused } } });
+  }
+
+  private sendError(error: RelayError): Promise<void> {
+    return this.input.send({ frame: { $case: 'error', value: errorFrame(error, this.input.seq) } });
   }
 }
 
@@ -166,16 +230,6 @@ class PausePoints {
     }
     return hit;
   }
-}
-
-function untilAborted(signal: AbortSignal): { promise: Promise<typeof STOPPED>; dispose(): void } {
-  let onAbort = (): void => undefined;
-  const promise = new Promise<typeof STOPPED>((resolve) => {
-    onAbort = () => resolve(STOPPED);
-    if (signal.aborted) resolve(STOPPED);
-    else signal.addEventListener('abort', onAbort, { once: true });
-  });
-  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
 }
 
 async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {

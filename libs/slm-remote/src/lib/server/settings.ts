@@ -16,7 +16,7 @@ export interface SlmStreamSettings {
   abortGraceMs: number;
   /**
    * Runs the engine's generate() call inside the caller's trace context (the
-   * slm-worker app extracts the W3C headers; issue #6). Default: runs it as is.
+   * slm-worker app extracts the W3C headers). Default: runs it as is.
    */
   runInTraceContext?: <T>(traceContext: Readonly<Record<string, string>>, start: () => T) => T;
 }
