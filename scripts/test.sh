@@ -121,8 +121,11 @@ esac
 # stamp of proto/ matches.
 node scripts/proto-gen.mjs
 
-# --- lint: module boundaries (libs/relay-core stays pure) and code rules ------
-# Only on a whole-suite run (no Jest arguments), so `npm test -- <pattern>` stays quick.
+# --- types, then lint: module boundaries (libs/relay-core stays pure), code rules
+# Jest transpiles each file alone (isolatedModules), so the whole workspace is
+# type-checked here, once, in one tsc program. Lint only on a whole-suite run
+# (no Jest arguments), so `npm test -- <pattern>` stays quick.
+npm run --silent typecheck
 if [ "$#" -eq 0 ]; then
   NODE_OPTIONS= npx nx run-many -t lint --outputStyle=static
 fi
