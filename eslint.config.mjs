@@ -67,6 +67,12 @@ const rawReasonSelectors = [
   "NewExpression[callee.name='RelayError'][arguments.1.type='TemplateLiteral']",
 ].map((selector) => ({ selector, message: rawReasonMessage }));
 
+// Config is read and validated once per app, in apps/<app>/src/app/config.ts; everything else is handed it.
+const processEnvSelector = {
+  selector: "MemberExpression[object.name='process'][property.name='env']",
+  message: 'Only apps/<app>/src/app/config.ts reads process.env; take the setting as a parameter.',
+};
+
 const unitTierMessage = 'A unit spec starts no process, socket, model or service: name the file *.integration.spec.ts (or *.e2e.spec.ts).';
 const unitTierBannedPaths = [
   { name: '@grpc/grpc-js', importNames: ['Server', 'ServerCredentials'], message: unitTierMessage },
@@ -155,6 +161,14 @@ export default [
     },
   },
   {
+    // Production code reads no environment: the app's config.ts does, once.
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/src/testing/**', '**/jest.config.ts', 'apps/*/src/app/config.ts', 'libs/testing/**'],
+    rules: {
+      'no-restricted-syntax': ['error', ...rawReasonSelectors, processEnvSelector],
+    },
+  },
+  {
     // Test tiers by name: a plain *.spec.ts is a unit test (no child process, socket, model or real service);
     // those go in *.integration.spec.ts (real NATS/Redis/llama.cpp/sockets in one process) or *.e2e.spec.ts.
     files: ['**/*.spec.ts'],
@@ -175,6 +189,7 @@ export default [
           message: 'A lib barrel never re-exports test doubles; specs import them from @relayllm/<lib>/testing.',
         },
         ...rawReasonSelectors,
+        processEnvSelector,
       ],
     },
   },

@@ -19,7 +19,7 @@ const GUARDED = Symbol('relayllm.serialSampling');
  * then samples from ANOTHER sequence's logits. Measured here with the reference
  * teacher, 8 sequences, 8 prompts decoded together: 11 of 300 rounds differed
  * from sequential decoding (a sequence's first token copied from another
- * prompt); with this guard 0 of 300 (libs/engines llama-cpp-engine.spec.ts).
+ * prompt); with this guard 0 of 300 (libs/engines llama-cpp-engine.integration.spec.ts).
  * Sampling these vocabularies takes microseconds, so running the calls in turn
  * costs nothing measurable; decoding stays batched.
  *
