@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
 import { InMemoryKeyValueStore } from '@relayllm/relay-cluster';
 import { loadConfig } from './app/config';
-import { OrchestratorModule } from './app/orchestrator.module';
 import { RelayGrpcHost } from './app/relay-grpc.host';
+import { bootOrchestrator } from './testing/boot-orchestrator';
 import { ScriptedBackends } from './testing/scripted-backends.fake';
 
 interface Booted {
@@ -17,19 +16,7 @@ interface Booted {
 }
 
 async function boot(backends: ScriptedBackends, env: Record<string, string> = {}): Promise<Booted> {
-  const config = loadConfig({ RELAYLLM_ORCHESTRATOR_PORT: '0', RELAYLLM_REDIS_URL: 'off', ...env });
-  const store = new InMemoryKeyValueStore();
-  const app = await NestFactory.createApplicationContext(
-    OrchestratorModule.forRoot({
-      config,
-      backends: async () => backends,
-      sharedStore: () => ({ store, stats: () => undefined, close: async () => undefined }),
-      log: () => undefined,
-    }),
-    { logger: false },
-  );
-  await app.init();
-  const port = app.get(RelayGrpcHost).port;
+  const { app, port, store } = await bootOrchestrator(loadConfig({ RELAYLLM_ORCHESTRATOR_PORT: '0', RELAYLLM_REDIS_URL: 'off', ...env }), backends);
   const client = createRelayClient(`127.0.0.1:${port}`);
   return { app, client, backends, store };
 }

@@ -2,23 +2,18 @@ import 'reflect-metadata';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
 import {
   credentials,
-  makeGenericClientConstructor,
   Metadata,
   status as GrpcStatus,
   type ChannelCredentials,
   type ServiceError,
 } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
-import { InMemoryKeyValueStore } from '@relayllm/relay-cluster';
-import { generateTestCertificates, repoRoot, type TestCertificates } from '@relayllm/testing';
-import { service as healthService } from 'grpc-health-check';
+import { generateTestCertificates, healthCheckClient, repoRoot, type TestCertificates } from '@relayllm/testing';
 import { ConfigError, loadConfig, loadSecurityConfig } from './app/config';
-import { OrchestratorModule } from './app/orchestrator.module';
-import { RelayGrpcHost } from './app/relay-grpc.host';
+import { bootOrchestrator } from './testing/boot-orchestrator';
 import { ScriptedBackends } from './testing/scripted-backends.fake';
 
 /** The orchestrator's public API security, over its real gRPC API (scripted backends). */
@@ -34,21 +29,7 @@ interface Booted {
 
 async function boot(env: Record<string, string>, backends: ScriptedBackends): Promise<Booted> {
   const config = loadConfig({ RELAYLLM_ORCHESTRATOR_PORT: '0', RELAYLLM_REDIS_URL: 'off' });
-  const security = loadSecurityConfig(env, config.natsUrl);
-  const store = new InMemoryKeyValueStore();
-  const app = await NestFactory.createApplicationContext(
-    OrchestratorModule.forRoot({
-      config,
-      backends: async () => backends,
-      sharedStore: () => ({ store, stats: () => undefined, close: async () => undefined }),
-      log: () => undefined,
-      security: security.api,
-    }),
-    { logger: false },
-  );
-  await app.init();
-  const port = app.get(RelayGrpcHost).port;
-  if (port === undefined) throw new Error('not listening');
+  const { app, port } = await bootOrchestrator(config, backends, loadSecurityConfig(env, config.natsUrl).api);
   return { app, port, backends };
 }
 
@@ -132,14 +113,9 @@ describe('orchestrator security', () => {
     expect((await api.generate({ ...REQUEST, requestId: 'k4' }, { metadata: withKey(ALICE) })).text).toBe('aXYb');
     expect((await api.generate({ ...REQUEST, requestId: 'k5' }, { metadata: withKey(BOB, 'x-api-key') })).text).toBe('aXYb');
 
-    const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-    const health = new HealthClient(`127.0.0.1:${booted.port}`, credentials.createInsecure()) as unknown as {
-      check(req: { service: string }, cb: (err: ServiceError | null, res: { status: string }) => void): void;
-      close(): void;
-    };
+    const health = healthCheckClient(`127.0.0.1:${booted.port}`);
     try {
-      const status = await new Promise((resolve, reject) => health.check({ service: '' }, (err, res) => (err ? reject(err) : resolve(res.status))));
-      expect(status).toBe('SERVING');
+      await expect(health.check('')).resolves.toBe('SERVING');
     } finally {
       health.close();
     }

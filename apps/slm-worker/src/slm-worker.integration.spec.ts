@@ -14,9 +14,14 @@ import {
 } from '@relayllm/relay-core';
 import { ChunkRecordingEngineSpy } from '@relayllm/relay-core/testing';
 import { RemoteSlmEngine, type SlmFailoverEvent, type SlmWorkerDirectory } from '@relayllm/slm-remote';
-import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
-import { credentials, makeGenericClientConstructor, type ServiceError } from '@grpc/grpc-js';
-import { service as healthService } from 'grpc-health-check';
+import {
+  healthCheckClient,
+  referenceModelDir,
+  startAppProcess,
+  startNatsServer,
+  type AppProcessHandle,
+  type NatsServerHandle,
+} from '@relayllm/testing';
 import { join } from 'path';
 
 /**
@@ -245,17 +250,10 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
   }, 180_000);
 
   it('answers grpc.health.v1.Health: SERVING for the worker and its service', async () => {
-    const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-    const address = (workers.get('slm-it-2') as AppProcessHandle).ready[2] as string;
-    const health = new HealthClient(address, credentials.createInsecure()) as unknown as {
-      check(req: { service: string }, cb: (err: ServiceError | null, res: { status: string }) => void): void;
-      close(): void;
-    };
-    const check = (service: string) =>
-      new Promise<{ status: string }>((resolve, reject) => health.check({ service }, (err, res) => (err ? reject(err) : resolve(res))));
+    const health = healthCheckClient((workers.get('slm-it-2') as AppProcessHandle).ready[2] as string);
     try {
-      await expect(check('')).resolves.toEqual({ status: 'SERVING' });
-      await expect(check('relayllm.v1.SlmWorkerService')).resolves.toEqual({ status: 'SERVING' });
+      await expect(health.check('')).resolves.toBe('SERVING');
+      await expect(health.check('relayllm.v1.SlmWorkerService')).resolves.toBe('SERVING');
     } finally {
       health.close();
     }

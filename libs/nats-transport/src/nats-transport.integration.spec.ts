@@ -1,6 +1,5 @@
-import type { NatsConnection } from '@nats-io/nats-core';
 import { WorkerKind } from '@relayllm/proto';
-import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
+import { natsServerFixture } from '@relayllm/testing';
 import { connectNats, toNatsHeaders, traceHeadersFrom, WorkerAnnouncer, WorkerRegistry, type WorkerChange } from './index';
 
 /** Resolves when `predicate` holds for a change (bounded by the test's own timeout). */
@@ -16,22 +15,8 @@ function nextChange(registry: WorkerRegistry, predicate: (c: WorkerChange) => bo
 }
 
 describe('nats-transport against a real nats-server', () => {
-  let server: NatsServerHandle;
-  const connections: NatsConnection[] = [];
-  const connect = async (name: string): Promise<NatsConnection> => {
-    const nc = await connectNats({ servers: server.url, name });
-    connections.push(nc);
-    return nc;
-  };
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-  });
-
-  afterAll(async () => {
-    await Promise.all(connections.map((nc) => nc.close().catch(() => undefined)));
-    await server?.stop();
-  });
+  const nats = natsServerFixture(connectNats);
+  const { connect } = nats;
 
   it('announces a worker, tracks its load, and forgets it at once when it leaves', async () => {
     const registry = new WorkerRegistry(await connect('registry'), { sweepIntervalMs: 50 });
@@ -101,8 +86,8 @@ describe('nats-transport against a real nats-server', () => {
 
   it('reconnects after nats-server restarts', async () => {
     const nc = await connect('survivor');
-    await server.stop();
-    await server.start();
+    await nats.server.stop();
+    await nats.server.start();
     const sub = nc.subscribe('after.restart', { max: 1 });
     const got = (async () => {
       for await (const msg of sub) return msg.string();

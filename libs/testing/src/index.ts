@@ -6,3 +6,5 @@ export { startNatsServer, type NatsServerHandle, type NatsServerOptions } from '
 export { startAppProcess, type AppProcessHandle, type AppProcessOptions } from './app-process';
 export { READY_LINES, startLocalCluster, startOrchestratorProcess, type LocalClusterHandle, type LocalClusterOptions } from './local-cluster';
 export { generateTestCertificates, type TestCertificates } from './test-certs';
+export { healthCheckClient, type HealthCheckClient } from './health-client';
+export { natsServerFixture, type NatsServerFixture } from './nats-fixture';

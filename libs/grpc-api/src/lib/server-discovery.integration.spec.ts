@@ -4,11 +4,11 @@
  * grpcio clients are in python-clients.integration.spec.ts.
  */
 import { dirname, join } from 'node:path';
-import { credentials, makeGenericClientConstructor, loadPackageDefinition, status, type ServiceError } from '@grpc/grpc-js';
+import { credentials, loadPackageDefinition, status } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
-import { service as healthService } from 'grpc-health-check';
+import { healthCheckClient } from '@relayllm/testing';
 import { RecordingRelayHandlerFake } from '../testing/grpc-spec-kit';
 import { createRelayGrpcServer, type RelayGrpcServer } from './server';
 
@@ -26,19 +26,13 @@ afterEach(async () => {
 
 describe('RelayService discovery over gRPC', () => {
   it('health: grpc.health.v1.Health reports SERVING for the server and the relay service', async () => {
-    const HealthClient = makeGenericClientConstructor(healthService, 'grpc.health.v1.Health');
-    const health = new HealthClient(address, credentials.createInsecure()) as unknown as {
-      check(req: { service: string }, cb: (err: ServiceError | null, res: { status: string }) => void): void;
-      close(): void;
-    };
-    const check = (service: string) =>
-      new Promise<{ status: string }>((resolve, reject) => health.check({ service }, (err, res) => (err ? reject(err) : resolve(res))));
+    const health = healthCheckClient(address);
     try {
-      await expect(check('')).resolves.toEqual({ status: 'SERVING' });
-      await expect(check('relayllm.v1.RelayService')).resolves.toEqual({ status: 'SERVING' });
+      await expect(health.check('')).resolves.toBe('SERVING');
+      await expect(health.check('relayllm.v1.RelayService')).resolves.toBe('SERVING');
       server.health?.setStatus('relayllm.v1.RelayService', 'NOT_SERVING');
-      await expect(check('relayllm.v1.RelayService')).resolves.toEqual({ status: 'NOT_SERVING' });
-      await expect(check('no.such.Service')).rejects.toMatchObject({ code: status.NOT_FOUND });
+      await expect(health.check('relayllm.v1.RelayService')).resolves.toBe('NOT_SERVING');
+      await expect(health.check('no.such.Service')).rejects.toMatchObject({ code: status.NOT_FOUND });
     } finally {
       health.close();
     }

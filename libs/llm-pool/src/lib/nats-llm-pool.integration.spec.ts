@@ -3,29 +3,15 @@ import { connectNats } from '@relayllm/nats-transport';
 import { InMemoryKeyValueStore, LlmAffinity, type KeyValueStore } from '@relayllm/relay-cluster';
 import { FailingKeyValueStoreFake } from '@relayllm/relay-cluster/testing';
 import type { EngineChunk } from '@relayllm/relay-core';
-import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
+import { natsServerFixture, startNatsServer, type NatsServerHandle } from '@relayllm/testing';
 import { LiveWorkersFake } from '../testing/live-workers.fake';
 import { collect, failure, NatsLlmWorkerFake, relay } from '../testing/nats-llm-worker.fake';
 import { NatsLlmPool } from './nats-llm-pool';
 import type { LlmRelayOutcome } from './nats-request-transport';
 
 describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)', () => {
-  let server: NatsServerHandle;
-  const connections: NatsConnection[] = [];
-  const connect = async (name: string): Promise<NatsConnection> => {
-    const nc = await connectNats({ servers: server.url, name });
-    connections.push(nc);
-    return nc;
-  };
-
-  beforeAll(async () => {
-    server = await startNatsServer();
-  });
-
-  afterAll(async () => {
-    await Promise.all(connections.map((nc) => nc.close().catch(() => undefined)));
-    await server?.stop();
-  });
+  const nats = natsServerFixture(connectNats);
+  const { connect, connections } = nats;
 
   it('no worker at all: bounded reissues, then unavailable LLM_NO_RESPONDERS', async () => {
     const pool = new NatsLlmPool({ nc: await connect('pool0'), model: 'llm' });

@@ -16,7 +16,7 @@ import {
   type RelayPolicy,
 } from '../relay/relay-request';
 import type { RelayFinishReason } from '../relay/relay-types';
-import { llmTokenRatio } from '../relay/usage';
+import { llmTokenRatio, type RelayUsage } from '../relay/usage';
 import { SCRIPT_MARKERS, encodeScript, plainTextTokenIds } from '../testing/reference-tokenizer';
 import type { ScriptedOutput } from '../testing/scripted-engine';
 import { CONFORMANCE_TABLE, conformanceRequest, type ConformanceCase } from './conformance.table';
@@ -50,15 +50,7 @@ export interface FixtureCase {
   expected: {
     text: string;
     finishReason: RelayFinishReason;
-    usage: {
-      slmTokens: number;
-      llmTokens: number;
-      responseTokens: number;
-      calls: number;
-      llmTokenRatio: number;
-      malformedCommands: number;
-      noCallCommands: number;
-    };
+    usage: Omit<RelayUsage, 'callRecords'>;
     calls: Array<{ requestedN: number; grantedN: number; tokensWritten: number }>;
   };
 }
