@@ -23,7 +23,12 @@ interface Stage {
 }
 
 function stagesOf(file: string): Stage[] {
-  const text = readFileSync(join(ROOT, file), 'utf8').replace(/\\\n/g, ' ');
+  // As Docker reads it: comment lines go first (they may sit inside a continued RUN), then continuations join.
+  const uncommented = readFileSync(join(ROOT, file), 'utf8')
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('#'))
+    .join('\n');
+  const text = uncommented.replace(/\\\n/g, ' ');
   const stages: Stage[] = [];
   for (const line of text.split('\n').map((l) => l.trim())) {
     const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
