@@ -1,4 +1,5 @@
-import { toEngineError } from '../errors/relay-error';
+import { RelayError, toEngineError } from '../errors/relay-error';
+import { CancelledReason } from '../errors/reasons';
 import type { Clock } from '../ports/clock';
 import type { Engine } from '../ports/engine';
 import { BYTE_LEVEL_VOCABULARY, type TokenVocabulary } from '../protocol/vocabulary';
@@ -6,6 +7,13 @@ import { abortableIteration } from './abortable-iteration';
 import type { RelayStreamEvent } from './relay-events';
 import { DEFAULT_SERVER_LIMITS, validateRelayRequest, type RelayRequest, type RelayServerLimits } from './relay-request';
 import { RelaySession } from './relay-session';
+
+/**
+ * The reason a stream is aborted once the relay has read it. One shared
+ * instance: abort() without a reason builds a DOMException (and its stack) at
+ * every handoff, which profiling showed on the hot path.
+ */
+const STREAM_READ = RelayError.cancelled(CancelledReason.RELAY_ABORTED, 'the relay has read this stream');
 
 export interface RelayDeps {
   /** Started engines (the host calls start() once; runRelay never starts or closes them). */
@@ -65,7 +73,7 @@ export async function* runRelay(
       signal.removeEventListener('abort', forwardAbort);
       // Stops the engine's work on this stream whatever ended it (done, a
       // command, cancellation, an error, or the consumer leaving).
-      streamAbort.abort();
+      streamAbort.abort(STREAM_READ);
     }
     if (signal.aborted) continue;
     const latencyMs = deps.clock.now() - startedAt;

@@ -1,4 +1,4 @@
-import { UnavailableReason, RelayError, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import { CancelledReason, UnavailableReason, RelayError, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 import { CompletionChunkReader, completionBody } from './completion-chunks';
 import { sseEvents } from './sse-reader';
 
@@ -22,6 +22,9 @@ export interface OpenAiCompletionsEngineOptions {
 }
 
 const ERROR_BODY_CHARS = 512;
+
+/** Ends a finished request's fetch; one shared reason, since abort() without one builds a DOMException each time. */
+const REQUEST_DONE = RelayError.cancelled(CancelledReason.RELAY_ABORTED, 'the request is over');
 
 /**
  * Engine over an OpenAI-compatible `/v1/completions` endpoint (vLLM, llama.cpp
@@ -114,7 +117,7 @@ export class OpenAiCompletionsEngine implements Engine {
       throw this.toRelayError(error, timeout.signal);
     } finally {
       clearTimeout(timer);
-      done.abort();
+      done.abort(REQUEST_DONE);
     }
   }
 

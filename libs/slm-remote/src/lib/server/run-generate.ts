@@ -1,5 +1,6 @@
 import type { SlmWorkerFrame } from '@relayllm/proto';
 import {
+  CancelledReason,
   DeadlineExceededReason,
   RelayError,
   toEngineError,
@@ -37,6 +38,8 @@ export interface GenerateHandle {
 }
 
 const TICK = Symbol('flush-tick');
+/** One shared reason: abort() without one builds a DOMException with a stack at every cancel (hot: every handoff). */
+const GENERATE_CANCELLED = RelayError.cancelled(CancelledReason.RELAY_ABORTED, 'the client cancelled the generate');
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const STOPPED = Symbol('stopped');
 
@@ -58,7 +61,7 @@ export function runGenerate(input: GenerateInput): GenerateHandle {
     get settled() {
       return settled;
     },
-    cancel: () => cancel.abort(),
+    cancel: () => cancel.abort(GENERATE_CANCELLED),
     resume: () => resumeWaiter?.(),
     run: async () => {
       try {
