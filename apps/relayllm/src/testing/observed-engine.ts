@@ -13,6 +13,8 @@ export class ObservedEngine extends EngineDecorator {
   readonly requests: EngineRequest[] = [];
   /** Delay before passing on each chunk (0 = none). */
   delayMs = 0;
+  /** Chunks passed on so far: how far a paced generation got, counted in decode steps rather than wall time. */
+  passedChunks = 0;
 
   async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     this.requests.push(request);
@@ -20,6 +22,7 @@ export class ObservedEngine extends EngineDecorator {
     for await (const chunk of this.inner.generate(request, signal)) {
       if (this.delayMs > 0) await sleep(this.delayMs, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) return;
+      this.passedChunks += 1;
       yield chunk;
     }
   }
