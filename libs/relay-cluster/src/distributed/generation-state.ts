@@ -108,6 +108,21 @@ export interface GenerationProgress {
 }
 
 /**
+ * A checkpoint's progress with its two growing arrays already serialized
+ * (ProgressLog serializes each segment and stream once, when it is added):
+ * re-serializing the whole stream log at every handoff was the largest
+ * single cost of the orchestrator's hot path.
+ */
+export interface SerializedProgress {
+  turn: number;
+  responseTokens: number;
+  /** JSON array of SavedSegment. */
+  transcriptJson: string;
+  /** JSON array of RecordedStream. */
+  streamsJson: string;
+}
+
+/**
  * Generation state and request_id idempotency on a shared KeyValueStore.
  * - A request whose request_id completed before (same request) gets the
  *   stored result (`done`) instead of running twice.
@@ -148,7 +163,7 @@ export class GenerationStateStore {
     const { store, runningTtlMs } = this.options;
     const fingerprint = this.fingerprint(request);
     const key = this.key(request.generationId);
-    const fresh = JSON.stringify(this.running(fingerprint, { turn: 0, transcript: [], streams: [] }));
+    const fresh = this.encodeRunning(fingerprint, { turn: 0, responseTokens: 0, transcriptJson: '[]', streamsJson: '[]' });
     if (await store.setIfAbsent(key, fresh, runningTtlMs)) return { kind: 'run' };
     const raw = await store.get(key);
     // Expired between the two calls: one more atomic try, so two replicas still cannot both run it.
@@ -167,13 +182,14 @@ export class GenerationStateStore {
     if (existing.fingerprint !== fingerprint) throw inUse(`request_id ${request.generationId} was used by another request`);
     if (existing.status === 'completed') return { kind: 'done', record: existing };
     if (existing.leaseUntilMs > this.clock.now()) throw inUse(`a generation with request_id ${request.generationId} is still running`);
-    await store.set(key, JSON.stringify(this.running(fingerprint, existing)), runningTtlMs);
+    const progress = { turn: existing.turn, responseTokens: existing.responseTokens, transcriptJson: JSON.stringify(existing.transcript), streamsJson: JSON.stringify(existing.streams) };
+    await store.set(key, this.encodeRunning(fingerprint, progress), runningTtlMs);
     return { kind: 'resume', record: existing };
   }
 
   /** Saves progress and renews this replica's lease. */
-  async checkpoint(requestId: string, fingerprint: string, progress: GenerationProgress): Promise<void> {
-    await this.options.store.set(this.key(requestId), JSON.stringify(this.running(fingerprint, progress)), this.options.runningTtlMs);
+  async checkpoint(requestId: string, fingerprint: string, progress: SerializedProgress): Promise<void> {
+    await this.options.store.set(this.key(requestId), this.encodeRunning(fingerprint, progress), this.options.runningTtlMs);
   }
 
   async complete(requestId: string, fingerprint: string, transcript: SavedSegment[], completed: CompletedEvent): Promise<void> {
@@ -194,9 +210,10 @@ export class GenerationStateStore {
     await this.options.store.delete(this.key(requestId));
   }
 
-  private running(fingerprint: string, progress: GenerationProgress): RunningRecord {
+  /** A running record's JSON: the header serialized here, the arrays as given (already JSON). */
+  private encodeRunning(fingerprint: string, progress: SerializedProgress): string {
     const now = this.clock.now();
-    return {
+    const header: Omit<RunningRecord, 'transcript' | 'streams'> = {
       v: 1,
       status: 'running',
       owner: this.options.owner,
@@ -204,9 +221,10 @@ export class GenerationStateStore {
       updatedAtMs: now,
       leaseUntilMs: now + this.options.leaseMs,
       turn: progress.turn,
-      transcript: progress.transcript,
-      responseTokens: progress.transcript.reduce((sum, s) => sum + s[2], 0),
-      streams: progress.streams,
+      responseTokens: progress.responseTokens,
     };
+    const json = JSON.stringify(header);
+    return `${json.slice(0, -1)},"transcript":${progress.transcriptJson},"streams":${progress.streamsJson}}`;
   }
+
 }

@@ -41,6 +41,11 @@ export class RelayStreamRecorder {
     return this.streams.map((s) => ({ role: s.role, chunks: s.chunks.slice() }));
   }
 
+  /** The streams opened after the first `from`, as recorded (not copies: read them at a handoff, when they are complete). */
+  recordedSince(from: number): readonly RecordedStream[] {
+    return this.streams.slice(from);
+  }
+
   private stream(role: 'slm' | 'llm', request: EngineRequest, open: StreamOpener): AsyncIterable<EngineChunk> {
     const record: RecordedStream = { role, chunks: [] };
     const saved = this.saved[this.streams.length];

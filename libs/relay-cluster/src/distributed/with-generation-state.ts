@@ -1,5 +1,6 @@
 import type { Engine, RelayRequest, RelayStreamEvent } from '@relayllm/relay-core';
-import type { GenerationProgress, GenerationStateStore, SavedSegment } from './generation-state';
+import type { GenerationStateStore, SavedSegment } from './generation-state';
+import { ProgressLog, type ProgressMark } from './progress-log';
 import { RelayStreamRecorder } from './stream-recorder';
 
 export interface GenerationStateRunOptions {
@@ -80,10 +81,11 @@ export async function* withGenerationState(
  */
 class GenerationProgressWriter {
   private readonly transcript: SavedSegment[] = [];
+  private readonly log = new ProgressLog();
   private readonly writer = new CoalescingWriter();
   private readonly id: string;
   private readonly fingerprint: string;
-  private progress: GenerationProgress = { turn: 0, transcript: [], streams: [] };
+  private progress: ProgressMark = { turn: 0, segments: 0, streams: 0, responseTokens: 0 };
   private turn = 0;
   private finished = false;
   private stored = false;
@@ -103,11 +105,16 @@ class GenerationProgressWriter {
   }
 
   async record(event: RelayStreamEvent): Promise<void> {
-    if (event.type === 'text') this.transcript.push([event.source, event.text, event.tokenCount]);
+    if (event.type === 'text') {
+      const segment: SavedSegment = [event.source, event.text, event.tokenCount];
+      this.transcript.push(segment);
+      if (this.checkpoints) this.log.addSegment(segment);
+    }
     if (this.checkpoints && (event.type === 'relayStarted' || event.type === 'relayFinished')) {
       if (event.type === 'relayFinished') this.turn += 1;
-      // At a handoff no stream is open: every recorded stream is complete.
-      this.progress = { turn: this.turn, transcript: this.transcript.slice(), streams: this.recorder.recorded() };
+      // At a handoff no stream is open: every recorded stream is complete, and logged once.
+      this.log.addStreams(this.recorder.recordedSince(this.log.streamCount));
+      this.progress = this.log.mark(this.turn);
       this.save();
     }
     if (event.type === 'completed' && event.finishReason !== 'cancelled') {
@@ -127,7 +134,8 @@ class GenerationProgressWriter {
 
   private save(): void {
     const at = this.progress;
-    this.writer.write(() => this.states.checkpoint(this.id, this.fingerprint, at));
+    // Serialized when the write starts: a write dropped by the coalescer costs nothing.
+    this.writer.write(() => this.states.checkpoint(this.id, this.fingerprint, this.log.snapshot(at)));
   }
 }
 

@@ -54,6 +54,23 @@ export class DecodeConnection {
     return this.brokenBy !== undefined;
   }
 
+  /**
+   * Calls `listener` once, when the gRPC call is over on both ends (its status
+   * arrived): only then has the worker freed the stream's slot. A released
+   * stream is "gone" for this client at once but still holds that slot until
+   * the worker has seen the half-close.
+   */
+  onEnded(listener: () => void): void {
+    let called = false;
+    const once = (): void => {
+      if (called) return;
+      called = true;
+      listener();
+    };
+    this.call.once('status', once);
+    this.call.once('close', once);
+  }
+
   /** Why the stream is over (undefined while it is usable). */
   get failure(): RelayError | undefined {
     return this.brokenBy;

@@ -56,6 +56,8 @@ export class SlmStreamTransport implements WorkerTransport {
   readonly anyAllowed = false;
   readonly fullAllowed = true;
   private readonly streams = new Map<string, DecodeConnection>();
+  /** Per worker id: streams this client opened there whose call is not over yet (released ones included: they still hold a slot). */
+  private readonly openPerWorker = new Map<string, number>();
   private readonly clients = new Map<string, SlmWorkerServiceClient>();
   private readonly pauseTokens: readonly number[];
   private readonly pauseArmTokens: readonly number[];
@@ -66,11 +68,9 @@ export class SlmStreamTransport implements WorkerTransport {
     this.pauseArmTokens = options.pauseArmTokens ?? [BYTE_LEVEL_TOKEN_IDS.CALL];
   }
 
-  /** Open streams per worker id. */
+  /** Streams per worker id that still hold a slot there (kept up to date as streams open and end, so reading it is cheap). */
   openStreams(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const c of this.streams.values()) counts.set(c.worker.workerId, (counts.get(c.worker.workerId) ?? 0) + 1);
-    return counts;
+    return new Map(this.openPerWorker);
   }
 
   /** The worker serving a sequence's stream, if one is open. */
@@ -124,7 +124,7 @@ export class SlmStreamTransport implements WorkerTransport {
 
   /** Live workers; in use = the larger of what a worker announced and what this client has open on it (announcements lag). */
   private loads(): WorkerLoad[] {
-    const open = this.openStreams();
+    const open = this.openPerWorker;
     return this.options.directory
       .liveWorkers()
       .filter((w) => w.address !== '')
@@ -148,7 +148,15 @@ export class SlmStreamTransport implements WorkerTransport {
       this.options.connectTimeoutMs ?? 5_000,
     );
     this.streams.set(sequenceId, connection);
+    this.countOpen(worker.workerId, 1);
+    connection.onEnded(() => this.countOpen(worker.workerId, -1));
     return connection;
+  }
+
+  private countOpen(workerId: string, delta: number): void {
+    const count = (this.openPerWorker.get(workerId) ?? 0) + delta;
+    if (count > 0) this.openPerWorker.set(workerId, count);
+    else this.openPerWorker.delete(workerId);
   }
 
   private clientFor(worker: SlmWorkerInfo): SlmWorkerServiceClient {
