@@ -30,7 +30,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { NatsLlmPool } from '@relayllm/llm-pool';
 import { WorkerKind } from '@relayllm/proto';
 import { LlmAffinity } from '@relayllm/relay-cluster';
-import { runRelay, sequenceIdOf, SystemClock, type RelayDeps } from '@relayllm/relay-core';
+import { runRelay, sequenceIdOf, SystemClock, type RelayDeps, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import { startNatsServer, startRedisServer, type NatsServerHandle, type RedisServerHandle } from '@relayllm/testing';
 import { cpus, loadavg } from 'node:os';
 import { PerformanceObserver } from 'node:perf_hooks';
@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     );
     closeBackends = () => backends.close();
     await waitFor('worker heartbeats', () => backends.slmCapacity() > 0 && (registry?.live(WorkerKind.WORKER_KIND_LLM, config.llmModel).length ?? 0) > 0);
-    const deps = { slm: timedSlm(backends.slm, marks), llm: timedPool(pool as NatsLlmPool, marks), clock: new SystemClock() };
+    const deps = { slm: timedSlm(backends.slm, marks), llm: timedPool(pool as NatsLlmPool, marks), clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE };
     // Both sequences released at the end of each generation, as the front door does.
     const release = (generationId: string): void => {
       deps.slm.release(sequenceIdOf(generationId, 'slm'));

@@ -20,7 +20,7 @@
  * and the kernel's maxRSS) against the 300 MB target; asserts nothing.
  */
 import { WorkerKind } from '@relayllm/proto';
-import { isRelayError, runRelay, sequenceIdOf, SystemClock, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { isRelayError, runRelay, sequenceIdOf, SystemClock, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import {
   startAppProcess,
   startNatsServer,
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
     await waitFor('worker heartbeats', () => backends.slmCapacity() >= concurrency && (registry?.live(WorkerKind.WORKER_KIND_LLM, config.llmModel).length ?? 0) >= 2);
     const plain: Generate = async function* (request, signal) {
       try {
-        yield* runRelay({ slm: backends.slm, llm: backends.llm, clock: new SystemClock() }, request, signal);
+        yield* runRelay({ slm: backends.slm, llm: backends.llm, clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE }, request, signal);
       } finally {
         backends.slm.release(sequenceIdOf(request.generationId, 'slm')); // as the front door does
         backends.llm.release(sequenceIdOf(request.generationId, 'llm'));

@@ -1,4 +1,4 @@
-import { runRelay } from '@relayllm/relay-core';
+import { runRelay, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import { SimulatedLlmEngine, SimulatedSlmEngine } from './simulated-engines.fake';
 import { slmSegments, type SimulatedGeneration } from './simulated-workload';
 import { runVirtual, VirtualBatchServer, VirtualClock } from './virtual-batch-server';
@@ -37,7 +37,7 @@ export async function asyncRelay(workload: readonly SimulatedGeneration[], setti
   const clock = new VirtualClock();
   const slmServer = new VirtualBatchServer('SLM', (batch) => stepCost(settings, settings.slmMs, batch), settings.maxBatch);
   const llmServer = new VirtualBatchServer('LLM', (batch) => stepCost(settings, settings.llmMs, batch), settings.maxBatch);
-  const deps = { slm: new SimulatedSlmEngine(slmServer, workload), llm: new SimulatedLlmEngine(llmServer), clock };
+  const deps = { slm: new SimulatedSlmEngine(slmServer, workload), llm: new SimulatedLlmEngine(llmServer), clock, pair: REFERENCE_PAIR_PROFILE };
   const result: ScheduleResult = { makespanMs: 0, slmTokens: 0, llmTokens: 0, calls: 0, latencies: [], slm: slmServer, llm: llmServer };
   let next = 0;
   let finished = 0;

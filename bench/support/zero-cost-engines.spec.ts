@@ -1,4 +1,4 @@
-import { runRelay, SystemClock } from '@relayllm/relay-core';
+import { runRelay, SystemClock, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import { HandoffMarks } from './handoff-marks';
 import { quantile } from './stats';
 import { ZeroCostLlmEngine, ZeroCostSlmEngine } from './zero-cost-engines.fake';
@@ -10,7 +10,7 @@ describe('zero-cost engines', () => {
     const seen: number[] = [];
     llm.onGenerate = (request) => seen.push(request.maxTokens);
     const events = [];
-    for await (const event of runRelay({ slm, llm, clock: new SystemClock() }, { generationId: 'z', prompt: 'Q\n', maxTokens: 200 }, new AbortController().signal)) events.push(event);
+    for await (const event of runRelay({ slm, llm, clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE }, { generationId: 'z', prompt: 'Q\n', maxTokens: 200 }, new AbortController().signal)) events.push(event);
     const completed = events[events.length - 1];
     expect(completed).toMatchObject({ type: 'completed', finishReason: 'eos', text: `aaa${'x'.repeat(12)}aaa${'x'.repeat(12)}aa` });
     // Per call: 3 filler + <call> + "12" + </call> = 7 SLM tokens; then 2; EOS not counted.

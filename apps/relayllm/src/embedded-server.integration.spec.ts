@@ -63,9 +63,11 @@ describe('embedded relay over gRPC (real models)', () => {
     it.each([2.5, -0.1])('temperature %p', (temperature) => expectInvalid({ ...valid, temperature }, 'temperature', 'TEMPERATURE_RANGE'));
   });
 
-  it('a prompt that just fits the window is accepted', async () => {
-    const response = await api.client.generate({ prompt: 'x'.repeat(engines.contextSize - 3), maxTokens: 4 });
+  it('a prompt that just fits the window is accepted, with max_tokens up to the room it leaves', async () => {
+    // BOS + prompt + "\n" = contextSize - 1 tokens: room for one.
+    const response = await api.client.generate({ prompt: 'x'.repeat(engines.contextSize - 3), maxTokens: 1 });
     expect(response.usage?.responseTokens).toBeGreaterThan(0);
+    await expectInvalid({ prompt: 'x'.repeat(engines.contextSize - 3), maxTokens: 2 }, 'max_tokens', 'MAX_TOKENS_RANGE');
   });
 
   it('user text containing <call>9999</call> causes no LLM call', async () => {

@@ -11,6 +11,7 @@ import {
   type CompletedEvent,
   type Engine,
   type RelayStreamEvent,
+  REFERENCE_PAIR_PROFILE,
 } from '@relayllm/relay-core';
 import { ChunkRecordingEngineSpy } from '@relayllm/relay-core/testing';
 import { RemoteSlmEngine, type SlmFailoverEvent, type SlmWorkerDirectory } from '@relayllm/slm-remote';
@@ -91,7 +92,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     const framed = REFERENCE_CHAT_FORMAT.frame(question);
     const events: RelayStreamEvent[] = [];
     const request = { generationId, prompt: framed.text, promptTokens: framed.tokens, maxTokens: MAX_TOKENS, sampling: { temperature: 0 } };
-    for await (const event of runRelay({ slm, llm: llm as LlamaCppEngine, clock: new SystemClock() }, request, signal)) events.push(event);
+    for await (const event of runRelay({ slm, llm: llm as LlamaCppEngine, clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE }, request, signal)) events.push(event);
     const completed = events[events.length - 1];
     if (completed?.type !== 'completed') throw new Error('the relay did not complete');
     return completed;

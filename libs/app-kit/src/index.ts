@@ -4,3 +4,4 @@ export * from './lib/settings';
 export * from './lib/run-service';
 export * from './lib/worker-base';
 export * from './lib/worker-settings';
+export * from './lib/model-source';

@@ -1,5 +1,13 @@
 import { BOS, loadLlama, type Llama } from '@relayllm/llama-cpp';
-import { runRelay, SystemClock, type CompletedEvent, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import {
+  pairProfile,
+  REFERENCE_PAIR_PROFILE,
+  runRelay,
+  SystemClock,
+  type CompletedEvent,
+  type RelayRequest,
+  type RelayStreamEvent,
+} from '@relayllm/relay-core';
 import { referenceModelDir } from '@relayllm/testing';
 import { join } from 'path';
 import { LlamaCppEngine } from './lib/llama/llama-cpp-engine';
@@ -34,7 +42,9 @@ describe('runRelay over OpenAI-compatible engines (text mode, fake vLLM)', () =>
     slmServer.script({ tokens: ['37*48', '<call>', '2', '</call>', ...unread], delayMs: 5 }, { tokens: ['\n', '=1785'] });
     llmServer.script({ tokens: ['=17', '76', 'more'] });
     const request: RelayRequest = { generationId: 'g-text', prompt: 'Compute 37*48+15-6.\n', maxTokens: 64, sampling: { temperature: 0 } };
-    const { events, completed } = await drain(runRelay({ slm, llm, clock: new SystemClock() }, request, new AbortController().signal));
+    // Text-only engines: the text parser reads the commands, whatever the profile's syntax.
+    const deps = { slm, llm, clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE };
+    const { events, completed } = await drain(runRelay(deps, request, new AbortController().signal));
     expect(events.filter((e) => e.type === 'relayStarted')).toHaveLength(1);
     expect(completed.usage.calls).toBe(1);
     expect(completed.text).toBe('37*48=1776\n=1785');
@@ -69,7 +79,10 @@ describe('runRelay over llama.cpp engines (token mode, real models)', () => {
     const tokens = [BOS, ...Buffer.from(prompt, 'utf8')];
     const before = { slm: slm.evaluatedTokens, llm: llm.evaluatedTokens };
     const request: RelayRequest = { generationId: 'g-tok', prompt, promptTokens: tokens, maxTokens: 120, sampling: { temperature: 0 } };
-    const { completed } = await drain(runRelay({ slm, llm, clock: new SystemClock() }, request, new AbortController().signal));
+    // The pair as the engines describe it (the GGUF files), not the reference constants.
+    const pair = pairProfile((await slm.describe()).profile, (await llm.describe()).profile);
+    expect(pair.idsTravel).toBe(true);
+    const { completed } = await drain(runRelay({ slm, llm, clock: new SystemClock(), pair }, request, new AbortController().signal));
     const { usage } = completed;
     expect(usage.responseTokens).toBeLessThanOrEqual(120);
     // runRelay calls an abandoned stream's return() without awaiting it: the

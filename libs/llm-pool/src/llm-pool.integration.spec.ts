@@ -12,6 +12,7 @@ import {
   type CompletedEvent,
   type Engine,
   type EngineRequest,
+  REFERENCE_PAIR_PROFILE,
 } from '@relayllm/relay-core';
 import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
 import { readFileSync } from 'fs';
@@ -41,7 +42,7 @@ async function generate(slm: Engine, llm: Engine, generationId: string, question
   const framed = REFERENCE_CHAT_FORMAT.frame(question);
   const request = { generationId, prompt: framed.text, promptTokens: framed.tokens, maxTokens: 160, sampling: { temperature: 0 } };
   let completed: CompletedEvent | undefined;
-  for await (const event of runRelay({ slm, llm, clock: new SystemClock() }, request, new AbortController().signal)) {
+  for await (const event of runRelay({ slm, llm, clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE }, request, new AbortController().signal)) {
     if (event.type === 'completed') completed = event;
   }
   if (completed === undefined) throw new Error(`${generationId} did not complete`);

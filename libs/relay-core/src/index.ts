@@ -10,9 +10,12 @@ export * from './errors/relay-error';
 export * from './ports/engine';
 export * from './ports/engine-decorator';
 export * from './ports/clock';
+export * from './ports/model-description';
 
 // Command protocol
 export * from './protocol/vocabulary';
+export * from './protocol/model-profile';
+export * from './protocol/reference-pair';
 export * from './protocol/command-rules';
 export * from './protocol/token-command-parser';
 export * from './protocol/text-command-parser';

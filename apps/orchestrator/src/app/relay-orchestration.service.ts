@@ -2,7 +2,7 @@ import { RelayFrontDoor, type CallerContext, type GenerationObserver, type Relay
 import { AdmissionQueue, GenerationStateStore, OutputCachingEngine, type KeyValueStore, type TokenQuota } from '@relayllm/relay-cluster';
 import {
   DEFAULT_SERVER_LIMITS,
-  REFERENCE_CHAT_FORMAT,
+  referenceModels,
   type Clock,
   type Engine,
   type RelayRequest,
@@ -63,8 +63,8 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     this.llm = new OutputCachingEngine(deps.backends.llm, { model: settings.llmModel, store: deps.store, ttlMs: settings.outputCacheTtlMs });
     this.frontDoor = new RelayFrontDoor({
       engines: { slm: deps.backends.slm, llm: deps.observeLlm?.(this.llm) ?? this.llm },
-      chatFormat: REFERENCE_CHAT_FORMAT,
-      contextSize: settings.contextSize,
+      // The reference pair (its profile and chat format), with the configured window.
+      models: referenceModels(settings.contextSize),
       limits: this.serverLimits,
       requestTimeoutMs: settings.requestTimeoutMs,
       resumable: true,

@@ -1,5 +1,5 @@
 import { resolve } from 'path';
-import { CONFIG_DEFAULTS, ConfigError, loadConfig, REPO_ROOT } from './config';
+import { CONFIG_DEFAULTS, ConfigError, loadConfig, modelSources, REPO_ROOT } from './config';
 
 describe('loadConfig', () => {
   it('uses the named defaults when nothing is set (models/reference under the repository)', () => {
@@ -31,5 +31,25 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { RELAYLLM_MAX_TOKENS_LIMIT: '100', RELAYLLM_DEFAULT_MAX_TOKENS: '200' } })).toThrow(
       /RELAYLLM_DEFAULT_MAX_TOKENS: must not exceed the max tokens limit/,
     );
+  });
+});
+
+describe('the model pair', () => {
+  it('is the two files of the models directory unless --slm / --llm name a GGUF file or a server', () => {
+    expect(modelSources(loadConfig({ env: {}, flags: { modelsDir: 'pair' } }))).toEqual({
+      slm: { kind: 'gguf', path: resolve('pair/slm.gguf') },
+      llm: { kind: 'gguf', path: resolve('pair/llm.gguf') },
+    });
+    const mixed = loadConfig({ env: { RELAYLLM_LLM_MODEL: 'http://127.0.0.1:8000/v1#teacher' }, flags: { slmModel: 'q/slm.gguf', chatTemplate: 't.jinja' } });
+    expect(modelSources(mixed)).toEqual({
+      slm: { kind: 'gguf', path: resolve('q/slm.gguf') },
+      llm: { kind: 'endpoint', baseUrl: 'http://127.0.0.1:8000', model: 'teacher' },
+    });
+    expect(mixed.chatTemplate).toBe(resolve('t.jinja'));
+  });
+
+  it('a model that is neither a .gguf file nor an http(s) URL is refused, naming the flag or variable', () => {
+    expect(() => loadConfig({ env: {}, flags: { slmModel: 'models/reference' } })).toThrow(/--slm: must be a \.gguf file/);
+    expect(() => loadConfig({ env: { RELAYLLM_LLM_MODEL: 'grpc://h:1' } })).toThrow(/RELAYLLM_LLM_MODEL: must be an http\(s\) URL/);
   });
 });

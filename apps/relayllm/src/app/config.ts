@@ -1,7 +1,8 @@
 import { defaultThreads } from '@relayllm/llama-cpp';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 import { resolve } from 'path';
-import { asConfigError, loadSettings, setting } from '@relayllm/app-kit';
+import { asConfigError, loadSettings, modelSourceSetting, setting, type ModelSource } from '@relayllm/app-kit';
+import { join } from 'path';
 import { z } from 'zod';
 
 export { ConfigError } from '@relayllm/app-kit';
@@ -19,6 +20,12 @@ export const CONFIG_DEFAULTS = {
   host: '127.0.0.1',
   port: 50051,
   modelsDir: resolve(REPO_ROOT, 'models/reference'),
+  /** Unset: `<modelsDir>/slm.gguf`. */
+  slmModel: undefined,
+  /** Unset: `<modelsDir>/llm.gguf`. */
+  llmModel: undefined,
+  /** Unset: the SLM's own template (a GGUF's tokenizer.chat_template), or the reference pair's format. */
+  chatTemplate: undefined,
   threads: defaultThreads(),
   sequences: 4,
   gpu: 'auto',
@@ -35,6 +42,9 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   host: 'RELAYLLM_HOST',
   port: 'RELAYLLM_PORT',
   modelsDir: 'RELAYLLM_MODELS_DIR',
+  slmModel: 'RELAYLLM_SLM_MODEL',
+  llmModel: 'RELAYLLM_LLM_MODEL',
+  chatTemplate: 'RELAYLLM_CHAT_TEMPLATE',
   threads: 'RELAYLLM_THREADS',
   sequences: 'RELAYLLM_SEQUENCES',
   gpu: 'RELAYLLM_GPU',
@@ -45,7 +55,14 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
 };
 
 /** Command-line flags that set a setting (named in error messages). */
-const CONFIG_FLAGS: Partial<Record<ConfigKey, string>> = { host: '--host', port: '--port', modelsDir: '--models' };
+const CONFIG_FLAGS: Partial<Record<ConfigKey, string>> = {
+  host: '--host',
+  port: '--port',
+  modelsDir: '--models',
+  slmModel: '--slm',
+  llmModel: '--llm',
+  chatTemplate: '--chat-template',
+};
 
 const D = CONFIG_DEFAULTS;
 const { integer, text, choice, path } = setting;
@@ -54,6 +71,13 @@ const schema = z
     host: text(D.host),
     port: integer(0, 65_535, D.port),
     modelsDir: path(D.modelsDir),
+    slmModel: modelSourceSetting(),
+    llmModel: modelSourceSetting(),
+    chatTemplate: z
+      .string()
+      .trim()
+      .optional()
+      .transform((raw) => (raw === undefined || raw === '' ? undefined : resolve(raw))),
     threads: integer(1, 256, D.threads),
     sequences: integer(1, 64, D.sequences),
     gpu: choice(['auto', 'off'] as const, D.gpu),
@@ -68,6 +92,14 @@ const schema = z
   });
 
 export type RelayllmConfig = Readonly<z.output<typeof schema>>;
+
+/** The pair this configuration serves: --slm / --llm, else the two files of the models directory. */
+export function modelSources(config: Pick<RelayllmConfig, 'modelsDir' | 'slmModel' | 'llmModel'>): { slm: ModelSource; llm: ModelSource } {
+  return {
+    slm: config.slmModel ?? { kind: 'gguf', path: join(config.modelsDir, 'slm.gguf') },
+    llm: config.llmModel ?? { kind: 'gguf', path: join(config.modelsDir, 'llm.gguf') },
+  };
+}
 
 export interface ConfigSources {
   /** Values from command-line flags (win over the environment). */

@@ -1,6 +1,6 @@
 import { RelayFrontDoor, type GenerationObserver } from '@relayllm/front-door';
 import { GenerationStateStore, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
-import { DEFAULT_SERVER_LIMITS, REFERENCE_CHAT_FORMAT, SystemClock, type Engine, type RelayServerLimits } from '@relayllm/relay-core';
+import { DEFAULT_SERVER_LIMITS, SystemClock, referenceModels, type Engine, type RelayServerLimits } from '@relayllm/relay-core';
 import type { RelayllmConfig } from './config';
 
 /** What the embedded relay needs from the engines (EmbeddedEngines, or wrapped engines in specs). */
@@ -17,7 +17,7 @@ export function embeddedServerLimits(maxTokensLimit: number): RelayServerLimits 
 
 /**
  * The one-process wiring of the front door: both engines in this process,
- * the reference chat format, the system clock and generation state in
+ * the reference pair's profile and chat format, the system clock and generation state in
  * memory. One process has no other replica to hand a generation to: a
  * running request_id is always its own (its lease outlives the request
  * timeout) and nothing is checkpointed. Used by `serve`, `generate` and
@@ -32,8 +32,8 @@ export function createEmbeddedRelay(
   const heldMs = config.requestTimeoutMs + 60_000;
   return new RelayFrontDoor({
     engines: { slm: engines.slm, llm: engines.llm },
-    chatFormat: REFERENCE_CHAT_FORMAT,
-    contextSize: engines.contextSize,
+    // The reference pair (its profile and chat format), served with the engines' window.
+    models: referenceModels(engines.contextSize),
     limits: embeddedServerLimits(config.maxTokensLimit),
     requestTimeoutMs: config.requestTimeoutMs,
     resumable: false,

@@ -10,6 +10,14 @@ describe('parseCli', () => {
     });
   });
 
+  it('every command that runs models takes the model flags as configuration flags', () => {
+    const flags = ['--slm', 'q/slm.gguf', '--llm', 'http://h:8000/v1', '--chat-template', 't.json'];
+    const expected = { slmModel: 'q/slm.gguf', llmModel: 'http://h:8000/v1', chatTemplate: 't.json' };
+    expect(parseCli(['generate', 'hi', ...flags]).configFlags).toEqual(expected);
+    expect(parseCli(['serve', ...flags]).configFlags).toEqual(expected);
+    expect(parseCli(['eval', '--dataset', 'd', '--policy', 'relay', '--out', 'o', ...flags]).configFlags).toEqual(expected);
+  });
+
   it('parses serve; help by default', () => {
     expect(parseCli(['serve', '--port', '0', '--host', '::', '--demo'])).toEqual({
       command: { command: 'serve', demo: true },

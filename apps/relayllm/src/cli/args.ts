@@ -4,11 +4,11 @@ import type { ConfigKey } from '../app/config';
 
 export const USAGE = `Usage:
   relayllm generate "<prompt>" [--policy relay|slm|llm] [--json] [--max-tokens N]
-                    [--temperature T] [--seed S] [--models DIR]
+                    [--temperature T] [--seed S] [model flags]
       Runs one generation in this process and prints the answer, LLM-written
       spans marked (colour on a terminal, [[...]] otherwise), and a usage line.
       --json prints the response object of the gRPC API instead.
-  relayllm serve [--port 50051] [--host 127.0.0.1] [--models DIR] [--demo]
+  relayllm serve [--port 50051] [--host 127.0.0.1] [--demo] [model flags]
       Serves relayllm.v1.RelayService (plus health and reflection) on the
       embedded engines until SIGINT/SIGTERM. --demo first prints one sample
       generation made through the gRPC API.
@@ -19,7 +19,7 @@ export const USAGE = `Usage:
       SVG charts to --out (default ./report) and prints the metrics table.
   relayllm eval --dataset FILE.jsonl --policy NAME --out DIR [--limit N] [--concurrency C]
                 [--target HOST:PORT] [--resume] [--sweep V1,V2,...] [--max-tokens N]
-                [--temperature T] [--seed S] [--models DIR] [--model-label NAME] [policy options]
+                [--temperature T] [--seed S] [--model-label NAME] [model flags] [policy options]
       Runs a policy over a dataset (embedded, or against a server with --target);
       per-item results in DIR/results.jsonl, the summary in DIR/summary.json.
       Policies: relay | slm | llm | random-router --p P | uncertainty --threshold T
@@ -27,6 +27,13 @@ export const USAGE = `Usage:
       over P values or uncertainty over T values (one sub-directory each).
       See libs/eval/README.md.
   relayllm help
+
+Model flags (default: the reference pair in models/reference):
+  --slm MODEL --llm MODEL   a .gguf file (llama.cpp in this process) or the URL of an
+                            OpenAI-compatible server: http://host:8000/v1[#served-model-name]
+  --models DIR              DIR/slm.gguf and DIR/llm.gguf
+  --chat-template FILE      a tokenizer_config.json or .jinja file: overrides the SLM's own
+                            template (needed for servers: /v1/completions does not expose it)
 
 Settings also come from RELAYLLM_* environment variables (apps/relayllm/README.md).`;
 
@@ -96,6 +103,13 @@ function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[]
 const str = { type: 'string' } as const;
 const bool = { type: 'boolean' } as const;
 
+/** The flags that choose the model pair, on every command that runs models. */
+const MODEL_FLAGS = { models: str, slm: str, llm: str, 'chat-template': str } as const;
+
+function modelFlags(values: { models?: string; slm?: string; llm?: string; 'chat-template'?: string }): Partial<Record<ConfigKey, string>> {
+  return definedOnly({ modelsDir: values.models, slmModel: values.slm, llmModel: values.llm, chatTemplate: values['chat-template'] });
+}
+
 export function parseCli(argv: string[]): ParsedCli {
   const [name, ...rest] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') return { command: { command: 'help' }, configFlags: {} };
@@ -113,7 +127,7 @@ function parseGenerate(args: string[]): ParsedCli {
     'max-tokens': str,
     temperature: str,
     seed: str,
-    models: str,
+    ...MODEL_FLAGS,
   });
   if (positionals.length !== 1) throw new UsageError('generate takes exactly one prompt argument (quote it)');
   const command: GenerateArgs = {
@@ -125,19 +139,15 @@ function parseGenerate(args: string[]): ParsedCli {
     temperature: values.temperature,
     seed: values.seed,
   };
-  return { command, configFlags: definedOnly({ modelsDir: values.models }) };
+  return { command, configFlags: modelFlags(values) };
 }
 
 function parseServe(args: string[]): ParsedCli {
-  const { values, positionals } = parse(args, { port: str, host: str, models: str, demo: bool });
+  const { values, positionals } = parse(args, { port: str, host: str, demo: bool, ...MODEL_FLAGS });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
   return {
     command: { command: 'serve', demo: values.demo === true },
-    configFlags: definedOnly({
-      port: values.port,
-      host: values.host,
-      modelsDir: values.models,
-    }),
+    configFlags: { ...modelFlags(values), ...definedOnly({ port: values.port, host: values.host }) },
   };
 }
 
@@ -154,7 +164,7 @@ function parseEval(args: string[]): ParsedCli {
     'max-tokens': str,
     temperature: str,
     seed: str,
-    models: str,
+    ...MODEL_FLAGS,
     p: str,
     threshold: str,
     k: str,
@@ -184,7 +194,7 @@ function parseEval(args: string[]): ParsedCli {
     entropy: values.entropy === true,
     modelLabel: values['model-label'],
   };
-  return { command, configFlags: definedOnly({ modelsDir: values.models }) };
+  return { command, configFlags: modelFlags(values) };
 }
 
 function parseReport(args: string[]): ReportCommand | { command: 'help' } {

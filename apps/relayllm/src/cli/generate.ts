@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { toGenerateResponse } from '@relayllm/grpc-api';
 import {
   InternalReason,
-  BYTE_LEVEL_VOCABULARY,
+  REFERENCE_COMMAND_SYNTAX,
   RelayError,
   validateRelayRequest,
   type CompletedEvent,
@@ -47,7 +47,7 @@ export function generateRequest(args: GenerateArgs, config: Pick<RelayllmConfig,
 export async function runGenerate(args: GenerateArgs, config: RelayllmConfig, io: CliIo, signal: AbortSignal): Promise<number> {
   const request = generateRequest(args, config);
   // Fail fast on bad flags, before loading the models; the relay checks again (with the context size).
-  validateRelayRequest(request, BYTE_LEVEL_VOCABULARY, embeddedServerLimits(config.maxTokensLimit));
+  validateRelayRequest(request, REFERENCE_COMMAND_SYNTAX, embeddedServerLimits(config.maxTokensLimit));
   const engines = await startEmbeddedEngines(config);
   try {
     const events = createEmbeddedRelay(engines, config).generate(request, signal, { protocol: 'cli' });

@@ -1,4 +1,4 @@
-import type { Engine } from '@relayllm/relay-core';
+import type { Engine, ModelDescriber } from '@relayllm/relay-core';
 import { LlamaCppEngine } from './llama/llama-cpp-engine';
 import { OpenAiCompletionsEngine } from './openai/openai-completions-engine';
 
@@ -22,8 +22,8 @@ export type EngineSpec =
       model: string;
     };
 
-/** The one way an app builds an engine from its configuration (not started: the host calls start()). */
-export function createEngine(spec: EngineSpec): Engine {
+/** The one way an app builds an engine from its configuration (not started: the host calls start(), then describe()). */
+export function createEngine(spec: EngineSpec): Engine & ModelDescriber {
   if (spec.kind === 'openai') return new OpenAiCompletionsEngine({ baseUrl: spec.baseUrl, model: spec.model });
   return new LlamaCppEngine({
     modelPath: spec.modelPath,

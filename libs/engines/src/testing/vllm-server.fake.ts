@@ -57,6 +57,9 @@ export class FakeVllmServer {
     readonly model: string,
   ) {}
 
+  /** What GET /v1/models says of the model: vLLM's `max_model_len` (left out when undefined). */
+  maxModelLen: number | undefined = undefined;
+
   static async start(model = 'fake-model'): Promise<FakeVllmServer> {
     const holder: { fake?: FakeVllmServer } = {};
     const server = createServer((req, res) => void holder.fake?.handle(req, res));
@@ -101,6 +104,7 @@ export class FakeVllmServer {
         markClosed();
       }
     });
+    if (req.method === 'GET' && req.url === '/v1/models') return this.models(res);
     if (req.method !== 'POST' || req.url !== '/v1/completions') return this.error(res, 404, 'NotFoundError', `no route ${req.url}`);
     if (body['stream'] !== true) return this.error(res, 400, 'BadRequestError', 'this fake only streams');
     const output = this.queue.shift();
@@ -131,6 +135,14 @@ export class FakeVllmServer {
     }
     if (tokens.length === 0) res.write(event('', finishReason, stopReason, 0));
     res.end('data: [DONE]\n\n');
+  }
+
+  /** vLLM's model list: one entry, with `max_model_len` when set. */
+  private models(res: ServerResponse): void {
+    const entry: Record<string, unknown> = { id: this.model, object: 'model', created: 0, owned_by: 'vllm', root: this.model, parent: null };
+    if (this.maxModelLen !== undefined) entry['max_model_len'] = this.maxModelLen;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ object: 'list', data: [entry] }));
   }
 
   private error(res: ServerResponse, status: number, type: string, message: string): void {

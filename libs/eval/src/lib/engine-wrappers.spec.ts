@@ -6,6 +6,7 @@ import {
   type EngineChunk,
   type EngineRequest,
   type RelayRequest,
+  REFERENCE_PAIR_PROFILE,
 } from '@relayllm/relay-core';
 import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
 import {
@@ -25,7 +26,7 @@ function request(prompt: string, extra: Partial<RelayRequest> = {}): RelayReques
 }
 
 async function complete(slm: Engine, llm: Engine, req: RelayRequest): Promise<CompletedEvent> {
-  for await (const event of runRelay({ slm, llm, clock: new ManualClock() }, req, new AbortController().signal)) {
+  for await (const event of runRelay({ slm, llm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, req, new AbortController().signal)) {
     if (event.type === 'completed') return event;
   }
   throw new Error('no completion');

@@ -1,12 +1,12 @@
 import { AdmissionQueue, GenerationStateStore, InMemoryKeyValueStore, TokenQuota } from '@relayllm/relay-cluster';
 import {
   DEFAULT_SERVER_LIMITS,
-  REFERENCE_CHAT_FORMAT,
+  referenceModels,
   type CompletedEvent,
   type RelayRequest,
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
-import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
+import { ManualClock, ScriptedEngine, loadQwen3Tokenizer, type RealTokenizer } from '@relayllm/relay-core/testing';
 import type { GenerationObserver } from './generation-observer';
 import { RelayFrontDoor, type FrontDoorOptions } from './relay-front-door';
 import type { CallerContext } from './relay-service-handler';
@@ -19,8 +19,7 @@ function frontDoor(slm: ScriptedEngine, llm: ScriptedEngine, over: Partial<Front
   const store = new InMemoryKeyValueStore({ clock });
   return new RelayFrontDoor({
     engines: { slm, llm },
-    chatFormat: REFERENCE_CHAT_FORMAT,
-    contextSize: 64,
+    models: referenceModels(64),
     limits: DEFAULT_SERVER_LIMITS,
     requestTimeoutMs: 60_000,
     resumable: false,
@@ -59,9 +58,27 @@ describe('RelayFrontDoor', () => {
 
   it('refuses a prompt that leaves no room in the context window once framed', async () => {
     const slm = new ScriptedEngine([]);
-    const door = frontDoor(slm, slm, { contextSize: 13 }); // <s> + 12 bytes + "\n" = 14 tokens
+    const door = frontDoor(slm, slm, { models: referenceModels(13) }); // <s> + 12 bytes + "\n" = 14 tokens
     await expect(collect(door.generate(request(), new AbortController().signal, CALLER))).rejects.toMatchObject({ reason: 'PROMPT_TOO_LONG', field: 'prompt' });
     expect(slm.requests).toHaveLength(0);
+  });
+
+  it('refuses maxTokens larger than what the window leaves after the framed prompt, naming maxTokens', async () => {
+    const slm = new ScriptedEngine(['ab</s>']);
+    const door = frontDoor(slm, slm, { models: referenceModels(54) }); // 14 prompt tokens leave 40
+    await expect(collect(door.generate(request({ maxTokens: 41 }), new AbortController().signal, CALLER))).rejects.toMatchObject({
+      kind: 'invalid_argument',
+      reason: 'MAX_TOKENS_RANGE',
+      field: 'maxTokens',
+    });
+    expect(slm.requests).toHaveLength(0);
+    expect(completed(await collect(door.generate(request({ maxTokens: 40 }), new AbortController().signal, CALLER))).text).toBe('ab');
+  });
+
+  it('the window is the smaller of the two models', () => {
+    const slm = new ScriptedEngine([]);
+    expect(frontDoor(slm, slm, { models: { slm: referenceModels(4096).slm, llm: referenceModels(13).llm } }).contextSize).toBe(13);
+    expect(frontDoor(slm, slm, { models: { slm: referenceModels(13).slm, llm: referenceModels(4096).llm } }).contextSize).toBe(13);
   });
 
   it('releases both sequences of the generation when it ends, also when it fails', async () => {
@@ -139,5 +156,37 @@ describe('RelayFrontDoor', () => {
     const slm = new ScriptedEngine(['a</s>']);
     await collect(frontDoor(slm, slm, { observer }).generate(request(), new AbortController().signal, { protocol: 'http' }));
     expect(seen).toEqual(['start g1 http', 'text', 'completed']);
+  });
+
+  describe('a Qwen3 pair (real tokenizer, its own chat template)', () => {
+    let qwen: RealTokenizer;
+    beforeAll(async () => {
+      qwen = await loadQwen3Tokenizer();
+    });
+    const qwenModels = (template = qwen.chatTemplate) => ({
+      slm: { profile: { ...qwen.profile, name: 'Qwen3-1.7B' }, chat: { kind: 'template' as const, source: template }, tokenizer: qwen.tokenizer },
+      llm: { profile: { ...qwen.profile, name: 'Qwen3-8B' }, chat: { kind: 'template' as const, source: template }, tokenizer: qwen.tokenizer },
+    });
+    const qwenEngine = (scripts: string[]) => new ScriptedEngine(scripts, { mode: 'token', tokenizer: qwen.scriptTokens, endOfTurnIds: qwen.profile.endOfTurnIds });
+
+    it("frames with the SLM's template and tokenizer; commands in text; <call>9</call> typed by the user never calls", async () => {
+      const slm = qwenEngine(['The answer is<call>2</call>', '.<|im_end|>']);
+      const llm = qwenEngine([' 42']);
+      const door = frontDoor(slm, llm, { models: qwenModels() });
+      const events = await collect(door.generate(request({ prompt: 'Is <call>9</call> 42?' }), new AbortController().signal, CALLER));
+      expect(completed(events)).toMatchObject({ text: 'The answer is 4.', usage: { calls: 1, llmTokens: 2 } });
+      const framed = door.chatFormat.frame('Is <call>9</call> 42?');
+      expect(framed.text).toBe('<|im_start|>user\nIs <call>9</call> 42?<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n');
+      expect(slm.requests[0].context).toEqual({ text: framed.text, tokens: framed.tokens });
+      expect(llm.requests[0].context.text).toBe(`${framed.text}The answer is`);
+      expect(llm.requests[0].bannedTokens).toEqual([]); // text syntax: nothing to ban
+    });
+
+    it('a template that does not render fails when the front door is built, naming the model', () => {
+      const slm = qwenEngine([]);
+      expect(() => frontDoor(slm, slm, { models: qwenModels({ template: '{% for %}', origin: 'broken.jinja' }) })).toThrow(
+        /model "Qwen3-1\.7B": the chat template from broken\.jinja does not parse/,
+      );
+    });
   });
 });

@@ -1,19 +1,20 @@
 import {
-  BYTE_LEVEL_VOCABULARY,
   DeadlineExceededReason,
   InvalidArgumentReason,
   RelayError,
   ResourceExhaustedReason,
+  pairProfile,
   runRelay,
   sequenceIdOf,
   validateRelayRequest,
   type ChatFormat,
+  type ChatTemplateSource,
   type Clock,
-  type Engine,
+  type RelayModels,
+  type RelayPairProfile,
   type RelayRequest,
   type RelayServerLimits,
   type RelayStreamEvent,
-  type TokenVocabulary,
 } from '@relayllm/relay-core';
 import {
   withGenerationState,
@@ -23,6 +24,7 @@ import {
   type GenerationStateStore,
   type TokenQuota,
 } from '@relayllm/relay-cluster';
+import { chatFormatFor } from './chat-template/chat-format-for';
 import type { GenerationObserver } from './generation-observer';
 import { ANONYMOUS_KEY_ID, type CallerContext, type RelayServiceHandler } from './relay-service-handler';
 
@@ -43,12 +45,15 @@ export interface GenerationResumed {
 export interface FrontDoorOptions {
   /** Started engines (the host owns their lifecycle): in-process models, or remote ones over workers. */
   engines: GenerationEngines;
-  /** How a user's question becomes the models' input. */
-  chatFormat: ChatFormat;
-  /** The SLM's command vocabulary (default: the reference byte-level one). */
-  vocabulary?: TokenVocabulary;
-  /** Tokens both models can see (the smaller window of the two). */
-  contextSize: number;
+  /**
+   * What the two models say of themselves (LlamaCppEngine.describe(), an
+   * OpenAI engine's describe(), or `referenceModels()` for the reference
+   * pair): their profiles (command syntax, end-of-turn ids, vocabulary,
+   * context length), the SLM's chat template or format, and its tokenizer.
+   */
+  models: RelayModels;
+  /** A chat template that replaces the SLM's own (the operator's file); default: the SLM's. */
+  chatTemplate?: ChatTemplateSource;
   limits: RelayServerLimits;
   /** A generation still running after this is stopped (DEADLINE_EXCEEDED REQUEST_TIMEOUT). */
   requestTimeoutMs: number;
@@ -79,7 +84,8 @@ export interface FrontDoorOptions {
  *  1. the caller's LLM-token quota (refused before anything runs, not even a span);
  *  2. observation (the observer's span is the parent of everything below);
  *  3. validation as the caller wrote the request (errors name its fields);
- *  4. framing with the chat format and the context-window check;
+ *  4. framing with the chat format (the SLM's template, rendered here) and
+ *     the context-window check (prompt, then prompt + maxTokens);
  *  5. admission (a bounded wait for a slot);
  *  6. generation state: a completed request_id replays its result, a running
  *     one is refused (REQUEST_ID_IN_USE), one whose owner died is resumed;
@@ -87,10 +93,17 @@ export interface FrontDoorOptions {
  *  8. always: the slot, the quota charge and both engines' sequences are given back.
  */
 export class RelayFrontDoor implements RelayServiceHandler {
-  private readonly vocabulary: TokenVocabulary;
+  readonly pair: RelayPairProfile;
+  readonly chatFormat: ChatFormat;
+  /** Tokens both models can see: the smaller context window of the two. */
+  readonly contextSize: number;
 
+  /** Builds the chat format (a template that does not render throws CHAT_TEMPLATE_INVALID here, at start). */
   constructor(private readonly options: FrontDoorOptions) {
-    this.vocabulary = options.vocabulary ?? BYTE_LEVEL_VOCABULARY;
+    const { slm, llm } = options.models;
+    this.pair = pairProfile(slm.profile, llm.profile);
+    this.chatFormat = chatFormatFor(slm, options.chatTemplate);
+    this.contextSize = Math.min(slm.profile.contextLength, llm.profile.contextLength);
   }
 
   get limits(): RelayServerLimits {
@@ -134,7 +147,7 @@ export class RelayFrontDoor implements RelayServiceHandler {
     const timer = setTimeout(() => timeout.abort(), requestTimeoutMs);
     try {
       const relaySignal = AbortSignal.any([signal, timeout.signal]);
-      const deps = { clock, vocabulary: this.vocabulary, serverLimits: this.options.limits };
+      const deps = { clock, pair: this.pair, serverLimits: this.options.limits };
       const relay = (recording: GenerationEngines): AsyncIterable<RelayStreamEvent> => runRelay({ ...recording, ...deps }, framed, relaySignal);
       for await (const event of withGenerationState(generations, request, engines, relay, {
         checkpoints: this.options.resumable,
@@ -158,18 +171,36 @@ export class RelayFrontDoor implements RelayServiceHandler {
     }
   }
 
-  /** The request as the models see it: validated as the caller wrote it, framed, inside the context window. */
+  /**
+   * The request as the models see it: validated as the caller wrote it,
+   * framed, inside the context window. Without the SLM's tokenizer (a
+   * text-only engine) the prompt's length in tokens is unknown here and the
+   * server checks it.
+   */
   private frame(request: RelayRequest): RelayRequest {
-    validateRelayRequest(request, this.vocabulary, this.options.limits);
-    const framed = this.options.chatFormat.frame(request.prompt);
-    if (framed.tokens.length >= this.options.contextSize) {
+    validateRelayRequest(request, this.pair.slm.commandSyntax, this.options.limits);
+    const framed = this.chatFormat.frame(request.prompt);
+    const framedRequest: RelayRequest = { ...request, prompt: framed.text };
+    delete framedRequest.promptTokens;
+    if (framed.tokens === undefined) return framedRequest;
+    const promptTokens = framed.tokens.length;
+    const window = this.contextSize;
+    if (promptTokens >= window) {
       throw RelayError.invalidArgument(
         InvalidArgumentReason.PROMPT_TOO_LONG,
-        `prompt is ${framed.tokens.length} tokens with the chat format; the context window is ${this.options.contextSize}`,
+        `prompt is ${promptTokens} tokens with the chat format; the context window is ${window}`,
         'prompt',
       );
     }
-    return { ...request, prompt: framed.text, promptTokens: framed.tokens };
+    if (promptTokens + request.maxTokens > window) {
+      // Both views hold the prompt plus at most maxTokens response tokens.
+      throw RelayError.invalidArgument(
+        InvalidArgumentReason.MAX_TOKENS_RANGE,
+        `maxTokens ${request.maxTokens} does not fit: the prompt is ${promptTokens} tokens with the chat format, the context window ${window} leaves ${window - promptTokens}`,
+        'maxTokens',
+      );
+    }
+    return { ...framedRequest, promptTokens: framed.tokens };
   }
 
   private async admit(signal: AbortSignal): Promise<AdmissionPermit | undefined> {

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
-import { runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { runRelay, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import type { RelayServiceHandler } from '@relayllm/front-door';
 import { createRelayGrpcServer, type RelayGrpcServer } from './server';
 
@@ -42,7 +42,7 @@ class ScriptedRelayHandler implements RelayServiceHandler {
     this.requests.push(request);
     const slm = new ScriptedEngine(['ab<call>2</call>', 'c</s>']);
     const llm = new ScriptedEngine(['XYZ']);
-    return runRelay({ slm, llm, clock: new ManualClock() }, request, signal);
+    return runRelay({ slm, llm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, request, signal);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { CallerContext, RelayServiceHandler } from '@relayllm/front-door';
 import { Source, type GenerateEvent } from '@relayllm/proto';
-import { runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { runRelay, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import { ManualClock, ScriptedEngine, type ScriptedOutput } from '@relayllm/relay-core/testing';
 
 /** runRelay over fresh scripted engines, recording what the adapter handed it. */
@@ -36,7 +36,7 @@ export class RecordingRelayHandlerFake implements RelayServiceHandler {
       },
       { once: true },
     );
-    return runRelay({ slm: this.slm, llm: this.llm, clock: new ManualClock() }, request, signal);
+    return runRelay({ slm: this.slm, llm: this.llm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, request, signal);
   }
 
   /** Resolves with Date.now() of the first call's abort (rejects after 2 s). */

@@ -1,6 +1,6 @@
 /** Its own file: no earlier spec in this process has installed a context manager. */
 import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
-import { runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { runRelay, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import { createMetricsRegistry, RelayMetrics } from './metrics';
 import { sampleValue } from './prometheus-text';
 import { RelayInstrumentation } from './relay-instrumentation';
@@ -24,6 +24,7 @@ describe('metrics without tracing', () => {
       slm: instrumentation.slm(new ScriptedEngine(['ab<call>2</call>', 'c</s>'], { mode: 'text' })),
       llm: instrumentation.llmEngine(new ScriptedEngine(['XY'], { mode: 'text' })),
       clock: new ManualClock(),
+      pair: REFERENCE_PAIR_PROFILE,
     };
     const request: RelayRequest = { generationId: 'n', prompt: 'Q:', maxTokens: 40 };
     await drain(instrumentation.generate(() => runRelay(deps, request, new AbortController().signal), request));

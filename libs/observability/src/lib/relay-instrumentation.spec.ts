@@ -1,7 +1,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { OutputCachingEngine, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
 import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
-import { runRelay, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { runRelay, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import { createMetricsRegistry, RelayMetrics } from './metrics';
 import { sampleValue } from './prometheus-text';
 import { RELAY_SPANS, RelayInstrumentation } from './relay-instrumentation';
@@ -39,6 +39,7 @@ describe('RelayInstrumentation (embedded wiring)', () => {
       slm: instrumentation.slm(tracedEngine(slm, { tracer: tracing.tracer, kind: 'slm' })),
       llm: instrumentation.llmEngine(tracedEngine(llm, { tracer: tracing.tracer, kind: 'llm' })),
       clock: new ManualClock(),
+      pair: REFERENCE_PAIR_PROFILE,
     };
     const run = (request: RelayRequest) =>
       instrumentation.generate(() => runRelay(deps, request, new AbortController().signal), request);
@@ -115,6 +116,7 @@ describe('RelayInstrumentation (embedded wiring)', () => {
       slm: instrumentation.slm(new ScriptedEngine(['a<call>2</call>', 'b</s>'], { mode: 'text' })),
       llm: instrumentation.llmPool(new OutputCachingEngine(instrumentation.llmWorkerProbe(new ScriptedEngine(['XY'], { mode: 'text' })), { store, model: 'llm' })),
       clock: new ManualClock(),
+      pair: REFERENCE_PAIR_PROFILE,
     });
     const request: RelayRequest = { generationId: 'c', prompt: 'Q:', maxTokens: 40, sampling: { temperature: 0 } };
     await drain(instrumentation.generate(() => runRelay(makeDeps(), request, new AbortController().signal), request));
@@ -133,7 +135,7 @@ describe('RelayInstrumentation (embedded wiring)', () => {
     });
     for (const logContent of [false, true]) {
       const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, logger: logger(logContent) });
-      const deps = { slm: instrumentation.slm(new ScriptedEngine(['ab</s>'], { mode: 'text' })), llm: new ScriptedEngine([]), clock: new ManualClock() };
+      const deps = { slm: instrumentation.slm(new ScriptedEngine(['ab</s>'], { mode: 'text' })), llm: new ScriptedEngine([]), clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE };
       const request: RelayRequest = { generationId: `log-${logContent}`, prompt: 'secret question', maxTokens: 40 };
       await drain(instrumentation.generate(() => runRelay(deps, request, new AbortController().signal), request));
     }
@@ -149,7 +151,7 @@ describe('RelayInstrumentation (embedded wiring)', () => {
     const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer });
     const slm = new ScriptedEngine([{ text: 'ab', failAfterChunks: 1, error: new Error('boom') }], { mode: 'text' });
     const request: RelayRequest = { generationId: 'f', prompt: 'Q:', maxTokens: 40 };
-    await expect(drain(instrumentation.generate(() => runRelay({ slm: instrumentation.slm(slm), llm: slm, clock: new ManualClock() }, request, new AbortController().signal), request))).rejects.toThrow();
+    await expect(drain(instrumentation.generate(() => runRelay({ slm: instrumentation.slm(slm), llm: slm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, request, new AbortController().signal), request))).rejects.toThrow();
     const root = exporter.getFinishedSpans().find((s) => s.name === RELAY_SPANS.generate);
     expect(root?.status.code).toBe(2);
     expect(root?.attributes['relay.error_kind']).toBe('unavailable');

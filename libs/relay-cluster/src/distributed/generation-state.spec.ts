@@ -1,7 +1,7 @@
 import type { KeyValueStore } from '../ports/key-value-store';
 import type { RelayStreamEvent } from '@relayllm/relay-core';
 import type { RelayRequest } from '@relayllm/relay-core';
-import { runRelay } from '@relayllm/relay-core';
+import { runRelay, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import { InMemoryKeyValueStore } from '../store/in-memory-key-value-store';
 import { ManualClock } from '@relayllm/relay-core/testing';
 import { RecordingKeyValueStoreFake } from '../testing';
@@ -24,7 +24,7 @@ async function collect(stream: AsyncIterable<RelayStreamEvent>): Promise<RelaySt
 const resumes: unknown[] = [];
 
 function generation(s: GenerationStateStore, slm: ScriptedEngine, llm: ScriptedEngine, signal = new AbortController().signal, req = request) {
-  return withGenerationState(s, req, { slm, llm }, (engines) => runRelay({ ...engines, clock: new ManualClock() }, req, signal), {
+  return withGenerationState(s, req, { slm, llm }, (engines) => runRelay({ ...engines, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, req, signal), {
     onResume: (info) => resumes.push(info),
   });
 }
@@ -68,7 +68,7 @@ describe('GenerationStateStore / withGenerationState', () => {
     const slm = new ScriptedEngine(['ab<call>2</call>', 'c</s>'], { mode: 'text' });
     const llm = new ScriptedEngine(['XY'], { mode: 'text' });
     const run = (s: GenerationStateStore) =>
-      withGenerationState(s, request, { slm, llm }, (engines) => runRelay({ ...engines, clock: new ManualClock() }, request, new AbortController().signal), {
+      withGenerationState(s, request, { slm, llm }, (engines) => runRelay({ ...engines, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, request, new AbortController().signal), {
         checkpoints: false,
         leaseTicker: () => {
           throw new Error('no lease to renew without checkpoints');
@@ -147,7 +147,7 @@ describe('GenerationStateStore / withGenerationState', () => {
     let stops = 0;
     const slm = new ScriptedEngine(['abcdef</s>'], { mode: 'text' });
     const seen: unknown[] = [];
-    const run = withGenerationState(s, request, { slm, llm: slm }, (engines) => runRelay({ ...engines, clock }, request, new AbortController().signal), {
+    const run = withGenerationState(s, request, { slm, llm: slm }, (engines) => runRelay({ ...engines, clock, pair: REFERENCE_PAIR_PROFILE }, request, new AbortController().signal), {
       leaseTicker: (tick) => ((renew = tick), () => void (stops += 1)),
     });
     for await (const event of run) {

@@ -1,3 +1,5 @@
+import type { RelayPairProfile } from '../protocol/model-profile';
+import { REFERENCE_PAIR_PROFILE } from '../protocol/reference-pair';
 import { BYTE_LEVEL_TOKEN_IDS, CALL_CLOSE_TEXT, CALL_OPEN_TEXT } from '../protocol/vocabulary';
 import type { RelayStreamEvent } from '../relay/relay-events';
 import { runRelay } from '../relay/run-relay';
@@ -7,24 +9,36 @@ import { ScriptedEngine, type ScriptedEngineOptions } from '../testing/scripted-
 import { CONFORMANCE_TABLE, conformanceRequest, type ConformanceCase } from './conformance.table';
 
 /**
- * Every row runs against four engine shapes: token ids one per chunk and
- * three per chunk (tokenTexts), text one token per chunk, and text cut every
- * 3 characters (markers split across chunks). Counts are exact in the first
- * three. With character cuts a text chunk can run past a command and, as text
+ * Every row runs against six engine shapes: token ids one per chunk and
+ * three per chunk (tokenTexts), text one token per chunk, text cut every
+ * 3 characters (markers split across chunks), and token ids read in text
+ * syntax (one and three per chunk). Counts are exact in all but the
+ * character cuts. With character cuts a text chunk can run past a command and, as text
  * cannot be split by tokens, is counted whole: slmTokens may then exceed the
  * token-mode count by the tokens of at most one chunk (documented bound).
  */
 const CHARS_PER_CHUNK = 3;
-const VARIANTS: ReadonlyArray<[string, ScriptedEngineOptions]> = [
-  ['token mode, 1 token/chunk', { mode: 'token' }],
-  ['token mode, 3 tokens/chunk', { mode: 'token', tokensPerChunk: 3 }],
-  ['text mode, 1 token/chunk', { mode: 'text' }],
-  [`text mode, ${CHARS_PER_CHUNK} chars/chunk`, { mode: 'text', charsPerChunk: CHARS_PER_CHUNK }],
+
+/**
+ * The reference pair with the SLM declared in text syntax: its `<call>` id is
+ * read as the text "<call>" by the text parser (the path of a BPE model such
+ * as Qwen3 served by llama.cpp). Each marker is one whole token, so every
+ * count is exactly the token mode's, and the views keep their ids.
+ */
+const TEXT_SYNTAX_PAIR: RelayPairProfile = { ...REFERENCE_PAIR_PROFILE, slm: { ...REFERENCE_PAIR_PROFILE.slm, commandSyntax: { kind: 'text' } } };
+
+const VARIANTS: ReadonlyArray<[string, ScriptedEngineOptions, RelayPairProfile]> = [
+  ['token mode, 1 token/chunk', { mode: 'token' }, REFERENCE_PAIR_PROFILE],
+  ['token mode, 3 tokens/chunk', { mode: 'token', tokensPerChunk: 3 }, REFERENCE_PAIR_PROFILE],
+  ['text mode, 1 token/chunk', { mode: 'text' }, REFERENCE_PAIR_PROFILE],
+  [`text mode, ${CHARS_PER_CHUNK} chars/chunk`, { mode: 'text', charsPerChunk: CHARS_PER_CHUNK }, REFERENCE_PAIR_PROFILE],
+  ['text syntax over token ids, 1 token/chunk', { mode: 'token' }, TEXT_SYNTAX_PAIR],
+  ['text syntax over token ids, 3 tokens/chunk', { mode: 'token', tokensPerChunk: 3 }, TEXT_SYNTAX_PAIR],
 ];
 
 const CONTROL_IDS: readonly number[] = [BYTE_LEVEL_TOKEN_IDS.CALL, BYTE_LEVEL_TOKEN_IDS.END_CALL];
 
-async function run(row: ConformanceCase, options: ScriptedEngineOptions) {
+async function run(row: ConformanceCase, options: ScriptedEngineOptions, pair: RelayPairProfile) {
   const slm = new ScriptedEngine(row.slm, options);
   const llm = new ScriptedEngine(row.llm, options);
   const events: RelayStreamEvent[] = [];
@@ -33,15 +47,15 @@ async function run(row: ConformanceCase, options: ScriptedEngineOptions) {
     // Token engines get the prompt as plain bytes: `<call>` typed by a user is never a control token.
     ...(options.mode === 'token' ? { promptTokens: plainTextTokenIds(row.prompt) } : {}),
   };
-  for await (const event of runRelay({ slm, llm, clock: new ManualClock() }, request, new AbortController().signal)) {
+  for await (const event of runRelay({ slm, llm, clock: new ManualClock(), pair }, request, new AbortController().signal)) {
     events.push(event);
   }
   return { slm, llm, events };
 }
 
-describe.each(VARIANTS)('relay conformance (%s)', (_variant, options) => {
+describe.each(VARIANTS)('relay conformance (%s)', (_variant, options, pair) => {
   it.each(CONFORMANCE_TABLE.map((row) => [row.name, row] as const))('%s', async (_name, row) => {
-    const { slm, llm, events } = await run(row, options);
+    const { slm, llm, events } = await run(row, options, pair);
     const completed = events[events.length - 1];
     if (completed.type !== 'completed') throw new Error('last event must be completed');
     const { expected } = row;

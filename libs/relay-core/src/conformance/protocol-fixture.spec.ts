@@ -1,6 +1,7 @@
 import { readFileSync } from 'fs';
 import { resolve } from 'path';
 import type { RelayStreamEvent } from '../relay/relay-events';
+import { REFERENCE_PAIR_PROFILE } from '../protocol/reference-pair';
 import { runRelay } from '../relay/run-relay';
 import { ManualClock } from '../testing/manual-clock';
 import { ScriptedEngine } from '../testing/scripted-engine';
@@ -82,7 +83,7 @@ function scripted(streams: readonly FixtureStream[]): ScriptedEngine {
 
 async function runFixtureCase(c: FixtureCase) {
   const request = { generationId: 'gen-1', prompt: c.prompt.text, promptTokens: c.prompt.tokens, policy: c.policy, ...c.limits };
-  const engines = { slm: scripted(c.slm), llm: scripted(c.llm), clock: new ManualClock() };
+  const engines = { slm: scripted(c.slm), llm: scripted(c.llm), clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE };
   let last: RelayStreamEvent | undefined;
   for await (const event of runRelay(engines, request, new AbortController().signal)) last = event;
   if (last?.type !== 'completed') throw new Error('the relay must end with a completed event');

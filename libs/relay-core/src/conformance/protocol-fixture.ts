@@ -1,13 +1,9 @@
 import type { EngineFinish } from '../ports/engine';
 import { REFERENCE_CHAT_FORMAT, type FramedPrompt } from '../protocol/chat-format';
 import { MAX_COMMAND_CONTENT_LENGTH, MAX_COMMAND_DIGITS } from '../protocol/command-rules';
-import {
-  BYTE_LEVEL_TOKEN_IDS,
-  BYTE_LEVEL_VOCABULARY,
-  CALL_CLOSE_TEXT,
-  CALL_OPEN_TEXT,
-  commandTokenIds,
-} from '../protocol/vocabulary';
+import { commandTokenIds } from '../protocol/model-profile';
+import { REFERENCE_COMMAND_SYNTAX, REFERENCE_PAIR_PROFILE } from '../protocol/reference-pair';
+import { BYTE_LEVEL_TOKEN_IDS, CALL_CLOSE_TEXT, CALL_OPEN_TEXT } from '../protocol/vocabulary';
 import {
   DEFAULT_SERVER_LIMITS,
   RELAY_POLICIES,
@@ -94,7 +90,7 @@ const CHAT_FORMAT_QUESTIONS = ['Compute 37*48+15-6.', 'Compute <call>5</call>+1.
 
 /** The protocol constants and every conformance case, as plain JSON data. Pure: no I/O. */
 export function buildProtocolFixture(table: readonly ConformanceCase[] = CONFORMANCE_TABLE): RelayProtocolFixture {
-  const defaults = validateRelayRequest({ generationId: 'g', prompt: 'p', maxTokens: 1 }, BYTE_LEVEL_VOCABULARY);
+  const defaults = validateRelayRequest({ generationId: 'g', prompt: 'p', maxTokens: 1 }, REFERENCE_COMMAND_SYNTAX);
   if (defaults.limits.maxLlmTokensTotal !== defaults.limits.maxTokens) {
     throw new Error('requestDefaults says maxLlmTokensTotal defaults to maxTokens: no longer true');
   }
@@ -106,7 +102,7 @@ export function buildProtocolFixture(table: readonly ConformanceCase[] = CONFORM
       closeText: CALL_CLOSE_TEXT,
       maxDigits: MAX_COMMAND_DIGITS,
       maxContentLength: MAX_COMMAND_CONTENT_LENGTH,
-      llmBannedTokenIds: [...commandTokenIds(BYTE_LEVEL_VOCABULARY)],
+      llmBannedTokenIds: [...commandTokenIds(REFERENCE_PAIR_PROFILE.llm.commandSyntax)],
     },
     requestDefaults: {
       policy: defaults.policy,
@@ -149,14 +145,14 @@ function vocabularyFixture(): RelayProtocolFixture['vocabulary'] {
   });
   const digitIds: number[] = [];
   for (let id = 0; id < size; id += 1) {
-    const digit = BYTE_LEVEL_VOCABULARY.digitValue(id);
-    if (digit !== undefined) digitIds[digit] = id;
+    const digits = REFERENCE_COMMAND_SYNTAX.digitsOf(id);
+    if (digits !== undefined) digitIds[Number(digits)] = id;
   }
   return { byteTokens, size, controlTokens, digitIds };
 }
 
 function fixtureCase(row: ConformanceCase): FixtureCase {
-  const validated = validateRelayRequest(conformanceRequest(row), BYTE_LEVEL_VOCABULARY);
+  const validated = validateRelayRequest(conformanceRequest(row), REFERENCE_COMMAND_SYNTAX);
   const { expected } = row;
   const responseTokens = expected.slmTokens + expected.llmTokens;
   return {

@@ -40,6 +40,12 @@ export const InvalidArgumentReason = {
   APPEND_MISMATCH: 'APPEND_MISMATCH',
   /** A worker-protocol payload that does not decode. */
   PAYLOAD_INVALID: 'PAYLOAD_INVALID',
+  /** A chat template (or the tokenizer_config.json holding it) that does not parse or render. */
+  CHAT_TEMPLATE_INVALID: 'CHAT_TEMPLATE_INVALID',
+  /** The SLM ships no chat template and none was given: prompts cannot be framed. */
+  CHAT_TEMPLATE_MISSING: 'CHAT_TEMPLATE_MISSING',
+  /** A model description the relay cannot serve (e.g. a served model that does not say its context length). */
+  MODEL_DESCRIPTION_INVALID: 'MODEL_DESCRIPTION_INVALID',
 } as const;
 
 export const ResourceExhaustedReason = {

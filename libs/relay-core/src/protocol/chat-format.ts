@@ -1,21 +1,35 @@
 import { BYTE_LEVEL_TOKEN_IDS } from './vocabulary';
 
-/** A user's question as the models see it: the text they continue, and its token ids. */
+/**
+ * A user's question as the models see it: the text they continue and, when
+ * the SLM's tokenizer is known, its token ids (the user's text tokenized as
+ * plain text: special-token text the user typed never becomes a special token).
+ */
 export interface FramedPrompt {
   text: string;
+  tokens?: number[];
+}
+
+/** A framed prompt whose ids are known. */
+export interface TokenizedPrompt extends FramedPrompt {
   tokens: number[];
 }
 
 /**
- * How a user's question becomes the model input. This is THE place the
- * framing lives: every server (the embedded app, the orchestrator) applies it
- * to each request (gRPC clients and the CLI send the bare question), so the
- * framing can never be applied twice, forgotten by one caller, or differ
- * between deployments.
+ * How a user's question becomes the model input. Built once per deployment
+ * by the front door (libs/front-door), from the SLM's chat template or, for
+ * the reference pair, given as code; every server applies it to each request
+ * (gRPC clients and the CLI send the bare question), so the framing can never
+ * be applied twice, forgotten by one caller, or differ between deployments.
  */
 export interface ChatFormat {
   readonly name: string;
   frame(question: string): FramedPrompt;
+}
+
+/** A chat format that always knows the prompt's ids. */
+export interface TokenizedChatFormat extends ChatFormat {
+  frame(question: string): TokenizedPrompt;
 }
 
 const utf8 = new TextEncoder();
@@ -27,7 +41,7 @@ const utf8 = new TextEncoder();
  * here exactly as the tokenizer would, and user text can never produce a
  * control id: a typed `<call>` stays bytes.
  */
-export const REFERENCE_CHAT_FORMAT: ChatFormat = {
+export const REFERENCE_CHAT_FORMAT: TokenizedChatFormat = {
   name: 'reference: <s> + question + "\\n"',
   frame(question) {
     const text = `${question}\n`;

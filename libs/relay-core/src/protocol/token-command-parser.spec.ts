@@ -1,12 +1,13 @@
 import { encodeScript } from '../testing/reference-tokenizer';
 import type { CommandParserEvent } from './command-rules';
+import { REFERENCE_COMMAND_SYNTAX } from './reference-pair';
 import { TokenCommandParser } from './token-command-parser';
 import { BYTE_LEVEL_TOKEN_IDS } from './vocabulary';
 
 const { CALL, END_CALL } = BYTE_LEVEL_TOKEN_IDS;
 
 /** Feeds a script token by token, then finish(); returns all events. */
-function parse(script: string, parser = new TokenCommandParser()): CommandParserEvent[] {
+function parse(script: string, parser = new TokenCommandParser(REFERENCE_COMMAND_SYNTAX)): CommandParserEvent[] {
   const events = encodeScript(script).flatMap((t) => parser.push(t.id, t.text));
   return [...events, ...parser.finish()];
 }
@@ -27,13 +28,13 @@ function summary(events: CommandParserEvent[]): Array<string | { n: number } | {
 
 describe('TokenCommandParser', () => {
   it('passes plain tokens through one by one', () => {
-    const parser = new TokenCommandParser();
+    const parser = new TokenCommandParser(REFERENCE_COMMAND_SYNTAX);
     expect(parser.push(104, 'h')).toEqual([{ type: 'text', text: 'h', tokens: [104] }]);
     expect(parser.inCommand).toBe(false);
   });
 
   it('reports a complete command with its raw text and ids', () => {
-    const parser = new TokenCommandParser();
+    const parser = new TokenCommandParser(REFERENCE_COMMAND_SYNTAX);
     expect(parser.push(CALL, '<call>')).toEqual([]);
     expect(parser.inCommand).toBe(true);
     expect(parser.push(0x34, '4')).toEqual([]);
@@ -66,14 +67,14 @@ describe('TokenCommandParser', () => {
   });
 
   it('treats the literal characters "<call>" (plain bytes) as text: only control ids are commands', () => {
-    const parser = new TokenCommandParser();
+    const parser = new TokenCommandParser(REFERENCE_COMMAND_SYNTAX);
     const bytes = [...'<call>5</call>'].map((ch) => parser.push(ch.charCodeAt(0), ch)).flat();
     expect(bytes.every((e) => e.type === 'text')).toBe(true);
     expect(bytes.map((e) => (e.type === 'text' ? e.text : '')).join('')).toBe('<call>5</call>');
   });
 
   it('never holds more than the maximum command length, whatever is fed', () => {
-    const parser = new TokenCommandParser();
+    const parser = new TokenCommandParser(REFERENCE_COMMAND_SYNTAX);
     parser.push(CALL, '<call>');
     for (let i = 0; i < 1000; i += 1) parser.push(0x31, '1');
     expect(parser.inCommand).toBe(false);
@@ -87,15 +88,24 @@ describe('TokenCommandParser', () => {
   });
 
   it('reset() drops an open command', () => {
-    const parser = new TokenCommandParser();
+    const parser = new TokenCommandParser(REFERENCE_COMMAND_SYNTAX);
     parser.push(CALL, '<call>');
     parser.reset();
     expect(parser.inCommand).toBe(false);
     expect(parser.finish()).toEqual([]);
   });
 
-  it('uses the given vocabulary for control tokens and digits', () => {
-    const parser = new TokenCommandParser({ callId: 1, endCallId: 2, eosId: 3, digitValue: (id) => (id >= 10 && id <= 19 ? id - 10 : undefined) });
+  it('uses the given syntax for control tokens and digits', () => {
+    const parser = new TokenCommandParser({ kind: 'token', callId: 1, endCallId: 2, digitsOf: (id) => (id >= 10 && id <= 19 ? String(id - 10) : undefined) });
     expect(summary([...parser.push(1, '<call>'), ...parser.push(15, '5'), ...parser.push(2, '</call>')])).toEqual([{ n: 5 }]);
+  });
+
+  it('reads a token of several digits (a tokenizer with multi-digit number tokens), still capped at the digit limit', () => {
+    const digitsOf = (id: number): string | undefined => ({ 10: '12', 11: '345', 12: '6789' } as Record<number, string>)[id];
+    const parser = new TokenCommandParser({ kind: 'token', callId: 1, endCallId: 2, digitsOf });
+    expect(summary([...parser.push(1, '<call>'), ...parser.push(10, '12'), ...parser.push(11, '345'), ...parser.push(2, '</call>')])).toEqual([{ n: 12345 }]);
+    expect(summary([...parser.push(1, '<call>'), ...parser.push(11, '345'), ...parser.push(12, '6789'), ...parser.push(2, '</call>')])).toEqual([
+      { malformed: 'too_many_digits' },
+    ]);
   });
 });

@@ -5,7 +5,7 @@ import {
   type CommandParserEvent,
   type MalformedCommandReason,
 } from './command-rules';
-import { BYTE_LEVEL_VOCABULARY, type TokenVocabulary } from './vocabulary';
+import type { TokenCommandSyntax } from './model-profile';
 
 /** An open `<call>`: what it has collected so far. */
 interface OpenCommand {
@@ -26,7 +26,7 @@ interface OpenCommand {
 export class TokenCommandParser implements CommandParser {
   private open: OpenCommand | undefined;
 
-  constructor(private readonly vocabulary: TokenVocabulary = BYTE_LEVEL_VOCABULARY) {}
+  constructor(private readonly syntax: TokenCommandSyntax) {}
 
   get inCommand(): boolean {
     return this.open !== undefined;
@@ -49,7 +49,7 @@ export class TokenCommandParser implements CommandParser {
   }
 
   private consume(tokenId: number, text: string, events: CommandParserEvent[]): void {
-    const { callId, endCallId } = this.vocabulary;
+    const { callId, endCallId } = this.syntax;
     const open = this.open;
     if (open === undefined) {
       if (tokenId === callId) this.open = this.openCommand(tokenId, text);
@@ -80,12 +80,12 @@ export class TokenCommandParser implements CommandParser {
       this.consume(tokenId, text, events);
       return;
     }
-    const digit = this.vocabulary.digitValue(tokenId);
+    const digits = this.syntax.digitsOf(tokenId);
     open.raw += text;
     open.tokens.push(tokenId);
     open.contentLength += 1;
-    if (digit === undefined) open.sawNonDigit = true;
-    else open.digits += String(digit);
+    if (digits === undefined) open.sawNonDigit = true;
+    else open.digits += digits;
   }
 
   private openCommand(tokenId: number, text: string): OpenCommand {

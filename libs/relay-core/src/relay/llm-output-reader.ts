@@ -1,26 +1,29 @@
 import { chunkTokenCount, type EngineChunk } from '../ports/engine';
-import { commandTokenIds, type TokenVocabulary } from '../protocol/vocabulary';
+import { commandTokenIds, type ModelProfile } from '../protocol/model-profile';
 import { chunkMode, tokenUnits } from './chunk-units';
 import { SegmentBuilder, type RelayTranscript } from './relay-transcript';
 import type { TextSegment } from './relay-types';
 
 /**
  * Reads one LLM stream (a relay call, or the whole answer under LLM_ONLY).
- * LLM output is never parsed for commands: only the SLM can call. It is
+ * LLM output is never parsed for commands: only the SLM can call. One of the
+ * LLM's end-of-turn ids ends the generation (the caller sees `sawEos`). It is
  * capped at `limit` tokens even if the engine ignores maxTokens (in text mode
  * to chunk granularity, since text cannot be split by tokens).
  */
 export class LlmOutputReader {
   written = 0;
   sawEos = false;
-  private readonly controlIds: readonly number[];
+  private readonly controlIds: ReadonlySet<number>;
+  private readonly endOfTurn: ReadonlySet<number>;
 
   constructor(
     private readonly transcript: RelayTranscript,
-    private readonly vocabulary: TokenVocabulary,
+    profile: ModelProfile,
     readonly limit: number,
   ) {
-    this.controlIds = commandTokenIds(vocabulary);
+    this.controlIds = new Set(commandTokenIds(profile.commandSyntax));
+    this.endOfTurn = new Set(profile.endOfTurnIds);
   }
 
   /** True once nothing more should be read from this stream. */
@@ -32,7 +35,7 @@ export class LlmOutputReader {
     const segment = new SegmentBuilder('LLM');
     if (chunk.tokens.length > 0) {
       for (const unit of tokenUnits(chunk, 'LLM')) {
-        if (unit.id === this.vocabulary.eosId) {
+        if (this.endOfTurn.has(unit.id)) {
           this.sawEos = true;
           break;
         }
@@ -41,7 +44,7 @@ export class LlmOutputReader {
         segment.tokenCount += 1;
         // Command ids are banned for the LLM; one that slips through is counted
         // (it was generated) but kept out of both views.
-        if (this.controlIds.includes(unit.id)) continue;
+        if (this.controlIds.has(unit.id)) continue;
         this.transcript.appendLlmOutput(unit.text, [unit.id], segment);
       }
     } else if (chunkMode(chunk) === 'text' && this.written < this.limit) {

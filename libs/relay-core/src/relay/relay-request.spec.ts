@@ -1,9 +1,9 @@
 import { RelayError } from '../errors/relay-error';
-import { BYTE_LEVEL_VOCABULARY } from '../protocol/vocabulary';
+import { REFERENCE_COMMAND_SYNTAX } from '../protocol/reference-pair';
 import { DEFAULT_MAX_LLM_TOKENS_PER_CALL, DEFAULT_MAX_TURNS, validateRelayRequest, type RelayRequest } from './relay-request';
 
 const base: RelayRequest = { generationId: 'g', prompt: 'Hi', maxTokens: 100 };
-const validate = (overrides: Partial<RelayRequest>) => validateRelayRequest({ ...base, ...overrides }, BYTE_LEVEL_VOCABULARY);
+const validate = (overrides: Partial<RelayRequest>) => validateRelayRequest({ ...base, ...overrides }, REFERENCE_COMMAND_SYNTAX);
 
 function rejection(overrides: Partial<RelayRequest>): Pick<RelayError, 'kind' | 'reason' | 'field'> {
   try {

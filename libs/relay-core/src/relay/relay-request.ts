@@ -1,6 +1,7 @@
 import { RelayError } from '../errors/relay-error';
 import type { SamplingParams } from '../ports/engine';
-import { CALL_CLOSE_TEXT, CALL_OPEN_TEXT, commandTokenIds, type TokenVocabulary } from '../protocol/vocabulary';
+import { commandTokenIds, type CommandSyntax } from '../protocol/model-profile';
+import { CALL_CLOSE_TEXT, CALL_OPEN_TEXT } from '../protocol/vocabulary';
 import { InvalidArgumentReason } from '../errors/reasons';
 
 /**
@@ -17,8 +18,9 @@ export interface RelayRequest {
   generationId: string;
   prompt: string;
   /**
-   * The prompt tokenized as plain text (control tokens must not be parsed out of
-   * user text). Optional: without it engines receive text only.
+   * The prompt's ids in the SLM's vocabulary, user text tokenized as plain text
+   * (control tokens must not be parsed out of it). Optional: without it
+   * engines receive text only.
    */
   promptTokens?: readonly number[];
   /** A string because transports deliver one; checked against RELAY_POLICIES. Default RELAY. */
@@ -126,13 +128,13 @@ function validateStop(stop: readonly string[] | undefined, server: RelayServerLi
   return [...stop];
 }
 
-/** Prompt ids, when given: non-negative integers and never a command control token. */
-function validatePromptTokens(promptTokens: readonly number[] | undefined, vocabulary: TokenVocabulary): void {
+/** Prompt ids, when given: non-negative integers and never one of the SLM's command tokens (token syntax). */
+function validatePromptTokens(promptTokens: readonly number[] | undefined, syntax: CommandSyntax): void {
   if (promptTokens === undefined) return;
   if (!promptTokens.every((id) => isInt(id) && id >= 0)) {
     throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_TOKENS_INVALID, 'promptTokens must be non-negative integers', 'promptTokens');
   }
-  const controlIds = commandTokenIds(vocabulary);
+  const controlIds = commandTokenIds(syntax);
   if (promptTokens.some((id) => controlIds.includes(id))) {
     // Command tokens in the prompt would mean user text was tokenized with
     // control tokens parsed: the LLM must never see them.
@@ -145,11 +147,12 @@ function validatePromptTokens(promptTokens: readonly number[] | undefined, vocab
 
 /**
  * Checks a request and fills in defaults. Throws RelayError (invalid_argument,
- * with `field` and a reason) on the first problem found.
+ * with `field` and a reason) on the first problem found. `slmSyntax`: the
+ * SLM's command syntax (its command ids must not be in `promptTokens`).
  */
 export function validateRelayRequest(
   request: RelayRequest,
-  vocabulary: TokenVocabulary,
+  slmSyntax: CommandSyntax,
   server: RelayServerLimits = DEFAULT_SERVER_LIMITS,
 ): ValidatedRelayRequest {
   if (typeof request.generationId !== 'string' || request.generationId === '' || request.generationId.length > 256) {
@@ -164,7 +167,7 @@ export function validateRelayRequest(
       'prompt',
     );
   }
-  validatePromptTokens(request.promptTokens, vocabulary);
+  validatePromptTokens(request.promptTokens, slmSyntax);
   const policy = request.policy ?? 'RELAY';
   if (!isRelayPolicy(policy)) {
     throw RelayError.invalidArgument(InvalidArgumentReason.UNKNOWN_POLICY, `unknown policy ${String(policy)}`, 'policy');

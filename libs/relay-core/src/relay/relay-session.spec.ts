@@ -1,5 +1,6 @@
 import { RelayError } from '../errors/relay-error';
 import type { EngineChunk } from '../ports/engine';
+import { REFERENCE_COMMAND_SYNTAX, REFERENCE_PAIR_PROFILE } from '../protocol/reference-pair';
 import { BYTE_LEVEL_TOKEN_IDS } from '../protocol/vocabulary';
 import { encodeScript, plainTextTokenIds } from '../testing/reference-tokenizer';
 import { validateRelayRequest, type RelayRequest } from './relay-request';
@@ -10,7 +11,7 @@ const { CALL, END_CALL, EOS } = BYTE_LEVEL_TOKEN_IDS;
 
 function session(overrides: Partial<RelayRequest> = {}): RelaySession {
   const request: RelayRequest = { generationId: 'g', prompt: 'P:', promptTokens: plainTextTokenIds('P:'), maxTokens: 50, ...overrides };
-  return new RelaySession(validateRelayRequest(request, { callId: CALL, endCallId: END_CALL, eosId: EOS, digitValue: (id) => (id >= 48 && id <= 57 ? id - 48 : undefined) }));
+  return new RelaySession(validateRelayRequest(request, REFERENCE_COMMAND_SYNTAX), REFERENCE_PAIR_PROFILE);
 }
 
 /** Token chunks, one per token, for a script. */

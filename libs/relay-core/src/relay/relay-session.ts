@@ -1,6 +1,6 @@
 import { RelayError } from '../errors/relay-error';
 import type { EngineChunk, EngineFinish, EngineRequest } from '../ports/engine';
-import { BYTE_LEVEL_VOCABULARY, commandTokenIds, type TokenVocabulary } from '../protocol/vocabulary';
+import { commandTokenIds, type RelayPairProfile } from '../protocol/model-profile';
 import { grantedTokens } from './call-decision';
 import { AppendTracker } from './context-view';
 import { LlmOutputReader } from './llm-output-reader';
@@ -37,7 +37,6 @@ interface OpenCall extends RelayCallGrant {
 export class RelaySession {
   private phase: 'slm' | 'llm' | 'finished';
   private finishReason: RelayFinishReason = 'eos';
-  private readonly vocabulary: TokenVocabulary;
   private readonly transcript: RelayTranscript;
   private readonly slmReader: SlmOutputReader;
   private readonly slmSequence = new AppendTracker();
@@ -49,13 +48,17 @@ export class RelaySession {
   private openCall: OpenCall | undefined;
   private llmReader: LlmOutputReader | undefined;
 
+  /**
+   * `pair`: the two models' profiles. The SLM's says how its commands are
+   * written and which ids end its turn; the LLM's which ids to ban and which
+   * end the generation; `idsTravel` whether ids may cross between the views.
+   */
   constructor(
     private readonly request: ValidatedRelayRequest,
-    options: { vocabulary?: TokenVocabulary } = {},
+    private readonly pair: RelayPairProfile,
   ) {
-    this.vocabulary = options.vocabulary ?? BYTE_LEVEL_VOCABULARY;
-    this.transcript = new RelayTranscript(request.prompt, request.promptTokens);
-    this.slmReader = new SlmOutputReader(this.transcript, this.vocabulary, () => this.budgetLeft(), (n) =>
+    this.transcript = new RelayTranscript(request.prompt, request.promptTokens, pair.idsTravel);
+    this.slmReader = new SlmOutputReader(this.transcript, pair.slm, () => this.budgetLeft(), (n) =>
       this.tryStartCall(n),
     );
     this.phase = request.policy === 'LLM_ONLY' ? 'llm' : 'slm';
@@ -73,11 +76,11 @@ export class RelaySession {
       this.slmReader.beginStream();
       this.action = { type: 'generate_slm', request: this.slmRequest() };
     } else if (this.openCall === undefined) {
-      this.llmReader = new LlmOutputReader(this.transcript, this.vocabulary, this.llmOnlyLimit());
+      this.llmReader = new LlmOutputReader(this.transcript, this.pair.llm, this.llmOnlyLimit());
       this.action = { type: 'generate_llm', request: this.llmRequest(0, this.llmOnlyLimit()) };
     } else {
       const { callIndex, requestedN, grantedN } = this.openCall;
-      this.llmReader = new LlmOutputReader(this.transcript, this.vocabulary, grantedN);
+      this.llmReader = new LlmOutputReader(this.transcript, this.pair.llm, grantedN);
       this.action = { type: 'call_llm', call: { callIndex, requestedN, grantedN }, request: this.llmRequest(callIndex, grantedN) };
     }
     return this.action;
@@ -174,7 +177,7 @@ export class RelaySession {
       sampling: { ...this.request.sampling },
       stopTokens: [],
       stop: [...this.request.stop],
-      bannedTokens: commandTokenIds(this.vocabulary),
+      bannedTokens: [...commandTokenIds(this.pair.llm.commandSyntax)],
     };
   }
 

@@ -1,6 +1,7 @@
 import { RelayError } from '../errors/relay-error';
 import type { Clock } from '../ports/clock';
 import type { Engine, EngineChunk, EngineRequest } from '../ports/engine';
+import { REFERENCE_PAIR_PROFILE } from '../protocol/reference-pair';
 import { ManualClock } from '../testing/manual-clock';
 import { ScriptedEngine } from '../testing/scripted-engine';
 import type { RelayStreamEvent } from './relay-events';
@@ -28,7 +29,7 @@ describe('runRelay', () => {
   it('streams text, relayStarted / relayFinished and completed in order', async () => {
     const slm = new ScriptedEngine(['ab<call>2</call>', 'c</s>'], { mode: 'text', tokensPerChunk: 4 });
     const llm = new ScriptedEngine(['XYZ'], { mode: 'text' });
-    const events = await collect({ slm, llm, clock: new TickingClock() });
+    const events = await collect({ slm, llm, clock: new TickingClock(), pair: REFERENCE_PAIR_PROFILE });
     expect(events.map((e) => (e.type === 'text' ? `${e.source}:${e.text}` : e.type))).toEqual([
       'SLM:ab',
       'relayStarted',
@@ -48,7 +49,7 @@ describe('runRelay', () => {
   it('aborts the SLM stream once a command is granted, and every stream when done', async () => {
     const slm = new ScriptedEngine(['a<call>1</call>never read', 'b</s>']);
     const llm = new ScriptedEngine(['x']);
-    await collect({ slm, llm, clock: new ManualClock() });
+    await collect({ slm, llm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE });
     expect(slm.signals.map((s) => s.aborted)).toEqual([true, true]);
     expect(llm.signals.map((s) => s.aborted)).toEqual([true]);
   });
@@ -65,7 +66,7 @@ describe('runRelay', () => {
       },
     };
     const slm = new ScriptedEngine(['<call>2</call>', '<call>2</call>', '.</s>'], { mode: 'text' });
-    const events = await collect({ slm, llm, clock: new ManualClock() });
+    const events = await collect({ slm, llm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE });
     expect(seen.map((r) => [r.sequenceId, r.turn, r.maxTokens, r.context.text])).toEqual([
       ['gen-7/llm', 0, 2, 'Q:'],
       ['gen-7/llm', 1, 2, 'Q:ok'],
@@ -81,7 +82,7 @@ describe('runRelay', () => {
 
   it('validates the request before any engine is used', async () => {
     const slm = new ScriptedEngine([]);
-    await expect(collect({ slm, llm: slm, clock: new ManualClock() }, { ...request, maxTokens: 0 })).rejects.toMatchObject({
+    await expect(collect({ slm, llm: slm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, { ...request, maxTokens: 0 })).rejects.toMatchObject({
       kind: 'invalid_argument',
       reason: 'MAX_TOKENS_RANGE',
       field: 'maxTokens',
@@ -93,7 +94,7 @@ describe('runRelay', () => {
     const cause = new Error('connection reset');
     const slm = new ScriptedEngine(['<call>3</call>']);
     const llm = new ScriptedEngine([{ text: 'abc', failAfterChunks: 1, error: cause }]);
-    const failure = await collect({ slm, llm, clock: new ManualClock() }).catch((e: unknown) => e);
+    const failure = await collect({ slm, llm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(RelayError);
     expect(failure).toMatchObject({ kind: 'unavailable', reason: 'ENGINE_FAILED', cause });
     expect(llm.signals[0].aborted).toBe(true);
@@ -101,14 +102,14 @@ describe('runRelay', () => {
 
   it('wraps a synchronous throw from generate() too', async () => {
     const slm = new ScriptedEngine([]);
-    await expect(collect({ slm, llm: slm, clock: new ManualClock() })).rejects.toMatchObject({ reason: 'ENGINE_FAILED' });
+    await expect(collect({ slm, llm: slm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE })).rejects.toMatchObject({ reason: 'ENGINE_FAILED' });
   });
 
   it('finishes cancelled without calling an engine when already aborted', async () => {
     const slm = new ScriptedEngine(['a</s>']);
     const controller = new AbortController();
     controller.abort();
-    const events = await collect({ slm, llm: slm, clock: new ManualClock() }, request, controller.signal);
+    const events = await collect({ slm, llm: slm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, request, controller.signal);
     expect(events).toEqual([expect.objectContaining({ type: 'completed', finishReason: 'cancelled', text: '' })]);
     expect(slm.requests).toHaveLength(0);
   });
@@ -121,7 +122,7 @@ describe('runRelay', () => {
     const llm = new ScriptedEngine([{ text: 'abcdef', hangAfterChunks: 2, ignoreAbort }]);
     const controller = new AbortController();
     const events: RelayStreamEvent[] = [];
-    for await (const event of runRelay({ slm, llm, clock: new ManualClock() }, request, controller.signal)) {
+    for await (const event of runRelay({ slm, llm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, request, controller.signal)) {
       events.push(event);
       if (event.type === 'text' && event.text === 'b') controller.abort();
     }
@@ -133,7 +134,7 @@ describe('runRelay', () => {
 
   it('aborts the engine stream when the consumer stops iterating', async () => {
     const slm = new ScriptedEngine([{ text: 'abcdef</s>', hangAfterChunks: 3 }]);
-    for await (const event of runRelay({ slm, llm: slm, clock: new ManualClock() }, request, new AbortController().signal)) {
+    for await (const event of runRelay({ slm, llm: slm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, request, new AbortController().signal)) {
       if (event.type === 'text') break;
     }
     expect(slm.signals[0].aborted).toBe(true);
@@ -142,7 +143,7 @@ describe('runRelay', () => {
   it('passes sampling and stop strings to both engines', async () => {
     const slm = new ScriptedEngine(['<call>1</call>', '</s>']);
     const llm = new ScriptedEngine(['z']);
-    await collect({ slm, llm, clock: new ManualClock() }, { ...request, sampling: { temperature: 0.5, seed: 3 }, stop: ['###'] });
+    await collect({ slm, llm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, { ...request, sampling: { temperature: 0.5, seed: 3 }, stop: ['###'] });
     for (const r of [...slm.requests, ...llm.requests] as EngineRequest[]) {
       expect(r.sampling).toEqual({ temperature: 0.5, seed: 3 });
       expect(r.stop).toEqual(['###']);

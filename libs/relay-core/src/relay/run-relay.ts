@@ -2,7 +2,7 @@ import { RelayError, toEngineError } from '../errors/relay-error';
 import { CancelledReason } from '../errors/reasons';
 import type { Clock } from '../ports/clock';
 import type { Engine } from '../ports/engine';
-import { BYTE_LEVEL_VOCABULARY, type TokenVocabulary } from '../protocol/vocabulary';
+import type { RelayPairProfile } from '../protocol/model-profile';
 import { abortableIteration } from './abortable-iteration';
 import type { RelayStreamEvent } from './relay-events';
 import { DEFAULT_SERVER_LIMITS, validateRelayRequest, type RelayRequest, type RelayServerLimits } from './relay-request';
@@ -20,7 +20,11 @@ export interface RelayDeps {
   slm: Engine;
   llm: Engine;
   clock: Clock;
-  vocabulary?: TokenVocabulary;
+  /**
+   * The two models (command syntax, end-of-turn ids, whether ids travel).
+   * Required: the reference pair's is REFERENCE_PAIR_PROFILE.
+   */
+  pair: RelayPairProfile;
   serverLimits?: RelayServerLimits;
 }
 
@@ -43,9 +47,13 @@ export async function* runRelay(
   request: RelayRequest,
   signal: AbortSignal,
 ): AsyncGenerator<RelayStreamEvent, void, undefined> {
-  const vocabulary = deps.vocabulary ?? BYTE_LEVEL_VOCABULARY;
-  const validated = validateRelayRequest(request, vocabulary, deps.serverLimits ?? DEFAULT_SERVER_LIMITS);
-  const session = new RelaySession(validated, { vocabulary });
+  const { pair } = deps;
+  if (pair === undefined) {
+    // Callers compiled without types (bench scripts, old specs) get a clear message, not a crash deep inside.
+    throw new TypeError('runRelay: deps.pair (the model pair profile) is required; the reference pair is REFERENCE_PAIR_PROFILE');
+  }
+  const validated = validateRelayRequest(request, pair.slm.commandSyntax, deps.serverLimits ?? DEFAULT_SERVER_LIMITS);
+  const session = new RelaySession(validated, pair);
   for (;;) {
     if (signal.aborted) session.cancel();
     const action = session.nextAction();

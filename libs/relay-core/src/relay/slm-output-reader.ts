@@ -1,45 +1,57 @@
 import { RelayError } from '../errors/relay-error';
+import { InternalReason } from '../errors/reasons';
 import { chunkTokenCount, type EngineChunk } from '../ports/engine';
-import type { CommandParserEvent } from '../protocol/command-rules';
+import { eventRaw, type CommandParserEvent } from '../protocol/command-rules';
+import type { ModelProfile } from '../protocol/model-profile';
 import { TextCommandParser } from '../protocol/text-command-parser';
 import { TokenCommandParser } from '../protocol/token-command-parser';
-import type { TokenVocabulary } from '../protocol/vocabulary';
-import { chunkMode, tokenUnits } from './chunk-units';
+import { chunkMode, tokenUnits, type TokenUnit } from './chunk-units';
 import { SegmentBuilder, type RelayTranscript } from './relay-transcript';
 import type { TextSegment } from './relay-types';
-import { InternalReason } from '../errors/reasons';
+import { TokenTextAligner } from './token-text-aligner';
 
 /** What reading SLM output concluded (besides the text it released). */
 export interface SlmReadState {
   /** A command was granted: stop reading, the LLM takes over. */
   calling: boolean;
-  /** The SLM wrote the EOS token. */
+  /** The SLM wrote one of its end-of-turn ids. */
   sawEos: boolean;
   /** The response budget ran out. */
   hitLength: boolean;
 }
 
 /**
- * Reads the SLM's output stream: picks the parser from the first non-empty
- * chunk (ids: token parser; text only: text parser) for the whole generation,
- * counts every SLM token, feeds only SLM output to the parser (never the
- * prompt, never LLM text: only commands the SLM itself wrote count) and stops
- * at the first command `onCommand` grants.
+ * How the SLM's output is read, fixed by its first non-empty chunk:
+ * - `token`: ids, and the SLM's command syntax is token (control ids);
+ * - `text-ids`: ids, text syntax: the text parser reads each token's text,
+ *   tokens are counted by id and attributed to text through a TokenTextAligner;
+ * - `text`: a text-only engine: the text parser reads chunks whatever the syntax.
+ */
+type SlmReadMode = 'token' | 'text-ids' | 'text';
+
+/**
+ * Reads the SLM's output stream: counts every SLM token, feeds only SLM output
+ * to the parser (never the prompt, never LLM text: only commands the SLM
+ * itself wrote count) and stops at the first command `onCommand` grants.
  */
 export class SlmOutputReader {
-  private mode: 'token' | 'text' | undefined;
+  private mode: SlmReadMode | undefined;
   private parser: TokenCommandParser | TextCommandParser | undefined;
+  private readonly aligner = new TokenTextAligner();
+  private readonly endOfTurn: ReadonlySet<number>;
   /** Text mode: tokens read but not yet attributed to a segment. */
   private unattributedTokens = 0;
   readonly state: SlmReadState = { calling: false, sawEos: false, hitLength: false };
 
   constructor(
     private readonly transcript: RelayTranscript,
-    private readonly vocabulary: TokenVocabulary,
+    private readonly profile: ModelProfile,
     private readonly budgetLeft: () => number,
     /** Returns true when the command is granted a call. */
     private readonly onCommand: (requestedN: number) => boolean,
-  ) {}
+  ) {
+    this.endOfTurn = new Set(profile.endOfTurnIds);
+  }
 
   /** Starts a new SLM stream (a new turn or the first one). */
   beginStream(): void {
@@ -50,26 +62,20 @@ export class SlmOutputReader {
 
   /** Reads one chunk; the caller stops the stream once any state flag is set. */
   read(chunk: EngineChunk): TextSegment[] {
-    const parser = this.parserFor(chunk);
-    if (parser === undefined) return [];
+    const mode = this.modeFor(chunk);
+    if (mode === undefined) return [];
     const segment = new SegmentBuilder('SLM');
-    if (parser instanceof TokenCommandParser) {
+    if (mode === 'text') this.readTextChunk(chunk, segment);
+    else {
       for (const unit of tokenUnits(chunk, 'SLM')) {
-        if (unit.id === this.vocabulary.eosId) {
+        if (this.endOfTurn.has(unit.id)) {
           this.state.sawEos = true;
           break;
         }
         if (!this.takeBudget(1)) break;
-        this.apply(parser.push(unit.id, unit.text), segment);
+        if (mode === 'token') this.readControlToken(unit, segment);
+        else this.readTextToken(unit, segment);
         if (this.state.calling) break;
-      }
-    } else if (this.takeBudget(chunkTokenCount(chunk))) {
-      this.unattributedTokens += chunkTokenCount(chunk);
-      this.apply(parser.push(chunk.text), segment);
-      if (segment.text !== '' || this.state.calling) {
-        // Tokens up to here belong to this text (or to the command that ended it).
-        segment.tokenCount = segment.text === '' ? 0 : this.unattributedTokens;
-        this.unattributedTokens = 0;
       }
     }
     if (!this.state.calling && this.budgetLeft() <= 0) this.state.hitLength = true;
@@ -88,19 +94,63 @@ export class SlmOutputReader {
   /** The stream was cut after a granted command: what the parser still holds came after it and is dropped. */
   endForCall(): void {
     this.parser?.reset();
+    this.aligner.reset();
     this.unattributedTokens = 0;
   }
 
-  private parserFor(chunk: EngineChunk): TokenCommandParser | TextCommandParser | undefined {
-    const mode = chunkMode(chunk);
-    if (mode === undefined) return undefined;
+  private modeFor(chunk: EngineChunk): SlmReadMode | undefined {
+    const chunkKind = chunkMode(chunk);
+    if (chunkKind === undefined) return undefined;
+    const syntax = this.profile.commandSyntax;
+    const mode: SlmReadMode = chunkKind === 'text' ? 'text' : syntax.kind === 'token' ? 'token' : 'text-ids';
     if (this.mode === undefined) {
       this.mode = mode;
-      this.parser = mode === 'token' ? new TokenCommandParser(this.vocabulary) : new TextCommandParser();
+      this.parser = syntax.kind === 'token' && mode === 'token' ? new TokenCommandParser(syntax) : new TextCommandParser();
     } else if (this.mode !== mode) {
       throw RelayError.internal(InternalReason.ENGINE_PROTOCOL, 'SLM engine mixed token-id chunks and text-only chunks');
     }
-    return this.parser;
+    return mode;
+  }
+
+  /** Token syntax: the parser reads ids; each event's ids are exact. */
+  private readControlToken(unit: TokenUnit, segment: SegmentBuilder): void {
+    for (const event of (this.parser as TokenCommandParser).push(unit.id, unit.text)) {
+      this.transcript.appendSlmRaw(eventRaw(event), event.tokens);
+      this.transcript.appendSlmEvent(event, event.tokens, segment);
+      if (event.type === 'text') segment.tokenCount += event.tokens.length;
+      if (this.granted(event)) return;
+    }
+  }
+
+  /**
+   * Text syntax over ids: the parser reads the token's text. The SLM's view
+   * takes the token whole (its ids as written), except when a granted command
+   * ends inside it: then only the text up to the command's end, without ids.
+   */
+  private readTextToken(unit: TokenUnit, segment: SegmentBuilder): void {
+    this.aligner.push(unit.id, unit.text);
+    for (const event of (this.parser as TextCommandParser).push(unit.text)) {
+      const span = this.aligner.take(eventRaw(event).length);
+      this.transcript.appendSlmEvent(event, span.ids, segment);
+      if (event.type === 'text') segment.tokenCount += span.endedTokens;
+      if (this.granted(event)) break;
+    }
+    const { taken, length } = this.aligner.takenOfLast();
+    if (this.state.calling && taken < length) this.transcript.appendSlmRaw(unit.text.slice(0, taken), undefined);
+    else this.transcript.appendSlmRaw(unit.text, [unit.id]);
+  }
+
+  /** A text-only chunk cannot be split by tokens: it is counted whole, its tokens attributed to the text it releases. */
+  private readTextChunk(chunk: EngineChunk, segment: SegmentBuilder): void {
+    const count = chunkTokenCount(chunk);
+    if (!this.takeBudget(count)) return;
+    this.unattributedTokens += count;
+    this.apply((this.parser as TextCommandParser).push(chunk.text), segment);
+    if (segment.text !== '' || this.state.calling) {
+      // Tokens up to here belong to this text (or to the command that ended it).
+      segment.tokenCount = segment.text === '' ? 0 : this.unattributedTokens;
+      this.unattributedTokens = 0;
+    }
   }
 
   /**
@@ -116,14 +166,20 @@ export class SlmOutputReader {
     return true;
   }
 
+  /** Events of text read without ids (text-only chunks, or held-back text at the end of a stream). */
   private apply(events: CommandParserEvent[], segment: SegmentBuilder): void {
-    const tokenMode = this.mode === 'token';
     for (const event of events) {
-      this.transcript.appendSlmEvent(event, tokenMode, segment);
-      if (event.type === 'command' && this.onCommand(event.n)) {
-        this.state.calling = true;
-        return;
-      }
+      const span = this.mode === 'text-ids' ? this.aligner.take(eventRaw(event).length) : undefined;
+      if (this.mode !== 'text-ids') this.transcript.appendSlmRaw(eventRaw(event), this.mode === 'token' ? event.tokens : undefined);
+      this.transcript.appendSlmEvent(event, this.mode === 'token' ? event.tokens : span?.ids, segment);
+      if (span !== undefined && event.type === 'text') segment.tokenCount += span.endedTokens;
+      if (this.granted(event)) return;
     }
+  }
+
+  private granted(event: CommandParserEvent): boolean {
+    if (event.type !== 'command' || !this.onCommand(event.n)) return false;
+    this.state.calling = true;
+    return true;
   }
 }

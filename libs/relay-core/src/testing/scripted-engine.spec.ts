@@ -62,4 +62,14 @@ describe('ScriptedEngine (test double)', () => {
     await engine.close();
     expect(engine.closeCount).toBe(2);
   });
+
+  it("another model's tokens: the given tokenizer, and its end-of-turn id ends the stream", async () => {
+    const words = (script: string) => script.split(' ').map((w, i) => ({ id: w === '<eot>' ? 99 : 10 + i, text: w === '<eot>' ? '' : w }));
+    const out = await chunks(new ScriptedEngine(['a b <eot> c'], { mode: 'token', tokenizer: words, endOfTurnIds: [99] }));
+    expect(out).toEqual([
+      { tokens: [10], text: 'a' },
+      { tokens: [11], text: 'b' },
+      { tokens: [99], text: '', finish: 'eos' },
+    ]);
+  });
 });

@@ -19,9 +19,16 @@ export interface ScriptedOutput {
   ignoreAbort?: boolean;
 }
 
+/** Turns a script into the tokens a model would write (default: the reference byte-level tokenizer). */
+export type ScriptTokenizer = (script: string) => ReferenceToken[];
+
 export interface ScriptedEngineOptions {
-  /** 'token': chunks carry reference token ids; 'text': literal text only (OpenAI-compatible). */
+  /** 'token': chunks carry token ids; 'text': literal text only (OpenAI-compatible). */
   mode: 'token' | 'text';
+  /** Another model's tokens (e.g. a real Qwen3 tokenizer); default `encodeScript` (reference, `</s>` = EOS). */
+  tokenizer?: ScriptTokenizer;
+  /** Ids that end the output (finish 'eos', reported as the chunk's single id in token mode); default the reference EOS. */
+  endOfTurnIds?: readonly number[];
   /** Tokens per chunk (default 1); token mode then also sends tokenTexts. */
   tokensPerChunk?: number;
   /** Text mode only: cut the text every N characters instead (markers may be split across chunks). */
@@ -72,7 +79,12 @@ export class ScriptedEngine implements Engine {
   }
 
   private async *replay(output: ScriptedOutput, maxTokens: number, signal: AbortSignal): AsyncGenerator<EngineChunk> {
-    const { tokens, finish } = cutScript(encodeScript(output.text), maxTokens, output.finish);
+    const tokenize = this.options.tokenizer ?? encodeScript;
+    const endOfTurn = this.options.endOfTurnIds ?? [BYTE_LEVEL_TOKEN_IDS.EOS];
+    const cut = cutScript(tokenize(output.text), endOfTurn, maxTokens, output.finish);
+    const { tokens, finish } = cut;
+    // A scripted finish 'eos' (no end-of-turn id in the script) reports the first one.
+    const eosId = cut.eosId ?? endOfTurn[0];
     const chunks = this.options.mode === 'token' ? tokenChunks(tokens, this.options.tokensPerChunk ?? 1) : this.textChunks(tokens);
     for (let i = 0; i < chunks.length; i += 1) {
       if (output.failAfterChunks === i) throw output.error ?? new Error('scripted engine failure');
@@ -85,8 +97,8 @@ export class ScriptedEngine implements Engine {
       throw output.error ?? new Error('scripted engine failure');
     }
     if (signal.aborted || finish === undefined) return;
-    yield finish === 'eos' && this.options.mode === 'token'
-      ? { tokens: [BYTE_LEVEL_TOKEN_IDS.EOS], text: '', finish }
+    yield finish === 'eos' && eosId !== undefined && this.options.mode === 'token'
+      ? { tokens: [eosId], text: '', finish }
       : { tokens: [], text: '', finish };
   }
 
@@ -114,16 +126,17 @@ export class ScriptedEngine implements Engine {
   }
 }
 
-/** The tokens to emit (before EOS, at most maxTokens) and the finish to report. */
+/** The tokens to emit (before the first end-of-turn id, at most maxTokens), the finish to report and the id that ended it. */
 function cutScript(
   all: ReferenceToken[],
+  endOfTurnIds: readonly number[],
   maxTokens: number,
   scriptedFinish: EngineFinish | undefined,
-): { tokens: ReferenceToken[]; finish: EngineFinish | undefined } {
-  const eosAt = all.findIndex((t) => t.id === BYTE_LEVEL_TOKEN_IDS.EOS);
+): { tokens: ReferenceToken[]; finish: EngineFinish | undefined; eosId?: number } {
+  const eosAt = all.findIndex((t) => endOfTurnIds.includes(t.id));
   const body = eosAt === -1 ? all : all.slice(0, eosAt);
   if (body.length > maxTokens) return { tokens: body.slice(0, maxTokens), finish: 'length' };
-  return { tokens: body, finish: eosAt === -1 ? scriptedFinish : 'eos' };
+  return eosAt === -1 ? { tokens: body, finish: scriptedFinish } : { tokens: body, finish: 'eos', eosId: all[eosAt].id };
 }
 
 function groups<T>(items: T[], size: number): T[][] {

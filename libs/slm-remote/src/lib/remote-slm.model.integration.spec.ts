@@ -7,6 +7,7 @@ import {
   type CompletedEvent,
   type Engine,
   type RelayStreamEvent,
+  REFERENCE_PAIR_PROFILE,
 } from '@relayllm/relay-core';
 import { referenceModelDir } from '@relayllm/testing';
 import { join } from 'path';
@@ -42,7 +43,7 @@ describe('RemoteSlmEngine over a worker with the reference SLM (llama.cpp)', () 
     const framed = REFERENCE_CHAT_FORMAT.frame(question);
     const request = { generationId, prompt: framed.text, promptTokens: framed.tokens, maxTokens: 200, sampling: { temperature: 0 }, maxLlmTokensPerCall: 8 };
     let last: RelayStreamEvent | undefined;
-    for await (const event of runRelay({ slm, llm, clock: new SystemClock() }, request, new AbortController().signal)) last = event;
+    for await (const event of runRelay({ slm, llm, clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE }, request, new AbortController().signal)) last = event;
     if (last?.type !== 'completed') throw new Error('the relay did not complete');
     return last;
   }

@@ -1,4 +1,4 @@
-import { commonPrefixLength, planKvReuse } from './kv-plan';
+import { commonPrefixLength, contextIds, planKvReuse } from './kv-plan';
 
 describe('planKvReuse', () => {
   const prompt = [256, 1, 2, 3];
@@ -58,5 +58,41 @@ describe('planKvReuse', () => {
     expect(commonPrefixLength([1, 2, 3], [1, 2, 4])).toBe(2);
     expect(commonPrefixLength([], [1])).toBe(0);
     expect(commonPrefixLength([1, 2], [1, 2, 3])).toBe(2);
+  });
+
+  describe('text-only contexts (the engine tokenizes)', () => {
+    // A BPE-like tokenizer: longest match first, so "is" + "<" may become one token once "<" follows.
+    const vocab: Record<string, number> = { P: 1, ' is': 2, ' is<': 3, '<': 4, x: 5, y: 6, ' ': 7, i: 8, s: 9 };
+    const tokenize = (text: string): number[] => {
+      const ids: number[] = [];
+      for (let i = 0; i < text.length; ) {
+        const piece = Object.keys(vocab)
+          .filter((p) => text.startsWith(p, i))
+          .sort((a, b) => b.length - a.length)[0];
+        ids.push(vocab[piece]);
+        i += piece.length;
+      }
+      return ids;
+    };
+
+    it('ids as given when the context has them, else the whole text tokenized', () => {
+      expect(contextIds({ text: 'ignored', tokens: [9, 9] }, tokenize)).toEqual([9, 9]);
+      expect(contextIds({ text: 'P is' }, tokenize)).toEqual([1, 2]);
+    });
+
+    it('keeps the common prefix and re-evaluates from the token the new text tokenizes differently', () => {
+      // Turn 1 context "P is" -> [P, " is"]; the model generated "x" (not yet fed).
+      const cached = [1, 2];
+      // Turn 2 (append-only, no token offsets): "P is" + "<" + "y" -> " is<" merges across the old boundary.
+      const target = contextIds({ text: 'P is<y' }, tokenize);
+      expect(target).toEqual([1, 3, 6]);
+      expect(planKvReuse({ cached, target, owned: true, appendOnly: true })).toEqual({ keep: 1, feed: [3, 6], erase: true });
+    });
+
+    it('reuses everything up to the new text when the boundary is stable', () => {
+      const cached = [1, 2, 5]; // "P is" + generated "x", then one more sampled id not fed
+      const target = contextIds({ text: 'P isx y' }, tokenize);
+      expect(planKvReuse({ cached, target, owned: true, appendOnly: true })).toEqual({ keep: 3, feed: [7, 6], erase: false });
+    });
   });
 });

@@ -1,3 +1,20 @@
+import type { EngineContext } from '@relayllm/relay-core';
+
+/** How an engine turns a text-only context into ids (its whole text, every time). */
+export type TextTokenization = (text: string) => number[];
+
+/**
+ * A request's context as ids: its own ids when it has them, else its text
+ * tokenized. A text-only context is tokenized whole on every request: a BPE
+ * tokenizer may tokenize the end of the previous text differently once text
+ * follows it (`" is"` + `"<"` ...), so the ids of the previous request are not
+ * a prefix to extend. The KV plan then keeps what the cache and the new ids
+ * share and re-evaluates from the first token that differs.
+ */
+export function contextIds(context: EngineContext, tokenizeText: TextTokenization): number[] {
+  return context.tokens !== undefined ? [...context.tokens] : tokenizeText(context.text);
+}
+
 /**
  * What to keep of a sequence's KV cache for a new request, and what to feed.
  *
@@ -25,7 +42,10 @@ export interface KvPlanInput {
   /** The cache belongs to this request's sequenceId (else it is someone else's state). */
   owned: boolean;
   appendOnly: boolean;
-  /** `appendFrom.tokens`: length of the previous request's context. */
+  /**
+   * `appendFrom.tokens`: length of the previous request's context in ids.
+   * Absent for a text-only context: then only the common prefix decides.
+   */
   appendFrom?: number;
 }
 

@@ -5,6 +5,8 @@ import {
   UnavailableReason,
   type Engine,
   type EngineRequest,
+  type ModelDescriber,
+  type ModelDescription,
 } from '@relayllm/relay-core';
 import {
   createExactContext,
@@ -21,7 +23,8 @@ import {
   type NodeLlamaCppModule,
 } from '@relayllm/llama-cpp';
 import { decodeStream } from './decode-stream';
-import { planKvReuse } from './kv-plan';
+import { contextIds, planKvReuse, type TextTokenization } from './kv-plan';
+import { describeLlamaModel } from './model-description';
 import type { LlamaEngineChunk } from './output-assembler';
 import { SequencePool } from './sequence-pool';
 
@@ -56,6 +59,9 @@ interface Loaded {
   pool: SequencePool<LlamaContextSequence>;
   TokenBias: NodeLlamaCppModule['TokenBias'];
   vocabSize: number;
+  /** How a text-only context becomes ids (see contextIds). */
+  textTokenization: TextTokenization;
+  description?: ModelDescription;
 }
 
 /** How long close() lets in-flight streams finish their current step before freeing the model. */
@@ -66,7 +72,7 @@ const CLOSE_GRACE_MS = 2_000;
  * sequenceId kept on its own sequence (LRU) so that an append-only relay turn
  * evaluates only the tokens that are new to that sequence's KV cache.
  */
-export class LlamaCppEngine implements Engine {
+export class LlamaCppEngine implements Engine, ModelDescriber {
   private loaded: Loaded | undefined;
   private starting: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
@@ -89,6 +95,16 @@ export class LlamaCppEngine implements Engine {
   /** The context window in tokens (after start). */
   get contextSize(): number {
     return this.requireLoaded().context.contextSize;
+  }
+
+  /**
+   * What the loaded GGUF says of itself (profile, chat template, tokenizer);
+   * see model-description.ts. After start(); computed once.
+   */
+  async describe(): Promise<ModelDescription> {
+    const loaded = this.requireLoaded();
+    loaded.description ??= describeLlamaModel(loaded.model, this.options.modelPath, loaded.context.contextSize);
+    return loaded.description;
   }
 
   start(): Promise<void> {
@@ -129,7 +145,7 @@ export class LlamaCppEngine implements Engine {
         maxWaiting: options.maxWaiting ?? 64,
       });
       const { TokenBias } = await importNodeLlamaCpp();
-      this.loaded = { llama, ownsLlama, model, context, pool, TokenBias, vocabSize: vocabSize(model) };
+      this.loaded = { llama, ownsLlama, model, context, pool, TokenBias, vocabSize: vocabSize(model), textTokenization: textTokenizationOf(model) };
     } catch (error) {
       await model?.dispose().catch(() => undefined);
       if (ownsLlama) await llama.dispose().catch(() => undefined);
@@ -226,10 +242,25 @@ export class LlamaCppEngine implements Engine {
   }
 }
 
-/** The request's context as ids: its own tokens, else `[BOS, ...text bytes]` (control text stays text). */
+/**
+ * A model with a chat template is given contexts that hold its rendered
+ * markers (`<|im_start|>`): a text-only context is tokenized with special
+ * tokens parsed, BOS added when the model wants it. A model without one (the
+ * reference pair) gets `[BOS, ...tokenize(text, false)]`: a typed `<call>` stays bytes.
+ */
+function textTokenizationOf(model: LlamaModel): TextTokenization {
+  const template: unknown = model.fileInfo.metadata.tokenizer?.chat_template;
+  if (typeof template !== 'string' || template.trim() === '') return (text) => promptTokens(model, text);
+  const bos = model.tokens.shouldPrependBosToken ? model.tokens.bos : null;
+  return (text) => {
+    const ids: number[] = [...model.tokenize(text, true)];
+    return bos !== null && ids[0] !== bos ? [bos, ...ids] : ids;
+  };
+}
+
+/** The request's context as ids: its own tokens, else its text tokenized as the model's contexts are. */
 function contextTokens(loaded: Loaded, request: EngineRequest): number[] {
-  const { tokens, text } = request.context;
-  const ids = tokens !== undefined ? [...tokens] : promptTokens(loaded.model, text);
+  const ids = contextIds(request.context, loaded.textTokenization);
   if (ids.length === 0) throw RelayError.invalidArgument(InvalidArgumentReason.CONTEXT_TOKENS_INVALID, 'empty context', 'context');
   checkIds(loaded, ids, 'context.tokens');
   return ids;

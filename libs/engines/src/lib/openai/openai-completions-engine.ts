@@ -1,5 +1,16 @@
-import { CancelledReason, UnavailableReason, RelayError, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import {
+  CancelledReason,
+  UnavailableReason,
+  RelayError,
+  type ChatTemplateSource,
+  type Engine,
+  type EngineChunk,
+  type EngineRequest,
+  type ModelDescriber,
+  type ModelDescription,
+} from '@relayllm/relay-core';
 import { CompletionChunkReader, completionBody } from './completion-chunks';
+import { describeServedModel } from './served-model';
 import { sseEvents } from './sse-reader';
 
 export interface OpenAiCompletionsEngineOptions {
@@ -19,6 +30,13 @@ export interface OpenAiCompletionsEngineOptions {
   maxBodyBytes?: number;
   /** Defaults to the global fetch (Node 20: undici). */
   fetch?: typeof fetch;
+  /**
+   * The model's chat template (the server does not say it): read from the
+   * operator's tokenizer_config.json or .jinja file (front-door's chatTemplateFromFile).
+   */
+  chatTemplate?: ChatTemplateSource;
+  /** Context length when the server does not report `max_model_len` (or a smaller one to use). */
+  contextLength?: number;
 }
 
 const ERROR_BODY_CHARS = 512;
@@ -37,7 +55,7 @@ const REQUEST_DONE = RelayError.cancelled(CancelledReason.RELAY_ABORTED, 'the re
  * aborts the HTTP request (closing its connection) and ends the stream with
  * finish 'abort'.
  */
-export class OpenAiCompletionsEngine implements Engine {
+export class OpenAiCompletionsEngine implements Engine, ModelDescriber {
   private readonly url: string;
   private readonly shutdown = new AbortController();
   private closed = false;
@@ -56,6 +74,23 @@ export class OpenAiCompletionsEngine implements Engine {
 
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
     return this.run(request, signal);
+  }
+
+  /**
+   * What the server says of the model (GET /v1/models: that it serves it,
+   * vLLM's `max_model_len`) plus the operator's settings. Text only: commands
+   * are text, no tokenizer, no end-of-turn ids (the server reports EOS as a finish).
+   */
+  describe(): Promise<ModelDescription> {
+    return describeServedModel({
+      baseUrl: this.options.baseUrl,
+      model: this.options.model,
+      headers: this.headers(),
+      fetch: this.options.fetch ?? fetch,
+      timeoutMs: this.options.connectTimeoutMs ?? 30_000,
+      chatTemplate: this.options.chatTemplate,
+      contextLength: this.options.contextLength,
+    });
   }
 
   /** The server keeps nothing per sequence for this engine (each request carries its whole context). */
