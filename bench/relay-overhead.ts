@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { REFERENCE_CHAT_FORMAT } from '../apps/relayllm/src/app/chat-format';
 import { loadConfig } from '../apps/relayllm/src/app/config';
-import { startEmbeddedEngines } from '../apps/relayllm/src/app/embedded-engines';
+import { llamaEngineOf, startEmbeddedEngines } from '../apps/relayllm/src/app/embedded-engines';
 import { createEmbeddedRelay } from '../apps/relayllm/src/app/embedded-host';
 
 const MAX_TOKENS = 200; // as in the model card's evaluation
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
         const l = await engineAlone(engines.llm, `llm-${seq++}`, prompt);
         llmAlone.ms += l.ms;
         llmAlone.tokens += l.tokens;
-        const [slmBefore, llmBefore] = [engines.slm.evaluatedTokens, engines.llm.evaluatedTokens];
+        const [slmBefore, llmBefore] = [llamaEngineOf(engines.slm).evaluatedTokens, llamaEngineOf(engines.llm).evaluatedTokens];
         const started = performance.now();
         const request = { generationId: `relay-${seq++}`, prompt, maxTokens: MAX_TOKENS, sampling: { temperature: 0 } };
         for await (const event of relay.generate(request, new AbortController().signal, { protocol: 'cli' })) {
@@ -108,8 +108,8 @@ async function main(): Promise<void> {
           relayed.llmTokens += event.usage.llmTokens;
           calls += event.usage.calls;
         }
-        relayed.slmEvaluated += engines.slm.evaluatedTokens - slmBefore;
-        relayed.llmEvaluated += engines.llm.evaluatedTokens - llmBefore;
+        relayed.slmEvaluated += llamaEngineOf(engines.slm).evaluatedTokens - slmBefore;
+        relayed.llmEvaluated += llamaEngineOf(engines.llm).evaluatedTokens - llmBefore;
       }
     }
   } finally {

@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import type { RelayServiceHandler } from '@relayllm/front-door';
 import { createMetricsRegistry, observabilityConfigFromEnv, RelayMetrics, startTracing, type Tracing } from '@relayllm/observability';
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
-import { type RelayRequest } from '@relayllm/relay-core';
+import { type RelayRequest, referenceModels } from '@relayllm/relay-core';
 import { loadConfig } from '../apps/relayllm/src/app/config';
 import { startEmbeddedEngines } from '../apps/relayllm/src/app/embedded-engines';
 import { createObservedEmbeddedRelay } from '../apps/relayllm/src/app/embedded-observability';
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const fake = (observed: boolean): RelayServiceHandler => {
     const slm = new ScriptedEngine(Array.from({ length: FAKE_GENERATIONS }, () => ['ab<call>2</call>', 'c<call>3</call>', 'd</s>']).flat(), { mode: 'text' });
     const llm = new ScriptedEngine(Array.from({ length: FAKE_GENERATIONS }, () => ['XY', 'UVW']).flat(), { mode: 'text' });
-    return createObservedEmbeddedRelay({ slm, llm, contextSize: 4096 }, limits, observed ? { tracing, metrics } : undefined);
+    return createObservedEmbeddedRelay({ slm, llm, models: referenceModels(4096) }, limits, observed ? { tracing, metrics } : undefined);
   };
   const fakePrompts = Array.from({ length: FAKE_GENERATIONS }, () => 'Q:');
   let fakeOff = 0;

@@ -48,8 +48,8 @@ describe('cancellation reaches the real engines (gRPC, real models)', () => {
     await engines?.real.close();
   });
 
-  const busy = (): number => engines.real.slm.busySequences() + engines.real.llm.busySequences();
-  const evaluated = (): number => engines.real.slm.evaluatedTokens + engines.real.llm.evaluatedTokens;
+  const busy = (): number => engines.llama.slm.busySequences() + engines.llama.llm.busySequences();
+  const evaluated = (): number => engines.llama.slm.evaluatedTokens + engines.llama.llm.evaluatedTokens;
 
   const steps = (): number => engines.slm.passedChunks + engines.llm.passedChunks;
 

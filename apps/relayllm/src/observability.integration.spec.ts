@@ -1,3 +1,4 @@
+import { referenceModels } from '@relayllm/relay-core';
 /**
  * Embedded mode, observed as `relayllm serve` wires it (createObservedEmbeddedRelay
  * behind the real gRPC server), on scripted engines: the span tree of a
@@ -29,7 +30,7 @@ describe('embedded mode: traces and metrics', () => {
     // Each generation: the SLM writes two granted commands, the LLM answers each.
     const slm = new ScriptedEngine(Array.from({ length: GENERATIONS }, () => ['ab<call>2</call>', 'c<call>3</call>', 'd</s>']).flat(), { mode: 'text' });
     const llm = new ScriptedEngine(Array.from({ length: GENERATIONS }, () => ['XY', 'UVW']).flat(), { mode: 'text' });
-    const relay = createObservedEmbeddedRelay({ slm, llm, contextSize: 4096 }, { maxTokensLimit: 256, requestTimeoutMs: 30_000 }, {
+    const relay = createObservedEmbeddedRelay({ slm, llm, models: referenceModels(4096) }, { maxTokensLimit: 256, requestTimeoutMs: 30_000 }, {
       tracing: observability.tracing,
       metrics: new RelayMetrics(observability.registry),
     });

@@ -94,7 +94,7 @@ const schema = z
 export type RelayllmConfig = Readonly<z.output<typeof schema>>;
 
 /** The pair this configuration serves: --slm / --llm, else the two files of the models directory. */
-export function modelSources(config: Pick<RelayllmConfig, 'modelsDir' | 'slmModel' | 'llmModel'>): { slm: ModelSource; llm: ModelSource } {
+export function modelSources(config: Pick<RelayllmConfig, 'modelsDir'> & Partial<Pick<RelayllmConfig, 'slmModel' | 'llmModel'>>): { slm: ModelSource; llm: ModelSource } {
   return {
     slm: config.slmModel ?? { kind: 'gguf', path: join(config.modelsDir, 'slm.gguf') },
     llm: config.llmModel ?? { kind: 'gguf', path: join(config.modelsDir, 'llm.gguf') },

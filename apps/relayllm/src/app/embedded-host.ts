@@ -1,13 +1,16 @@
 import { RelayFrontDoor, type GenerationObserver } from '@relayllm/front-door';
 import { GenerationStateStore, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
-import { DEFAULT_SERVER_LIMITS, SystemClock, referenceModels, type Engine, type RelayServerLimits } from '@relayllm/relay-core';
+import { DEFAULT_SERVER_LIMITS, SystemClock, type ChatTemplateSource, type Engine, type RelayModels, type RelayServerLimits } from '@relayllm/relay-core';
 import type { RelayllmConfig } from './config';
 
 /** What the embedded relay needs from the engines (EmbeddedEngines, or wrapped engines in specs). */
 export interface RelayEngines {
   slm: Engine;
   llm: Engine;
-  contextSize: number;
+  /** What the two models say of themselves (EmbeddedEngines.models; referenceModels(window) in specs). */
+  models: RelayModels;
+  /** The operator's chat template, replacing the SLM's own. */
+  chatTemplate?: ChatTemplateSource;
 }
 
 /** The server's bounds on requests: relay-core's defaults with the configured max_tokens ceiling. */
@@ -17,7 +20,7 @@ export function embeddedServerLimits(maxTokensLimit: number): RelayServerLimits 
 
 /**
  * The one-process wiring of the front door: both engines in this process,
- * the reference pair's profile and chat format, the system clock and generation state in
+ * the pair as the models describe themselves, the system clock and generation state in
  * memory. One process has no other replica to hand a generation to: a
  * running request_id is always its own (its lease outlives the request
  * timeout) and nothing is checkpointed. Used by `serve`, `generate` and
@@ -32,8 +35,8 @@ export function createEmbeddedRelay(
   const heldMs = config.requestTimeoutMs + 60_000;
   return new RelayFrontDoor({
     engines: { slm: engines.slm, llm: engines.llm },
-    // The reference pair (its profile and chat format), served with the engines' window.
-    models: referenceModels(engines.contextSize),
+    models: engines.models,
+    chatTemplate: engines.chatTemplate,
     limits: embeddedServerLimits(config.maxTokensLimit),
     requestTimeoutMs: config.requestTimeoutMs,
     resumable: false,

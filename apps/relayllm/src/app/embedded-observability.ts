@@ -35,7 +35,8 @@ export function createObservedEmbeddedRelay(
   const observed: RelayEngines = {
     slm: instrumentation.slm(tracedEngine(engines.slm, { tracer: tracing.tracer, kind: 'slm' })),
     llm: instrumentation.llmEngine(tracedEngine(engines.llm, { tracer: tracing.tracer, kind: 'llm' })),
-    contextSize: engines.contextSize,
+    models: engines.models,
+    chatTemplate: engines.chatTemplate,
   };
   return createEmbeddedRelay(observed, config, instrumentation);
 }

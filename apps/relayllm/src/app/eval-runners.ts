@@ -95,13 +95,13 @@ export function policySlm(spec: PolicySpec, slm: Engine): Engine {
  * as the policy needs, the LLM metered for prefill tokens.
  */
 export function embeddedItemRunner(
-  engines: Pick<EmbeddedEngines, 'slm' | 'llm' | 'contextSize'>,
+  engines: Pick<EmbeddedEngines, 'slm' | 'llm' | 'models' | 'chatTemplate'>,
   config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'>,
   spec: PolicySpec,
 ): ItemRunner {
   const slm = policySlm(spec, engines.slm);
   const llm = new PrefillMeterEngine(engines.llm);
-  const relay = createEmbeddedRelay({ slm, llm, contextSize: engines.contextSize }, config);
+  const relay = createEmbeddedRelay({ slm, llm, models: engines.models, chatTemplate: engines.chatTemplate }, config);
   const limits = policyLimits(spec);
   return async (item, plan, signal) => {
     try {

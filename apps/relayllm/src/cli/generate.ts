@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { toGenerateResponse } from '@relayllm/grpc-api';
 import {
   InternalReason,
-  REFERENCE_COMMAND_SYNTAX,
   RelayError,
   validateRelayRequest,
   type CompletedEvent,
@@ -46,8 +45,9 @@ export function generateRequest(args: GenerateArgs, config: Pick<RelayllmConfig,
  */
 export async function runGenerate(args: GenerateArgs, config: RelayllmConfig, io: CliIo, signal: AbortSignal): Promise<number> {
   const request = generateRequest(args, config);
-  // Fail fast on bad flags, before loading the models; the relay checks again (with the context size).
-  validateRelayRequest(request, REFERENCE_COMMAND_SYNTAX, embeddedServerLimits(config.maxTokensLimit));
+  // Fail fast on bad flags, before loading the models; the front door checks again with the
+  // SLM's own command syntax and the context size (a CLI request carries no prompt ids to check).
+  validateRelayRequest(request, { kind: 'text' }, embeddedServerLimits(config.maxTokensLimit));
   const engines = await startEmbeddedEngines(config);
   try {
     const events = createEmbeddedRelay(engines, config).generate(request, signal, { protocol: 'cli' });

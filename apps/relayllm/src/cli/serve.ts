@@ -60,7 +60,9 @@ export async function runServe(
   if (observability?.tracing.enabled === true && tracing !== undefined) {
     log(io, tracing.exporter === 'console' ? 'tracing: spans to the console' : `tracing: OTLP ${tracing.protocol} to ${tracing.url ?? 'the exporter default endpoint'}`);
   }
-  log(io, `models: ${config.modelsDir} (context ${engines.contextSize} tokens; per engine: ${config.sequences} sequences, ${config.threads} llama.cpp threads)`);
+  const { slm, llm } = engines.models;
+  log(io, `SLM: ${engines.served.slm} (commands as ${slm.profile.commandSyntax.kind}s); LLM: ${engines.served.llm}`);
+  log(io, `context ${engines.contextSize} tokens; per GGUF model: ${config.sequences} sequences, ${config.threads} llama.cpp threads${slm.profile.vocabularyId === llm.profile.vocabularyId ? '; one vocabulary: token ids travel' : '; two vocabularies: text travels'}`);
   try {
     if (args.demo && !shutdown.aborted) await runDemo(dialAddress(config.host, port), config, io, shutdown);
     if (!shutdown.aborted) {

@@ -1,7 +1,9 @@
 import { createRelayClient, createRelayGrpcServer, type RelayClient, type RelayGrpcServer } from '@relayllm/grpc-api';
 import { referenceModelDir } from '@relayllm/testing';
 import { loadConfig, type RelayllmConfig } from '../app/config';
-import { startEmbeddedEngines, type EmbeddedEngines } from '../app/embedded-engines';
+import type { LlamaCppEngine } from '@relayllm/engines';
+import type { RelayModels } from '@relayllm/relay-core';
+import { llamaEngineOf, startEmbeddedEngines, type EmbeddedEngines } from '../app/embedded-engines';
 import { createEmbeddedRelay } from '../app/embedded-host';
 import { ObservedEngine } from './observed-engine';
 
@@ -13,14 +15,24 @@ export function specConfig(env: Record<string, string> = {}): RelayllmConfig {
 /** The real engines of the app (referenceModelDir()), each behind an ObservedEngine. */
 export interface SpecEngines {
   real: EmbeddedEngines;
+  /** The llama.cpp engines behind `real` (their busy sequences and evaluated tokens). */
+  llama: { slm: LlamaCppEngine; llm: LlamaCppEngine };
   slm: ObservedEngine;
   llm: ObservedEngine;
+  models: RelayModels;
   contextSize: number;
 }
 
 export async function startSpecEngines(config: RelayllmConfig = specConfig()): Promise<SpecEngines> {
   const real = await startEmbeddedEngines(config);
-  return { real, slm: new ObservedEngine(real.slm), llm: new ObservedEngine(real.llm), contextSize: real.contextSize };
+  return {
+    real,
+    llama: { slm: llamaEngineOf(real.slm), llm: llamaEngineOf(real.llm) },
+    slm: new ObservedEngine(real.slm),
+    llm: new ObservedEngine(real.llm),
+    models: real.models,
+    contextSize: real.contextSize,
+  };
 }
 
 export interface SpecServer {

@@ -50,3 +50,13 @@ function referenceDescription(role: 'slm' | 'llm', contextLength: number): Model
 export function referenceModels(contextLength: number = REFERENCE_CONTEXT_LENGTH): RelayModels {
   return { slm: referenceDescription('slm', contextLength), llm: referenceDescription('llm', contextLength) };
 }
+
+/**
+ * A described model that ships no chat template but is known by its
+ * vocabulary: the reference pair's GGUFs (their format is code, not a
+ * template). Any other description is returned as it is.
+ */
+export function withKnownChatFormat(description: ModelDescription): ModelDescription {
+  if (description.chat !== undefined || description.profile.vocabularyId !== REFERENCE_VOCABULARY_ID) return description;
+  return { ...description, chat: { kind: 'format', format: REFERENCE_CHAT_FORMAT } };
+}

@@ -10,13 +10,13 @@ import {
   type ModelDescription,
 } from '@relayllm/relay-core';
 import { CompletionChunkReader, completionBody } from './completion-chunks';
-import { describeServedModel } from './served-model';
+import { describeServedModel, servedModelId, type ServerQuery } from './served-model';
 import { sseEvents } from './sse-reader';
 
 export interface OpenAiCompletionsEngineOptions {
   /** Server root, e.g. `http://127.0.0.1:8000` (requests go to `{baseUrl}/v1/completions`). */
   baseUrl: string;
-  /** `model` of every request (the name the server serves). */
+  /** `model` of every request (the name the server serves); '' = the one model the server lists (asked at start()). */
   model: string;
   /** Sent as `Authorization: Bearer ...` when set. */
   apiKey?: string;
@@ -59,8 +59,11 @@ export class OpenAiCompletionsEngine implements Engine, ModelDescriber {
   private readonly url: string;
   private readonly shutdown = new AbortController();
   private closed = false;
+  /** The model every request names: the configured one, or the server's only one once start() asked. */
+  private model: string;
 
   constructor(readonly options: Readonly<OpenAiCompletionsEngineOptions>) {
+    this.model = options.model;
     this.url = `${options.baseUrl.replace(/\/+$/, '')}/v1/completions`;
   }
 
@@ -69,7 +72,7 @@ export class OpenAiCompletionsEngine implements Engine, ModelDescriber {
     if (this.closed) throw RelayError.unavailable(UnavailableReason.ENGINE_CLOSED, 'engine is closed');
     const protocol = new URL(this.url).protocol;
     if (protocol !== 'http:' && protocol !== 'https:') throw new TypeError(`baseUrl must be http(s): ${this.options.baseUrl}`);
-    if (this.options.model === '') throw new TypeError('model must not be empty');
+    if (this.options.model === '') this.model = await servedModelId(this.servedModelQuery());
   }
 
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
@@ -82,15 +85,11 @@ export class OpenAiCompletionsEngine implements Engine, ModelDescriber {
    * are text, no tokenizer, no end-of-turn ids (the server reports EOS as a finish).
    */
   describe(): Promise<ModelDescription> {
-    return describeServedModel({
-      baseUrl: this.options.baseUrl,
-      model: this.options.model,
-      headers: this.headers(),
-      fetch: this.options.fetch ?? fetch,
-      timeoutMs: this.options.connectTimeoutMs ?? 30_000,
-      chatTemplate: this.options.chatTemplate,
-      contextLength: this.options.contextLength,
-    });
+    return describeServedModel({ ...this.servedModelQuery(), chatTemplate: this.options.chatTemplate, contextLength: this.options.contextLength });
+  }
+
+  private servedModelQuery(): ServerQuery {
+    return { baseUrl: this.options.baseUrl, model: this.model, headers: this.headers(), fetch: this.options.fetch ?? fetch, timeoutMs: this.options.connectTimeoutMs ?? 30_000 };
   }
 
   /** The server keeps nothing per sequence for this engine (each request carries its whole context). */
@@ -126,7 +125,7 @@ export class OpenAiCompletionsEngine implements Engine, ModelDescriber {
       const response = await (this.options.fetch ?? fetch)(this.url, {
         method: 'POST',
         headers: this.headers(),
-        body: JSON.stringify(completionBody(this.options.model, request)),
+        body: JSON.stringify(completionBody(this.model, request)),
         signal: httpSignal,
       });
       arm(idleMs, 'data');

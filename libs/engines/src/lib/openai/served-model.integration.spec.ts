@@ -55,6 +55,23 @@ describe('OpenAiCompletionsEngine.describe()', () => {
     });
   });
 
+  it('no model named: start() takes the one model the server serves, and requests name it', async () => {
+    server.maxModelLen = 2_048;
+    const unnamed = engine({ model: '' });
+    await unnamed.start();
+    server.script({ tokens: ['x'] });
+    expect((await unnamed.describe()).profile).toMatchObject({ name: 'Qwen/Qwen3-8B', contextLength: 2_048 });
+    const texts: string[] = [];
+    for await (const chunk of unnamed.generate(
+      { sequenceId: 's', turn: 0, context: { text: 'hi' }, appendOnly: false, maxTokens: 1, sampling: {}, stopTokens: [], stop: [], bannedTokens: [] },
+      new AbortController().signal,
+    )) {
+      texts.push(chunk.text);
+    }
+    expect(texts.join('')).toBe('x');
+    expect(server.requests.find((r) => r.path === '/v1/completions')?.body).toMatchObject({ model: 'Qwen/Qwen3-8B' });
+  });
+
   it('an unreachable server is unavailable', async () => {
     const url = server.url;
     await server.close();

@@ -10,6 +10,9 @@ export interface ServedModelQuery {
   contextLength: number | undefined;
 }
 
+/** How to reach the server and which model to ask about. */
+export type ServerQuery = Omit<ServedModelQuery, 'chatTemplate' | 'contextLength'>;
+
 /** One entry of `/v1/models` as vLLM writes it (OpenAI's has no max_model_len). */
 interface ModelEntry {
   id?: unknown;
@@ -24,13 +27,36 @@ interface ModelEntry {
  * model, so it is shared with no other model), commands are text.
  */
 export async function describeServedModel(query: ServedModelQuery): Promise<ModelDescription> {
+  return describeEntry(query, await findServedModel(query));
+}
+
+/**
+ * The id of the model to request: `query.model`, which the server must list,
+ * or (model '') the one model the server serves; a server with several needs
+ * the operator to name one.
+ */
+export async function servedModelId(query: ServerQuery): Promise<string> {
+  const entry = await findServedModel(query);
+  return String(entry.id);
+}
+
+async function findServedModel(query: ServerQuery): Promise<ModelEntry> {
   const url = `${query.baseUrl.replace(/\/+$/, '')}/v1/models`;
-  const entries = await listModels(url, query);
+  const entries = (await listModels(url, query)).filter((e) => typeof e.id === 'string' && e.id !== '');
+  const served = entries.map((e) => String(e.id)).join(', ') || 'none';
+  if (query.model === '') {
+    if (entries.length === 1) return entries[0];
+    throw RelayError.invalidArgument(InvalidArgumentReason.MODEL_DESCRIPTION_INVALID, `${url} serves ${served}: name the model (a URL ending in #model-id)`, 'model');
+  }
   const entry = entries.find((e) => e.id === query.model);
   if (entry === undefined) {
-    const served = entries.map((e) => String(e.id)).join(', ') || 'none';
     throw RelayError.invalidArgument(InvalidArgumentReason.MODEL_DESCRIPTION_INVALID, `${url} does not serve model "${query.model}" (it serves: ${served})`, 'model');
   }
+  return entry;
+}
+
+function describeEntry(query: ServedModelQuery, entry: ModelEntry): ModelDescription {
+  const url = `${query.baseUrl.replace(/\/+$/, '')}/v1/models`;
   const reported = typeof entry.max_model_len === 'number' && entry.max_model_len > 0 ? entry.max_model_len : undefined;
   const known = [reported, query.contextLength].filter((n): n is number => n !== undefined);
   if (known.length === 0) {
@@ -53,7 +79,7 @@ export async function describeServedModel(query: ServedModelQuery): Promise<Mode
   };
 }
 
-async function listModels(url: string, query: ServedModelQuery): Promise<ModelEntry[]> {
+async function listModels(url: string, query: ServerQuery): Promise<ModelEntry[]> {
   let response: Response;
   try {
     response = await query.fetch(url, { headers: query.headers, signal: AbortSignal.timeout(query.timeoutMs) });
