@@ -19,7 +19,7 @@ export function describeFatal(error: unknown): { message: string; exitCode: numb
   if (error instanceof DatasetError) return { message: error.message, exitCode: 2 };
   if (error instanceof PolicyError) return { message: `${error.message}\nRun \`relayllm help\` for usage.`, exitCode: 2 };
   if (error instanceof ModelLoadError) {
-    const hint = `choose the directory with --models DIR or ${CONFIG_ENV.modelsDir} (it must hold slm.gguf and llm.gguf)`;
+    const hint = `choose the models with --slm FILE.gguf / --llm FILE.gguf (${CONFIG_ENV.slmModel} / ${CONFIG_ENV.llmModel}), or a directory holding slm.gguf and llm.gguf with --models DIR (${CONFIG_ENV.modelsDir})`;
     return { message: `${error.message}\n  ${hint}`, exitCode: 1 };
   }
   if (error instanceof ListenError) return { message: error.message, exitCode: 1 };

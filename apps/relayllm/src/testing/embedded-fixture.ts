@@ -15,8 +15,8 @@ export function specConfig(env: Record<string, string> = {}): RelayllmConfig {
 /** The real engines of the app (referenceModelDir()), each behind an ObservedEngine. */
 export interface SpecEngines {
   real: EmbeddedEngines;
-  /** The llama.cpp engines behind `real` (their busy sequences and evaluated tokens). */
-  llama: { slm: LlamaCppEngine; llm: LlamaCppEngine };
+  /** The llama.cpp engines behind `real` (their busy sequences and evaluated tokens); throws for a model on a server. */
+  readonly llama: { slm: LlamaCppEngine; llm: LlamaCppEngine };
   slm: ObservedEngine;
   llm: ObservedEngine;
   models: RelayModels;
@@ -27,7 +27,9 @@ export async function startSpecEngines(config: RelayllmConfig = specConfig()): P
   const real = await startEmbeddedEngines(config);
   return {
     real,
-    llama: { slm: llamaEngineOf(real.slm), llm: llamaEngineOf(real.llm) },
+    get llama() {
+      return { slm: llamaEngineOf(real.slm), llm: llamaEngineOf(real.llm) };
+    },
     slm: new ObservedEngine(real.slm),
     llm: new ObservedEngine(real.llm),
     models: real.models,

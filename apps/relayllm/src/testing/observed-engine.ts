@@ -15,6 +15,8 @@ export class ObservedEngine extends EngineDecorator {
   delayMs = 0;
   /** Chunks passed on so far: how far a paced generation got, counted in decode steps rather than wall time. */
   passedChunks = 0;
+  /** What each request had to evaluate before decoding, as a llama.cpp engine reports it on its first chunk. */
+  readonly prefills: { sequenceId: string; turn: number; reusedTokens: number; evaluatedTokens: number }[] = [];
 
   async *generate(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     this.requests.push(request);
@@ -22,6 +24,8 @@ export class ObservedEngine extends EngineDecorator {
     for await (const chunk of this.inner.generate(request, signal)) {
       if (this.delayMs > 0) await sleep(this.delayMs, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) return;
+      const prefill = (chunk as EngineChunk & { prefill?: { reusedTokens: number; evaluatedTokens: number } }).prefill;
+      if (prefill !== undefined) this.prefills.push({ sequenceId: request.sequenceId, turn: request.turn, ...prefill });
       this.passedChunks += 1;
       yield chunk;
     }
