@@ -21,10 +21,6 @@ export class ProgressLog {
   private readonly streams: string[] = [];
   private responseTokens = 0;
 
-  get streamCount(): number {
-    return this.streams.length;
-  }
-
   addSegment(segment: SavedSegment): void {
     this.segments.push(JSON.stringify(segment));
     this.responseTokens += segment[2];

@@ -64,3 +64,23 @@ describe('RelayStreamRecorder', () => {
     expect(recorder.replayed).toBe(0);
   });
 });
+
+describe('RelayStreamRecorder.takeCompleted', () => {
+  it('hands each complete stream over once and keeps only its role, so replay positions still line up', async () => {
+    const slm = new ScriptedEngine(['ab', 'c'], { mode: 'text' });
+    const llm = new ScriptedEngine(['XY'], { mode: 'text' });
+    const recorder = new RelayStreamRecorder(slm, llm);
+    const signal = new AbortController().signal;
+    await text(recorder.slm.generate(req(false), signal));
+    await text(recorder.llm.generate({ ...req(false), sequenceId: 'g/llm', turn: 0 }, signal));
+    expect(recorder.takeCompleted().map((s) => `${s.role}:${s.chunks.map((c) => c.text).join('')}`)).toEqual(['slm:ab', 'llm:XY']);
+    await text(recorder.slm.generate(req(true), signal));
+    expect(recorder.takeCompleted().map((s) => `${s.role}:${s.chunks.map((c) => c.text).join('')}`)).toEqual(['slm:c']);
+    expect(recorder.takeCompleted()).toEqual([]);
+    expect(recorder.recorded()).toEqual([
+      { role: 'slm', chunks: [] },
+      { role: 'llm', chunks: [] },
+      { role: 'slm', chunks: [] },
+    ]);
+  });
+});

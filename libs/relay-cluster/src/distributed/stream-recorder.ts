@@ -19,6 +19,8 @@ export interface RecordedStream {
  */
 export class RelayStreamRecorder {
   private readonly streams: RecordedStream[] = [];
+  /** Streams handed over by takeCompleted(). */
+  private taken = 0;
   private replaying: boolean;
   private readonly fresh = new Set<'slm' | 'llm'>();
   /** Streams served from the saved log. */
@@ -41,9 +43,17 @@ export class RelayStreamRecorder {
     return this.streams.map((s) => ({ role: s.role, chunks: s.chunks.slice() }));
   }
 
-  /** The streams opened after the first `from`, as recorded (not copies: read them at a handoff, when they are complete). */
-  recordedSince(from: number): readonly RecordedStream[] {
-    return this.streams.slice(from);
+  /**
+   * The streams recorded since the last call, handed over for good: call it
+   * at a handoff, when every stream is complete. The recorder then keeps only
+   * their role (their position counts for replay), so a generation's chunks
+   * are held once, by whoever took them, not twice.
+   */
+  takeCompleted(): RecordedStream[] {
+    const fresh = this.streams.slice(this.taken);
+    for (let i = this.taken; i < this.streams.length; i += 1) this.streams[i] = { role: this.streams[i].role, chunks: [] };
+    this.taken = this.streams.length;
+    return fresh;
   }
 
   private stream(role: 'slm' | 'llm', request: EngineRequest, open: StreamOpener): AsyncIterable<EngineChunk> {

@@ -113,7 +113,7 @@ class GenerationProgressWriter {
     if (this.checkpoints && (event.type === 'relayStarted' || event.type === 'relayFinished')) {
       if (event.type === 'relayFinished') this.turn += 1;
       // At a handoff no stream is open: every recorded stream is complete, and logged once.
-      this.log.addStreams(this.recorder.recordedSince(this.log.streamCount));
+      this.log.addStreams(this.recorder.takeCompleted());
       this.progress = this.log.mark(this.turn);
       this.save();
     }
