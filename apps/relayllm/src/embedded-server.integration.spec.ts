@@ -2,7 +2,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_FIELD_METADATA_KEY, ERROR_REASON_METADATA_KEY, type GenerateRequestInit } from '@relayllm/grpc-api';
 import { CALL_CLOSE, CALL_OPEN } from '@relayllm/llama-cpp';
 import { Source, type GenerateEvent, type Policy, type GenerateResponse } from '@relayllm/proto';
-import { specConfig, startSpecEngines, startSpecServer, type SpecEngines, type SpecServer } from './testing/embedded-fixture';
+import { specConfig, startSpecApi, type SpecApi, type SpecEngines, type SpecServer } from './testing/embedded-fixture';
 
 /**
  * The embedded server as `relayllm serve` wires it: real llama.cpp engines
@@ -10,17 +10,17 @@ import { specConfig, startSpecEngines, startSpecServer, type SpecEngines, type S
  */
 describe('embedded relay over gRPC (real models)', () => {
   const config = specConfig();
+  let started: SpecApi;
   let engines: SpecEngines;
   let api: SpecServer;
 
   beforeAll(async () => {
-    engines = await startSpecEngines(config);
-    api = await startSpecServer(engines, config);
+    started = await startSpecApi(config);
+    ({ engines, api } = started);
   }, 60_000);
 
   afterAll(async () => {
-    await api?.close();
-    await engines?.real.close();
+    await started?.close();
   });
 
   const requestsSeen = (): number => engines.slm.requests.length + engines.llm.requests.length;

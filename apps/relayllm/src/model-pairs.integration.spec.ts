@@ -1,6 +1,6 @@
 import { EXPECTED_COMMAND_FREE_TEXT, EXPECTED_RELAY_ANSWER, FIXTURE_SCRIPT_TEXT, ensureFormatFixtures, referenceTokenizer, renderFixturePrompt, type FixtureFamily } from '@relayllm/model-fixtures';
 import { Source, type GenerateEvent } from '@relayllm/proto';
-import { specConfig, startSpecEngines, startSpecServer, type SpecEngines, type SpecServer } from './testing/embedded-fixture';
+import { specConfig, startSpecApi, type SpecApi } from './testing/embedded-fixture';
 
 /**
  * Real model formats through the embedded gRPC server: GGUF pairs with the
@@ -15,31 +15,15 @@ const PAIRS: [FixtureFamily, FixtureFamily][] = [
   ['llama3', 'qwen3'],
 ];
 
-interface PairServer {
-  engines: SpecEngines;
-  api: SpecServer;
-  close(): Promise<void>;
-}
-
-async function startPair(slm: FixtureFamily, llm: FixtureFamily): Promise<PairServer> {
+async function startPair(slm: FixtureFamily, llm: FixtureFamily): Promise<SpecApi> {
   const { paths } = await ensureFormatFixtures();
-  const config = specConfig({ RELAYLLM_SLM_MODEL: paths[slm].slm, RELAYLLM_LLM_MODEL: paths[llm].llm, RELAYLLM_SEQUENCES: '1' });
-  const engines = await startSpecEngines(config);
-  const api = await startSpecServer(engines, config);
-  return {
-    engines,
-    api,
-    close: async () => {
-      await api.close();
-      await engines.real.close();
-    },
-  };
+  return startSpecApi(specConfig({ RELAYLLM_SLM_MODEL: paths[slm].slm, RELAYLLM_LLM_MODEL: paths[llm].llm, RELAYLLM_SEQUENCES: '1' }));
 }
 
 const encode = async (family: FixtureFamily, text: string): Promise<number[]> => (await referenceTokenizer(family)).encode(text, { add_special_tokens: false });
 
 describe.each(PAIRS)('SLM %s, LLM %s (text commands, the models’ own chat templates)', (slmFamily, llmFamily) => {
-  let pair: PairServer;
+  let pair: SpecApi;
   beforeAll(async () => {
     pair = await startPair(slmFamily, llmFamily);
   }, 120_000);

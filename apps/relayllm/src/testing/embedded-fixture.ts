@@ -58,3 +58,28 @@ export async function startSpecServer(engines: SpecEngines, config: RelayllmConf
     },
   };
 }
+
+/** Engines and the gRPC server over them, as one thing to start and close (most specs need both). */
+export interface SpecApi {
+  engines: SpecEngines;
+  api: SpecServer;
+  close(): Promise<void>;
+}
+
+export async function startSpecApi(config: RelayllmConfig = specConfig()): Promise<SpecApi> {
+  const engines = await startSpecEngines(config);
+  try {
+    const api = await startSpecServer(engines, config);
+    return {
+      engines,
+      api,
+      close: async () => {
+        await api.close();
+        await engines.real.close();
+      },
+    };
+  } catch (error) {
+    await engines.real.close();
+    throw error;
+  }
+}

@@ -18,13 +18,15 @@ export type EngineSpec =
       kind: 'openai';
       /** e.g. http://vllm:8000 (the engine appends /v1/completions). */
       baseUrl: string;
-      /** The model name the server knows. */
+      /** The model name the server knows ('' = the one model the server lists). */
       model: string;
+      /** Its context length when the server does not report max_model_len (or a smaller one to use). */
+      contextLength?: number;
     };
 
 /** The one way an app builds an engine from its configuration (not started: the host calls start(), then describe()). */
 export function createEngine(spec: EngineSpec): Engine & ModelDescriber {
-  if (spec.kind === 'openai') return new OpenAiCompletionsEngine({ baseUrl: spec.baseUrl, model: spec.model });
+  if (spec.kind === 'openai') return new OpenAiCompletionsEngine({ baseUrl: spec.baseUrl, model: spec.model, contextLength: spec.contextLength });
   return new LlamaCppEngine({
     modelPath: spec.modelPath,
     sequences: spec.sequences,

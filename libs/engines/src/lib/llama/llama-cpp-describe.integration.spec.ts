@@ -1,8 +1,9 @@
-import { BOS, loadLlama, type Llama } from '@relayllm/llama-cpp';
+import { BOS } from '@relayllm/llama-cpp';
 import { referenceProfile, type ModelDescription } from '@relayllm/relay-core';
 import { referenceModelDir } from '@relayllm/testing';
 import { join } from 'path';
 import { bytes, collect, request } from '../../testing/engine-spec-helpers';
+import { startReferenceLlamaPair, type ReferenceLlamaPair } from '../../testing/reference-llama-pair';
 import { LlamaCppEngine } from './llama-cpp-engine';
 
 /** describe() and text-only contexts, against the REAL reference GGUF pair. */
@@ -10,21 +11,17 @@ const dir = referenceModelDir();
 const QUESTION = 'Compute 37*48+15-6.\n';
 
 describe('LlamaCppEngine.describe() and text-only contexts (reference pair)', () => {
-  let llama: Llama;
+  let pair: ReferenceLlamaPair;
   let slm: LlamaCppEngine;
   let llm: LlamaCppEngine;
 
   beforeAll(async () => {
-    llama = await loadLlama();
-    slm = new LlamaCppEngine({ modelPath: join(dir, 'slm.gguf'), llama, sequences: 2 });
-    llm = new LlamaCppEngine({ modelPath: join(dir, 'llm.gguf'), llama, sequences: 1 });
-    await Promise.all([slm.start(), llm.start()]);
+    pair = await startReferenceLlamaPair({ slm: 2, llm: 1 });
+    ({ slm, llm } = pair);
   }, 60_000);
 
   afterAll(async () => {
-    await slm?.close();
-    await llm?.close();
-    await llama?.dispose();
+    await pair?.close();
   });
 
   it("reads the reference profile from the GGUF: the constants relay-core serves the reference pair with", async () => {
@@ -73,7 +70,7 @@ describe('LlamaCppEngine.describe() and text-only contexts (reference pair)', ()
   });
 
   it('describe() before start() is a failed precondition', async () => {
-    const engine = new LlamaCppEngine({ modelPath: join(dir, 'slm.gguf'), llama });
+    const engine = new LlamaCppEngine({ modelPath: join(dir, 'slm.gguf'), llama: pair.llama });
     await expect(engine.describe()).rejects.toMatchObject({ kind: 'failed_precondition', reason: 'ENGINE_NOT_STARTED' });
   });
 });

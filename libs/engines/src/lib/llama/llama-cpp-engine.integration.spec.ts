@@ -1,33 +1,29 @@
-import { BOS, CALL_CLOSE, CALL_OPEN, EOS, loadLlama, type Llama } from '@relayllm/llama-cpp';
+import { BOS, CALL_CLOSE, CALL_OPEN, EOS } from '@relayllm/llama-cpp';
 import { isRelayError } from '@relayllm/relay-core';
 import { referenceModelDir } from '@relayllm/testing';
 import { join } from 'path';
 import { bytes, collect, request } from '../../testing/engine-spec-helpers';
+import { startReferenceLlamaPair, type ReferenceLlamaPair } from '../../testing/reference-llama-pair';
 import { LlamaCppEngine } from './llama-cpp-engine';
 
 /** Specs against the REAL reference GGUF pair (byte-level vocabulary, 260 ids). */
 const dir = referenceModelDir();
 const SLM = join(dir, 'slm.gguf');
-const LLM = join(dir, 'llm.gguf');
 const QUESTION = 'Compute 37*48+15-6.\n';
 const PROMPT = [BOS, ...bytes(QUESTION)];
 
 describe('LlamaCppEngine (real llama.cpp model)', () => {
-  let llama: Llama;
+  let pair: ReferenceLlamaPair;
   let slm: LlamaCppEngine;
   let llm: LlamaCppEngine;
 
   beforeAll(async () => {
-    llama = await loadLlama();
-    slm = new LlamaCppEngine({ modelPath: SLM, llama, sequences: 4 });
-    llm = new LlamaCppEngine({ modelPath: LLM, llama, sequences: 2 });
-    await Promise.all([slm.start(), llm.start()]);
+    pair = await startReferenceLlamaPair({ slm: 4, llm: 2 });
+    ({ slm, llm } = pair);
   }, 60_000);
 
   afterAll(async () => {
-    await slm?.close();
-    await llm?.close();
-    await llama?.dispose();
+    await pair?.close();
   });
 
   it('greedy decoding is deterministic, whatever sequence serves it', async () => {
@@ -206,7 +202,7 @@ describe('LlamaCppEngine (real llama.cpp model)', () => {
     const five = Array.from({ length: 5 }, (_, i) => collect(slm.generate(request(`q/${i}`, PROMPT, { maxTokens: 6 }), new AbortController().signal)));
     for (const out of await Promise.all(five)) expect(out.tokens).toHaveLength(6);
 
-    const strict = new LlamaCppEngine({ modelPath: SLM, llama, sequences: 1, waitTimeoutMs: 0 });
+    const strict = new LlamaCppEngine({ modelPath: SLM, llama: pair.llama, sequences: 1, waitTimeoutMs: 0 });
     await strict.start();
     try {
       const first = strict.generate(request('s/1', PROMPT, { maxTokens: 50 }), new AbortController().signal)[Symbol.asyncIterator]();
@@ -221,7 +217,7 @@ describe('LlamaCppEngine (real llama.cpp model)', () => {
   });
 
   it('full next-token distributions: 260 entries summing to 1, consistent with the sampled id', async () => {
-    const full = new LlamaCppEngine({ modelPath: SLM, llama, sequences: 1, probabilities: 'full' });
+    const full = new LlamaCppEngine({ modelPath: SLM, llama: pair.llama, sequences: 1, probabilities: 'full' });
     await full.start();
     try {
       const out = await collect(full.generate(request('dist', PROMPT, { maxTokens: 3 }), new AbortController().signal));
