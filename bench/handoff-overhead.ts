@@ -107,7 +107,7 @@ function markedLlmPool(deps: LlmPoolDeps, config: OrchestratorConfig, marks: Han
   return new NatsLlmPool({
     nc: tapPublish(deps.nc as NatsConnection, marks),
     model: config.llmModel,
-    workers: deps.registry,
+    workers: deps.workers,
     affinity: new LlmAffinity({ store: deps.store, model: config.llmModel, ttlMs: config.affinityTtlMs }),
     maxAttempts: config.maxAttempts,
     attemptTimeoutMs: config.llmRequestTimeoutMs,
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
       config,
       shared.store,
       (deps) => {
-        registry = deps.registry;
+        registry = deps.workers;
         pool = markedLlmPool(deps, config, marks);
         return pool;
       },

@@ -186,7 +186,7 @@ async function main(): Promise<void> {
       config,
       shared.store,
       (deps) => {
-        registry = deps.registry;
+        registry = deps.workers;
         return createLlmPool(deps);
       },
       (line) => console.error(line),

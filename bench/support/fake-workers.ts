@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { INestApplicationContext, INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { workerPresence } from '@relayllm/app-kit';
+import { serveModelDescription, workerPresence } from '@relayllm/app-kit';
 import { connectNats } from '@relayllm/nats-transport';
 import { WorkerKind } from '@relayllm/proto';
 import { LlmWorkerService } from '../../apps/llm-worker/src/app/llm-worker.service';
-import type { Engine } from '@relayllm/relay-core';
+import { referenceModels, type Engine } from '@relayllm/relay-core';
 import { loadLlmWorkerConfig } from '../../apps/llm-worker/src/app/config';
 import { LlmWorkerModule } from '../../apps/llm-worker/src/app/llm-worker.module';
 import { NatsLlmServer } from '../../apps/llm-worker/src/app/nats-llm-server';
@@ -53,7 +53,9 @@ export async function startFakeWorkers(options: FakeWorkersOptions): Promise<Fak
       const app: INestApplicationContext = await NestFactory.createApplicationContext(SlmWorkerModule.forRoot({ config, engine }), { logger: ['error', 'warn'] });
       await app.init();
       const host = app.get(SlmGrpcHost);
-      const presence = workerPresence(nc, { ...config, kind: WorkerKind.WORKER_KIND_SLM }, () => host.activeSequences, () => host.address);
+      // The engines stand for the reference pair: the orchestrator learns that from the workers.
+      const described = serveModelDescription(nc, { ...config, kind: WorkerKind.WORKER_KIND_SLM }, referenceModels().slm);
+      const presence = workerPresence(nc, { ...config, kind: WorkerKind.WORKER_KIND_SLM, descriptionHash: described.hash }, () => host.activeSequences, () => host.address);
       presence.start();
       slmAddresses.push(host.address);
       closers.push(async () => {
@@ -72,7 +74,8 @@ export async function startFakeWorkers(options: FakeWorkersOptions): Promise<Fak
       const app: INestMicroservice = await NestFactory.createMicroservice(LlmWorkerModule.forRoot({ config, engine }), { strategy: transport, logger: ['error', 'warn'] });
       await app.listen();
       const service = app.get(LlmWorkerService);
-      const presence = workerPresence(nc, { ...config, kind: WorkerKind.WORKER_KIND_LLM }, () => service.activeSequences);
+      const described = serveModelDescription(nc, { ...config, kind: WorkerKind.WORKER_KIND_LLM }, referenceModels().llm);
+      const presence = workerPresence(nc, { ...config, kind: WorkerKind.WORKER_KIND_LLM, descriptionHash: described.hash }, () => service.activeSequences);
       service.setCapacityListener(() => presence.announce());
       presence.start();
       closers.push(async () => {

@@ -86,6 +86,9 @@ describe('Helm chart deploy/helm/relayllm', () => {
     ['no NATS at all', ['nats', 'enabled'], false],
     ['a negative quota', ['security', 'quota', 'llmTokensPerMinute'], -1],
     ['a bad Redis url', ['externalRedis', 'url'], 'http://redis'],
+    ['a model source that is neither a .gguf nor an http(s) URL', ['slmWorker', 'modelSource'], 'ftp://models/slm'],
+    ['a negative context length', ['llmWorker', 'contextLength'], -1],
+    ['a chat template key that is a path', ['orchestrator', 'chatTemplate', 'key'], 'templates/chat.jinja'],
   ])('the schema rejects %s', (_what, path, value) => {
     expect(errorsOf(withValue(path as string[], value as Json)).length).toBeGreaterThan(0);
   });
@@ -125,7 +128,18 @@ describe('Helm chart deploy/helm/relayllm', () => {
     for (const kind of ['Deployment', 'Service', 'HorizontalPodAutoscaler', 'ScaledObject', 'PodDisruptionBudget', 'NetworkPolicy', 'ServiceMonitor']) {
       expect(all).toContain(`kind: ${kind}`);
     }
-    for (const needle of ['nvidia.com/gpu', 'grpc: { port:', 'nodeSelector', 'tolerations', 'OTEL_EXPORTER_OTLP_ENDPOINT', 'RELAYLLM_LLM_OPENAI_BASE_URL', 'readOnlyRootFilesystem']) {
+    for (const needle of [
+      'nvidia.com/gpu',
+      'grpc: { port:',
+      'nodeSelector',
+      'tolerations',
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'RELAYLLM_LLM_OPENAI_BASE_URL',
+      'readOnlyRootFilesystem',
+      'RELAYLLM_SLM_MODEL_SOURCE',
+      'RELAYLLM_LLM_MODEL_SOURCE',
+      'RELAYLLM_CHAT_TEMPLATE',
+    ]) {
       expect(all + JSON.stringify(values)).toContain(needle);
     }
   });

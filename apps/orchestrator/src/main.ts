@@ -14,7 +14,7 @@ export const READY_LINE_PREFIX = 'orchestrator ready';
 /** Starts the orchestrator: observability, the backends over NATS and the workers, then the public gRPC API. */
 async function start(log: ServiceLog, llmPoolFactory: LlmPoolFactory): Promise<RunningService> {
   // Refuses to start on a half-configured TLS / key / NATS setup (ConfigError naming the variable).
-  const { config, security, observability: observabilityConfig } = loadOrchestratorStartup();
+  const { config, security, observability: observabilityConfig, chatTemplate } = loadOrchestratorStartup();
   // Spans and relay metrics only when configured (the plain service otherwise).
   const observability = await startAppObservability(observabilityConfig, { service: 'relayllm-orchestrator' });
   const logger = observability.logger;
@@ -29,6 +29,7 @@ async function start(log: ServiceLog, llmPoolFactory: LlmPoolFactory): Promise<R
       log,
       instrumentation,
       security: security.api,
+      chatTemplate,
     }),
     { logger: ['error', 'warn'] },
   );

@@ -3,6 +3,8 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
 import { InMemoryKeyValueStore } from '@relayllm/relay-cluster';
+import { referenceModels, type RelayModels } from '@relayllm/relay-core';
+import { healthCheckClient } from '@relayllm/testing';
 import { loadConfig } from './app/config';
 import { RelayGrpcHost } from './app/relay-grpc.host';
 import { bootOrchestrator } from './testing/boot-orchestrator';
@@ -117,6 +119,26 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
       code: GrpcStatus.INVALID_ARGUMENT,
       reason: 'PROMPT_TOO_LONG',
     });
+  });
+
+  it('until the workers describe both models: the RelayService NOT_SERVING (not the server), and a request waits the queue wait, then UNAVAILABLE MODELS_NOT_DESCRIBED', async () => {
+    const backends = new ScriptedBackends(['a</s>'], []);
+    let describe!: (models: RelayModels) => void;
+    backends.models = new Promise((resolve) => (describe = resolve));
+    booted = await boot(backends, { RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '50' });
+    const port = booted.app.get(RelayGrpcHost).port as number;
+    const health = healthCheckClient(`127.0.0.1:${port}`);
+    try {
+      expect(await health.check('relayllm.v1.RelayService')).toBe('NOT_SERVING'); // readiness
+      expect(await health.check('')).toBe('SERVING'); // liveness: the process is fine
+      expect(await serviceError(booted.client.generate({ prompt: 'Q', maxTokens: 8 }))).toEqual({ code: GrpcStatus.UNAVAILABLE, reason: 'MODELS_NOT_DESCRIBED' });
+      const waiting = booted.client.generate({ prompt: 'Q', maxTokens: 8 });
+      describe(referenceModels());
+      expect((await waiting).text).toBe('a'); // a request waiting when the models arrive is served
+      expect(await health.check('relayllm.v1.RelayService')).toBe('SERVING');
+    } finally {
+      health.close();
+    }
   });
 
   it('shutdown closes the backends once', async () => {

@@ -113,4 +113,28 @@ describe('relayllm CLI (spawned, real models)', () => {
     expect(await exited).toBe(0);
     expect(stderr).toContain('relayllm: stopped');
   }, 30_000);
+
+  it('serve --http-port prints the playground and OpenAI URLs, serves both and stops both on SIGTERM', async () => {
+    const child = start(['serve', '--port', '0', '--http-port', '0', '--models', MODELS]);
+    let stderr = '';
+    const origin = await new Promise<string>((resolve, reject) => {
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const match = /playground: (http:\/\/127\.0\.0\.1:\d+)\/\n[^\n]*OpenAI-compatible API: base URL (http:\/\/127\.0\.0\.1:\d+)\/v1/.exec(stderr);
+        if (match?.[1] !== undefined && match[1] === match[2]) resolve(match[1]);
+      });
+      child.on('close', () => reject(new Error(`serve exited early:\n${stderr}`)));
+    });
+    expect((await fetch(`${origin}/`)).headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const response = await fetch(`${origin}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'relayllm', messages: [{ role: 'user', content: 'Compute 2+3.' }], max_tokens: 4 }),
+    });
+    expect(((await response.json()) as { usage: { relay: { slm_tokens: number } } }).usage.relay.slm_tokens).toBeGreaterThan(0);
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('relayllm: stopped');
+  }, 30_000);
 });

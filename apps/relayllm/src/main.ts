@@ -1,5 +1,5 @@
 import { runReport } from '@relayllm/eval-report';
-import { loadConfig, loadObservabilityConfig } from './app/config';
+import { loadApiSecurity, loadConfig, loadObservabilityConfig } from './app/config';
 import { parseCli, USAGE } from './cli/args';
 import { describeFatal } from './cli/fatal';
 import { runEvalCommand } from './cli/eval';
@@ -27,7 +27,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command.command === 'eval') return await runEvalCommand(command, config, io, signals.signal);
     return command.command === 'generate'
       ? await runGenerate(command, config, io, signals.signal)
-      : await runServe(command, config, io, signals.signal, loadObservabilityConfig());
+      : await runServe(command, config, io, signals.signal, { observability: loadObservabilityConfig(), security: loadApiSecurity() });
   } finally {
     signals.dispose();
   }

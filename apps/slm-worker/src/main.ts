@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { runService, startWorkerBase, workerEngineSpec, type RunningService, type ServiceLog } from '@relayllm/app-kit';
+import { describeModelSource, runService, startWorkerBase, workerEngineSpec, workerModelSource, type RunningService, type ServiceLog } from '@relayllm/app-kit';
 import { createEngine } from '@relayllm/engines';
 import { WorkerKind } from '@relayllm/proto';
 import { loadSlmWorkerStartup } from './app/config';
@@ -23,8 +23,9 @@ async function start(log: ServiceLog): Promise<RunningService> {
   base.readActiveSequences(() => grpcHost.activeSequences);
   const presence = base.presence(() => grpcHost.address);
   presence.start();
+  log(`serving ${describeModelSource(workerModelSource(config))} as ${base.description.profile.name} (context ${base.description.profile.contextLength})`);
   return {
-    readyLine: `${READY_LINE_PREFIX} id=${config.workerId} address=${grpcHost.address} model=${config.model} sequences=${config.maxSequences} pid=${process.pid}${base.metricsSuffix}`,
+    readyLine: `${READY_LINE_PREFIX} id=${config.workerId} address=${grpcHost.address} model=${config.model} sequences=${config.maxSequences} commands=${base.description.profile.commandSyntax.kind} pid=${process.pid}${base.metricsSuffix}`,
     stop: async () => {
       log(`stopping (grace ${config.shutdownGraceMs} ms)`);
       await presence.stop();

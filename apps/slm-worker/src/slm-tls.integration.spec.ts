@@ -1,5 +1,5 @@
 import { credentials, makeGenericClientConstructor, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
-import { REFERENCE_CHAT_FORMAT, type EngineChunk } from '@relayllm/relay-core';
+import { REFERENCE_CHAT_FORMAT, REFERENCE_COMMAND_SYNTAX, type EngineChunk } from '@relayllm/relay-core';
 import { slmClientTlsFromEnv } from '@relayllm/security';
 import { RemoteSlmEngine, StaticSlmWorkerDirectory } from '@relayllm/slm-remote';
 import {
@@ -77,6 +77,7 @@ describe('slm-worker over TLS', () => {
     const tls = slmClientTlsFromEnv({ RELAYLLM_SLM_TLS_CA_FILE: certs.caCert, RELAYLLM_SLM_TLS_SERVER_NAME: 'localhost' });
     const remote = new RemoteSlmEngine({
       directory: new StaticSlmWorkerDirectory([{ workerId: 'slm-tls-1', address, maxSequences: 1, activeSequences: 0 }]),
+      commandSyntax: () => REFERENCE_COMMAND_SYNTAX,
       credentials: tls?.credentials,
       channelOptions: tls?.channelOptions,
     });

@@ -11,6 +11,7 @@ import {
   type CompletedEvent,
   type Engine,
   type RelayStreamEvent,
+  REFERENCE_COMMAND_SYNTAX,
   REFERENCE_PAIR_PROFILE,
 } from '@relayllm/relay-core';
 import { ChunkRecordingEngineSpy } from '@relayllm/relay-core/testing';
@@ -125,7 +126,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
   }, 60_000);
 
   it('returns exactly what the embedded relay returns, with several tokens per frame', async () => {
-    const remote = new RemoteSlmEngine({ directory });
+    const remote = new RemoteSlmEngine({ directory, commandSyntax: () => REFERENCE_COMMAND_SYNTAX });
     const observed = new ChunkRecordingEngineSpy(remote);
     try {
       for (const [i, q] of QUESTIONS.entries()) {
@@ -145,10 +146,10 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
   }, 180_000);
 
   it('cancel and deadline leave no busy sequence on the workers', async () => {
-    const remote = new RemoteSlmEngine({ directory });
+    const remote = new RemoteSlmEngine({ directory, commandSyntax: () => REFERENCE_COMMAND_SYNTAX });
     const cancel = new AbortController();
     const cancelling = new ChunkRecordingEngineSpy(remote, async () => cancel.abort());
-    const tight = new RemoteSlmEngine({ directory, generateDeadlineMs: 1 });
+    const tight = new RemoteSlmEngine({ directory, commandSyntax: () => REFERENCE_COMMAND_SYNTAX, generateDeadlineMs: 1 });
     try {
       const cancelled = await relay(cancelling, QUESTIONS[7] as string, 'cancel-1', cancel.signal);
       expect(cancelled.finishReason).toBe('cancelled');
@@ -173,7 +174,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
 
   it('kill -9 of the worker mid-stream: the generation completes on the other worker with identical output', async () => {
     const failovers: SlmFailoverEvent[] = [];
-    const remote = new RemoteSlmEngine({ directory, onFailover: (e) => failovers.push(e) });
+    const remote = new RemoteSlmEngine({ directory, commandSyntax: () => REFERENCE_COMMAND_SYNTAX, onFailover: (e) => failovers.push(e) });
     const state: { killed?: string } = {};
     const lastKilled = (): string | undefined => state.killed;
     const killer = new ChunkRecordingEngineSpy(remote, async (request, index) => {
@@ -217,7 +218,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
   // (llama-cpp's serializeSampling), so every generation, including the displaced ones, equals its solo embedded run.
   it('concurrent generations, kill -9 of one worker: every generation completes on the survivor with identical output', async () => {
     const failovers: SlmFailoverEvent[] = [];
-    const remote = new RemoteSlmEngine({ directory, onFailover: (e) => failovers.push(e) });
+    const remote = new RemoteSlmEngine({ directory, commandSyntax: () => REFERENCE_COMMAND_SYNTAX, onFailover: (e) => failovers.push(e) });
     const state: { chunks: number; killed?: string } = { chunks: 0 };
     const killer = new ChunkRecordingEngineSpy(remote, async (request) => {
       state.chunks += 1;
@@ -261,7 +262,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
   });
 
   it('SIGTERM mid-stream: the worker leaves and exits 0; the generation completes on the other worker with identical output', async () => {
-    const remote = new RemoteSlmEngine({ directory });
+    const remote = new RemoteSlmEngine({ directory, commandSyntax: () => REFERENCE_COMMAND_SYNTAX });
     const state: { stopped?: AppProcessHandle } = {};
     const stopper = new ChunkRecordingEngineSpy(remote, async (request) => {
       if (state.stopped !== undefined) return;

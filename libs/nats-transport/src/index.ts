@@ -7,3 +7,6 @@ export * from './lib/worker-registry';
 export * from './lib/worker-announcer';
 export * from './lib/llm-wire';
 export * from './lib/llm-ack';
+export * from './lib/pool-descriptions';
+export * from './lib/model-description-responder';
+export * from './lib/described-workers';

@@ -10,7 +10,17 @@ import { FILE_DESCRIPTOR_SET_BASE64, HEALTH_FILE_DESCRIPTOR_SET_BASE64 } from '.
 export * from './gen/relayllm/v1/relay';
 // Worker protocols (distributed deployment). Named exports: every generated file
 // also exports protobufPackage/DeepPartial/MessageFns, which `export *` would make ambiguous.
-export { WorkerKind, WorkerHeartbeat, WorkerErrorKind, WorkerError } from './gen/relayllm/v1/worker';
+export {
+  WorkerKind,
+  WorkerHeartbeat,
+  WorkerErrorKind,
+  WorkerError,
+  CommandSyntaxKind,
+  DigitToken,
+  ModelChatTemplate,
+  WorkerModelDescription,
+  DescribeModelReply,
+} from './gen/relayllm/v1/worker';
 export { TokenIds, AppendOffsets, Sampling, EngineRequest, EngineFinish, EngineChunks } from './gen/relayllm/v1/engine';
 export { LlmGenerateRequest, LlmGenerateReply, LlmCancel } from './gen/relayllm/v1/llm_worker';
 export { SlmGenerateRequest, SlmStart, SlmAppend, SlmCancel, SlmResume, SlmClientFrame, SlmChunks, SlmError, SlmWorkerFrame, SlmWorkerServiceService, SlmWorkerServiceClient } from './gen/relayllm/v1/slm_worker';

@@ -3,3 +3,4 @@
 export * from './lib/engine-request-wire';
 export * from './lib/engine-chunks-wire';
 export * from './lib/worker-error-wire';
+export * from './lib/model-description-wire';

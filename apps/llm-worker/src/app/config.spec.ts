@@ -18,4 +18,11 @@ describe('LLM worker config', () => {
     expect(() => loadLlmWorkerConfig({ RELAYLLM_LLM_ENGINE: 'openai' })).toThrow(/RELAYLLM_LLM_OPENAI_BASE_URL/);
     expect(loadLlmWorkerConfig({ RELAYLLM_LLM_ENGINE: 'openai', RELAYLLM_LLM_OPENAI_BASE_URL: 'http://127.0.0.1:8000' }).engine).toBe('openai');
   });
+
+  it('RELAYLLM_LLM_MODEL_SOURCE: a .gguf file or an OpenAI-compatible URL (the model name stays the pool name)', () => {
+    const served = loadLlmWorkerConfig({ RELAYLLM_LLM_MODEL: 'teacher', RELAYLLM_LLM_MODEL_SOURCE: 'https://vllm:8000/v1#Qwen/Qwen3-8B', RELAYLLM_LLM_CONTEXT_LENGTH: '8192' });
+    expect(served).toMatchObject({ model: 'teacher', modelSource: { kind: 'endpoint', baseUrl: 'https://vllm:8000', model: 'Qwen/Qwen3-8B' }, contextLength: 8192 });
+    expect(loadLlmWorkerConfig({ RELAYLLM_LLM_MODEL_SOURCE: 'models/fixtures/qwen3/llm.gguf' }).modelSource).toMatchObject({ kind: 'gguf' });
+    expect(() => loadLlmWorkerConfig({ RELAYLLM_LLM_MODEL_SOURCE: 'ftp://x' })).toThrow(/RELAYLLM_LLM_MODEL_SOURCE/);
+  });
 });

@@ -40,7 +40,7 @@ const schema = z
     // The server's model name ('' = the worker's model name).
     openaiModel: setting.text(D.openaiModel),
   })
-  .refine((c) => c.engine !== 'openai' || /^https?:\/\//.test(c.openaiBaseUrl), {
+  .refine((c) => c.engine !== 'openai' || c.modelSource !== undefined || /^https?:\/\//.test(c.openaiBaseUrl), {
     message: `${LLM_WORKER_ENV.openaiBaseUrl} must be an http(s) URL when ${LLM_WORKER_ENV.engine}=openai`,
     path: ['openaiBaseUrl'],
   });

@@ -1,4 +1,4 @@
-import type { Engine } from '@relayllm/relay-core';
+import type { Engine, RelayModels } from '@relayllm/relay-core';
 import type { KeyValueStore } from '@relayllm/relay-cluster';
 
 /**
@@ -15,6 +15,12 @@ export interface OrchestratorBackends {
   slmCapacity(): number;
   /** Called whenever capacity may have changed (a worker joined, left, reported load). */
   onCapacityChange(listener: () => void): () => void;
+  /**
+   * The two models as their workers describe them (a code chat format for
+   * the reference pair); resolves once one SLM and one LLM description are
+   * known, then stays the same. Never rejects: callers bound their own wait.
+   */
+  describedModels(): Promise<RelayModels>;
   /** Stops everything the backends started. Idempotent. */
   close(): Promise<void>;
 }

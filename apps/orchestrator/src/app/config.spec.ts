@@ -1,4 +1,7 @@
-import { CONFIG_DEFAULTS, ConfigError, loadConfig } from './config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CONFIG_DEFAULTS, ConfigError, loadChatTemplate, loadConfig, loadOrchestratorStartup, parseFlags } from './config';
 
 describe('orchestrator config', () => {
   it('defaults when nothing is set', () => {
@@ -29,5 +32,27 @@ describe('orchestrator config', () => {
       expect(message).toContain('RELAYLLM_REDIS_URL');
       expect(message).toContain('RELAYLLM_ORCHESTRATOR_MAX_CONCURRENT');
     }
+  });
+
+  it('the chat template: RELAYLLM_CHAT_TEMPLATE or --chat-template (the flag wins), read at start; a bad file refuses the start naming the setting', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'orchestrator-template-'));
+    const jinja = join(dir, 'chat.jinja');
+    writeFileSync(jinja, '{{ messages[0].content }}\n');
+    expect(loadChatTemplate(loadConfig({}))).toBeUndefined();
+    expect(loadChatTemplate(loadConfig({ RELAYLLM_CHAT_TEMPLATE: jinja }))).toEqual({ template: '{{ messages[0].content }}\n', origin: jinja });
+    expect(parseFlags(['--chat-template', jinja])).toEqual({ chatTemplate: jinja });
+    expect(parseFlags([`--chat-template=${jinja}`])).toEqual({ chatTemplate: jinja });
+    expect(loadOrchestratorStartup({ RELAYLLM_CHAT_TEMPLATE: join(dir, 'other.jinja') }, ['--chat-template', jinja]).chatTemplate?.origin).toBe(jinja);
+    expect(() => loadChatTemplate(loadConfig({ RELAYLLM_CHAT_TEMPLATE: join(dir, 'missing.jinja') }))).toThrow(/RELAYLLM_CHAT_TEMPLATE .*cannot read/);
+    writeFileSync(join(dir, 'empty.jinja'), ' ');
+    expect(() => loadChatTemplate(loadConfig({ RELAYLLM_CHAT_TEMPLATE: join(dir, 'empty.jinja') }))).toThrow(ConfigError);
+    expect(() => parseFlags(['--port', '1'])).toThrow(/unknown argument "--port"/);
+    expect(() => parseFlags(['--chat-template'])).toThrow(/needs a value/);
+  });
+
+  it('the context size is a cap: 0 (default) = the windows the workers describe', () => {
+    expect(loadConfig({}).contextSize).toBe(0);
+    expect(loadConfig({ RELAYLLM_ORCHESTRATOR_CONTEXT_SIZE: '4096' }).contextSize).toBe(4096);
+    expect(() => loadConfig({ RELAYLLM_ORCHESTRATOR_CONTEXT_SIZE: '1' })).toThrow(/RELAYLLM_ORCHESTRATOR_CONTEXT_SIZE/);
   });
 });

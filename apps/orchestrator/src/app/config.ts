@@ -7,7 +7,10 @@ import {
   type NatsSecurityOptions,
   type SlmClientTls,
 } from '@relayllm/security';
-import { asConfigError, loadSettings, setting } from '@relayllm/app-kit';
+import { asConfigError, ConfigError, loadSettings, setting } from '@relayllm/app-kit';
+import { chatTemplateFromFile } from '@relayllm/front-door';
+import type { ChatTemplateSource } from '@relayllm/relay-core';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 export { ConfigError } from '@relayllm/app-kit';
@@ -28,8 +31,10 @@ export const CONFIG_DEFAULTS = {
   redisCoolDownMs: 2_000,
   slmModel: 'slm',
   llmModel: 'llm',
-  /** Tokens both models can see (the reference pair: 512). */
-  contextSize: 512,
+  /** Caps the window both models see; 0 = the smaller of the two windows the workers describe (the reference pair: 512). */
+  contextSize: 0,
+  /** A chat template file (.jinja, or a tokenizer_config.json) that replaces the SLM's own; '' = the SLM's. */
+  chatTemplate: '',
   maxTokensLimit: 2048,
   requestTimeoutMs: 120_000,
   /** Generations this orchestrator runs at once (also bounded by the live SLM workers' slots). */
@@ -69,6 +74,7 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   slmModel: 'RELAYLLM_SLM_MODEL',
   llmModel: 'RELAYLLM_LLM_MODEL',
   contextSize: 'RELAYLLM_ORCHESTRATOR_CONTEXT_SIZE',
+  chatTemplate: 'RELAYLLM_CHAT_TEMPLATE',
   maxTokensLimit: 'RELAYLLM_ORCHESTRATOR_MAX_TOKENS_LIMIT',
   requestTimeoutMs: 'RELAYLLM_ORCHESTRATOR_REQUEST_TIMEOUT_MS',
   maxConcurrentGenerations: 'RELAYLLM_ORCHESTRATOR_MAX_CONCURRENT',
@@ -83,8 +89,11 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   shutdownGraceMs: 'RELAYLLM_ORCHESTRATOR_SHUTDOWN_GRACE_MS',
 };
 
+/** The command-line flags (they win over the environment). */
+export const CONFIG_FLAGS: Readonly<Partial<Record<ConfigKey, string>>> = { chatTemplate: '--chat-template' };
+
 const D = CONFIG_DEFAULTS;
-const { integer, text, secret, matching } = setting;
+const { integer, text, secret, matching, path } = setting;
 
 const schema = z.object({
   host: text(D.host),
@@ -96,7 +105,8 @@ const schema = z.object({
   redisCoolDownMs: integer(1, 600_000, D.redisCoolDownMs),
   slmModel: text(D.slmModel),
   llmModel: text(D.llmModel),
-  contextSize: integer(2, 1_048_576, D.contextSize),
+  contextSize: integer(0, 1_048_576, D.contextSize).refine((n) => n !== 1, 'must be 0 (the models\' own windows) or at least 2'),
+  chatTemplate: path(D.chatTemplate),
   maxTokensLimit: integer(1, 32_768, D.maxTokensLimit),
   requestTimeoutMs: integer(1, 86_400_000, D.requestTimeoutMs),
   maxConcurrentGenerations: integer(1, 100_000, D.maxConcurrentGenerations),
@@ -122,7 +132,46 @@ export function loadConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
   overrides: Partial<Record<ConfigKey, string>> = {},
 ): OrchestratorConfig {
-  return loadSettings(schema, { env: CONFIG_ENV }, { env, flags: overrides });
+  return loadSettings(schema, { env: CONFIG_ENV, flags: CONFIG_FLAGS }, { env, flags: overrides });
+}
+
+/** The flags of `argv` (`--chat-template PATH` or `--chat-template=PATH`); any other argument is a ConfigError. */
+export function parseFlags(argv: readonly string[]): Partial<Record<ConfigKey, string>> {
+  const byFlag = new Map(Object.entries(CONFIG_FLAGS).map(([key, flag]) => [flag as string, key as ConfigKey]));
+  const flags: Partial<Record<ConfigKey, string>> = {};
+  for (let i = 0; i < argv.length; i += 1) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const key = byFlag.get(flag);
+    const value = inline ?? argv[i + 1];
+    if (key === undefined) throw new ConfigError(`invalid configuration:\n  unknown argument "${argv[i]}" (flags: ${[...byFlag.keys()].join(', ')})`);
+    if (value === undefined) throw new ConfigError(`invalid configuration:\n  ${flag} needs a value`);
+    if (inline === undefined) i += 1;
+    flags[key] = value;
+  }
+  return flags;
+}
+
+/**
+ * The operator's chat template (`config.chatTemplate`), read once at start;
+ * undefined when none is set. A file that cannot be read or parsed is a
+ * ConfigError naming the setting (the orchestrator refuses to start).
+ */
+export function loadChatTemplate(config: Pick<OrchestratorConfig, 'chatTemplate'>): ChatTemplateSource | undefined {
+  if (config.chatTemplate === '') return undefined;
+  return asConfigError(() => {
+    const where = `${CONFIG_ENV.chatTemplate} / ${CONFIG_FLAGS.chatTemplate}`;
+    let text: string;
+    try {
+      text = readFileSync(config.chatTemplate, 'utf8');
+    } catch (error) {
+      throw new Error(`${where}: cannot read ${config.chatTemplate}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    try {
+      return chatTemplateFromFile(config.chatTemplate, text);
+    } catch (error) {
+      throw new Error(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  });
 }
 
 /**
@@ -159,9 +208,19 @@ export interface OrchestratorStartup {
   config: OrchestratorConfig;
   security: SecurityConfig;
   observability: ObservabilityConfig;
+  /** The operator's chat template, replacing the SLM's own (undefined: the SLM's). */
+  chatTemplate: ChatTemplateSource | undefined;
 }
 
-export function loadOrchestratorStartup(env: Readonly<Record<string, string | undefined>> = process.env): OrchestratorStartup {
-  const config = loadConfig(env);
-  return { config, security: loadSecurityConfig(env, config.natsUrl), observability: loadObservabilityConfig(env) };
+export function loadOrchestratorStartup(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+): OrchestratorStartup {
+  const config = loadConfig(env, parseFlags(argv));
+  return {
+    config,
+    security: loadSecurityConfig(env, config.natsUrl),
+    observability: loadObservabilityConfig(env),
+    chatTemplate: loadChatTemplate(config),
+  };
 }

@@ -1,4 +1,5 @@
 import { NatsLlmPool } from '@relayllm/llm-pool';
+import { WorkerKind } from '@relayllm/proto';
 import { LlmAffinity } from '@relayllm/relay-cluster';
 import type { LlmPoolFactory } from './nats-backends';
 
@@ -7,11 +8,13 @@ import type { LlmPoolFactory } from './nats-backends';
  * (libs/llm-pool), routed by the live-worker registry and the shared
  * affinity (generation → worker, prompt blocks → worker) in the store.
  */
-export const createLlmPool: LlmPoolFactory = ({ nc, registry, store, config, instrumentation }) => {
+export const createLlmPool: LlmPoolFactory = ({ nc, workers, store, config, instrumentation }) => {
   const pool = new NatsLlmPool({
     nc,
     model: config.llmModel,
-    workers: registry,
+    workers,
+    // The broker would also reach a worker whose model disagrees: name the workers while one is live.
+    queueGroupUsable: () => workers.allLiveUsable(WorkerKind.WORKER_KIND_LLM, config.llmModel),
     affinity: new LlmAffinity({ store, model: config.llmModel, ttlMs: config.affinityTtlMs }),
     maxAttempts: config.maxAttempts,
     attemptTimeoutMs: config.llmRequestTimeoutMs,

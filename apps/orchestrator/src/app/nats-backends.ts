@@ -1,18 +1,18 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { WorkerKind } from '@relayllm/proto';
-import { connectNats, WorkerRegistry, type NatsAuthOptions } from '@relayllm/nats-transport';
+import { connectNats, DescribedWorkers, WorkerRegistry, type ModelPool, type NatsAuthOptions } from '@relayllm/nats-transport';
 import type { SlmClientTls } from '@relayllm/security';
-import type { Engine } from '@relayllm/relay-core';
+import { withKnownChatFormat, type CommandSyntax, type Engine, type RelayModels } from '@relayllm/relay-core';
 import type { KeyValueStore } from '@relayllm/relay-cluster';
 import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@relayllm/slm-remote';
 import { injectTraceHeaders, type RelayInstrumentation } from '@relayllm/observability';
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
 
-/** SLM workers of one model, as the NATS heartbeats report them. */
+/** SLM workers of one model, as the NATS heartbeats report them (only those whose model agrees with the pool's). */
 export class RegistrySlmDirectory implements SlmWorkerDirectory {
   constructor(
-    private readonly registry: Pick<WorkerRegistry, 'live'>,
+    private readonly registry: Pick<DescribedWorkers, 'live'>,
     private readonly model: string,
   ) {}
 
@@ -33,7 +33,8 @@ export class RegistrySlmDirectory implements SlmWorkerDirectory {
 
 export interface LlmPoolDeps {
   nc: NatsConnection;
-  registry: WorkerRegistry;
+  /** Live workers whose model agrees with their pool's (the registry behind the describe step). */
+  workers: DescribedWorkers;
   store: KeyValueStore;
   config: OrchestratorConfig;
   /** Trace headers and relay.call attributes (libs/observability). */
@@ -43,10 +44,25 @@ export interface LlmPoolDeps {
 /** Builds the NATS LLM pool (libs/llm-pool); a seam so the wiring is testable. */
 export type LlmPoolFactory = (deps: LlmPoolDeps) => Engine;
 
+/** The orchestrator's two pools (role + model name). */
+export function modelPools(config: Pick<OrchestratorConfig, 'slmModel' | 'llmModel'>): { slm: ModelPool; llm: ModelPool } {
+  return { slm: { kind: WorkerKind.WORKER_KIND_SLM, model: config.slmModel }, llm: { kind: WorkerKind.WORKER_KIND_LLM, model: config.llmModel } };
+}
+
+/** The pool models once both are described (known code formats filled in: the reference pair). */
+function describedModelsOf(workers: DescribedWorkers, pools: { slm: ModelPool; llm: ModelPool }): () => Promise<RelayModels> {
+  let models: Promise<RelayModels> | undefined;
+  return () =>
+    (models ??= workers.described([pools.slm, pools.llm]).then(([slm, llm]) => ({ slm: withKnownChatFormat(slm), llm: withKnownChatFormat(llm) })));
+}
+
 /**
  * Production backends: one NATS connection (reconnecting forever), the worker
- * registry fed by heartbeats, RemoteSlmEngine over the live SLM workers
- * (waiting for a slot when all are full) and the LLM pool over NATS. close() releases them in reverse order.
+ * registry fed by heartbeats and the workers' model descriptions behind it
+ * (a worker whose model disagrees with its pool's is never routed to),
+ * RemoteSlmEngine over the live SLM workers (waiting for a slot when all are
+ * full; pausing per the SLM's command syntax) and the LLM pool over NATS.
+ * close() releases them in reverse order.
  */
 export async function createNatsBackends(
   config: OrchestratorConfig,
@@ -65,13 +81,19 @@ export async function createNatsBackends(
   });
   const registry = new WorkerRegistry(nc);
   registry.start();
-  const directory = new RegistrySlmDirectory(registry, config.slmModel);
+  const pools = modelPools(config);
+  const workers = new DescribedWorkers({ nc, registry, pools: [pools.slm, pools.llm], log });
+  workers.start();
+  const directory = new RegistrySlmDirectory(workers, config.slmModel);
+  // Read at each generate; generations start only once the models are described.
+  const slmSyntax = (): CommandSyntax => workers.description(pools.slm)?.profile.commandSyntax ?? { kind: 'text' };
   const remote = new RemoteSlmEngine({
     directory,
+    commandSyntax: slmSyntax,
     maxAttempts: config.maxAttempts,
     // A worker lost while the others are full: displaced generations wait for a slot.
     capacityWaitMs: config.maxQueueWaitMs,
-    onCapacityChange: (listener) => registry.onChange(() => listener()),
+    onCapacityChange: (listener) => workers.onChange(() => listener()),
     generateDeadlineMs: config.requestTimeoutMs,
     // The active slm.segment, for the worker's engine spans (nothing when not traced).
     traceContext: instrumentation && (() => injectTraceHeaders()),
@@ -80,17 +102,19 @@ export async function createNatsBackends(
   });
   const slm = instrumentation?.slm(remote) ?? remote;
   await slm.start();
-  const llm = createLlmPool({ nc, registry, store, config, instrumentation });
+  const llm = createLlmPool({ nc, workers, store, config, instrumentation });
   let closing: Promise<void> | undefined;
   return {
     slm,
     llm,
     slmCapacity: () => directory.capacity(),
-    onCapacityChange: (listener) => registry.onChange(() => listener()),
+    onCapacityChange: (listener) => workers.onChange(() => listener()),
+    describedModels: describedModelsOf(workers, pools),
     close: () =>
       (closing ??= (async () => {
         await slm.close();
         await llm.close();
+        workers.close();
         registry.close();
         await nc.drain().catch(() => undefined);
       })()),

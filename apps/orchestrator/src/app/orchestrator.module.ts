@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { RelayInstrumentation } from '@relayllm/observability';
-import { SystemClock } from '@relayllm/relay-core';
+import { SystemClock, type ChatTemplateSource } from '@relayllm/relay-core';
 import { grpcServerSecurity, llmTokenQuota, type ApiSecurityConfig } from '@relayllm/security';
 import type { BackendsFactory, OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
@@ -24,6 +24,8 @@ export interface OrchestratorModuleOptions {
   instrumentation?: RelayInstrumentation;
   /** TLS, API keys, per-key LLM token quota (config.ts loadSecurityConfig); absent = all off. */
   security?: ApiSecurityConfig;
+  /** The operator's chat template (config.ts loadChatTemplate), replacing the SLM's own. */
+  chatTemplate?: ChatTemplateSource;
 }
 
 /**
@@ -56,6 +58,7 @@ export class OrchestratorModule {
               observer: observed,
               observeLlm: observed && ((pool) => observed.llmPool(pool)),
               quota,
+              chatTemplate: options.chatTemplate,
             }),
         },
         {

@@ -1,6 +1,7 @@
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ServerCredentials, ServerInterceptor } from '@grpc/grpc-js';
 import { createRelayGrpcServer, type RelayGrpcServer } from '@relayllm/grpc-api';
+import { RELAY_SERVICE_NAME } from '@relayllm/proto';
 import type { OrchestratorBackends } from './backends';
 import type { OrchestratorConfig } from './config';
 import type { RelayOrchestrationService } from './relay-orchestration.service';
@@ -13,7 +14,10 @@ export function listenAddress(host: string, port: number): string {
 
 /**
  * Hosts the public gRPC API (relayllm.v1.RelayService + health + reflection,
- * libs/grpc-api) in the Nest lifecycle: listens on bootstrap; on shutdown
+ * libs/grpc-api) in the Nest lifecycle: listens on bootstrap; the health of
+ * `relayllm.v1.RelayService` (the readiness probe) is NOT_SERVING until the
+ * workers have described both models, SERVING from then on, while the
+ * server's own (`''`, the liveness probe) is SERVING from the start; on shutdown
  * stops accepting calls, lets calls in flight finish for `shutdownGraceMs`,
  * then closes the backends (SLM streams, NATS) and the shared store, in that
  * order. Shutdown is idempotent.
@@ -37,6 +41,11 @@ export class RelayGrpcHost implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     this.port = await this.server.listen(listenAddress(this.config.host, this.config.port), this.security?.credentials);
+    // listen() reports SERVING; no probe can be answered before this line runs (same tick).
+    this.setRelayHealth('NOT_SERVING');
+    void this.service.ready.then((serving) => {
+      if (serving && this.shutdown === undefined) this.setRelayHealth('SERVING');
+    });
   }
 
   onApplicationShutdown(): Promise<void> {
@@ -47,6 +56,10 @@ export class RelayGrpcHost implements OnApplicationBootstrap, OnApplicationShutd
       await this.shared.close();
     })();
     return this.shutdown;
+  }
+
+  private setRelayHealth(status: 'SERVING' | 'NOT_SERVING'): void {
+    this.server.health?.setStatus(RELAY_SERVICE_NAME, status);
   }
 
   /** Generations in flight (gRPC calls). */

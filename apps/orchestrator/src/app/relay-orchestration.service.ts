@@ -2,9 +2,14 @@ import { RelayFrontDoor, type CallerContext, type GenerationObserver, type Relay
 import { AdmissionQueue, GenerationStateStore, OutputCachingEngine, type KeyValueStore, type TokenQuota } from '@relayllm/relay-cluster';
 import {
   DEFAULT_SERVER_LIMITS,
-  referenceModels,
+  InternalReason,
+  RelayError,
+  UnavailableReason,
+  type ChatTemplateSource,
   type Clock,
   type Engine,
+  type ModelDescription,
+  type RelayModels,
   type RelayRequest,
   type RelayServerLimits,
   type RelayStreamEvent,
@@ -14,6 +19,7 @@ import type { OrchestratorConfig } from './config';
 
 export type OrchestrationSettings = Pick<
   OrchestratorConfig,
+  | 'slmModel'
   | 'llmModel'
   | 'contextSize'
   | 'maxTokensLimit'
@@ -37,6 +43,14 @@ export interface RelayOrchestrationDeps {
   observeLlm?: (llm: Engine) => Engine;
   /** Per-key LLM-token quota (libs/security). */
   quota?: TokenQuota;
+  /** The operator's chat template (RELAYLLM_CHAT_TEMPLATE), replacing the SLM's own. */
+  chatTemplate?: ChatTemplateSource;
+}
+
+/** A description served with at most `cap` tokens of context (0: its own window). */
+function capContext(description: ModelDescription, cap: number): ModelDescription {
+  if (cap <= 0 || cap >= description.profile.contextLength) return description;
+  return { ...description, profile: { ...description.profile, contextLength: cap } };
 }
 
 /**
@@ -45,15 +59,27 @@ export interface RelayOrchestrationDeps {
  * SLM workers' slots, and generation state in the shared store with leases,
  * so that any replica can replay, refuse or resume a request_id. No step of a
  * generation lives here.
+ *
+ * The front door is built once the workers have described both models (their
+ * profiles, the SLM's chat template or the operator's). Until then a request
+ * waits for them up to the queue wait, then gets UNAVAILABLE
+ * MODELS_NOT_DESCRIBED; `ready` tells the host when to report SERVING.
  */
 export class RelayOrchestrationService implements RelayServiceHandler {
   readonly serverLimits: RelayServerLimits;
   readonly admission: AdmissionQueue;
   readonly llm: OutputCachingEngine;
-  private readonly frontDoor: RelayFrontDoor;
+  /** Resolves true once the front door serves; false when the described models cannot be served (logged). */
+  readonly ready: Promise<boolean>;
+  private frontDoor: RelayFrontDoor | undefined;
+  /** Why the described models cannot be served (e.g. a chat template that does not render). */
+  private refusal: RelayError | undefined;
   private readonly unsubscribe: () => void;
 
-  constructor(settings: OrchestrationSettings, deps: RelayOrchestrationDeps) {
+  constructor(
+    private readonly settings: OrchestrationSettings,
+    private readonly deps: RelayOrchestrationDeps,
+  ) {
     this.serverLimits = { ...DEFAULT_SERVER_LIMITS, maxTokensCeiling: settings.maxTokensLimit };
     this.admission = new AdmissionQueue({
       maxConcurrent: () => Math.min(settings.maxConcurrentGenerations, deps.backends.slmCapacity()),
@@ -61,10 +87,71 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     });
     this.unsubscribe = deps.backends.onCapacityChange(() => this.admission.capacityChanged());
     this.llm = new OutputCachingEngine(deps.backends.llm, { model: settings.llmModel, store: deps.store, ttlMs: settings.outputCacheTtlMs });
-    this.frontDoor = new RelayFrontDoor({
+    this.ready = deps.backends.describedModels().then((models) => this.open(models));
+  }
+
+  generate(request: RelayRequest, signal: AbortSignal, caller: CallerContext): AsyncIterable<RelayStreamEvent> {
+    return this.serve(request, signal, caller);
+  }
+
+  /** Stops following capacity changes. */
+  dispose(): void {
+    this.unsubscribe();
+  }
+
+  private async *serve(request: RelayRequest, signal: AbortSignal, caller: CallerContext): AsyncGenerator<RelayStreamEvent> {
+    const frontDoor = this.frontDoor ?? (await this.frontDoorWithin(this.settings.maxQueueWaitMs, signal));
+    yield* frontDoor.generate(request, signal, caller);
+  }
+
+  /** The front door, waiting at most `waitMs` (or until `signal`) for the workers to describe the models. */
+  private async frontDoorWithin(waitMs: number, signal: AbortSignal): Promise<RelayFrontDoor> {
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    await Promise.race([
+      this.ready,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, waitMs);
+        onAbort = resolve;
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
+    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+    if (this.frontDoor !== undefined) return this.frontDoor;
+    throw (
+      this.refusal ??
+      RelayError.unavailable(
+        UnavailableReason.MODELS_NOT_DESCRIBED,
+        `no SLM worker of "${this.settings.slmModel}" and LLM worker of "${this.settings.llmModel}" have described their models yet`,
+      )
+    );
+  }
+
+  /** Builds the front door for the described models; a pair it cannot serve is logged and refused. */
+  private open(described: RelayModels): boolean {
+    const { settings, deps } = this;
+    const models = { slm: capContext(described.slm, settings.contextSize), llm: capContext(described.llm, settings.contextSize) };
+    try {
+      this.frontDoor = this.buildFrontDoor(models);
+    } catch (error) {
+      this.refusal = error instanceof RelayError ? error : RelayError.internal(InternalReason.INTERNAL, String(error), { cause: error });
+      deps.log?.(`cannot serve the described models: ${this.refusal.message}`);
+      return false;
+    }
+    const { pair, chatFormat, contextSize } = this.frontDoor;
+    deps.log?.(
+      `serving SLM ${pair.slm.name} + LLM ${pair.llm.name}: ${pair.slm.commandSyntax.kind} commands, ids ${pair.idsTravel ? 'travel' : 'stay (text between models)'}, context ${contextSize}, ${chatFormat.name}`,
+    );
+    return true;
+  }
+
+  private buildFrontDoor(models: RelayModels): RelayFrontDoor {
+    const { settings, deps } = this;
+    return new RelayFrontDoor({
       engines: { slm: deps.backends.slm, llm: deps.observeLlm?.(this.llm) ?? this.llm },
-      // The reference pair (its profile and chat format), with the configured window.
-      models: referenceModels(settings.contextSize),
+      models,
+      chatTemplate: deps.chatTemplate,
       limits: this.serverLimits,
       requestTimeoutMs: settings.requestTimeoutMs,
       resumable: true,
@@ -83,14 +170,5 @@ export class RelayOrchestrationService implements RelayServiceHandler {
       onResume: ({ generationId, previousOwner, savedStreams, turn }) =>
         deps.log?.(`resumed generation ${generationId} of ${previousOwner} (lease lapsed) from ${savedStreams} saved streams, turn ${turn}`),
     });
-  }
-
-  generate(request: RelayRequest, signal: AbortSignal, caller: CallerContext): AsyncIterable<RelayStreamEvent> {
-    return this.frontDoor.generate(request, signal, caller);
-  }
-
-  /** Stops following capacity changes. */
-  dispose(): void {
-    this.unsubscribe();
   }
 }

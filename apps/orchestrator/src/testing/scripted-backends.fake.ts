@@ -1,18 +1,21 @@
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
-import type { EngineChunk } from '@relayllm/relay-core';
+import { referenceModels, type EngineChunk, type RelayModels } from '@relayllm/relay-core';
 import type { OrchestratorBackends } from '../app/backends';
 
 /**
  * TEST DOUBLE: backends over relay-core's ScriptedEngine (text mode). The SLM
  * replays `slmOutputs` in order; the LLM pool replays `llmOutputs`. `capacity`
  * is the SLM slots it reports; `gate` (when set) holds every SLM stream until
- * it resolves, so specs can keep generations running.
+ * it resolves, so specs can keep generations running. The models are the
+ * reference pair's, described at once unless `models` is a pending promise
+ * (workers not heard yet).
  */
 export class ScriptedBackends implements OrchestratorBackends {
   readonly slm: ScriptedEngine;
   readonly llm: ScriptedEngine;
   capacity: number;
   gate: Promise<void> | undefined;
+  models: Promise<RelayModels> = Promise.resolve(referenceModels());
   closed = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -37,6 +40,10 @@ export class ScriptedBackends implements OrchestratorBackends {
   setCapacity(capacity: number): void {
     this.capacity = capacity;
     for (const listener of this.listeners) listener();
+  }
+
+  describedModels(): Promise<RelayModels> {
+    return this.models;
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
-import { resolve } from 'path';
-import { CONFIG_DEFAULTS, ConfigError, loadConfig, modelSources, REPO_ROOT } from './config';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'path';
+import { CONFIG_DEFAULTS, ConfigError, loadApiSecurity, loadConfig, modelSources, REPO_ROOT } from './config';
 
 describe('loadConfig', () => {
   it('uses the named defaults when nothing is set (models/reference under the repository)', () => {
@@ -51,5 +53,30 @@ describe('the model pair', () => {
   it('a model that is neither a .gguf file nor an http(s) URL is refused, naming the flag or variable', () => {
     expect(() => loadConfig({ env: {}, flags: { slmModel: 'models/reference' } })).toThrow(/--slm: must be a \.gguf file/);
     expect(() => loadConfig({ env: { RELAYLLM_LLM_MODEL: 'grpc://h:1' } })).toThrow(/RELAYLLM_LLM_MODEL: must be an http\(s\) URL/);
+  });
+});
+
+describe('the HTTP port and API security', () => {
+  it('the HTTP port is off unless set; the flag wins; a bad value names it', () => {
+    expect(loadConfig({ env: {} }).httpPort).toBeUndefined();
+    expect(loadConfig({ env: { RELAYLLM_HTTP_PORT: '8080' } }).httpPort).toBe(8080);
+    expect(loadConfig({ env: { RELAYLLM_HTTP_PORT: '8080' }, flags: { httpPort: '0' } }).httpPort).toBe(0);
+    expect(() => loadConfig({ env: {}, flags: { httpPort: 'http' } })).toThrow(/--http-port: must be an integer in \[0, 65535\], got "http"/);
+  });
+
+  it('reads the API keys and the quota as the orchestrator does; refuses TLS settings, naming them', () => {
+    expect(loadApiSecurity({})).toEqual({ apiKeys: undefined, quotaLlmTokensPerMinute: 0 });
+    const security = loadApiSecurity({ RELAYLLM_API_KEYS: 'team-a:0123456789abcdef0123', RELAYLLM_QUOTA_LLM_TOKENS_PER_MINUTE: '600' });
+    expect([security.apiKeys?.identify('0123456789abcdef0123'), security.quotaLlmTokensPerMinute]).toEqual(['team-a', 600]);
+    expect(() => loadApiSecurity({ RELAYLLM_API_KEYS: 'team-a:short' })).toThrow(ConfigError);
+    const dir = mkdtempSync(join(tmpdir(), 'relayllm-tls-'));
+    try {
+      for (const name of ['c.pem', 'k.pem']) writeFileSync(join(dir, name), '-----BEGIN PLACEHOLDER-----\n');
+      expect(() => loadApiSecurity({ RELAYLLM_API_TLS_CERT_FILE: join(dir, 'c.pem'), RELAYLLM_API_TLS_KEY_FILE: join(dir, 'k.pem') })).toThrow(
+        /RELAYLLM_API_TLS_CERT_FILE: the embedded server serves no TLS/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

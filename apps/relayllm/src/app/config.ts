@@ -2,6 +2,7 @@ import { defaultThreads } from '@relayllm/llama-cpp';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 import { resolve } from 'path';
 import { asConfigError, loadSettings, modelSourceSetting, setting, type ModelSource } from '@relayllm/app-kit';
+import { API_SECURITY_ENV, apiSecurityFromEnv, SecurityConfigError, type ApiKeyRing } from '@relayllm/security';
 import { join } from 'path';
 import { z } from 'zod';
 
@@ -19,6 +20,8 @@ export const REPO_ROOT = resolve(__dirname, '../../../..');
 export const CONFIG_DEFAULTS = {
   host: '127.0.0.1',
   port: 50051,
+  /** Unset: no HTTP port (the OpenAI-compatible API and the playground are off). */
+  httpPort: undefined,
   modelsDir: resolve(REPO_ROOT, 'models/reference'),
   /** Unset: `<modelsDir>/slm.gguf`. */
   slmModel: undefined,
@@ -41,6 +44,7 @@ export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
 export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   host: 'RELAYLLM_HOST',
   port: 'RELAYLLM_PORT',
+  httpPort: 'RELAYLLM_HTTP_PORT',
   modelsDir: 'RELAYLLM_MODELS_DIR',
   slmModel: 'RELAYLLM_SLM_MODEL',
   llmModel: 'RELAYLLM_LLM_MODEL',
@@ -58,6 +62,7 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
 const CONFIG_FLAGS: Partial<Record<ConfigKey, string>> = {
   host: '--host',
   port: '--port',
+  httpPort: '--http-port',
   modelsDir: '--models',
   slmModel: '--slm',
   llmModel: '--llm',
@@ -66,10 +71,23 @@ const CONFIG_FLAGS: Partial<Record<ConfigKey, string>> = {
 
 const D = CONFIG_DEFAULTS;
 const { integer, text, choice, path } = setting;
+
+/** A port that is off unless set (0: any free port). */
+const optionalPort = z
+  .string()
+  .optional()
+  .transform((raw, ctx) => {
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const parsed = integer(0, 65_535, 0).safeParse(raw);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'must be a port' });
+    return z.NEVER;
+  });
 const schema = z
   .object({
     host: text(D.host),
     port: integer(0, 65_535, D.port),
+    httpPort: optionalPort,
     modelsDir: path(D.modelsDir),
     slmModel: modelSourceSetting(),
     llmModel: modelSourceSetting(),
@@ -124,4 +142,29 @@ export function loadConfig(sources: ConfigSources = {}): RelayllmConfig {
  */
 export function loadObservabilityConfig(env: Readonly<Record<string, string | undefined>> = process.env): ObservabilityConfig {
   return asConfigError(() => observabilityConfigFromEnv(env));
+}
+
+/** Who may call the embedded server's APIs, and how many LLM tokens each key may use. */
+export interface EmbeddedApiSecurity {
+  /** Undefined: no key is asked for (the default; one shared tenant). */
+  apiKeys?: ApiKeyRing;
+  /** LLM tokens per key per minute; 0: no quota. */
+  quotaLlmTokensPerMinute: number;
+}
+
+/**
+ * The API keys (RELAYLLM_API_KEYS_FILE or RELAYLLM_API_KEYS, `<id>:<secret>`
+ * entries) and the per-key quota (RELAYLLM_QUOTA_LLM_TOKENS_PER_MINUTE), read
+ * as the orchestrator reads them (libs/security): the same keys open the gRPC
+ * and the HTTP port. TLS settings are refused: the embedded server serves
+ * plaintext (put a TLS proxy in front, or run the orchestrator). Throws ConfigError.
+ */
+export function loadApiSecurity(env: Readonly<Record<string, string | undefined>> = process.env): EmbeddedApiSecurity {
+  return asConfigError(() => {
+    const security = apiSecurityFromEnv(env);
+    if (security.tls !== undefined) {
+      throw new SecurityConfigError(`${API_SECURITY_ENV.tlsCertFile}: the embedded server serves no TLS; use a TLS-terminating proxy or the orchestrator`);
+    }
+    return { apiKeys: security.apiKeys, quotaLlmTokensPerMinute: security.quotaLlmTokensPerMinute };
+  });
 }

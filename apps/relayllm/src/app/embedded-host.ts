@@ -1,5 +1,5 @@
 import { RelayFrontDoor, type GenerationObserver } from '@relayllm/front-door';
-import { GenerationStateStore, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
+import { GenerationStateStore, InMemoryKeyValueStore, type TokenQuota } from '@relayllm/relay-cluster';
 import { DEFAULT_SERVER_LIMITS, SystemClock, type ChatTemplateSource, type Engine, type RelayModels, type RelayServerLimits } from '@relayllm/relay-core';
 import type { RelayllmConfig } from './config';
 
@@ -24,12 +24,13 @@ export function embeddedServerLimits(maxTokensLimit: number): RelayServerLimits 
  * memory. One process has no other replica to hand a generation to: a
  * running request_id is always its own (its lease outlives the request
  * timeout) and nothing is checkpointed. Used by `serve`, `generate` and
- * `eval` alike.
+ * `eval` alike; `quota`: the per-key LLM-token quota of `serve` (API keys).
  */
 export function createEmbeddedRelay(
   engines: RelayEngines,
   config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'>,
   observer?: GenerationObserver,
+  quota?: TokenQuota,
 ): RelayFrontDoor {
   const clock = new SystemClock();
   const heldMs = config.requestTimeoutMs + 60_000;
@@ -42,6 +43,7 @@ export function createEmbeddedRelay(
     resumable: false,
     generations: new GenerationStateStore({ store: new InMemoryKeyValueStore({ clock }), owner: 'embedded', clock, leaseMs: heldMs, runningTtlMs: heldMs }),
     observer,
+    quota,
     clock,
   });
 }

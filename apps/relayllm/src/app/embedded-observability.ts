@@ -1,4 +1,5 @@
 import type { RelayFrontDoor } from '@relayllm/front-door';
+import type { TokenQuota } from '@relayllm/relay-cluster';
 import {
   RelayInstrumentation,
   tracedEngine,
@@ -27,10 +28,11 @@ export function createObservedEmbeddedRelay(
   engines: RelayEngines,
   config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'>,
   observability: EmbeddedObservability | undefined,
+  quota?: TokenQuota,
 ): RelayFrontDoor {
-  if (observability === undefined) return createEmbeddedRelay(engines, config);
+  if (observability === undefined) return createEmbeddedRelay(engines, config, undefined, quota);
   const { tracing, metrics, logger } = observability;
-  if (!tracing.enabled && metrics === undefined) return createEmbeddedRelay(engines, config);
+  if (!tracing.enabled && metrics === undefined) return createEmbeddedRelay(engines, config, undefined, quota);
   const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, metrics, logger });
   const observed: RelayEngines = {
     slm: instrumentation.slm(tracedEngine(engines.slm, { tracer: tracing.tracer, kind: 'slm' })),
@@ -38,5 +40,5 @@ export function createObservedEmbeddedRelay(
     models: engines.models,
     chatTemplate: engines.chatTemplate,
   };
-  return createEmbeddedRelay(observed, config, instrumentation);
+  return createEmbeddedRelay(observed, config, instrumentation, quota);
 }

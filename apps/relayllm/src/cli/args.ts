@@ -8,10 +8,12 @@ export const USAGE = `Usage:
       Runs one generation in this process and prints the answer, LLM-written
       spans marked (colour on a terminal, [[...]] otherwise), and a usage line.
       --json prints the response object of the gRPC API instead.
-  relayllm serve [--port 50051] [--host 127.0.0.1] [--demo] [model flags]
+  relayllm serve [--port 50051] [--host 127.0.0.1] [--http-port 8080] [--demo] [model flags]
       Serves relayllm.v1.RelayService (plus health and reflection) on the
-      embedded engines until SIGINT/SIGTERM. --demo first prints one sample
-      generation made through the gRPC API.
+      embedded engines until SIGINT/SIGTERM. --http-port also serves the
+      OpenAI-compatible API (/v1/chat/completions, /v1/completions, /v1/models)
+      and the playground page (/) on that port, same host. --demo first prints
+      one sample generation made through the gRPC API.
   relayllm report DIR... [--out DIR]
       Combines eval runs (a run directory with summary.json, or a sweep directory
       of them): PGR, APGR, teacher share for PGR 0.5/0.8, cost reduction and
@@ -143,11 +145,11 @@ function parseGenerate(args: string[]): ParsedCli {
 }
 
 function parseServe(args: string[]): ParsedCli {
-  const { values, positionals } = parse(args, { port: str, host: str, demo: bool, ...MODEL_FLAGS });
+  const { values, positionals } = parse(args, { port: str, host: str, 'http-port': str, demo: bool, ...MODEL_FLAGS });
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments, got ${positionals.join(' ')}`);
   return {
     command: { command: 'serve', demo: values.demo === true },
-    configFlags: { ...modelFlags(values), ...definedOnly({ port: values.port, host: values.host }) },
+    configFlags: { ...modelFlags(values), ...definedOnly({ port: values.port, host: values.host, httpPort: values['http-port'] }) },
   };
 }
 

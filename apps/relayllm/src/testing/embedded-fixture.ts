@@ -1,6 +1,8 @@
 import { createRelayClient, createRelayGrpcServer, type RelayClient, type RelayGrpcServer } from '@relayllm/grpc-api';
 import { referenceModelDir } from '@relayllm/testing';
-import { loadConfig, type RelayllmConfig } from '../app/config';
+import { llmTokenQuota } from '@relayllm/security';
+import { startApiServers, type EmbeddedApiServers } from '../app/api-servers';
+import { loadConfig, type EmbeddedApiSecurity, type RelayllmConfig } from '../app/config';
 import type { LlamaCppEngine } from '@relayllm/engines';
 import type { RelayModels } from '@relayllm/relay-core';
 import { llamaEngineOf, startEmbeddedEngines, type EmbeddedEngines } from '../app/embedded-engines';
@@ -82,4 +84,24 @@ export async function startSpecApi(config: RelayllmConfig = specConfig()): Promi
     await engines.real.close();
     throw error;
   }
+}
+
+export interface SpecHttpServer {
+  servers: EmbeddedApiServers;
+  /** http://127.0.0.1:<port> */
+  origin: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Both ports as `relayllm serve --http-port` starts them (startApiServers),
+ * on 127.0.0.1 ephemeral ports, over these engines; `security` as
+ * loadApiSecurity reads it (API keys, quota).
+ */
+export async function startSpecHttpServer(engines: SpecEngines, config: RelayllmConfig = specConfig(), security?: EmbeddedApiSecurity): Promise<SpecHttpServer> {
+  const relay = createEmbeddedRelay(engines, config, undefined, security === undefined ? undefined : llmTokenQuota(security));
+  const servers = await startApiServers(relay, engines.models, { ...config, host: '127.0.0.1', port: 0, httpPort: 0 }, security);
+  const port = servers.http?.port;
+  if (port === undefined) throw new Error('the HTTP port did not start');
+  return { servers, origin: `http://127.0.0.1:${port}`, close: () => servers.close(1_000) };
 }

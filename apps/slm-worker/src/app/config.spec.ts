@@ -21,6 +21,12 @@ describe('SLM worker config', () => {
     expect(config).toMatchObject({ port: 0, maxSequences: 2, workerId: 'w1', flushTokens: 8 });
   });
 
+  it('RELAYLLM_SLM_MODEL_SOURCE: a .gguf file or an OpenAI-compatible URL', () => {
+    expect(loadSlmWorkerConfig({ RELAYLLM_SLM_MODEL_SOURCE: 'http://vllm:8000#student' }).modelSource).toEqual({ kind: 'endpoint', baseUrl: 'http://vllm:8000', model: 'student' });
+    expect(loadSlmWorkerConfig({}).modelSource).toBeUndefined();
+    expect(() => loadSlmWorkerConfig({ RELAYLLM_SLM_MODEL_SOURCE: 'student.bin' })).toThrow(/RELAYLLM_SLM_MODEL_SOURCE/);
+  });
+
   it('lists every bad variable in one error', () => {
     const bad = { RELAYLLM_SLM_PORT: '70000', RELAYLLM_SLM_MAX_SEQUENCES: '0', RELAYLLM_GPU: 'maybe' };
     for (const name of Object.keys(bad)) expect(() => loadSlmWorkerConfig(bad)).toThrow(new RegExp(`${name}: `));

@@ -22,4 +22,15 @@ describe('worker settings', () => {
     expect(workerEngineSpec({ ...settings, engine: 'openai', openaiBaseUrl: 'http://v:8000', openaiModel: '' })).toEqual({ kind: 'openai', baseUrl: 'http://v:8000', model: 'llm' });
     expect(workerEngineSpec({ ...settings, engine: 'openai', openaiBaseUrl: 'http://v:8000', openaiModel: 'teacher-7b' })).toMatchObject({ model: 'teacher-7b' });
   });
+
+  it('RELAYLLM_<ROLE>_MODEL_SOURCE: a .gguf file or an OpenAI-compatible URL, winning over the path and the legacy engine settings', () => {
+    const settings = { model: 'llm', modelPath: '/m/llm.gguf', threads: 2, gpu: 'off' as const, maxSequences: 3, engine: 'openai' as const, openaiBaseUrl: 'http://old:1' };
+    const served = load({ RELAYLLM_LLM_MODEL_SOURCE: 'http://vllm:8000/v1#Qwen/Qwen3-8B', RELAYLLM_LLM_CONTEXT_LENGTH: '4096' });
+    expect(workerEngineSpec({ ...settings, ...served })).toEqual({ kind: 'openai', baseUrl: 'http://vllm:8000', model: 'Qwen/Qwen3-8B', contextLength: 4096 });
+    expect(workerEngineSpec({ ...settings, ...load({ RELAYLLM_LLM_MODEL_SOURCE: 'http://vllm:8000' }) })).toEqual({ kind: 'openai', baseUrl: 'http://vllm:8000', model: '' });
+    const file = load({ RELAYLLM_LLM_MODEL_SOURCE: '/other/teacher.gguf' });
+    expect(workerEngineSpec({ ...settings, ...file })).toMatchObject({ kind: 'llama', modelPath: '/other/teacher.gguf', sequences: 4 });
+    expect(load({}).modelSource).toBeUndefined();
+    expect(() => load({ RELAYLLM_LLM_MODEL_SOURCE: 'teacher.bin' })).toThrow(/RELAYLLM_LLM_MODEL_SOURCE: must be a \.gguf file or an http/);
+  });
 });

@@ -1,6 +1,7 @@
 import type { EngineSpec } from '@relayllm/engines';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { modelSourceSetting, type ModelSource } from './model-source';
 import { setting } from './settings';
 
 /** The settings both worker apps have, with their defaults (the model file differs per role). */
@@ -24,6 +25,8 @@ export function workerSettingEnv(role: WorkerRole) {
     natsUrl: 'RELAYLLM_NATS_URL',
     model: `RELAYLLM_${ROLE}_MODEL`,
     modelPath: `RELAYLLM_${ROLE}_MODEL_PATH`,
+    modelSource: `RELAYLLM_${ROLE}_MODEL_SOURCE`,
+    contextLength: `RELAYLLM_${ROLE}_CONTEXT_LENGTH`,
     threads: `RELAYLLM_${ROLE}_THREADS`,
     gpu: 'RELAYLLM_GPU',
     maxSequences: `RELAYLLM_${ROLE}_MAX_SEQUENCES`,
@@ -40,6 +43,10 @@ export function workerSettingFields(role: WorkerRole, defaults: WorkerSettingDef
     natsUrl: text(defaults.natsUrl),
     model: text(defaults.model, 64),
     modelPath: path(defaults.modelPath),
+    // A .gguf file or an OpenAI-compatible server's URL; unset: the GGUF at modelPath.
+    modelSource: modelSourceSetting(),
+    // A served model's window when its server does not report max_model_len (0: as reported).
+    contextLength: integer(0, 1_048_576, 0),
     threads: integer(1, 256, defaults.threads),
     gpu: choice(['auto', 'off'] as const, defaults.gpu),
     maxSequences: integer(1, 64, defaults.maxSequences),
@@ -62,28 +69,45 @@ export function workerSettingFields(role: WorkerRole, defaults: WorkerSettingDef
  */
 export const WORKER_SEQUENCE_WAIT_MS = 5_000;
 
-/** A worker's settings that choose its engine (an LLM worker may use an OpenAI-compatible server). */
+/** A worker's settings that choose its engine: a GGUF in the process, or an OpenAI-compatible server. */
 export interface WorkerEngineSettings {
   model: string;
   modelPath: string;
+  /** Where the model is served from; wins over `modelPath` and the legacy `engine`/`openai*` settings. */
+  modelSource?: ModelSource;
+  /** A served model's context window when its server does not report one (0 or unset: as reported). */
+  contextLength?: number;
   threads: number;
   gpu: 'auto' | 'off';
   maxSequences: number;
+  /** Legacy (LLM worker): `openai` serves through `openaiBaseUrl`; prefer `modelSource`. */
   engine?: 'llama' | 'openai';
   openaiBaseUrl?: string;
   /** The server's name of the model ('' = the worker's model name). */
   openaiModel?: string;
 }
 
-/** The engine a worker runs, from its settings: one sequence per generation it serves at once. */
-export function workerEngineSpec(settings: WorkerEngineSettings): EngineSpec {
+/** Where a worker's model is served from: `modelSource`, else the legacy OpenAI settings, else the GGUF at `modelPath`. */
+export function workerModelSource(settings: WorkerEngineSettings): ModelSource {
+  if (settings.modelSource !== undefined) return settings.modelSource;
   if (settings.engine === 'openai') {
     const model = settings.openaiModel === undefined || settings.openaiModel === '' ? settings.model : settings.openaiModel;
-    return { kind: 'openai', baseUrl: settings.openaiBaseUrl ?? '', model };
+    return { kind: 'endpoint', baseUrl: settings.openaiBaseUrl ?? '', model };
+  }
+  return { kind: 'gguf', path: settings.modelPath };
+}
+
+/** The engine a worker runs, from its settings: one sequence per generation it serves at once. */
+export function workerEngineSpec(settings: WorkerEngineSettings): EngineSpec {
+  const source = workerModelSource(settings);
+  if (source.kind === 'endpoint') {
+    const spec: EngineSpec = { kind: 'openai', baseUrl: source.baseUrl, model: source.model ?? '' };
+    if (settings.contextLength !== undefined && settings.contextLength > 0) spec.contextLength = settings.contextLength;
+    return spec;
   }
   return {
     kind: 'llama',
-    modelPath: settings.modelPath,
+    modelPath: source.path,
     sequences: settings.maxSequences,
     threads: settings.threads,
     gpu: settings.gpu,

@@ -3,6 +3,7 @@ import {
   InvalidArgumentReason,
   RelayError,
   ResourceExhaustedReason,
+  commandTokenIds,
   pairProfile,
   runRelay,
   sequenceIdOf,
@@ -10,6 +11,7 @@ import {
   type ChatFormat,
   type ChatTemplateSource,
   type Clock,
+  type FramedPrompt,
   type RelayModels,
   type RelayPairProfile,
   type RelayRequest,
@@ -123,6 +125,7 @@ export class RelayFrontDoor implements RelayServiceHandler {
         throw RelayError.resourceExhausted(
           ResourceExhaustedReason.LLM_TOKEN_QUOTA_EXCEEDED,
           `the LLM token quota of key "${quotaKey}" is used up; retry in ${Math.ceil(decision.retryAfterMs / 1000)} s`,
+          { retryAfterMs: decision.retryAfterMs },
         );
       }
     }
@@ -149,7 +152,8 @@ export class RelayFrontDoor implements RelayServiceHandler {
       const relaySignal = AbortSignal.any([signal, timeout.signal]);
       const deps = { clock, pair: this.pair, serverLimits: this.options.limits };
       const relay = (recording: GenerationEngines): AsyncIterable<RelayStreamEvent> => runRelay({ ...recording, ...deps }, framed, relaySignal);
-      for await (const event of withGenerationState(generations, request, engines, relay, {
+      // The framed request: its prompt is the model input, so a request_id reused for another conversation is told apart.
+      for await (const event of withGenerationState(generations, framed, engines, relay, {
         checkpoints: this.options.resumable,
         leaseTicker: this.leaseTicker(),
         onResume: (resumed) => this.options.onResume?.({ generationId: request.generationId, ...resumed }),
@@ -173,16 +177,23 @@ export class RelayFrontDoor implements RelayServiceHandler {
 
   /**
    * The request as the models see it: validated as the caller wrote it,
-   * framed, inside the context window. Without the SLM's tokenizer (a
+   * framed as its input kind says (a question or a conversation with the
+   * chat format, raw input as written), inside the context window. The result
+   * is raw input: nothing frames it again. Without the SLM's tokenizer (a
    * text-only engine) the prompt's length in tokens is unknown here and the
    * server checks it.
    */
   private frame(request: RelayRequest): RelayRequest {
     validateRelayRequest(request, this.pair.slm.commandSyntax, this.options.limits);
-    const framed = this.chatFormat.frame(request.prompt);
-    const framedRequest: RelayRequest = { ...request, prompt: framed.text };
+    const framed = this.frameInput(request);
+    const framedRequest: RelayRequest = { ...request, prompt: framed.text, input: { kind: 'raw' } };
     delete framedRequest.promptTokens;
     if (framed.tokens === undefined) return framedRequest;
+    const commandIds = commandTokenIds(this.pair.slm.commandSyntax);
+    if (framed.tokens.some((id) => commandIds.includes(id))) {
+      // Raw input is tokenized with special tokens parsed: a command token the caller typed there must not reach the models.
+      throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_CONTROL_TOKEN, "prompt holds one of the SLM's command tokens", 'prompt');
+    }
     const promptTokens = framed.tokens.length;
     const window = this.contextSize;
     if (promptTokens >= window) {
@@ -201,6 +212,18 @@ export class RelayFrontDoor implements RelayServiceHandler {
       );
     }
     return { ...framedRequest, promptTokens: framed.tokens };
+  }
+
+  private frameInput(request: RelayRequest): FramedPrompt {
+    const input = request.input ?? { kind: 'question' };
+    switch (input.kind) {
+      case 'question':
+        return this.chatFormat.frame(request.prompt);
+      case 'messages':
+        return this.chatFormat.frameMessages(input.messages);
+      case 'raw':
+        return this.chatFormat.frameRaw(request.prompt);
+    }
   }
 
   private async admit(signal: AbortSignal): Promise<AdmissionPermit | undefined> {

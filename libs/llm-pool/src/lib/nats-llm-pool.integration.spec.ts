@@ -66,6 +66,11 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       expect([...a.traceparents, ...b.traceparents].every((t) => t === '00-trace-span-01')).toBe(true);
     });
 
+    it('queue group not usable (a refused worker may listen there): every attempt names a known worker', async () => {
+      await collect(pool({ queueGroupUsable: () => false }).generate(relay(), new AbortController().signal));
+      expect(outcomes.map((o) => o.route)).toEqual([{ kind: 'worker', workerId: 'a' }]);
+    });
+
     it('affinity worker full per its heartbeat: the queue group (or, after a WORKER_FULL reply, the other worker) answers', async () => {
       await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
       workers.set([{ workerId: 'a', activeSequences: 2 }, { workerId: 'b' }]);

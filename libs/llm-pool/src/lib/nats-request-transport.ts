@@ -56,6 +56,13 @@ export interface NatsRequestTransportOptions {
   model: string;
   /** Live workers; without it every call goes to the queue group. */
   workers?: LiveWorkerSource;
+  /**
+   * Whether the model's queue group may be used (default: always). The
+   * broker picks any subscriber, so the orchestrator says false while a live
+   * worker of the model is refused (its model disagrees with the pool's):
+   * then every attempt names one of `workers`.
+   */
+  queueGroupUsable?: () => boolean;
   affinity?: LlmAffinityPort;
   /** How long one attempt waits for its reply (default 30 s); also the worker's time limit for it. */
   attemptTimeoutMs?: number;
@@ -93,10 +100,14 @@ function workerFailure(error: WorkerError): RelayError {
  * LlmCancel. Choosing the worker and reissuing are the skeleton's.
  */
 export class NatsRequestTransport implements WorkerTransport {
-  readonly anyAllowed = true;
   readonly fullAllowed = false;
 
   constructor(private readonly options: NatsRequestTransportOptions) {}
+
+  /** The broker may pick the worker (the queue group), unless the host says a subscriber there must not serve. */
+  get anyAllowed(): boolean {
+    return this.options.queueGroupUsable?.() ?? true;
+  }
 
   async candidates(request: EngineRequest, signal: AbortSignal): Promise<WorkerCandidates> {
     const { workers, model } = this.options;

@@ -16,6 +16,7 @@ export class LiveWorkersFake implements LiveWorkerSource {
       maxSequences: w.maxSequences ?? 2,
       activeSequences: w.activeSequences ?? 0,
       intervalMs: 1_000,
+      descriptionHash: '',
       lastSeenMs: 0,
     }));
   }

@@ -1,4 +1,15 @@
-import { llmCancelSubject, llmCancelWildcard, llmGenerateSubject, llmQueueGroup, llmWorkerSubject, subjectToken, WORKER_HEARTBEAT_SUBJECT } from './subjects';
+import { WorkerKind } from '@relayllm/proto';
+import {
+  llmCancelSubject,
+  llmCancelWildcard,
+  llmGenerateSubject,
+  llmQueueGroup,
+  llmWorkerSubject,
+  modelDescribeQueueGroup,
+  modelDescribeSubject,
+  subjectToken,
+  WORKER_HEARTBEAT_SUBJECT,
+} from './subjects';
 
 describe('subjects (shared contract)', () => {
   it('builds the contract subjects', () => {
@@ -8,6 +19,11 @@ describe('subjects (shared contract)', () => {
     expect(llmWorkerSubject('llm', 'w-1')).toBe('relayllm.llm.llm.worker.w-1');
     expect(llmCancelSubject('llm', 'gen_7')).toBe('relayllm.llm.llm.cancel.gen_7');
     expect(llmCancelWildcard('llm')).toBe('relayllm.llm.llm.cancel.*');
+    const hash = 'a'.repeat(64);
+    expect(modelDescribeSubject(WorkerKind.WORKER_KIND_SLM, 'slm', hash)).toBe(`relayllm.slm.slm.describe.${hash}`);
+    expect(modelDescribeSubject(WorkerKind.WORKER_KIND_LLM, 'qwen3.8b', hash)).toBe(`relayllm.llm.${subjectToken('qwen3.8b')}.describe.${hash}`);
+    expect(modelDescribeQueueGroup(WorkerKind.WORKER_KIND_LLM, 'llm', hash)).toBe(`relayllm-describe-llm-llm-${hash}`);
+    expect(() => modelDescribeSubject(WorkerKind.WORKER_KIND_UNSPECIFIED, 'slm', hash)).toThrow(RangeError);
   });
 
   it('turns unsafe names into one stable token', () => {

@@ -1,4 +1,5 @@
 import { createHash } from 'crypto';
+import { WorkerKind } from '@relayllm/proto';
 
 /**
  * NATS subjects of the distributed deployment (the shared contract; see the
@@ -45,4 +46,25 @@ export function llmCancelSubject(model: string, generationId: string): string {
 /** Wildcard a worker subscribes to for every cancel of its model. */
 export function llmCancelWildcard(model: string): string {
   return `relayllm.llm.${subjectToken(model)}.cancel.*`;
+}
+
+/** The subject segment of a worker kind (`slm`, `llm`). */
+function roleToken(kind: WorkerKind): string {
+  if (kind === WorkerKind.WORKER_KIND_SLM) return 'slm';
+  if (kind === WorkerKind.WORKER_KIND_LLM) return 'llm';
+  throw new RangeError(`no subject for worker kind ${kind}`);
+}
+
+/**
+ * Requests for the description of a pool's model (DescribeModelReply; empty
+ * request payload), addressed by its hash: every worker announcing that hash
+ * answers it (subscribe with modelDescribeQueueGroup, so one does).
+ */
+export function modelDescribeSubject(kind: WorkerKind, model: string, descriptionHash: string): string {
+  return `relayllm.${roleToken(kind)}.${subjectToken(model)}.describe.${subjectToken(descriptionHash)}`;
+}
+
+/** The queue group of the workers answering one description hash. */
+export function modelDescribeQueueGroup(kind: WorkerKind, model: string, descriptionHash: string): string {
+  return `relayllm-describe-${roleToken(kind)}-${subjectToken(model)}-${subjectToken(descriptionHash)}`;
 }

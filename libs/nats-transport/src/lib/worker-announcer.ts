@@ -16,6 +16,8 @@ export interface WorkerAnnouncerOptions {
   /** Sequences busy now; read at every heartbeat. */
   activeSequences: () => number;
   intervalMs?: number;
+  /** sha256 of the encoded description of its model (worker-protocol's modelDescriptionHash); '' or unset: not described. */
+  descriptionHash?: string;
   clock?: Clock;
 }
 
@@ -79,6 +81,7 @@ export class WorkerAnnouncer {
       sentAtMs: (o.clock ?? new SystemClock()).now(),
       intervalMs: this.intervalMs,
       leaving,
+      descriptionHash: o.descriptionHash ?? '',
     });
   }
 

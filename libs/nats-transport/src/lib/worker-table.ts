@@ -11,6 +11,8 @@ export interface LiveWorker {
   maxSequences: number;
   activeSequences: number;
   intervalMs: number;
+  /** sha256 of its model's description (fetched on the describe subject); '' = not described. */
+  descriptionHash: string;
   /** Receiver's clock when the last heartbeat arrived. */
   lastSeenMs: number;
 }
@@ -59,6 +61,7 @@ export class WorkerTable {
       maxSequences: hb.maxSequences,
       activeSequences: hb.activeSequences,
       intervalMs: Math.min(MAX_INTERVAL_MS, Math.max(MIN_INTERVAL_MS, hb.intervalMs || 1_000)),
+      descriptionHash: hb.descriptionHash,
       lastSeenMs: this.clock.now(),
     };
     this.workers.set(worker.workerId, worker);

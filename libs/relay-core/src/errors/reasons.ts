@@ -46,6 +46,14 @@ export const InvalidArgumentReason = {
   CHAT_TEMPLATE_MISSING: 'CHAT_TEMPLATE_MISSING',
   /** A model description the relay cannot serve (e.g. a served model that does not say its context length). */
   MODEL_DESCRIPTION_INVALID: 'MODEL_DESCRIPTION_INVALID',
+  /** A conversation that cannot be framed: no messages, an unknown role, a content that is not text, no user message. */
+  MESSAGES_INVALID: 'MESSAGES_INVALID',
+  /** A request input kind this build does not know. */
+  PROMPT_INPUT_INVALID: 'PROMPT_INPUT_INVALID',
+  /** HTTP: a body that is not a JSON object, or a field of the wrong JSON type. */
+  REQUEST_BODY_INVALID: 'REQUEST_BODY_INVALID',
+  /** HTTP: a parameter of the OpenAI API this server does not implement (n > 1, tools, logprobs...). */
+  PARAMETER_UNSUPPORTED: 'PARAMETER_UNSUPPORTED',
 } as const;
 
 export const ResourceExhaustedReason = {
@@ -108,6 +116,8 @@ export const UnavailableReason = {
   REDIS_UNAVAILABLE: 'REDIS_UNAVAILABLE',
   /** The server is shutting down. */
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
+  /** The orchestrator has not yet learnt its models from the workers (no agreeing SLM or LLM description). */
+  MODELS_NOT_DESCRIBED: 'MODELS_NOT_DESCRIBED',
 } as const;
 
 export const DeadlineExceededReason = {
@@ -143,8 +153,12 @@ export const InternalReason = {
   UNKNOWN_REASON: 'UNKNOWN_REASON',
 } as const;
 
-/** No reason is raised as not_found today; the kind exists because peers (gRPC) may send it. */
-export const NotFoundReason = {} as const;
+export const NotFoundReason = {
+  /** HTTP: the request names a model this server does not serve. */
+  MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
+  /** HTTP: no route for this method and path. */
+  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
+} as const;
 
 export const FailedPreconditionReason = {
   /** A generation with this request_id is still running. */

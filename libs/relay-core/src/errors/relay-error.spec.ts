@@ -6,6 +6,7 @@ import {
   CancelledReason,
   InvalidArgumentReason,
   kindOfReason,
+  NotFoundReason,
   REASONS_BY_KIND,
   ResourceExhaustedReason,
   UnavailableReason,
@@ -28,11 +29,18 @@ describe('RelayError', () => {
       RelayError.deadlineExceeded(DeadlineExceededReason.REQUEST_TIMEOUT, 'm'),
       RelayError.cancelled(CancelledReason.CLIENT_CANCELLED, 'm'),
       RelayError.internal(InternalReason.INTERNAL, 'm'),
+      RelayError.notFound(NotFoundReason.MODEL_NOT_FOUND, 'm'),
       RelayError.failedPrecondition(FailedPreconditionReason.REQUEST_ID_IN_USE, 'm'),
       RelayError.unauthenticated(UnauthenticatedReason.API_KEY_MISSING, 'm'),
     ];
-    expect(made.map((e) => e.kind)).toEqual(RELAY_ERROR_KINDS.filter((k) => k !== 'not_found'));
+    expect(made.map((e) => e.kind)).toEqual(RELAY_ERROR_KINDS);
     for (const e of made) expect(kindOfReason(e.reason)).toBe(e.kind);
+  });
+
+  it('carries when a retry may succeed', () => {
+    const error = RelayError.resourceExhausted(ResourceExhaustedReason.LLM_TOKEN_QUOTA_EXCEEDED, 'm', { retryAfterMs: 1500 });
+    expect(error.retryAfterMs).toBe(1500);
+    expect(RelayError.resourceExhausted(ResourceExhaustedReason.WORKER_FULL, 'm').retryAfterMs).toBeUndefined();
   });
 
   it('round-trips through its payload', () => {

@@ -13,6 +13,7 @@ import {
   type DeadlineExceededReason,
   type FailedPreconditionReason,
   type InvalidArgumentReason,
+  type NotFoundReason,
   type ReasonOf,
   type RelayErrorKind,
   type RelayErrorReason,
@@ -28,6 +29,8 @@ export interface RelayErrorOptions {
   /** Request field the error is about (e.g. 'maxTokens'), for invalid_argument. */
   field?: string;
   cause?: unknown;
+  /** When a retry may succeed (quota, overload), in ms from now; HTTP sends it as Retry-After. */
+  retryAfterMs?: number;
 }
 
 /** A reason of `kind` (the first registered one; UNKNOWN_REASON for a kind without reasons), for code that must make an error of any kind. */
@@ -48,6 +51,7 @@ export class RelayError extends Error {
   readonly kind: RelayErrorKind;
   readonly reason: RelayErrorReason;
   readonly field?: string;
+  readonly retryAfterMs?: number;
 
   /** Prefer the kind's static constructor: it only takes that kind's reasons. */
   constructor(kind: RelayErrorKind, reason: RelayErrorReason, message: string, options: RelayErrorOptions = {}) {
@@ -55,6 +59,7 @@ export class RelayError extends Error {
     this.kind = kind;
     this.reason = reason;
     if (options.field !== undefined) this.field = options.field;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 
   static invalidArgument(reason: InvalidArgumentReason, message: string, field?: string): RelayError {
@@ -83,6 +88,10 @@ export class RelayError extends Error {
 
   static failedPrecondition(reason: FailedPreconditionReason, message: string, options?: RelayErrorOptions): RelayError {
     return new RelayError('failed_precondition', reason, message, options);
+  }
+
+  static notFound(reason: NotFoundReason, message: string, options?: RelayErrorOptions): RelayError {
+    return new RelayError('not_found', reason, message, options);
   }
 
   static unauthenticated(reason: UnauthenticatedReason, message: string, options?: RelayErrorOptions): RelayError {

@@ -2,6 +2,7 @@ import { RelayError } from '../errors/relay-error';
 import { REFERENCE_COMMAND_SYNTAX } from '../protocol/reference-pair';
 import { DEFAULT_MAX_LLM_TOKENS_PER_CALL, DEFAULT_MAX_TURNS, validateRelayRequest, type RelayRequest } from './relay-request';
 
+const user = (content: string) => ({ role: 'user' as const, content });
 const base: RelayRequest = { generationId: 'g', prompt: 'Hi', maxTokens: 100 };
 const validate = (overrides: Partial<RelayRequest>) => validateRelayRequest({ ...base, ...overrides }, REFERENCE_COMMAND_SYNTAX);
 
@@ -36,6 +37,12 @@ describe('validateRelayRequest', () => {
     expect(v.promptTokens).toEqual([72, 105]);
   });
 
+  it('accepts a conversation whose prompt is its last user message, and raw input', () => {
+    const messages = [{ role: 'system' as const, content: 'Be brief.' }, user('Hi'), { role: 'assistant' as const, content: 'Hello' }];
+    expect(validate({ input: { kind: 'messages', messages } }).prompt).toBe('Hi');
+    expect(validate({ input: { kind: 'raw' } }).prompt).toBe('Hi');
+  });
+
   it.each<[string, Partial<RelayRequest>, string, string]>([
     ['empty prompt', { prompt: '' }, 'PROMPT_EMPTY', 'prompt'],
     ['prompt too long', { prompt: 'x'.repeat(128_001) }, 'PROMPT_TOO_LONG', 'prompt'],
@@ -58,6 +65,15 @@ describe('validateRelayRequest', () => {
     ['empty stop string', { stop: [''] }, 'STOP_INVALID', 'stop'],
     ['too many stop strings', { stop: ['a', 'b', 'c', 'd', 'e'] }, 'STOP_INVALID', 'stop'],
     ['stop string with a marker', { stop: ['</call>'] }, 'STOP_INVALID', 'stop'],
+    ['no messages', { input: { kind: 'messages', messages: [] } }, 'MESSAGES_INVALID', 'messages'],
+    ['messages not a list', { input: { kind: 'messages', messages: 'Hi' as never } }, 'MESSAGES_INVALID', 'messages'],
+    ['an unknown role', { input: { kind: 'messages', messages: [{ role: 'tool' as never, content: 'x' }, user('Hi')] } }, 'MESSAGES_INVALID', 'messages[0].role'],
+    ['a content that is not text', { input: { kind: 'messages', messages: [user('Hi'), { role: 'user', content: 7 as never }] } }, 'MESSAGES_INVALID', 'messages[1].content'],
+    ['a message that is not an object', { input: { kind: 'messages', messages: [null as never] } }, 'MESSAGES_INVALID', 'messages[0]'],
+    ['no user message', { input: { kind: 'messages', messages: [{ role: 'system', content: 'Hi' }] } }, 'MESSAGES_INVALID', 'messages'],
+    ['a prompt that is not the last user message', { input: { kind: 'messages', messages: [user('Hi'), user('Bye')] } }, 'MESSAGES_INVALID', 'prompt'],
+    ['messages too long', { input: { kind: 'messages', messages: [{ role: 'system', content: 'x'.repeat(128_000) }, user('Hi')] } }, 'PROMPT_TOO_LONG', 'messages'],
+    ['an unknown input kind', { input: { kind: 'tokens' } as never }, 'PROMPT_INPUT_INVALID', 'input'],
   ])('rejects %s', (_name, overrides, reason, field) => {
     expect(rejection(overrides)).toEqual({ kind: 'invalid_argument', reason, field });
   });

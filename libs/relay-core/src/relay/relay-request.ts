@@ -1,5 +1,6 @@
 import { RelayError } from '../errors/relay-error';
 import type { SamplingParams } from '../ports/engine';
+import { CHAT_ROLES, lastUserContent, type ChatMessage } from '../protocol/chat-format';
 import { commandTokenIds, type CommandSyntax } from '../protocol/model-profile';
 import { CALL_CLOSE_TEXT, CALL_OPEN_TEXT } from '../protocol/vocabulary';
 import { InvalidArgumentReason } from '../errors/reasons';
@@ -12,11 +13,25 @@ import { InvalidArgumentReason } from '../errors/reasons';
 export const RELAY_POLICIES = ['RELAY', 'SLM_ONLY', 'LLM_ONLY'] as const;
 export type RelayPolicy = (typeof RELAY_POLICIES)[number];
 
+/**
+ * What a request's `prompt` is, hence how the front door frames it for the
+ * models (once, with the deployment's chat format):
+ * - `question` (the default): one user question (gRPC, the CLI, eval);
+ * - `messages`: a conversation (OpenAI's chat completions), rendered whole;
+ *   `prompt` is then its last user message (what a format that frames one
+ *   question frames, what logs and the prompt-length limit see);
+ * - `raw`: model input as the caller wrote it, markers included, never framed
+ *   (OpenAI's completions).
+ */
+export type PromptInput = { kind: 'question' } | { kind: 'messages'; messages: readonly ChatMessage[] } | { kind: 'raw' };
+
 /** What a caller asks for. Numbers arrive unchecked from transports, hence validation. */
 export interface RelayRequest {
   /** Unique per generation; engines key their sequences / KV caches on it. */
   generationId: string;
   prompt: string;
+  /** What `prompt` is (see PromptInput); absent: a question. */
+  input?: PromptInput;
   /**
    * The prompt's ids in the SLM's vocabulary, user text tokenized as plain text
    * (control tokens must not be parsed out of it). Optional: without it
@@ -146,6 +161,41 @@ function validatePromptTokens(promptTokens: readonly number[] | undefined, synta
 }
 
 /**
+ * A conversation: a non-empty list of known roles with string contents, at
+ * least one user message, which `prompt` repeats, and all of it within the
+ * prompt-length limit.
+ */
+function validateMessages(messages: unknown, prompt: string, server: RelayServerLimits): void {
+  const bad = (message: string, field: string): RelayError => RelayError.invalidArgument(InvalidArgumentReason.MESSAGES_INVALID, message, field);
+  if (!Array.isArray(messages) || messages.length === 0) throw bad('messages must be a non-empty list', 'messages');
+  let chars = 0;
+  messages.forEach((message: Partial<ChatMessage> | null, i) => {
+    if (typeof message !== 'object' || message === null) throw bad(`messages[${i}] must be an object`, `messages[${i}]`);
+    if (!(CHAT_ROLES as readonly unknown[]).includes(message.role)) {
+      throw bad(`messages[${i}].role must be one of ${CHAT_ROLES.join(', ')}, got ${String(message.role)}`, `messages[${i}].role`);
+    }
+    if (typeof message.content !== 'string') throw bad(`messages[${i}].content must be a string`, `messages[${i}].content`);
+    chars += message.content.length;
+  });
+  const last = lastUserContent(messages as ChatMessage[]);
+  if (last === undefined) throw bad('messages must contain a user message', 'messages');
+  if (last !== prompt) throw bad("prompt must be the conversation's last user message", 'prompt');
+  if (chars > server.maxPromptChars) {
+    throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_TOO_LONG, `messages have ${chars} characters, the limit is ${server.maxPromptChars}`, 'messages');
+  }
+}
+
+function validateInput(input: PromptInput | undefined, prompt: string, server: RelayServerLimits): void {
+  if (input === undefined || input.kind === 'question' || input.kind === 'raw') return;
+  if (input.kind === 'messages') {
+    validateMessages(input.messages, prompt, server);
+    return;
+  }
+  // Only a transport that casts can get here: the type is closed.
+  throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_INPUT_INVALID, `unknown input kind ${String((input as { kind?: unknown }).kind)}`, 'input');
+}
+
+/**
  * Checks a request and fills in defaults. Throws RelayError (invalid_argument,
  * with `field` and a reason) on the first problem found. `slmSyntax`: the
  * SLM's command syntax (its command ids must not be in `promptTokens`).
@@ -158,6 +208,8 @@ export function validateRelayRequest(
   if (typeof request.generationId !== 'string' || request.generationId === '' || request.generationId.length > 256) {
     throw RelayError.invalidArgument(InvalidArgumentReason.GENERATION_ID_INVALID, 'generationId must be 1..256 characters', 'generationId');
   }
+  // A conversation's prompt is its last user message: the conversation is checked first, so its errors name it.
+  validateInput(request.input, request.prompt, server);
   if (typeof request.prompt !== 'string' || request.prompt === '') {
     throw RelayError.invalidArgument(InvalidArgumentReason.PROMPT_EMPTY, 'prompt must not be empty', 'prompt');
   }

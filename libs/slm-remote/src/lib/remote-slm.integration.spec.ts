@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Socket } from 'net';
 import { encodeScript } from '@relayllm/relay-core/testing';
-import { isRelayError, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
+import { isRelayError, REFERENCE_COMMAND_SYNTAX, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 import { RemoteSlmEngine, StaticSlmWorkerDirectory } from '../index';
 import { ScriptEngineFake, startInProcessWorker, type InProcessWorker } from '../testing';
 
@@ -53,7 +53,7 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     return worker;
   };
   const remote = (list: InProcessWorker[], options = {}): RemoteSlmEngine => {
-    const engine = new RemoteSlmEngine({ directory: new StaticSlmWorkerDirectory(list.map((w) => w.info)), ...options });
+    const engine = new RemoteSlmEngine({ directory: new StaticSlmWorkerDirectory(list.map((w) => w.info)), commandSyntax: () => REFERENCE_COMMAND_SYNTAX, ...options });
     engines.push(engine);
     return engine;
   };
@@ -108,6 +108,15 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     expect(textOf(rest)).toBe('ijklmnopqrstuvwxyz');
     expect(rest[rest.length - 1]?.finish).toBe('eos');
     expect(rest[rest.length - 1]?.tokens.slice(-1)).toEqual([257]); // EOS is reported, with empty text
+  });
+
+  it('text command syntax: no id marks a command\'s end, so the worker does not pause at the reference </call> id', async () => {
+    const fake = new ScriptEngineFake({ prompt: PROMPT, script: 'ab<call>3</call>ef</s>' });
+    const worker = await startWorker('w1', fake, { flushTokens: 64, flushMs: 1_000 });
+    const slm = remote([worker], { commandSyntax: () => ({ kind: 'text' }) });
+    const chunks = await collect(slm.generate(request(), new AbortController().signal));
+    expect(textOf(chunks)).toBe('ab<call>3</call>ef');
+    expect(chunks).toHaveLength(1); // one frame at the finish: no paused frame at </call>
   });
 
   it('a stray </call> (no <call> before it) does not pause the worker', async () => {
@@ -242,6 +251,7 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
       const reasons: string[] = [];
       const slm = new RemoteSlmEngine({
         directory: new StaticSlmWorkerDirectory([hole, b.info]),
+        commandSyntax: () => REFERENCE_COMMAND_SYNTAX,
         connectTimeoutMs: 200,
         onFailover: (e) => reasons.push(`${e.fromWorkerId}:${e.error.reason}`),
       });

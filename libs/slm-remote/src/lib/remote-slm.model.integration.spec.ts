@@ -7,6 +7,7 @@ import {
   type CompletedEvent,
   type Engine,
   type RelayStreamEvent,
+  REFERENCE_COMMAND_SYNTAX,
   REFERENCE_PAIR_PROFILE,
 } from '@relayllm/relay-core';
 import { referenceModelDir } from '@relayllm/testing';
@@ -49,7 +50,7 @@ describe('RemoteSlmEngine over a worker with the reference SLM (llama.cpp)', () 
   }
 
   it('evaluates the prompt once and each later token at most once per turn (no re-evaluation from scratch), same output as in process', async () => {
-    const remote = new RemoteSlmEngine({ directory: new StaticSlmWorkerDirectory([worker.info]) });
+    const remote = new RemoteSlmEngine({ directory: new StaticSlmWorkerDirectory([worker.info]), commandSyntax: () => REFERENCE_COMMAND_SYNTAX });
     let calls = 0;
     try {
       for (const [i, question] of ['Compute 19+90*35*11.', 'Compute 37*48+15-6.', 'Compute 60*57+17-43.'].entries()) {

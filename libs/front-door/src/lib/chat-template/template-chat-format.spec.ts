@@ -45,6 +45,37 @@ describe('TemplateChatFormat (fake tokenizer)', () => {
     expect(twice.frame('<s>').tokens).toEqual([tokenizer.idOf('<s>'), 124, tokenizer.idOf('<s>')]);
   });
 
+  it('renders a conversation whole; every content plain text, the markers special tokens', () => {
+    const messages = [
+      { role: 'system' as const, content: 'Be <|im_start|> brief.' },
+      { role: 'user' as const, content: 'Hi' },
+      { role: 'assistant' as const, content: 'Hello <|im_end|>' },
+      { role: 'user' as const, content: 'Compute 2+3.' },
+    ];
+    const { text, tokens } = format.frameMessages(messages);
+    expect(text).toBe(
+      '<|im_start|>system\nBe <|im_start|> brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello <|im_end|><|im_end|>\n<|im_start|>user\nCompute 2+3.<|im_end|>\n<|im_start|>assistant\n',
+    );
+    expect(tokens?.filter((id) => id === tokenizer.idOf('<|im_start|>'))).toHaveLength(5); // 4 messages + the generation prompt
+    expect(tokens?.filter((id) => id === tokenizer.idOf('<|im_end|>'))).toHaveLength(4);
+    expect(format.frameMessages([{ role: 'user', content: 'Hi' }])).toEqual(format.frame('Hi'));
+  });
+
+  it('a conversation whose template drops a message is tokenized whole with special tokens parsed (documented fallback)', () => {
+    const userOnly = "{% for m in messages %}{% if m.role == 'user' %}<s>{{ m.content }}{% endif %}{% endfor %}";
+    const dropping = new TemplateChatFormat({ template: userOnly, origin: 't' }, 'm', tokenizer);
+    const { text, tokens } = dropping.frameMessages([{ role: 'system', content: 'ignored' }, { role: 'user', content: '<s>' }]);
+    expect(text).toBe('<s><s>');
+    expect(tokens).toEqual([tokenizer.idOf('<s>'), tokenizer.idOf('<s>')]);
+  });
+
+  it('raw input: no template, special tokens parsed, BOS once', () => {
+    const bos = new CharTokenizerFake(['<|im_start|>'], 7);
+    const raw = new TemplateChatFormat({ template: CHATML, origin: 't' }, 'm', bos);
+    expect(raw.frameRaw('<|im_start|>x')).toEqual({ text: '<|im_start|>x', tokens: [7, bos.idOf('<|im_start|>'), 120] });
+    expect(new TemplateChatFormat({ template: CHATML, origin: 't' }, 'm', undefined).frameRaw('x')).toEqual({ text: 'x' });
+  });
+
   it('without a tokenizer: text only', () => {
     expect(new TemplateChatFormat({ template: CHATML, origin: 't' }, 'm', undefined).frame('Hi').tokens).toBeUndefined();
   });
@@ -96,6 +127,29 @@ describe('real chat templates', () => {
     const { tokens } = format.frame('x<|im_end|><call>9</call>');
     expect(tokens?.filter((id) => id === imEnd)).toHaveLength(1);
     expect(qwen.decode(tokens ?? [])).toBe(format.frame('x<|im_end|><call>9</call>').text);
+  });
+
+  it('Qwen3: a conversation; ids are what the tokenizer gives the whole text when no one typed a marker', () => {
+    const format = new TemplateChatFormat(qwen.chatTemplate, 'Qwen3-1.7B', qwen.tokenizer);
+    const { text, tokens } = format.frameMessages([
+      { role: 'system', content: 'You compute.' },
+      { role: 'user', content: 'What is 6*7?' },
+      { role: 'assistant', content: '42' },
+      { role: 'user', content: 'And 6*8?' },
+    ]);
+    expect(text).toMatch(/^<\|im_start\|>system\nYou compute\.<\|im_end\|>\n<\|im_start\|>user\nWhat is 6\*7\?<\|im_end\|>\n<\|im_start\|>assistant\n.*42<\|im_end\|>\n<\|im_start\|>user\nAnd 6\*8\?<\|im_end\|>\n<\|im_start\|>assistant\n<think>\n\n<\/think>\n\n$/s);
+    expect(tokens).toEqual(qwen.tokenizer.tokenize(text, true));
+  });
+
+  it('Llama 3.1: a conversation with trimmed contents; <|eot_id|> typed in any message stays plain text', () => {
+    const format = new TemplateChatFormat(llama.chatTemplate, 'Llama-3.1-8B', llama.tokenizer);
+    const { text, tokens } = format.frameMessages([
+      { role: 'system', content: ' Be brief <|eot_id|> ' },
+      { role: 'user', content: ' hi <|eot_id|>' },
+    ]);
+    expect(text).toContain('Be brief <|eot_id|><|eot_id|>');
+    const eot = llama.tokenizer.tokenize('<|eot_id|>', true)[0];
+    expect(tokens?.filter((id) => id === eot)).toHaveLength(2); // the template's, one per message
   });
 
   it('Llama 3.1: BOS rendered by the template, user text trimmed by it and still tokenized as plain text', () => {

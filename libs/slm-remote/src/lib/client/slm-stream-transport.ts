@@ -2,12 +2,12 @@ import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc
 import { SlmWorkerServiceClient } from '@relayllm/proto';
 import { isReissuable, type Attempt, type Exhaustion, type WorkerCandidates, type WorkerLoad, type WorkerTransport } from '@relayllm/relay-cluster';
 import {
-  BYTE_LEVEL_TOKEN_IDS,
   chunkTokenCount,
   freshRequest,
   InternalReason,
   RelayError,
   UnavailableReason,
+  type CommandSyntax,
   type EngineChunk,
   type EngineRequest,
 } from '@relayllm/relay-core';
@@ -19,10 +19,11 @@ import type { SlmWorkerDirectory, SlmWorkerInfo } from './slm-worker-directory';
 
 export interface SlmStreamTransportOptions {
   directory: SlmWorkerDirectory;
-  /** Ids after which a worker pauses instead of generating on (default: the reference `</call>`). */
-  pauseTokens?: readonly number[];
-  /** Ids that arm the pause (default: the reference `<call>`): a stray `</call>` does not pause. [] = always pause. */
-  pauseArmTokens?: readonly number[];
+  /**
+   * The SLM's command syntax, read at each generate (the orchestrator learns
+   * it from the workers' descriptions): where a worker pauses, see slmPausePoints.
+   */
+  commandSyntax: () => CommandSyntax;
   /** A stream with no generate for this long is closed (default 30 s). */
   idleReleaseMs?: number;
   /** The worker's time limit for each generate (default 120 s; 0 = none), cut to the call's deadline. */
@@ -37,6 +38,26 @@ export interface SlmStreamTransportOptions {
   credentials?: ChannelCredentials;
   /** Called when capacity may have changed (a worker joined, left, reported load). */
   onCapacityChange?: (listener: () => void) => () => void;
+}
+
+/** Where a worker stops pulling its engine and waits for the client (pause_tokens / pause_arm_tokens of SlmGenerateRequest). */
+export interface SlmPausePoints {
+  pauseTokens: readonly number[];
+  pauseArmTokens: readonly number[];
+}
+
+/**
+ * The pause points of an SLM's command syntax. Token syntax: right after
+ * `</call>`, armed by `<call>` (a stray `</call>` does not pause). Text
+ * syntax: none. A command is several ordinary tokens there and its end is
+ * known only by reading text, so the worker generates on until the client's
+ * cancel reaches it; the relay drops what follows the command and the next
+ * turn's KV plan keeps only the common prefix. Pausing is an optimisation
+ * (fewer wasted tokens), never a matter of correctness.
+ */
+export function slmPausePoints(syntax: CommandSyntax): SlmPausePoints {
+  if (syntax.kind === 'text') return { pauseTokens: [], pauseArmTokens: [] };
+  return { pauseTokens: [syntax.endCallId], pauseArmTokens: [syntax.callId] };
 }
 
 const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
@@ -59,14 +80,9 @@ export class SlmStreamTransport implements WorkerTransport {
   /** Per worker id: streams this client opened there whose call is not over yet (released ones included: they still hold a slot). */
   private readonly openPerWorker = new Map<string, number>();
   private readonly clients = new Map<string, SlmWorkerServiceClient>();
-  private readonly pauseTokens: readonly number[];
-  private readonly pauseArmTokens: readonly number[];
   private closed = false;
 
-  constructor(private readonly options: SlmStreamTransportOptions) {
-    this.pauseTokens = options.pauseTokens ?? [BYTE_LEVEL_TOKEN_IDS.END_CALL];
-    this.pauseArmTokens = options.pauseArmTokens ?? [BYTE_LEVEL_TOKEN_IDS.CALL];
-  }
+  constructor(private readonly options: SlmStreamTransportOptions) {}
 
   /** Streams per worker id that still hold a slot there (kept up to date as streams open and end, so reading it is cheap). */
   openStreams(): Map<string, number> {
@@ -194,7 +210,7 @@ export class SlmStreamTransport implements WorkerTransport {
   private async *generateOn(connection: DecodeConnection, attempt: Attempt, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     const { request } = attempt;
     const queue = new EventQueue<ConnectionEvent>();
-    const envelope = { pauseTokens: this.pauseTokens, pauseArmTokens: this.pauseArmTokens, timeoutMs: this.timeoutMs(attempt), traceContext: this.options.traceContext?.() };
+    const envelope = { ...slmPausePoints(this.options.commandSyntax()), timeoutMs: this.timeoutMs(attempt), traceContext: this.options.traceContext?.() };
     const seq = connection.begin(
       (generateSeq, tail) => {
         const value = generateToWire(tail ? request : freshRequest(request), { ...envelope, generateSeq, tail });
