@@ -142,7 +142,7 @@ async function main(): Promise<void> {
       tapLlmConnection: (nc) => tapSubscriptions(nc, marks),
     });
     const config = loadConfig({}, { natsUrl: nats.url, redisUrl: redis?.url ?? 'off' });
-    shared = createSharedStore(config, (line) => console.error(line));
+    shared = createSharedStore(config, { warn: (line) => console.error(line) });
     let registry: { live(kind: WorkerKind, model: string): unknown[] } | undefined;
     let pool: NatsLlmPool | undefined;
     const backends = await createNatsBackends(

@@ -180,7 +180,7 @@ async function main(): Promise<void> {
       {},
       { natsUrl: nats.url, redisUrl: redis?.url ?? 'off', maxConcurrentGenerations: String(concurrency), maxQueuedRequests: String(generations), maxQueueWaitMs: '600000' },
     );
-    shared = createSharedStore(config, (line) => console.error(line));
+    shared = createSharedStore(config, { warn: (line) => console.error(line) });
     let registry: { live(kind: WorkerKind, model: string): unknown[] } | undefined;
     const backends = await createNatsBackends(
       config,

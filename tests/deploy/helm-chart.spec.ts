@@ -89,8 +89,27 @@ describe('Helm chart deploy/helm/relayllm', () => {
     ['a model source that is neither a .gguf nor an http(s) URL', ['slmWorker', 'modelSource'], 'ftp://models/slm'],
     ['a negative context length', ['llmWorker', 'contextLength'], -1],
     ['a chat template key that is a path', ['orchestrator', 'chatTemplate', 'key'], 'templates/chat.jinja'],
+    ['an HTTP port that is a string', ['orchestrator', 'http', 'port'], '8080'],
+    ['an HTTP port out of range', ['orchestrator', 'http', 'port'], 70000],
+    ['an HTTP switch that is not a boolean', ['orchestrator', 'http', 'enabled'], 'yes'],
   ])('the schema rejects %s', (_what, path, value) => {
     expect(errorsOf(withValue(path as string[], value as Json)).length).toBeGreaterThan(0);
+  });
+
+  it("the orchestrator's HTTP API is on by default at 8080, beside gRPC, and reaches the container, the Service and the NetworkPolicy", () => {
+    expect(at(values, ['orchestrator', 'http'])).toEqual({ enabled: true, port: 8080 });
+    expect(at(values, ['orchestrator', 'http', 'port'])).not.toBe(at(values, ['orchestrator', 'port']));
+    expect(errorsOf(withValue(['orchestrator', 'http'], { enabled: false, port: 8080 }))).toEqual([]);
+    const read = (name: string): string => readFileSync(join(CHART_DIR, 'templates', name), 'utf8');
+    const deployment = read('orchestrator-deployment.yaml');
+    expect(deployment).toMatch(/name: http, containerPort: \{\{ \$o\.http\.port \}\}/);
+    expect(deployment).toMatch(/RELAYLLM_ORCHESTRATOR_HTTP_PORT\s+value: \{\{ \$o\.http\.port \| quote \}\}/);
+    expect(deployment).toContain('fail "orchestrator.http.port must differ');
+    expect(read('orchestrator-service.yaml')).toMatch(/name: http, port: \{\{ \.Values\.orchestrator\.http\.port \}\}, targetPort: http/);
+    expect(read('networkpolicy.yaml')).toMatch(/- \{ port: \{\{ \.Values\.orchestrator\.http\.port \}\}, protocol: TCP \}/);
+    for (const file of ['orchestrator-deployment.yaml', 'orchestrator-service.yaml', 'networkpolicy.yaml', 'NOTES.txt']) {
+      expect({ file, switched: read(file).includes('.http.enabled') }).toEqual({ file, switched: true });
+    }
   });
 
   it('reads the template paths of the alias forms', () => {
@@ -139,6 +158,7 @@ describe('Helm chart deploy/helm/relayllm', () => {
       'RELAYLLM_SLM_MODEL_SOURCE',
       'RELAYLLM_LLM_MODEL_SOURCE',
       'RELAYLLM_CHAT_TEMPLATE',
+      'RELAYLLM_ORCHESTRATOR_HTTP_PORT',
     ]) {
       expect(all + JSON.stringify(values)).toContain(needle);
     }

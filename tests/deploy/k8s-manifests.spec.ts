@@ -128,6 +128,16 @@ describe('k8s/ manifests', () => {
       expect(pdb !== undefined).toBe(pool.pdb.enabled);
       if (pdb !== undefined) expect(at(pdb, ['spec', 'minAvailable'])).toBe(pool.pdb.minAvailable);
     }
+    const orchestrator = (at(objects.get('Deployment/relayllm-orchestrator'), ['spec', 'template', 'spec', 'containers']) as JsonObject[])[0];
+    const httpPort = values.orchestrator.http.enabled ? values.orchestrator.http.port : undefined;
+    const containerPorts = Object.fromEntries(((orchestrator.ports ?? []) as JsonObject[]).map((p) => [p.name, p.containerPort]));
+    expect(containerPorts.http).toBe(httpPort);
+    const env = Object.fromEntries(((orchestrator.env ?? []) as JsonObject[]).map((e) => [e.name, e.value]));
+    expect(env.RELAYLLM_ORCHESTRATOR_HTTP_PORT).toBe(httpPort === undefined ? undefined : String(httpPort));
+    const servicePorts = at(objects.get('Service/relayllm-orchestrator'), ['spec', 'ports']) as JsonObject[];
+    expect(servicePorts.find((p) => p.name === 'http')).toEqual(httpPort === undefined ? undefined : expect.objectContaining({ port: httpPort, targetPort: 'http' }));
+    const apiIngress = (at(objects.get('NetworkPolicy/relayllm-orchestrator'), ['spec', 'ingress']) as JsonObject[])[0];
+    expect(((apiIngress.ports ?? []) as JsonObject[]).map((p) => p.port)).toEqual([values.orchestrator.port, ...(httpPort === undefined ? [] : [httpPort])]);
     const orchestratorProbe = at(objects.get('Deployment/relayllm-orchestrator'), ['spec', 'template', 'spec', 'containers']) as JsonObject[];
     expect(at(orchestratorProbe[0], ['readinessProbe', 'grpc', 'port'])).toBe(values.orchestrator.port);
     const slm = at(objects.get('Deployment/relayllm-slm-worker'), ['spec', 'template', 'spec', 'containers']) as JsonObject[];
@@ -135,6 +145,15 @@ describe('k8s/ manifests', () => {
     expect(objects.has('NetworkPolicy/relayllm-default-deny')).toBe(values.networkPolicy.enabled);
     expect(objects.has('ServiceMonitor/relayllm')).toBe(values.serviceMonitor.enabled);
     expect(objects.has('ScaledObject/relayllm-llm-worker')).toBe(values.llmWorker.keda.enabled);
+  });
+
+  it("the prod overlay's NetworkPolicy patch (ingress lists are replaced whole) keeps both API ports open", () => {
+    const values = loadYaml(join(CHART_DIR, 'values.yaml')) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const patch = [...patchFilesOf(OVERLAYS[1])]
+      .flatMap((file) => loadYamlDocuments(file).map(({ object }) => object))
+      .find((o) => keyOf(o) === 'NetworkPolicy/relayllm-orchestrator') as JsonObject;
+    const ports = ((at(patch, ['spec', 'ingress']) as JsonObject[])[0].ports as JsonObject[]).map((p) => p.port);
+    expect(ports).toEqual([values.orchestrator.port, values.orchestrator.http.port]);
   });
 
   it('the prod overlay turns the security features on, like values-production.yaml', () => {

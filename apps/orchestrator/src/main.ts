@@ -1,17 +1,16 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
 import { runService, type RunningService, type ServiceLog } from '@relayllm/app-kit';
 import { RelayInstrumentation, RelayMetrics, startAppObservability } from '@relayllm/observability';
 import { loadOrchestratorStartup } from './app/config';
 import { createNatsBackends, type LlmPoolFactory } from './app/nats-backends';
 import { OrchestratorModule } from './app/orchestrator.module';
-import { RelayGrpcHost } from './app/relay-grpc.host';
+import { startOrchestratorApp } from './app/orchestrator-app';
 import { createLlmPool } from './app/llm-pool.factory';
 
 /** Printed on stdout once the API listens (the cluster launcher and tests wait for it). */
 export const READY_LINE_PREFIX = 'orchestrator ready';
 
-/** Starts the orchestrator: observability, the backends over NATS and the workers, then the public gRPC API. */
+/** Starts the orchestrator: observability, the backends over NATS and the workers, then the public gRPC API and, when configured, the HTTP API. */
 async function start(log: ServiceLog, llmPoolFactory: LlmPoolFactory): Promise<RunningService> {
   // Refuses to start on a half-configured TLS / key / NATS setup (ConfigError naming the variable).
   const { config, security, observability: observabilityConfig, chatTemplate } = loadOrchestratorStartup();
@@ -22,22 +21,24 @@ async function start(log: ServiceLog, llmPoolFactory: LlmPoolFactory): Promise<R
   const metrics = observability.metricsServer === undefined ? undefined : new RelayMetrics(observability.registry);
   const instrumentation =
     observability.tracing.enabled || metrics !== undefined ? new RelayInstrumentation({ tracer: observability.tracing.tracer, metrics, logger }) : undefined;
-  const app = await NestFactory.createApplicationContext(
+  const { app, grpcPort, httpPort } = await startOrchestratorApp(
     OrchestratorModule.forRoot({
       config,
       backends: (store) => createNatsBackends(config, store, llmPoolFactory, log, instrumentation, { natsAuth: security.nats, slmTls: security.slm }),
       log,
+      storeEvents: { warn: (line) => logger.warn({}, line), bypassed: (operation) => metrics?.storeBypass.inc({ operation }) },
       instrumentation,
       security: security.api,
       chatTemplate,
     }),
-    { logger: ['error', 'warn'] },
+    config,
+    security.api.tls,
+    ['error', 'warn'],
   );
-  await app.init();
-  const host = app.get(RelayGrpcHost);
   const metricsAt = observability.metricsServer === undefined ? '' : ` metrics=${observability.metricsServer.port}`;
+  const httpAt = httpPort === undefined ? '' : ` http=${httpPort}`;
   return {
-    readyLine: `${READY_LINE_PREFIX} address=${config.host}:${host.port} pid=${process.pid}${metricsAt}`,
+    readyLine: `${READY_LINE_PREFIX} address=${config.host}:${grpcPort} pid=${process.pid}${metricsAt}${httpAt}`,
     stop: async () => {
       log(`closing (grace ${config.shutdownGraceMs} ms)`);
       await app.close();

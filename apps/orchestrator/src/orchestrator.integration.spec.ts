@@ -51,7 +51,7 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
     expect(response.requestId).toBe('r1');
     expect(booted.backends.slm.requests[0].context.text).toBe('Q\n');
     expect(booted.backends.slm.requests[0].context.tokens?.[0]).toBe(256);
-    expect(booted.backends.slm.released).toEqual(['r1/slm']);
+    expect(booted.backends.slm.released).toEqual(['anonymous/r1/slm']);
   });
 
   it('a retried request_id that completed returns the stored result without running again', async () => {
@@ -88,7 +88,7 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
     cancel.abort();
     expect(await running).toMatchObject({ code: GrpcStatus.CANCELLED });
     for (let i = 0; i < 200 && backends.slm.released.length < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
-    expect(backends.slm.released).toEqual(['busy/slm']);
+    expect(backends.slm.released).toEqual(['anonymous/busy/slm']);
     expect(backends.slm.signals.every((s) => s.aborted)).toBe(true);
     open();
     const after = await client.generate({ prompt: 'Q', maxTokens: 8, requestId: 'third' });

@@ -96,6 +96,8 @@ describe('relayllm eval (real models)', () => {
       expect(usage['slm_tokens'] + usage['llm_tokens']).toBe(usage['response_tokens']);
       expect(usage['response_tokens']).toBeLessThanOrEqual(24);
       expect(typeof item['llm_prefill_tokens']).toBe('number');
+      // Each LLM call reads at least the prompt: the meter must see the engines' own sequence ids.
+      if (usage['llm_tokens'] > 0) expect(item['llm_prefill_tokens']).toBeGreaterThan(0);
     }
     const s = summary(out);
     expect(s).toMatchObject({ policy, n: 3, dataset });

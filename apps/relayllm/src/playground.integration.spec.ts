@@ -1,10 +1,10 @@
+import { REFERENCE_PLAYGROUND_EXAMPLES } from '@relayllm/http-api';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { REPO_ROOT } from './app/config';
-import { PLAYGROUND_EXAMPLES } from './app/playground-examples';
 import { specConfig, startSpecEngines, startSpecHttpServer, type SpecEngines, type SpecHttpServer } from './testing/embedded-fixture';
 
 /**
@@ -95,13 +95,13 @@ describe('the playground page (headless Chromium)', () => {
     await page.goto(`${server.origin}/`, { waitUntil: 'load' });
     expect(await page.title()).toBe('RelayLLM playground');
     await page.waitForFunction("document.getElementById('pair').textContent.includes('SLM')", { timeout: 10_000 });
-    expect(await page.$$eval('#examples button', (buttons) => buttons.map((b) => b.textContent))).toEqual([...PLAYGROUND_EXAMPLES]);
+    expect(await page.$$eval('#examples button', (buttons) => buttons.map((b) => b.textContent))).toEqual([...REFERENCE_PLAYGROUND_EXAMPLES]);
     expect(await page.$eval('#base-url', (node) => node.textContent)).toBe(`${server.origin}/v1`);
   }, 30_000);
 
   it('streams a relay answer run from the keyboard, LLM spans highlighted, calls marked, usage as the API reports it', async () => {
     await page.focus('#question');
-    expect(await page.evaluate("document.getElementById('question').value")).toBe(PLAYGROUND_EXAMPLES[0]);
+    expect(await page.evaluate("document.getElementById('question').value")).toBe(REFERENCE_PLAYGROUND_EXAMPLES[0]);
     await page.keyboard.down('Control');
     await page.keyboard.press('Enter');
     await page.keyboard.up('Control');
@@ -111,7 +111,7 @@ describe('the playground page (headless Chromium)', () => {
     const client = new OpenAI({ baseURL: `${server.origin}/v1`, apiKey: 'unused', maxRetries: 0 });
     const stream = await client.chat.completions.create({
       model: 'relayllm',
-      messages: [{ role: 'user', content: PLAYGROUND_EXAMPLES[0] }],
+      messages: [{ role: 'user', content: REFERENCE_PLAYGROUND_EXAMPLES[0] }],
       temperature: 0,
       max_tokens: specConfig().defaultMaxTokens,
       stream: true,

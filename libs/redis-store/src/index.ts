@@ -9,4 +9,5 @@ export {
   type BypassStats,
   type CircuitBreakingKeyValueStoreOptions,
   type CircuitState,
+  type StoreOperation,
 } from './lib/circuit-breaking-key-value-store';

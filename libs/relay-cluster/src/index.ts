@@ -12,7 +12,10 @@ export * from './distributed/admission-queue';
 export * from './distributed/output-caching-engine';
 export * from './distributed/llm-affinity';
 export * from './distributed/stream-recorder';
+export * from './distributed/generation-state-record';
 export * from './distributed/generation-state';
+export * from './distributed/owned-generation';
+export * from './distributed/tenant-scope';
 export * from './distributed/with-generation-state';
 
 // The remote-engine skeleton of both roles: worker choice, the retry policy, transports as strategies

@@ -50,6 +50,24 @@ describe('orchestrator config', () => {
     expect(() => parseFlags(['--chat-template'])).toThrow(/needs a value/);
   });
 
+  it('the HTTP port: off unless set (0 = any free port), on the same host; it must differ from the gRPC port', () => {
+    expect(loadConfig({}).httpPort).toBeUndefined();
+    expect(loadConfig({ RELAYLLM_ORCHESTRATOR_HTTP_PORT: ' ' }).httpPort).toBeUndefined();
+    expect(loadConfig({ RELAYLLM_ORCHESTRATOR_HTTP_PORT: '8080', RELAYLLM_ORCHESTRATOR_HOST: '0.0.0.0' })).toMatchObject({ httpPort: 8080, host: '0.0.0.0' });
+    expect(loadConfig({ RELAYLLM_ORCHESTRATOR_HTTP_PORT: '0', RELAYLLM_ORCHESTRATOR_PORT: '0' })).toMatchObject({ httpPort: 0, port: 0 });
+    expect(() => loadConfig({ RELAYLLM_ORCHESTRATOR_HTTP_PORT: '65536' })).toThrow(/RELAYLLM_ORCHESTRATOR_HTTP_PORT: must be an integer in \[0, 65535\]/);
+    expect(() => loadConfig({ RELAYLLM_ORCHESTRATOR_HTTP_PORT: 'http' })).toThrow(/RELAYLLM_ORCHESTRATOR_HTTP_PORT/);
+    expect(() => loadConfig({ RELAYLLM_ORCHESTRATOR_HTTP_PORT: '50051' })).toThrow(/RELAYLLM_ORCHESTRATOR_HTTP_PORT: must differ from the gRPC port/);
+  });
+
+  it('the default max tokens of an HTTP request: 256, at most the max tokens limit', () => {
+    expect(loadConfig({}).defaultMaxTokens).toBe(256);
+    expect(loadConfig({ RELAYLLM_ORCHESTRATOR_DEFAULT_MAX_TOKENS: '64' }).defaultMaxTokens).toBe(64);
+    expect(() => loadConfig({ RELAYLLM_ORCHESTRATOR_DEFAULT_MAX_TOKENS: '300', RELAYLLM_ORCHESTRATOR_MAX_TOKENS_LIMIT: '200' })).toThrow(
+      /RELAYLLM_ORCHESTRATOR_DEFAULT_MAX_TOKENS: must not exceed the max tokens limit/,
+    );
+  });
+
   it('the context size is a cap: 0 (default) = the windows the workers describe', () => {
     expect(loadConfig({}).contextSize).toBe(0);
     expect(loadConfig({ RELAYLLM_ORCHESTRATOR_CONTEXT_SIZE: '4096' }).contextSize).toBe(4096);

@@ -22,6 +22,11 @@ export { ConfigError } from '@relayllm/app-kit';
 export const CONFIG_DEFAULTS = {
   host: '127.0.0.1',
   port: 50051,
+  /**
+   * The OpenAI-compatible HTTP API and the playground, on the same host;
+   * unset: off (0: any free port, printed on the ready line as ` http=<port>`).
+   */
+  httpPort: undefined,
   natsUrl: 'nats://127.0.0.1:4222',
   /** 'off' keeps the shared state in process memory (single replica only). */
   redisUrl: 'redis://127.0.0.1:6379',
@@ -36,6 +41,8 @@ export const CONFIG_DEFAULTS = {
   /** A chat template file (.jinja, or a tokenizer_config.json) that replaces the SLM's own; '' = the SLM's. */
   chatTemplate: '',
   maxTokensLimit: 2048,
+  /** The token budget of an HTTP request that sets no max_tokens (gRPC requires max_tokens). */
+  defaultMaxTokens: 256,
   requestTimeoutMs: 120_000,
   /** Generations this orchestrator runs at once (also bounded by the live SLM workers' slots). */
   maxConcurrentGenerations: 256,
@@ -66,6 +73,7 @@ export type ConfigKey = keyof typeof CONFIG_DEFAULTS;
 export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   host: 'RELAYLLM_ORCHESTRATOR_HOST',
   port: 'RELAYLLM_ORCHESTRATOR_PORT',
+  httpPort: 'RELAYLLM_ORCHESTRATOR_HTTP_PORT',
   natsUrl: 'RELAYLLM_NATS_URL',
   redisUrl: 'RELAYLLM_REDIS_URL',
   redisPassword: 'RELAYLLM_REDIS_PASSWORD',
@@ -76,6 +84,7 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   contextSize: 'RELAYLLM_ORCHESTRATOR_CONTEXT_SIZE',
   chatTemplate: 'RELAYLLM_CHAT_TEMPLATE',
   maxTokensLimit: 'RELAYLLM_ORCHESTRATOR_MAX_TOKENS_LIMIT',
+  defaultMaxTokens: 'RELAYLLM_ORCHESTRATOR_DEFAULT_MAX_TOKENS',
   requestTimeoutMs: 'RELAYLLM_ORCHESTRATOR_REQUEST_TIMEOUT_MS',
   maxConcurrentGenerations: 'RELAYLLM_ORCHESTRATOR_MAX_CONCURRENT',
   maxQueuedRequests: 'RELAYLLM_ORCHESTRATOR_MAX_QUEUED',
@@ -95,31 +104,37 @@ export const CONFIG_FLAGS: Readonly<Partial<Record<ConfigKey, string>>> = { chat
 const D = CONFIG_DEFAULTS;
 const { integer, text, secret, matching, path } = setting;
 
-const schema = z.object({
-  host: text(D.host),
-  port: integer(0, 65_535, D.port),
-  natsUrl: matching(/^(nats|tls):\/\/[^\s]+$/, 'a nats:// or tls:// URL', D.natsUrl),
-  redisUrl: matching(/^(off|rediss?:\/\/[^\s]+)$/, 'off or a redis:// or rediss:// URL', D.redisUrl),
-  redisPassword: secret(D.redisPassword),
-  redisCommandTimeoutMs: integer(1, 60_000, D.redisCommandTimeoutMs),
-  redisCoolDownMs: integer(1, 600_000, D.redisCoolDownMs),
-  slmModel: text(D.slmModel),
-  llmModel: text(D.llmModel),
-  contextSize: integer(0, 1_048_576, D.contextSize).refine((n) => n !== 1, 'must be 0 (the models\' own windows) or at least 2'),
-  chatTemplate: path(D.chatTemplate),
-  maxTokensLimit: integer(1, 32_768, D.maxTokensLimit),
-  requestTimeoutMs: integer(1, 86_400_000, D.requestTimeoutMs),
-  maxConcurrentGenerations: integer(1, 100_000, D.maxConcurrentGenerations),
-  maxQueuedRequests: integer(0, 1_000_000, D.maxQueuedRequests),
-  maxQueueWaitMs: integer(1, 86_400_000, D.maxQueueWaitMs),
-  maxAttempts: integer(1, 10, D.maxAttempts),
-  llmRequestTimeoutMs: integer(1, 86_400_000, D.llmRequestTimeoutMs),
-  llmAckTimeoutMs: integer(0, 86_400_000, D.llmAckTimeoutMs),
-  outputCacheTtlMs: integer(1, 86_400_000, D.outputCacheTtlMs),
-  affinityTtlMs: integer(1, 86_400_000, D.affinityTtlMs),
-  generationLeaseMs: integer(300, 86_400_000, D.generationLeaseMs),
-  shutdownGraceMs: integer(0, 600_000, D.shutdownGraceMs),
-});
+
+const schema = z
+  .object({
+    host: text(D.host),
+    port: integer(0, 65_535, D.port),
+    httpPort: setting.optionalPort(),
+    natsUrl: matching(/^(nats|tls):\/\/[^\s]+$/, 'a nats:// or tls:// URL', D.natsUrl),
+    redisUrl: matching(/^(off|rediss?:\/\/[^\s]+)$/, 'off or a redis:// or rediss:// URL', D.redisUrl),
+    redisPassword: secret(D.redisPassword),
+    redisCommandTimeoutMs: integer(1, 60_000, D.redisCommandTimeoutMs),
+    redisCoolDownMs: integer(1, 600_000, D.redisCoolDownMs),
+    slmModel: text(D.slmModel),
+    llmModel: text(D.llmModel),
+    contextSize: integer(0, 1_048_576, D.contextSize).refine((n) => n !== 1, 'must be 0 (the models\' own windows) or at least 2'),
+    chatTemplate: path(D.chatTemplate),
+    maxTokensLimit: integer(1, 32_768, D.maxTokensLimit),
+    defaultMaxTokens: integer(1, 32_768, D.defaultMaxTokens),
+    requestTimeoutMs: integer(1, 86_400_000, D.requestTimeoutMs),
+    maxConcurrentGenerations: integer(1, 100_000, D.maxConcurrentGenerations),
+    maxQueuedRequests: integer(0, 1_000_000, D.maxQueuedRequests),
+    maxQueueWaitMs: integer(1, 86_400_000, D.maxQueueWaitMs),
+    maxAttempts: integer(1, 10, D.maxAttempts),
+    llmRequestTimeoutMs: integer(1, 86_400_000, D.llmRequestTimeoutMs),
+    llmAckTimeoutMs: integer(0, 86_400_000, D.llmAckTimeoutMs),
+    outputCacheTtlMs: integer(1, 86_400_000, D.outputCacheTtlMs),
+    affinityTtlMs: integer(1, 86_400_000, D.affinityTtlMs),
+    generationLeaseMs: integer(300, 86_400_000, D.generationLeaseMs),
+    shutdownGraceMs: integer(0, 600_000, D.shutdownGraceMs),
+  })
+  .refine((c) => c.defaultMaxTokens <= c.maxTokensLimit, { message: 'must not exceed the max tokens limit', path: ['defaultMaxTokens'] })
+  .refine((c) => c.httpPort === undefined || c.httpPort === 0 || c.httpPort !== c.port, { message: 'must differ from the gRPC port', path: ['httpPort'] });
 
 export type OrchestratorConfig = Readonly<z.output<typeof schema>>;
 

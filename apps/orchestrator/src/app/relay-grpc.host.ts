@@ -1,4 +1,4 @@
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { ServerCredentials, ServerInterceptor } from '@grpc/grpc-js';
 import { createRelayGrpcServer, type RelayGrpcServer } from '@relayllm/grpc-api';
 import { RELAY_SERVICE_NAME } from '@relayllm/proto';
@@ -17,13 +17,16 @@ export function listenAddress(host: string, port: number): string {
  * libs/grpc-api) in the Nest lifecycle: listens on bootstrap; the health of
  * `relayllm.v1.RelayService` (the readiness probe) is NOT_SERVING until the
  * workers have described both models, SERVING from then on, while the
- * server's own (`''`, the liveness probe) is SERVING from the start; on shutdown
- * stops accepting calls, lets calls in flight finish for `shutdownGraceMs`,
- * then closes the backends (SLM streams, NATS) and the shared store, in that
- * order. Shutdown is idempotent.
+ * server's own (`''`, the liveness probe) is SERVING from the start. On
+ * shutdown it stops accepting calls and lets calls in flight finish for
+ * `shutdownGraceMs` (before Nest's application shutdown, alongside the HTTP
+ * port's drain, RelayHttpHost), then closes the backends (SLM streams, NATS)
+ * and the shared store, in that order, once every port has drained. Shutdown
+ * is idempotent.
  */
-export class RelayGrpcHost implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RelayGrpcHost implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly server: RelayGrpcServer;
+  private draining: Promise<void> | undefined;
   private shutdown: Promise<void> | undefined;
   /** The bound port, once listening. */
   port: number | undefined;
@@ -44,13 +47,18 @@ export class RelayGrpcHost implements OnApplicationBootstrap, OnApplicationShutd
     // listen() reports SERVING; no probe can be answered before this line runs (same tick).
     this.setRelayHealth('NOT_SERVING');
     void this.service.ready.then((serving) => {
-      if (serving && this.shutdown === undefined) this.setRelayHealth('SERVING');
+      if (serving && this.draining === undefined) this.setRelayHealth('SERVING');
     });
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    this.draining ??= this.server.close(this.config.shutdownGraceMs);
+    return this.draining;
   }
 
   onApplicationShutdown(): Promise<void> {
     this.shutdown ??= (async () => {
-      await this.server.close(this.config.shutdownGraceMs);
+      await this.beforeApplicationShutdown();
       this.service.dispose();
       await this.backends.close();
       await this.shared.close();

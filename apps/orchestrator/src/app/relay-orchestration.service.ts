@@ -72,6 +72,8 @@ export class RelayOrchestrationService implements RelayServiceHandler {
   /** Resolves true once the front door serves; false when the described models cannot be served (logged). */
   readonly ready: Promise<boolean>;
   private frontDoor: RelayFrontDoor | undefined;
+  /** The pair the front door serves (the described models, context capped), once built. */
+  private models: RelayModels | undefined;
   /** Why the described models cannot be served (e.g. a chat template that does not render). */
   private refusal: RelayError | undefined;
   private readonly unsubscribe: () => void;
@@ -92,6 +94,16 @@ export class RelayOrchestrationService implements RelayServiceHandler {
 
   generate(request: RelayRequest, signal: AbortSignal, caller: CallerContext): AsyncIterable<RelayStreamEvent> {
     return this.serve(request, signal, caller);
+  }
+
+  /**
+   * The pair as the front door serves it (the HTTP API's `/v1/models`). Until
+   * the workers have described both models: UNAVAILABLE MODELS_NOT_DESCRIBED,
+   * or why the described pair cannot be served.
+   */
+  servedModels(): RelayModels {
+    if (this.models !== undefined) return this.models;
+    throw this.refusal ?? this.notDescribed();
   }
 
   /** Stops following capacity changes. */
@@ -119,12 +131,13 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     clearTimeout(timer);
     if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
     if (this.frontDoor !== undefined) return this.frontDoor;
-    throw (
-      this.refusal ??
-      RelayError.unavailable(
-        UnavailableReason.MODELS_NOT_DESCRIBED,
-        `no SLM worker of "${this.settings.slmModel}" and LLM worker of "${this.settings.llmModel}" have described their models yet`,
-      )
+    throw this.refusal ?? this.notDescribed();
+  }
+
+  private notDescribed(): RelayError {
+    return RelayError.unavailable(
+      UnavailableReason.MODELS_NOT_DESCRIBED,
+      `no SLM worker of "${this.settings.slmModel}" and LLM worker of "${this.settings.llmModel}" have described their models yet`,
     );
   }
 
@@ -134,6 +147,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     const models = { slm: capContext(described.slm, settings.contextSize), llm: capContext(described.llm, settings.contextSize) };
     try {
       this.frontDoor = this.buildFrontDoor(models);
+      this.models = models;
     } catch (error) {
       this.refusal = error instanceof RelayError ? error : RelayError.internal(InternalReason.INTERNAL, String(error), { cause: error });
       deps.log?.(`cannot serve the described models: ${this.refusal.message}`);

@@ -1,5 +1,5 @@
 import { InMemoryKeyValueStore, type KeyValueStore } from '@relayllm/relay-cluster';
-import { CircuitBreakingKeyValueStore, RedisKeyValueStore } from '@relayllm/redis-store';
+import { CircuitBreakingKeyValueStore, RedisKeyValueStore, type StoreOperation } from '@relayllm/redis-store';
 import type { OrchestratorConfig } from './config';
 
 /** The store all replicas share, with the handle that closes it. */
@@ -15,9 +15,15 @@ export interface SharedStoreHandle {
  * affinity, no cached outputs, no idempotency), never failed generations.
  * `off` keeps state in this process (one replica only; for local runs).
  */
+/** What the shared store reports: failures (a warning: generations go on without the store) and each bypassed call (a metric). */
+export interface SharedStoreEvents {
+  warn(line: string): void;
+  bypassed?(operation: StoreOperation): void;
+}
+
 export function createSharedStore(
   config: Pick<OrchestratorConfig, 'redisUrl' | 'redisPassword' | 'redisCommandTimeoutMs' | 'redisCoolDownMs'>,
-  log: (line: string) => void = () => undefined,
+  events: SharedStoreEvents = { warn: () => undefined },
 ): SharedStoreHandle {
   if (config.redisUrl === 'off') {
     return { store: new InMemoryKeyValueStore({ maxEntries: 100_000 }), stats: () => undefined, close: async () => undefined };
@@ -31,12 +37,13 @@ export function createSharedStore(
   const bypassing = new CircuitBreakingKeyValueStore(redis, {
     coolDownMs: config.redisCoolDownMs,
     callTimeoutMs: 2 * config.redisCommandTimeoutMs,
+    onBypass: (operation) => events.bypassed?.(operation),
     onFailure: (operation, error) => {
       // One line per cool-down at most: a dead Redis must not flood the log.
       const now = Date.now();
       if (now - lastLogged < config.redisCoolDownMs) return;
       lastLogged = now;
-      log(`redis ${operation} failed, bypassing for ${config.redisCoolDownMs} ms: ${error instanceof Error ? error.message : String(error)}`);
+      events.warn(`redis ${operation} failed, bypassing for ${config.redisCoolDownMs} ms: ${error instanceof Error ? error.message : String(error)}`);
     },
   });
   return { store: bypassing, stats: () => bypassing.stats(), close: () => redis.close() };

@@ -1,11 +1,10 @@
 import { createRelayGrpcServer, type RelayGrpcServer } from '@relayllm/grpc-api';
-import { createRelayHttpServer, RelayHttpApi, type RelayHttpServer } from '@relayllm/http-api';
+import { createRelayHttpServer, RelayHttpApi, type RelayHttpServer, REFERENCE_PLAYGROUND_EXAMPLES } from '@relayllm/http-api';
 import type { RelayServiceHandler } from '@relayllm/front-door';
 import type { RelayModels } from '@relayllm/relay-core';
 import { apiKeyInterceptor } from '@relayllm/security';
 import type { EmbeddedApiSecurity, RelayllmConfig } from './config';
 import { listenAddress } from './embedded-host';
-import { PLAYGROUND_EXAMPLES } from './playground-examples';
 
 /** A bind failure (port in use, bad host) is a startup refusal, not a crash. */
 export class ListenError extends Error {
@@ -41,7 +40,7 @@ export async function startApiServers(
   const grpcPort = await bind(listenAddress(config.host, config.port), () => grpc.listen(listenAddress(config.host, config.port)), () => grpc.close(0));
   let http: EmbeddedApiServers['http'];
   if (config.httpPort !== undefined) {
-    const api = new RelayHttpApi({ relay, models: () => models, defaultMaxTokens: config.defaultMaxTokens, apiKeys: keys, playground: { examples: PLAYGROUND_EXAMPLES } });
+    const api = new RelayHttpApi({ relay, models: () => models, defaultMaxTokens: config.defaultMaxTokens, apiKeys: keys, playground: { examples: REFERENCE_PLAYGROUND_EXAMPLES } });
     const server = createRelayHttpServer(api);
     const address = listenAddress(config.host, config.httpPort);
     const port = await bind(address, () => server.listen(config.host, config.httpPort ?? 0), async () => {

@@ -72,22 +72,11 @@ const CONFIG_FLAGS: Partial<Record<ConfigKey, string>> = {
 const D = CONFIG_DEFAULTS;
 const { integer, text, choice, path } = setting;
 
-/** A port that is off unless set (0: any free port). */
-const optionalPort = z
-  .string()
-  .optional()
-  .transform((raw, ctx) => {
-    if (raw === undefined || raw.trim() === '') return undefined;
-    const parsed = integer(0, 65_535, 0).safeParse(raw);
-    if (parsed.success) return parsed.data;
-    ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'must be a port' });
-    return z.NEVER;
-  });
 const schema = z
   .object({
     host: text(D.host),
     port: integer(0, 65_535, D.port),
-    httpPort: optionalPort,
+    httpPort: setting.optionalPort(),
     modelsDir: path(D.modelsDir),
     slmModel: modelSourceSetting(),
     llmModel: modelSourceSetting(),

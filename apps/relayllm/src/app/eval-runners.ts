@@ -21,6 +21,8 @@ import {
   type RelayRequest,
   type RelayUsage,
 } from '@relayllm/relay-core';
+import { ANONYMOUS_KEY_ID } from '@relayllm/front-door';
+import { tenantGenerationId } from '@relayllm/relay-cluster';
 import type { RelayllmConfig } from './config';
 import type { EmbeddedEngines } from './embedded-engines';
 import { createEmbeddedRelay } from './embedded-host';
@@ -104,6 +106,8 @@ export function embeddedItemRunner(
   const relay = createEmbeddedRelay({ slm, llm, models: engines.models, chatTemplate: engines.chatTemplate }, config);
   const limits = policyLimits(spec);
   return async (item, plan, signal) => {
+    // The front door scopes each generation by tenant (the CLI is the anonymous one): the engines see this id.
+    const engineId = tenantGenerationId(ANONYMOUS_KEY_ID, plan.generationId);
     try {
       for await (const event of relay.generate(relayRequest(item.question, plan, limits), signal, { protocol: 'cli' })) {
         if (event.type === 'completed') {
@@ -111,16 +115,16 @@ export function embeddedItemRunner(
             text: event.text,
             finishReason: event.finishReason,
             ...usageResult(event.usage),
-            llmPrefillTokens: llm.take(plan.generationId),
+            llmPrefillTokens: llm.take(engineId),
           };
           if (!(slm instanceof UncertaintyTriggerEngine)) return outcome;
-          return withoutInjectedCommands(outcome, slm.injected(sequenceIdOf(plan.generationId, 'slm')), spec.k ?? 1);
+          return withoutInjectedCommands(outcome, slm.injected(sequenceIdOf(engineId, 'slm')), spec.k ?? 1);
         }
       }
       throw RelayError.internal(InternalReason.HANDLER_NO_COMPLETION, 'the generation ended without completing');
     } finally {
-      llm.take(plan.generationId);
-      if (slm instanceof UncertaintyTriggerEngine) slm.forget(sequenceIdOf(plan.generationId, 'slm'));
+      llm.take(engineId);
+      if (slm instanceof UncertaintyTriggerEngine) slm.forget(sequenceIdOf(engineId, 'slm'));
     }
   };
 }

@@ -64,6 +64,20 @@ export const setting = {
       });
   },
 
+  /** A port that is off unless set (undefined), 0 meaning any free port. */
+  optionalPort() {
+    return z
+      .string()
+      .optional()
+      .transform((raw, ctx) => {
+        if (raw === undefined || raw.trim() === '') return undefined;
+        const parsed = setting.integer(0, 65_535, 0).safeParse(raw);
+        if (parsed.success) return parsed.data;
+        ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'must be a port' });
+        return z.NEVER;
+      });
+  },
+
   /** A file or directory path, resolved against the working directory like any CLI path. */
   path(fallback: string) {
     return z.string().trim().optional().transform((raw) => (raw === undefined || raw === '' ? fallback : resolve(raw)));

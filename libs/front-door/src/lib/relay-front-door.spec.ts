@@ -85,7 +85,7 @@ describe('RelayFrontDoor', () => {
     const slm = new ScriptedEngine([{ text: 'ab', failAfterChunks: 1, error: new Error('boom') }]);
     const llm = new ScriptedEngine([]);
     await expect(collect(frontDoor(slm, llm).generate(request(), new AbortController().signal, CALLER))).rejects.toMatchObject({ reason: 'ENGINE_FAILED' });
-    expect([slm.released, llm.released]).toEqual([['g1/slm'], ['g1/llm']]);
+    expect([slm.released, llm.released]).toEqual([['anonymous/g1/slm'], ['anonymous/g1/llm']]); // the request_id inside the caller's tenant
   });
 
   it('replays a completed request_id without running the models again, and refuses a running one', async () => {
@@ -96,6 +96,8 @@ describe('RelayFrontDoor', () => {
     const again = await collect(door.generate(request(), new AbortController().signal, CALLER));
     expect(completed(again)).toEqual(completed(first));
     expect(slm.requests).toHaveLength(1);
+    // The prompt's tokens as the SLM read them (<s> + 12 bytes + "\n"), on the replay too.
+    expect(completed(again).usage.promptTokens).toBe(14);
 
     const hanging = new ScriptedEngine([{ text: 'abc', hangAfterChunks: 1 }]);
     const busy = frontDoor(hanging, llm);
@@ -180,6 +182,17 @@ describe('RelayFrontDoor', () => {
       expect(slm.requests[0].context).toEqual({ text: framed.text, tokens: framed.tokens });
       expect(llm.requests[0].context.text).toBe(`${framed.text}The answer is`);
       expect(llm.requests[0].bannedTokens).toEqual([]); // text syntax: nothing to ban
+    });
+
+    it("counts the prompt's tokens with the SLM's tokenizer; a text-only SLM (no tokenizer) leaves the count unset", async () => {
+      const tokenized = frontDoor(qwenEngine(['42<|im_end|>']), qwenEngine([]), { models: qwenModels() });
+      const counted = completed(await collect(tokenized.generate(request(), new AbortController().signal, CALLER)));
+      expect(counted.usage.promptTokens).toBe(tokenized.chatFormat.frame(request().prompt).tokens?.length);
+      expect(counted.usage.promptTokens).toBeGreaterThan(5);
+      const textOnly = { ...qwenModels(), slm: { ...qwenModels().slm, tokenizer: undefined } };
+      const uncounted = completed(await collect(frontDoor(qwenEngine(['42<|im_end|>']), qwenEngine([]), { models: textOnly }).generate(request(), new AbortController().signal, CALLER)));
+      expect(uncounted.text).toBe('42');
+      expect(uncounted.usage.promptTokens).toBeUndefined();
     });
 
     it('a template that does not render fails when the front door is built, naming the model', () => {

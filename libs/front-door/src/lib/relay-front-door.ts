@@ -11,6 +11,7 @@ import {
   type ChatFormat,
   type ChatTemplateSource,
   type Clock,
+  type CompletedEvent,
   type FramedPrompt,
   type RelayModels,
   type RelayPairProfile,
@@ -19,6 +20,7 @@ import {
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
 import {
+  tenantGenerationId,
   withGenerationState,
   type AdmissionPermit,
   type AdmissionQueue,
@@ -29,6 +31,12 @@ import {
 import { chatFormatFor } from './chat-template/chat-format-for';
 import type { GenerationObserver } from './generation-observer';
 import { ANONYMOUS_KEY_ID, type CallerContext, type RelayServiceHandler } from './relay-service-handler';
+
+/** The completed event with the prompt's token count, when its ids are known (stored results are counted again on replay). */
+function withPromptTokens(event: CompletedEvent, promptTokens: readonly number[] | undefined): CompletedEvent {
+  if (promptTokens === undefined) return event;
+  return { ...event, usage: { ...event.usage, promptTokens: promptTokens.length } };
+}
 
 /** Admission control: at most the queue's slots run, the rest wait in it up to `maxWaitMs`. */
 export interface FrontDoorAdmission {
@@ -129,7 +137,7 @@ export class RelayFrontDoor implements RelayServiceHandler {
         );
       }
     }
-    const run = (): AsyncIterable<RelayStreamEvent> => this.run(request, signal);
+    const run = (): AsyncIterable<RelayStreamEvent> => this.run(request, signal, quotaKey);
     let llmTokens = 0;
     try {
       for await (const event of observer?.observe(run, request, caller) ?? run()) {
@@ -142,9 +150,10 @@ export class RelayFrontDoor implements RelayServiceHandler {
     }
   }
 
-  private async *run(request: RelayRequest, signal: AbortSignal): AsyncGenerator<RelayStreamEvent> {
+  private async *run(request: RelayRequest, signal: AbortSignal, tenantId: string): AsyncGenerator<RelayStreamEvent> {
     const { engines, generations, requestTimeoutMs, clock } = this.options;
-    const framed = this.frame(request);
+    // Tenants apart: the generation is the request_id inside the caller's tenant (its state, engine sequences and cached outputs).
+    const framed: RelayRequest = { ...this.frame(request), generationId: tenantGenerationId(tenantId, request.generationId) };
     const permit = await this.admit(signal);
     const timeout = new AbortController();
     const timer = setTimeout(() => timeout.abort(), requestTimeoutMs);
@@ -165,13 +174,13 @@ export class RelayFrontDoor implements RelayServiceHandler {
             `the generation exceeded the server's request timeout of ${requestTimeoutMs} ms`,
           );
         }
-        yield event;
+        yield event.type === 'completed' ? withPromptTokens(event, framed.promptTokens) : event;
       }
     } finally {
       clearTimeout(timer);
       permit?.release();
-      engines.slm.release(sequenceIdOf(request.generationId, 'slm'));
-      engines.llm.release(sequenceIdOf(request.generationId, 'llm'));
+      engines.slm.release(sequenceIdOf(framed.generationId, 'slm'));
+      engines.llm.release(sequenceIdOf(framed.generationId, 'llm'));
     }
   }
 

@@ -37,27 +37,36 @@ export function createRelayHttpServer(api: RelayHttpApi): RelayHttpServer {
       await fastify.listen({ host, port });
       return (fastify.server.address() as AddressInfo).port;
     },
-    async close(graceMs = 5_000) {
-      api.stopServing();
-      let closed = false;
-      const closing = fastify.close().then(() => {
-        closed = true;
-      });
-      // Keep-alive connections that go idle once their response ended are closed as they do, so a drained server stops at once.
-      const settle = async (ms: number): Promise<void> => {
-        const until = Date.now() + ms;
-        while (!closed && Date.now() < until) {
-          fastify.server.closeIdleConnections();
-          await sleep(SETTLE_POLL_MS);
-        }
-      };
-      await settle(graceMs);
-      if (!closed) {
-        api.abortAll();
-        await settle(FORCE_CLOSE_AFTER_ABORT_MS);
-      }
-      if (!closed) fastify.server.closeAllConnections();
-      await closing;
-    },
+    close: (graceMs = 5_000) => closeRelayHttp(fastify, api, graceMs),
   };
+}
+
+/**
+ * Closes a Fastify instance that serves `api` (the embedded server's own, or a
+ * NestJS Fastify adapter's before Nest closes it): `/health` turns 503 and no
+ * new connection is accepted; generations in flight get up to `graceMs` to
+ * finish, then are aborted (SERVER_SHUTDOWN), then connections still open are
+ * cut. Closing the instance again afterwards is harmless.
+ */
+export async function closeRelayHttp(fastify: FastifyInstance, api: RelayHttpApi, graceMs: number): Promise<void> {
+  api.stopServing();
+  let closed = false;
+  const closing = fastify.close().then(() => {
+    closed = true;
+  });
+  // Keep-alive connections that go idle once their response ended are closed as they do, so a drained server stops at once.
+  const settle = async (ms: number): Promise<void> => {
+    const until = Date.now() + ms;
+    while (!closed && Date.now() < until) {
+      fastify.server.closeIdleConnections();
+      await sleep(SETTLE_POLL_MS);
+    }
+  };
+  await settle(graceMs);
+  if (!closed) {
+    api.abortAll();
+    await settle(FORCE_CLOSE_AFTER_ABORT_MS);
+  }
+  if (!closed) fastify.server.closeAllConnections();
+  await closing;
 }

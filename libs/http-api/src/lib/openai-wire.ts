@@ -33,10 +33,11 @@ export interface WireRelayUsage {
 }
 
 export interface WireUsage {
-  /** Not counted: the relay's usage counts response tokens only (always 0). */
+  /** The framed prompt's tokens as the SLM reads it; 0 where its ids are unknown (a text-only SLM: the engine tokenizes it). */
   prompt_tokens: number;
   /** Response tokens, SLM and LLM, command tokens included. */
   completion_tokens: number;
+  /** prompt_tokens + completion_tokens. */
   total_tokens: number;
   relay: WireRelayUsage;
 }

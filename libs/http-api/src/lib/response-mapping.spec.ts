@@ -50,6 +50,12 @@ describe('whole responses', () => {
     });
   });
 
+  it('prompt_tokens: the front door\'s count when the prompt\'s ids are known, in total_tokens too; 0 when they are not', () => {
+    const counted = toChatCompletion({ ...COMPLETED, usage: { ...COMPLETED.usage, promptTokens: 7 } }, IDENTITY).usage;
+    expect(counted).toMatchObject({ prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 });
+    expect(toChatCompletion(COMPLETED, IDENTITY).usage).toMatchObject({ prompt_tokens: 0, total_tokens: 5 });
+  });
+
   it('text_completion, and length when the budget ran out', () => {
     const body = toTextCompletion({ ...COMPLETED, finishReason: 'length' }, { ...IDENTITY, id: 'cmpl-r1' });
     expect(body).toMatchObject({ object: 'text_completion', choices: [{ index: 0, text: 'ab cd', finish_reason: 'length', logprobs: null }] });

@@ -44,10 +44,11 @@ function toWireCallRecord(record: RelayCallRecord): WireCallRecord {
 }
 
 export function toWireUsage(usage: RelayUsage, finishReason: RelayFinishReason): WireUsage {
+  const promptTokens = usage.promptTokens ?? 0;
   return {
-    prompt_tokens: 0,
+    prompt_tokens: promptTokens,
     completion_tokens: usage.responseTokens,
-    total_tokens: usage.responseTokens,
+    total_tokens: promptTokens + usage.responseTokens,
     relay: {
       slm_tokens: usage.slmTokens,
       llm_tokens: usage.llmTokens,

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CallerProtocol } from '@relayllm/front-door';
 
 /**
  * The Prometheus metrics of RelayLLM (names and labels in the README). Every
@@ -12,6 +13,13 @@ export type HandoffStage = (typeof HANDOFF_STAGES)[number];
 /** Outcome of a generation: its finish reason, or 'error'. */
 export const GENERATION_OUTCOMES = ['eos', 'llm_eos', 'length', 'stop', 'cancelled', 'error'] as const;
 export type GenerationOutcome = (typeof GENERATION_OUTCOMES)[number];
+
+/**
+ * The protocol a generation arrived on (front-door's CallerProtocol), a label
+ * of the per-generation series. gRPC first: a scrape read for a subset of the
+ * labels (prometheus-text's sampleValue) finds its series.
+ */
+export const GENERATION_PROTOCOLS = ['grpc', 'http', 'cli'] as const satisfies readonly CallerProtocol[];
 
 const HANDOFF_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 const RATIO_BUCKETS = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1];
@@ -27,29 +35,34 @@ export function createMetricsRegistry(options: { defaultMetrics?: boolean; servi
 
 /** What the relay host (orchestrator, embedded app) records per generation and per call. */
 export class RelayMetrics {
-  readonly generations: Counter<'outcome'>;
-  readonly tokens: Counter<'source'>;
-  readonly llmTokenRatio: Histogram;
-  readonly callsPerGeneration: Histogram;
+  readonly generations: Counter<'outcome' | 'protocol'>;
+  readonly tokens: Counter<'source' | 'protocol'>;
+  readonly llmTokenRatio: Histogram<'protocol'>;
+  readonly callsPerGeneration: Histogram<'protocol'>;
   readonly handoffSeconds: Histogram<'stage'>;
   readonly llmQueueDepth: Gauge;
   readonly llmRelays: Counter<'affinity'>;
   readonly outputCache: Counter<'result'>;
-  readonly errors: Counter<'kind'>;
+  readonly errors: Counter<'kind' | 'protocol'>;
+  /** Shared-store calls answered without the store (circuit open, failure or timeout). */
+  readonly storeBypass: Counter<'operation'>;
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
-    this.generations = new Counter({ name: 'relayllm_generations_total', help: 'Generations ended, by outcome (finish reason or error).', labelNames: ['outcome'], registers });
-    this.tokens = new Counter({ name: 'relayllm_tokens_total', help: 'Response tokens by the model that wrote them.', labelNames: ['source'], registers });
-    this.llmTokenRatio = new Histogram({ name: 'relayllm_llm_token_ratio', help: 'rho = LLM tokens / response tokens, per generation.', buckets: RATIO_BUCKETS, registers });
-    this.callsPerGeneration = new Histogram({ name: 'relayllm_calls_per_generation', help: 'LLM calls per generation.', buckets: CALL_BUCKETS, registers });
+    this.generations = new Counter({ name: 'relayllm_generations_total', help: 'Generations ended, by outcome (finish reason or error) and protocol.', labelNames: ['outcome', 'protocol'], registers });
+    this.tokens = new Counter({ name: 'relayllm_tokens_total', help: 'Response tokens by the model that wrote them and the protocol.', labelNames: ['source', 'protocol'], registers });
+    this.llmTokenRatio = new Histogram({ name: 'relayllm_llm_token_ratio', help: 'rho = LLM tokens / response tokens, per generation.', labelNames: ['protocol'], buckets: RATIO_BUCKETS, registers });
+    this.callsPerGeneration = new Histogram({ name: 'relayllm_calls_per_generation', help: 'LLM calls per generation.', labelNames: ['protocol'], buckets: CALL_BUCKETS, registers });
     this.handoffSeconds = new Histogram({ name: 'relayllm_handoff_seconds', help: 'Handoff overhead by stage.', labelNames: ['stage'], buckets: HANDOFF_BUCKETS, registers });
     this.llmQueueDepth = new Gauge({ name: 'relayllm_llm_queue_depth', help: 'LLM calls sent and still waiting for their first token.', registers });
     this.llmRelays = new Counter({ name: 'relayllm_llm_relays_total', help: 'LLM calls answered by a worker, by affinity (hit: the generation\'s previous worker; miss: another one; none: no previous worker).', labelNames: ['affinity'], registers });
     this.outputCache = new Counter({ name: 'relayllm_output_cache_lookups_total', help: 'Deterministic LLM calls, by output-cache result.', labelNames: ['result'], registers });
-    this.errors = new Counter({ name: 'relayllm_errors_total', help: 'Failed generations by RelayError kind.', labelNames: ['kind'], registers });
-    for (const outcome of GENERATION_OUTCOMES) this.generations.inc({ outcome }, 0);
-    for (const source of ['slm', 'llm']) this.tokens.inc({ source }, 0);
+    this.errors = new Counter({ name: 'relayllm_errors_total', help: 'Failed generations by RelayError kind and protocol.', labelNames: ['kind', 'protocol'], registers });
+    this.storeBypass = new Counter({ name: 'relayllm_store_bypass_total', help: 'Shared-store (Redis) calls answered without the store (circuit open, failure or timeout), by operation.', labelNames: ['operation'], registers });
+    for (const protocol of GENERATION_PROTOCOLS) {
+      for (const outcome of GENERATION_OUTCOMES) this.generations.inc({ outcome, protocol }, 0);
+      for (const source of ['slm', 'llm']) this.tokens.inc({ source, protocol }, 0);
+    }
   }
 }
 

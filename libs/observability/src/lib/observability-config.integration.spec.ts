@@ -78,7 +78,7 @@ describe('trace context helper, logger and /metrics', () => {
     const metrics = new RelayMetrics(registry);
     const server = await startMetricsServer({ registry, port: 0, host: '127.0.0.1' });
     try {
-      metrics.generations.inc({ outcome: 'eos' }, 3);
+      metrics.generations.inc({ outcome: 'eos', protocol: 'grpc' }, 3);
       const res = await fetch(`http://127.0.0.1:${server.port}/metrics`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/plain');

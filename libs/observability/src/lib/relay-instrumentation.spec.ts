@@ -1,7 +1,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { OutputCachingEngine, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
 import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
-import { runRelay, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
+import { RelayError, runRelay, UnavailableReason, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import { createMetricsRegistry, RelayMetrics } from './metrics';
 import { sampleValue } from './prometheus-text';
 import { RELAY_SPANS, RelayInstrumentation } from './relay-instrumentation';
@@ -107,6 +107,30 @@ describe('RelayInstrumentation (embedded wiring)', () => {
     expect(sampleValue(text, 'relayllm_handoff_seconds_count', { stage: 'first_token' })).toBe(2);
     expect(sampleValue(text, 'relayllm_handoff_seconds_count', { stage: 'resume' })).toBe(2);
     expect(sampleValue(text, 'relayllm_llm_queue_depth')).toBe(0);
+  });
+
+  it('labels the per-generation series with the protocol the generation arrived on', async () => {
+    const registry = createMetricsRegistry({ service: 'spec', defaultMetrics: false });
+    const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, metrics: new RelayMetrics(registry) });
+    const deps = () => ({ slm: new ScriptedEngine(['a<call>2</call>', 'b</s>'], { mode: 'text' }), llm: new ScriptedEngine(['XY'], { mode: 'text' }), clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE });
+    const request: RelayRequest = { generationId: 'p', prompt: 'Q:', maxTokens: 40 };
+    await drain(instrumentation.observe(() => runRelay(deps(), request, new AbortController().signal), request, { protocol: 'http' }));
+    const failing = (): AsyncIterable<RelayStreamEvent> => ({
+      [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(RelayError.unavailable(UnavailableReason.MODELS_NOT_DESCRIBED, 'not yet')) }),
+    });
+    await expect(drain(instrumentation.observe(failing, request, { protocol: 'http' }))).rejects.toMatchObject({ kind: 'unavailable' });
+    await drain(instrumentation.observe(() => runRelay(deps(), request, new AbortController().signal), request, { protocol: 'grpc' }));
+    const text = await registry.metrics();
+    for (const protocol of ['http', 'grpc']) {
+      expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'eos', protocol })).toBe(1);
+      expect(sampleValue(text, 'relayllm_tokens_total', { source: 'llm', protocol })).toBe(2);
+      expect(sampleValue(text, 'relayllm_calls_per_generation_count', { protocol })).toBe(1);
+      expect(sampleValue(text, 'relayllm_llm_token_ratio_count', { protocol })).toBe(1);
+    }
+    expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'eos', protocol: 'cli' })).toBe(0);
+    expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'error', protocol: 'http' })).toBe(1);
+    expect(sampleValue(text, 'relayllm_errors_total', { kind: 'unavailable', protocol: 'http' })).toBe(1);
+    expect(sampleValue(text, 'relayllm_errors_total', { kind: 'unavailable', protocol: 'grpc' })).toBeUndefined();
   });
 
   it('marks an output-cache hit (the call never reached the pool behind the cache)', async () => {

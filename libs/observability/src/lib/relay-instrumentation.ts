@@ -94,11 +94,11 @@ export class RelayInstrumentation implements GenerationObserver {
             'relay.llm_token_ratio': usage.llmTokenRatio,
             'relay.malformed_commands': usage.malformedCommands,
           });
-          this.metrics?.generations.inc({ outcome: event.finishReason satisfies GenerationOutcome });
-          this.metrics?.tokens.inc({ source: 'slm' }, usage.slmTokens);
-          this.metrics?.tokens.inc({ source: 'llm' }, usage.llmTokens);
-          this.metrics?.llmTokenRatio.observe(usage.llmTokenRatio);
-          this.metrics?.callsPerGeneration.observe(usage.calls);
+          this.metrics?.generations.inc({ outcome: event.finishReason satisfies GenerationOutcome, protocol });
+          this.metrics?.tokens.inc({ source: 'slm', protocol }, usage.slmTokens);
+          this.metrics?.tokens.inc({ source: 'llm', protocol }, usage.llmTokens);
+          this.metrics?.llmTokenRatio.observe({ protocol }, usage.llmTokenRatio);
+          this.metrics?.callsPerGeneration.observe({ protocol }, usage.calls);
         }
       },
       onEnd: (error) => {
@@ -108,11 +108,11 @@ export class RelayInstrumentation implements GenerationObserver {
           root.recordException(error as Error);
           root.setStatus({ code: SpanStatusCode.ERROR, message: isRelayError(error) ? `${error.kind}: ${error.reason}` : 'internal' });
           root.setAttribute('relay.error_kind', kind);
-          this.metrics?.errors.inc({ kind });
-          this.metrics?.generations.inc({ outcome: 'error' });
+          this.metrics?.errors.inc({ kind, protocol });
+          this.metrics?.generations.inc({ outcome: 'error', protocol });
         } else if (completed === undefined) {
           // The consumer left before `completed` (the client went away).
-          this.metrics?.generations.inc({ outcome: 'cancelled' });
+          this.metrics?.generations.inc({ outcome: 'cancelled', protocol });
         }
         const logger = this.logger;
         if (logger !== undefined) context.with(ctx, () => logGenerationEnd(logger, request, completed, error, this.now() - startedAt));

@@ -28,6 +28,12 @@ class ScriptedFlakyStore implements KeyValueStore {
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
     return this.reach(() => this.inner.setIfAbsent(key, value, ttlMs));
   }
+  compareAndSet(key: string, expected: string, next: string, ttlMs: number): Promise<boolean> {
+    return this.reach(() => this.inner.compareAndSet(key, expected, next, ttlMs));
+  }
+  compareAndDelete(key: string, expected: string): Promise<boolean> {
+    return this.reach(() => this.inner.compareAndDelete(key, expected));
+  }
 }
 
 describe('CircuitBreakingKeyValueStore', () => {
@@ -118,6 +124,40 @@ describe('CircuitBreakingKeyValueStore', () => {
     const plain = new CircuitBreakingKeyValueStore(new InMemoryKeyValueStore());
     expect(await plain.setIfAbsent('k', 'a', 1_000)).toBe(true);
     expect(await plain.setIfAbsent('k', 'b', 1_000)).toBe(false);
+  });
+
+  it('compareAndSet / compareAndDelete pass through, and answer true while bypassed', async () => {
+    const inner = new ScriptedFlakyStore();
+    const store = new CircuitBreakingKeyValueStore(inner, { clock: new ManualClock() });
+    await store.set('k', 'a', 1_000);
+    expect(await store.compareAndSet('k', 'x', 'b', 1_000)).toBe(false);
+    expect(await store.compareAndSet('k', 'a', 'b', 1_000)).toBe(true);
+    expect(await store.compareAndDelete('k', 'a')).toBe(false);
+    expect(await store.compareAndDelete('k', 'b')).toBe(true);
+    expect(await store.get('k')).toBeUndefined();
+    inner.down = 'fail';
+    expect(await store.compareAndSet('k', 'x', 'c', 1_000)).toBe(true);
+    expect(await store.compareAndDelete('k', 'x')).toBe(true);
+    expect(() => store.compareAndSet('k', 'x', 'c', 0)).toThrow(expect.objectContaining({ reason: 'TTL_RANGE' }));
+  });
+
+  it('tells onBypass of every call answered without the store, by operation (the fault counter)', async () => {
+    const inner = new ScriptedFlakyStore();
+    const clock = new ManualClock();
+    const bypassed: string[] = [];
+    const store = new CircuitBreakingKeyValueStore(inner, { clock, coolDownMs: 100, onBypass: (op) => bypassed.push(op) });
+    await store.set('k', 'v', 1_000);
+    await store.get('k');
+    expect(bypassed).toEqual([]); // a working store bypasses nothing
+    inner.down = 'fail';
+    await store.get('k'); // fails: bypassed
+    await store.set('k', 'v', 1_000); // open circuit: bypassed
+    await store.compareAndSet('k', 'v', 'w', 1_000);
+    await store.setIfAbsent('k', 'v', 1_000);
+    await store.compareAndDelete('k', 'v');
+    await store.delete('k');
+    expect(bypassed).toEqual(['get', 'set', 'compareAndSet', 'setIfAbsent', 'compareAndDelete', 'delete']);
+    expect(store.stats().bypassed).toBe(bypassed.length);
   });
 
   it('still rejects a bad ttl (a caller bug, not an outage)', () => {

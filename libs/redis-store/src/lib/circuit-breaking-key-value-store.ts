@@ -12,9 +12,15 @@ export interface CircuitBreakingKeyValueStoreOptions {
   callTimeoutMs?: number;
   /** Told about each failure of the inner store (log/metrics); must not throw. */
   onFailure?: (operation: StoreOperation, error: unknown) => void;
+  /**
+   * Told about each call answered without the inner store (the circuit was
+   * open, or the call failed or timed out): a fault counter
+   * (`relayllm_store_bypass_total`); must not throw.
+   */
+  onBypass?: (operation: StoreOperation) => void;
 }
 
-export type StoreOperation = 'get' | 'set' | 'setIfAbsent' | 'delete';
+export type StoreOperation = 'get' | 'set' | 'setIfAbsent' | 'compareAndSet' | 'compareAndDelete' | 'delete';
 
 export type CircuitState = 'closed' | 'open' | 'half_open';
 
@@ -65,9 +71,7 @@ export class CircuitBreakingKeyValueStore implements KeyValueStore {
   }
 
   set(key: string, value: string, ttlMs: number): Promise<void> {
-    if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
-    }
+    checkTtl(ttlMs);
     return this.call('set', () => this.inner.set(key, value, ttlMs), undefined);
   }
 
@@ -77,10 +81,19 @@ export class CircuitBreakingKeyValueStore implements KeyValueStore {
    * request would turn an optimisation outage into a full outage.
    */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
-    }
+    checkTtl(ttlMs);
     return this.call('setIfAbsent', () => this.inner.setIfAbsent(key, value, ttlMs), true);
+  }
+
+  /** The inner store's compare-and-set; bypassed it answers true, as setIfAbsent does (nothing to coordinate on). */
+  compareAndSet(key: string, expected: string, next: string, ttlMs: number): Promise<boolean> {
+    checkTtl(ttlMs);
+    return this.call('compareAndSet', () => this.inner.compareAndSet(key, expected, next, ttlMs), true);
+  }
+
+  /** The inner store's compare-and-delete; bypassed it answers true (a no-op, as delete). */
+  compareAndDelete(key: string, expected: string): Promise<boolean> {
+    return this.call('compareAndDelete', () => this.inner.compareAndDelete(key, expected), true);
   }
 
   delete(key: string): Promise<void> {
@@ -94,10 +107,7 @@ export class CircuitBreakingKeyValueStore implements KeyValueStore {
 
   private async call<T>(operation: StoreOperation, run: () => Promise<T>, missValue: T): Promise<T> {
     const state = this.state();
-    if (state === 'open') {
-      this.bypassed += 1;
-      return missValue;
-    }
+    if (state === 'open') return this.bypass(operation, missValue);
     const isProbe = state === 'half_open';
     if (isProbe) this.probing = true;
     try {
@@ -108,14 +118,25 @@ export class CircuitBreakingKeyValueStore implements KeyValueStore {
       return value;
     } catch (error) {
       this.failures += 1;
-      this.bypassed += 1;
       this.tripped = true;
       this.openUntil = this.clock.now() + this.coolDownMs;
       this.options.onFailure?.(operation, error);
-      return missValue;
+      return this.bypass(operation, missValue);
     } finally {
       if (isProbe) this.probing = false;
     }
+  }
+
+  private bypass<T>(operation: StoreOperation, missValue: T): T {
+    this.bypassed += 1;
+    this.options.onBypass?.(operation);
+    return missValue;
+  }
+}
+
+function checkTtl(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
+    throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
   }
 }
 

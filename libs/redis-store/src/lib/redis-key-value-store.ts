@@ -44,6 +44,29 @@ export function redisClientOptions(options: RedisConnectionOptions): RedisOption
   return result;
 }
 
+/**
+ * Compare-and-set / compare-and-delete as Lua scripts: Redis runs a script
+ * atomically, so no other client's write falls between the GET and the SET
+ * (or DEL). KEYS[1] = key, ARGV[1] = expected value; ARGV[2] = next value,
+ * ARGV[3] = ttl (ms). An absent key reads as false, never equal to a string.
+ */
+const COMPARE_AND_SET_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0`;
+const COMPARE_AND_DELETE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0`;
+
+function checkTtl(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
+    throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+  }
+}
+
 function unavailable(operation: string, error: unknown): RelayError {
   const detail = error instanceof Error ? error.message : String(error);
   return RelayError.unavailable(UnavailableReason.REDIS_UNAVAILABLE, `redis ${operation} failed: ${detail}`, { cause: error });
@@ -93,9 +116,7 @@ export class RedisKeyValueStore implements KeyValueStore {
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
-    }
+    checkTtl(ttlMs);
     try {
       await this.client.set(key, value, 'PX', ttlMs);
     } catch (error) {
@@ -105,13 +126,30 @@ export class RedisKeyValueStore implements KeyValueStore {
 
   /** SET NX PX: atomic across replicas. */
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
-    }
+    checkTtl(ttlMs);
     try {
       return (await this.client.set(key, value, 'PX', ttlMs, 'NX')) === 'OK';
     } catch (error) {
       throw unavailable('SET NX', error);
+    }
+  }
+
+  /** A Lua script (EVAL): atomic across replicas. */
+  async compareAndSet(key: string, expected: string, next: string, ttlMs: number): Promise<boolean> {
+    checkTtl(ttlMs);
+    try {
+      return (await this.client.eval(COMPARE_AND_SET_SCRIPT, 1, key, expected, next, ttlMs)) === 1;
+    } catch (error) {
+      throw unavailable('compare-and-set', error);
+    }
+  }
+
+  /** A Lua script (EVAL): atomic across replicas. */
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    try {
+      return (await this.client.eval(COMPARE_AND_DELETE_SCRIPT, 1, key, expected)) === 1;
+    } catch (error) {
+      throw unavailable('compare-and-delete', error);
     }
   }
 

@@ -84,7 +84,7 @@ describe('GenerationStateStore / withGenerationState', () => {
     const store = new InMemoryKeyValueStore();
     await states(store, 'replica-a').begin(request);
     await expect(states(store, 'replica-b').begin(request)).rejects.toMatchObject({ kind: 'failed_precondition', reason: 'REQUEST_ID_IN_USE' });
-    await expect(states(store).begin({ ...request, generationId: 'req-2' })).resolves.toEqual({ kind: 'run' });
+    await expect(states(store).begin({ ...request, generationId: 'req-2' })).resolves.toMatchObject({ kind: 'run' });
   });
 
   it('a request_id reused by a different request is refused', async () => {
@@ -172,8 +172,10 @@ describe('GenerationStateStore / withGenerationState', () => {
       set: (k, v, t) => inner.set(k, v, t),
       delete: (k) => inner.delete(k),
       setIfAbsent: (k, v, t) => (++creates === 1 ? Promise.resolve(false) : inner.setIfAbsent(k, v, t)),
+      compareAndSet: (k, e, v, t) => inner.compareAndSet(k, e, v, t),
+      compareAndDelete: (k, e) => inner.compareAndDelete(k, e),
     };
-    await expect(states(racing).begin(request)).resolves.toEqual({ kind: 'run' });
+    await expect(states(racing).begin(request)).resolves.toMatchObject({ kind: 'run' });
     expect(creates).toBe(2);
     await expect(states(racing).begin(request)).rejects.toMatchObject({ reason: 'REQUEST_ID_IN_USE' });
   });
@@ -181,7 +183,7 @@ describe('GenerationStateStore / withGenerationState', () => {
   it('a record this version cannot read is replaced and the request runs', async () => {
     const store = new InMemoryKeyValueStore();
     await store.set(states(store).key(request.generationId), '{"v":0}', 60_000);
-    await expect(states(store).begin(request)).resolves.toEqual({ kind: 'run' });
+    await expect(states(store).begin(request)).resolves.toMatchObject({ kind: 'run' });
     expect((await states(store).read(request.generationId))?.status).toBe('running');
   });
 });

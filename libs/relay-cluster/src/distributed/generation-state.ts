@@ -1,52 +1,18 @@
-import { FailedPreconditionReason, RelayError } from '@relayllm/relay-core';
-import { SystemClock, type Clock } from '@relayllm/relay-core';
+import { FailedPreconditionReason, RelayError, SystemClock, type Clock, type RelayRequest } from '@relayllm/relay-core';
 import { storeKey, type KeyValueStore } from '../ports/key-value-store';
-import type { CompletedEvent } from '@relayllm/relay-core';
-import type { RelayRequest } from '@relayllm/relay-core';
-import type { RelaySource } from '@relayllm/relay-core';
+import {
+  encodeRunning,
+  NO_PROGRESS,
+  parseGenerationState,
+  progressOf,
+  requestFingerprint,
+  type CompletedRecord,
+  type GenerationStateRecord,
+  type RunningRecord,
+  type SerializedProgress,
+} from './generation-state-record';
 import { sha256Hex, type Hasher } from './hashing';
-import type { RecordedStream } from './stream-recorder';
-
-/** One answer segment as saved: [source, text, tokenCount]. */
-export type SavedSegment = [RelaySource, string, number];
-
-/**
- * What `relay:state:<requestId>` holds (JSON). Written when a generation
- * starts, at every handoff (relayStarted / relayFinished) and lease renewal,
- * and when it completes; deleted when it fails or is cancelled (a retry may
- * run again).
- */
-export type GenerationStateRecord =
-  | {
-      v: 1;
-      status: 'running';
-      /** The replica running it. */
-      owner: string;
-      /** Hash of the request: a retry must ask for the same generation. */
-      fingerprint: string;
-      updatedAtMs: number;
-      /** The owner is presumed dead after this (it renews the lease while it runs). */
-      leaseUntilMs: number;
-      /** LLM calls finished so far. */
-      turn: number;
-      /** Answer so far, in segments. */
-      transcript: SavedSegment[];
-      responseTokens: number;
-      /** Every engine stream consumed so far: what a resuming replica replays. */
-      streams: RecordedStream[];
-    }
-  | {
-      v: 1;
-      status: 'completed';
-      owner: string;
-      fingerprint: string;
-      updatedAtMs: number;
-      transcript: SavedSegment[];
-      completed: Omit<CompletedEvent, 'type'>;
-    };
-
-type RunningRecord = Extract<GenerationStateRecord, { status: 'running' }>;
-type CompletedRecord = Extract<GenerationStateRecord, { status: 'completed' }>;
+import { OwnedGeneration } from './owned-generation';
 
 export interface GenerationStateStoreOptions {
   store: KeyValueStore;
@@ -68,62 +34,17 @@ export interface GenerationStateStoreOptions {
 }
 
 export type BeginOutcome =
-  | { kind: 'run' }
-  | { kind: 'resume'; record: RunningRecord }
+  | { kind: 'run'; run: OwnedGeneration }
+  | { kind: 'resume'; run: OwnedGeneration; record: RunningRecord }
   | { kind: 'done'; record: CompletedRecord };
 
-/** Hash of everything that defines a generation's output. */
-export function requestFingerprint(request: RelayRequest, hasher: Hasher = sha256Hex): string {
-  return hasher(
-    JSON.stringify([
-      request.prompt,
-      request.policy ?? null,
-      request.maxTokens,
-      request.maxTurns ?? null,
-      request.maxLlmTokensPerCall ?? null,
-      request.maxLlmTokensTotal ?? null,
-      request.sampling ?? null,
-      request.stop ?? null,
-    ]),
-  );
-}
-
-function parse(value: string | undefined): GenerationStateRecord | undefined {
-  if (value === undefined) return undefined;
-  try {
-    const record = JSON.parse(value) as GenerationStateRecord;
-    if (record.v !== 1) return undefined;
-    if (record.status === 'running') return Array.isArray(record.streams) && typeof record.leaseUntilMs === 'number' ? record : undefined;
-    return record.status === 'completed' ? record : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** What a checkpoint saves. */
-export interface GenerationProgress {
-  turn: number;
-  transcript: SavedSegment[];
-  streams: RecordedStream[];
-}
+/** Runs started in this process: with the owner (unique per replica) it makes every run's fence unique. */
+let runsStarted = 0;
 
 /**
- * A checkpoint's progress with its two growing arrays already serialized
- * (ProgressLog serializes each segment and stream once, when it is added):
- * re-serializing the whole stream log at every handoff was the largest
- * single cost of the orchestrator's hot path.
- */
-export interface SerializedProgress {
-  turn: number;
-  responseTokens: number;
-  /** JSON array of SavedSegment. */
-  transcriptJson: string;
-  /** JSON array of RecordedStream. */
-  streamsJson: string;
-}
-
-/**
- * Generation state and request_id idempotency on a shared KeyValueStore.
+ * Generation state and request_id idempotency on a shared KeyValueStore,
+ * keyed by the generation id the front door gives (the caller's request_id
+ * inside its tenant, see tenantGenerationId).
  * - A request whose request_id completed before (same request) gets the
  *   stored result (`done`) instead of running twice.
  * - One running on a replica that holds its lease → failed_precondition
@@ -131,10 +52,12 @@ export interface SerializedProgress {
  * - One whose owner's lease lapsed (the replica died) → `resume`: this
  *   replica takes it over and replays the saved streams.
  * - Another request on a used request_id → failed_precondition REQUEST_ID_IN_USE.
- * Creation is atomic across replicas (setIfAbsent: Redis SET NX); a takeover is not (two replicas retrying the same dead
- * generation at the same instant may both resume it; both give the same
- * answer at temperature 0). A store that is down (bypassed) gives no
- * idempotency: every request runs.
+ * One owner per generation: creation is atomic (setIfAbsent: Redis SET NX),
+ * and so is a takeover (compareAndSet against the record that was read: of
+ * two replicas retrying the same dead generation at once, one resumes it and
+ * the other gets REQUEST_ID_IN_USE). Every later write is fenced by the run
+ * (OwnedGeneration). A store that is down (bypassed) gives no idempotency:
+ * every request runs.
  */
 export class GenerationStateStore {
   private readonly clock: Clock;
@@ -147,84 +70,59 @@ export class GenerationStateStore {
     this.completedTtlMs = options.completedTtlMs ?? 600_000;
   }
 
-  key(requestId: string): string {
-    return storeKey('state', requestId);
+  key(generationId: string): string {
+    return storeKey('state', generationId);
   }
 
   fingerprint(request: RelayRequest): string {
     return requestFingerprint(request, this.hasher);
   }
 
-  async read(requestId: string): Promise<GenerationStateRecord | undefined> {
-    return parse(await this.options.store.get(this.key(requestId)));
+  async read(generationId: string): Promise<GenerationStateRecord | undefined> {
+    return parseGenerationState(await this.options.store.get(this.key(generationId)));
   }
 
   async begin(request: RelayRequest): Promise<BeginOutcome> {
     const { store, runningTtlMs } = this.options;
-    const fingerprint = this.fingerprint(request);
     const key = this.key(request.generationId);
-    const fresh = this.encodeRunning(fingerprint, { turn: 0, responseTokens: 0, transcriptJson: '[]', streamsJson: '[]' });
-    if (await store.setIfAbsent(key, fresh, runningTtlMs)) return { kind: 'run' };
+    const claim = this.claim(key, this.fingerprint(request));
+    const fresh = claim.encode(NO_PROGRESS);
+    if (await store.setIfAbsent(key, fresh, runningTtlMs)) return { kind: 'run', run: claim.own(fresh) };
     const raw = await store.get(key);
     // Expired between the two calls: one more atomic try, so two replicas still cannot both run it.
     if (raw === undefined) {
-      if (await store.setIfAbsent(key, fresh, runningTtlMs)) return { kind: 'run' };
-      throw RelayError.failedPrecondition(FailedPreconditionReason.REQUEST_ID_IN_USE, `request_id ${request.generationId} was just taken`, { field: 'generationId' });
+      if (await store.setIfAbsent(key, fresh, runningTtlMs)) return { kind: 'run', run: claim.own(fresh) };
+      throw inUse('this request_id was just taken');
     }
-    const existing = parse(raw);
-    // A record this version cannot read (corrupt, or an older layout) holds nothing to honour.
+    const existing = parseGenerationState(raw);
+    // A record this version cannot read (corrupt, or an older layout) holds nothing to honour; replaced only as it was read.
     if (existing === undefined) {
-      await store.set(key, fresh, runningTtlMs);
-      return { kind: 'run' };
+      if (await store.compareAndSet(key, raw, fresh, runningTtlMs)) return { kind: 'run', run: claim.own(fresh) };
+      throw inUse('this request_id was just taken');
     }
-    const inUse = (why: string): RelayError =>
-      RelayError.failedPrecondition(FailedPreconditionReason.REQUEST_ID_IN_USE, why, { field: 'generationId' });
-    if (existing.fingerprint !== fingerprint) throw inUse(`request_id ${request.generationId} was used by another request`);
+    if (existing.fingerprint !== claim.fingerprint) throw inUse('this request_id was used by another request');
     if (existing.status === 'completed') return { kind: 'done', record: existing };
-    if (existing.leaseUntilMs > this.clock.now()) throw inUse(`a generation with request_id ${request.generationId} is still running`);
-    const progress = { turn: existing.turn, responseTokens: existing.responseTokens, transcriptJson: JSON.stringify(existing.transcript), streamsJson: JSON.stringify(existing.streams) };
-    await store.set(key, this.encodeRunning(fingerprint, progress), runningTtlMs);
-    return { kind: 'resume', record: existing };
+    if (existing.leaseUntilMs > this.clock.now()) throw inUse('a generation with this request_id is still running');
+    const takeover = claim.encode(progressOf(existing));
+    // The record as it was read, or nothing: of replicas racing to take it over, one wins.
+    if (!(await store.compareAndSet(key, raw, takeover, runningTtlMs))) throw inUse('a generation with this request_id was just taken over by another replica');
+    return { kind: 'resume', run: claim.own(takeover), record: existing };
   }
 
-  /** Saves progress and renews this replica's lease. */
-  async checkpoint(requestId: string, fingerprint: string, progress: SerializedProgress): Promise<void> {
-    await this.options.store.set(this.key(requestId), this.encodeRunning(fingerprint, progress), this.options.runningTtlMs);
-  }
-
-  async complete(requestId: string, fingerprint: string, transcript: SavedSegment[], completed: CompletedEvent): Promise<void> {
-    const record: CompletedRecord = {
-      v: 1,
-      status: 'completed',
-      owner: this.options.owner,
+  /** A new run of the generation at `key`: its fence, its record's encoding, and the handle that owns it once stored. */
+  private claim(key: string, fingerprint: string): { fingerprint: string; encode(progress: SerializedProgress): string; own(written: string): OwnedGeneration } {
+    const { store, owner, leaseMs, runningTtlMs } = this.options;
+    runsStarted += 1;
+    const run = `${owner}#${runsStarted}`;
+    const clock = this.clock;
+    return {
       fingerprint,
-      updatedAtMs: this.clock.now(),
-      transcript,
-      completed: { finishReason: completed.finishReason, usage: completed.usage, text: completed.text },
+      encode: (progress) => encodeRunning({ owner, run, fingerprint, nowMs: clock.now() }, leaseMs, progress),
+      own: (written) => new OwnedGeneration({ store, key, owner, run, fingerprint, clock, leaseMs, runningTtlMs, completedTtlMs: this.completedTtlMs, written }),
     };
-    await this.options.store.set(this.key(requestId), JSON.stringify(record), this.completedTtlMs);
   }
+}
 
-  /** The generation failed or was cancelled: free its request_id. */
-  async abandon(requestId: string): Promise<void> {
-    await this.options.store.delete(this.key(requestId));
-  }
-
-  /** A running record's JSON: the header serialized here, the arrays as given (already JSON). */
-  private encodeRunning(fingerprint: string, progress: SerializedProgress): string {
-    const now = this.clock.now();
-    const header: Omit<RunningRecord, 'transcript' | 'streams'> = {
-      v: 1,
-      status: 'running',
-      owner: this.options.owner,
-      fingerprint,
-      updatedAtMs: now,
-      leaseUntilMs: now + this.options.leaseMs,
-      turn: progress.turn,
-      responseTokens: progress.responseTokens,
-    };
-    const json = JSON.stringify(header);
-    return `${json.slice(0, -1)},"transcript":${progress.transcriptJson},"streams":${progress.streamsJson}}`;
-  }
-
+function inUse(why: string): RelayError {
+  return RelayError.failedPrecondition(FailedPreconditionReason.REQUEST_ID_IN_USE, why, { field: 'generationId' });
 }

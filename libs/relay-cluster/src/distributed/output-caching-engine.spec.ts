@@ -3,6 +3,7 @@ import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { InMemoryKeyValueStore } from '../store/in-memory-key-value-store';
 import { FailingKeyValueStoreFake } from '../testing';
 import { OutputCachingEngine, isDeterministicSampling, llmOutputCacheKey } from './output-caching-engine';
+import { tenantGenerationId } from './tenant-scope';
 
 const relayRequest = (overrides: Partial<EngineRequest> = {}): EngineRequest => ({
   sequenceId: 'g1/llm',
@@ -45,6 +46,25 @@ describe('OutputCachingEngine', () => {
     expect(llmOutputCacheKey('llm', relayRequest({ maxTokens: 4 }))).not.toBe(key);
     expect(llmOutputCacheKey('llm', relayRequest({ context: { text: 'Q: 2+3=' } }))).not.toBe(key);
     expect(llmOutputCacheKey('llm', relayRequest({ sampling: { temperature: 0, seed: 1 } }))).not.toBe(key);
+  });
+
+  it('keys on the tenant of the generation: its generations share entries, two tenants never do', () => {
+    const of = (tenant: string, requestId: string): string => llmOutputCacheKey('llm', relayRequest({ sequenceId: `${tenantGenerationId(tenant, requestId)}/llm` }));
+    expect(of('team-a', 'r1')).toBe(of('team-a', 'r2'));
+    expect(of('team-b', 'r1')).not.toBe(of('team-a', 'r1'));
+    expect(of('team-a', 'r1')).not.toBe(llmOutputCacheKey('llm', relayRequest()));
+  });
+
+  it("another tenant's identical deterministic relay is not served from the first tenant's output", async () => {
+    const inner = new ScriptedEngine(['abc', 'abc'], { mode: 'token' });
+    const pool = new OutputCachingEngine(inner, { model: 'llm', store: new InMemoryKeyValueStore() });
+    const signal = new AbortController().signal;
+    const forTenant = (tenant: string): EngineRequest => relayRequest({ sequenceId: `${tenantGenerationId(tenant, 'same-id')}/llm` });
+    await read(pool.generate(forTenant('team-a'), signal));
+    await flush();
+    await read(pool.generate(forTenant('team-b'), signal));
+    expect(inner.requests).toHaveLength(2);
+    expect({ hits: pool.hits, misses: pool.misses }).toEqual({ hits: 0, misses: 2 });
   });
 
   it('replays a completed deterministic relay without asking a worker', async () => {

@@ -1,6 +1,7 @@
 import { chunkTokenCount, EngineDecorator, type Engine, type EngineChunk, type EngineRequest, type SamplingParams } from '@relayllm/relay-core';
 import { storeKey, type KeyValueStore } from '../ports/key-value-store';
 import { sha256Hex, type Hasher } from './hashing';
+import { tenantOfSequence } from './tenant-scope';
 
 export interface OutputCachingEngineOptions {
   /** LLM model name: part of the key, so two models never share outputs. */
@@ -21,16 +22,20 @@ export function isDeterministicSampling(sampling: SamplingParams): boolean {
 }
 
 /**
- * Cache key of a relay's output: model + hash of everything that decides
- * what a deterministic LLM writes: the LLM-view context text (commands
- * stripped), n (maxTokens), sampling, stop strings / tokens and banned
- * tokens. Not the sequence id or turn: two generations with the same
- * prefix share the entry.
+ * Cache key of a relay's output: model + hash of the tenant and everything
+ * that decides what a deterministic LLM writes: the LLM-view context text
+ * (commands stripped), n (maxTokens), sampling, stop strings / tokens and
+ * banned tokens. Not the rest of the sequence id or the turn: two
+ * generations of one tenant with the same prefix share the entry; two
+ * tenants never do (a hit would tell one that the other asked it). The
+ * tenant travels in the sequence id (tenantGenerationId), the one part of
+ * the engine request that names the generation.
  */
 export function llmOutputCacheKey(model: string, request: EngineRequest, hasher: Hasher = sha256Hex): string {
   const { temperature, topP, seed } = request.sampling;
   const material = JSON.stringify([
     model,
+    tenantOfSequence(request.sequenceId),
     request.context.text,
     request.maxTokens,
     [temperature ?? null, topP ?? null, seed ?? null],

@@ -1,4 +1,4 @@
-import type { SavedSegment } from './generation-state';
+import type { SavedSegment } from './generation-state-record';
 import { ProgressLog } from './progress-log';
 import type { RecordedStream } from './stream-recorder';
 

@@ -1,4 +1,4 @@
-import type { SavedSegment, SerializedProgress } from './generation-state';
+import type { SavedSegment, SerializedProgress } from './generation-state-record';
 import type { RecordedStream } from './stream-recorder';
 
 /** A point of the log: how much of it a checkpoint covers. */

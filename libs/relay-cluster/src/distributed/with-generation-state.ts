@@ -1,5 +1,7 @@
 import type { Engine, RelayRequest, RelayStreamEvent } from '@relayllm/relay-core';
-import type { GenerationStateStore, SavedSegment } from './generation-state';
+import type { GenerationStateStore } from './generation-state';
+import type { SavedSegment } from './generation-state-record';
+import type { OwnedGeneration } from './owned-generation';
 import { ProgressLog, type ProgressMark } from './progress-log';
 import { RelayStreamRecorder } from './stream-recorder';
 
@@ -60,7 +62,7 @@ export async function* withGenerationState(
   }
   const checkpoints = options.checkpoints ?? true;
   const recorder = new RelayStreamRecorder(engines.slm, engines.llm, outcome.kind === 'resume' ? outcome.record.streams : []);
-  const progress = new GenerationProgressWriter(states, request, recorder, checkpoints);
+  const progress = new GenerationProgressWriter(outcome.run, recorder, checkpoints);
   const stopLease = checkpoints ? options.leaseTicker?.(() => progress.renewLease()) : undefined;
   try {
     for await (const event of run(checkpoints ? { slm: recorder.slm, llm: recorder.llm } : engines)) {
@@ -83,22 +85,16 @@ class GenerationProgressWriter {
   private readonly transcript: SavedSegment[] = [];
   private readonly log = new ProgressLog();
   private readonly writer = new CoalescingWriter();
-  private readonly id: string;
-  private readonly fingerprint: string;
   private progress: ProgressMark = { turn: 0, segments: 0, streams: 0, responseTokens: 0 };
   private turn = 0;
   private finished = false;
   private stored = false;
 
   constructor(
-    private readonly states: GenerationStateStore,
-    request: RelayRequest,
+    private readonly run: OwnedGeneration,
     private readonly recorder: RelayStreamRecorder,
     private readonly checkpoints: boolean,
-  ) {
-    this.id = request.generationId;
-    this.fingerprint = states.fingerprint(request);
-  }
+  ) {}
 
   renewLease(): void {
     if (!this.finished) this.save();
@@ -120,7 +116,7 @@ class GenerationProgressWriter {
     if (event.type === 'completed' && event.finishReason !== 'cancelled') {
       this.finished = true;
       await this.writer.flush();
-      await this.states.complete(this.id, this.fingerprint, this.transcript, event).catch(() => undefined);
+      await this.run.complete(this.transcript, event).catch(() => undefined);
       this.stored = true;
     }
   }
@@ -129,13 +125,13 @@ class GenerationProgressWriter {
     this.finished = true;
     if (this.stored) return;
     await this.writer.flush();
-    await this.states.abandon(this.id).catch(() => undefined);
+    await this.run.abandon().catch(() => undefined);
   }
 
   private save(): void {
     const at = this.progress;
     // Serialized when the write starts: a write dropped by the coalescer costs nothing.
-    this.writer.write(() => this.states.checkpoint(this.id, this.fingerprint, this.log.snapshot(at)));
+    this.writer.write(async () => void (await this.run.checkpoint(this.log.snapshot(at))));
   }
 }
 

@@ -17,6 +17,16 @@ export interface KeyValueStore {
    * request_id owned by one generation across replicas.
    */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Atomic compare-and-set: replaces the value of `key` with `next` (for
+   * `ttlMs`) only when it is exactly `expected` now (an absent key never
+   * matches); resolves true when it replaced. This is what makes a takeover
+   * of a generation, and every later write of its record, one owner's only
+   * (Redis: a Lua script).
+   */
+  compareAndSet(key: string, expected: string, next: string, ttlMs: number): Promise<boolean>;
+  /** Atomic: removes `key` only when its value is exactly `expected` now; resolves true when it removed. */
+  compareAndDelete(key: string, expected: string): Promise<boolean>;
 }
 
 /** What a key holds; part of the key so that namespaces never collide. */

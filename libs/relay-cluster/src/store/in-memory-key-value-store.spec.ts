@@ -63,3 +63,45 @@ describe('InMemoryKeyValueStore.setIfAbsent', () => {
     expect(await store.get('k')).toBe('c');
   });
 });
+
+describe('InMemoryKeyValueStore atomic writes', () => {
+  it('two concurrent creates of one key: exactly one stores', async () => {
+    const store = new InMemoryKeyValueStore();
+    const created = await Promise.all([store.setIfAbsent('k', 'a', 100), store.setIfAbsent('k', 'b', 100)]);
+    expect(created.filter(Boolean)).toHaveLength(1);
+    expect(await store.get('k')).toBe(created[0] ? 'a' : 'b');
+  });
+
+  it('compareAndSet replaces only the expected value, and never an absent or expired key', async () => {
+    const clock = new ManualClock();
+    const store = new InMemoryKeyValueStore({ clock });
+    expect(await store.compareAndSet('k', 'a', 'b', 100)).toBe(false);
+    expect(await store.get('k')).toBeUndefined();
+    await store.set('k', 'a', 100);
+    expect(await store.compareAndSet('k', 'x', 'b', 100)).toBe(false);
+    expect(await store.compareAndSet('k', 'a', 'b', 1_000)).toBe(true);
+    clock.advance(500); // the new TTL applies
+    expect(await store.get('k')).toBe('b');
+    clock.advance(500);
+    expect(await store.compareAndSet('k', 'b', 'c', 100)).toBe(false);
+    await expect(store.compareAndSet('k', 'b', 'c', 0)).rejects.toMatchObject({ reason: 'TTL_RANGE' });
+  });
+
+  it('two concurrent compareAndSets from one value: exactly one replaces it', async () => {
+    const store = new InMemoryKeyValueStore();
+    await store.set('k', 'old', 100);
+    const replaced = await Promise.all([store.compareAndSet('k', 'old', 'a', 100), store.compareAndSet('k', 'old', 'b', 100)]);
+    expect(replaced).toEqual([true, false]);
+    expect(await store.get('k')).toBe('a');
+  });
+
+  it('compareAndDelete removes only the expected value', async () => {
+    const store = new InMemoryKeyValueStore();
+    await store.set('k', 'a', 100);
+    expect(await store.compareAndDelete('k', 'b')).toBe(false);
+    expect(await store.get('k')).toBe('a');
+    expect(await store.compareAndDelete('k', 'a')).toBe(true);
+    expect(await store.get('k')).toBeUndefined();
+    expect(await store.compareAndDelete('k', 'a')).toBe(false);
+  });
+});

@@ -11,6 +11,12 @@ export interface InMemoryKeyValueStoreOptions {
   maxEntries?: number;
 }
 
+function checkTtl(ttlMs: number): void {
+  if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
+    throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
+  }
+}
+
 interface Entry {
   value: string;
   expiresAt: number;
@@ -35,29 +41,32 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   }
 
   async get(key: string): Promise<string | undefined> {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAt <= this.clock.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
+    return this.live(key);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw RelayError.invalidArgument(InvalidArgumentReason.TTL_RANGE, `ttlMs must be a positive integer, got ${ttlMs}`, 'ttlMs');
-    }
-    // Re-inserting moves the key to the end of the Map's insertion order,
-    // which is what eviction relies on.
-    this.entries.delete(key);
-    this.entries.set(key, { value, expiresAt: this.clock.now() + ttlMs });
-    this.evictIfFull();
+    this.write(key, value, ttlMs);
   }
 
+  // Each operation reads and writes without an await in between: two
+  // concurrent callers cannot both see the old value.
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
-    if ((await this.get(key)) !== undefined) return false;
-    await this.set(key, value, ttlMs);
+    checkTtl(ttlMs);
+    if (this.live(key) !== undefined) return false;
+    this.write(key, value, ttlMs);
+    return true;
+  }
+
+  async compareAndSet(key: string, expected: string, next: string, ttlMs: number): Promise<boolean> {
+    checkTtl(ttlMs);
+    if (this.live(key) !== expected) return false;
+    this.write(key, next, ttlMs);
+    return true;
+  }
+
+  async compareAndDelete(key: string, expected: string): Promise<boolean> {
+    if (this.live(key) !== expected) return false;
+    this.entries.delete(key);
     return true;
   }
 
@@ -69,6 +78,25 @@ export class InMemoryKeyValueStore implements KeyValueStore {
   size(): number {
     this.dropExpired();
     return this.entries.size;
+  }
+
+  private live(key: string): string | undefined {
+    const entry = this.entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAt <= this.clock.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  private write(key: string, value: string, ttlMs: number): void {
+    checkTtl(ttlMs);
+    // Re-inserting moves the key to the end of the Map's insertion order,
+    // which is what eviction relies on.
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt: this.clock.now() + ttlMs });
+    this.evictIfFull();
   }
 
   private evictIfFull(): void {

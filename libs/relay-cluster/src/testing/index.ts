@@ -1,3 +1,3 @@
 // Test doubles for specs of this library and of its users; never exported from the barrel.
-export { FailingKeyValueStoreFake, RecordingKeyValueStoreFake } from './key-value-store.fakes';
+export { BypassedKeyValueStoreFake, FailingKeyValueStoreFake, RecordingKeyValueStoreFake } from './key-value-store.fakes';
 export { ScriptedTransportFake, type ScriptedAttempt } from './scripted-transport.fake';

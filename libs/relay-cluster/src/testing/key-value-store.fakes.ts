@@ -16,6 +16,14 @@ export class FailingKeyValueStoreFake implements KeyValueStore {
     return Promise.reject(this.error);
   }
 
+  compareAndSet(): Promise<boolean> {
+    return Promise.reject(this.error);
+  }
+
+  compareAndDelete(): Promise<boolean> {
+    return Promise.reject(this.error);
+  }
+
   delete(): Promise<void> {
     return Promise.reject(this.error);
   }
@@ -43,7 +51,51 @@ export class RecordingKeyValueStoreFake implements KeyValueStore {
     return this.inner.setIfAbsent(key, value, ttlMs);
   }
 
+  compareAndSet(key: string, expected: string, next: string, ttlMs: number): Promise<boolean> {
+    this.writes.push(`${key}=${next}`);
+    return this.inner.compareAndSet(key, expected, next, ttlMs);
+  }
+
+  compareAndDelete(key: string, expected: string): Promise<boolean> {
+    return this.inner.compareAndDelete(key, expected);
+  }
+
   delete(key: string): Promise<void> {
     return this.inner.delete(key);
+  }
+}
+
+/**
+ * Wraps a real store; while `bypassed` is set it answers as
+ * CircuitBreakingKeyValueStore does with Redis away: reads miss, writes
+ * report success and store nothing.
+ */
+export class BypassedKeyValueStoreFake implements KeyValueStore {
+  bypassed = false;
+
+  constructor(private readonly inner: KeyValueStore) {}
+
+  get(key: string): Promise<string | undefined> {
+    return this.bypassed ? Promise.resolve(undefined) : this.inner.get(key);
+  }
+
+  set(key: string, value: string, ttlMs: number): Promise<void> {
+    return this.bypassed ? Promise.resolve() : this.inner.set(key, value, ttlMs);
+  }
+
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return this.bypassed ? Promise.resolve(true) : this.inner.setIfAbsent(key, value, ttlMs);
+  }
+
+  compareAndSet(key: string, expected: string, next: string, ttlMs: number): Promise<boolean> {
+    return this.bypassed ? Promise.resolve(true) : this.inner.compareAndSet(key, expected, next, ttlMs);
+  }
+
+  compareAndDelete(key: string, expected: string): Promise<boolean> {
+    return this.bypassed ? Promise.resolve(true) : this.inner.compareAndDelete(key, expected);
+  }
+
+  delete(key: string): Promise<void> {
+    return this.bypassed ? Promise.resolve() : this.inner.delete(key);
   }
 }

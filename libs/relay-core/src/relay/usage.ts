@@ -34,6 +34,15 @@ export interface RelayUsage {
   /** Well-formed commands that did not call: n = 0, policy, turns or LLM budget exhausted. */
   noCallCommands: number;
   callRecords: readonly RelayCallRecord[];
+  /**
+   * Tokens of the prompt as the SLM reads it (framed by the chat format, BOS
+   * included). Set by the front door when it knows the prompt's ids (the SLM
+   * describes a tokenizer, or its format computes ids: the reference pair);
+   * undefined when the prompt travels as text only (a text-only SLM engine,
+   * or a cluster whose workers describe a chat template: their engines
+   * tokenize it). runRelay leaves it unset.
+   */
+  promptTokens?: number;
 }
 
 export function llmTokenRatio(llmTokens: number, responseTokens: number): number {
