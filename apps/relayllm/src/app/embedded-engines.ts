@@ -72,9 +72,24 @@ export async function startEmbeddedEngines(settings: EngineSettings): Promise<Em
     const served = { slm: describeModelSource(sources.slm), llm: describeModelSource(sources.llm) };
     return { slm, llm, models, chatTemplate, contextSize, served, close };
   } catch (error) {
-    await close().catch(() => undefined);
+    await closeWithin(close, CLEANUP_AFTER_FAILURE_MS);
     throw error;
   }
+}
+
+/** How long a start that failed waits for what it loaded to be released before it reports the failure. */
+const CLEANUP_AFTER_FAILURE_MS = 5_000;
+
+/**
+ * Runs `close` for at most `ms`. The timer is deliberately referenced: after a
+ * failed model load, llama.cpp's release can settle without anything keeping
+ * the event loop alive, and Node would then exit with code 0 before the
+ * failure is reported (seen: 1 run in 8 with a truncated GGUF).
+ */
+async function closeWithin(close: () => Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([close().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 async function readChatTemplate(path: string): Promise<ChatTemplateSource> {
