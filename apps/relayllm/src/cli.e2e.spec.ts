@@ -15,9 +15,9 @@ interface Run {
   stderr: string;
 }
 
-function start(args: string[]): ChildProcess {
+function start(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   // stdout is a pipe, not a TTY: LLM spans are marked with [[...]].
-  return spawn(process.execPath, [BIN, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [BIN, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
 }
 
 function run(args: string[]): Promise<Run> {
@@ -59,6 +59,22 @@ describe('relayllm CLI (spawned, real models)', () => {
     const [answer, usage] = stdout.split(/\n(?=\[usage\])/);
     expect(answer).toMatch(/^\[\[[^]*\]\]\n?$/s);
     expect(usage).toMatch(/^\[usage\] slm 0 tokens, llm \d+ tokens, 0 calls, ρ 1\.000, finish \w+\n$/);
+  }, 30_000);
+
+  it('generate stops quietly when its reader closes the pipe early (`| head -1`): no EPIPE, exit 0', async () => {
+    const child = start(['generate', 'Compute 37*48+15-6.', '--max-tokens', '64', '--models', MODELS]);
+    let stderr = '';
+    let firstChunk = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Close our end after the first chunk, as `head -1` does: the CLI's next write gets EPIPE.
+    child.stdout?.once('data', (d: Buffer) => {
+      firstChunk = d.toString();
+      child.stdout?.destroy();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(firstChunk).not.toBe('');
+    expect({ code, stderr }).toEqual({ code: 0, stderr: expect.not.stringMatching(/EPIPE|Unhandled 'error' event/) });
+    expect(stderr).not.toMatch(STACK_FRAME);
   }, 30_000);
 
   it('a bad flag is refused before the models load, naming the field (exit 2)', async () => {
@@ -112,6 +128,30 @@ describe('relayllm CLI (spawned, real models)', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr).toContain('relayllm: stopped');
+  }, 30_000);
+
+  it('serve prints one ready line on stderr (as its README says) with address=, http=, metrics= and pid=; stdout stays empty', async () => {
+    const child = start(['serve', '--port', '0', '--http-port', '0', '--models', MODELS], { RELAYLLM_METRICS_PORT: '0' });
+    let stderr = '';
+    let stdout = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    const ready = await new Promise<RegExpExecArray>((resolve, reject) => {
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        const match = /^relayllm: ready address=(127\.0\.0\.1:\d+) http=(\d+) metrics=(\d+) pid=(\d+) \(.*\)$/m.exec(stderr);
+        if (match !== null) resolve(match);
+      });
+      child.on('close', () => reject(new Error(`serve exited early:\n${stderr}`)));
+    });
+    const [, address, httpPort, metricsPort, pid] = ready;
+    expect(Number(pid)).toBe(child.pid);
+    expect(stderr).toContain(`on ${address}`);
+    expect((await fetch(`http://127.0.0.1:${httpPort}/health`)).ok).toBe(true);
+    expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain('relayllm_');
+    expect(stdout).toBe('');
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   }, 30_000);
 
   it('serve --http-port prints the playground and OpenAI URLs, serves both and stops both on SIGTERM', async () => {

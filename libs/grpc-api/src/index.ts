@@ -24,6 +24,6 @@ export {
   type RelayStatus,
   type TranslatedError,
 } from './lib/status';
-export { toGenerateResponse, toRelayRequest, toWireEvent, wireFieldPath } from './lib/wire-mapping';
+export { toGenerateResponse, toRelayRequest, toWireEvent, wireErrorMessage, wireFieldPath } from './lib/wire-mapping';
 export { addReflectionService, HEALTH_SERVICE_NAME, publicApiDescriptors } from './lib/reflection';
 export { DescriptorIndex, DescriptorIndexError } from './lib/descriptor-index';

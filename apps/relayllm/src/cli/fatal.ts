@@ -1,4 +1,4 @@
-import { wireFieldPath } from '@relayllm/grpc-api';
+import { wireErrorMessage, wireFieldPath } from '@relayllm/grpc-api';
 import { DatasetError, PolicyError } from '@relayllm/eval';
 import { ModelLoadError } from '@relayllm/llama-cpp';
 import { isRelayError } from '@relayllm/relay-core';
@@ -25,7 +25,7 @@ export function describeFatal(error: unknown): { message: string; exitCode: numb
   if (error instanceof ListenError) return { message: error.message, exitCode: 1 };
   if (isRelayError(error)) {
     const field = error.field === undefined ? '' : `${wireFieldPath(error.field)}: `;
-    return { message: `${error.kind}: ${field}${error.message} (${error.reason})`, exitCode: error.kind === 'invalid_argument' ? 2 : 1 };
+    return { message: `${error.kind}: ${field}${wireErrorMessage(error.message, error.field)} (${error.reason})`, exitCode: error.kind === 'invalid_argument' ? 2 : 1 };
   }
   const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
   return { message: `unexpected error: ${detail}`, exitCode: 1 };

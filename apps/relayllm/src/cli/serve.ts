@@ -55,8 +55,7 @@ export async function runServe(args: ServeArgs, config: RelayllmConfig, io: CliI
   try {
     if (args.demo && !shutdown.aborted) await runDemo(dialAddress(config.host, servers.grpcPort), config, io, shutdown);
     if (!shutdown.aborted) {
-      const playground = servers.http === undefined ? '' : `playground http://${dialAddress(config.host, servers.http.port)}/ · `;
-      log(io, `ready: ${playground}grpcurl -plaintext ${dialAddress(config.host, servers.grpcPort)} list  (Ctrl-C to stop)`);
+      log(io, readyLine(config.host, { grpcPort: servers.grpcPort, httpPort: servers.http?.port, metricsPort: observability?.metricsServer?.port, pid: process.pid }));
       await new Promise<void>((resolve) => shutdown.addEventListener('abort', () => resolve(), { once: true }));
     }
   } finally {
@@ -67,6 +66,28 @@ export async function runServe(args: ServeArgs, config: RelayllmConfig, io: CliI
     log(io, 'stopped');
   }
   return 0;
+}
+
+/** The ports `serve` bound (undefined: that server is off). */
+export interface ServePorts {
+  grpcPort: number;
+  httpPort: number | undefined;
+  metricsPort: number | undefined;
+  pid: number;
+}
+
+/**
+ * The one line a script waits for (on stderr, like every `serve` line: stdout
+ * carries only answers). Its key=value fields are those of the cluster apps'
+ * ready lines (address=, http=, metrics=, pid=), so one pattern reads them all;
+ * the hints for a person follow in parentheses.
+ */
+export function readyLine(host: string, ports: ServePorts): string {
+  const grpc = dialAddress(host, ports.grpcPort);
+  const http = ports.httpPort === undefined ? '' : ` http=${ports.httpPort}`;
+  const metrics = ports.metricsPort === undefined ? '' : ` metrics=${ports.metricsPort}`;
+  const playground = ports.httpPort === undefined ? '' : `playground http://${dialAddress(host, ports.httpPort)}/ · `;
+  return `ready address=${grpc}${http}${metrics} pid=${ports.pid} (${playground}grpcurl -plaintext ${grpc} list · Ctrl-C to stop)`;
 }
 
 function logStarted(io: CliIo, config: RelayllmConfig, engines: EmbeddedEngines, servers: EmbeddedApiServers, settings: ServeSettings): void {

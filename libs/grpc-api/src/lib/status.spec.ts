@@ -23,7 +23,7 @@ describe('RelayError <-> gRPC status', () => {
   it('names the wire field in details and puts reason and field in the trailers', () => {
     const error = RelayError.invalidArgument(InvalidArgumentReason.MAX_TURNS_RANGE, 'maxTurns must be an integer in [1, 64], got 0', 'maxTurns');
     const { status: s } = toGrpcStatus(error);
-    expect(s.details).toBe('limits.max_turns: maxTurns must be an integer in [1, 64], got 0 (MAX_TURNS_RANGE)');
+    expect(s.details).toBe('limits.max_turns: limits.max_turns must be an integer in [1, 64], got 0 (MAX_TURNS_RANGE)');
     expect(s.metadata.get(ERROR_REASON_METADATA_KEY)).toEqual(['MAX_TURNS_RANGE']);
     expect(s.metadata.get(ERROR_FIELD_METADATA_KEY)).toEqual(['limits.max_turns']);
   });

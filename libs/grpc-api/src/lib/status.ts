@@ -6,7 +6,7 @@
  */
 import { Metadata, status as GrpcStatus, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import { InternalReason, RelayError, relayErrorFromPayload, type RelayErrorKind, isRelayError } from '@relayllm/relay-core';
-import { wireFieldPath } from './wire-mapping';
+import { wireErrorMessage, wireFieldPath } from './wire-mapping';
 
 /** Trailing-metadata key carrying RelayError.reason (e.g. MAX_TOKENS_RANGE). */
 export const ERROR_REASON_METADATA_KEY = 'relayllm-error-reason';
@@ -46,7 +46,7 @@ export interface TranslatedError {
 /**
  * Any error -> the gRPC status to send. RelayError: code by kind, details =
  * "<wire field>: <message> (<REASON>)" (the field part only when a field is
- * concerned), reason and field in trailing metadata. Anything else: INTERNAL
+ * concerned; the message names the field by its wire name too), reason and field in trailing metadata. Anything else: INTERNAL
  * with a fixed message.
  */
 export function toGrpcStatus(error: unknown): TranslatedError {
@@ -58,7 +58,7 @@ export function toGrpcStatus(error: unknown): TranslatedError {
   const field = error.field === undefined ? undefined : wireFieldPath(error.field);
   metadata.set(ERROR_REASON_METADATA_KEY, asciiValue(error.reason));
   if (field !== undefined) metadata.set(ERROR_FIELD_METADATA_KEY, asciiValue(field));
-  const details = `${field === undefined ? '' : `${field}: `}${error.message} (${error.reason})`;
+  const details = `${field === undefined ? '' : `${field}: `}${wireErrorMessage(error.message, error.field)} (${error.reason})`;
   return { status: { code: GRPC_STATUS_BY_KIND[error.kind] ?? GrpcStatus.INTERNAL, details, metadata }, expected: true };
 }
 

@@ -1,6 +1,6 @@
 import { FinishReason, GenerateRequest, Policy, Source } from '@relayllm/proto';
 import type { CompletedEvent, RelayUsage } from '@relayllm/relay-core';
-import { toGenerateResponse, toRelayRequest, toWireEvent, wireFieldPath } from './wire-mapping';
+import { toGenerateResponse, toRelayRequest, toWireEvent, wireErrorMessage, wireFieldPath } from './wire-mapping';
 
 const usage: RelayUsage = {
   slmTokens: 6,
@@ -73,6 +73,19 @@ describe('wire mapping', () => {
     ['someNewField.innerName', 'some_new_field.inner_name'],
   ])('names core field %s as wire field %s', (core, wire) => {
     expect(wireFieldPath(core)).toBe(wire);
+  });
+
+  it.each([
+    ['generationId must be 1..256 characters', 'generationId', 'request_id must be 1..256 characters'],
+    ['topP must be in (0, 1]', 'sampling.topP', 'top_p must be in (0, 1]'],
+    ['sampling.topP is out of range', 'sampling.topP', 'top_p is out of range'],
+    ['maxTokens must be an integer in [1, 2048], got 0', 'maxTokens', 'max_tokens must be an integer in [1, 2048], got 0'],
+    ['maxLlmTokensPerCall must be an integer', 'maxLlmTokensPerCall', 'limits.max_llm_tokens_per_call must be an integer'],
+    ['prompt must not be empty', 'prompt', 'prompt must not be empty'],
+    ['maxTokensX is another word', 'maxTokens', 'maxTokensX is another word'],
+    ['no field named', undefined, 'no field named'],
+  ])('writes the core field name in %j as its wire name', (message, field, wire) => {
+    expect(wireErrorMessage(message, field)).toBe(wire);
   });
 
   it('maps every stream event', () => {

@@ -79,6 +79,21 @@ export function wireFieldPath(coreField: string): string {
 }
 
 /**
+ * A RelayError message as a client of this API reads it: the core's name of
+ * the field it is about (whole path or last segment: 'topP must be in (0, 1]')
+ * written as that field's wire path ('top_p must be in (0, 1]'), so one error
+ * never names one field two ways.
+ */
+export function wireErrorMessage(message: string, coreField: string | undefined): string {
+  if (coreField === undefined) return message;
+  const wire = wireFieldPath(coreField);
+  const leaf = coreField.split('.').at(-1) ?? coreField;
+  let out = message;
+  for (const name of new Set([coreField, leaf])) out = out.replace(new RegExp(`(?<![\\w.])${name.replace(/\./g, '\\.')}(?![\\w.])`, 'g'), wire);
+  return out;
+}
+
+/**
  * Wire request -> core request. `generationId` is the wire request_id, or
  * the id the caller generated when it is empty. Absent optional fields stay
  * absent so that the core's defaults apply; an enum value this build does not

@@ -10,13 +10,18 @@ export interface MetricsServer {
 }
 
 /**
- * GET /metrics in the Prometheus text format (anything else: 404). Its own
- * tiny HTTP server so that every app, NestJS or not, exposes it the same way.
+ * GET /metrics in the Prometheus text format, HEAD /metrics its headers
+ * (probes and link checkers ask with HEAD); anything else: 404. Its own tiny
+ * HTTP server so that every app, NestJS or not, exposes it the same way.
  */
 export async function startMetricsServer(options: { registry: Registry; port: number; host: string }): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || (req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404).end();
+      return;
+    }
+    if (req.method === 'HEAD') {
+      res.writeHead(200, { 'content-type': options.registry.contentType }).end();
       return;
     }
     options.registry.metrics().then(

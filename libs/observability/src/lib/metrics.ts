@@ -10,9 +10,21 @@ import type { CallerProtocol } from '@relayllm/front-door';
 export const HANDOFF_STAGES = ['route', 'publish', 'queue_wait', 'first_token', 'resume'] as const;
 export type HandoffStage = (typeof HANDOFF_STAGES)[number];
 
-/** Outcome of a generation: its finish reason, or 'error'. */
-export const GENERATION_OUTCOMES = ['eos', 'llm_eos', 'length', 'stop', 'cancelled', 'error'] as const;
+/**
+ * Outcome of a generation: its finish reason; for a failure, the RelayError
+ * kinds a dashboard tells apart from server faults (the caller's bad input,
+ * a deadline, a cancel), else 'error' (the kind is on relayllm_errors_total).
+ */
+export const GENERATION_OUTCOMES = ['eos', 'llm_eos', 'length', 'stop', 'cancelled', 'deadline_exceeded', 'invalid_argument', 'error'] as const;
 export type GenerationOutcome = (typeof GENERATION_OUTCOMES)[number];
+
+/** The error kinds that are their own outcome (not 'error'). */
+const KIND_OUTCOMES: ReadonlySet<string> = new Set<GenerationOutcome>(['cancelled', 'deadline_exceeded', 'invalid_argument']);
+
+/** The outcome of a generation that failed with a RelayError of `kind` ('internal' for a non-RelayError). */
+export function failureOutcome(kind: string): GenerationOutcome {
+  return KIND_OUTCOMES.has(kind) ? (kind as GenerationOutcome) : 'error';
+}
 
 /**
  * The protocol a generation arrived on (front-door's CallerProtocol), a label
@@ -25,11 +37,21 @@ const HANDOFF_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.
 const RATIO_BUCKETS = [0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1];
 const CALL_BUCKETS = [0, 1, 2, 3, 4, 6, 8, 16];
 
+/**
+ * prom-client's gauges named *_total: Prometheus reserves that suffix for
+ * counters (`promtool check metrics` fails on them), and each is only the sum
+ * of its per-type gauge (`sum(relayllm_nodejs_active_handles)`), which stays.
+ */
+export const DROPPED_DEFAULT_METRICS = ['relayllm_nodejs_active_handles_total', 'relayllm_nodejs_active_requests_total', 'relayllm_nodejs_active_resources_total'] as const;
+
 /** One registry per app (never the global one, so specs can run several apps in one process). */
 export function createMetricsRegistry(options: { defaultMetrics?: boolean; service: string }): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service: options.service });
-  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'relayllm_' });
+  if (options.defaultMetrics ?? true) {
+    collectDefaultMetrics({ register: registry, prefix: 'relayllm_' });
+    for (const name of DROPPED_DEFAULT_METRICS) registry.removeSingleMetric(name);
+  }
   return registry;
 }
 
@@ -37,8 +59,9 @@ export function createMetricsRegistry(options: { defaultMetrics?: boolean; servi
 export class RelayMetrics {
   readonly generations: Counter<'outcome' | 'protocol'>;
   readonly tokens: Counter<'source' | 'protocol'>;
-  readonly llmTokenRatio: Histogram<'protocol'>;
-  readonly callsPerGeneration: Histogram<'protocol'>;
+  /** Per policy: LLM_ONLY's ρ is 1 by definition and would hide the relay's. */
+  readonly llmTokenRatio: Histogram<'policy' | 'protocol'>;
+  readonly callsPerGeneration: Histogram<'policy' | 'protocol'>;
   readonly handoffSeconds: Histogram<'stage'>;
   readonly llmQueueDepth: Gauge;
   readonly llmRelays: Counter<'affinity'>;
@@ -49,10 +72,10 @@ export class RelayMetrics {
 
   constructor(readonly registry: Registry) {
     const registers = [registry];
-    this.generations = new Counter({ name: 'relayllm_generations_total', help: 'Generations ended, by outcome (finish reason or error) and protocol.', labelNames: ['outcome', 'protocol'], registers });
+    this.generations = new Counter({ name: 'relayllm_generations_total', help: 'Generations ended, by outcome (finish reason, cancelled, deadline_exceeded, invalid_argument or error) and protocol.', labelNames: ['outcome', 'protocol'], registers });
     this.tokens = new Counter({ name: 'relayllm_tokens_total', help: 'Response tokens by the model that wrote them and the protocol.', labelNames: ['source', 'protocol'], registers });
-    this.llmTokenRatio = new Histogram({ name: 'relayllm_llm_token_ratio', help: 'rho = LLM tokens / response tokens, per generation.', labelNames: ['protocol'], buckets: RATIO_BUCKETS, registers });
-    this.callsPerGeneration = new Histogram({ name: 'relayllm_calls_per_generation', help: 'LLM calls per generation.', labelNames: ['protocol'], buckets: CALL_BUCKETS, registers });
+    this.llmTokenRatio = new Histogram({ name: 'relayllm_llm_token_ratio', help: 'rho = LLM tokens / response tokens, per finished (not cancelled) generation, by policy and protocol.', labelNames: ['policy', 'protocol'], buckets: RATIO_BUCKETS, registers });
+    this.callsPerGeneration = new Histogram({ name: 'relayllm_calls_per_generation', help: 'LLM calls per finished (not cancelled) generation, by policy and protocol.', labelNames: ['policy', 'protocol'], buckets: CALL_BUCKETS, registers });
     this.handoffSeconds = new Histogram({ name: 'relayllm_handoff_seconds', help: 'Handoff overhead by stage.', labelNames: ['stage'], buckets: HANDOFF_BUCKETS, registers });
     this.llmQueueDepth = new Gauge({ name: 'relayllm_llm_queue_depth', help: 'LLM calls sent and still waiting for their first token.', registers });
     this.llmRelays = new Counter({ name: 'relayllm_llm_relays_total', help: 'LLM calls answered by a worker, by affinity (hit: the generation\'s previous worker; miss: another one; none: no previous worker).', labelNames: ['affinity'], registers });

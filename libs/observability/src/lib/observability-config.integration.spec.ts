@@ -73,7 +73,7 @@ describe('trace context helper, logger and /metrics', () => {
     expect(contentFields({ logContent: true }, { prompt: 'p' })).toEqual({ prompt: 'p' });
   });
 
-  it('serves the registry on GET /metrics and 404 elsewhere', async () => {
+  it('serves the registry on GET /metrics (HEAD: headers only) and 404 elsewhere', async () => {
     const registry = createMetricsRegistry({ service: 'spec' });
     const metrics = new RelayMetrics(registry);
     const server = await startMetricsServer({ registry, port: 0, host: '127.0.0.1' });
@@ -85,6 +85,11 @@ describe('trace context helper, logger and /metrics', () => {
       const text = await res.text();
       expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'eos' })).toBe(3);
       expect(sampleValue(text, 'relayllm_process_resident_memory_bytes')).toBeGreaterThan(0);
+      // A gauge named *_total fails `promtool check metrics`; the per-type gauge stays.
+      expect(text).not.toMatch(/^# TYPE \S+_total gauge$/m);
+      expect(text).toContain('# TYPE relayllm_nodejs_active_handles gauge');
+      const head = await fetch(`http://127.0.0.1:${server.port}/metrics`, { method: 'HEAD' });
+      expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([200, registry.contentType, '']);
       expect((await fetch(`http://127.0.0.1:${server.port}/other`)).status).toBe(404);
     } finally {
       await server.close();

@@ -1,7 +1,7 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { OutputCachingEngine, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
 import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
-import { RelayError, runRelay, UnavailableReason, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
+import { DeadlineExceededReason, InvalidArgumentReason, RelayError, runRelay, UnavailableReason, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import { createMetricsRegistry, RelayMetrics } from './metrics';
 import { sampleValue } from './prometheus-text';
 import { RELAY_SPANS, RelayInstrumentation } from './relay-instrumentation';
@@ -131,6 +131,36 @@ describe('RelayInstrumentation (embedded wiring)', () => {
     expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'error', protocol: 'http' })).toBe(1);
     expect(sampleValue(text, 'relayllm_errors_total', { kind: 'unavailable', protocol: 'http' })).toBe(1);
     expect(sampleValue(text, 'relayllm_errors_total', { kind: 'unavailable', protocol: 'grpc' })).toBeUndefined();
+  });
+
+  it('gives bad input and deadlines their own outcome, keeps cancelled runs out of ρ and calls, and labels those by policy', async () => {
+    const registry = createMetricsRegistry({ service: 'spec', defaultMetrics: false });
+    const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, metrics: new RelayMetrics(registry) });
+    const deps = () => ({ slm: new ScriptedEngine(['a<call>2</call>', 'b</s>'], { mode: 'text' }), llm: new ScriptedEngine(['XY'], { mode: 'text' }), clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE });
+    const failingWith = (error: RelayError) => (): AsyncIterable<RelayStreamEvent> => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(error) }) });
+    const request: RelayRequest = { generationId: 'o', prompt: 'Q:', maxTokens: 40 };
+    const caller = { protocol: 'grpc' } as const;
+    const rejected = RelayError.invalidArgument(InvalidArgumentReason.MAX_TOKENS_RANGE, 'max_tokens must be at least 1', 'maxTokens');
+    await expect(drain(instrumentation.observe(failingWith(rejected), request, caller))).rejects.toBe(rejected);
+    const late = RelayError.deadlineExceeded(DeadlineExceededReason.REQUEST_TIMEOUT, 'too slow');
+    await expect(drain(instrumentation.observe(failingWith(late), request, caller))).rejects.toBe(late);
+    const aborted = new AbortController();
+    aborted.abort();
+    const cancelled = await drain(instrumentation.observe(() => runRelay(deps(), request, aborted.signal), request, caller));
+    expect(cancelled.at(-1)).toMatchObject({ type: 'completed', finishReason: 'cancelled' });
+    await drain(instrumentation.observe(() => runRelay(deps(), request, new AbortController().signal), request, caller));
+    const llmOnly: RelayRequest = { ...request, policy: 'LLM_ONLY' };
+    await drain(instrumentation.observe(() => runRelay(deps(), llmOnly, new AbortController().signal), llmOnly, caller));
+    const text = await registry.metrics();
+    expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'invalid_argument', protocol: 'grpc' })).toBe(1);
+    expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'deadline_exceeded', protocol: 'grpc' })).toBe(1);
+    expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'cancelled', protocol: 'grpc' })).toBe(1);
+    expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'error', protocol: 'grpc' })).toBe(0);
+    for (const name of ['relayllm_llm_token_ratio_count', 'relayllm_calls_per_generation_count']) {
+      expect(sampleValue(text, name, { policy: 'RELAY', protocol: 'grpc' })).toBe(1);
+      expect(sampleValue(text, name, { policy: 'LLM_ONLY', protocol: 'grpc' })).toBe(1);
+    }
+    expect(sampleValue(text, 'relayllm_llm_token_ratio_sum', { policy: 'LLM_ONLY' })).toBe(1);
   });
 
   it('marks an output-cache hit (the call never reached the pool behind the cache)', async () => {

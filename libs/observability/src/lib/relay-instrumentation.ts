@@ -5,17 +5,21 @@ import {
   type Engine,
   type EngineChunk,
   type EngineRequest,
+  type RelayPolicy,
   type RelayRequest,
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
 import type { CallerContext, CallerProtocol, GenerationObserver } from '@relayllm/front-door';
-import type { GenerationOutcome, HandoffStage, RelayMetrics } from './metrics';
+import { failureOutcome, type GenerationOutcome, type HandoffStage, type RelayMetrics } from './metrics';
 import { GenerateDecorator } from './generate-decorator';
 import { observeIterable } from './observe-iterable';
 import { logGenerationEnd, type GenerationLogger } from './generation-log';
 import { extractTraceHeaders, injectTraceHeaders, type TraceContextHeaders } from './trace-context';
 import { ensureContextManager } from './tracing';
 import { CALL, endWith, GENERATION, protocolAttributes, RELAY_SPANS, type CallState, type GenerationState } from './relay-spans';
+
+/** The policy of a request that names none (relay-core's validation reads it the same way). */
+const DEFAULT_POLICY: RelayPolicy = 'RELAY';
 
 export { RELAY_SPANS } from './relay-spans';
 
@@ -72,7 +76,7 @@ export class RelayInstrumentation implements GenerationObserver {
   ): AsyncIterable<RelayStreamEvent> {
     const root = this.tracer.startSpan(
       RELAY_SPANS.generate,
-      { kind: SpanKind.SERVER, attributes: { ...protocolAttributes(protocol), 'relay.policy': request.policy ?? 'RELAY', 'relay.max_tokens': request.maxTokens } },
+      { kind: SpanKind.SERVER, attributes: { ...protocolAttributes(protocol), 'relay.policy': request.policy ?? DEFAULT_POLICY, 'relay.max_tokens': request.maxTokens } },
       parent,
     );
     const state: GenerationState = { root, calls: new Map(), segments: 0 };
@@ -97,8 +101,12 @@ export class RelayInstrumentation implements GenerationObserver {
           this.metrics?.generations.inc({ outcome: event.finishReason satisfies GenerationOutcome, protocol });
           this.metrics?.tokens.inc({ source: 'slm', protocol }, usage.slmTokens);
           this.metrics?.tokens.inc({ source: 'llm', protocol }, usage.llmTokens);
-          this.metrics?.llmTokenRatio.observe({ protocol }, usage.llmTokenRatio);
-          this.metrics?.callsPerGeneration.observe({ protocol }, usage.calls);
+          // A cancelled generation's ρ and calls describe where it was cut, not an answer.
+          if (event.finishReason !== 'cancelled') {
+            const policy = request.policy ?? DEFAULT_POLICY;
+            this.metrics?.llmTokenRatio.observe({ policy, protocol }, usage.llmTokenRatio);
+            this.metrics?.callsPerGeneration.observe({ policy, protocol }, usage.calls);
+          }
         }
       },
       onEnd: (error) => {
@@ -109,7 +117,7 @@ export class RelayInstrumentation implements GenerationObserver {
           root.setStatus({ code: SpanStatusCode.ERROR, message: isRelayError(error) ? `${error.kind}: ${error.reason}` : 'internal' });
           root.setAttribute('relay.error_kind', kind);
           this.metrics?.errors.inc({ kind, protocol });
-          this.metrics?.generations.inc({ outcome: 'error', protocol });
+          this.metrics?.generations.inc({ outcome: failureOutcome(kind), protocol });
         } else if (completed === undefined) {
           // The consumer left before `completed` (the client went away).
           this.metrics?.generations.inc({ outcome: 'cancelled', protocol });
