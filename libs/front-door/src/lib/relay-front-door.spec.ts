@@ -1,6 +1,5 @@
-import { AdmissionQueue, GenerationStateStore, InMemoryKeyValueStore, TokenQuota } from '@relayllm/relay-cluster';
+import { AdmissionQueue, TokenQuota } from '@relayllm/relay-cluster';
 import {
-  DEFAULT_SERVER_LIMITS,
   referenceModels,
   type CompletedEvent,
   type RelayRequest,
@@ -10,24 +9,12 @@ import { ManualClock, ScriptedEngine, loadQwen3Tokenizer, type RealTokenizer } f
 import type { GenerationObserver } from './generation-observer';
 import { RelayFrontDoor, type FrontDoorOptions } from './relay-front-door';
 import type { CallerContext } from './relay-service-handler';
+import { specFrontDoor } from '../testing/spec-front-door';
 
 const CALLER: CallerContext = { protocol: 'cli' };
 const request = (over: Partial<RelayRequest> = {}): RelayRequest => ({ generationId: 'g1', prompt: 'Compute 1+2.', maxTokens: 40, sampling: { temperature: 0 }, ...over });
 
-function frontDoor(slm: ScriptedEngine, llm: ScriptedEngine, over: Partial<FrontDoorOptions> = {}): RelayFrontDoor {
-  const clock = new ManualClock();
-  const store = new InMemoryKeyValueStore({ clock });
-  return new RelayFrontDoor({
-    engines: { slm, llm },
-    models: referenceModels(64),
-    limits: DEFAULT_SERVER_LIMITS,
-    requestTimeoutMs: 60_000,
-    resumable: false,
-    generations: new GenerationStateStore({ store, owner: 'spec', clock, leaseMs: 60_000, runningTtlMs: 120_000 }),
-    clock,
-    ...over,
-  });
-}
+const frontDoor = (slm: ScriptedEngine, llm: ScriptedEngine, over: Partial<FrontDoorOptions> = {}): RelayFrontDoor => specFrontDoor(slm, llm, over);
 
 async function collect(stream: AsyncIterable<RelayStreamEvent>): Promise<RelayStreamEvent[]> {
   const events: RelayStreamEvent[] = [];

@@ -1,27 +1,16 @@
-import { GenerationStateStore, InMemoryKeyValueStore, OutputCachingEngine } from '@relayllm/relay-cluster';
-import { DEFAULT_SERVER_LIMITS, referenceModels, type CompletedEvent, type Engine, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
-import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
+import { InMemoryKeyValueStore, OutputCachingEngine } from '@relayllm/relay-cluster';
+import { type CompletedEvent, type Engine, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
+import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { RelayFrontDoor } from './relay-front-door';
 import type { CallerContext } from './relay-service-handler';
+import { specFrontDoor } from '../testing/spec-front-door';
 
 const TEAM_A: CallerContext = { protocol: 'grpc', apiKeyId: 'team-a' };
 const TEAM_B: CallerContext = { protocol: 'grpc', apiKeyId: 'team-b' };
 const request = (over: Partial<RelayRequest> = {}): RelayRequest => ({ generationId: 'shared-id', prompt: 'Compute 1+2.', maxTokens: 40, sampling: { temperature: 0 }, ...over });
 
 /** One front door, one store, one pair of engines: two tenants of the same deployment. */
-function deployment(slm: Engine, llm: Engine): RelayFrontDoor {
-  const clock = new ManualClock();
-  const store = new InMemoryKeyValueStore({ clock });
-  return new RelayFrontDoor({
-    engines: { slm, llm },
-    models: referenceModels(64),
-    limits: DEFAULT_SERVER_LIMITS,
-    requestTimeoutMs: 60_000,
-    resumable: true,
-    generations: new GenerationStateStore({ store, owner: 'spec', clock, leaseMs: 60_000, runningTtlMs: 120_000 }),
-    clock,
-  });
-}
+const deployment = (slm: Engine, llm: Engine): RelayFrontDoor => specFrontDoor(slm, llm, { resumable: true });
 
 async function answer(door: RelayFrontDoor, req: RelayRequest, caller: CallerContext, signal = new AbortController().signal): Promise<string> {
   const events: RelayStreamEvent[] = [];
