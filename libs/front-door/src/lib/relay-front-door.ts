@@ -140,7 +140,7 @@ export class RelayFrontDoor implements RelayServiceHandler {
     const run = (): AsyncIterable<RelayStreamEvent> => this.run(request, signal, quotaKey);
     let llmTokens = 0;
     try {
-      for await (const event of observer?.observe(run, request, caller) ?? run()) {
+      for await (const event of observer?.observe(run, request, caller, signal) ?? run()) {
         if (event.type === 'relayFinished') llmTokens += event.tokensWritten;
         else if (event.type === 'completed') llmTokens = event.usage.llmTokens;
         yield event;

@@ -1,5 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallerProtocol } from '@relayllm/front-door';
+import { isRelayError, type CompletedEvent } from '@relayllm/relay-core';
 
 /**
  * The Prometheus metrics of RelayLLM (names and labels in the README). Every
@@ -120,4 +121,21 @@ export class WorkerMetrics {
     this.engineTokens = new Counter({ name: 'relayllm_engine_tokens_total', help: 'Engine tokens by phase (prefill_evaluated, prefill_reused, decode).', labelNames: ['kind', 'phase'], registers });
     this.handoffSeconds = new Histogram({ name: 'relayllm_handoff_seconds', help: 'Handoff overhead by stage (queue_wait on LLM workers).', labelNames: ['stage'], buckets: HANDOFF_BUCKETS, registers });
   }
+}
+
+/** A cut generation ends as `cancelled`; the call signal's reason says whether the caller's deadline cut it. */
+export function cutOutcome(signal: AbortSignal | undefined): GenerationOutcome {
+  return isRelayError(signal?.reason) && signal.reason.kind === 'deadline_exceeded' ? 'deadline_exceeded' : 'cancelled';
+}
+
+/** A completed generation's counters, and its ρ and calls when it is an answer (a cut run's describe where it was cut). */
+export function recordCompleted(metrics: RelayMetrics, event: CompletedEvent, labels: { policy: string; protocol: string }, signal: AbortSignal | undefined): void {
+  const { usage } = event;
+  const { protocol } = labels;
+  metrics.generations.inc({ outcome: event.finishReason === 'cancelled' ? cutOutcome(signal) : (event.finishReason satisfies GenerationOutcome), protocol });
+  metrics.tokens.inc({ source: 'slm', protocol }, usage.slmTokens);
+  metrics.tokens.inc({ source: 'llm', protocol }, usage.llmTokens);
+  if (event.finishReason === 'cancelled') return;
+  metrics.llmTokenRatio.observe(labels, usage.llmTokenRatio);
+  metrics.callsPerGeneration.observe(labels, usage.calls);
 }

@@ -114,12 +114,12 @@ describe('RelayInstrumentation (embedded wiring)', () => {
     const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, metrics: new RelayMetrics(registry) });
     const deps = () => ({ slm: new ScriptedEngine(['a<call>2</call>', 'b</s>'], { mode: 'text' }), llm: new ScriptedEngine(['XY'], { mode: 'text' }), clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE });
     const request: RelayRequest = { generationId: 'p', prompt: 'Q:', maxTokens: 40 };
-    await drain(instrumentation.observe(() => runRelay(deps(), request, new AbortController().signal), request, { protocol: 'http' }));
+    await drain(instrumentation.observe(() => runRelay(deps(), request, new AbortController().signal), request, { protocol: 'http' }, new AbortController().signal));
     const failing = (): AsyncIterable<RelayStreamEvent> => ({
       [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(RelayError.unavailable(UnavailableReason.MODELS_NOT_DESCRIBED, 'not yet')) }),
     });
-    await expect(drain(instrumentation.observe(failing, request, { protocol: 'http' }))).rejects.toMatchObject({ kind: 'unavailable' });
-    await drain(instrumentation.observe(() => runRelay(deps(), request, new AbortController().signal), request, { protocol: 'grpc' }));
+    await expect(drain(instrumentation.observe(failing, request, { protocol: 'http' }, new AbortController().signal))).rejects.toMatchObject({ kind: 'unavailable' });
+    await drain(instrumentation.observe(() => runRelay(deps(), request, new AbortController().signal), request, { protocol: 'grpc' }, new AbortController().signal));
     const text = await registry.metrics();
     for (const protocol of ['http', 'grpc']) {
       expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'eos', protocol })).toBe(1);
@@ -141,19 +141,24 @@ describe('RelayInstrumentation (embedded wiring)', () => {
     const request: RelayRequest = { generationId: 'o', prompt: 'Q:', maxTokens: 40 };
     const caller = { protocol: 'grpc' } as const;
     const rejected = RelayError.invalidArgument(InvalidArgumentReason.MAX_TOKENS_RANGE, 'max_tokens must be at least 1', 'maxTokens');
-    await expect(drain(instrumentation.observe(failingWith(rejected), request, caller))).rejects.toBe(rejected);
+    await expect(drain(instrumentation.observe(failingWith(rejected), request, caller, new AbortController().signal))).rejects.toBe(rejected);
     const late = RelayError.deadlineExceeded(DeadlineExceededReason.REQUEST_TIMEOUT, 'too slow');
-    await expect(drain(instrumentation.observe(failingWith(late), request, caller))).rejects.toBe(late);
+    await expect(drain(instrumentation.observe(failingWith(late), request, caller, new AbortController().signal))).rejects.toBe(late);
     const aborted = new AbortController();
     aborted.abort();
-    const cancelled = await drain(instrumentation.observe(() => runRelay(deps(), request, aborted.signal), request, caller));
+    const cancelled = await drain(instrumentation.observe(() => runRelay(deps(), request, aborted.signal), request, caller, aborted.signal));
     expect(cancelled.at(-1)).toMatchObject({ type: 'completed', finishReason: 'cancelled' });
-    await drain(instrumentation.observe(() => runRelay(deps(), request, new AbortController().signal), request, caller));
+    // The caller's deadline cut this one: it ends as `cancelled` too, but counts as deadline_exceeded.
+    const expired = new AbortController();
+    expired.abort(RelayError.deadlineExceeded(DeadlineExceededReason.DEADLINE_EXCEEDED, 'the call deadline passed'));
+    const cut = await drain(instrumentation.observe(() => runRelay(deps(), request, expired.signal), request, caller, expired.signal));
+    expect(cut.at(-1)).toMatchObject({ type: 'completed', finishReason: 'cancelled' });
+    await drain(instrumentation.observe(() => runRelay(deps(), request, new AbortController().signal), request, caller, new AbortController().signal));
     const llmOnly: RelayRequest = { ...request, policy: 'LLM_ONLY' };
-    await drain(instrumentation.observe(() => runRelay(deps(), llmOnly, new AbortController().signal), llmOnly, caller));
+    await drain(instrumentation.observe(() => runRelay(deps(), llmOnly, new AbortController().signal), llmOnly, caller, new AbortController().signal));
     const text = await registry.metrics();
     expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'invalid_argument', protocol: 'grpc' })).toBe(1);
-    expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'deadline_exceeded', protocol: 'grpc' })).toBe(1);
+    expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'deadline_exceeded', protocol: 'grpc' })).toBe(2);
     expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'cancelled', protocol: 'grpc' })).toBe(1);
     expect(sampleValue(text, 'relayllm_generations_total', { outcome: 'error', protocol: 'grpc' })).toBe(0);
     for (const name of ['relayllm_llm_token_ratio_count', 'relayllm_calls_per_generation_count']) {

@@ -10,7 +10,7 @@ import {
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
 import type { CallerContext, CallerProtocol, GenerationObserver } from '@relayllm/front-door';
-import { failureOutcome, type GenerationOutcome, type HandoffStage, type RelayMetrics } from './metrics';
+import { cutOutcome, failureOutcome, recordCompleted, type HandoffStage, type RelayMetrics } from './metrics';
 import { GenerateDecorator } from './generate-decorator';
 import { observeIterable } from './observe-iterable';
 import { logGenerationEnd, type GenerationLogger } from './generation-log';
@@ -63,8 +63,8 @@ export class RelayInstrumentation implements GenerationObserver {
   }
 
   /** The front door's observer: the generation under a `relay.generate` span whose parent is the caller's trace context. */
-  observe(run: () => AsyncIterable<RelayStreamEvent>, request: RelayRequest, caller: CallerContext): AsyncIterable<RelayStreamEvent> {
-    return this.generate(run, request, extractTraceHeaders(caller.traceContext, context.active()), caller.protocol);
+  observe(run: () => AsyncIterable<RelayStreamEvent>, request: RelayRequest, caller: CallerContext, signal: AbortSignal): AsyncIterable<RelayStreamEvent> {
+    return this.generate(run, request, extractTraceHeaders(caller.traceContext, context.active()), caller.protocol, signal);
   }
 
   /** One generation under a `relay.generate` span (child of `parent`). */
@@ -73,6 +73,7 @@ export class RelayInstrumentation implements GenerationObserver {
     request: Pick<RelayRequest, 'policy' | 'maxTokens'> & Partial<Pick<RelayRequest, 'generationId' | 'prompt'>>,
     parent: Context = context.active(),
     protocol: CallerProtocol = 'grpc',
+    signal?: AbortSignal,
   ): AsyncIterable<RelayStreamEvent> {
     const root = this.tracer.startSpan(
       RELAY_SPANS.generate,
@@ -98,15 +99,7 @@ export class RelayInstrumentation implements GenerationObserver {
             'relay.llm_token_ratio': usage.llmTokenRatio,
             'relay.malformed_commands': usage.malformedCommands,
           });
-          this.metrics?.generations.inc({ outcome: event.finishReason satisfies GenerationOutcome, protocol });
-          this.metrics?.tokens.inc({ source: 'slm', protocol }, usage.slmTokens);
-          this.metrics?.tokens.inc({ source: 'llm', protocol }, usage.llmTokens);
-          // A cancelled generation's ρ and calls describe where it was cut, not an answer.
-          if (event.finishReason !== 'cancelled') {
-            const policy = request.policy ?? DEFAULT_POLICY;
-            this.metrics?.llmTokenRatio.observe({ policy, protocol }, usage.llmTokenRatio);
-            this.metrics?.callsPerGeneration.observe({ policy, protocol }, usage.calls);
-          }
+          if (this.metrics !== undefined) recordCompleted(this.metrics, event, { policy: request.policy ?? DEFAULT_POLICY, protocol }, signal);
         }
       },
       onEnd: (error) => {
@@ -120,7 +113,7 @@ export class RelayInstrumentation implements GenerationObserver {
           this.metrics?.generations.inc({ outcome: failureOutcome(kind), protocol });
         } else if (completed === undefined) {
           // The consumer left before `completed` (the client went away).
-          this.metrics?.generations.inc({ outcome: 'cancelled', protocol });
+          this.metrics?.generations.inc({ outcome: cutOutcome(signal), protocol });
         }
         const logger = this.logger;
         if (logger !== undefined) context.with(ctx, () => logGenerationEnd(logger, request, completed, error, this.now() - startedAt));
@@ -294,3 +287,4 @@ export class RelayInstrumentation implements GenerationObserver {
     this.metrics?.handoffSeconds.observe({ stage }, Math.max(0, ms) / 1000);
   }
 }
+
