@@ -55,6 +55,8 @@ command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 [ -x /usr/bin/grpc_python_plugin ] || missing+=(protobuf-compiler-grpc)
 # The playground page (libs/http-api) is driven in headless Chromium by puppeteer-core.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Every /metrics is checked with Prometheus' own linter, promtool (libs/observability).
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive

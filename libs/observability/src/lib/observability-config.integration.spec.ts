@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Writable } from 'stream';
@@ -88,6 +89,9 @@ describe('trace context helper, logger and /metrics', () => {
       // A gauge named *_total fails `promtool check metrics`; the per-type gauge stays.
       expect(text).not.toMatch(/^# TYPE \S+_total gauge$/m);
       expect(text).toContain('# TYPE relayllm_nodejs_active_handles gauge');
+      // Prometheus' own linter (Debian's `prometheus`, installed by npm test) accepts the exposition.
+      const promtool = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect({ status: promtool.status, output: `${promtool.stdout}${promtool.stderr}`.trim() }).toEqual({ status: 0, output: '' });
       const head = await fetch(`http://127.0.0.1:${server.port}/metrics`, { method: 'HEAD' });
       expect([head.status, head.headers.get('content-type'), await head.text()]).toEqual([200, registry.contentType, '']);
       expect((await fetch(`http://127.0.0.1:${server.port}/other`)).status).toBe(404);
