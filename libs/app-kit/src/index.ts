@@ -5,3 +5,4 @@ export * from './lib/run-service';
 export * from './lib/worker-base';
 export * from './lib/worker-settings';
 export * from './lib/model-source';
+export * from './lib/chat-template-file';

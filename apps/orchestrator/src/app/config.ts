@@ -7,10 +7,8 @@ import {
   type NatsSecurityOptions,
   type SlmClientTls,
 } from '@relayllm/security';
-import { asConfigError, ConfigError, loadSettings, setting } from '@relayllm/app-kit';
-import { chatTemplateFromFile } from '@relayllm/front-door';
+import { asConfigError, ConfigError, loadSettings, readChatTemplateFile, setting } from '@relayllm/app-kit';
 import type { ChatTemplateSource } from '@relayllm/relay-core';
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 export { ConfigError } from '@relayllm/app-kit';
@@ -173,20 +171,7 @@ export function parseFlags(argv: readonly string[]): Partial<Record<ConfigKey, s
  */
 export function loadChatTemplate(config: Pick<OrchestratorConfig, 'chatTemplate'>): ChatTemplateSource | undefined {
   if (config.chatTemplate === '') return undefined;
-  return asConfigError(() => {
-    const where = `${CONFIG_ENV.chatTemplate} / ${CONFIG_FLAGS.chatTemplate}`;
-    let text: string;
-    try {
-      text = readFileSync(config.chatTemplate, 'utf8');
-    } catch (error) {
-      throw new Error(`${where}: cannot read ${config.chatTemplate}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    try {
-      return chatTemplateFromFile(config.chatTemplate, text);
-    } catch (error) {
-      throw new Error(`${where}: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  });
+  return asConfigError(() => readChatTemplateFile(config.chatTemplate, `${CONFIG_ENV.chatTemplate} / ${CONFIG_FLAGS.chatTemplate}`));
 }
 
 /**

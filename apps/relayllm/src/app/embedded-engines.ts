@@ -1,9 +1,7 @@
-import { describeModelSource, type ModelSource } from '@relayllm/app-kit';
+import { describeModelSource, readChatTemplateFile, type ModelSource } from '@relayllm/app-kit';
 import { LlamaCppEngine, OpenAiCompletionsEngine } from '@relayllm/engines';
-import { chatTemplateFromFile } from '@relayllm/front-door';
 import { loadLlama, type Llama } from '@relayllm/llama-cpp';
 import { withKnownChatFormat, type ChatTemplateSource, type Engine, type ModelDescriber, type RelayModels } from '@relayllm/relay-core';
-import { readFile } from 'node:fs/promises';
 import { modelSources, type RelayllmConfig } from './config';
 
 /** File names of the pair inside a models directory (as training/ exports them). */
@@ -47,7 +45,7 @@ type DescribedEngine = Engine & ModelDescriber;
  */
 export async function startEmbeddedEngines(settings: EngineSettings): Promise<EmbeddedEngines> {
   const sources = modelSources(settings);
-  const chatTemplate = settings.chatTemplate === undefined ? undefined : await readChatTemplate(settings.chatTemplate);
+  const chatTemplate = settings.chatTemplate === undefined ? undefined : readChatTemplateFile(settings.chatTemplate, '--chat-template');
   const needsLlama = sources.slm.kind === 'gguf' || sources.llm.kind === 'gguf';
   const llama: Llama | undefined = needsLlama ? await loadLlama({ gpu: settings.gpu === 'off' ? false : 'auto', maxThreads: settings.threads }) : undefined;
   const engine = (source: ModelSource, probabilities: 'sampled' | 'full' = 'sampled'): DescribedEngine =>
@@ -90,11 +88,4 @@ async function closeWithin(close: () => Promise<void>, ms: number): Promise<void
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([close().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
-}
-
-async function readChatTemplate(path: string): Promise<ChatTemplateSource> {
-  const text = await readFile(path, 'utf8').catch((error: unknown) => {
-    throw new Error(`--chat-template ${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  });
-  return chatTemplateFromFile(path, text);
 }
