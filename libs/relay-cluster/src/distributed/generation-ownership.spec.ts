@@ -123,3 +123,28 @@ describe('one owner per generation', () => {
     expect(await inner.get(key)).toBe('{"v":0,"other":true}');
   });
 });
+
+describe('a run that was taken over while it still ran', () => {
+  it('stops at its next event with UNAVAILABLE GENERATION_TAKEN_OVER and asks its engines for nothing more', async () => {
+    const store = new InMemoryKeyValueStore();
+    const clock = new ManualClock();
+    const slm = new ScriptedEngine(['a<call>1</call>', 'b<call>1</call>', 'c<call>1</call>', 'd</s>'], { mode: 'text' });
+    const llm = new ScriptedEngine(['X', 'Y', 'Z'], { mode: 'text' });
+    const stalled = withGenerationState(states(store, 'replica-a', clock), request, { slm, llm }, (engines) =>
+      runRelay({ ...engines, clock, pair: REFERENCE_PAIR_PROFILE }, request, new AbortController().signal),
+    );
+    const seen: RelayStreamEvent[] = [];
+    for (;;) {
+      const next = await stalled.next();
+      if (next.done === true) throw new Error('ended before the first handoff');
+      seen.push(next.value);
+      if (next.value.type === 'relayFinished') break;
+    }
+    // replica-a stalls past its lease; replica-b takes the generation over.
+    clock.advance(1_000);
+    expect(await states(store, 'replica-b', clock).begin(request)).toMatchObject({ kind: 'resume' });
+    await expect(collect({ [Symbol.asyncIterator]: () => stalled })).rejects.toMatchObject({ kind: 'unavailable', reason: 'GENERATION_TAKEN_OVER' });
+    expect(llm.requests.length).toBeLessThan(3);
+    expect(await states(store, 'spec', clock).read('req-1')).toMatchObject({ status: 'running', owner: 'replica-b' });
+  });
+});

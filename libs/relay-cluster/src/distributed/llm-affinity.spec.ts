@@ -1,6 +1,7 @@
 import { InMemoryKeyValueStore } from '../store/in-memory-key-value-store';
 import { FailingKeyValueStoreFake, RecordingKeyValueStoreFake } from '../testing';
 import { LlmAffinity, promptBlockKeys } from './llm-affinity';
+import { tenantGenerationId } from './tenant-scope';
 
 describe('promptBlockKeys', () => {
   it('chains whole blocks only: equal keys mean equal prefixes', () => {
@@ -33,6 +34,14 @@ describe('LlmAffinity', () => {
     expect(await affinity.preferredWorker('g3', 'aaaadddd')).toBe('w2'); // only block 1 shared; w2 wrote it last
     await affinity.forgetGeneration('g1');
     expect(await affinity.preferredWorker('g1', 'zzzz')).toBeUndefined();
+  });
+
+  it("a prompt prefix steers only its own tenant's relays: another tenant learns nothing from it", async () => {
+    const store = new InMemoryKeyValueStore();
+    const affinity = new LlmAffinity({ ...options, store, localGenerations: 0 });
+    await affinity.recordWorker(tenantGenerationId('key-a', 'g1'), 'aaaabbbb', 'w1');
+    expect(await affinity.preferredWorker(tenantGenerationId('key-a', 'g2'), 'aaaabbbb')).toBe('w1');
+    expect(await affinity.preferredWorker(tenantGenerationId('key-b', 'g2'), 'aaaabbbb')).toBeUndefined();
   });
 
   it('store failures mean no preference, and recording never throws', async () => {

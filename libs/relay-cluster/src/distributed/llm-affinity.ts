@@ -1,5 +1,6 @@
 import { storeKey, type KeyValueStore } from '../ports/key-value-store';
 import { sha256Hex, type Hasher } from './hashing';
+import { tenantOfGeneration } from './tenant-scope';
 
 export interface PromptBlockOptions {
   /** Characters per block (default 256). Only whole blocks are keyed. */
@@ -49,7 +50,8 @@ export interface LlmAffinityOptions extends PromptBlockOptions {
  * prefix), else the worker that last served the longest prompt prefix shared
  * with this one (block hashes). Store errors count as "no preference". Every
  * key has a TTL and a request touches at most maxBlocks + 1 keys.
- * Keys: `relay:affinity:gen:<model>:<generationId>`, `relay:affinity:block:<model>:<hash>`.
+ * Keys: `relay:affinity:gen:<model>:<generationId>`, `relay:affinity:block:<model>:<tenant>:<hash>`
+ * (a prefix is shared only inside the tenant that sent it).
  */
 export class LlmAffinity {
   private readonly ttlMs: number;
@@ -66,8 +68,7 @@ export class LlmAffinity {
     const known = this.local.get(generationId);
     if (known !== undefined) return known;
     const { store, model } = this.options;
-    const blockKeys = promptBlockKeys(promptText, this.options).map((h) => storeKey('affinity', `block:${model}:${h}`));
-    const keys = [storeKey('affinity', `gen:${model}:${generationId}`), ...blockKeys];
+    const keys = [storeKey('affinity', `gen:${model}:${generationId}`), ...this.blockKeys(generationId, promptText)];
     const values = await Promise.all(keys.map((key) => store.get(key).catch(() => undefined)));
     if (values[0] !== undefined) return values[0];
     for (let i = values.length - 1; i >= 1; i -= 1) {
@@ -88,10 +89,7 @@ export class LlmAffinity {
     this.remember(generationId, workerId);
     if (unchanged) return;
     const { store, model } = this.options;
-    const keys = [
-      storeKey('affinity', `gen:${model}:${generationId}`),
-      ...promptBlockKeys(promptText, this.options).map((h) => storeKey('affinity', `block:${model}:${h}`)),
-    ];
+    const keys = [storeKey('affinity', `gen:${model}:${generationId}`), ...this.blockKeys(generationId, promptText)];
     await Promise.all(keys.map((key) => store.set(key, workerId, this.ttlMs).catch(() => undefined)));
   }
 
@@ -99,6 +97,16 @@ export class LlmAffinity {
   async forgetGeneration(generationId: string): Promise<void> {
     this.local.delete(generationId);
     await this.options.store.delete(storeKey('affinity', `gen:${this.options.model}:${generationId}`)).catch(() => undefined);
+  }
+
+  /**
+   * The prompt's block keys inside the generation's tenant: a shared prefix
+   * steers a relay to the worker whose KV cache holds it, which shows in its
+   * latency, so one tenant must not learn through it what another sent.
+   */
+  private blockKeys(generationId: string, promptText: string): string[] {
+    const tenant = encodeURIComponent(tenantOfGeneration(generationId));
+    return promptBlockKeys(promptText, this.options).map((h) => storeKey('affinity', `block:${this.options.model}:${tenant}:${h}`));
   }
 
   private remember(generationId: string, workerId: string): void {

@@ -23,7 +23,11 @@ export function tenantGenerationId(tenantId: string, requestId: string): string 
  * front door: one shared scope).
  */
 export function tenantOfSequence(sequenceId: string): string {
-  const generationId = parseSequenceId(sequenceId)?.generationId ?? sequenceId;
+  return tenantOfGeneration(parseSequenceId(sequenceId)?.generationId ?? sequenceId);
+}
+
+/** The tenant scope of a generation id (as tenantGenerationId wrote it); '' for one it did not build. */
+export function tenantOfGeneration(generationId: string): string {
   const slash = generationId.indexOf('/');
   return slash <= 0 ? '' : generationId.slice(0, slash);
 }

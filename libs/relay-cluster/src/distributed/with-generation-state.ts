@@ -1,4 +1,4 @@
-import type { Engine, RelayRequest, RelayStreamEvent } from '@relayllm/relay-core';
+import { RelayError, UnavailableReason, type Engine, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
 import type { GenerationStateStore } from './generation-state';
 import type { SavedSegment } from './generation-state-record';
 import type { OwnedGeneration } from './owned-generation';
@@ -42,6 +42,9 @@ export interface GenerationEngines {
  *   lease renewal (writes coalesced, never awaited on the hot path); the
  *   result is stored (awaited) before `completed` is passed on; failure or
  *   cancellation frees the request_id.
+ * - One taken over by another replica while it still ran (its lease lapsed:
+ *   a stall, a partition): it stops at its next event after a fenced write
+ *   found the other run's record, with UNAVAILABLE GENERATION_TAKEN_OVER.
  */
 export async function* withGenerationState(
   states: GenerationStateStore,
@@ -68,12 +71,21 @@ export async function* withGenerationState(
     for await (const event of run(checkpoints ? { slm: recorder.slm, llm: recorder.llm } : engines)) {
       if (event.type === 'completed' && event.finishReason !== 'cancelled') stopLease?.();
       await progress.record(event);
+      // Two runs of one generation would both spend the models and both answer: the one taken over stops (its engines are released as the relay unwinds).
+      if (event.type !== 'completed' && outcome.run.superseded) throw takenOver();
       yield event;
     }
   } finally {
     stopLease?.();
     await progress.close();
   }
+}
+
+function takenOver(): RelayError {
+  return RelayError.unavailable(
+    UnavailableReason.GENERATION_TAKEN_OVER,
+    'another replica took this generation over (this one missed its lease); retry with the same request_id for its result',
+  );
 }
 
 /**

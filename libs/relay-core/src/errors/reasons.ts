@@ -118,6 +118,8 @@ export const UnavailableReason = {
   SERVER_SHUTDOWN: 'SERVER_SHUTDOWN',
   /** The orchestrator has not yet learnt its models from the workers (no agreeing SLM or LLM description). */
   MODELS_NOT_DESCRIBED: 'MODELS_NOT_DESCRIBED',
+  /** Another replica took the generation over (this one's lease lapsed while it ran): retry with the same request_id for its result. */
+  GENERATION_TAKEN_OVER: 'GENERATION_TAKEN_OVER',
 } as const;
 
 export const DeadlineExceededReason = {
