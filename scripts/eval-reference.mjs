@@ -57,15 +57,29 @@ const notPublished = (why) => [
 if (limit !== undefined) banner(notPublished(`--limit ${limit}: a sample of the test questions`));
 
 /**
+ * The relay's serving-time knob, swept on the shipped student: `call_bias` (a logit offset on
+ * its `<call>` token) makes the relay row a curve beside the uncertainty-trigger and
+ * random-router curves. 0 is the model as trained (the card's relay row). The values span the
+ * knob's useful range: from -4 (about one call in fifteen answers, ρ 0.3%) to the accuracy
+ * peak at +0.5..+1 (test set: 88.5% at ρ 3.3%, 87.5% at ρ 3.8%; 87.1% at 0). Above +1 the
+ * student asks for more calls than max_turns grants, writes commands inside commands, and
+ * accuracy falls (--limit 200 sample: +1.5 86.5%, +2 84.0%, +3 77.5% at ρ 5.7%): points
+ * dominated by the ones kept, left out of the curve.
+ */
+const CALL_BIASES = ['-4', '-3', '-2', '-1', '0', '0.5', '1'];
+const RELAY_CURVE = 'relay-call-bias';
+
+/**
  * name, models dir, policy args, card label (rows without one are baselines only). Runs on a
  * stage checkpoint carry `--model-label` so reports keep them apart from the shipped student.
  * The first `slm` run is the report's student baseline: the student after SFT, as in the paper.
+ * A swept run's card rows are its points (cardRows below).
  */
 const RUNS = [
   ['slm-sft', 'stages/sft', ['--policy', 'slm', '--model-label', 'sft'], 'Student alone (after SFT)'],
   ['warmup-relay', 'stages/warmup', ['--policy', 'relay', '--model-label', 'warm-up'], 'Student after warm-up, relaying'],
   ['grpo-blocked', '.', ['--policy', 'teacher-free'], 'Student after GRPO alone (calls blocked)'],
-  ['relay', '.', ['--policy', 'relay'], 'Student after GRPO relaying to the teacher'],
+  [RELAY_CURVE, '.', ['--policy', 'relay', `--sweep=${CALL_BIASES.join(',')}`], 'Student after GRPO relaying to the teacher'],
   ['llm', '.', ['--policy', 'llm'], 'Teacher alone'],
   ['random-router', 'stages/sft', ['--policy', 'random-router', '--sweep', '0.25,0.5,0.75', '--seed', '1', '--model-label', 'sft']],
   ['uncertainty', 'stages/sft', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.3,0.5,0.7', '--model-label', 'sft']],
@@ -77,7 +91,9 @@ for (const [name, dir, args] of RUNS) {
   const out = join(runsDir, name);
   const cmd = ['eval', '--dataset', dataset, '--models', join(models, dir), '--out', out, '--concurrency', '4', ...args];
   if (values.limit) cmd.push('--limit', values.limit);
-  if (existsSync(join(out, 'results.jsonl'))) cmd.push('--resume');
+  // A run (or any point of a sweep) with results goes on from them: finished runs are only re-summarised.
+  const started = existsSync(join(out, 'results.jsonl')) || (existsSync(out) && readdirSync(out).some((sub) => existsSync(join(out, sub, 'results.jsonl'))));
+  if (started) cmd.push('--resume');
   process.stderr.write(`\n== ${name}: relayllm ${cmd.join(' ')}\n`);
   const r = spawnSync(process.execPath, [cli, ...cmd], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
@@ -86,13 +102,25 @@ for (const [name, dir, args] of RUNS) {
   }
 }
 
+/**
+ * The card rows of a run: [label, run] pairs. The relay curve gives its call_bias 0 point under
+ * the run's label (the relay as trained), then each other point.
+ */
+function cardRows(name, label) {
+  if (name !== RELAY_CURVE) return [[label, name]];
+  const point = (bias) => `${RELAY_CURVE}/call_bias=${bias}`;
+  return [[label, point('0')], ...CALL_BIASES.filter((b) => b !== '0').map((b) => [`${label}, call_bias ${Number(b) > 0 ? '+' : ''}${b}`, point(b)])];
+}
+
 /** Every run directory holding a summary.json (sweeps: one per value), baselines first. */
 function summaryDirs() {
   const dirs = [];
   for (const [name] of RUNS) {
     const d = join(runsDir, name);
     if (existsSync(join(d, 'summary.json'))) dirs.push(d);
-    for (const sub of existsSync(d) ? readdirSync(d).sort() : []) {
+    // Sweep points by value (`call_bias=-4` before `call_bias=-1`), as `relayllm report` orders them.
+    const byValue = (a, b) => Number(a.split('=')[1]) - Number(b.split('=')[1]) || (a < b ? -1 : a > b ? 1 : 0);
+    for (const sub of existsSync(d) ? readdirSync(d).sort(byValue) : []) {
       if (existsSync(join(d, sub, 'summary.json'))) dirs.push(join(d, sub));
     }
   }
@@ -119,11 +147,11 @@ if (!publish) {
 } else if (!values['no-card']) {
   const pct = (x) => (100 * x).toFixed(2);
   const lvl = (s, k) => (s.by_level?.[k] ? pct(s.by_level[k].accuracy) : '-');
-  const rows = RUNS.filter((r) => r[3]).map(([name, , , label]) => {
-    const s = summaries.find((x) => x.run === name);
+  const row = (label, s) => {
     const ci = s.accuracy_ci95.map(pct).join('–');
     return `| ${label} | \`${s.label ?? s.policy}\` | ${pct(s.accuracy)} (${ci}) | ${lvl(s, '2')} | ${lvl(s, '3')} | ${lvl(s, '4')} | ${pct(s.llm_token_ratio)}% | ${s.calls_per_answer.toFixed(3)} |`;
-  });
+  };
+  const rows = RUNS.filter((r) => r[3]).flatMap(([name, , , label]) => cardRows(name, label).map(([l, run]) => row(l, summaries.find((x) => x.run === run))));
   const n = summaries[0]?.n;
   const table = [
     `Measured through the serving path (\`npm run eval:reference\`: \`relayllm eval\`, embedded llama.cpp, greedy, 4 items at a time, ${n} test questions).`,

@@ -81,7 +81,7 @@ describe('Helm chart deploy/helm/relayllm', () => {
     ['mTLS without a client CA', ['security', 'tls'], { enabled: true, secretName: 'tls', clientAuth: 'require', clientCaSecret: '' }],
     ['TLS without a Secret', ['security', 'tls'], { enabled: true, secretName: '', clientAuth: 'none', clientCaSecret: '' }],
     ['API keys without a Secret', ['security', 'apiKeys', 'enabled'], true],
-    ['NATS auth without a Secret', ['natsClient', 'authMode'], 'token'],
+    ['NATS auth without a Secret', ['natsClient'], { authMode: 'token', authSecret: '', generateSecret: false, tls: { enabled: false, secretName: '', clientCert: false } }],
     ['the OpenAI engine without a URL', ['llmWorker', 'engine'], 'openai'],
     ['no NATS at all', ['nats', 'enabled'], false],
     ['a negative quota', ['security', 'quota', 'llmTokensPerMinute'], -1],

@@ -35,6 +35,8 @@ import {
 /** The kinds this repository ships, by `apiVersion kind`. */
 export const KIND_SCHEMAS: Readonly<Record<string, Schema>> = {
   'v1 Namespace': object('v1', 'Namespace', undefined),
+  // A ConfigMap has `data` (string values) where other kinds have `spec`.
+  'v1 ConfigMap': ((base: Schema): Schema => ({ ...base, properties: { ...(base.properties as Schema), data: stringMap } }))(object('v1', 'ConfigMap', undefined)),
   'apps/v1 Deployment': object(
     'apps/v1',
     'Deployment',

@@ -54,10 +54,16 @@ export async function untilServing(client: RelayClient, prompt: string, withinMs
 /**
  * The workers (`worker:active`) still busy once all `workers` have sent a
  * heartbeat later than `since` plus one interval; waits up to `withinMs` for
- * every worker to be heard idle.
+ * every worker to be heard idle. `auth`: NATS credentials allowed to read heartbeats (the orchestrator's).
  */
-export async function busySequencesAfter(natsUrl: string, workers: number, since: number, withinMs: number): Promise<string[]> {
-  const nc = await connect({ servers: natsUrl });
+export async function busySequencesAfter(
+  natsUrl: string,
+  workers: number,
+  since: number,
+  withinMs: number,
+  auth: { user?: string; pass?: string } = {},
+): Promise<string[]> {
+  const nc = await connect({ servers: natsUrl, ...auth });
   const registry = new WorkerRegistry(nc);
   registry.start();
   try {

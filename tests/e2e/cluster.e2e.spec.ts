@@ -1,7 +1,8 @@
 /**
  * End to end: the distributed deployment (orchestrator + 2 SLM workers + 3
  * LLM workers, each its own process, real nats-server and redis-server on
- * free ports) against the embedded one-process mode on the reference models.
+ * free ports, secured with generated credentials as `npm run cluster` is)
+ * against the embedded one-process mode on the reference models.
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
@@ -15,7 +16,9 @@ import {
   type NatsServerHandle,
   type RedisServerHandle,
 } from '@relayllm/testing';
+import { generateLocalSecrets, NATS_ROLE_USERS, type LocalSecrets } from '@relayllm/security';
 import { busySequencesAfter, firstRelayStarted, retryWhileLeased, untilServing } from './cluster-probes';
+import { faultCounts, faultsDuring, faultsSince } from './fault-counters';
 import { clusterOutcomes, embeddedOutcomes, type Outcome } from './outcomes';
 import { mapConcurrent, referencePrompts } from './prompts';
 
@@ -50,6 +53,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
   const prompts = faultPrompts.slice(0, PROMPT_COUNT);
   let nats: NatsServerHandle | undefined;
   let redis: RedisServerHandle | undefined;
+  let secrets: LocalSecrets | undefined;
   let cluster: LocalClusterHandle | undefined;
   let client: RelayClient | undefined;
   let expectedAll: Outcome[] = [];
@@ -62,13 +66,17 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     expectedResume = all.pop();
     expectedAll = all;
     expected = expectedAll.slice(0, PROMPT_COUNT);
-    nats = await startNatsServer();
-    redis = await startRedisServer();
+    // Secured as `npm run cluster` runs (generated NATS users, Redis password, SLM mTLS).
+    secrets = generateLocalSecrets({ validDays: 1 });
+    nats = await startNatsServer({ configFile: secrets.natsConfigFile });
+    redis = await startRedisServer({ configFile: secrets.redisConfigFile });
     cluster = await startLocalCluster({
       natsUrl: nats.url,
       redisUrl: redis.url,
+      security: secrets.env,
       slmSequences: 1,
       llmSequences: 1,
+      env: { RELAYLLM_METRICS_PORT: '0' }, // the fault runs read the fault counters
       orchestratorEnv: {
         RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '60000',
         // A relay lost with a killed worker before it acknowledged is only
@@ -85,6 +93,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     await cluster?.stop(5_000);
     await redis?.stop();
     await nats?.stop();
+    secrets?.remove();
   });
 
   it(`returns exactly what the embedded mode returns for ${PROMPT_COUNT} prompts`, async () => {
@@ -98,7 +107,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     let replica: AppProcessHandle | undefined;
     let other: RelayClient | undefined;
     try {
-      replica = await startOrchestratorProcess({ natsUrl: (nats as NatsServerHandle).url, redisUrl: (redis as RedisServerHandle).url, name: 'orchestrator-2' });
+      replica = await startOrchestratorProcess({ natsUrl: (nats as NatsServerHandle).url, redisUrl: (redis as RedisServerHandle).url, name: 'orchestrator-2', security: secrets?.env });
       other = createRelayClient(replica.ready[1]);
       // Sampled (temperature 1, no seed): a second run would almost surely differ; the stored result does not.
       const request = { prompt: prompts[2], maxTokens: MAX_TOKENS, temperature: 1, requestId: 'replicated-1' };
@@ -122,6 +131,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
       replica = await startOrchestratorProcess({
         natsUrl: (nats as NatsServerHandle).url,
         redisUrl: (redis as RedisServerHandle).url,
+        security: secrets?.env,
         name: 'orchestrator-doomed',
         env: { RELAYLLM_ORCHESTRATOR_GENERATION_LEASE_MS: '1500' },
       });
@@ -152,6 +162,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
       replica = await startOrchestratorProcess({
         natsUrl: (nats as NatsServerHandle).url,
         redisUrl: (redis as RedisServerHandle).url,
+        security: secrets?.env,
         name: 'orchestrator-small-queue',
         env: { RELAYLLM_ORCHESTRATOR_MAX_QUEUED: '1', RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '100' },
       });
@@ -189,9 +200,10 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
   it('with Redis stopped for the whole run: still identical (affinity, cache and state bypassed)', async () => {
     await redis?.stop();
     try {
-      const actual = await ask(client as RelayClient, prompts, 'run-b');
+      const [actual, faults] = await faultsDuring((cluster as LocalClusterHandle).orchestrator, () => ask(client as RelayClient, prompts, 'run-b'));
       expect(actual).toEqual(expected);
       expect((cluster as LocalClusterHandle).orchestrator.output()).toContain('bypassing');
+      expect(faults.relayllm_store_bypass_total).toBeGreaterThan(0);
     } finally {
       await redis?.start();
     }
@@ -214,25 +226,28 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     stream.on('error', () => undefined);
 
     const workers = (cluster as LocalClusterHandle).all().length - 1;
-    expect(await busySequencesAfter((nats as NatsServerHandle).url, workers, Date.now(), 30_000)).toEqual([]);
+    const orchestratorNats = { user: NATS_ROLE_USERS.orchestrator, pass: (secrets as LocalSecrets).natsPasswords.orchestrator };
+    expect(await busySequencesAfter((nats as NatsServerHandle).url, workers, Date.now(), 30_000, orchestratorNats)).toEqual([]);
   });
 
   it(`kill -9 of one LLM worker while ${FAULT_RUN_COUNT} generations run: all complete, identical to an undisturbed run`, async () => {
     const victim = (cluster as LocalClusterHandle).llmWorkers[0];
-    const actual = await ask(client as RelayClient, faultPrompts, 'run-kill-llm', (done) => {
+    const [actual, faults] = await faultsDuring((cluster as LocalClusterHandle).orchestrator, () => ask(client as RelayClient, faultPrompts, 'run-kill-llm', (done) => {
       if (done === 20) victim.kill('SIGKILL');
-    }, 8);
+    }, 8));
     expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });
     expect(actual).toEqual(expectedAll);
+    expect(faults.relayllm_llm_reissues_total).toBeGreaterThan(0);
   });
 
   it(`kill -9 of one SLM worker while ${FAULT_RUN_COUNT} generations run: all complete, identical to an undisturbed run`, async () => {
     const victim = (cluster as LocalClusterHandle).slmWorkers[0];
-    const actual = await ask(client as RelayClient, faultPrompts, 'run-kill-slm', (done) => {
+    const [actual, faults] = await faultsDuring((cluster as LocalClusterHandle).orchestrator, () => ask(client as RelayClient, faultPrompts, 'run-kill-slm', (done) => {
       if (done === 20) victim.kill('SIGKILL');
-    }, 8);
+    }, 8));
     expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });
     expect(actual).toEqual(expectedAll);
+    expect(faults.relayllm_slm_failovers_total).toBeGreaterThan(0);
   });
 
   it(`kill -9 of one LLM worker while ${FAULT_RUN_COUNT} generations run with Redis stopped: identical`, async () => {
@@ -252,6 +267,8 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
   it('NATS restarted mid-run: every generation completes identically or fails UNAVAILABLE (none hangs); the cluster recovers', async () => {
     const c = client as RelayClient;
     const server = nats as NatsServerHandle;
+    const watched = [(cluster as LocalClusterHandle).orchestrator, (cluster as LocalClusterHandle).llmWorkers[2]!]; // alive: the kills hit [0], [1]
+    const before = await Promise.all(watched.map(faultCounts));
     let restart: Promise<void> | undefined;
     const batch = prompts.slice(0, 40);
     const results = await mapConcurrent(batch, CONCURRENCY, async (prompt, i) => {
@@ -270,6 +287,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
       }
     });
     await restart;
+    for (const [i, p] of watched.entries()) expect((await faultsSince(p, before[i]!)).relayllm_broker_disconnects_total).toBeGreaterThanOrEqual(1);
     for (const [i, result] of results.entries()) {
       if (result.ok) expect(result.outcome).toEqual(expected[i]);
       else expect(result.code).toBe(GrpcStatus.UNAVAILABLE);

@@ -41,6 +41,8 @@ function startWorker(role: 'slm' | 'llm', pool: string, model: string, natsUrl: 
       [`RELAYLLM_${ROLE}_THREADS`]: '1',
       [`RELAYLLM_${ROLE}_MAX_SEQUENCES`]: '2',
       ...(role === 'slm' ? { RELAYLLM_SLM_PORT: '0' } : {}),
+      // Plain NATS and SLM streams, on purpose: this spec is about model pairs (the orchestrator gets the same by default).
+      RELAYLLM_INSECURE: 'true',
     },
   });
 }

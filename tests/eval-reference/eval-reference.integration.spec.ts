@@ -109,6 +109,31 @@ describe('npm run eval:reference', () => {
     expect(stderr).not.toContain('PARTIAL RUN');
   });
 
+  it('sweeps the relay over call_bias: one curve whose 0 point is the card relay row, each other point a row after it', async () => {
+    const t = tree();
+    await evalReference(t, []);
+    const relayEval = calls(t).find((call) => call[0] === 'eval' && call.includes('relay') && call.some((a) => a.startsWith('--sweep=')));
+    expect(relayEval?.find((a) => a.startsWith('--sweep='))).toMatch(/^--sweep=-\d.*,0,.*\d$/);
+    const report = calls(t).find((call) => call[0] === 'report') ?? [];
+    expect(report).toContain('runs/reference/relay-call-bias');
+    const summaries = JSON.parse(published(t.root)['eval/summaries.json'] ?? '[]') as Array<{ run: string }>;
+    expect(summaries.map((s) => s.run)).toEqual(expect.arrayContaining(['relay-call-bias/call_bias=0', 'relay-call-bias/call_bias=-2', 'relay-call-bias/call_bias=1']));
+    const card = published(t.root)['MODEL_CARD.md'] ?? '';
+    const rows = card.split('\n').filter((l) => l.startsWith('| Student after GRPO relaying to the teacher'));
+    expect(rows[0]).toMatch(/^\| Student after GRPO relaying to the teacher \|/);
+    expect(rows.slice(1).map((l) => l.split(' | ')[0])).toEqual(expect.arrayContaining(['| Student after GRPO relaying to the teacher, call_bias -2', '| Student after GRPO relaying to the teacher, call_bias +1']));
+  });
+
+  it('a second run goes on from the results of the first, sweeps included (--resume on every eval)', async () => {
+    const t = tree();
+    await evalReference(t, []);
+    const first = calls(t).filter(([command]) => command === 'eval').length;
+    await evalReference(t, []);
+    const second = calls(t).filter(([command]) => command === 'eval').slice(first);
+    expect(second.length).toBe(first);
+    for (const call of second) expect(call).toContain('--resume');
+  });
+
   it('refuses a --limit that is not a positive integer', async () => {
     await expect(evalReference(tree(), ['--limit', '0'])).rejects.toMatchObject({ code: 2 });
   });

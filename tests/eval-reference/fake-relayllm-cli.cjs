@@ -10,10 +10,14 @@ const { join } = require('node:path');
 
 const [command, ...args] = process.argv.slice(2);
 if (process.env.FAKE_CLI_LOG) appendFileSync(process.env.FAKE_CLI_LOG, `${JSON.stringify([command, ...args])}\n`);
+/** `--name value` or `--name=value` (negative values must use the second form). */
 const flag = (name) => {
+  const joined = args.find((a) => a.startsWith(`--${name}=`));
+  if (joined !== undefined) return joined.slice(name.length + 3);
   const i = args.indexOf(`--${name}`);
   return i < 0 ? undefined : args[i + 1];
 };
+const SWEPT = { 'random-router': 'p', uncertainty: 'threshold', relay: 'call_bias' };
 
 function summary(policy, label, n, of, limit) {
   return {
@@ -30,7 +34,7 @@ if (command === 'eval') {
   const n = process.env.FAKE_CLI_N ? Number(process.env.FAKE_CLI_N) : sampled ? limit : of;
   const policy = flag('policy');
   const sweep = flag('sweep');
-  const param = policy === 'random-router' ? 'p' : 'threshold';
+  const param = SWEPT[policy];
   const dirs = sweep === undefined ? [flag('out')] : sweep.split(',').map((v) => join(flag('out'), `${param}=${v}`));
   for (const dir of dirs) {
     mkdirSync(dir, { recursive: true });

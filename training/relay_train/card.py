@@ -51,6 +51,43 @@ def _mix(w: dict) -> str:
     return f"; {share:.0%} of each batch are reference answers{calls}"
 
 
+def _recipe(w: dict, g: dict) -> str:
+    """The intro's one-sentence recipe, from the configs that ran."""
+    placement = "where the student's confidence is low" if w.get("placement_scale") else "at random"
+    warm = f"warm-up SFT on the student's own correct samples with commands placed {placement}"
+    if w.get("reference_share"):
+        warm += f", {w['reference_share']:.0%} of each batch reference answers"
+        if w.get("reference_calls") and w.get("reference_placement") == "number_tail":
+            warm += (f" with a command before each digit where the SFT student's confidence is below "
+                     f"{w['reference_threshold']}")
+    return f"{warm}; then GRPO with {_reward(g)}"
+
+
+def _reward(g: dict) -> str:
+    if g["reward"] == "difficulty":
+        return "the paper's difficulty-aware group reward"
+    if g["call_cost"] == 0:
+        return "a plain correctness reward"
+    return f"the reward 1 − {g['call_cost']:g}·ρ for a correct answer, 0 for a wrong one"
+
+
+def _grpo_filter(g: dict, res: dict) -> str:
+    kept = res.get("grpo_prompts", {})
+    where = {"none": "every question", "teacher": "questions the teacher solves (greedy)",
+             "calls_matter": (f"questions the teacher solves (greedy) and the warm-up student alone fails at least once "
+                              f"in {g['filter_samples']} samples (T={g['temperature']})")}[g["prompt_filter"]]
+    return f"fresh train questions, each used once: {where}; kept {kept.get('kept')} of {kept.get('seen')}"
+
+
+def _grpo(g: dict, res: dict) -> str:
+    best = res.get("grpo_best", {})
+    norm = "divided by the group std" if g["std_normalize"] else "not divided by the group std"
+    return (f"{g['prompts_per_step']} prompts × {g['group_size']} samples (T={g['temperature']}; log-probs at T), "
+            f"{_reward(g)}, advantage = reward − group mean ({norm}), KL {g['kl_coef']} to the warm-up model, "
+            f"lr {g['lr']}; dev relay accuracy every {g['dev_every']} steps, kept step {best.get('step')} "
+            f"(dev {100 * best.get('accuracy', 0):.1f}% at ρ {100 * best.get('rho', 0):.2f}%)")
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.1f}"
 
@@ -73,7 +110,7 @@ def model_card(res: dict) -> str:
     return f"""# RelayLLM reference pair: `slm.gguf` (student) + `llm.gguf` (teacher)
 {smoke}
 Two tiny Llama-architecture models trained from scratch on a synthetic arithmetic task with the
-RelayLLM recipe (warm-up SFT with commands placed at random, then GRPO with the difficulty-aware group reward).
+RelayLLM recipe as built here ({_recipe(sc['warmup'], sc['grpo'])}).
 They exist so that the serving system, its tests and its evaluation run for real on a laptop CPU.
 
 ## Architecture
@@ -112,8 +149,8 @@ endless train stream that never yields a dev or test question (`data/`).
 | student SFT | same data, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']} | {sc['sft']['steps']} | {tim.get('student-sft-resumed', tim.get('student-sft'))} |
 | warm-up data | {sc['warmup']['transcripts']} student samples (T={sc['warmup']['temperature']}), 0-{sc['warmup']['max_calls']} random commands each{_placement(sc['warmup'])}, n = d·10^k (k = 0 with probability {sc['warmup'].get('short_share', 0.5)}); kept the {res['warmup']['kept']} with a correct answer ({res['warmup']['calls']} commands) | | {tim.get('warmup-data-resumed', tim.get('warmup-data'))} |
 | warm-up SFT | loss on student tokens incl. commands, teacher tokens context only{_mix(sc['warmup'])}, lr {sc['warmup']['lr']} | {sc['warmup']['steps']} | {tim.get('warmup-sft-resumed', tim.get('warmup-sft'))} |
-| GRPO filter | teacher solves ≥ {sc['grpo']['filter_min_correct']}/{sc['grpo']['filter_samples']} samples: kept {res['grpo_pool']} of {sc['grpo']['filter_candidates']} | | {tim.get('grpo-filter')} |
-| GRPO | {sc['grpo']['prompts_per_step']} prompts × {sc['grpo']['group_size']} samples (T={sc['grpo']['temperature']}), KL {sc['grpo']['kl_coef']} to the warm-up model, lr {sc['grpo']['lr']} | {sc['grpo']['steps']} | {tim.get('grpo')} |
+| GRPO prompts | {_grpo_filter(sc['grpo'], res)} | | {tim.get('grpo-filter')} |
+| GRPO | {_grpo(sc['grpo'], res)} | {sc['grpo']['steps']} | {tim.get('grpo')} |
 
 Whole pipeline including evaluation and export: {total / 60:.1f} min on 2 CPU cores (`npm run train:reference`).
 

@@ -28,8 +28,10 @@ WARMUP_FIELDS = {"transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7), "batc
                  "reference_threshold": (float, 0.0, 1.0), "reference_max_calls": (int, 0, 4)}
 GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "group_size": (int, 2, 64),
                "lr": (float, 1e-7, 1.0), "kl_coef": (float, 0.0, 10.0), "max_turns": (int, 1, 16),
-               "max_new_tokens": (int, 8, 4096), "filter_candidates": (int, 1, 10**6),
-               "filter_samples": (int, 1, 64), "filter_min_correct": (int, 0, 64), "temperature": (float, 0.01, 2.0)}
+               "max_new_tokens": (int, 8, 4096), "temperature": (float, 0.01, 2.0),
+               "prompt_filter": (str, ("none", "teacher", "calls_matter"), None), "filter_samples": (int, 1, 64),
+               "filter_batch": (int, 1, 4096), "reward": (str, ("difficulty", "cost"), None),
+               "call_cost": (float, 0.0, 100.0), "std_normalize": (bool, False, True), "dev_every": (int, 1, 10**6)}
 SECTIONS = {"model": MODEL_FIELDS, "sft": SFT_FIELDS, "warmup": WARMUP_FIELDS, "grpo": GRPO_FIELDS}
 ROLE_SECTIONS = {"teacher": ("model", "sft"), "student": ("model", "sft", "warmup", "grpo")}
 

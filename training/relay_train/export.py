@@ -69,7 +69,9 @@ def export_all(teacher, student, student_cfg, splits, curves, result, out: str, 
     g = curves["grpo"]
     line_chart(os.path.join(curve_dir, "grpo_reward.svg"), "GRPO (rollouts at sampling temperature)",
                {"mean reward": [(s, r) for s, r, *_ in g], "accuracy": [(s, a) for s, _, a, *_ in g],
-                "rho": [(c[0], c[3]) for c in g]}, "step", "value")
+                "rho": [(c[0], c[3]) for c in g],
+                "dev accuracy (greedy relay)": [(d["step"], d["accuracy"]) for d in curves.get("grpo_dev", [])]},
+               "step", "value")
     with open(os.path.join(exp, "metrics.json"), "w") as f:
         json.dump(result | {"curves": curves}, f, indent=1)
     with open(os.path.join(exp, "MODEL_CARD.md"), "w") as f:

@@ -1,12 +1,20 @@
-"""Paper stage 2: GRPO with the difficulty-aware group reward, rollouts on the real relay protocol.
+"""Paper stage 2: GRPO on the real relay protocol, fresh prompts every step, checkpoint chosen on dev.
 
-Reward per prompt group (not per batch), rho = teacher-written tokens / response tokens:
-  - some sample correct without a call: correct-no-call 1.5, correct-with-call 1 - rho, wrong 0;
-  - else some sample correct with a call: correct-with-call 1 - rho, wrong-without-call -1, other 0;
-  - else: rho for samples that called, 0 for the rest.
-Teacher-written tokens are masked out of the policy loss; a KL term (k3 estimator)
-keeps the policy near the warm-up model. Prompts are kept only when the teacher
-solves them in at least `filter_min_correct` of `filter_samples` samples.
+Prompts: an endless stream of train questions, each used once (`fresh_prompts` never yields a
+question twice), kept only where calls can matter (`prompt_filter`):
+  - "calls_matter": the teacher solves it (greedy) and the frozen warm-up student alone (calls
+    blocked) fails at least once in `filter_samples` samples at the rollout temperature;
+  - "teacher": the teacher solves it (greedy); "none": every question.
+
+Rewards per prompt group, rho = teacher-written tokens / response tokens of the sample:
+  - "difficulty" (the paper's difficulty-aware reward, `group_rewards`);
+  - "cost": correct 1 - call_cost * rho, wrong 0 (`cost_rewards`; call_cost 0 is plain correctness).
+Advantage: reward minus the group mean, divided by the group std only with `std_normalize`;
+zero for groups whose rewards are all equal. Teacher-written tokens are masked out of the
+policy loss; a KL term (k3 estimator) keeps the policy near the warm-up model. Log-probs of the
+policy and of the reference are taken at the rollout temperature (logits / T), the distribution
+the samples were drawn from. Every `dev_every` steps the greedy relay is measured on the dev split;
+the state with the best dev accuracy (then the lowest rho; step 0 is the warm-up) is kept.
 """
 from __future__ import annotations
 
@@ -16,12 +24,12 @@ import time
 import torch
 
 from . import sft, task
-from .evaluate import prompt_ids
+from .evaluate import evaluate, prompt_ids
 from .rollout import rollout
 
 
 def group_rewards(samples: list[tuple[bool, bool, float]]) -> list[float]:
-    """samples: (correct, called, rho) for one prompt's group."""
+    """The paper's difficulty-aware reward. samples: (correct, called, rho) for one prompt's group."""
     if any(c and not called for c, called, _ in samples):
         return [(1.5 if not called else 1.0 - rho) if c else 0.0 for c, called, rho in samples]
     if any(c and called for c, called, _ in samples):
@@ -29,71 +37,155 @@ def group_rewards(samples: list[tuple[bool, bool, float]]) -> list[float]:
     return [rho if called else 0.0 for _, called, rho in samples]
 
 
-def filter_prompts(teacher, sampler, cfg: dict, seed: int, progress, max_new_tokens: int):
-    """Keep prompts the teacher solves in >= filter_min_correct of filter_samples samples."""
-    cands = [next(sampler) for _ in range(cfg["filter_candidates"])]
-    k = cfg["filter_samples"]
-    kept, batch = [], max(1, 512 // k)
-    for i in range(0, len(cands), batch):
-        chunk = cands[i:i + batch]
-        prompts = [prompt_ids(q) for q in chunk for _ in range(k)]
-        trs = rollout(teacher, None, prompts, max_new_tokens=max_new_tokens, temperature=cfg["temperature"],
-                      relay=False, seed=seed + i)
-        for j, q in enumerate(chunk):
-            ok = sum(task.is_correct(tr.text, task.solve(q)[1]) for tr in trs[j * k:(j + 1) * k])
-            if ok >= cfg["filter_min_correct"]:
-                kept.append(q)
-        progress(min(i + batch, len(cands)), len(cands), f"kept {len(kept)}")
-    return kept
+def cost_rewards(samples: list[tuple[bool, bool, float]], call_cost: float) -> list[float]:
+    """Correct: 1 - call_cost * rho (a correct call costs only its teacher share); wrong: 0."""
+    return [1.0 - call_cost * rho if c else 0.0 for c, _, rho in samples]
 
 
-def _logprobs(model, tokens):
-    logits = model(tokens[:, :-1])
+def rewards_for(samples, cfg: dict) -> list[float]:
+    if cfg["reward"] == "difficulty":
+        return group_rewards(samples)
+    return cost_rewards(samples, cfg["call_cost"])
+
+
+def advantages(rewards: list[float], std_normalize: bool) -> list[float]:
+    """Group-relative advantage; zero when every reward of the group is equal."""
+    r = torch.tensor(rewards, dtype=torch.float64)
+    std = r.std()
+    if std <= 1e-6:
+        return [0.0] * len(rewards)
+    a = r - r.mean()
+    return (a / (std + 1e-4) if std_normalize else a).tolist()
+
+
+def fresh_prompts(sampler, keep, batch: int, stats: dict | None = None, give_up_after: int = 100_000):
+    """Endless questions from `sampler`, each at most once, kept where `keep(chunk)` says so.
+    `stats` (if given) counts 'seen' and 'kept'. Raises when `give_up_after` questions in a row
+    were all rejected (a filter no question passes would otherwise never return)."""
+    seen: set[str] = set()
+    rejected = 0
+    while True:
+        if rejected >= give_up_after:
+            raise RuntimeError(f"GRPO prompt filter rejected {rejected} questions in a row")
+        chunk = []
+        while len(chunk) < batch:
+            q = next(sampler)
+            if q.text not in seen:
+                seen.add(q.text)
+                chunk.append(q)
+        flags = keep(chunk)
+        if stats is not None:
+            stats["seen"] = stats.get("seen", 0) + len(chunk)
+            stats["kept"] = stats.get("kept", 0) + sum(flags)
+        rejected = 0 if any(flags) else rejected + len(chunk)
+        yield from (q for q, ok in zip(chunk, flags) if ok)
+
+
+def make_filter(mode: str, student_ref, teacher, cfg: dict, seed: int):
+    """keep(questions) -> [bool] for `prompt_filter` mode (see the module doc)."""
+    calls = {"n": 0}
+
+    def keep(qs: list[task.Question]) -> list[bool]:
+        if mode == "none":
+            return [True] * len(qs)
+        answers = [task.solve(q)[1] for q in qs]
+        trs = rollout(teacher, None, [prompt_ids(q) for q in qs], max_new_tokens=cfg["max_new_tokens"], relay=False)
+        ok = [task.is_correct(tr.text, a) for tr, a in zip(trs, answers)]
+        if mode == "teacher":
+            return ok
+        k = cfg["filter_samples"]
+        calls["n"] += 1
+        trs = rollout(student_ref, None, [prompt_ids(q) for q in qs for _ in range(k)], max_new_tokens=cfg["max_new_tokens"],
+                      temperature=cfg["temperature"], relay=False, seed=seed * 7919 + calls["n"])
+        fails = [sum(not task.is_correct(tr.text, answers[j]) for tr in trs[j * k:(j + 1) * k]) for j in range(len(qs))]
+        return [o and f > 0 for o, f in zip(ok, fails)]
+    return keep
+
+
+def token_logprobs(model, tokens, temperature: float):
+    """log p(token_t+1 | prefix) under softmax(logits / temperature), the rollout's distribution."""
+    logits = model(tokens[:, :-1]) / temperature
     return torch.log_softmax(logits, -1).gather(-1, tokens[:, 1:, None])[..., 0]
 
 
-def train(student, teacher, pool: list[task.Question], cfg: dict, seed: int, progress):
-    """Returns per-step stats [(step, mean reward, accuracy, rho, calls/answer, kl)]."""
+def policy_loss(student, ref, trs, adv: list[float], cfg: dict):
+    """The clipped-free GRPO loss over student tokens, and the mean k3 KL to the reference."""
+    seqs = [tr.prompt + tr.response for tr in trs]
+    masks = [[0.0] * len(tr.prompt) + [0.0 if s == "T" else 1.0 for s in tr.source] for tr in trs]
+    tokens, mask = sft.pad_batch(seqs, masks)
+    m = mask[:, 1:]
+    logp = token_logprobs(student, tokens, cfg["temperature"])
+    with torch.no_grad():
+        ref_logp = token_logprobs(ref, tokens, cfg["temperature"])
+    d = ref_logp - logp
+    kl = torch.exp(d) - d - 1
+    a = torch.tensor(adv, dtype=torch.float32)[:, None]
+    loss = -((a * logp - cfg["kl_coef"] * kl) * m).sum() / m.sum().clamp(min=1)
+    return loss, float((kl * m).sum() / m.sum().clamp(min=1))
+
+
+def _dev_point(student, teacher, dev, cfg, step: int) -> dict:
+    r = evaluate(student, teacher, dev, relay=True, max_turns=cfg["max_turns"])
+    return {"step": step, "accuracy": r["accuracy"], "rho": r["rho"], "calls_per_answer": r["calls_per_answer"]}
+
+
+def _better(a: dict, b: dict | None) -> bool:
+    return b is None or (a["accuracy"], -a["rho"]) > (b["accuracy"], -b["rho"])
+
+
+def _grpo_step(student, ref, teacher, opt, qs, cfg: dict, seed: int, step: int) -> tuple:
+    """One rollout + update; returns (step, reward, acc, rho, calls, kl, share of groups with signal)."""
+    g, n_p = cfg["group_size"], len(qs)
+    student.eval()
+    trs = rollout(student, teacher, [prompt_ids(q) for q in qs for _ in range(g)], max_new_tokens=cfg["max_new_tokens"],
+                  temperature=cfg["temperature"], relay=True, max_turns=cfg["max_turns"], seed=seed * 100003 + step)
+    stats = [(task.is_correct(tr.text, task.solve(qs[i // g])[1]), len(tr.calls) > 0, tr.rho) for i, tr in enumerate(trs)]
+    rewards, adv = [], []
+    for j in range(n_p):
+        r = rewards_for(stats[j * g:(j + 1) * g], cfg)
+        rewards += r
+        adv += advantages(r, cfg["std_normalize"])
+    student.train()
+    loss, klv = policy_loss(student, ref, trs, adv, cfg)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+    opt.step()
+    student.eval()
+    acc = sum(s[0] for s in stats) / len(stats)
+    rho = sum(tr.teacher_tokens for tr in trs) / max(1, sum(len(tr.response) for tr in trs))
+    cpa = sum(len(tr.calls) for tr in trs) / len(trs)
+    signal = sum(any(a != 0 for a in adv[j * g:(j + 1) * g]) for j in range(n_p)) / n_p
+    return step, sum(rewards) / len(rewards), acc, rho, cpa, klv, signal
+
+
+def train(student, teacher, prompts, dev: list[task.Question], cfg: dict, seed: int, progress, on_best=None,
+          step0: dict | None = None):
+    """GRPO on questions from the iterator `prompts`. Leaves `student` at the best dev state;
+    `on_best(student, dev_point)` (if given) is called whenever a step beats the best so far;
+    `step0` (if given) is the starting student's dev point measured before (greedy: it does not change).
+    Returns {"curve": [(step, reward, acc, rho, calls, kl, signal)], "dev": [dev points], "best": dev point}."""
     ref = copy.deepcopy(student).eval()
     opt = sft.make_optimizer(student, cfg["lr"], 0.0)
-    g, n_p = cfg["group_size"], cfg["prompts_per_step"]
     curve, t0 = [], time.time()
-    for step in range(cfg["steps"]):
-        qs = [pool[(step * n_p + j) % len(pool)] for j in range(n_p)]
-        prompts = [prompt_ids(q) for q in qs for _ in range(g)]
-        student.eval()
-        trs = rollout(student, teacher, prompts, max_new_tokens=cfg["max_new_tokens"], temperature=cfg["temperature"],
-                      relay=True, max_turns=cfg["max_turns"], seed=seed * 100003 + step)
-        stats = [(task.is_correct(tr.text, task.solve(qs[i // g])[1]), len(tr.calls) > 0, tr.rho)
-                 for i, tr in enumerate(trs)]
-        rewards, adv = [], []
-        for j in range(n_p):
-            r = torch.tensor(group_rewards(stats[j * g:(j + 1) * g]))
-            rewards += r.tolist()
-            std = r.std()
-            adv += ((r - r.mean()) / (std + 1e-4) if std > 1e-6 else torch.zeros_like(r)).tolist()
-        seqs = [tr.prompt + tr.response for tr in trs]
-        masks = [[0.0] * len(tr.prompt) + [0.0 if s == "T" else 1.0 for s in tr.source] for tr in trs]
-        tokens, mask = sft.pad_batch(seqs, masks)
-        m = mask[:, 1:]
-        student.train()
-        logp = _logprobs(student, tokens)
-        with torch.no_grad():
-            ref_logp = _logprobs(ref, tokens)
-        d = ref_logp - logp
-        kl = torch.exp(d) - d - 1
-        a = torch.tensor(adv)[:, None]
-        loss = -((a * logp - cfg["kl_coef"] * kl) * m).sum() / m.sum().clamp(min=1)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
-        opt.step()
-        acc = sum(s[0] for s in stats) / len(stats)
-        rho = sum(tr.teacher_tokens for tr in trs) / max(1, sum(len(tr.response) for tr in trs))
-        cpa = sum(len(tr.calls) for tr in trs) / len(trs)
-        klv = float((kl * m).sum() / m.sum().clamp(min=1))
-        curve.append((step + 1, sum(rewards) / len(rewards), acc, rho, cpa, klv))
-        progress(step + 1, cfg["steps"], f"reward {curve[-1][1]:.3f} acc {acc:.3f} rho {rho:.4f} "
-                 f"calls {cpa:.2f} kl {klv:.4f} {(step + 1) / (time.time() - t0):.2f} it/s")
+    best = step0 or _dev_point(student, teacher, dev, cfg, 0)
+    best_state, devs = copy.deepcopy(student.state_dict()), [best]
+    progress.info(f"dev at step 0: acc {best['accuracy']:.4f} rho {best['rho']:.4f} calls {best['calls_per_answer']:.3f}")
+    for step in range(1, cfg["steps"] + 1):
+        qs = [next(prompts) for _ in range(cfg["prompts_per_step"])]
+        c = _grpo_step(student, ref, teacher, opt, qs, cfg, seed, step)
+        curve.append(c)
+        progress(step, cfg["steps"], f"reward {c[1]:.3f} acc {c[2]:.3f} rho {c[3]:.4f} calls {c[4]:.2f} kl {c[5]:.4f} "
+                 f"signal {c[6]:.2f} {step / (time.time() - t0):.3f} it/s")
+        if step % cfg["dev_every"] == 0 or step == cfg["steps"]:
+            point = _dev_point(student, teacher, dev, cfg, step)
+            devs.append(point)
+            if _better(point, best):
+                best, best_state = point, copy.deepcopy(student.state_dict())
+                if on_best is not None:
+                    on_best(student, best)
+            progress.info(f"dev at step {step}: acc {point['accuracy']:.4f} rho {point['rho']:.4f} "
+                          f"calls {point['calls_per_answer']:.3f} (best: step {best['step']})")
+    student.load_state_dict(best_state)
     student.eval()
-    return curve
+    return {"curve": curve, "dev": devs, "best": best}

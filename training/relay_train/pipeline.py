@@ -7,9 +7,10 @@ Seeded end to end. `--smoke` runs every stage with tiny step counts into --out.
 from __future__ import annotations
 
 import argparse
+import copy
+import itertools
 import json
 import os
-import random
 import shutil
 import sys
 import time
@@ -124,21 +125,27 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
     table["warmup_relay"] = timed("eval-warmup", lambda: evaluate(student, teacher, test, relay=True))
 
     gcfg = scfg.grpo
-    pool = timed("grpo-filter", lambda: grpo.filter_prompts(
-        teacher, task.train_sampler(scfg.seed + 3, held_out), gcfg, scfg.seed, prog, gcfg["max_new_tokens"]))
-    prog.info(f"GRPO prompt pool: {len(pool)} of {gcfg['filter_candidates']}")
-    if not pool:
-        raise RuntimeError("GRPO prompt filter kept no prompt: the teacher solves none reliably")
+    frozen_warmup = copy.deepcopy(student).eval()
+    keep = grpo.make_filter(gcfg["prompt_filter"], frozen_warmup, teacher, gcfg, scfg.seed)
+    filter_stats: dict = {}
+    prompts = grpo.fresh_prompts(task.train_sampler(scfg.seed + 3, held_out), keep, gcfg["filter_batch"], filter_stats)
+    # the filter runs as the stream is read; this stage primes it so the log shows its pass rate early
+    first = timed("grpo-filter", lambda: next(prompts))
+    prog.info(f"GRPO prompt filter '{gcfg['prompt_filter']}': kept {filter_stats['kept']} of the first {filter_stats['seen']}")
     torch.manual_seed(scfg.seed + 4)
-    random.Random(scfg.seed).shuffle(pool)
-    curves["grpo"] = timed("grpo", lambda: grpo.train(student, teacher, pool, gcfg, scfg.seed, prog))
+    grpo_res = timed("grpo", lambda: grpo.train(student, teacher, itertools.chain([first], prompts), splits["dev"],
+                                               gcfg, scfg.seed, prog))
+    curves["grpo"], curves["grpo_dev"] = grpo_res["curve"], grpo_res["dev"]
+    prog.info(f"GRPO prompts: kept {filter_stats['kept']} of {filter_stats['seen']} fresh questions; "
+              f"chosen on dev: step {grpo_res['best']['step']}")
     torch.save(student.state_dict(), os.path.join(out, "student-grpo.pt"))
     table["grpo_blocked"] = timed("eval-grpo-alone", lambda: evaluate(student, None, test, relay=False))
     table["grpo_relay"] = timed("eval-grpo-relay", lambda: evaluate(student, teacher, test, relay=True,
                                                                     max_turns=gcfg["max_turns"]))
     for k, v in table.items():
         prog.info(f"{k}: {json.dumps(v)}")
-    result = {"table": table, "timings_s": timings, "warmup": wstats, "grpo_pool": len(pool),
+    result = {"table": table, "timings_s": timings, "warmup": wstats, "grpo_prompts": dict(filter_stats),
+              "grpo_best": grpo_res["best"],
               "params": {"teacher": teacher.n_params(), "student": student.n_params()},
               "configs": {"teacher": tcfg.model.__dict__ | {"sft": tcfg.sft},
                           "student": scfg.model.__dict__ | {"sft": scfg.sft, "warmup": wcfg, "grpo": gcfg}},

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { runService, type RunningService, type ServiceLog } from '@relayllm/app-kit';
-import { RelayInstrumentation, RelayMetrics, startAppObservability } from '@relayllm/observability';
+import { FaultMetrics, RelayInstrumentation, RelayMetrics, startAppObservability } from '@relayllm/observability';
 import { loadOrchestratorStartup } from './app/config';
 import { createNatsBackends, type LlmPoolFactory } from './app/nats-backends';
 import { OrchestratorModule } from './app/orchestrator.module';
@@ -19,8 +19,10 @@ async function start(log: ServiceLog, llmPoolFactory: LlmPoolFactory): Promise<R
   const logger = observability.logger;
   log.use((line) => logger.info(line));
   const metrics = observability.metricsServer === undefined ? undefined : new RelayMetrics(observability.registry);
+  // Reissues, failovers and broker losses: counted where the backends handle them.
+  const faults = metrics === undefined ? undefined : new FaultMetrics(observability.registry);
   const instrumentation =
-    observability.tracing.enabled || metrics !== undefined ? new RelayInstrumentation({ tracer: observability.tracing.tracer, metrics, logger }) : undefined;
+    observability.tracing.enabled || metrics !== undefined ? new RelayInstrumentation({ tracer: observability.tracing.tracer, metrics, faults, logger }) : undefined;
   const { app, grpcPort, httpPort } = await startOrchestratorApp(
     OrchestratorModule.forRoot({
       config,

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRelayClient } from '@relayllm/grpc-api';
+import { dashboardPanels, promtoolCheckMetrics, readExposition, unansweredSeries } from '@relayllm/observability/testing';
 import { referenceModelDir, repoRoot } from '@relayllm/testing';
 
 /** The `relayllm` command as `npx relayllm` runs it: the bin launcher in a child process. */
@@ -147,7 +148,16 @@ describe('relayllm CLI (spawned, real models)', () => {
     expect(Number(pid)).toBe(child.pid);
     expect(stderr).toContain(`on ${address}`);
     expect((await fetch(`http://127.0.0.1:${httpPort}/health`)).ok).toBe(true);
-    expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toContain('relayllm_');
+    // After a generation that calls the LLM, Prometheus' linter accepts /metrics and every dashboard panel not marked cluster-only has data.
+    const client = createRelayClient(address!);
+    try {
+      expect((await client.generate({ prompt: 'Compute 39*58.', maxTokens: 128, temperature: 0 })).usage?.calls).toBeGreaterThan(0);
+    } finally {
+      client.close();
+    }
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(promtoolCheckMetrics(metrics)).toEqual({ status: 0, output: '' });
+    expect(unansweredSeries(dashboardPanels().filter((p) => !p.clusterOnly), readExposition(metrics), 'sampled')).toEqual([]);
     expect(stdout).toBe('');
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     child.kill('SIGTERM');

@@ -91,6 +91,10 @@ describe('embedded mode: traces and metrics', () => {
     expect(moved('relayllm_handoff_seconds_count', { stage: 'resume' })).toBe(4);
     expect(value(after, 'relayllm_llm_queue_depth')).toBe(0);
     expect(moved('relayllm_errors_total')).toBe(0);
+    // The engines run in this process: their series, as the workers export them in a cluster.
+    expect(moved('relayllm_worker_requests_total', { kind: 'llm', outcome: 'ok' })).toBe(4);
+    expect(moved('relayllm_engine_tokens_total', { kind: 'llm', phase: 'decode' })).toBe(10);
+    expect([value(after, 'relayllm_worker_active_sequences', { kind: 'slm' }), value(after, 'relayllm_worker_active_sequences', { kind: 'llm' })]).toEqual([0, 0]);
     // Bounded labels: no request ids or prompt text anywhere in the exposition.
     expect(after).not.toContain('m-0');
     expect(after).not.toContain('Q:');

@@ -38,6 +38,8 @@ describe('slm-worker over TLS', () => {
         RELAYLLM_SLM_THREADS: '1',
         RELAYLLM_SLM_TLS_CERT_FILE: certs.serverCert,
         RELAYLLM_SLM_TLS_KEY_FILE: certs.serverKey,
+        // Plain NATS and server-only TLS (no client CA), on purpose: this spec is about the TLS handshake.
+        RELAYLLM_INSECURE: 'true',
         NODE_OPTIONS: '',
       },
       readyLine: /^slm-worker ready id=(\S+) address=(\S+) /,

@@ -1,30 +1,8 @@
-import type { NatsConnection } from '@nats-io/nats-core';
-import { LlamaCppEngine } from '@relayllm/engines';
-import { loadLlama, type Llama } from '@relayllm/llama-cpp';
-import { connectNats, WorkerRegistry } from '@relayllm/nats-transport';
-import { WorkerKind } from '@relayllm/proto';
-import {
-  REFERENCE_CHAT_FORMAT,
-  runRelay,
-  sequenceIdOf,
-  SystemClock,
-  type CompletedEvent,
-  type Engine,
-  type RelayStreamEvent,
-  REFERENCE_COMMAND_SYNTAX,
-  REFERENCE_PAIR_PROFILE,
-} from '@relayllm/relay-core';
+import { sequenceIdOf, type CompletedEvent, REFERENCE_COMMAND_SYNTAX } from '@relayllm/relay-core';
 import { ChunkRecordingEngineSpy } from '@relayllm/relay-core/testing';
-import { RemoteSlmEngine, type SlmFailoverEvent, type SlmWorkerDirectory } from '@relayllm/slm-remote';
-import {
-  healthCheckClient,
-  referenceModelDir,
-  startAppProcess,
-  startNatsServer,
-  type AppProcessHandle,
-  type NatsServerHandle,
-} from '@relayllm/testing';
-import { join } from 'path';
+import { RemoteSlmEngine, type SlmFailoverEvent } from '@relayllm/slm-remote';
+import { healthCheckClient, type AppProcessHandle } from '@relayllm/testing';
+import { QUESTIONS, SlmWorkerCluster, summary, until } from './testing/slm-worker-cluster';
 
 /**
  * Real slm-worker processes (reference SLM, real gRPC, heartbeats over a
@@ -33,97 +11,16 @@ import { join } from 'path';
  * compared with the same relay on in-process engines (the embedded mode).
  */
 
-const QUESTIONS = [
-  'Compute 14-0.',
-  'Compute 88*10.',
-  'Compute 99+65-42.',
-  'Compute 58*97-15.',
-  'Compute 97-84+37.',
-  'Compute 19+90*35*11.',
-  'Compute 60*57+17-43.',
-  'Compute 37*48+15-6.',
-];
-const MAX_TOKENS = 256;
-const THREADS = 1; // same llama.cpp settings in the workers and here
-const WORKER_SEQUENCES = 4;
-
 describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC and NATS)', () => {
-  let nats: NatsServerHandle | undefined;
-  const workers = new Map<string, AppProcessHandle>();
-  let nc: NatsConnection | undefined;
-  let registry: WorkerRegistry | undefined;
-  let llama: Llama | undefined;
-  let embeddedSlm: LlamaCppEngine | undefined;
-  let llm: LlamaCppEngine | undefined;
-  const embedded = new Map<string, CompletedEvent>();
-  let directory: SlmWorkerDirectory;
+  const cluster = new SlmWorkerCluster();
+  const { workers, embedded } = cluster;
+  const directory = cluster.directory;
+  const liveSlmWorkers = () => cluster.liveSlmWorkers();
+  const startWorker = (id: string) => cluster.startWorker(id);
+  const relay = cluster.relay.bind(cluster);
 
-  const startWorker = async (id: string): Promise<void> => {
-    const worker = await startAppProcess({
-      name: id,
-      script: 'apps/slm-worker/bin/slm-worker.cjs',
-      env: {
-        RELAYLLM_NATS_URL: (nats as NatsServerHandle).url,
-        RELAYLLM_SLM_PORT: '0',
-        RELAYLLM_WORKER_ID: id,
-        RELAYLLM_SLM_MAX_SEQUENCES: String(WORKER_SEQUENCES),
-        RELAYLLM_SLM_THREADS: String(THREADS),
-        RELAYLLM_HEARTBEAT_INTERVAL_MS: '200',
-        // Frames flush by size, pause or finish only, so their batching does not depend on the machine's speed.
-        RELAYLLM_SLM_FLUSH_MS: '1000',
-        RELAYLLM_SHUTDOWN_GRACE_MS: '1000',
-        NODE_OPTIONS: '',
-      },
-      readyLine: /^slm-worker ready id=(\S+) address=(\S+) /,
-    });
-    workers.set(id, worker);
-  };
-
-  const liveSlmWorkers = () => registry?.live(WorkerKind.WORKER_KIND_SLM, 'slm') ?? [];
-
-  async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
-  async function relay(slm: Engine, question: string, generationId: string, signal = new AbortController().signal): Promise<CompletedEvent> {
-    const framed = REFERENCE_CHAT_FORMAT.frame(question);
-    const events: RelayStreamEvent[] = [];
-    const request = { generationId, prompt: framed.text, promptTokens: framed.tokens, maxTokens: MAX_TOKENS, sampling: { temperature: 0 } };
-    for await (const event of runRelay({ slm, llm: llm as LlamaCppEngine, clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE }, request, signal)) events.push(event);
-    const completed = events[events.length - 1];
-    if (completed?.type !== 'completed') throw new Error('the relay did not complete');
-    return completed;
-  }
-
-  const summary = (c: CompletedEvent) => ({ text: c.text, finishReason: c.finishReason, slm: c.usage.slmTokens, llm: c.usage.llmTokens, calls: c.usage.calls });
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    await Promise.all([startWorker('slm-it-1'), startWorker('slm-it-2')]);
-    nc = await connectNats({ servers: nats.url, name: 'slm-worker-spec' });
-    registry = new WorkerRegistry(nc);
-    registry.start();
-    directory = { liveWorkers: liveSlmWorkers };
-    await until(() => liveSlmWorkers().length === 2, 'both workers to announce themselves');
-    llama = await loadLlama();
-    embeddedSlm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'slm.gguf'), llama, sequences: WORKER_SEQUENCES, threads: THREADS });
-    llm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'llm.gguf'), llama, sequences: 4, threads: THREADS });
-    await Promise.all([embeddedSlm.start(), llm.start()]);
-    for (const [i, q] of QUESTIONS.entries()) embedded.set(q, await relay(embeddedSlm, q, `emb-${i}`));
-  }, 180_000);
-
-  afterAll(async () => {
-    await Promise.all([...workers.values()].map((w) => w.stop()));
-    registry?.close();
-    await nc?.close();
-    await Promise.all([embeddedSlm?.close(), llm?.close()]);
-    await llama?.dispose();
-    await nats?.stop();
-  }, 60_000);
+  beforeAll(() => cluster.start(['slm-it-1', 'slm-it-2']), 180_000);
+  afterAll(() => cluster.stop(), 60_000);
 
   it('returns exactly what the embedded relay returns, with several tokens per frame', async () => {
     const remote = new RemoteSlmEngine({ directory, commandSyntax: () => REFERENCE_COMMAND_SYNTAX });

@@ -140,6 +140,8 @@ describe('NatsLlmPool with real llm-worker processes (reference model)', () => {
           RELAYLLM_GPU: 'off',
           RELAYLLM_HEARTBEAT_INTERVAL_MS: '200',
           RELAYLLM_SHUTDOWN_GRACE_MS: '2000',
+          // Plain NATS, on purpose: this spec is about the pool, not the channel's security.
+          RELAYLLM_INSECURE: 'true',
         },
         readyLine: /^llm-worker ready id=(\S+)/,
         startTimeoutMs: 90_000,

@@ -10,3 +10,5 @@ export * from './lib/llm-ack';
 export * from './lib/pool-descriptions';
 export * from './lib/model-description-responder';
 export * from './lib/described-workers';
+export * from './lib/broker-link-state';
+export * from './lib/broker-link';

@@ -4,7 +4,8 @@
  * startLocalCluster) with the standard OTEL_* variables pointing at a test
  * OTLP/HTTP JSON receiver. One generation with two LLM calls under a client
  * traceparent must arrive as one trace with the right parents and the
- * relay.call attributes; every process's /metrics moves.
+ * relay.call attributes; every process's /metrics moves, passes `promtool
+ * check metrics`, and answers every query of the Grafana dashboard.
  */
 import { Metadata } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
@@ -12,7 +13,7 @@ import { FinishReason } from '@relayllm/proto';
 import { startLocalCluster, startNatsServer, type AppProcessHandle, type LocalClusterHandle, type NatsServerHandle } from '@relayllm/testing';
 import { randomBytes } from 'crypto';
 import { sampleValue } from './lib/prometheus-text';
-import { startOtlpJsonReceiver, type OtlpJsonReceiver, type ReceivedSpan } from './testing';
+import { dashboardPanels, promtoolCheckMetrics, readExposition, startOtlpJsonReceiver, unansweredSeries, type OtlpJsonReceiver, type ReceivedSpan } from './testing';
 
 jest.setTimeout(300_000);
 
@@ -107,6 +108,13 @@ describe('a trace across orchestrator, SLM worker and LLM worker processes', () 
     const slmText = await scrape(slmWorker);
     expect(sampleValue(slmText, 'relayllm_engine_tokens_total', { kind: 'slm', phase: 'decode' })).toBeGreaterThan(0);
     expect(sampleValue(slmText, 'relayllm_worker_active_sequences', { kind: 'slm' })).toBe(0);
+    // Each process's broker connection is counted from 0 (none was lost).
+    expect(sampleValue(after, 'relayllm_broker_disconnects_total', { role: 'orchestrator' })).toBe(0);
+    expect(sampleValue(slmText, 'relayllm_broker_disconnects_total', { role: 'slm_worker' })).toBe(0);
+    // Prometheus' linter accepts every app's /metrics; every dashboard query has data from the cluster.
+    const texts = [after, slmText, ...(await Promise.all(llmWorkers.map(scrape)))];
+    for (const text of texts) expect(promtoolCheckMetrics(text)).toEqual({ status: 0, output: '' });
+    expect(unansweredSeries(dashboardPanels(), readExposition(...texts), 'sampled')).toEqual([]);
 
     // SIGTERM flushes every process's span exporter.
     await cluster!.stop();

@@ -2,6 +2,8 @@ export * from './lib/observability-config';
 export * from './lib/tracing';
 export * from './lib/trace-context';
 export * from './lib/metrics';
+export * from './lib/engine-metrics';
+export * from './lib/fault-metrics';
 export * from './lib/metrics-server';
 export * from './lib/logger';
 export * from './lib/observe-iterable';

@@ -22,6 +22,7 @@ export * from './distributed/with-generation-state';
 export * from './remote/worker-choice';
 export * from './remote/retry-policy';
 export * from './remote/remote-engine';
+export * from './remote/outage-watch';
 
 // Per-key LLM token quota (pure token bucket)
 export * from './quota/token-quota';

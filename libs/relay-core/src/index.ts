@@ -5,6 +5,7 @@
 // Errors
 export * from './errors/reasons';
 export * from './errors/relay-error';
+export * from './errors/field-message';
 
 // Ports (interfaces)
 export * from './ports/engine';
@@ -24,6 +25,7 @@ export * from './protocol/chat-format';
 // Relay state machine and driver
 export * from './relay/sequence-id';
 export * from './relay/relay-request';
+export * from './relay/call-bias';
 export * from './relay/relay-types';
 export * from './relay/relay-events';
 export * from './relay/usage';

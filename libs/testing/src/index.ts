@@ -4,7 +4,15 @@ export { freePort } from './free-port';
 export { startRedisServer, type RedisServerHandle, type RedisServerOptions } from './redis-server';
 export { startNatsServer, type NatsServerHandle, type NatsServerOptions } from './nats-server';
 export { startAppProcess, type AppProcessHandle, type AppProcessOptions } from './app-process';
-export { READY_LINES, startLocalCluster, startOrchestratorProcess, type LocalClusterHandle, type LocalClusterOptions } from './local-cluster';
+export {
+  PLAIN_MODE_ENV,
+  READY_LINES,
+  startLocalCluster,
+  startOrchestratorProcess,
+  type LocalClusterHandle,
+  type LocalClusterOptions,
+  type LocalClusterSecurity,
+} from './local-cluster';
 export { generateTestCertificates, type TestCertificates } from './test-certs';
 export { healthCheckClient, type HealthCheckClient } from './health-client';
 export { natsServerFixture, type NatsServerFixture } from './nats-fixture';

@@ -3,6 +3,20 @@ import { startAppProcess, type AppProcessHandle, type AppProcessOptions } from '
 import { referenceModelDir } from './model-dir';
 
 /**
+ * The security environment of each kind of process: NATS user, Redis
+ * password, SLM TLS files (libs/security generateLocalSecrets().env, with
+ * NATS and Redis started on its configs).
+ */
+export type LocalClusterSecurity = Readonly<Record<'orchestrator' | 'slm-worker' | 'llm-worker', Readonly<Record<string, string>>>>;
+
+/** What the processes get without `security`: plain mode, explicitly (they log its warning). */
+export const PLAIN_MODE_ENV: Readonly<Record<string, string>> = { RELAYLLM_INSECURE: 'true' };
+
+function securityEnv(security: LocalClusterSecurity | undefined, role: keyof LocalClusterSecurity): Readonly<Record<string, string>> {
+  return security === undefined ? PLAIN_MODE_ENV : security[role];
+}
+
+/**
  * One local deployment of the distributed relay, each part its own Node
  * process: LLM workers (NATS), SLM workers (gRPC), then the orchestrator
  * (public gRPC API). NATS and Redis must already run (`npm run cluster`
@@ -11,6 +25,8 @@ import { referenceModelDir } from './model-dir';
  */
 export interface LocalClusterOptions {
   natsUrl: string;
+  /** Credentials and TLS of every process; unset: plain NATS, Redis and SLM streams (PLAIN_MODE_ENV). */
+  security?: LocalClusterSecurity;
   /** `off`: the orchestrator keeps its state in memory (as with Redis down, minus the bypass). */
   redisUrl: string;
   slmWorkers?: number;
@@ -71,6 +87,8 @@ export function startOrchestratorProcess(options: {
   port?: number;
   env?: Readonly<Record<string, string>>;
   startTimeoutMs?: number;
+  /** As LocalClusterOptions.security (the orchestrator's part is used). */
+  security?: LocalClusterSecurity;
 }): Promise<AppProcessHandle> {
   return startAppProcess({
     name: options.name ?? 'orchestrator',
@@ -78,6 +96,7 @@ export function startOrchestratorProcess(options: {
     readyLine: READY_LINES.orchestrator,
     startTimeoutMs: options.startTimeoutMs ?? 120_000,
     env: {
+      ...securityEnv(options.security, 'orchestrator'),
       RELAYLLM_NATS_URL: options.natsUrl,
       RELAYLLM_REDIS_URL: options.redisUrl,
       RELAYLLM_ORCHESTRATOR_PORT: String(options.port ?? 0),
@@ -115,6 +134,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         redisUrl: options.redisUrl,
         port: options.orchestratorPort,
         startTimeoutMs: timeout,
+        security: options.security,
         // The heap cap every deployment uses (deploy/docker/Dockerfile; bench:scale measures it).
         env: { ...common, ...metricsPortEnv(options, 0), NODE_OPTIONS: orchestratorNodeOptions(), ...options.orchestratorEnv },
       }),
@@ -152,6 +172,7 @@ function workerProcess(role: 'llm' | 'slm', index: number, options: LocalCluster
     readyLine: READY_LINES[role],
     startTimeoutMs: options.startTimeoutMs ?? 120_000,
     env: {
+      ...securityEnv(options.security, `${role}-worker`),
       ...common,
       RELAYLLM_WORKER_ID: `${role}-${index + 1}`,
       ...metricsPortEnv(options, metricsOffset),

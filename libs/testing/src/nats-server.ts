@@ -11,6 +11,8 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
   /** Extra nats-server arguments (e.g. `--user`, `--pass`, `--tls...`). */
   args?: string[];
+  /** A nats-server config file (`-c`), e.g. libs/security's generated users and permissions; host and port still come from here. */
+  configFile?: string;
 }
 
 /** A private nats-server (core NATS, loopback only); `url` is `nats://host:port`. See ServerProcessHandle. */
@@ -20,7 +22,7 @@ export type NatsServerHandle = ServerProcessHandle;
 export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServerHandle> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? (await freePort(host));
-  const extra = options.args ?? [];
+  const extra = [...(options.configFile === undefined ? [] : ['-c', options.configFile]), ...(options.args ?? [])];
   const server = new ServerProcess({
     name: 'nats-server',
     scheme: 'nats',

@@ -9,9 +9,11 @@ export interface RedisServerOptions {
   binary?: string;
   /** How long start/restart waits for the port. Default 10 s. */
   startTimeoutMs?: number;
+  /** A redis.conf read first (e.g. `requirepass`, kept off the command line); host, port and persistence still come from here. */
+  configFile?: string;
 }
 
-/** A private redis-server (no persistence, loopback only); `url` is `redis://host:port`. See ServerProcessHandle. */
+/** A private redis-server (no persistence, loopback only); `url` is `redis://host:port` (a password is never in it). See ServerProcessHandle. */
 export type RedisServerHandle = ServerProcessHandle;
 
 /** Starts a private redis-server (free port unless given) and waits until it listens. */
@@ -22,7 +24,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     name: 'redis-server',
     scheme: 'redis',
     binary: options.binary ?? 'redis-server',
-    args: (h, p) => ['--bind', h, '--port', String(p), '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    args: (h, p) => [...(options.configFile === undefined ? [] : [options.configFile]), '--bind', h, '--port', String(p), '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
     host,
     port,
     startTimeoutMs: options.startTimeoutMs ?? 10_000,

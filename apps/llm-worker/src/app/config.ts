@@ -1,7 +1,7 @@
 import { defaultThreads } from '@relayllm/llama-cpp';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 import { resolve } from 'path';
-import { natsSecurityFromEnv, type NatsSecurityOptions } from '@relayllm/security';
+import { natsChannelWarning, natsSecurityFromEnv, PlainModePolicy, type NatsSecurityOptions } from '@relayllm/security';
 import { asConfigError, loadSettings, setting, workerSettingEnv, workerSettingFields } from '@relayllm/app-kit';
 import { z } from 'zod';
 
@@ -77,7 +77,25 @@ export interface LlmWorkerStartup {
   observability: ObservabilityConfig;
 }
 
-export function loadLlmWorkerStartup(env: NodeJS.ProcessEnv = process.env): LlmWorkerStartup {
+/**
+ * Refuses NATS without credentials unless plain mode is explicit
+ * (RELAYLLM_INSECURE or RELAYLLM_NATS_INSECURE; libs/security): a ConfigError
+ * naming the missing setting. Returns the warning line when NATS runs plain.
+ */
+export function checkLlmWorkerChannelSecurity(env: NodeJS.ProcessEnv, natsAuth: NatsSecurityOptions): string[] {
+  return asConfigError(() => {
+    const warning = natsChannelWarning(natsAuth, PlainModePolicy.fromEnv(env));
+    return warning === undefined ? [] : [warning];
+  });
+}
+
+/** `warn` is told the plain-mode warning line (default: stderr) before anything connects or loads. */
+export function loadLlmWorkerStartup(
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (line: string) => void = (line) => void process.stderr.write(`${line}\n`),
+): LlmWorkerStartup {
   const config = loadLlmWorkerConfig(env);
-  return { config, natsAuth: loadLlmWorkerNatsSecurity(env, config.natsUrl), observability: loadLlmWorkerObservabilityConfig(env) };
+  const natsAuth = loadLlmWorkerNatsSecurity(env, config.natsUrl);
+  checkLlmWorkerChannelSecurity(env, natsAuth).forEach(warn);
+  return { config, natsAuth, observability: loadLlmWorkerObservabilityConfig(env) };
 }

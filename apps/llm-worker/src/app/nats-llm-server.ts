@@ -2,6 +2,7 @@ import { Empty, type Msg, type NatsConnection, type Subscription } from '@nats-i
 import { BaseRpcContext, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import {
   ackHeaders,
+  brokerLinkOf,
   decodeProto,
   encodeProto,
   llmCancelWildcard,
@@ -12,12 +13,16 @@ import {
   toNatsHeaders,
   traceHeadersFrom,
   wantsAck,
+  type BrokerLink,
   type TraceHeaders,
 } from '@relayllm/nats-transport';
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
 import { InternalReason, RelayError } from '@relayllm/relay-core';
 import { lastValueFrom } from 'rxjs';
 import { LLM_CANCEL_PATTERN, LLM_GENERATE_PATTERN } from './tokens';
+
+/** How long a reply waits for the link when the request named no time limit. */
+const UNKNOWN_TIME_LIMIT_MS = 30_000;
 
 /**
  * What a handler can learn about the NATS message it serves: [subject, trace
@@ -49,16 +54,23 @@ export interface NatsLlmServerOptions {
  * subject (affinity), cancels on the model's cancel wildcard. Payloads are
  * protobuf; each request gets exactly one reply (errors as an `error` reply,
  * never a NATS-level failure), with the caller's trace headers copied back.
+ * A reply (or ack) due while the NATS link is down waits for the link, within
+ * the request's time limit: the client would drop it at its next reconnect
+ * attempt, and a caller that saw no outage still waits on that inbox. A
+ * caller that did see one has sent the call again (new inbox, superseding
+ * this run here): the late reply then reaches nobody, so no token is doubled.
  */
 export class NatsLlmServer extends Server implements CustomTransportStrategy {
   private requestSubscriptions: Subscription[] = [];
   private cancelSubscription: Subscription | undefined;
+  private readonly broker: BrokerLink;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly options: NatsLlmServerOptions,
   ) {
     super();
+    this.broker = brokerLinkOf(nc);
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -105,6 +117,7 @@ export class NatsLlmServer extends Server implements CustomTransportStrategy {
   }
 
   private async handleRequest(msg: Msg): Promise<void> {
+    const receivedAt = Date.now();
     const trace = traceHeadersFrom(msg.headers);
     let reply: LlmGenerateReply;
     let wire: LlmGenerateRequest | undefined;
@@ -112,12 +125,17 @@ export class NatsLlmServer extends Server implements CustomTransportStrategy {
       wire = decodeProto(LlmGenerateRequest, msg.data, 'LlmGenerateRequest');
       const handler = this.getHandlerByPattern(LLM_GENERATE_PATTERN);
       if (handler === null) throw RelayError.internal(InternalReason.INTERNAL, `no handler for ${LLM_GENERATE_PATTERN}`);
-      const context = new NatsLlmContext([msg.subject, trace, this.acceptor(msg)]);
+      const context = new NatsLlmContext([msg.subject, trace, this.acceptor(msg, receivedAt + (wire.request?.timeoutMs || UNKNOWN_TIME_LIMIT_MS))]);
       reply = await lastValueFrom(this.transformToObservable(await handler(wire, context)));
     } catch (error) {
       reply = llmErrorReply(error, { workerId: this.options.workerId, wire });
     }
     if (msg.reply === undefined || msg.reply === '') return;
+    const timeLeftMs = receivedAt + (wire?.request?.timeoutMs || UNKNOWN_TIME_LIMIT_MS) - Date.now();
+    if (!(await this.broker.whenConnected(timeLeftMs))) {
+      this.logger.warn?.(`reply to ${msg.subject} dropped: the NATS link stayed down for the rest of its time limit`);
+      return;
+    }
     try {
       msg.respond(encodeProto(LlmGenerateReply, reply), { headers: toNatsHeaders(trace) });
     } catch (error) {
@@ -126,17 +144,21 @@ export class NatsLlmServer extends Server implements CustomTransportStrategy {
     }
   }
 
-  /** Sends the ack at most once, only when the caller asked for it. */
-  private acceptor(msg: Msg): () => void {
+  /** Sends the ack at most once, only when the caller asked for it (once the link is up: see the class). */
+  private acceptor(msg: Msg, untilMs: number): () => void {
     let sent = !wantsAck(msg.headers) || msg.reply === undefined || msg.reply === '';
-    return () => {
-      if (sent) return;
-      sent = true;
+    const respond = (): void => {
       try {
         msg.respond(Empty, { headers: ackHeaders(this.options.workerId) });
       } catch {
         // Connection closing: the final reply will fail the same way and the caller reissues.
       }
+    };
+    return () => {
+      if (sent) return;
+      sent = true;
+      if (this.broker.view().connected) respond();
+      else void this.broker.whenConnected(untilMs - Date.now()).then((up) => up && respond());
     };
   }
 

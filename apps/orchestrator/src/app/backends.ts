@@ -1,4 +1,4 @@
-import type { Engine, RelayModels } from '@relayllm/relay-core';
+import type { Engine, RelayError, RelayModels } from '@relayllm/relay-core';
 import type { KeyValueStore } from '@relayllm/relay-cluster';
 
 /**
@@ -15,6 +15,13 @@ export interface OrchestratorBackends {
   slmCapacity(): number;
   /** Called whenever capacity may have changed (a worker joined, left, reported load). */
   onCapacityChange(listener: () => void): () => void;
+  /**
+   * Why no worker of a role can be reached now (UNAVAILABLE NO_SLM_WORKER /
+   * NO_LLM_WORKER: none heartbeats, or none could be heard), undefined when
+   * each role has a live worker. Read at each capacity change: an outage,
+   * not overload (RelayOrchestrationService fails requests after the grace).
+   */
+  unreachable(): RelayError | undefined;
   /**
    * The two models as their workers describe them (a code chat format for
    * the reference pair); resolves once one SLM and one LLM description are

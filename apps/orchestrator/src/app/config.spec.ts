@@ -42,12 +42,25 @@ describe('orchestrator config', () => {
     expect(loadChatTemplate(loadConfig({ RELAYLLM_CHAT_TEMPLATE: jinja }))).toEqual({ template: '{{ messages[0].content }}\n', origin: jinja });
     expect(parseFlags(['--chat-template', jinja])).toEqual({ chatTemplate: jinja });
     expect(parseFlags([`--chat-template=${jinja}`])).toEqual({ chatTemplate: jinja });
-    expect(loadOrchestratorStartup({ RELAYLLM_CHAT_TEMPLATE: join(dir, 'other.jinja') }, ['--chat-template', jinja]).chatTemplate?.origin).toBe(jinja);
+    const plain = { RELAYLLM_INSECURE: 'true' };
+    const quiet = (): void => undefined;
+    expect(loadOrchestratorStartup({ ...plain, RELAYLLM_CHAT_TEMPLATE: join(dir, 'other.jinja') }, ['--chat-template', jinja], quiet).chatTemplate?.origin).toBe(jinja);
     expect(() => loadChatTemplate(loadConfig({ RELAYLLM_CHAT_TEMPLATE: join(dir, 'missing.jinja') }))).toThrow(/RELAYLLM_CHAT_TEMPLATE .*cannot read/);
     writeFileSync(join(dir, 'empty.jinja'), ' ');
     expect(() => loadChatTemplate(loadConfig({ RELAYLLM_CHAT_TEMPLATE: join(dir, 'empty.jinja') }))).toThrow(ConfigError);
     expect(() => parseFlags(['--port', '1'])).toThrow(/unknown argument "--port"/);
     expect(() => parseFlags(['--chat-template'])).toThrow(/needs a value/);
+  });
+
+  it('start-up refuses plain channels unless plain mode is explicit, then tells each warning line', () => {
+    const warnings: string[] = [];
+    expect(() => loadOrchestratorStartup({}, [], (line) => warnings.push(line))).toThrow(/RELAYLLM_NATS_USER \+ RELAYLLM_NATS_PASSWORD/);
+    const nats = { RELAYLLM_NATS_USER: 'relayllm-orchestrator', RELAYLLM_NATS_PASSWORD: 'pw' };
+    expect(() => loadOrchestratorStartup(nats, [], (line) => warnings.push(line))).toThrow(/^RELAYLLM_REDIS_PASSWORD not set/);
+    expect(() => loadOrchestratorStartup({ ...nats, RELAYLLM_REDIS_URL: 'off' }, [], (line) => warnings.push(line))).toThrow(/^RELAYLLM_SLM_TLS_CA_FILE/);
+    expect(warnings).toEqual([]);
+    loadOrchestratorStartup({ ...nats, RELAYLLM_REDIS_URL: 'off', RELAYLLM_SLM_INSECURE: 'true' }, [], (line) => warnings.push(line));
+    expect(warnings).toEqual([expect.stringMatching(/^WARNING insecure mode: SLM streams without mutual TLS.*RELAYLLM_SLM_INSECURE=true/)]);
   });
 
   it('the HTTP port: off unless set (0 = any free port), on the same host; it must differ from the gRPC port', () => {

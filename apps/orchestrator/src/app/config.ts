@@ -1,7 +1,11 @@
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 import {
   apiSecurityFromEnv,
+  natsChannelWarning,
   natsSecurityFromEnv,
+  PlainModePolicy,
+  redisChannelWarning,
+  slmClientChannelWarning,
   slmClientTlsFromEnv,
   type ApiSecurityConfig,
   type NatsSecurityOptions,
@@ -48,6 +52,8 @@ export const CONFIG_DEFAULTS = {
   maxQueuedRequests: 1_024,
   /** A request waiting longer than this for a slot gets RESOURCE_EXHAUSTED. */
   maxQueueWaitMs: 10_000,
+  /** No worker of a role reachable for this long is an outage: waiting and new requests get UNAVAILABLE (NO_SLM_WORKER / NO_LLM_WORKER). */
+  noWorkerGraceMs: 2_000,
   /** Streams per generate tried on SLM workers, and LLM relay attempts. */
   maxAttempts: 3,
   /** LLM relay: how long to wait for a worker's first reply. */
@@ -87,6 +93,7 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   maxConcurrentGenerations: 'RELAYLLM_ORCHESTRATOR_MAX_CONCURRENT',
   maxQueuedRequests: 'RELAYLLM_ORCHESTRATOR_MAX_QUEUED',
   maxQueueWaitMs: 'RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS',
+  noWorkerGraceMs: 'RELAYLLM_ORCHESTRATOR_NO_WORKER_GRACE_MS',
   maxAttempts: 'RELAYLLM_ORCHESTRATOR_MAX_ATTEMPTS',
   llmRequestTimeoutMs: 'RELAYLLM_ORCHESTRATOR_LLM_REQUEST_TIMEOUT_MS',
   llmAckTimeoutMs: 'RELAYLLM_ORCHESTRATOR_LLM_ACK_TIMEOUT_MS',
@@ -123,6 +130,7 @@ const schema = z
     maxConcurrentGenerations: integer(1, 100_000, D.maxConcurrentGenerations),
     maxQueuedRequests: integer(0, 1_000_000, D.maxQueuedRequests),
     maxQueueWaitMs: integer(1, 86_400_000, D.maxQueueWaitMs),
+    noWorkerGraceMs: integer(0, 600_000, D.noWorkerGraceMs),
     maxAttempts: integer(1, 10, D.maxAttempts),
     llmRequestTimeoutMs: integer(1, 86_400_000, D.llmRequestTimeoutMs),
     llmAckTimeoutMs: integer(0, 86_400_000, D.llmAckTimeoutMs),
@@ -193,8 +201,9 @@ export interface SecurityConfig {
 
 /**
  * Reads the security settings once (variables: libs/security API_SECURITY_ENV,
- * NATS_SECURITY_ENV and SLM_TLS_ENV; all off by default). A half-configured setup is a
- * ConfigError naming the variable: the orchestrator refuses to start.
+ * NATS_SECURITY_ENV and SLM_TLS_ENV). A half-configured setup is a ConfigError
+ * naming the variable: the orchestrator refuses to start. Whether a channel
+ * may run without them is checkChannelSecurity's (at start-up).
  */
 export function loadSecurityConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -202,6 +211,29 @@ export function loadSecurityConfig(
 ): SecurityConfig {
   return asConfigError(() => ({ api: apiSecurityFromEnv(env), nats: natsSecurityFromEnv(env, natsUrl), slm: slmClientTlsFromEnv(env) }));
 }
+
+/**
+ * Refuses NATS without credentials, Redis without a password and SLM streams
+ * without mTLS unless plain mode is explicit (RELAYLLM_INSECURE, or
+ * RELAYLLM_NATS_INSECURE / _REDIS_INSECURE / _SLM_INSECURE; libs/security):
+ * a ConfigError naming the missing setting. Returns the warning line of each
+ * channel that runs plain.
+ */
+export function checkChannelSecurity(
+  env: Readonly<Record<string, string | undefined>>,
+  config: Pick<OrchestratorConfig, 'redisUrl' | 'redisPassword'>,
+  security: Pick<SecurityConfig, 'nats'>,
+): string[] {
+  return asConfigError(() => {
+    const policy = PlainModePolicy.fromEnv(env);
+    const redis = { url: config.redisUrl, password: config.redisPassword, passwordEnv: CONFIG_ENV.redisPassword };
+    return [natsChannelWarning(security.nats, policy), redisChannelWarning(redis, policy), slmClientChannelWarning(env, policy)].filter(
+      (line): line is string => line !== undefined,
+    );
+  });
+}
+
+const warnOnStderr = (line: string): void => void process.stderr.write(`${line}\n`);
 
 /** Everything the orchestrator reads at start-up, from one environment (main.ts passes none: process.env). */
 export interface OrchestratorStartup {
@@ -212,14 +244,18 @@ export interface OrchestratorStartup {
   chatTemplate: ChatTemplateSource | undefined;
 }
 
+/** `warn` is told each plain channel's warning line (default: stderr) before anything connects. */
 export function loadOrchestratorStartup(
   env: Readonly<Record<string, string | undefined>> = process.env,
   argv: readonly string[] = process.argv.slice(2),
+  warn: (line: string) => void = warnOnStderr,
 ): OrchestratorStartup {
   const config = loadConfig(env, parseFlags(argv));
+  const security = loadSecurityConfig(env, config.natsUrl);
+  checkChannelSecurity(env, config, security).forEach(warn);
   return {
     config,
-    security: loadSecurityConfig(env, config.natsUrl),
+    security,
     observability: loadObservabilityConfig(env),
     chatTemplate: loadChatTemplate(config),
   };

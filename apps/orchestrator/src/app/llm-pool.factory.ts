@@ -24,6 +24,8 @@ export const createLlmPool: LlmPoolFactory = ({ nc, workers, store, config, inst
     onRelay: instrumentation?.onLlmRelay,
     onRoute: instrumentation?.onLlmRoute,
     onAttempt: instrumentation?.onLlmAttempt,
+    // Attempts that failed while the call went on: relayllm_llm_reissues_total.
+    observer: instrumentation?.faults?.remoteEngineObserver('llm'),
   });
   // Below the output cache: a call that never gets here was a cache hit.
   return instrumentation?.llmWorkerProbe(pool) ?? pool;

@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { WorkerKind } from '@relayllm/proto';
 import { connectNats, DescribedWorkers, WorkerRegistry, type ModelPool, type NatsAuthOptions } from '@relayllm/nats-transport';
 import type { SlmClientTls } from '@relayllm/security';
-import { withKnownChatFormat, type CommandSyntax, type Engine, type RelayModels } from '@relayllm/relay-core';
+import { RelayError, UnavailableReason, withKnownChatFormat, type CommandSyntax, type Engine, type RelayModels } from '@relayllm/relay-core';
 import type { KeyValueStore } from '@relayllm/relay-cluster';
 import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@relayllm/slm-remote';
 import { injectTraceHeaders, type RelayInstrumentation } from '@relayllm/observability';
@@ -49,11 +49,62 @@ export function modelPools(config: Pick<OrchestratorConfig, 'slmModel' | 'llmMod
   return { slm: { kind: WorkerKind.WORKER_KIND_SLM, model: config.slmModel }, llm: { kind: WorkerKind.WORKER_KIND_LLM, model: config.llmModel } };
 }
 
+/**
+ * Why no worker of a pool can be reached (an outage, not overload): none of
+ * its workers heartbeats, or none could be heard (NATS is down and none was
+ * known). The registry keeps the workers it knew while NATS is down, since
+ * their gRPC streams may still work.
+ */
+export function unreachablePool(registry: Pick<WorkerRegistry, 'live' | 'hearing'>, pools: { slm: ModelPool; llm: ModelPool }): RelayError | undefined {
+  const deaf = registry.hearing ? '' : ' (the NATS connection is down: none can be heard)';
+  if (registry.live(pools.slm.kind, pools.slm.model).length === 0) {
+    return RelayError.unavailable(UnavailableReason.NO_SLM_WORKER, `no SLM worker of "${pools.slm.model}" is live${deaf}`);
+  }
+  if (registry.live(pools.llm.kind, pools.llm.model).length === 0) {
+    return RelayError.unavailable(UnavailableReason.NO_LLM_WORKER, `no LLM worker of "${pools.llm.model}" is live${deaf}`);
+  }
+  return undefined;
+}
+
 /** The pool models once both are described (known code formats filled in: the reference pair). */
 function describedModelsOf(workers: DescribedWorkers, pools: { slm: ModelPool; llm: ModelPool }): () => Promise<RelayModels> {
   let models: Promise<RelayModels> | undefined;
   return () =>
     (models ??= workers.described([pools.slm, pools.llm]).then(([slm, llm]) => ({ slm: withKnownChatFormat(slm), llm: withKnownChatFormat(llm) })));
+}
+
+/**
+ * RemoteSlmEngine over the live SLM workers: waiting for a slot when all are
+ * full, failing over the streams of a worker that leaves the registry,
+ * pausing per the SLM's command syntax.
+ */
+function remoteSlmEngine(
+  config: OrchestratorConfig,
+  workers: DescribedWorkers,
+  directory: RegistrySlmDirectory,
+  instrumentation: RelayInstrumentation | undefined,
+  slmTls: SlmClientTls | undefined,
+): RemoteSlmEngine {
+  const pools = modelPools(config);
+  // Read at each generate; generations start only once the models are described.
+  const slmSyntax = (): CommandSyntax => workers.description(pools.slm)?.profile.commandSyntax ?? { kind: 'text' };
+  return new RemoteSlmEngine({
+    directory,
+    commandSyntax: slmSyntax,
+    maxAttempts: config.maxAttempts,
+    // A worker lost while the others are full: displaced generations wait for a slot.
+    capacityWaitMs: config.maxQueueWaitMs,
+    // No SLM worker live at all: in-flight generations fail UNAVAILABLE after the grace.
+    outageGraceMs: config.noWorkerGraceMs,
+    onCapacityChange: (listener) => workers.onChange(() => listener()),
+    generateDeadlineMs: config.requestTimeoutMs,
+    // The active slm.segment, for the worker's engine spans (nothing when not traced).
+    traceContext: instrumentation && (() => injectTraceHeaders()),
+    credentials: slmTls?.credentials,
+    channelOptions: slmTls?.channelOptions,
+    // Generations moved to another worker: relayllm_slm_failovers_total.
+    observer: instrumentation?.faults?.remoteEngineObserver('slm'),
+  });
 }
 
 /**
@@ -78,6 +129,7 @@ export async function createNatsBackends(
     servers: config.natsUrl,
     name: 'relayllm-orchestrator',
     onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),
+    onStatus: instrumentation?.faults?.broker.onStatus,
   });
   const registry = new WorkerRegistry(nc);
   registry.start();
@@ -85,21 +137,7 @@ export async function createNatsBackends(
   const workers = new DescribedWorkers({ nc, registry, pools: [pools.slm, pools.llm], log });
   workers.start();
   const directory = new RegistrySlmDirectory(workers, config.slmModel);
-  // Read at each generate; generations start only once the models are described.
-  const slmSyntax = (): CommandSyntax => workers.description(pools.slm)?.profile.commandSyntax ?? { kind: 'text' };
-  const remote = new RemoteSlmEngine({
-    directory,
-    commandSyntax: slmSyntax,
-    maxAttempts: config.maxAttempts,
-    // A worker lost while the others are full: displaced generations wait for a slot.
-    capacityWaitMs: config.maxQueueWaitMs,
-    onCapacityChange: (listener) => workers.onChange(() => listener()),
-    generateDeadlineMs: config.requestTimeoutMs,
-    // The active slm.segment, for the worker's engine spans (nothing when not traced).
-    traceContext: instrumentation && (() => injectTraceHeaders()),
-    credentials: transport.slmTls?.credentials,
-    channelOptions: transport.slmTls?.channelOptions,
-  });
+  const remote = remoteSlmEngine(config, workers, directory, instrumentation, transport.slmTls);
   const slm = instrumentation?.slm(remote) ?? remote;
   await slm.start();
   const llm = createLlmPool({ nc, workers, store, config, instrumentation });
@@ -109,6 +147,7 @@ export async function createNatsBackends(
     llm,
     slmCapacity: () => directory.capacity(),
     onCapacityChange: (listener) => workers.onChange(() => listener()),
+    unreachable: () => unreachablePool(registry, pools),
     describedModels: describedModelsOf(workers, pools),
     close: () =>
       (closing ??= (async () => {

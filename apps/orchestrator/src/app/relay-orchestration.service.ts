@@ -1,5 +1,5 @@
 import { RelayFrontDoor, type CallerContext, type GenerationObserver, type RelayServiceHandler } from '@relayllm/front-door';
-import { AdmissionQueue, GenerationStateStore, OutputCachingEngine, type KeyValueStore, type TokenQuota } from '@relayllm/relay-cluster';
+import { AdmissionQueue, GenerationStateStore, OutageWatch, OutputCachingEngine, type KeyValueStore, type TokenQuota } from '@relayllm/relay-cluster';
 import {
   DEFAULT_SERVER_LIMITS,
   InternalReason,
@@ -27,6 +27,7 @@ export type OrchestrationSettings = Pick<
   | 'maxConcurrentGenerations'
   | 'maxQueuedRequests'
   | 'maxQueueWaitMs'
+  | 'noWorkerGraceMs'
   | 'outputCacheTtlMs'
   | 'generationLeaseMs'
 >;
@@ -64,6 +65,11 @@ function capContext(description: ModelDescription, cap: number): ModelDescriptio
  * profiles, the SLM's chat template or the operator's). Until then a request
  * waits for them up to the queue wait, then gets UNAVAILABLE
  * MODELS_NOT_DESCRIBED; `ready` tells the host when to report SERVING.
+ *
+ * Outage is not overload: when no worker of a role can be reached for
+ * `noWorkerGraceMs` (OutageWatch over `backends.unreachable()`), waiting and
+ * new requests get UNAVAILABLE with the role's reason at once, not the whole
+ * queue wait then RESOURCE_EXHAUSTED.
  */
 export class RelayOrchestrationService implements RelayServiceHandler {
   readonly serverLimits: RelayServerLimits;
@@ -77,6 +83,9 @@ export class RelayOrchestrationService implements RelayServiceHandler {
   /** Why the described models cannot be served (e.g. a chat template that does not render). */
   private refusal: RelayError | undefined;
   private readonly unsubscribe: () => void;
+  private readonly outage: OutageWatch;
+  /** Requests waiting for the models to be described, woken when an outage is declared. */
+  private readonly describeWaiters = new Set<() => void>();
 
   constructor(
     private readonly settings: OrchestrationSettings,
@@ -87,7 +96,21 @@ export class RelayOrchestrationService implements RelayServiceHandler {
       maxConcurrent: () => Math.min(settings.maxConcurrentGenerations, deps.backends.slmCapacity()),
       maxQueued: settings.maxQueuedRequests,
     });
-    this.unsubscribe = deps.backends.onCapacityChange(() => this.admission.capacityChanged());
+    this.outage = new OutageWatch({
+      probe: () => deps.backends.unreachable(),
+      graceMs: settings.noWorkerGraceMs,
+      onChange: (outage) => this.outageChanged(outage),
+      schedule: (ms, run) => {
+        const timer = setTimeout(run, ms);
+        timer.unref();
+        return () => clearTimeout(timer);
+      },
+    });
+    this.unsubscribe = deps.backends.onCapacityChange(() => {
+      this.admission.capacityChanged();
+      this.outage.check();
+    });
+    this.outage.check();
     this.llm = new OutputCachingEngine(deps.backends.llm, { model: settings.llmModel, store: deps.store, ttlMs: settings.outputCacheTtlMs });
     this.ready = deps.backends.describedModels().then((models) => this.open(models));
   }
@@ -109,6 +132,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
   /** Stops following capacity changes. */
   dispose(): void {
     this.unsubscribe();
+    this.outage.close();
   }
 
   private async *serve(request: RelayRequest, signal: AbortSignal, caller: CallerContext): AsyncGenerator<RelayStreamEvent> {
@@ -116,22 +140,36 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     yield* frontDoor.generate(request, signal, caller);
   }
 
-  /** The front door, waiting at most `waitMs` (or until `signal`) for the workers to describe the models. */
+  /** The front door, waiting at most `waitMs` (or until `signal`, or an outage) for the workers to describe the models. */
   private async frontDoorWithin(waitMs: number, signal: AbortSignal): Promise<RelayFrontDoor> {
     let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    await Promise.race([
-      this.ready,
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, waitMs);
-        onAbort = resolve;
-        signal.addEventListener('abort', onAbort, { once: true });
-      }),
-    ]);
+    let stop: (() => void) | undefined;
+    if (this.outage.declared === undefined) {
+      await Promise.race([
+        this.ready,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, waitMs);
+          stop = resolve;
+          signal.addEventListener('abort', stop, { once: true });
+          this.describeWaiters.add(stop);
+        }),
+      ]);
+    }
     clearTimeout(timer);
-    if (onAbort !== undefined) signal.removeEventListener('abort', onAbort);
+    if (stop !== undefined) {
+      signal.removeEventListener('abort', stop);
+      this.describeWaiters.delete(stop);
+    }
     if (this.frontDoor !== undefined) return this.frontDoor;
-    throw this.refusal ?? this.notDescribed();
+    throw this.refusal ?? this.outage.declared ?? this.notDescribed();
+  }
+
+  /** An outage declared (or over): the admission queue answers with it, and requests waiting for the models stop waiting. */
+  private outageChanged(outage: RelayError | undefined): void {
+    this.deps.log?.(outage === undefined ? 'workers reachable again' : `outage: ${outage.message}`);
+    this.admission.setOutage(outage);
+    if (outage === undefined) return;
+    for (const wake of [...this.describeWaiters]) wake();
   }
 
   private notDescribed(): RelayError {

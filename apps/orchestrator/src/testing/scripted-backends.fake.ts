@@ -1,5 +1,5 @@
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
-import { referenceModels, type EngineChunk, type RelayModels } from '@relayllm/relay-core';
+import { referenceModels, type EngineChunk, type RelayError, type RelayModels } from '@relayllm/relay-core';
 import type { OrchestratorBackends } from '../app/backends';
 
 /**
@@ -16,6 +16,8 @@ export class ScriptedBackends implements OrchestratorBackends {
   capacity: number;
   gate: Promise<void> | undefined;
   models: Promise<RelayModels> = Promise.resolve(referenceModels());
+  /** What unreachable() answers (set it, then setCapacity(), to stage an outage). */
+  outage: RelayError | undefined;
   closed = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -35,6 +37,10 @@ export class ScriptedBackends implements OrchestratorBackends {
   onCapacityChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  unreachable(): RelayError | undefined {
+    return this.outage;
   }
 
   setCapacity(capacity: number): void {

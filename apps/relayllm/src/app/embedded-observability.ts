@@ -1,12 +1,15 @@
 import type { RelayFrontDoor } from '@relayllm/front-door';
 import type { TokenQuota } from '@relayllm/relay-cluster';
+import { LlamaCppEngine } from '@relayllm/engines';
 import {
+  meterEngines,
   RelayInstrumentation,
   tracedEngine,
   type GenerationLogger,
   type RelayMetrics,
   type Tracing,
 } from '@relayllm/observability';
+import type { Engine } from '@relayllm/relay-core';
 import type { RelayllmConfig } from './config';
 import { createEmbeddedRelay, type RelayEngines } from './embedded-host';
 
@@ -26,7 +29,7 @@ export interface EmbeddedObservability {
  */
 export function createObservedEmbeddedRelay(
   engines: RelayEngines,
-  config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'>,
+  config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'> & Partial<Pick<RelayllmConfig, 'sequences'>>,
   observability: EmbeddedObservability | undefined,
   quota?: TokenQuota,
 ): RelayFrontDoor {
@@ -34,11 +37,20 @@ export function createObservedEmbeddedRelay(
   const { tracing, metrics, logger } = observability;
   if (!tracing.enabled && metrics === undefined) return createEmbeddedRelay(engines, config, undefined, quota);
   const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, metrics, logger });
+  // The engines run here: this server exports the engine series the workers export in a cluster.
+  const metered = metrics && meterEngines(metrics.registry, engines, { slm: sequenceBound(engines.slm, config), llm: sequenceBound(engines.llm, config) });
+  const slm = metered?.slm ?? engines.slm;
+  const llm = metered?.llm ?? engines.llm;
   const observed: RelayEngines = {
-    slm: instrumentation.slm(tracedEngine(engines.slm, { tracer: tracing.tracer, kind: 'slm' })),
-    llm: instrumentation.llmEngine(tracedEngine(engines.llm, { tracer: tracing.tracer, kind: 'llm' })),
+    slm: instrumentation.slm(tracedEngine(slm, { tracer: tracing.tracer, kind: 'slm', metrics: metered?.metrics })),
+    llm: instrumentation.llmEngine(tracedEngine(llm, { tracer: tracing.tracer, kind: 'llm', metrics: metered?.metrics })),
     models: engines.models,
     chatTemplate: engines.chatTemplate,
   };
   return createEmbeddedRelay(observed, config, instrumentation, quota);
+}
+
+/** A GGUF model's sequence bound (`--sequences`); a model on a server has none this process knows. */
+function sequenceBound(engine: Engine, config: Partial<Pick<RelayllmConfig, 'sequences'>>): number | undefined {
+  return engine instanceof LlamaCppEngine ? config.sequences : undefined;
 }

@@ -27,16 +27,19 @@ import type { RelayllmConfig } from './config';
 import type { EmbeddedEngines } from './embedded-engines';
 import { createEmbeddedRelay } from './embedded-host';
 
-/** Per-policy relay limits (the same for embedded and --target runs). */
+/** Per-policy request options: relay limits and the call bias (the same for embedded and --target runs). */
 export interface PolicyLimits {
   maxTurns?: number;
   maxLlmTokensPerCall?: number;
+  callBias?: number;
 }
 
 /** uncertainty may call on any token: as many turns as the server allows. fixed: the per-call cap must not cut K. */
 export function policyLimits(spec: PolicySpec): PolicyLimits {
   if (spec.name === 'uncertainty') return { maxTurns: DEFAULT_SERVER_LIMITS.maxTurnsCeiling };
   if (spec.name === 'fixed') return { maxLlmTokensPerCall: Math.max(spec.k ?? 0, DEFAULT_MAX_LLM_TOKENS_PER_CALL) };
+  // Sent only when given (0 included): the request is then exactly the one the flag asked for.
+  if (spec.callBias !== undefined) return { callBias: spec.callBias };
   return {};
 }
 
@@ -183,6 +186,7 @@ export function targetItemRunner(client: RelayClient, spec: PolicySpec): ItemRun
           policy: POLICY_TO_WIRE[plan.policy],
           requestId: plan.generationId,
           limits: { maxTurns: limits.maxTurns, maxLlmTokensPerCall: limits.maxLlmTokensPerCall },
+          callBias: limits.callBias,
         },
         { signal },
       );

@@ -1,4 +1,6 @@
 import { parseCli, UsageError } from './args';
+import type { EvalArgs } from './args';
+import { evalSpecs } from './eval';
 import { generateRequest } from './generate';
 
 describe('parseCli', () => {
@@ -42,6 +44,14 @@ describe('generateRequest', () => {
     });
   });
 
+  it('reads --call-bias=X (negative values written with =) into the request; garbage goes to the core as NaN', () => {
+    const parsed = parseCli(['generate', 'p', '--call-bias=-2.5']).command;
+    expect(parsed).toMatchObject({ callBias: '-2.5' });
+    expect(generateRequest(parsed as typeof base & { policy: string }, { defaultMaxTokens: 1 }).callBias).toBe(-2.5);
+    expect(generateRequest({ ...base, policy: 'relay', callBias: 'x' }, { defaultMaxTokens: 1 }).callBias).toBeNaN();
+    expect('callBias' in generateRequest({ ...base, policy: 'relay' }, { defaultMaxTokens: 1 })).toBe(false);
+  });
+
   it('passes unknown values through for the core to reject with the field named', () => {
     expect(generateRequest({ ...base, policy: 'fast', maxTokens: 'ten' }, { defaultMaxTokens: 1 })).toMatchObject({ policy: 'fast', maxTokens: NaN });
   });
@@ -52,6 +62,16 @@ describe('parseCli eval', () => {
     const parsed = parseCli(['eval', '--dataset', 'd.jsonl', '--policy', 'uncertainty', '--threshold', '0.5', '--k', '4', '--entropy', '--out', 'o', '--resume', '--models', 'm', '--model-label', 'sft']);
     expect(parsed.command).toMatchObject({ command: 'eval', dataset: 'd.jsonl', policy: 'uncertainty', threshold: '0.5', k: '4', entropy: true, out: 'o', resume: true, modelLabel: 'sft' });
     expect(parsed.configFlags).toEqual({ modelsDir: 'm' });
+  });
+
+  it('sweeps relay over call_bias values: one spec and one call_bias=<v> directory each', () => {
+    const parsed = parseCli(['eval', '--dataset', 'd', '--policy', 'relay', '--out', 'o', '--sweep=-2,0,2.5']).command as EvalArgs;
+    const { specs, dirs, sweep } = evalSpecs(parsed);
+    expect([specs.map((s) => s.callBias), dirs, sweep]).toEqual([[-2, 0, 2.5], ['o/call_bias=-2', 'o/call_bias=0', 'o/call_bias=2.5'], true]);
+    const single = evalSpecs(parseCli(['eval', '--dataset', 'd', '--policy', 'relay', '--out', 'o', '--call-bias=1']).command as EvalArgs);
+    expect(single.specs.map((s) => s.callBias)).toEqual([1]);
+    expect(() => evalSpecs({ ...parsed, callBias: '1' })).toThrow(/--call-bias and --sweep are exclusive/);
+    expect(() => evalSpecs({ ...parsed, sweep: '-2,11' })).toThrow(/--call-bias must be a number in \[-10, 10\], got 11/);
   });
 
   it.each([[['eval', '--policy', 'relay', '--out', 'o']], [['eval', '--dataset', 'd', '--out', 'o']], [['eval', '--dataset', 'd', '--policy', 'relay']], [['eval', 'x', '--dataset', 'd', '--policy', 'relay', '--out', 'o']]])(

@@ -4,10 +4,12 @@ import type { ConfigKey } from '../app/config';
 
 export const USAGE = `Usage:
   relayllm generate "<prompt>" [--policy relay|slm|llm] [--json] [--max-tokens N]
-                    [--temperature T] [--seed S] [model flags]
+                    [--temperature T] [--seed S] [--call-bias=X] [model flags]
       Runs one generation in this process and prints the answer, LLM-written
       spans marked (colour on a terminal, [[...]] otherwise), and a usage line.
-      --json prints the response object of the gRPC API instead.
+      --json prints the response object of the gRPC API instead. --call-bias=X
+      (in [-10, 10]) adds X to the logit of the SLM's command-opening token:
+      > 0 calls the LLM more often, < 0 less (write negative values with =).
   relayllm serve [--port 50051] [--host 127.0.0.1] [--http-port 8080] [--demo] [model flags]
       Serves relayllm.v1.RelayService (plus health and reflection) on the
       embedded engines until SIGINT/SIGTERM. --http-port also serves the
@@ -24,9 +26,10 @@ export const USAGE = `Usage:
                 [--temperature T] [--seed S] [--model-label NAME] [model flags] [policy options]
       Runs a policy over a dataset (embedded, or against a server with --target);
       per-item results in DIR/results.jsonl, the summary in DIR/summary.json.
-      Policies: relay | slm | llm | random-router --p P | uncertainty --threshold T
-      --k K [--entropy] | fixed --k K | teacher-free. --sweep runs random-router
-      over P values or uncertainty over T values (one sub-directory each).
+      Policies: relay [--call-bias=X] | slm | llm | random-router --p P | uncertainty
+      --threshold T --k K [--entropy] | fixed --k K | teacher-free. --sweep runs
+      random-router over P values, uncertainty over T values or relay over
+      call_bias values (--sweep=-2,0,2; one sub-directory each).
       See libs/eval/README.md.
   relayllm help
 
@@ -52,6 +55,8 @@ export interface GenerateArgs {
   maxTokens?: string;
   temperature?: string;
   seed?: string;
+  /** `--call-bias=X`: the request's call_bias (checked by the core, which names the field). */
+  callBias?: string;
 }
 
 export interface ServeArgs {
@@ -76,6 +81,8 @@ export interface EvalArgs {
   threshold?: string;
   k?: string;
   entropy: boolean;
+  /** `--call-bias=X` (relay): the call_bias of every request. */
+  callBias?: string;
   /** `--model-label NAME`: names the checkpoint in summary.json (`model`) and the run's label. */
   modelLabel?: string;
 }
@@ -129,6 +136,7 @@ function parseGenerate(args: string[]): ParsedCli {
     'max-tokens': str,
     temperature: str,
     seed: str,
+    'call-bias': str,
     ...MODEL_FLAGS,
   });
   if (positionals.length !== 1) throw new UsageError('generate takes exactly one prompt argument (quote it)');
@@ -140,6 +148,7 @@ function parseGenerate(args: string[]): ParsedCli {
     maxTokens: values['max-tokens'],
     temperature: values.temperature,
     seed: values.seed,
+    callBias: values['call-bias'],
   };
   return { command, configFlags: modelFlags(values) };
 }
@@ -171,6 +180,7 @@ function parseEval(args: string[]): ParsedCli {
     threshold: str,
     k: str,
     entropy: bool,
+    'call-bias': str,
     'model-label': str,
   });
   if (positionals.length > 0) throw new UsageError(`eval takes no arguments, got ${positionals.join(' ')}`);
@@ -194,6 +204,7 @@ function parseEval(args: string[]): ParsedCli {
     threshold: values.threshold,
     k: values.k,
     entropy: values.entropy === true,
+    callBias: values['call-bias'],
     modelLabel: values['model-label'],
   };
   return { command, configFlags: modelFlags(values) };

@@ -9,6 +9,7 @@ import {
   runEval,
   sampleItems,
   sweepParameter,
+  SWEEP_NAMES,
   type EvalSummary,
   type ItemRunner,
   type PolicyOptions,
@@ -31,19 +32,22 @@ function intFlag(value: string | undefined, flag: string, min: number, max: numb
 
 /** The policy, or one spec per --sweep value (each validated like a single run). */
 export function evalSpecs(args: EvalArgs): { specs: PolicySpec[]; dirs: string[]; sweep: boolean } {
-  const options: PolicyOptions = { p: args.p, seed: args.seed, threshold: args.threshold, k: args.k, entropy: args.entropy };
+  const options: PolicyOptions = { p: args.p, seed: args.seed, threshold: args.threshold, k: args.k, entropy: args.entropy, callBias: args.callBias };
   if (args.sweep === undefined) {
     // Sweep-only parameters may be missing from a swept run, not from a single one.
     return { specs: [parsePolicy(args.policy, options)], dirs: [args.out], sweep: false };
   }
   const name = args.policy;
   const param = sweepParameter(name as PolicySpec['name']);
-  if (param === undefined) throw new UsageError(`--sweep works with random-router (P values) or uncertainty (T values), not ${name}`);
+  if (param === undefined) {
+    throw new UsageError(`--sweep works with random-router (P values), uncertainty (T values) or relay (call_bias values), not ${name}`);
+  }
+  const { flag, param: key } = SWEEP_NAMES[param];
   const values = args.sweep.split(',').map((v) => v.trim());
   if (values.length === 0 || values.some((v) => v === '')) throw new UsageError(`--sweep needs a comma-separated list of values, got ${args.sweep}`);
-  if (options[param] !== undefined) throw new UsageError(`--${param} and --sweep are exclusive (the sweep sets ${param})`);
+  if (options[param] !== undefined) throw new UsageError(`--${flag} and --sweep are exclusive (the sweep sets ${key})`);
   const specs = values.map((v) => parsePolicy(name, { ...options, [param]: v }));
-  return { specs, dirs: values.map((v) => join(args.out, `${param}=${v}`)), sweep: true };
+  return { specs, dirs: values.map((v) => join(args.out, `${key}=${v}`)), sweep: true };
 }
 
 const fmt = (x: number): string => x.toFixed(3);

@@ -29,13 +29,16 @@ export function generateRequest(args: GenerateArgs, config: Pick<RelayllmConfig,
   const seed = numberFlag(args.seed);
   if (temperature !== undefined) sampling.temperature = temperature;
   if (seed !== undefined) sampling.seed = seed;
-  return {
+  const request: RelayRequest = {
     generationId: randomUUID(),
     prompt: args.prompt,
     policy: POLICIES[args.policy.toLowerCase()] ?? args.policy,
     maxTokens: numberFlag(args.maxTokens) ?? config.defaultMaxTokens,
     sampling,
   };
+  const callBias = numberFlag(args.callBias);
+  if (callBias !== undefined) request.callBias = callBias;
+  return request;
 }
 
 /**

@@ -1,7 +1,14 @@
 import { defaultThreads } from '@relayllm/llama-cpp';
 import { resolve } from 'path';
 import type { ServerCredentials } from '@grpc/grpc-js';
-import { natsSecurityFromEnv, slmServerCredentialsFromEnv, type NatsSecurityOptions } from '@relayllm/security';
+import {
+  natsChannelWarning,
+  natsSecurityFromEnv,
+  PlainModePolicy,
+  slmServerChannelWarning,
+  slmServerCredentialsFromEnv,
+  type NatsSecurityOptions,
+} from '@relayllm/security';
 import { asConfigError, loadSettings, setting, workerSettingEnv, workerSettingFields } from '@relayllm/app-kit';
 import { z } from 'zod';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
@@ -102,12 +109,27 @@ export interface SlmWorkerStartup {
   observability: ObservabilityConfig;
 }
 
-export function loadSlmWorkerStartup(env: NodeJS.ProcessEnv = process.env): SlmWorkerStartup {
+/**
+ * Refuses NATS without credentials and a gRPC server without mTLS unless
+ * plain mode is explicit (RELAYLLM_INSECURE, RELAYLLM_NATS_INSECURE,
+ * RELAYLLM_SLM_INSECURE; libs/security): a ConfigError naming the missing
+ * setting. Returns the warning line of each channel that runs plain.
+ */
+export function checkSlmWorkerChannelSecurity(env: NodeJS.ProcessEnv, natsAuth: NatsSecurityOptions): string[] {
+  return asConfigError(() => {
+    const policy = PlainModePolicy.fromEnv(env);
+    return [natsChannelWarning(natsAuth, policy), slmServerChannelWarning(env, policy)].filter((line): line is string => line !== undefined);
+  });
+}
+
+/** `warn` is told each plain channel's warning line (default: stderr) before anything connects or loads. */
+export function loadSlmWorkerStartup(
+  env: NodeJS.ProcessEnv = process.env,
+  warn: (line: string) => void = (line) => void process.stderr.write(`${line}\n`),
+): SlmWorkerStartup {
   const config = loadSlmWorkerConfig(env);
-  return {
-    config,
-    natsAuth: loadSlmWorkerNatsSecurity(env, config.natsUrl),
-    serverCredentials: loadSlmWorkerServerCredentials(env),
-    observability: loadSlmWorkerObservabilityConfig(env),
-  };
+  const natsAuth = loadSlmWorkerNatsSecurity(env, config.natsUrl);
+  const serverCredentials = loadSlmWorkerServerCredentials(env);
+  checkSlmWorkerChannelSecurity(env, natsAuth).forEach(warn);
+  return { config, natsAuth, serverCredentials, observability: loadSlmWorkerObservabilityConfig(env) };
 }

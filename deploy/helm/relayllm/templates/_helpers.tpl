@@ -198,3 +198,44 @@ initContainers:
   ports:
     - { port: {{ .Values.metrics.port }}, protocol: TCP }
 {{- end }}
+
+{{/* The NATS identity of one app and the explicit plain-mode switch: (dict "root" $ "role" "slm-worker"). */}}
+{{- define "relayllm.roleEnv" -}}
+{{- $v := .root.Values -}}
+{{- if eq $v.natsClient.authMode "roles" }}
+- name: RELAYLLM_NATS_USER
+  value: {{ printf "relayllm-%s" .role | quote }}
+- name: RELAYLLM_NATS_PASSWORD
+  valueFrom: { secretKeyRef: { name: {{ required "natsClient.authSecret" $v.natsClient.authSecret }}, key: {{ printf "%s-password" .role }} } }
+{{- end }}
+{{- if $v.insecure }}
+- name: RELAYLLM_INSECURE
+  value: "true"
+{{- end }}
+{{- end -}}
+
+{{/* Refuses values that leave a channel unprotected unless insecure is true (the apps would refuse to start). */}}
+{{- define "relayllm.checkSecureDefaults" -}}
+{{- $v := .Values -}}
+{{- if not $v.insecure -}}
+{{- if eq $v.natsClient.authMode "none" -}}
+{{- fail "natsClient.authMode none: NATS without credentials lets anyone pose as a worker; use roles (default), or set insecure: true to run plain on purpose" -}}
+{{- end -}}
+{{- if not $v.slmWorker.tls.enabled -}}
+{{- fail "slmWorker.tls.enabled false: orchestrators could not prove a worker's identity; keep it on, or set insecure: true to run plain on purpose" -}}
+{{- end -}}
+{{- if and $v.redis.enabled (not $v.redis.auth.enabled) -}}
+{{- fail "redis.auth.enabled false: Redis without a password; keep it on, or set insecure: true to run plain on purpose" -}}
+{{- end -}}
+{{- $externalRedisHasPassword := regexMatch "^rediss?://[^@/]*:[^@/]+@" $v.externalRedis.url -}}
+{{- if and (not $v.redisClient.passwordSecret) (ne $v.externalRedis.url "off") (not $externalRedisHasPassword) -}}
+{{- fail "redisClient.passwordSecret is empty: the orchestrators would reach Redis without a password; set it, or insecure: true" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A Secret's data as it is in the cluster (empty at install and under `helm template`): generated values stay stable across upgrades. */}}
+{{- define "relayllm.existingSecretData" -}}
+{{- $secret := lookup "v1" "Secret" .root.Release.Namespace .name -}}
+{{- if $secret -}}{{- toJson (default (dict) $secret.data) -}}{{- else -}}{}{{- end -}}
+{{- end -}}

@@ -97,6 +97,8 @@ export async function startWorkerBase(options: WorkerBaseOptions, log: ServiceLo
     servers: options.natsUrl,
     name: `${options.role}-worker-${options.workerId}`,
     onClosed: (error) => error !== undefined && log(`NATS connection closed: ${error.message}`),
+    // Each lost connection: relayllm_broker_disconnects_total.
+    onStatus: metrics?.broker.onStatus,
   });
   const described = options.createEngine();
   const engine = tracedEngine(described, { tracer: observability.tracing.tracer, kind: options.role, metrics });

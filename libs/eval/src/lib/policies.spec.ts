@@ -19,6 +19,10 @@ describe('parsePolicy', () => {
     ['relay', { p: '0.5' }, /takes no --p/],
     ['slm', { entropy: true }, /takes no --entropy/],
     ['relay', { seed: '-1' }, /--seed/],
+    ['relay', { callBias: '10.5' }, /--call-bias must be a number in \[-10, 10\]/],
+    ['relay', { callBias: 'NaN' }, /--call-bias must be a number/],
+    ['relay', { callBias: 'two' }, /--call-bias must be a number/],
+    ['uncertainty', { threshold: '0.5', k: '4', callBias: '1' }, /takes no --call-bias/],
   ])('%s %j is refused', (name, options, message) => {
     expect(() => parsePolicy(name, options)).toThrow(PolicyError);
     expect(() => parsePolicy(name, options)).toThrow(message);
@@ -28,6 +32,10 @@ describe('parsePolicy', () => {
     expect(policyLabel(parsePolicy('random-router', { p: '0.3' }))).toBe('random-router(p=0.3)');
     expect(policyLabel(parsePolicy('uncertainty', { threshold: '0.5', k: '4', entropy: true }))).toBe('uncertainty(threshold=0.5,k=4,entropy)');
     expect(policyParams(parsePolicy('fixed', { k: '3' }))).toEqual({ k: 3 });
+    // A relay run records its call_bias only when given, so a run without it keeps its label.
+    expect([policyLabel(parsePolicy('relay', {})), policyParams(parsePolicy('relay', {}))]).toEqual(['relay', {}]);
+    expect([policyLabel(parsePolicy('relay', { callBias: '-2' })), policyParams(parsePolicy('relay', { callBias: '-2' }))]).toEqual(['relay(call_bias=-2)', { call_bias: -2 }]);
+    expect(parsePolicy('relay', { callBias: '-0' }).callBias).toBe(0);
     expect(corePolicyFor(parsePolicy('teacher-free', {}), 0)).toBe('SLM_ONLY');
     expect(corePolicyFor(parsePolicy('fixed', { k: '3' }), 0)).toBe('RELAY');
     expect(corePolicyFor(parsePolicy('random-router', { p: '1' }), 5)).toBe('LLM_ONLY');

@@ -1,3 +1,4 @@
+import { CALL_BIAS_LIMIT } from '@relayllm/relay-core';
 import { routeToLlm } from './random';
 
 export const EVAL_POLICIES = ['relay', 'slm', 'llm', 'random-router', 'uncertainty', 'fixed', 'teacher-free'] as const;
@@ -19,6 +20,8 @@ export interface PolicySpec {
   k?: number;
   /** uncertainty: trigger when the entropy of the next-token distribution is above T. */
   entropy?: boolean;
+  /** relay: the request's call_bias (logit offset on the SLM's command-opening token); absent: none sent. */
+  callBias?: number;
 }
 
 /** A policy that cannot be run as asked (bad name, missing or out-of-range parameter). */
@@ -33,6 +36,7 @@ export interface PolicyOptions {
   threshold?: string;
   k?: string;
   entropy?: boolean;
+  callBias?: string;
 }
 
 function num(value: string | undefined, flag: string, check: (v: number) => boolean, range: string): number | undefined {
@@ -57,8 +61,10 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
   const p = num(options.p, 'p', (v) => v >= 0 && v <= 1, 'in [0, 1]');
   const threshold = num(options.threshold, 'threshold', (v) => v >= 0, '>= 0');
   const k = num(options.k, 'k', (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
+  // The serving bound (relay-core CALL_BIAS_LIMIT), checked here so a sweep fails before any model loads.
+  const callBias = num(options.callBias, 'call-bias', (v) => Math.abs(v) <= CALL_BIAS_LIMIT, `a number in [-${CALL_BIAS_LIMIT}, ${CALL_BIAS_LIMIT}]`);
   const used: Record<EvalPolicyName, readonly string[]> = {
-    relay: [],
+    relay: ['call-bias'],
     slm: [],
     llm: [],
     'teacher-free': [],
@@ -66,7 +72,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
     uncertainty: ['threshold', 'k', 'entropy'],
     fixed: ['k'],
   };
-  const given = Object.entries({ p, threshold, k, entropy: options.entropy === true ? true : undefined })
+  const given = Object.entries({ p, threshold, k, entropy: options.entropy === true ? true : undefined, 'call-bias': callBias })
     .filter(([, v]) => v !== undefined)
     .map(([key]) => key);
   const stray = given.filter((key) => !used[policy].includes(key));
@@ -80,15 +86,24 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
     if (!spec.entropy && spec.threshold > 1) throw new PolicyError('--threshold is a probability (in [0, 1]) unless --entropy');
   }
   if (policy === 'fixed') spec.k = required(k, policy, 'k');
+  if (callBias !== undefined) spec.callBias = callBias === 0 ? 0 : callBias;
   return spec;
 }
 
-/** The parameter --sweep varies, per policy (undefined: the policy cannot be swept). */
-export function sweepParameter(name: EvalPolicyName): 'p' | 'threshold' | undefined {
+/** The option --sweep varies, per policy (undefined: the policy cannot be swept). */
+export function sweepParameter(name: EvalPolicyName): 'p' | 'threshold' | 'callBias' | undefined {
   if (name === 'random-router') return 'p';
   if (name === 'uncertainty') return 'threshold';
+  if (name === 'relay') return 'callBias';
   return undefined;
 }
+
+/** How a swept option is named: its flag, and its key in summary params and sweep directory names. */
+export const SWEEP_NAMES: Readonly<Record<NonNullable<ReturnType<typeof sweepParameter>>, { flag: string; param: string }>> = {
+  p: { flag: 'p', param: 'p' },
+  threshold: { flag: 'threshold', param: 'threshold' },
+  callBias: { flag: 'call-bias', param: 'call_bias' },
+};
 
 /** The spec's parameters, as written in summary.json. */
 export function policyParams(spec: PolicySpec): Record<string, unknown> {
@@ -99,6 +114,9 @@ export function policyParams(spec: PolicySpec): Record<string, unknown> {
       return { threshold: spec.threshold, k: spec.k, entropy: spec.entropy === true };
     case 'fixed':
       return { k: spec.k };
+    case 'relay':
+      // Only when given: a run without the knob keeps today's params and label.
+      return spec.callBias === undefined ? {} : { call_bias: spec.callBias };
     default:
       return {};
   }

@@ -105,6 +105,7 @@ describe('server reflection, read by Debian python3-grpcio / python3-protobuf', 
 
   it('keeps proto3 optional fields marked proto3_optional', () => {
     expect(report.proto3_optional).toEqual([
+      'relayllm.v1.GenerateRequest.call_bias',
       'relayllm.v1.GenerateRequest.seed',
       'relayllm.v1.GenerateRequest.temperature',
       'relayllm.v1.GenerateRequest.top_p',

@@ -76,6 +76,7 @@ describe('RelayService discovery over gRPC', () => {
         'policy',
         'limits',
         'request_id',
+        'call_bias',
       ]);
     } finally {
       reflection.close();

@@ -15,16 +15,17 @@ import {
   type RelayCallRecord as WireRelayCallRecord,
   type Usage as WireUsage,
 } from '@relayllm/proto';
-import type {
-  CompletedEvent,
-  RelayCallRecord,
-  RelayFinishReason,
-  RelayPolicy,
-  RelayRequest,
-  RelaySource,
-  RelayStreamEvent,
-  RelayUsage,
-  SamplingParams,
+import {
+  messageWithFieldName,
+  type CompletedEvent,
+  type RelayCallRecord,
+  type RelayFinishReason,
+  type RelayPolicy,
+  type RelayRequest,
+  type RelaySource,
+  type RelayStreamEvent,
+  type RelayUsage,
+  type SamplingParams,
 } from '@relayllm/relay-core';
 
 const POLICY_FROM_WIRE: ReadonlyMap<number, RelayPolicy> = new Map<number, RelayPolicy>([
@@ -65,6 +66,7 @@ const WIRE_FIELD_PATHS: Readonly<Record<string, string>> = {
   'sampling.topP': 'top_p',
   'sampling.seed': 'seed',
   stop: 'stop',
+  callBias: 'call_bias',
 };
 
 /** The wire name of a core request field path, e.g. 'maxTurns' -> 'limits.max_turns'. */
@@ -81,16 +83,10 @@ export function wireFieldPath(coreField: string): string {
 /**
  * A RelayError message as a client of this API reads it: the core's name of
  * the field it is about (whole path or last segment: 'topP must be in (0, 1]')
- * written as that field's wire path ('top_p must be in (0, 1]'), so one error
- * never names one field two ways.
+ * written as that field's wire path ('top_p must be in (0, 1]').
  */
 export function wireErrorMessage(message: string, coreField: string | undefined): string {
-  if (coreField === undefined) return message;
-  const wire = wireFieldPath(coreField);
-  const leaf = coreField.split('.').at(-1) ?? coreField;
-  let out = message;
-  for (const name of new Set([coreField, leaf])) out = out.replace(new RegExp(`(?<![\\w.])${name.replace(/\./g, '\\.')}(?![\\w.])`, 'g'), wire);
-  return out;
+  return coreField === undefined ? message : messageWithFieldName(message, coreField, wireFieldPath(coreField));
 }
 
 /**
@@ -116,6 +112,7 @@ export function toRelayRequest(wire: GenerateRequest, generationId: string): Rel
   if (wire.seed !== undefined) sampling.seed = wire.seed;
   if (Object.keys(sampling).length > 0) request.sampling = sampling;
   if (wire.stop.length > 0) request.stop = [...wire.stop];
+  if (wire.callBias !== undefined) request.callBias = wire.callBias;
   return request;
 }
 

@@ -41,7 +41,7 @@ describe('toHttpError', () => {
       expected: true,
       body: {
         error: {
-          message: 'maxTurns must be an integer in [1, 64], got 0',
+          message: 'relay_limits.max_turns must be an integer in [1, 64], got 0',
           type: 'invalid_request_error',
           param: 'relay_limits.max_turns',
           code: 'max_turns_range',

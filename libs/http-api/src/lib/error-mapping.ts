@@ -5,7 +5,7 @@
  * knows statuses. Messages and stacks of unexpected errors never leave the
  * process.
  */
-import { InternalReason, isRelayError, type RelayError, type RelayErrorKind } from '@relayllm/relay-core';
+import { InternalReason, isRelayError, messageWithFieldName, type RelayError, type RelayErrorKind } from '@relayllm/relay-core';
 import type { OpenAiErrorBody } from './openai-wire';
 import type { MaxTokensParam, OpenAiEndpoint } from './request-mapping';
 
@@ -67,6 +67,7 @@ function paramMap(endpoint: OpenAiEndpoint, maxTokensParam: MaxTokensParam): Rea
     'sampling.topP': 'top_p',
     'sampling.seed': 'seed',
     stop: 'stop',
+    callBias: 'call_bias',
   };
 }
 
@@ -104,11 +105,13 @@ export function toHttpError(error: unknown, context?: ErrorRequestContext): Http
   const headers: Record<string, string> = {};
   if (error.kind === 'resource_exhausted' || error.kind === 'unavailable') headers['retry-after'] = retryAfterSeconds(error);
   if (error.kind === 'unauthenticated') headers['www-authenticate'] = 'Bearer';
+  const param = error.field === undefined ? null : openAiParam(error.field, context);
   const body: OpenAiErrorBody = {
     error: {
-      message: error.message,
+      // The core writes its own field names; the caller reads the parameter it sent (the same rewrite as gRPC's).
+      message: param === null ? error.message : messageWithFieldName(error.message, error.field, param),
       type: TYPE_BY_KIND[error.kind],
-      param: error.field === undefined ? null : openAiParam(error.field, context),
+      param,
       code: OPENAI_CODE_BY_REASON[error.reason] ?? error.reason.toLowerCase(),
       relay_reason: error.reason,
     },

@@ -90,6 +90,9 @@ function commonParameters(fields: JsonFields, defaults: GenerationDefaults, endp
   const policy = fields.string('relay_policy');
   if (policy !== undefined) request.policy = POLICY_FROM_WIRE.get(policy.toLowerCase()) ?? policy.toUpperCase();
   Object.assign(request, relayLimits(fields.nested('relay_limits')));
+  // A RelayLLM extension like relay_policy: the serving-time relay knob (range checked by relay-core).
+  const callBias = fields.number('call_bias');
+  if (callBias !== undefined) request.callBias = callBias;
   fields.string('user'); // accepted, as OpenAI's end-user id; only its type is checked
   const stream = fields.boolean('stream') ?? false;
   const includeUsage = fields.nested('stream_options')?.boolean('include_usage') ?? false;

@@ -187,6 +187,13 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       expect(outcomes[0]).toMatchObject({ workerId: 'b', attempts: 2 });
     });
 
+    it('a run the worker cut short (finish abort, not asked by the caller) is no answer: reissued elsewhere, its partial tokens dropped', async () => {
+      await store.set('relay:affinity:gen:llm:gen-1', 'a', 60_000);
+      a.behaviour = 'cut';
+      expect(await collect(pool().generate(relay(), new AbortController().signal))).toEqual([{ tokens: [120, 120, 120], text: 'xxx', tokenTexts: ['x', 'x', 'x'], finish: 'length' }]);
+      expect(outcomes[0]).toMatchObject({ workerId: 'b', attempts: 2 });
+    });
+
     it('a request error is not reissued: its RelayError is thrown by kind', async () => {
       a.behaviour = 'bad-request';
       b.behaviour = 'bad-request';
@@ -232,7 +239,8 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       await restarting?.stop();
     });
 
-    it('the call in flight fails with unavailable within its bound (never hangs); later calls succeed after reconnect', async () => {
+    // The ride-through itself (calls in flight complete) is nats-outage.integration.spec.ts; here the worker never answers.
+    it('a call in flight whose worker stays silent still ends unavailable within its bound (never hangs); later calls succeed after reconnect', async () => {
       restarting = await startNatsServer();
       const workerNc = await connectNats({ servers: restarting.url, name: 'restart-worker' });
       const poolNc = await connectNats({ servers: restarting.url, name: 'restart-pool' });

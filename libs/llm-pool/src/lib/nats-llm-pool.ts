@@ -1,5 +1,5 @@
 import { generationOf } from '@relayllm/nats-transport';
-import { DEFAULT_RETRY_POLICY, RemoteEngine } from '@relayllm/relay-cluster';
+import { DEFAULT_RETRY_POLICY, RemoteEngine, type RemoteEngineObserver } from '@relayllm/relay-cluster';
 import type { Clock, EngineRequest } from '@relayllm/relay-core';
 import { NatsRequestTransport, type LlmAttemptEvent, type NatsRequestTransportOptions } from './nats-request-transport';
 
@@ -14,6 +14,8 @@ export interface NatsLlmPoolOptions extends NatsRequestTransportOptions {
   deadline?: (request: EngineRequest) => number | undefined;
   /** Told when an attempt's worker is chosen, before its request is encoded and published (the route stage of a handoff). */
   onRoute?: (attempt: LlmAttemptEvent) => void;
+  /** Told of each route and of each failed attempt the call survived (reissued or waiting: relayllm_llm_reissues_total). */
+  observer?: RemoteEngineObserver;
   clock?: Clock;
 }
 
@@ -25,6 +27,8 @@ export interface NatsLlmPoolOptions extends NatsRequestTransportOptions {
  * (no responders, no ack in time, timeout, worker gone, WORKER_FULL, engine
  * failure) is reissued on the least-loaded other worker, at most
  * `maxAttempts` in all; every worker full is RESOURCE_EXHAUSTED WORKERS_BUSY.
+ * A NATS outage burns no attempt: the call waits for the link and sends the
+ * attempt again, within its deadline (README "NATS outages").
  */
 export class NatsLlmPool extends RemoteEngine {
   constructor(options: NatsLlmPoolOptions) {
@@ -33,9 +37,11 @@ export class NatsLlmPool extends RemoteEngine {
       deadline: options.deadline,
       clock: options.clock,
       observer: {
-        routed: (event) =>
-          options.onRoute?.({ generationId: generationOf(event), callIndex: event.turn, attempt: event.attempt, route: event.route }),
-        failedOver: () => undefined,
+        routed: (event) => {
+          options.observer?.routed(event);
+          options.onRoute?.({ generationId: generationOf(event), callIndex: event.turn, attempt: event.attempt, route: event.route });
+        },
+        failedOver: (event) => options.observer?.failedOver(event),
       },
     });
   }

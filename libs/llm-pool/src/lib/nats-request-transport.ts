@@ -1,5 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
+  brokerLinkOf,
   encodeProto,
   generationOf,
   llmCancelSubject,
@@ -7,14 +8,16 @@ import {
   llmWorkerSubject,
   replyToChunks,
   toLlmGenerateRequest,
+  type BrokerLink,
   type LiveWorker,
   type TraceHeaders,
   type WorkerChange,
 } from '@relayllm/nats-transport';
-import { LlmCancel, WorkerKind, type LlmGenerateReply, type WorkerError } from '@relayllm/proto';
+import { LlmCancel, WorkerKind, type LlmGenerateReply } from '@relayllm/proto';
 import { ackTimeoutMs, attemptTimeoutMs, type Attempt, type Exhaustion, type WorkerCandidates, type WorkerRoute, type WorkerTransport } from '@relayllm/relay-cluster';
 import { RelayError, ResourceExhaustedReason, UnavailableReason, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
-import { fromWorkerError } from '@relayllm/worker-protocol';
+import { cutReplyBlame, DEFAULT_RIDE_THROUGH, type RideThroughPolicy } from './broker-blame';
+import { brokerDown, cutShort, isCutShort, pause, workerFailure } from './send-outcomes';
 import { PendingRelay } from './pending-relay';
 
 /** Live workers (WorkerRegistry satisfies it). */
@@ -73,6 +76,8 @@ export interface NatsRequestTransportOptions {
    * reissued then, not after the whole attempt timeout.
    */
   ackTimeoutMs?: number;
+  /** How NATS outages are ridden through (default DEFAULT_RIDE_THROUGH; see broker-blame). */
+  rideThrough?: RideThroughPolicy;
   /** Bound on the affinity lookup (default 250 ms): a slow store means no affinity, not a slow relay. */
   affinityLookupTimeoutMs?: number;
   /** Trace context for a call's NATS headers. */
@@ -83,26 +88,22 @@ export interface NatsRequestTransportOptions {
 }
 
 /**
- * A worker's error reply as the attempt's failure. The worker's time limit is
- * this attempt's, so a worker-side deadline_exceeded is an attempt timeout,
- * reissued like one; every other kind is kept.
- */
-function workerFailure(error: WorkerError): RelayError {
-  const relayError = fromWorkerError(error);
-  if (relayError.kind !== 'deadline_exceeded') return relayError;
-  return RelayError.unavailable(UnavailableReason.LLM_ATTEMPT_TIMEOUT, 'the worker reached the attempt deadline', { cause: relayError });
-}
-
-/**
  * The LLM's transport: each attempt of a relay call is one NATS request to a
  * worker's own subject (or the model's queue group when the broker picks),
  * answered once with the whole output (n is small). Abort publishes an
- * LlmCancel. Choosing the worker and reissuing are the skeleton's.
+ * LlmCancel. Choosing the worker and reissuing are the skeleton's; riding
+ * through a NATS outage is this transport's own (the skeleton never sees it).
  */
 export class NatsRequestTransport implements WorkerTransport {
   readonly fullAllowed = false;
 
-  constructor(private readonly options: NatsRequestTransportOptions) {}
+  private readonly broker: BrokerLink;
+  private readonly ride: RideThroughPolicy;
+
+  constructor(private readonly options: NatsRequestTransportOptions) {
+    this.broker = brokerLinkOf(options.nc);
+    this.ride = options.rideThrough ?? DEFAULT_RIDE_THROUGH;
+  }
 
   /** The broker may pick the worker (the queue group), unless the host says a subscriber there must not serve. */
   get anyAllowed(): boolean {
@@ -116,10 +117,56 @@ export class NatsRequestTransport implements WorkerTransport {
 
   async *send(attempt: Attempt, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     const { request, route } = attempt;
-    const timeoutMs = attemptTimeoutMs(0, this.options.attemptTimeoutMs ?? 30_000, attempt.timeLeftMs);
     const event: LlmAttemptEvent = { generationId: generationOf(request), callIndex: request.turn, attempt: attempt.number, route };
-    const pending = new PendingRelay({
+    const reply = await this.rideThrough(attempt, event, signal);
+    if (reply === undefined) return;
+    if (reply.error !== undefined) throw workerFailure(reply.error);
+    this.answered(reply, event, request);
+    yield* replyToChunks(reply);
+  }
+
+  /**
+   * Sends the attempt until a worker answers or fails it (its reply, or
+   * undefined once aborted). What the broker loses (see broker-blame) is sent
+   * again once the link is up, as the same attempt: an outage burns neither
+   * the ack deadline nor the attempt budget, only the call's time (its
+   * deadline, else one attempt timeout), then LLM_BROKER_DOWN. Each send gets
+   * a fresh attempt timeout cut to the deadline; replies come whole and only
+   * the first settles, so no token is repeated or lost.
+   */
+  private async rideThrough(attempt: Attempt, event: LlmAttemptEvent, signal: AbortSignal): Promise<LlmGenerateReply | undefined> {
+    const perAttemptMs = this.options.attemptTimeoutMs ?? 30_000;
+    const startedAt = Date.now();
+    const deadlineAt = attempt.timeLeftMs === undefined ? undefined : startedAt + attempt.timeLeftMs;
+    const rideUntil = deadlineAt ?? startedAt + perAttemptMs;
+    const first = this.broker.view();
+    let lost: string | undefined;
+    for (let sends = 0; ; sends++) {
+      const up = await this.broker.whenConnected(rideUntil - Date.now(), signal);
+      if (signal.aborted) return undefined;
+      if (!up || (sends > 0 && Date.now() >= rideUntil)) throw brokerDown(lost ?? 'the NATS link is down', Date.now() - startedAt);
+      const pending = this.pending(attempt, attemptTimeoutMs(Date.now(), perAttemptMs, deadlineAt));
+      // One publish hook per attempt (the handoff's publish stage), however often the broker made it send again.
+      const outcome = await pending.run(signal, () => sends === 0 && this.options.onAttempt?.(event));
+      attempt.workerId = outcome.kind === 'reply' ? outcome.reply.workerId || pending.worker : (outcome.workerId ?? attempt.workerId);
+      if (signal.aborted) return undefined;
+      if (outcome.kind === 'failed') throw outcome.error;
+      if (outcome.kind === 'reply') {
+        if (!isCutShort(outcome.reply)) return outcome.reply;
+        if (cutReplyBlame(this.broker.view(), { atMs: startedAt, disconnects: first.disconnects }) === 'worker') throw cutShort(outcome.reply);
+      }
+      lost = outcome.kind === 'broker' ? outcome.why : 'a late duplicate of the request superseded its run on the worker';
+      // Link up but the workers not back yet: a short pause; link down: whenConnected waits.
+      if (this.broker.view().connected) await pause(this.ride.retryDelayMs, signal);
+    }
+  }
+
+  private pending(attempt: Attempt, timeoutMs: number): PendingRelay {
+    const { request, route } = attempt;
+    return new PendingRelay({
       nc: this.options.nc,
+      broker: this.broker,
+      ride: this.ride,
       subject: route.kind === 'worker' ? llmWorkerSubject(this.options.model, route.workerId) : llmGenerateSubject(this.options.model),
       wire: toLlmGenerateRequest(request, { model: this.options.model, attempt: attempt.number, timeoutMs }),
       traceHeaders: this.options.traceHeaders?.(request),
@@ -129,13 +176,6 @@ export class NatsRequestTransport implements WorkerTransport {
       watchWorkers: this.watchWorkers(),
       cancel: () => this.publishCancel(request),
     });
-    const outcome = await pending.run(signal, () => this.options.onAttempt?.(event));
-    attempt.workerId = outcome.ok ? outcome.reply.workerId || pending.worker : (outcome.workerId ?? attempt.workerId);
-    if (signal.aborted) return;
-    if (!outcome.ok) throw outcome.error;
-    if (outcome.reply.error !== undefined) throw workerFailure(outcome.reply.error);
-    this.answered(outcome.reply, event, request);
-    yield* replyToChunks(outcome.reply);
   }
 
   exhausted({ last, allFull }: Exhaustion): RelayError {
@@ -178,12 +218,12 @@ export class NatsRequestTransport implements WorkerTransport {
     });
   }
 
-  private watchWorkers(): ((gone: (workerId: string) => void) => () => void) | undefined {
+  private watchWorkers(): ((gone: (change: WorkerChange) => void) => () => void) | undefined {
     const workers = this.options.workers;
     if (workers === undefined) return undefined;
     return (gone) =>
       workers.onChange((change: WorkerChange) => {
-        if (change.type === 'expired' || change.type === 'left') gone(change.worker.workerId);
+        if (change.type === 'expired' || change.type === 'left') gone(change);
       });
   }
 

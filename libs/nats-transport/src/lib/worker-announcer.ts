@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { WorkerHeartbeat, type WorkerKind } from '@relayllm/proto';
 import { SystemClock, type Clock } from '@relayllm/relay-core';
+import { brokerLinkOf } from './broker-link';
 import { encodeProto } from './codec';
 import { WORKER_HEARTBEAT_SUBJECT } from './subjects';
 
@@ -23,13 +24,15 @@ export interface WorkerAnnouncerOptions {
 
 /**
  * Publishes this worker's WorkerHeartbeat every interval (and at once on
- * start), and one with `leaving = true` on stop. Publishing while NATS is
- * disconnected is buffered or dropped by the client; either way the next
- * tick sends a fresh one.
+ * start), and one with `leaving = true` on stop. A heartbeat due while
+ * the NATS link is down is dropped by the client; one goes out the moment
+ * the link is back, so registries re-learn the worker at once rather than a
+ * tick later.
  */
 export class WorkerAnnouncer {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private stopWatchingLink: (() => void) | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -46,6 +49,9 @@ export class WorkerAnnouncer {
     this.publish(false);
     this.timer = setInterval(() => this.publish(false), this.intervalMs);
     this.timer.unref();
+    this.stopWatchingLink = brokerLinkOf(this.nc).onEvent((event) => {
+      if (event.type === 'reconnect') this.announce();
+    });
   }
 
   /** Publishes one heartbeat now (e.g. right after the load changed). */
@@ -57,6 +63,7 @@ export class WorkerAnnouncer {
   async stop(flushTimeoutMs = 1_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.stopWatchingLink?.();
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     if (this.nc.isClosed()) return;

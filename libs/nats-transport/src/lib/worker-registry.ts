@@ -1,6 +1,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { WorkerHeartbeat, type WorkerKind } from '@relayllm/proto';
 import { SystemClock, type Clock } from '@relayllm/relay-core';
+import { brokerLinkOf } from './broker-link';
 import { decodeProto } from './codec';
 import { WORKER_HEARTBEAT_SUBJECT } from './subjects';
 import { WorkerTable, type LiveWorker, type WorkerChange } from './worker-table';
@@ -11,6 +12,8 @@ export interface WorkerRegistryOptions {
   sweepIntervalMs?: number;
   /** Bound on known workers. Default 1024. */
   maxWorkers?: number;
+  /** Before expiring silent workers, the NATS server must answer a ping within this (else the silence is ours). Default 1 s. */
+  probeTimeoutMs?: number;
 }
 
 export type WorkerChangeListener = (change: WorkerChange) => void;
@@ -20,12 +23,22 @@ export type WorkerChangeListener = (change: WorkerChange) => void;
  * `relayllm.workers.heartbeat`: joined on the first heartbeat, gone after 3
  * missed intervals (swept by a timer, judged by the injected Clock) or at once
  * on a `leaving` heartbeat. Malformed heartbeats are ignored.
+ *
+ * Silence is a worker's only when this process can hear: while its NATS
+ * connection is disconnected nobody expires (the workers' gRPC streams still
+ * work), and after the reconnect each worker's silence counts from then.
+ * Before expiring anyone the registry pings the NATS server; no answer (a
+ * frozen server, a stale connection not yet noticed) also means the silence
+ * is ours, until a ping is answered again.
  */
 export class WorkerRegistry {
   private readonly table: WorkerTable;
   private readonly listeners = new Set<WorkerChangeListener>();
   private subscription: Subscription | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private stopFollowing: (() => void) | undefined;
+  private disconnected = false;
+  private probing = false;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -45,6 +58,12 @@ export class WorkerRegistry {
     });
     this.sweepTimer = setInterval(() => this.sweep(), this.options.sweepIntervalMs ?? 250);
     this.sweepTimer.unref();
+    this.followConnection();
+  }
+
+  /** Whether heartbeats can be heard now (connected, and the server answered the last ping). */
+  get hearing(): boolean {
+    return !this.disconnected && !this.table.expiryIsPaused;
   }
 
   /** Applies a raw heartbeat payload (the subscription's path; public for specs and in-process use). */
@@ -59,9 +78,18 @@ export class WorkerRegistry {
     if (change !== undefined) this.emit(change);
   }
 
-  /** Expires silent workers now (the timer calls it). */
+  /** Expires silent workers once the NATS server answered a ping (the timer calls it). */
   sweep(): void {
-    for (const change of this.table.sweep()) this.emit(change);
+    if (this.disconnected || this.probing) return;
+    if (!this.table.expiryIsPaused && this.table.silent().length === 0) return;
+    this.probing = true;
+    void this.serverAnswers().then((answers) => {
+      this.probing = false;
+      if (this.disconnected) return;
+      if (!answers) return this.table.pauseExpiry();
+      this.table.resumeExpiry();
+      for (const change of this.table.sweep()) this.emit(change);
+    });
   }
 
   live(kind: WorkerKind, model: string): LiveWorker[] {
@@ -80,11 +108,44 @@ export class WorkerRegistry {
 
   /** Stops sweeping and unsubscribes. Idempotent. */
   close(): void {
+    this.stopFollowing?.();
+    this.stopFollowing = undefined;
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     this.sweepTimer = undefined;
     this.subscription?.unsubscribe();
     this.subscription = undefined;
     this.listeners.clear();
+  }
+
+  /** Pauses expiry while the connection is down; resumes it (silence counted from now) on reconnect. */
+  private followConnection(): void {
+    const link = brokerLinkOf(this.nc);
+    this.stopFollowing = link.onEvent((event) => {
+      if (event.type === 'disconnect') {
+        this.disconnected = true;
+        this.table.pauseExpiry();
+      } else if (event.type === 'reconnect') {
+        this.disconnected = false;
+        this.table.resumeExpiry();
+      }
+    });
+    if (!link.view().connected) {
+      this.disconnected = true;
+      this.table.pauseExpiry();
+    }
+  }
+
+  /** Whether the NATS server answers a ping within the probe timeout. */
+  private async serverAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), this.options.probeTimeoutMs ?? 1_000);
+    });
+    try {
+      return (await Promise.race([brokerLinkOf(this.nc).probe(), timeout])) !== undefined;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private emit(change: WorkerChange): void {

@@ -33,6 +33,24 @@ describe('WorkerTable', () => {
     expect(table.get('b')).toBeDefined();
   });
 
+  it('while this process cannot hear (its connection is down) nobody expires; after it, silence counts from the reconnect', () => {
+    const clock = new ManualClock(0);
+    const table = new WorkerTable(clock);
+    table.observe(hb('a', { intervalMs: 100 }));
+    table.observe(hb('b', { intervalMs: 100 }));
+    table.pauseExpiry();
+    clock.advance(10_000); // NATS down for 10 s: the workers' silence is ours
+    expect(table.silent()).toEqual([]);
+    expect(table.sweep()).toEqual([]);
+    table.resumeExpiry();
+    clock.advance(300);
+    table.observe(hb('b', { intervalMs: 100 })); // b reconnected and was heard
+    expect(table.sweep()).toEqual([]);
+    clock.advance(1);
+    expect(table.sweep().map((c) => c.worker.workerId)).toEqual(['a']);
+    expect(table.get('b')).toBeDefined();
+  });
+
   it('removes a leaving worker at once and ignores leaving of unknown ones', () => {
     const table = new WorkerTable(new ManualClock(0));
     table.observe(hb('a'));

@@ -34,9 +34,14 @@ export function isWorkerFull(worker: Pick<LiveWorker, 'activeSequences' | 'maxSe
  * changes out, expiry by an injected Clock. Bounded: at most `maxWorkers`
  * entries; heartbeats of new workers beyond that are ignored (known ones keep
  * being refreshed), so a flood of fake ids cannot grow memory.
+ *
+ * Silence is judged only while this process can hear the workers: while its
+ * own connection is down (`pauseExpiry`) nobody expires, and once it is back
+ * (`resumeExpiry`) each worker's silence counts from then.
  */
 export class WorkerTable {
   private readonly workers = new Map<string, LiveWorker>();
+  private expiryPaused = false;
 
   constructor(
     private readonly clock: Clock,
@@ -68,17 +73,40 @@ export class WorkerTable {
     return { type: known === undefined ? 'joined' : 'updated', worker };
   }
 
-  /** Removes workers silent for more than MISSED_HEARTBEATS_BEFORE_EXPIRY intervals. */
+  /** Removes workers silent for more than MISSED_HEARTBEATS_BEFORE_EXPIRY intervals (none while expiry is paused). */
   sweep(): WorkerChange[] {
-    const now = this.clock.now();
-    const expired: WorkerChange[] = [];
-    for (const worker of this.workers.values()) {
-      if (now - worker.lastSeenMs > MISSED_HEARTBEATS_BEFORE_EXPIRY * worker.intervalMs) {
-        this.workers.delete(worker.workerId);
-        expired.push({ type: 'expired', worker });
-      }
-    }
+    const expired = this.silent().map((worker): WorkerChange => ({ type: 'expired', worker }));
+    for (const { worker } of expired) this.workers.delete(worker.workerId);
     return expired;
+  }
+
+  /** Workers the next sweep would expire (none while expiry is paused). */
+  silent(): LiveWorker[] {
+    if (this.expiryPaused) return [];
+    const now = this.clock.now();
+    return [...this.workers.values()].filter((w) => now - w.lastSeenMs > MISSED_HEARTBEATS_BEFORE_EXPIRY * w.intervalMs);
+  }
+
+  /** This process cannot hear heartbeats (its connection is down): their absence says nothing about the workers. */
+  pauseExpiry(): void {
+    this.expiryPaused = true;
+  }
+
+  /**
+   * Heartbeats can be heard again: each known worker's silence counts from
+   * now, so it has its whole expiry window to be heard (workers reconnect
+   * and announce on their own schedule).
+   */
+  resumeExpiry(): void {
+    const wasPaused = this.expiryPaused;
+    this.expiryPaused = false;
+    if (!wasPaused) return;
+    const now = this.clock.now();
+    for (const worker of this.workers.values()) worker.lastSeenMs = Math.max(worker.lastSeenMs, now);
+  }
+
+  get expiryIsPaused(): boolean {
+    return this.expiryPaused;
   }
 
   get(workerId: string): LiveWorker | undefined {

@@ -1,6 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallerProtocol } from '@relayllm/front-door';
 import { isRelayError, type CompletedEvent } from '@relayllm/relay-core';
+import { EngineMetrics, type WorkerKindLabel } from './engine-metrics';
+import { BrokerMetrics } from './fault-metrics';
 
 /**
  * The Prometheus metrics of RelayLLM (names and labels in the README). Every
@@ -90,36 +92,20 @@ export class RelayMetrics {
   }
 }
 
-export type WorkerKindLabel = 'slm' | 'llm';
-
-/** What a worker process records (its own /metrics; Prometheus adds the instance). */
-export class WorkerMetrics {
-  readonly activeSequences: Gauge<'kind'>;
-  readonly maxSequences: Gauge<'kind'>;
-  readonly requests: Counter<'kind' | 'outcome'>;
-  readonly engineTokens: Counter<'kind' | 'phase'>;
+/** What a worker process records (its own /metrics; Prometheus adds the instance): its engine's series and the LLM worker's queue wait. */
+export class WorkerMetrics extends EngineMetrics {
   readonly handoffSeconds: Histogram<'stage'>;
+  /** NATS connection losses of this worker. */
+  readonly broker: BrokerMetrics;
 
   constructor(
-    readonly registry: Registry,
+    registry: Registry,
     readonly kind: WorkerKindLabel,
     sequences: { active: () => number; max: number },
   ) {
-    const registers = [registry];
-    this.activeSequences = new Gauge({
-      name: 'relayllm_worker_active_sequences',
-      help: 'Sequences (generations) this worker holds now.',
-      labelNames: ['kind'],
-      registers,
-      collect() {
-        this.set({ kind }, sequences.active());
-      },
-    });
-    this.maxSequences = new Gauge({ name: 'relayllm_worker_max_sequences', help: 'Sequences this worker can hold.', labelNames: ['kind'], registers });
-    this.maxSequences.set({ kind }, sequences.max);
-    this.requests = new Counter({ name: 'relayllm_worker_requests_total', help: 'Requests served, by outcome (ok or RelayError kind).', labelNames: ['kind', 'outcome'], registers });
-    this.engineTokens = new Counter({ name: 'relayllm_engine_tokens_total', help: 'Engine tokens by phase (prefill_evaluated, prefill_reused, decode).', labelNames: ['kind', 'phase'], registers });
-    this.handoffSeconds = new Histogram({ name: 'relayllm_handoff_seconds', help: 'Handoff overhead by stage (queue_wait on LLM workers).', labelNames: ['stage'], buckets: HANDOFF_BUCKETS, registers });
+    super(registry, { [kind]: sequences });
+    this.handoffSeconds = new Histogram({ name: 'relayllm_handoff_seconds', help: 'Handoff overhead by stage (queue_wait on LLM workers).', labelNames: ['stage'], buckets: HANDOFF_BUCKETS, registers: [registry] });
+    this.broker = new BrokerMetrics(registry, kind === 'slm' ? 'slm_worker' : 'llm_worker');
   }
 }
 

@@ -11,6 +11,7 @@ import {
 } from '@relayllm/relay-core';
 import type { CallerContext, CallerProtocol, GenerationObserver } from '@relayllm/front-door';
 import { cutOutcome, failureOutcome, recordCompleted, type HandoffStage, type RelayMetrics } from './metrics';
+import type { FaultMetrics } from './fault-metrics';
 import { GenerateDecorator } from './generate-decorator';
 import { observeIterable } from './observe-iterable';
 import { logGenerationEnd, type GenerationLogger } from './generation-log';
@@ -27,6 +28,8 @@ export interface RelayInstrumentationOptions {
   /** The app's tracer (no-op when tracing is off). */
   tracer: Tracer;
   metrics?: RelayMetrics;
+  /** The fault counters (cluster): read by the host where it builds its remote engines and its NATS connection. */
+  faults?: FaultMetrics;
   /**
    * One line per generation at its end ('generation finished' / 'generation
    * failed'), written inside its span (trace_id / span_id); prompt and answer
@@ -52,10 +55,12 @@ export class RelayInstrumentation implements GenerationObserver {
   private readonly metrics?: RelayMetrics;
   private readonly logger?: GenerationLogger;
   private readonly now: () => number;
+  readonly faults?: FaultMetrics;
 
   constructor(options: RelayInstrumentationOptions) {
     this.tracer = options.tracer;
     this.metrics = options.metrics;
+    this.faults = options.faults;
     this.logger = options.logger;
     this.now = options.now ?? (() => performance.now());
     // The generation's state travels in the context, also when only metrics are on.

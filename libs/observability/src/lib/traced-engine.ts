@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace, type Tracer } from '@opentelemetry/api';
 import { chunkTokenCount, newContextPart, type Engine, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 import { GenerateDecorator } from './generate-decorator';
-import type { WorkerMetrics } from './metrics';
+import type { EngineMetrics } from './engine-metrics';
 import { observeIterable } from './observe-iterable';
 
 /** What LlamaCppEngine adds to its first chunk (KV reuse of this request). */
@@ -13,7 +13,7 @@ export interface TracedEngineOptions {
   tracer: Tracer;
   /** Which model this engine runs ('slm' | 'llm'), an attribute and a metrics label. */
   kind: 'slm' | 'llm';
-  metrics?: WorkerMetrics;
+  metrics?: EngineMetrics;
 }
 
 /**

@@ -1,1 +1,3 @@
 export * from './otlp-receiver';
+export * from './dashboard';
+export * from './promtool';

@@ -1,3 +1,4 @@
+import { RelayError, UnavailableReason } from '@relayllm/relay-core';
 import { AdmissionQueue } from './admission-queue';
 
 const never = new AbortController().signal;
@@ -70,5 +71,23 @@ describe('AdmissionQueue', () => {
 
   it('rejects a bad maxQueued', () => {
     expect(() => new AdmissionQueue({ maxConcurrent: 1, maxQueued: -1 })).toThrow(expect.objectContaining({ kind: 'invalid_argument' }));
+  });
+
+  it('outage is not overload: a declared outage fails waiters and new requests with its own error at once; its end admits again', async () => {
+    let capacity = 0;
+    const queue = new AdmissionQueue({ maxConcurrent: () => capacity, maxQueued: 4 });
+    const outage = RelayError.unavailable(UnavailableReason.NO_SLM_WORKER, 'no SLM worker of "slm" is live');
+    const waiting = queue.acquire(never);
+    queue.setOutage(outage);
+    await expect(waiting).rejects.toBe(outage);
+    await expect(queue.acquire(never)).rejects.toBe(outage);
+    expect(queue.stats()).toEqual({ active: 0, queued: 0, limit: 0 });
+    // Over: overload again (a waiter waits for a slot), and a worker joining admits it.
+    queue.setOutage(undefined);
+    const next = queue.acquire(never);
+    expect(queue.stats().queued).toBe(1);
+    capacity = 1;
+    queue.capacityChanged();
+    await expect(next).resolves.toBeDefined();
   });
 });

@@ -29,10 +29,16 @@ interface Waiter {
  * when `waitLimit` aborts (the host's queue-wait bound: resource_exhausted
  * ADMISSION_WAIT_EXPIRED), or when a permit frees up. A full queue answers
  * resource_exhausted ADMISSION_QUEUE_FULL at once.
+ *
+ * Outage is not overload: while the host declares one (no worker of a role
+ * reachable past its grace, see OutageWatch) every waiter and every new
+ * request gets the outage's own error (unavailable) at once instead of
+ * waiting for a slot that cannot come.
  */
 export class AdmissionQueue {
   private active = 0;
   private readonly waiters: Waiter[] = [];
+  private outage: RelayError | undefined;
 
   constructor(private readonly options: AdmissionQueueOptions) {
     if (!Number.isInteger(options.maxQueued) || options.maxQueued < 0) {
@@ -46,6 +52,7 @@ export class AdmissionQueue {
 
   acquire(signal: AbortSignal, waitLimit?: AbortSignal): Promise<AdmissionPermit> {
     if (signal.aborted) return Promise.reject(cancelledWhileQueued());
+    if (this.outage !== undefined) return Promise.reject(this.outage);
     if (this.waiters.length === 0 && this.active < this.limit()) return Promise.resolve(this.grant());
     if (this.waiters.length >= this.options.maxQueued) {
       return Promise.reject(
@@ -77,6 +84,20 @@ export class AdmissionQueue {
       waitLimit?.addEventListener('abort', onWaitLimit, { once: true });
       this.waiters.push(waiter);
     });
+  }
+
+  /**
+   * The host declares an outage (`error`: why no worker can take a
+   * generation) or its end (undefined). While declared, waiters and new
+   * requests get `error`; running generations keep their permits.
+   */
+  setOutage(error: RelayError | undefined): void {
+    this.outage = error;
+    if (error === undefined) return this.admitWaiting();
+    for (const waiter of this.waiters.splice(0)) {
+      waiter.detach();
+      waiter.reject(error);
+    }
   }
 
   /** Call when capacity may have grown (a worker joined): admits waiters that now fit. */

@@ -63,6 +63,8 @@ export function requestFingerprint(request: RelayRequest, hasher: Hasher = sha25
       request.maxLlmTokensTotal ?? null,
       request.sampling ?? null,
       request.stop ?? null,
+      // Appended only when set: the fingerprints of unbiased requests stay what they were.
+      ...(request.callBias === undefined || request.callBias === 0 ? [] : [request.callBias]),
     ]),
   );
 }

@@ -70,13 +70,13 @@ describe('RemoteEngine', () => {
   it('attempts run out: the transport names the error (all full, or the last failure)', async () => {
     const transport = new ScriptedTransportFake([w('a'), w('b'), w('c')], [{ error: full }, { error: full }, { error: full }]);
     const error = await text(new RemoteEngine(transport, { policy: { maxAttempts: 2, capacityWaitMs: 0, retryDelayMs: 10 } }).generate(request, new AbortController().signal)).catch((e: Error) => e);
-    expect(error).toMatchObject({ message: 'attempts ran out (all full: true)', cause: full });
+    expect(error).toMatchObject({ kind: 'resource_exhausted', message: 'attempts ran out (all full: true)', cause: full });
     expect(transport.attempts).toHaveLength(2);
   });
 
   it('no worker left: the transport names it; with a capacity wait the generate waits for a worker to appear', async () => {
     const none = new ScriptedTransportFake([], []);
-    await expect(text(new RemoteEngine(none).generate(request, new AbortController().signal))).rejects.toMatchObject({ message: 'no worker left' });
+    await expect(text(new RemoteEngine(none).generate(request, new AbortController().signal))).rejects.toMatchObject({ kind: 'unavailable', message: 'no worker left (all full: false)' });
     const later = new ScriptedTransportFake([], [{ texts: ['ok'] }]);
     const waiting = text(new RemoteEngine(later, { policy: { maxAttempts: 3, capacityWaitMs: 60_000, retryDelayMs: 60_000 } }).generate(request, new AbortController().signal));
     await new Promise((resolve) => setImmediate(resolve));
@@ -108,4 +108,46 @@ describe('RemoteEngine', () => {
     engine.release('g/slm');
     expect(transport.released).toEqual(['g/slm']);
   });
+
+  describe('overload vs outage', () => {
+    const own = (workerId: string, ownSequences: number) => ({ workerId, activeSequences: ownSequences, maxSequences: 2, ownSequences });
+    const waiting = { maxAttempts: 3, capacityWaitMs: 60_000, retryDelayMs: 60_000 };
+
+    it('every worker full by this client\'s own streams: no stream is opened there; the generate waits and one freed slot wakes one generate', async () => {
+      const transport = new ScriptedTransportFake([own('a', 2)], [{ texts: ['first'] }, { texts: ['second'] }]);
+      const engine = new RemoteEngine(transport, { policy: waiting });
+      const done: string[] = [];
+      const first = text(engine.generate({ ...request, sequenceId: 'g1/slm' }, new AbortController().signal)).then((t) => done.push(t));
+      const second = text(engine.generate({ ...request, sequenceId: 'g2/slm' }, new AbortController().signal)).then((t) => done.push(t));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(transport.attempts).toHaveLength(0);
+      transport.workers = [own('a', 1)];
+      transport.capacityChanged(1);
+      await first;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(done).toEqual(['first']);
+      expect(transport.attempts).toHaveLength(1);
+      transport.capacityChanged(1);
+      await second;
+      expect(done).toEqual(['first', 'second']);
+    });
+
+    it('out of capacity wait while workers are full: RESOURCE_EXHAUSTED, never UNAVAILABLE', async () => {
+      const ownFull = new ScriptedTransportFake([own('a', 2)], []);
+      const error = await text(new RemoteEngine(ownFull, { policy: { ...waiting, capacityWaitMs: 0 } }).generate(request, new AbortController().signal)).catch((e: Error) => e);
+      expect(error).toMatchObject({ kind: 'resource_exhausted', message: 'no worker left (all full: true)' });
+      expect(ownFull.attempts).toHaveLength(0);
+      // Every worker refused (another client filled them): the round found them full.
+      const refused = new ScriptedTransportFake([w('a'), w('b')], [{ error: full }, { error: full }]);
+      const after = await text(new RemoteEngine(refused, { policy: { ...waiting, capacityWaitMs: 0 } }).generate(request, new AbortController().signal)).catch((e: Error) => e);
+      expect(after).toMatchObject({ kind: 'resource_exhausted', message: 'no worker left (all full: true)', cause: full });
+    });
+
+    it('no worker live at all: UNAVAILABLE after the outage grace, not the whole capacity wait', async () => {
+      const none = new ScriptedTransportFake([], []);
+      const engine = new RemoteEngine(none, { policy: { maxAttempts: 3, capacityWaitMs: 600_000, retryDelayMs: 5, outageGraceMs: 20 } });
+      await expect(text(engine.generate(request, new AbortController().signal))).rejects.toMatchObject({ kind: 'unavailable', message: 'no worker left (all full: false)' });
+    });
+  });
 });
+

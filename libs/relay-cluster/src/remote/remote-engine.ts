@@ -1,5 +1,4 @@
 import {
-  chunkTokenCount,
   DeadlineExceededReason,
   isRelayError,
   RelayError,
@@ -10,8 +9,12 @@ import {
   type EngineChunk,
   type EngineRequest,
 } from '@relayllm/relay-core';
+import { CapacityWaiters } from './capacity-waiters';
 import { decideRetry, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy';
-import { chooseWorker, type WorkerLoad, type WorkerRoute } from './worker-choice';
+import { chooseWorker, noWorkerCause, type NoWorkerCause, type WorkerLoad, type WorkerRoute } from './worker-choice';
+import { replayRequest, YieldedTokens } from './yielded-tokens';
+
+export { replayRequest } from './yielded-tokens';
 
 /** One attempt of a remote generate, as the transport sends it. */
 export interface Attempt {
@@ -31,6 +34,8 @@ export interface WorkerCandidates {
   /** Read at every attempt (loads change while a generate runs). */
   live(): readonly WorkerLoad[];
   preferred?: string;
+  /** The preferred worker holds this generate's slot already (its open stream): it stays there even when full. */
+  preferredHoldsSlot?: boolean;
 }
 
 /** Why a generate's attempts ran out. */
@@ -39,7 +44,7 @@ export interface Exhaustion {
   last: RelayError | undefined;
   /** No worker was left to try. */
   noWorker: boolean;
-  /** Every attempt of the last round found its worker full. */
+  /** Overload, not outage: every attempt of the last round found its worker full, or every live worker was full by this client's own count. */
   allFull: boolean;
 }
 
@@ -60,8 +65,12 @@ export interface WorkerTransport {
   send(attempt: Attempt, signal: AbortSignal): AsyncIterable<EngineChunk>;
   /** The final error of a generate whose rounds ran out. */
   exhausted(exhaustion: Exhaustion): RelayError;
-  /** Calls `listener` when capacity may have changed (a worker joined, left or reported its load). */
-  onCapacityChange(listener: () => void): () => void;
+  /**
+   * Calls `listener` when capacity may have changed: with the number of slots
+   * freed (a stream ended: 1) so that as many waiting generates wake, or with
+   * nothing when unknown (a worker joined, left or reported its load: all wake).
+   */
+  onCapacityChange(listener: (freedSlots?: number) => void): () => void;
   start(): Promise<void>;
   release(sequenceId: string): void;
   close(): Promise<void>;
@@ -85,36 +94,16 @@ export interface RemoteEngineOptions {
   suspectMs?: number;
 }
 
-/** The tokens a generate passed on so far: replayed as context when it moves to another worker. */
-class YieldedTokens {
-  text = '';
-  tokens: number[] = [];
-  count = 0;
-  idsKnown = true;
-
-  add(chunk: EngineChunk): void {
-    this.text += chunk.text;
-    this.count += chunkTokenCount(chunk);
-    if (chunk.tokens.length === 0 && chunk.text !== '') this.idsKnown = false;
-    this.tokens.push(...chunk.tokens);
-  }
-}
-
-/** The request that continues a generate elsewhere: its context plus what was yielded, from scratch, maxTokens reduced. */
-export function replayRequest(request: EngineRequest, yielded: Pick<YieldedTokens, 'text' | 'tokens' | 'count' | 'idsKnown'>): EngineRequest {
-  const context: EngineRequest['context'] = { text: request.context.text + yielded.text };
-  if (request.context.tokens !== undefined && yielded.idsKnown) context.tokens = [...request.context.tokens, ...yielded.tokens];
-  const replay: EngineRequest = { ...request, context, appendOnly: false, maxTokens: request.maxTokens - yielded.count };
-  delete replay.appendFrom;
-  return replay;
-}
-
 /** Where one generate's rounds stand. */
 interface RoundState {
   exclude: Set<string>;
   attemptsInRound: number;
   attempts: number;
   waitedMs: number;
+  /** Part of waitedMs spent while no worker was live at all. */
+  outageWaitedMs: number;
+  /** The call's absolute deadline (Unix ms), if known: no wait lasts past it. */
+  deadline: number | undefined;
   last: RelayError | undefined;
   allFull: boolean;
 }
@@ -131,6 +120,8 @@ export class RemoteEngine implements Engine {
   private readonly clock: Clock;
   /** Workers whose attempt just failed as unavailable, until when they are tried last. */
   private readonly suspects = new Map<string, number>();
+  private readonly waiters = new CapacityWaiters();
+  private readonly unsubscribe: () => void;
 
   constructor(
     protected readonly transport: WorkerTransport,
@@ -139,6 +130,7 @@ export class RemoteEngine implements Engine {
     this.policy = options.policy ?? DEFAULT_RETRY_POLICY;
     this.clock = options.clock ?? new SystemClock();
     if (!Number.isInteger(this.policy.maxAttempts) || this.policy.maxAttempts < 1) throw new RangeError('maxAttempts must be >= 1');
+    this.unsubscribe = transport.onCapacityChange((freedSlots) => this.waiters.wake(freedSlots));
   }
 
   start(): Promise<void> {
@@ -150,6 +142,8 @@ export class RemoteEngine implements Engine {
   }
 
   close(): Promise<void> {
+    this.unsubscribe();
+    this.waiters.wake();
     return this.transport.close();
   }
 
@@ -161,7 +155,7 @@ export class RemoteEngine implements Engine {
     const candidates = await this.transport.candidates(request, signal);
     const deadline = this.options.deadline?.(request);
     const yielded = new YieldedTokens();
-    const state: RoundState = { exclude: new Set(), attemptsInRound: 0, attempts: 0, waitedMs: 0, last: undefined, allFull: true };
+    const state: RoundState = { exclude: new Set(), attemptsInRound: 0, attempts: 0, waitedMs: 0, outageWaitedMs: 0, deadline, last: undefined, allFull: true };
     while (!signal.aborted) {
       const timeLeftMs = deadline === undefined ? undefined : deadline - this.clock.now();
       if (timeLeftMs !== undefined && timeLeftMs <= 0) {
@@ -169,7 +163,7 @@ export class RemoteEngine implements Engine {
       }
       const route = this.choose(candidates, state);
       if (route === undefined) {
-        await this.afterNoWorker(state, signal);
+        await this.afterNoWorker(noWorkerCause({ live: candidates.live(), exclude: state.exclude }), state, signal);
         continue;
       }
       const current = state.attempts === 0 ? request : replayRequest(request, yielded);
@@ -198,6 +192,7 @@ export class RemoteEngine implements Engine {
     return chooseWorker({
       live: candidates.live(),
       preferred: candidates.preferred,
+      preferredHoldsSlot: candidates.preferredHoldsSlot,
       exclude: state.exclude,
       suspect: new Set(this.suspects.keys()),
       attempt: state.attemptsInRound + 1,
@@ -229,29 +224,34 @@ export class RemoteEngine implements Engine {
     if (decision.action === 'wait') await this.waitForCapacity(decision.forMs, state, signal);
   }
 
-  /** No worker left this round: wait for capacity when the policy allows, else throw. */
-  private async afterNoWorker(state: RoundState, signal: AbortSignal): Promise<void> {
-    const error = state.last ?? this.transport.exhausted({ last: undefined, noWorker: true, allFull: false });
-    const decision = decideRetry(this.policy, { error, attemptsInRound: state.attemptsInRound, workerLeft: false, waitedMs: state.waitedMs });
-    if (decision.action !== 'wait') throw this.transport.exhausted({ last: state.last, noWorker: true, allFull: state.last !== undefined && state.allFull });
-    await this.waitForCapacity(decision.forMs, state, signal);
+  /**
+   * No worker left this round: wait for capacity when the policy allows, else
+   * throw. Every live worker full (this client's own count, or each one tried
+   * refused) is overload; none live is an outage (the transport names both).
+   */
+  private async afterNoWorker(cause: NoWorkerCause, state: RoundState, signal: AbortSignal): Promise<void> {
+    const refusedByAll = cause === 'all-tried' && state.last !== undefined && state.allFull;
+    const exhaustion = { last: state.last, noWorker: true, allFull: cause === 'all-full' || refusedByAll };
+    const error = state.last ?? this.transport.exhausted(exhaustion);
+    const decision = decideRetry(this.policy, {
+      error,
+      attemptsInRound: state.attemptsInRound,
+      workerLeft: false,
+      waitedMs: state.waitedMs,
+      noWorker: cause,
+      outageWaitedMs: state.outageWaitedMs,
+    });
+    if (decision.action !== 'wait') throw this.transport.exhausted(exhaustion);
+    await this.waitForCapacity(decision.forMs, state, signal, cause === 'none-live');
   }
 
-  /** Waits `ms` (less when capacity changes or the caller aborts), then starts a new round. */
-  private async waitForCapacity(ms: number, state: RoundState, signal: AbortSignal): Promise<void> {
+  /** Waits `ms` (cut to the deadline; less when a slot frees or the caller aborts), then starts a new round. */
+  private async waitForCapacity(ms: number, state: RoundState, signal: AbortSignal, outage = false): Promise<void> {
     const startedAt = this.clock.now();
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        unsubscribe();
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, Math.max(0, ms));
-      const unsubscribe = this.transport.onCapacityChange(done);
-      signal.addEventListener('abort', done, { once: true });
-    });
-    state.waitedMs += Math.max(1, this.clock.now() - startedAt);
+    await this.waiters.wait(state.deadline === undefined ? ms : Math.min(ms, state.deadline - startedAt), signal);
+    const waited = Math.max(1, this.clock.now() - startedAt);
+    state.waitedMs += waited;
+    if (outage) state.outageWaitedMs += waited;
     state.exclude.clear();
     state.attemptsInRound = 0;
     state.allFull = true;

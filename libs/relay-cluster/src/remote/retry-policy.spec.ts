@@ -42,4 +42,22 @@ describe('the retry policy', () => {
       undefined,
     ]);
   });
+
+  it('overload (every live worker full by this client\'s own count) waits for a freed slot, within the capacity wait', () => {
+    // No polling: a stream that ends wakes the waiter.
+    expect(decideRetry(policy, { error: full, attemptsInRound: 0, workerLeft: false, waitedMs: 200, noWorker: 'all-full' })).toEqual({ action: 'wait', forMs: 800 });
+    expect(decideRetry(policy, { error: full, attemptsInRound: 0, workerLeft: false, waitedMs: 1_000, noWorker: 'all-full' })).toEqual({ action: 'fail', exhausted: true });
+    // A wake-up lost to another waiter costs at most 10 retry delays.
+    expect(decideRetry({ ...policy, capacityWaitMs: 60_000 }, { error: full, attemptsInRound: 0, workerLeft: false, waitedMs: 0, noWorker: 'all-full' })).toEqual({ action: 'wait', forMs: 1_000 });
+  });
+
+  it('an outage (no worker live) is waited out only for the outage grace', () => {
+    const graced: RetryPolicy = { ...policy, capacityWaitMs: 10_000, outageGraceMs: 500 };
+    const none = { error: gone, attemptsInRound: 0, workerLeft: false, waitedMs: 900, noWorker: 'none-live' as const };
+    expect(decideRetry(graced, { ...none, outageWaitedMs: 450 })).toEqual({ action: 'wait', forMs: 50 });
+    expect(decideRetry(graced, { ...none, outageWaitedMs: 500 })).toEqual({ action: 'fail', exhausted: true });
+    // Workers live but all tried: the capacity wait applies.
+    expect(decideRetry(graced, { ...none, outageWaitedMs: 500, noWorker: 'all-tried' })).toEqual({ action: 'wait', forMs: 100 });
+  });
 });
+

@@ -1,4 +1,4 @@
-import { RelayError, UnavailableReason, type EngineChunk } from '@relayllm/relay-core';
+import { RelayError, ResourceExhaustedReason, UnavailableReason, type EngineChunk } from '@relayllm/relay-core';
 import type { Attempt, Exhaustion, WorkerCandidates, WorkerTransport } from '../remote/remote-engine';
 import type { WorkerLoad } from '../remote/worker-choice';
 
@@ -19,7 +19,7 @@ export class ScriptedTransportFake implements WorkerTransport {
   readonly released: string[] = [];
   workers: WorkerLoad[];
   preferred: string | undefined;
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(freedSlots?: number) => void>();
 
   constructor(
     workers: readonly WorkerLoad[],
@@ -46,20 +46,21 @@ export class ScriptedTransportFake implements WorkerTransport {
     yield { tokens: [], text: '', finish: 'eos' };
   }
 
+  /** As the real transports: overload is resource_exhausted, anything else unavailable. */
   exhausted(exhaustion: Exhaustion): RelayError {
-    return RelayError.unavailable(UnavailableReason.NO_SLM_WORKER, exhaustion.noWorker ? 'no worker left' : `attempts ran out (all full: ${exhaustion.allFull})`, {
-      cause: exhaustion.last,
-    });
+    const message = `${exhaustion.noWorker ? 'no worker left' : 'attempts ran out'} (all full: ${exhaustion.allFull})`;
+    if (exhaustion.allFull) return RelayError.resourceExhausted(ResourceExhaustedReason.WORKERS_BUSY, message, { cause: exhaustion.last });
+    return RelayError.unavailable(UnavailableReason.NO_SLM_WORKER, message, { cause: exhaustion.last });
   }
 
-  onCapacityChange(listener: () => void): () => void {
+  onCapacityChange(listener: (freedSlots?: number) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Tells waiting generates that capacity changed. */
-  capacityChanged(): void {
-    for (const listener of [...this.listeners]) listener();
+  /** Tells waiting generates that capacity changed (`freedSlots` of them wake; undefined: all). */
+  capacityChanged(freedSlots?: number): void {
+    for (const listener of [...this.listeners]) listener(freedSlots);
   }
 
   async start(): Promise<void> {

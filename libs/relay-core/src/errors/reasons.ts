@@ -54,6 +54,8 @@ export const InvalidArgumentReason = {
   REQUEST_BODY_INVALID: 'REQUEST_BODY_INVALID',
   /** HTTP: a parameter of the OpenAI API this server does not implement (n > 1, tools, logprobs...). */
   PARAMETER_UNSUPPORTED: 'PARAMETER_UNSUPPORTED',
+  /** call_bias that is not a finite number within the bound (CALL_BIAS_LIMIT either side of 0). */
+  CALL_BIAS_RANGE: 'CALL_BIAS_RANGE',
 } as const;
 
 export const ResourceExhaustedReason = {
@@ -92,12 +94,16 @@ export const UnavailableReason = {
   UPSTREAM_TOO_LARGE: 'UPSTREAM_TOO_LARGE',
   /** OpenAI-compatible upstream: an error event in the stream. */
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
-  /** No live SLM worker (or every one failed for this generate). */
+  /** No live SLM worker (or every one failed for this generate): an outage, not overload. */
   NO_SLM_WORKER: 'NO_SLM_WORKER',
   /** The SLM stream broke and the bounded failover attempts ran out. */
   SLM_STREAM_FAILED: 'SLM_STREAM_FAILED',
   /** An SLM worker did not accept the stream within the connect timeout. */
   SLM_CONNECT_TIMEOUT: 'SLM_CONNECT_TIMEOUT',
+  /** The SLM worker serving a stream left the registry (it left, or its heartbeats stopped: frozen or cut off). */
+  SLM_WORKER_GONE: 'SLM_WORKER_GONE',
+  /** No LLM worker of the pool is live (none heartbeats, or none could be heard): an outage, not overload. */
+  NO_LLM_WORKER: 'NO_LLM_WORKER',
   /** A worker stream was closed under a waiting generate. */
   STREAM_CLOSED: 'STREAM_CLOSED',
   /** A worker (SLM or LLM) is shutting down and takes no new request. */
@@ -112,6 +118,10 @@ export const UnavailableReason = {
   LLM_WORKER_GONE: 'LLM_WORKER_GONE',
   /** An LLM reply could not be read. */
   LLM_REPLY_INVALID: 'LLM_REPLY_INVALID',
+  /** The NATS link stayed down (or the LLM workers did not come back on it) for all the time the LLM call could wait. */
+  LLM_BROKER_DOWN: 'LLM_BROKER_DOWN',
+  /** The worker's run of an LLM call ended early though the caller did not abort it (superseded by a duplicate of the request, cancelled, or cut by the worker's shutdown). */
+  LLM_RUN_CUT: 'LLM_RUN_CUT',
   /** The shared store (Redis) failed or timed out. */
   REDIS_UNAVAILABLE: 'REDIS_UNAVAILABLE',
   /** The server is shutting down. */
@@ -175,6 +185,8 @@ export const FailedPreconditionReason = {
   MODEL_MISMATCH: 'MODEL_MISMATCH',
   /** A policy that reads next-token distributions runs on an engine that does not report them. */
   ENGINE_DISTRIBUTIONS_MISSING: 'ENGINE_DISTRIBUTIONS_MISSING',
+  /** A non-zero call_bias reached an SLM engine that cannot bias its model's tokens (a text-only OpenAI-compatible server). */
+  CALL_BIAS_UNSUPPORTED: 'CALL_BIAS_UNSUPPORTED',
 } as const;
 
 export const UnauthenticatedReason = {

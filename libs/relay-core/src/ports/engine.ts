@@ -78,6 +78,16 @@ export interface EngineRequest {
    * for the LLM). Text-only engines cannot honour it; see the README.
    */
   bannedTokens: readonly number[];
+  /**
+   * A logit offset the engine adds to the token that opens a command in its
+   * model's command syntax (the SLM's requests only; absent or 0: none).
+   * Token syntax: the `<call>` control id. Text syntax: the first token of
+   * `<call>` as the model's tokenizer writes it, alone and after a space
+   * (` <call>`), since a BPE model opens a command mid-text with the
+   * space-prefixed token. Engines that cannot bias tokens refuse a non-zero
+   * value (FAILED_PRECONDITION CALL_BIAS_UNSUPPORTED) rather than ignore it.
+   */
+  callBias?: number;
 }
 
 /**

@@ -25,6 +25,7 @@ describe('validateRelayRequest', () => {
       limits: { maxTokens: 100, maxTurns: DEFAULT_MAX_TURNS, maxLlmTokensPerCall: DEFAULT_MAX_LLM_TOKENS_PER_CALL, maxLlmTokensTotal: 100 },
       sampling: {},
       stop: [],
+      callBias: 0,
     });
     expect(DEFAULT_MAX_TURNS).toBe(5);
   });
@@ -35,6 +36,11 @@ describe('validateRelayRequest', () => {
     expect(v.limits).toEqual({ maxTokens: 100, maxTurns: 1, maxLlmTokensPerCall: 0, maxLlmTokensTotal: 7 });
     expect(v.sampling).toEqual({ temperature: 0, topP: 1, seed: 42 });
     expect(v.promptTokens).toEqual([72, 105]);
+  });
+
+  it('keeps a callBias within [-10, 10], the bounds included; -0 is 0', () => {
+    expect([-10, -0.5, 3, 10].map((callBias) => validate({ callBias }).callBias)).toEqual([-10, -0.5, 3, 10]);
+    expect(Object.is(validate({ callBias: -0 }).callBias, 0)).toBe(true);
   });
 
   it('accepts a conversation whose prompt is its last user message, and raw input', () => {
@@ -74,6 +80,12 @@ describe('validateRelayRequest', () => {
     ['a prompt that is not the last user message', { input: { kind: 'messages', messages: [user('Hi'), user('Bye')] } }, 'MESSAGES_INVALID', 'prompt'],
     ['messages too long', { input: { kind: 'messages', messages: [{ role: 'system', content: 'x'.repeat(128_000) }, user('Hi')] } }, 'PROMPT_TOO_LONG', 'messages'],
     ['an unknown input kind', { input: { kind: 'tokens' } as never }, 'PROMPT_INPUT_INVALID', 'input'],
+    ['callBias above the bound', { callBias: 10.5 }, 'CALL_BIAS_RANGE', 'callBias'],
+    ['callBias below the bound', { callBias: -11 }, 'CALL_BIAS_RANGE', 'callBias'],
+    ['callBias NaN', { callBias: Number.NaN }, 'CALL_BIAS_RANGE', 'callBias'],
+    ['callBias infinite', { callBias: Number.NEGATIVE_INFINITY }, 'CALL_BIAS_RANGE', 'callBias'],
+    ['callBias a string', { callBias: '2' as never }, 'CALL_BIAS_RANGE', 'callBias'],
+    ['callBias null', { callBias: null as never }, 'CALL_BIAS_RANGE', 'callBias'],
   ])('rejects %s', (_name, overrides, reason, field) => {
     expect(rejection(overrides)).toEqual({ kind: 'invalid_argument', reason, field });
   });

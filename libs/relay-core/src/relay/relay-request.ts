@@ -4,6 +4,7 @@ import { CHAT_ROLES, lastUserContent, type ChatMessage } from '../protocol/chat-
 import { commandTokenIds, type CommandSyntax } from '../protocol/model-profile';
 import { CALL_CLOSE_TEXT, CALL_OPEN_TEXT } from '../protocol/vocabulary';
 import { InvalidArgumentReason } from '../errors/reasons';
+import { validateCallBias } from './call-bias';
 
 /**
  * RELAY: the SLM decodes and may call the LLM. SLM_ONLY: the SLM alone, its
@@ -51,6 +52,11 @@ export interface RelayRequest {
   sampling?: SamplingParams;
   /** Stop strings, passed to both engines. */
   stop?: readonly string[];
+  /**
+   * Logit offset on the SLM's command-opening token (see EngineRequest.callBias):
+   * > 0 calls the LLM more often, < 0 less. In [-CALL_BIAS_LIMIT, CALL_BIAS_LIMIT]; default 0.
+   */
+  callBias?: number;
 }
 
 /** Operator-side bounds on requests. */
@@ -89,6 +95,8 @@ export interface ValidatedRelayRequest {
   limits: RelayLimits;
   sampling: SamplingParams;
   stop: readonly string[];
+  /** 0 = no bias (the SLM's requests then carry none). */
+  callBias: number;
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
@@ -250,6 +258,7 @@ export function validateRelayRequest(
     limits,
     sampling: validateSampling(request.sampling),
     stop: validateStop(request.stop, server),
+    callBias: validateCallBias(request.callBias),
   };
   if (request.promptTokens !== undefined) validated.promptTokens = [...request.promptTokens];
   return validated;

@@ -154,7 +154,7 @@ export class RelaySession {
   }
 
   private slmRequest(): EngineRequest {
-    return {
+    const request: EngineRequest = {
       sequenceId: sequenceIdOf(this.request.generationId, 'slm'),
       turn: this.slmTurns++,
       context: this.transcript.slmView.toContext(),
@@ -165,6 +165,9 @@ export class RelaySession {
       stop: [...this.request.stop],
       bannedTokens: [],
     };
+    // Absent rather than 0: an unbiased request is exactly what it was before the knob existed.
+    if (this.request.callBias !== 0) request.callBias = this.request.callBias;
+    return request;
   }
 
   private llmRequest(callIndex: number, maxTokens: number): EngineRequest {

@@ -149,4 +149,16 @@ describe('runRelay', () => {
       expect(r.stop).toEqual(['###']);
     }
   });
+
+  it("puts a request's callBias on every SLM request and on no LLM request; an unbiased request carries none", async () => {
+    const run = async (callBias: number | undefined) => {
+      const slm = new ScriptedEngine(['<call>1</call>', '</s>']);
+      const llm = new ScriptedEngine(['z']);
+      await collect({ slm, llm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, { ...request, callBias });
+      return { slm: slm.requests.map((r) => r.callBias), llm: llm.requests.map((r) => 'callBias' in r) };
+    };
+    expect(await run(-2.5)).toEqual({ slm: [-2.5, -2.5], llm: [false] });
+    expect(await run(0)).toEqual({ slm: [undefined, undefined], llm: [false] });
+    expect(await run(undefined)).toEqual({ slm: [undefined, undefined], llm: [false] });
+  });
 });

@@ -25,6 +25,13 @@ describe('engine request on the wire', () => {
     expect([textOnly.context.tokens, textOnly.sampling, textOnly.appendFrom]).toEqual([undefined, {}, undefined]);
   });
 
+  it('carries the SLM call bias to the worker; an unbiased request stays without one', () => {
+    const biased = engineRequestFromWire(overTheWire(engineRequestToWire({ ...base, callBias: -2.5 }, { timeoutMs: 0 }))).request;
+    expect(biased.callBias).toBe(-2.5);
+    const unbiased = engineRequestFromWire(overTheWire(engineRequestToWire(base, { timeoutMs: 0 }))).request;
+    expect('callBias' in unbiased).toBe(false);
+  });
+
   it('an append-only request keeps its offsets when sent whole (any worker may take it, KV reuse is a hint)', () => {
     expect(engineRequestFromWire(overTheWire(engineRequestToWire(next, { timeoutMs: 0 }))).request).toEqual(next);
   });

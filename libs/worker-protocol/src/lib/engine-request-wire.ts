@@ -58,6 +58,7 @@ export function engineRequestToWire(request: EngineRequest, envelope: RequestEnv
     stop: [...request.stop],
     stopTokens: [...request.stopTokens],
     bannedTokens: [...request.bannedTokens],
+    callBias: request.callBias ?? 0,
     timeoutMs: envelope.timeoutMs,
     traceContext: definedEntries(envelope.traceContext),
   };
@@ -96,6 +97,8 @@ export function engineRequestFromWire(wire: WireEngineRequest, held?: EngineCont
     bannedTokens: wire.bannedTokens,
   };
   if (appendFrom !== undefined) request.appendFrom = appendFrom;
+  // 0 (proto3's default) is no bias: absent, as the relay sends an unbiased request.
+  if (wire.callBias !== 0) request.callBias = wire.callBias;
   return { request, timeoutMs: wire.timeoutMs, traceContext: wire.traceContext };
 }
 

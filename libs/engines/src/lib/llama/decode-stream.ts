@@ -8,6 +8,8 @@ export interface DecodeInput {
   model: LlamaModel;
   TokenBias: NodeLlamaCppModule['TokenBias'];
   vocabSize: number;
+  /** The ids request.callBias is added to (the model's command-opening token(s)). */
+  commandOpeningIds: readonly number[];
   request: EngineRequest;
   plan: KvPlan;
   /** Tokens the sequence may still generate (request.maxTokens capped by the context room). */
@@ -109,7 +111,7 @@ function startEvaluation(input: DecodeInput): AsyncGenerator<StepValue, void, To
       topK: 0,
       minP: 0,
       seed: request.sampling.seed,
-      tokenBias: bannedBias(input, request.bannedTokens),
+      tokenBias: tokenBiasOf(input, request),
       // EOS is reported (as a signal) rather than silently ending the stream.
       yieldEogToken: true,
     },
@@ -150,12 +152,18 @@ function sampledToken(value: StepValue, input: DecodeInput): SampledToken {
 }
 
 /**
- * A logit bias of -inf on each banned id. node-llama-cpp ignores a ban on
- * EOS/EOT ("never" has no effect there); the relay only bans the command ids.
+ * The request's logit biases: -inf on each banned id (node-llama-cpp ignores a
+ * ban on EOS/EOT, "never" has no effect there; the relay only bans the command
+ * ids), and callBias added to the logit of each command-opening id (llama.cpp's
+ * logit-bias sampler, before temperature: at temperature 0 it moves the argmax).
+ * None at all for an unbiased request, so it samples exactly as before.
  */
-function bannedBias(input: DecodeInput, banned: readonly number[]): InstanceType<DecodeInput['TokenBias']> | undefined {
-  if (banned.length === 0) return undefined;
+function tokenBiasOf(input: DecodeInput, request: EngineRequest): InstanceType<DecodeInput['TokenBias']> | undefined {
+  const banned = new Set(request.bannedTokens);
+  const callBias = request.callBias ?? 0;
+  if (banned.size === 0 && callBias === 0) return undefined;
   const bias = new input.TokenBias(input.model.tokenizer);
-  for (const token of new Set(banned)) bias.set(token as Token, 'never');
+  if (callBias !== 0) for (const token of input.commandOpeningIds) bias.set(token as Token, { logit: callBias });
+  for (const token of banned) bias.set(token as Token, 'never');
   return bias;
 }

@@ -3,6 +3,7 @@ import {
   InvalidArgumentReason,
   RelayError,
   UnavailableReason,
+  validateCallBias,
   type Engine,
   type EngineRequest,
   type ModelDescriber,
@@ -22,6 +23,7 @@ import {
   type LlamaModel,
   type NodeLlamaCppModule,
 } from '@relayllm/llama-cpp';
+import { commandOpeningIds } from './command-opening';
 import { decodeStream } from './decode-stream';
 import { contextIds, planKvReuse, type TextTokenization } from './kv-plan';
 import { describeLlamaModel } from './model-description';
@@ -61,6 +63,8 @@ interface Loaded {
   vocabSize: number;
   /** How a text-only context becomes ids (see contextIds). */
   textTokenization: TextTokenization;
+  /** What a request's callBias is added to (see commandOpeningIds). */
+  commandOpeningIds: readonly number[];
   description?: ModelDescription;
 }
 
@@ -145,7 +149,17 @@ export class LlamaCppEngine implements Engine, ModelDescriber {
         maxWaiting: options.maxWaiting ?? 64,
       });
       const { TokenBias } = await importNodeLlamaCpp();
-      this.loaded = { llama, ownsLlama, model, context, pool, TokenBias, vocabSize: vocabSize(model), textTokenization: textTokenizationOf(model) };
+      this.loaded = {
+        llama,
+        ownsLlama,
+        model,
+        context,
+        pool,
+        TokenBias,
+        vocabSize: vocabSize(model),
+        textTokenization: textTokenizationOf(model),
+        commandOpeningIds: commandOpeningIds(model),
+      };
     } catch (error) {
       await model?.dispose().catch(() => undefined);
       if (ownsLlama) await llama.dispose().catch(() => undefined);
@@ -192,10 +206,7 @@ export class LlamaCppEngine implements Engine, ModelDescriber {
         'context',
       );
     }
-    if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1) {
-      throw RelayError.invalidArgument(InvalidArgumentReason.MAX_TOKENS_RANGE, 'maxTokens must be an integer >= 1', 'maxTokens');
-    }
-    checkIds(loaded, request.bannedTokens, 'bannedTokens');
+    checkRequestSettings(loaded, request);
     const runSignal = AbortSignal.any([signal, this.shutdown.signal]);
     const lease = await loaded.pool.acquire(request.sequenceId, runSignal);
     if (lease === undefined) {
@@ -219,6 +230,7 @@ export class LlamaCppEngine implements Engine, ModelDescriber {
           model: loaded.model,
           TokenBias: loaded.TokenBias,
           vocabSize: loaded.vocabSize,
+          commandOpeningIds: loaded.commandOpeningIds,
           request,
           plan,
           limit: Math.min(request.maxTokens, room),
@@ -264,6 +276,19 @@ function contextTokens(loaded: Loaded, request: EngineRequest): number[] {
   if (ids.length === 0) throw RelayError.invalidArgument(InvalidArgumentReason.CONTEXT_TOKENS_INVALID, 'empty context', 'context');
   checkIds(loaded, ids, 'context.tokens');
   return ids;
+}
+
+/**
+ * The request's settings within the engine contract: maxTokens >= 1, banned
+ * ids in the vocabulary, callBias within its bound (checked again here,
+ * since a worker takes requests from the wire).
+ */
+function checkRequestSettings(loaded: Loaded, request: EngineRequest): void {
+  if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1) {
+    throw RelayError.invalidArgument(InvalidArgumentReason.MAX_TOKENS_RANGE, 'maxTokens must be an integer >= 1', 'maxTokens');
+  }
+  checkIds(loaded, request.bannedTokens, 'bannedTokens');
+  if (request.callBias !== undefined) validateCallBias(request.callBias);
 }
 
 function checkIds(loaded: Loaded, ids: readonly number[], field: string): void {

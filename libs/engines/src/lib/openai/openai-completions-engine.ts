@@ -1,5 +1,6 @@
 import {
   CancelledReason,
+  FailedPreconditionReason,
   UnavailableReason,
   RelayError,
   type ChatTemplateSource,
@@ -48,7 +49,11 @@ const REQUEST_DONE = RelayError.cancelled(CancelledReason.RELAY_ABORTED, 'the re
  * Engine over an OpenAI-compatible `/v1/completions` endpoint (vLLM, llama.cpp
  * server, ...), streaming. Text only: chunks carry `tokens: []` and a
  * `tokenCount`; `stopTokens` and `bannedTokens` cannot be expressed in the
- * server's vocabulary and are ignored (see relay-core's README).
+ * server's vocabulary and are ignored (see relay-core's README). A non-zero
+ * `callBias` is refused (FAILED_PRECONDITION CALL_BIAS_UNSUPPORTED) before
+ * anything is sent: the server's `logit_bias` takes ids of a vocabulary this
+ * engine does not know, and ignoring the knob would serve unbiased answers
+ * as if biased.
  *
  * Failures are RelayError `unavailable` (HTTP status, unreachable, timeout,
  * malformed or oversized stream), with the cause kept; an abort of `signal`
@@ -105,6 +110,12 @@ export class OpenAiCompletionsEngine implements Engine, ModelDescriber {
 
   private async *run(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     if (this.closed) throw RelayError.unavailable(UnavailableReason.ENGINE_CLOSED, 'engine is closed');
+    if ((request.callBias ?? 0) !== 0) {
+      throw RelayError.failedPrecondition(FailedPreconditionReason.CALL_BIAS_UNSUPPORTED,
+        `callBias needs an SLM engine that can bias its tokens; ${this.url} is a text-only OpenAI-compatible server (serve the SLM from a GGUF to use it)`,
+        { field: 'callBias' },
+      );
+    }
     if (signal.aborted) {
       yield { tokens: [], text: '', finish: 'abort' };
       return;

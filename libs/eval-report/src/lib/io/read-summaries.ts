@@ -33,7 +33,7 @@ export function readRunDir(dir: string): LoadedRun[] {
   const subs = readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => e.name)
-    .sort();
+    .sort(compareSweepPoints);
   for (const sub of subs) {
     const file = join(dir, sub, SUMMARY_FILE);
     if (existsSync(file)) runs.push({ dir: join(dir, sub), sweep: dir, summary: readSummaryFile(file) });
@@ -42,6 +42,23 @@ export function readRunDir(dir: string): LoadedRun[] {
     throw new SummaryError(`${dir}: no ${SUMMARY_FILE} (neither in it nor in its sub-directories)`);
   }
   return runs;
+}
+
+/**
+ * Sweep points in the order of their value: `<param>=<number>` directories of
+ * one parameter by number (`call_bias=-4` before `call_bias=-1`, which name
+ * order reverses), anything else by name. Charts shade a sweep's runs in this
+ * order, light to full.
+ */
+export function compareSweepPoints(a: string, b: string): number {
+  const [ka, va] = a.split('=');
+  const [kb, vb] = b.split('=');
+  const na = Number(va);
+  const nb = Number(vb);
+  if (ka === kb && va !== undefined && vb !== undefined && va.trim() !== '' && vb.trim() !== '' && Number.isFinite(na) && Number.isFinite(nb) && na !== nb) {
+    return na - nb;
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function readRuns(dirs: readonly string[]): LoadedRun[] {

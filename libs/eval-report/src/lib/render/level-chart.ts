@@ -1,6 +1,6 @@
 import { curveKey, type LoadedRun } from '../metrics/table';
 import { groupBySeries, pct, type SeriesStyles } from './series';
-import { axes, esc, type Frame, legend, linearScale, plotBox, px, svgDoc } from './svg';
+import { axes, esc, type Frame, legend, legendHeight, linearScale, plotBox, px, svgDoc } from './svg';
 
 /** Level keys in natural order ("2" before "10", "Level 2" before "Level 10"). */
 export function sortLevels(levels: Iterable<string>): string[] {
@@ -32,7 +32,8 @@ export function levelChart(runs: readonly LoadedRun[], styles: SeriesStyles): st
   const groupWidth = Math.max(60, bars * 14 + 16);
   const f: Frame = {
     width: Math.max(520, 70 + levels.length * groupWidth + 250),
-    height: 380,
+    // Tall enough for the legend: one entry per run, long labels wrapped.
+    height: Math.max(380, 34 + 10 + legendHeight(runs.map((r) => r.summary.label)) + 10),
     left: 60,
     right: 250,
     top: 34,

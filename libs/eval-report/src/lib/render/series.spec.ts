@@ -3,6 +3,7 @@ import { computeMetrics, type LoadedRun } from '../metrics/table';
 import { reportFigures } from '../write-report';
 import { curveRows } from './format-table';
 import { SeriesStyles } from './series';
+import { legend, LEGEND_LINE_CHARS, wrapLabel } from './svg';
 
 /** Runs shaped like `npm run eval:reference`'s: baselines, single runs, two sweeps (directories as paths). */
 const run = (dir: string, sweep: string | null, over: Parameters<typeof makeSummary>[0]): LoadedRun => ({
@@ -29,12 +30,13 @@ const RUNS: LoadedRun[] = [
   ),
 ];
 
-/** label -> fill of every filled legend entry of a chart (the router's dashed line has none). */
+/** label -> fill of every filled legend entry of a chart (the router's dashed line has none); a wrapped label's lines joined. */
 function legendFills(svg: string): Map<string, string> {
   const entries = [...svg.matchAll(/<g transform="translate\([^)]*\)">(.*?)<\/g>/g)].map((m) => m[1]);
   return new Map(
     entries.flatMap((entry) => {
-      const label = /class="legend">([^<]*)<\/text>/.exec(entry)?.[1];
+      const lines = [...entry.matchAll(/class="legend">([^<]*)<\/text>/g)].map((m) => m[1]);
+      const label = lines.length === 0 ? undefined : lines.join('');
       const fill = /fill="(#[0-9A-Fa-f]{6})"/.exec(entry)?.[1];
       return label === undefined || fill === undefined ? [] : [[label, fill] as const];
     }),
@@ -88,5 +90,27 @@ describe('one name and one colour per series across the report', () => {
       .filter((r) => r.policy === 'random-router')
       .map((r) => new RegExp(`fill="${styles.of(r.curve).colour}"(?: fill-opacity="([0-9.]+)")?/><text x="18" y="4" class="legend">${r.label.replace(/[()]/g, '\\$&')}<`).exec(levels)?.[1] ?? '1');
     expect(opacities).toEqual(['0.35', '0.68', '1']);
+  });
+});
+
+describe('legend labels', () => {
+  it('wraps a long curve name at spaces into lines that fit the legend, losing nothing', () => {
+    const name = 'relay (call_bias = -4, -3, -2, -1, 0, 0.5, 1)';
+    const lines = wrapLabel(name);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.every((l) => l.length <= LEGEND_LINE_CHARS)).toBe(true);
+    expect(lines.join('')).toBe(name);
+    expect(wrapLabel('relay')).toEqual(['relay']);
+    // A label without spaces is cut after its commas.
+    expect(wrapLabel('sft:uncertainty(threshold=0.3,k=4,entropy)', 20)).toEqual(['sft:uncertainty(threshold=0.3,', 'k=4,entropy)']);
+  });
+
+  it('stacks entries below a wrapped one without overlap', () => {
+    const [first, second] = legend(0, 0, [
+      { label: 'relay (call_bias = -4, -3, -2, -1, 0, 0.5, 1)', swatch: '' },
+      { label: 'fixed(k=4)', swatch: '' },
+    ]);
+    expect(first).toContain('translate(0 0)');
+    expect(second).toContain('translate(0 32)');
   });
 });

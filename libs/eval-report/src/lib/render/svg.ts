@@ -121,11 +121,46 @@ export function axes(
   return out;
 }
 
-/** Legend entries stacked at (x, y); `marker` draws the swatch. */
+/** Characters of a legend line: what the charts' 250 px right margin holds at the legend's 12 px. */
+export const LEGEND_LINE_CHARS = 32;
+
+/**
+ * A label cut into lines of at most `width` characters, before a space or
+ * after a comma (a piece longer than that keeps its own line): a sweep's curve
+ * name lists its values (`relay (call_bias = -4, -3, -2, -1, 0, 0.5, 1)`) and
+ * a run label its parameters (`sft:uncertainty(threshold=0.3,k=4)`); either
+ * would run off the chart. The lines concatenate to the label (a line may
+ * start with the space it was cut before, which SVG does not draw).
+ */
+export function wrapLabel(label: string, width = LEGEND_LINE_CHARS): string[] {
+  const lines: string[] = [];
+  let current = '';
+  for (const piece of label.split(/(?= )|(?<=,)/)) {
+    if (current.trim() !== '' && current.length + piece.length > width) {
+      lines.push(current);
+      current = piece;
+    } else {
+      current += piece;
+    }
+  }
+  lines.push(current);
+  return lines;
+}
+
+/** The height `legend` stacks its entries in. */
+export function legendHeight(labels: readonly string[]): number {
+  return labels.reduce((h, label) => h + 18 + (wrapLabel(label).length - 1) * 14, 0);
+}
+
+/** Legend entries stacked at (x, y), long labels wrapped (continued lines indented); `marker` draws the swatch. */
 export function legend(x: number, y: number, entries: ReadonlyArray<{ label: string; swatch: string }>): string[] {
-  return entries.map((e, i) => {
-    const ly = y + i * 18;
-    return `<g transform="translate(${px(x)} ${px(ly)})">${e.swatch}${text(18, 4, e.label, { class: 'legend' })}</g>`;
+  let ly = y;
+  return entries.map((e) => {
+    const lines = wrapLabel(e.label);
+    const label = lines.map((l, i) => text(i === 0 ? 18 : 26, 4 + i * 14, l, { class: 'legend' })).join('');
+    const entry = `<g transform="translate(${px(x)} ${px(ly)})">${e.swatch}${label}</g>`;
+    ly += 18 + (lines.length - 1) * 14;
+    return entry;
   });
 }
 

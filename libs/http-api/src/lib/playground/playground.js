@@ -175,6 +175,9 @@
       temperature: Number(byId('temperature').value),
       max_tokens: Number(byId('max-tokens').value),
     };
+    // Sent only when set: the server's answer to a bias it cannot apply (an SLM on an OpenAI-compatible server) is shown as any error.
+    const callBias = Number(byId('call-bias').value);
+    if (callBias !== 0) body.call_bias = callBias;
     const response = await fetch('/v1/chat/completions', { method: 'POST', headers: requestHeaders(), body: JSON.stringify(body), signal });
     if (!response.ok) throw await errorOf(response);
     const reader = response.body.getReader();

@@ -1,8 +1,9 @@
 import { status as GrpcStatus, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import { relayErrorFromServiceError } from '@relayllm/grpc-api';
+import { ERROR_REASON_METADATA_KEY, relayErrorFromServiceError } from '@relayllm/grpc-api';
 import type { SlmClientFrame, SlmWorkerFrame, SlmWorkerServiceClient } from '@relayllm/proto';
 import { CancelledReason, UnavailableReason, RelayError, type EngineContext, type EngineRequest } from '@relayllm/relay-core';
 import type { SlmWorkerInfo } from './slm-worker-directory';
+import type { SlotHoldingStream } from './worker-streams';
 
 /** What a generate's receiver gets: frames of its own seq, or the news that the stream broke. */
 export type ConnectionEvent = { type: 'frame'; frame: SlmWorkerFrame } | { type: 'broken'; error: RelayError };
@@ -14,7 +15,7 @@ export type ConnectionEvent = { type: 'frame'; frame: SlmWorkerFrame } | { type:
  * context the worker holds (so the next turn sends only its new part), and
  * turns the end of the stream into a RelayError for the running generate.
  */
-export class DecodeConnection {
+export class DecodeConnection implements SlotHoldingStream {
   private readonly call: ClientDuplexStream<SlmClientFrame, SlmWorkerFrame>;
   private receiver: { seq: number; deliver(event: ConnectionEvent): void } | undefined;
   private lastSeq = 0;
@@ -128,6 +129,12 @@ export class DecodeConnection {
     this.onGone(this);
   }
 
+  /** Ends the stream now with `error` (its worker left the registry): the running generate fails with it and moves elsewhere. */
+  abandon(error: RelayError): void {
+    this.broke(error);
+    this.call.cancel();
+  }
+
   /** Drops the stream at once (after a failure). */
   destroy(): void {
     clearTimeout(this.idleTimer);
@@ -170,7 +177,9 @@ export class DecodeConnection {
 
 /** A stream's gRPC status as a RelayError; a lost connection is unavailable. */
 function streamError(error: ServiceError): RelayError {
-  if (error.code === GrpcStatus.CANCELLED || error.code === GrpcStatus.UNKNOWN || error.code === GrpcStatus.INTERNAL) {
+  // No reason trailer: the connection failed, not the worker (killed, or frozen and its keepalive unanswered).
+  const fromConnection = error.code === GrpcStatus.UNAVAILABLE && error.metadata?.get(ERROR_REASON_METADATA_KEY).length === 0;
+  if (fromConnection || error.code === GrpcStatus.CANCELLED || error.code === GrpcStatus.UNKNOWN || error.code === GrpcStatus.INTERNAL) {
     // A worker killed mid-stream surfaces as one of these depending on timing.
     return RelayError.unavailable(UnavailableReason.SLM_STREAM_FAILED, `the SLM stream failed: ${error.details}`, { cause: error });
   }

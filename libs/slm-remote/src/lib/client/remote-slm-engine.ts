@@ -7,10 +7,13 @@ export interface RemoteSlmEngineOptions extends SlmStreamTransportOptions {
   maxAttempts?: number;
   /**
    * How long a generate may wait, in all, for a slot when every worker is
-   * full or gone (default 0: one round). The orchestrator waits: a worker
-   * lost while the others are full must not fail its generations.
+   * full or gone (default 10 s, cut to the call's deadline). A stream of this
+   * client that ends wakes one waiting generate; a generate that runs out of
+   * it while workers are live but full fails RESOURCE_EXHAUSTED (overload).
    */
   capacityWaitMs?: number;
+  /** How long, in all, a generate waits while no worker is live at all before it fails UNAVAILABLE NO_SLM_WORKER (default 2 s). */
+  outageGraceMs?: number;
   /** Told each time a generate moves to another worker (logs, metrics, specs). */
   onFailover?: (event: SlmFailoverEvent) => void;
   /** Told when an attempt's worker was chosen. */
@@ -39,7 +42,12 @@ export class RemoteSlmEngine extends RemoteEngine {
   constructor(options: RemoteSlmEngineOptions) {
     const transport = new SlmStreamTransport(options);
     super(transport, {
-      policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: options.maxAttempts ?? 3, capacityWaitMs: options.capacityWaitMs ?? 0 },
+      policy: {
+        ...DEFAULT_RETRY_POLICY,
+        maxAttempts: options.maxAttempts ?? 3,
+        capacityWaitMs: options.capacityWaitMs ?? 10_000,
+        outageGraceMs: options.outageGraceMs ?? 2_000,
+      },
       observer: {
         routed: (event) => options.observer?.routed(event),
         failedOver: (event) => {

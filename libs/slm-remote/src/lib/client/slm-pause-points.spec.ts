@@ -1,5 +1,5 @@
 import { REFERENCE_COMMAND_SYNTAX } from '@relayllm/relay-core';
-import { slmPausePoints } from './slm-stream-transport';
+import { slmPausePoints } from './slm-pause-points';
 
 describe('slmPausePoints', () => {
   it('token syntax: pause after </call>, armed by <call> (the SLM\'s own ids)', () => {

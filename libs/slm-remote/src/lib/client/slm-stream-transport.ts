@@ -1,11 +1,12 @@
 import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import { SlmWorkerServiceClient } from '@relayllm/proto';
-import { isReissuable, type Attempt, type Exhaustion, type WorkerCandidates, type WorkerLoad, type WorkerTransport } from '@relayllm/relay-cluster';
+import { freeSlots, isReissuable, type Attempt, type Exhaustion, type WorkerCandidates, type WorkerLoad, type WorkerTransport } from '@relayllm/relay-cluster';
 import {
   chunkTokenCount,
   freshRequest,
   InternalReason,
   RelayError,
+  ResourceExhaustedReason,
   UnavailableReason,
   type CommandSyntax,
   type EngineChunk,
@@ -15,7 +16,9 @@ import { chunksFromWire } from '@relayllm/worker-protocol';
 import { errorFromFrame, generateToWire } from '../frames';
 import { DecodeConnection, type ConnectionEvent } from './decode-connection';
 import { EventQueue } from './event-queue';
+import { slmPausePoints } from './slm-pause-points';
 import type { SlmWorkerDirectory, SlmWorkerInfo } from './slm-worker-directory';
+import { WorkerStreams } from './worker-streams';
 
 export interface SlmStreamTransportOptions {
   directory: SlmWorkerDirectory;
@@ -32,36 +35,27 @@ export interface SlmStreamTransportOptions {
   connectTimeoutMs?: number;
   /** W3C trace context for each generate, read in the caller's async context (the active slm.segment). */
   traceContext?: () => Readonly<Record<string, string | undefined>> | undefined;
-  /** Extra @grpc/grpc-js channel options (keepalive defaults: 10 s ping, 5 s timeout). */
+  /** Extra @grpc/grpc-js channel options (keepalive defaults: 1 s ping, 5 s timeout while streams are open). */
   channelOptions?: ChannelOptions;
   /** Channel credentials for the workers (TLS / mTLS); default plaintext. */
   credentials?: ChannelCredentials;
-  /** Called when capacity may have changed (a worker joined, left, reported load). */
+  /**
+   * Called when the directory may have changed (a worker joined, left,
+   * reported load): streams on workers no longer listed are ended (their
+   * generates fail over), and waiting generates look again.
+   */
   onCapacityChange?: (listener: () => void) => () => void;
 }
 
-/** Where a worker stops pulling its engine and waits for the client (pause_tokens / pause_arm_tokens of SlmGenerateRequest). */
-export interface SlmPausePoints {
-  pauseTokens: readonly number[];
-  pauseArmTokens: readonly number[];
-}
-
 /**
- * The pause points of an SLM's command syntax. Token syntax: right after
- * `</call>`, armed by `<call>` (a stray `</call>` does not pause). Text
- * syntax: none. A command is several ordinary tokens there and its end is
- * known only by reading text, so the worker generates on until the client's
- * cancel reaches it; the relay drops what follows the command and the next
- * turn's KV plan keeps only the common prefix. Pausing is an optimisation
- * (fewer wasted tokens), never a matter of correctness.
+ * A worker frozen mid-stream (SIGSTOP, a hung host) keeps its TCP connection
+ * open but answers no HTTP/2 ping: its streams fail within ~6 s and their
+ * generates move elsewhere, as if it had been killed (the registry usually
+ * tells first). Not shorter: a loaded host that stalls an event loop for 2 s
+ * would otherwise drop a healthy connection and every stream on it.
  */
-export function slmPausePoints(syntax: CommandSyntax): SlmPausePoints {
-  if (syntax.kind === 'text') return { pauseTokens: [], pauseArmTokens: [] };
-  return { pauseTokens: [syntax.endCallId], pauseArmTokens: [syntax.callId] };
-}
-
 const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
-  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_time_ms': 1_000,
   'grpc.keepalive_timeout_ms': 5_000,
   'grpc.keepalive_permit_without_calls': 0,
 };
@@ -72,21 +66,27 @@ const DEFAULT_CHANNEL_OPTIONS: ChannelOptions = {
  * only their new text on the same stream, so the worker's KV cache is reused.
  * Streams close on release(), after `idleReleaseMs` without a generate, or on
  * close(). A failed attempt's stream is dropped (the next attempt opens one).
+ * A stream is never opened on a worker this client's own streams fill (its
+ * count is exact; heartbeats lag): the generate waits for one of them to end.
  */
 export class SlmStreamTransport implements WorkerTransport {
   readonly anyAllowed = false;
   readonly fullAllowed = true;
   private readonly streams = new Map<string, DecodeConnection>();
-  /** Per worker id: streams this client opened there whose call is not over yet (released ones included: they still hold a slot). */
-  private readonly openPerWorker = new Map<string, number>();
+  /** Streams this client opened on each worker whose call is not over yet (released ones included: they still hold a slot). */
+  private readonly slots = new WorkerStreams(() => this.emit(1));
+  private readonly listeners = new Set<(freedSlots?: number) => void>();
+  private readonly unsubscribe: () => void;
   private readonly clients = new Map<string, SlmWorkerServiceClient>();
   private closed = false;
 
-  constructor(private readonly options: SlmStreamTransportOptions) {}
+  constructor(private readonly options: SlmStreamTransportOptions) {
+    this.unsubscribe = options.onCapacityChange?.(() => this.directoryChanged()) ?? (() => undefined);
+  }
 
   /** Streams per worker id that still hold a slot there (kept up to date as streams open and end, so reading it is cheap). */
   openStreams(): Map<string, number> {
-    return new Map(this.openPerWorker);
+    return this.slots.counts();
   }
 
   /** The worker serving a sequence's stream, if one is open. */
@@ -97,7 +97,8 @@ export class SlmStreamTransport implements WorkerTransport {
   async candidates(request: EngineRequest): Promise<WorkerCandidates> {
     if (this.closed) throw RelayError.unavailable(UnavailableReason.STREAM_CLOSED, 'the remote SLM engine is closed');
     const stream = this.streams.get(request.sequenceId);
-    return { live: () => this.loads(), preferred: stream !== undefined && !stream.broken ? stream.worker.workerId : undefined };
+    const holding = stream !== undefined && !stream.broken;
+    return { live: () => this.loads(), preferred: holding ? stream.worker.workerId : undefined, preferredHoldsSlot: holding };
   }
 
   async *send(attempt: Attempt, signal: AbortSignal): AsyncGenerator<EngineChunk> {
@@ -112,13 +113,17 @@ export class SlmStreamTransport implements WorkerTransport {
     }
   }
 
-  exhausted({ last, noWorker }: Exhaustion): RelayError {
+  /** Overload (every worker full) is RESOURCE_EXHAUSTED; no worker live, or streams failing on every one, is UNAVAILABLE. */
+  exhausted({ last, noWorker, allFull }: Exhaustion): RelayError {
+    if (allFull) return RelayError.resourceExhausted(ResourceExhaustedReason.WORKERS_BUSY, 'every SLM worker is full', { cause: last });
     if (noWorker) return RelayError.unavailable(UnavailableReason.NO_SLM_WORKER, 'no live SLM worker', { cause: last });
     return RelayError.unavailable(UnavailableReason.SLM_STREAM_FAILED, 'the SLM stream failed on every attempt', { cause: last });
   }
 
-  onCapacityChange(listener: () => void): () => void {
-    return this.options.onCapacityChange?.(listener) ?? (() => undefined);
+  /** A stream that ends frees one slot (one waiter wakes); a directory change wakes as many as its workers have free slots. */
+  onCapacityChange(listener: (freedSlots?: number) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   async start(): Promise<void> {
@@ -133,6 +138,7 @@ export class SlmStreamTransport implements WorkerTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.unsubscribe();
     for (const connection of [...this.streams.values()]) connection.close();
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
@@ -140,11 +146,26 @@ export class SlmStreamTransport implements WorkerTransport {
 
   /** Live workers; in use = the larger of what a worker announced and what this client has open on it (announcements lag). */
   private loads(): WorkerLoad[] {
-    const open = this.openPerWorker;
     return this.options.directory
       .liveWorkers()
       .filter((w) => w.address !== '')
-      .map((w) => ({ workerId: w.workerId, maxSequences: w.maxSequences, activeSequences: Math.max(w.activeSequences, open.get(w.workerId) ?? 0) }));
+      .map((w) => {
+        const own = this.slots.count(w.workerId);
+        return { workerId: w.workerId, maxSequences: w.maxSequences, activeSequences: Math.max(w.activeSequences, own), ownSequences: own };
+      });
+  }
+
+  private emit(freedSlots?: number): void {
+    for (const listener of [...this.listeners]) listener(freedSlots);
+  }
+
+  /** Ends the streams of workers that left the directory (they fail over), then wakes as many waiters as slots look free. */
+  private directoryChanged(): void {
+    const live = new Set(this.options.directory.liveWorkers().map((w) => w.workerId));
+    this.slots.abandonGone(live, (workerId) =>
+      RelayError.unavailable(UnavailableReason.SLM_WORKER_GONE, `SLM worker ${workerId} left the registry (left, or its heartbeats stopped)`),
+    );
+    this.emit(freeSlots(this.loads()));
   }
 
   /** The generation's open stream on `workerId`, or a new one there. */
@@ -164,15 +185,8 @@ export class SlmStreamTransport implements WorkerTransport {
       this.options.connectTimeoutMs ?? 5_000,
     );
     this.streams.set(sequenceId, connection);
-    this.countOpen(worker.workerId, 1);
-    connection.onEnded(() => this.countOpen(worker.workerId, -1));
+    this.slots.add(connection);
     return connection;
-  }
-
-  private countOpen(workerId: string, delta: number): void {
-    const count = (this.openPerWorker.get(workerId) ?? 0) + delta;
-    if (count > 0) this.openPerWorker.set(workerId, count);
-    else this.openPerWorker.delete(workerId);
   }
 
   private clientFor(worker: SlmWorkerInfo): SlmWorkerServiceClient {

@@ -1,0 +1,106 @@
+"""One GRPO experiment from the shipped warm-up student, with config overrides; exports the
+dev-chosen student as GGUF for `relayllm eval`.
+
+    python3 -m relay_train.experiment --name lr1e-4_kl0.01 --set lr=1e-4 --set kl_coef=0.01
+
+Reads models/reference/stages/warmup/slm.gguf (student after warm-up) and models/reference/llm.gguf
+(teacher), runs GRPO (`configs/student.json` → grpo, overridden by each --set key=value), and writes
+under training/out/experiments/<name>/: train.log, result.json (per-step curve, dev points, the
+chosen step, the config), slm.gguf (the chosen student) and llm.gguf (a link to the teacher), so
+that the folder is a models directory for `relayllm eval --models`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+from . import config, grpo, task
+from .gguf import write_gguf
+from .gguf_read import load_llama
+from .progress import Progress
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(HERE)
+REFERENCE = os.path.join(ROOT, "models", "reference")
+SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT = 1234, 400, 100   # the pipeline's splits (teacher seed)
+
+
+def parse_override(text: str, fields: dict) -> tuple[str, object]:
+    key, sep, raw = text.partition("=")
+    if not sep or key not in fields:
+        raise config.ConfigError(f"--set {text!r}: expected key=value with key one of {sorted(fields)}")
+    typ = fields[key][0]
+    if typ is bool:
+        if raw not in ("true", "false"):
+            raise config.ConfigError(f"--set {key}: expected true or false, got {raw!r}")
+        return key, raw == "true"
+    return key, raw if typ is str else typ(float(raw)) if typ is int else float(raw)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--set", action="append", default=[], help="grpo.<key>=<value> override (key without 'grpo.')")
+    ap.add_argument("--student", default=os.path.join(REFERENCE, "stages", "warmup", "slm.gguf"))
+    ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
+    ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--step0", default=None, help="ACC,RHO,CALLS: the starting student's dev point from an earlier "
+                    "run of the same student (skips measuring it again)")
+    args = ap.parse_args(argv)
+    scfg = config.load(args.student_config)
+    gcfg = dict(scfg.grpo)
+    try:
+        gcfg.update(parse_override(s, config.GRPO_FIELDS) for s in args.set)
+        config._check_section("--set", "grpo", gcfg, config.GRPO_FIELDS)
+    except config.ConfigError as e:
+        print(f"config error: {e}", file=sys.stderr)
+        return 2
+    torch.set_num_threads(args.threads)
+    out = os.path.join(HERE, "out", "experiments", args.name)
+    os.makedirs(out, exist_ok=True)
+    step0 = None
+    if args.step0:
+        acc, rho, calls = (float(x) for x in args.step0.split(","))
+        step0 = {"step": 0, "accuracy": acc, "rho": rho, "calls_per_answer": calls}
+    run(args.student, args.teacher, gcfg, scfg.seed, out, step0)
+    return 0
+
+
+def run(student_path: str, teacher_path: str, gcfg: dict, seed: int, out: str, step0: dict | None = None) -> dict:
+    prog = Progress(os.path.join(out, "train.log"))
+    prog.info(f"grpo config: {json.dumps(gcfg)} student {student_path}")
+    student, teacher = load_llama(student_path), load_llama(teacher_path)
+    splits = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)
+    held_out = {q.text for qs in splits.values() for q in qs}
+    frozen = load_llama(student_path)
+    keep = grpo.make_filter(gcfg["prompt_filter"], frozen, teacher, gcfg, seed)
+    filter_stats: dict = {}
+    prompts = grpo.fresh_prompts(task.train_sampler(seed + 3, held_out), keep, gcfg["filter_batch"], filter_stats)
+    torch.manual_seed(seed + 4)
+    prog.begin("grpo")
+    t0 = time.time()
+    # an interrupted run still leaves its best student so far
+    on_best = lambda model, point: write_gguf(os.path.join(out, "slm.gguf"), model, f"grpo-experiment-step{point['step']}")
+    res = grpo.train(student, teacher, prompts, splits["dev"], gcfg, seed, prog, on_best, step0)
+    res |= {"seconds": round(time.time() - t0, 1), "filter": filter_stats, "config": gcfg, "student": student_path}
+    prog.info(f"done in {res['seconds']}s; filter kept {filter_stats.get('kept')} of {filter_stats.get('seen')}; "
+              f"chosen on dev: {json.dumps(res['best'])}")
+    torch.save(student.state_dict(), os.path.join(out, "student-grpo.pt"))
+    write_gguf(os.path.join(out, "slm.gguf"), student, "relayllm-reference-slm-grpo-experiment")
+    link = os.path.join(out, "llm.gguf")
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink(os.path.relpath(teacher_path, out), link)
+    with open(os.path.join(out, "result.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    return res
+
+
+if __name__ == "__main__":
+    sys.exit(main())
