@@ -1,10 +1,11 @@
 import type { ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
-import type { GenerateEvent, GenerateRequest, GenerateResponse } from '@relayllm/proto';
+import type { GenerateEvent, GenerateResponse } from '@relayllm/proto';
+import type { DecodedGenerateRequest } from './request-decoding';
 import { CancelledReason, DeadlineExceededReason, RelayError } from '@relayllm/relay-core';
 
 /** The life of one server call: the signal its generation runs under, and waiting for a writable stream. */
 
-type AnyServerCall = ServerUnaryCall<GenerateRequest, GenerateResponse> | ServerWritableStream<GenerateRequest, GenerateEvent>;
+type AnyServerCall = ServerUnaryCall<DecodedGenerateRequest, GenerateResponse> | ServerWritableStream<DecodedGenerateRequest, GenerateEvent>;
 
 /** In-flight calls' controllers, aborted on forced shutdown. */
 export type ActiveCalls = Set<AbortController>;
@@ -69,7 +70,7 @@ export function abortReason(signal: AbortSignal): unknown {
 }
 
 /** Resolves once the stream can take more data (or the call is aborted). */
-export function drained(call: ServerWritableStream<GenerateRequest, GenerateEvent>, signal: AbortSignal): Promise<void> {
+export function drained(call: ServerWritableStream<DecodedGenerateRequest, GenerateEvent>, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       call.removeListener('drain', done);

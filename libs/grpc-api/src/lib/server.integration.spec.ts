@@ -3,7 +3,7 @@
  * ephemeral port) and real clients, with relay-core's runRelay over
  * ScriptedEngine test doubles as the handler.
  */
-import { Metadata, status } from '@grpc/grpc-js';
+import { Client, credentials, Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import { FinishReason, Policy, type GenerateEvent } from '@relayllm/proto';
 import { InvalidArgumentReason, UnavailableReason } from '@relayllm/relay-core';
 import { createRelayClient, type RelayClient } from './client';
@@ -139,6 +139,25 @@ describe('RelayService over gRPC', () => {
       expect(error.details).toMatch(/^temperature: /);
       expect(error.metadata.get(ERROR_FIELD_METADATA_KEY)).toEqual(['temperature']);
     });
+  });
+
+  it('a body that is not a GenerateRequest is INVALID_ARGUMENT naming the field (grpc-js alone would answer INTERNAL)', async () => {
+    handler.script(['never</s>']);
+    const raw = new Client(address, credentials.createInsecure());
+    const send = (body: Buffer) =>
+      new Promise<ServiceError>((resolve, reject) =>
+        raw.makeUnaryRequest('/relayllm.v1.RelayService/Generate', (b: Buffer) => b, (b: Buffer) => b, body, (error) => (error === null ? reject(new Error('accepted')) : resolve(error))),
+      );
+    try {
+      const truncated = await send(Buffer.from([0x0a, 0x10, 0x51]));
+      expect([truncated.code, truncated.metadata.get(ERROR_REASON_METADATA_KEY)]).toEqual([status.INVALID_ARGUMENT, ['REQUEST_BODY_INVALID']]);
+      // policy (field 7) = 2^40 as a varint, after prompt "Q" and max_tokens 8
+      const hugePolicy = await send(Buffer.from([0x0a, 0x01, 0x51, 0x10, 0x08, 0x38, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20]));
+      expect([hugePolicy.code, hugePolicy.metadata.get(ERROR_FIELD_METADATA_KEY)]).toEqual([status.INVALID_ARGUMENT, ['policy']]);
+      expect(handler.requests).toHaveLength(0);
+    } finally {
+      raw.close();
+    }
   });
 
   it('an engine failure mid-stream ends the stream with UNAVAILABLE and its reason', async () => {

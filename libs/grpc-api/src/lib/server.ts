@@ -9,11 +9,8 @@ import {
 } from '@grpc/grpc-js';
 import {
   RELAY_SERVICE_NAME,
-  RelayServiceService,
   type GenerateEvent,
-  type GenerateRequest,
   type GenerateResponse,
-  type RelayServiceServer,
 } from '@relayllm/proto';
 import {
   InternalReason,
@@ -26,6 +23,7 @@ import type { RelayServiceHandler } from '@relayllm/front-door';
 import { grpcCaller } from './caller';
 import { abortReason, callScope, drained, type ActiveCalls } from './call-scope';
 import { addReflectionService, publicApiDescriptors } from './reflection';
+import { RELAY_SERVICE_DEFINITION, wireRequestOf, type DecodedGenerateRequest, type RelayServiceImplementation } from './request-decoding';
 import { toGrpcStatus } from './status';
 import { toGenerateResponse, toRelayRequest, toWireEvent } from './wire-mapping';
 
@@ -90,14 +88,14 @@ function defaultOnError(error: unknown, context: RelayErrorContext): void {
 
 /**
  * The RelayService implementation for an existing @grpc/grpc-js Server
- * (`server.addService(RelayServiceService, relayServiceImplementation(h))`).
+ * (`server.addService(RELAY_SERVICE_DEFINITION, relayServiceImplementation(h))`).
  * `active` collects in-flight calls for forced shutdown.
  */
 export function relayServiceImplementation(
   handler: RelayServiceHandler,
   options: RelayServiceImplementationOptions = {},
   active: ActiveCalls = new Set(),
-): RelayServiceServer {
+): RelayServiceImplementation {
   const calls = new RelayServiceCalls(handler, options.newRequestId ?? randomUUID, options.onError ?? defaultOnError, active);
   return {
     generate: (call, callback) => void calls.generate(call, callback),
@@ -114,12 +112,13 @@ class RelayServiceCalls {
     private readonly active: ActiveCalls,
   ) {}
 
-  async generate(call: ServerUnaryCall<GenerateRequest, GenerateResponse>, callback: sendUnaryData<GenerateResponse>): Promise<void> {
+  async generate(call: ServerUnaryCall<DecodedGenerateRequest, GenerateResponse>, callback: sendUnaryData<GenerateResponse>): Promise<void> {
     const requestId = this.requestIdOf(call.request);
     const scope = callScope(call, this.active);
     try {
       let completed: CompletedEvent | undefined;
-      for await (const event of this.handler.generate(toRelayRequest(call.request, requestId), scope.signal, grpcCaller(call.metadata))) {
+      const request = toRelayRequest(wireRequestOf(call.request), requestId);
+      for await (const event of this.handler.generate(request, scope.signal, grpcCaller(call.metadata))) {
         if (event.type === 'completed') completed = event;
       }
       if (scope.signal.aborted) throw abortReason(scope.signal);
@@ -134,12 +133,13 @@ class RelayServiceCalls {
     }
   }
 
-  async generateStream(call: ServerWritableStream<GenerateRequest, GenerateEvent>): Promise<void> {
+  async generateStream(call: ServerWritableStream<DecodedGenerateRequest, GenerateEvent>): Promise<void> {
     const requestId = this.requestIdOf(call.request);
     const scope = callScope(call, this.active);
     try {
       let completed = false;
-      for await (const event of this.handler.generate(toRelayRequest(call.request, requestId), scope.signal, grpcCaller(call.metadata))) {
+      const request = toRelayRequest(wireRequestOf(call.request), requestId);
+      for await (const event of this.handler.generate(request, scope.signal, grpcCaller(call.metadata))) {
         // Leaving the loop also closes the handler's iterator.
         if (scope.signal.aborted) break;
         if (!call.write(toWireEvent(event, requestId))) await drained(call, scope.signal);
@@ -160,8 +160,8 @@ class RelayServiceCalls {
     }
   }
 
-  private requestIdOf(request: GenerateRequest): string {
-    return request.requestId !== '' ? request.requestId : this.newRequestId();
+  private requestIdOf(decoded: DecodedGenerateRequest): string {
+    return decoded.invalid === undefined && decoded.request.requestId !== '' ? decoded.request.requestId : this.newRequestId();
   }
 
   private translate(error: unknown, method: RelayRpcMethod, requestId: string) {
@@ -182,7 +182,7 @@ class RelayServiceCalls {
 export function createRelayGrpcServer(options: RelayGrpcServerOptions): RelayGrpcServer {
   const grpcServer = new Server(options.serverOptions);
   const active: ActiveCalls = new Set();
-  grpcServer.addService(RelayServiceService, relayServiceImplementation(options.relay, options, active));
+  grpcServer.addService(RELAY_SERVICE_DEFINITION, relayServiceImplementation(options.relay, options, active));
   const health =
     options.health === false ? undefined : new HealthImplementation({ '': 'NOT_SERVING', [RELAY_SERVICE_NAME]: 'NOT_SERVING' });
   health?.addToServer(grpcServer);

@@ -1,0 +1,35 @@
+import { BinaryWriter, WireType } from '@bufbuild/protobuf/wire';
+import { GenerateRequest, Policy } from '@relayllm/proto';
+import { decodeGenerateRequest } from './request-decoding';
+
+const valid = (): BinaryWriter => new BinaryWriter().tag(1, WireType.LengthDelimited).string('Q').tag(2, WireType.Varint).uint32(8);
+
+describe('decodeGenerateRequest (the deserializer of both RPCs)', () => {
+  it('decodes a well-formed body as the generated decoder does', () => {
+    const bytes = GenerateRequest.encode(GenerateRequest.fromPartial({ prompt: 'Q', maxTokens: 8, stop: ['\n'], policy: Policy.POLICY_SLM_ONLY, requestId: 'r', temperature: 0 })).finish();
+    expect(decodeGenerateRequest(bytes)).toEqual({ request: GenerateRequest.decode(bytes) });
+  });
+
+  it('a truncated body is INVALID_ARGUMENT REQUEST_BODY_INVALID, never a throw', () => {
+    const bytes = valid().tag(6, WireType.LengthDelimited).string('a long stop string').finish();
+    const decoded = decodeGenerateRequest(bytes.subarray(0, bytes.length - 4));
+    expect(decoded.invalid).toMatchObject({ kind: 'invalid_argument', reason: 'REQUEST_BODY_INVALID' });
+  });
+
+  it('a policy varint beyond int32 (2^40) is refused naming policy, not truncated to the default policy', () => {
+    const decoded = decodeGenerateRequest(valid().tag(7, WireType.Varint).uint64(2n ** 40n).finish());
+    expect(decoded.invalid).toMatchObject({ kind: 'invalid_argument', reason: 'REQUEST_BODY_INVALID', field: 'policy' });
+    expect(GenerateRequest.decode(valid().tag(7, WireType.Varint).uint64(2n ** 40n).finish()).policy).toBe(0); // what the generated decoder alone does
+  });
+
+  it('a known field written with another wire type is refused naming it, not skipped', () => {
+    const decoded = decodeGenerateRequest(new BinaryWriter().tag(1, WireType.Varint).uint32(5).tag(2, WireType.Varint).uint32(8).finish());
+    expect(decoded.invalid).toMatchObject({ kind: 'invalid_argument', field: 'prompt' });
+    expect(decodeGenerateRequest(valid().tag(3, WireType.Varint).uint32(1).finish()).invalid).toMatchObject({ field: 'temperature' });
+  });
+
+  it('unknown fields are skipped (a newer client talking to this server)', () => {
+    const decoded = decodeGenerateRequest(valid().tag(99, WireType.LengthDelimited).string('future').finish());
+    expect(decoded).toMatchObject({ request: { prompt: 'Q', maxTokens: 8 } });
+  });
+});
