@@ -23,6 +23,7 @@ const projects: NonNullable<Config['projects']> = [
   ...projectConfigs('apps'),
   ...projectConfigs('libs'),
   ...[join(root, 'bench', 'jest.config.ts')].filter((file) => existsSync(file)), // specs of the benchmarks' helpers
+  ...[join(root, 'scripts', 'chaos', 'jest.config.ts')].filter((file) => existsSync(file)), // the fault matrix's pure parts
 ];
 
 const testsDir = join(root, 'tests');

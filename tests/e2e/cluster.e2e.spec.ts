@@ -21,7 +21,6 @@ import { busySequencesAfter, firstRelayStarted, retryWhileLeased, untilServing }
 import { faultCounts, faultsDuring, faultsSince } from './fault-counters';
 import { clusterOutcomes, embeddedOutcomes, type Outcome } from './outcomes';
 import { mapConcurrent, referencePrompts } from './prompts';
-
 jest.setTimeout(300_000);
 
 const PROMPT_COUNT = 100;
@@ -232,12 +231,13 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
 
   it(`kill -9 of one LLM worker while ${FAULT_RUN_COUNT} generations run: all complete, identical to an undisturbed run`, async () => {
     const victim = (cluster as LocalClusterHandle).llmWorkers[0];
-    const [actual, faults] = await faultsDuring((cluster as LocalClusterHandle).orchestrator, () => ask(client as RelayClient, faultPrompts, 'run-kill-llm', (done) => {
+    // Whether a relay is in flight on the victim when it dies is chance (a few short relays per run; one full run had none), so the
+    // reissue counter is not asserted here: libs/observability fault-metrics.spec.ts proves each survived failure is counted.
+    const actual = await ask(client as RelayClient, faultPrompts, 'run-kill-llm', (done) => {
       if (done === 20) victim.kill('SIGKILL');
-    }, 8));
+    }, 8);
     expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });
     expect(actual).toEqual(expectedAll);
-    expect(faults.relayllm_llm_reissues_total).toBeGreaterThan(0);
   });
 
   it(`kill -9 of one SLM worker while ${FAULT_RUN_COUNT} generations run: all complete, identical to an undisturbed run`, async () => {

@@ -4,8 +4,8 @@ import { BlockingEngineFake } from '../testing/blocking-engine.fake';
 import { LlmWorkerService } from './llm-worker.service';
 
 /** A relay call of generation `generation` (default g1): the envelope's fields, then the engine request's. */
-const wire = ({ generation = 'g1', model = 'llm', attempt = 1, ...request }: Partial<EngineRequest> & { generation?: string; model?: string; attempt?: number } = {}): LlmGenerateRequest =>
-  LlmGenerateRequest.fromPartial({ model, attempt, request: { sequenceId: `${generation}/llm`, contextText: 'Compute 1+2.\n', maxTokens: 4, ...request } });
+const wire = ({ generation = 'g1', model = 'llm', attempt = 1, send = 1, ...request }: Partial<EngineRequest> & { generation?: string; model?: string; attempt?: number; send?: number } = {}): LlmGenerateRequest =>
+  LlmGenerateRequest.fromPartial({ model, attempt, send, request: { sequenceId: `${generation}/llm`, contextText: 'Compute 1+2.\n', maxTokens: 4, ...request } });
 
 /** The reply's text and finish. */
 const output = (reply: LlmGenerateReply): [string | undefined, EngineFinish | undefined] => [reply.output?.text, reply.output?.finish];
@@ -53,6 +53,20 @@ describe('LlmWorkerService', () => {
     expect(engine.signals[0]?.aborted).toBe(true);
     service.cancel({ sequenceId: 'g1/llm', turn: 0 });
     expect((await second).attempt).toBe(2);
+  });
+
+  it('a late duplicate of an earlier send (a frozen NATS replaying its buffer) is dropped: the live run goes on', async () => {
+    const engine = new BlockingEngineFake();
+    const service = new LlmWorkerService(engine, { workerId: 'w1', model: 'llm', maxSequences: 1 });
+    const resent = service.generate(wire({ attempt: 1, send: 2 }));
+    await until(() => engine.requests.length === 1);
+    const stale = await service.generate(wire({ attempt: 1, send: 1 }));
+    expect(stale.error).toMatchObject({ kind: WorkerErrorKind.WORKER_ERROR_KIND_FAILED_PRECONDITION, reason: 'GENERATION_IN_USE' });
+    expect([engine.requests.length, engine.signals[0]?.aborted]).toEqual([1, false]);
+    const sameAgain = await service.generate(wire({ attempt: 1, send: 2 }));
+    expect(sameAgain.error).toMatchObject({ reason: 'GENERATION_IN_USE' });
+    service.cancel({ sequenceId: 'g1/llm', turn: 0 });
+    expect(await resent).toMatchObject({ attempt: 1 });
   });
 
   it('honours the time limit the call carries: passing during generation aborts the engine (DEADLINE_EXCEEDED WORKER_DEADLINE)', async () => {

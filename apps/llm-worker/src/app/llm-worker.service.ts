@@ -26,6 +26,19 @@ export interface LlmWorkerServiceOptions {
 interface Running {
   controller: AbortController;
   done: Promise<void>;
+  /** Which send of which call it runs: (turn, attempt, send). */
+  order: readonly number[];
+}
+
+/** Where a request stands among a generation's sends: (turn, attempt, send; send 0 from older callers = 1). */
+function sendOrder(wire: LlmGenerateRequest, turn: number): number[] {
+  return [turn, wire.attempt, Math.max(1, wire.send)];
+}
+
+/** a comes before b (lexicographic). */
+function sentBefore(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
 }
 
 /**
@@ -70,7 +83,12 @@ export class LlmWorkerService {
     }
     const generation = generationOf(call.request);
     const previous = this.running.get(generation);
-    // A reissued attempt of this generation supersedes the old one (its caller gave up on it).
+    const order = sendOrder(wire, call.request.turn);
+    if (previous !== undefined && !sentBefore(previous.order, order)) {
+      // A late duplicate (a frozen NATS server replaying an old connection's buffer): its caller has sent it again since; the live run stays.
+      return llmErrorReply(RelayError.failedPrecondition(FailedPreconditionReason.GENERATION_IN_USE, 'a later send of this relay call is running'), base);
+    }
+    // A reissued attempt (or a send again after a broker drop) supersedes the old one: its caller gave up on it.
     previous?.controller.abort();
     if (previous === undefined && this.running.size >= this.options.maxSequences) {
       return llmErrorReply(RelayError.resourceExhausted(ResourceExhaustedReason.WORKER_FULL, `all ${this.options.maxSequences} sequences are busy`), base);
@@ -78,7 +96,7 @@ export class LlmWorkerService {
     onAccepted?.();
     const controller = new AbortController();
     let finish!: () => void;
-    const entry: Running = { controller, done: new Promise<void>((resolve) => (finish = resolve)) };
+    const entry: Running = { controller, done: new Promise<void>((resolve) => (finish = resolve)), order };
     const wasFull = this.isFull();
     this.running.set(generation, entry);
     if (!wasFull && this.isFull()) this.capacityListener?.();

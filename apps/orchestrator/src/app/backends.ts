@@ -1,5 +1,6 @@
 import type { Engine, RelayError, RelayModels } from '@relayllm/relay-core';
 import type { KeyValueStore } from '@relayllm/relay-cluster';
+import type { BrokerLinkWatch } from './broker-aware-waits';
 
 /**
  * What the orchestrator runs generations on: the SLM (an Engine over SLM
@@ -22,6 +23,8 @@ export interface OrchestratorBackends {
    * not overload (RelayOrchestrationService fails requests after the grace).
    */
   unreachable(): RelayError | undefined;
+  /** This orchestrator's NATS link: while it is down, admission waits are an outage ridden out, not overload (BrokerAwareWaits). */
+  broker: BrokerLinkWatch;
   /**
    * The two models as their workers describe them (a code chat format for
    * the reference pair); resolves once one SLM and one LLM description are

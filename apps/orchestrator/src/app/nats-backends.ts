@@ -1,12 +1,13 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { WorkerKind } from '@relayllm/proto';
-import { connectNats, DescribedWorkers, WorkerRegistry, type ModelPool, type NatsAuthOptions } from '@relayllm/nats-transport';
+import { brokerLinkOf, connectNats, DescribedWorkers, WorkerRegistry, type ModelPool, type NatsAuthOptions } from '@relayllm/nats-transport';
 import type { SlmClientTls } from '@relayllm/security';
 import { RelayError, UnavailableReason, withKnownChatFormat, type CommandSyntax, type Engine, type RelayModels } from '@relayllm/relay-core';
 import type { KeyValueStore } from '@relayllm/relay-cluster';
 import { RemoteSlmEngine, type SlmWorkerDirectory, type SlmWorkerInfo } from '@relayllm/slm-remote';
 import { injectTraceHeaders, type RelayInstrumentation } from '@relayllm/observability';
 import type { OrchestratorBackends } from './backends';
+import type { BrokerLinkWatch } from './broker-aware-waits';
 import type { OrchestratorConfig } from './config';
 
 /** SLM workers of one model, as the NATS heartbeats report them (only those whose model agrees with the pool's). */
@@ -64,6 +65,15 @@ export function unreachablePool(registry: Pick<WorkerRegistry, 'live' | 'hearing
     return RelayError.unavailable(UnavailableReason.NO_LLM_WORKER, `no LLM worker of "${pools.llm.model}" is live${deaf}`);
   }
   return undefined;
+}
+
+/** The link changes the admission waits follow: dropped, back, closed. */
+function brokerWatchOf(nc: NatsConnection): BrokerLinkWatch {
+  const link = brokerLinkOf(nc);
+  return {
+    connected: () => link.view().connected,
+    onChange: (listener) => link.onEvent((event) => event.type !== 'staleConnection' && listener()),
+  };
 }
 
 /** The pool models once both are described (known code formats filled in: the reference pair). */
@@ -148,6 +158,7 @@ export async function createNatsBackends(
     slmCapacity: () => directory.capacity(),
     onCapacityChange: (listener) => workers.onChange(() => listener()),
     unreachable: () => unreachablePool(registry, pools),
+    broker: brokerWatchOf(nc),
     describedModels: describedModelsOf(workers, pools),
     close: () =>
       (closing ??= (async () => {

@@ -15,6 +15,7 @@ import {
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
 import type { OrchestratorBackends } from './backends';
+import { BrokerAwareWaits } from './broker-aware-waits';
 import type { OrchestratorConfig } from './config';
 
 export type OrchestrationSettings = Pick<
@@ -84,6 +85,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
   private refusal: RelayError | undefined;
   private readonly unsubscribe: () => void;
   private readonly outage: OutageWatch;
+  private readonly waits: BrokerAwareWaits;
   /** Requests waiting for the models to be described, woken when an outage is declared. */
   private readonly describeWaiters = new Set<() => void>();
 
@@ -96,6 +98,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
       maxConcurrent: () => Math.min(settings.maxConcurrentGenerations, deps.backends.slmCapacity()),
       maxQueued: settings.maxQueuedRequests,
     });
+    this.waits = new BrokerAwareWaits(deps.backends.broker, settings.maxQueueWaitMs, settings.requestTimeoutMs);
     this.outage = new OutageWatch({
       probe: () => deps.backends.unreachable(),
       graceMs: settings.noWorkerGraceMs,
@@ -133,6 +136,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
   dispose(): void {
     this.unsubscribe();
     this.outage.close();
+    this.waits.close();
   }
 
   private async *serve(request: RelayRequest, signal: AbortSignal, caller: CallerContext): AsyncGenerator<RelayStreamEvent> {
@@ -215,7 +219,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
         leaseMs: settings.generationLeaseMs,
         runningTtlMs: settings.requestTimeoutMs + 60_000,
       }),
-      admission: { queue: this.admission, maxWaitMs: settings.maxQueueWaitMs },
+      admission: { queue: this.admission, maxWaitMs: settings.maxQueueWaitMs, waitLimit: () => this.waits.waitLimit() },
       quota: deps.quota,
       observer: deps.observer,
       clock: deps.clock,

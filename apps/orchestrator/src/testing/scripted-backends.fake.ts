@@ -43,6 +43,9 @@ export class ScriptedBackends implements OrchestratorBackends {
     return this.outage;
   }
 
+  /** The NATS link of scripted backends: always up (no broker). */
+  readonly broker = { connected: (): boolean => true, onChange: (): (() => void) => () => undefined };
+
   setCapacity(capacity: number): void {
     this.capacity = capacity;
     for (const listener of this.listeners) listener();

@@ -43,6 +43,12 @@ export interface FrontDoorAdmission {
   queue: AdmissionQueue;
   /** Longest wait for a slot (RESOURCE_EXHAUSTED ADMISSION_WAIT_EXPIRED after it). */
   maxWaitMs: number;
+  /**
+   * The signal that ends one request's wait (default: after `maxWaitMs`). A
+   * host that knows when waiting is not overload (its broker is down: slots
+   * are held by generations riding the outage out) gives its own.
+   */
+  waitLimit?: () => AbortSignal;
 }
 
 export interface GenerationResumed {
@@ -238,7 +244,7 @@ export class RelayFrontDoor implements RelayServiceHandler {
   private async admit(signal: AbortSignal): Promise<AdmissionPermit | undefined> {
     const admission = this.options.admission;
     if (admission === undefined) return undefined;
-    return admission.queue.acquire(signal, AbortSignal.timeout(admission.maxWaitMs));
+    return admission.queue.acquire(signal, admission.waitLimit?.() ?? AbortSignal.timeout(admission.maxWaitMs));
   }
 
   /** Renews a running generation's lease every `leaseRenewMs` (see GenerationStateRunOptions.leaseTicker). */

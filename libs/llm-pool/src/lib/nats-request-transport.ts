@@ -17,7 +17,7 @@ import { LlmCancel, WorkerKind, type LlmGenerateReply } from '@relayllm/proto';
 import { ackTimeoutMs, attemptTimeoutMs, type Attempt, type Exhaustion, type WorkerCandidates, type WorkerRoute, type WorkerTransport } from '@relayllm/relay-cluster';
 import { RelayError, ResourceExhaustedReason, UnavailableReason, type EngineChunk, type EngineRequest } from '@relayllm/relay-core';
 import { cutReplyBlame, DEFAULT_RIDE_THROUGH, type RideThroughPolicy } from './broker-blame';
-import { brokerDown, cutShort, isCutShort, pause, workerFailure } from './send-outcomes';
+import { brokerDown, cutShort, isCutShort, isStaleSend, pause, workerFailure } from './send-outcomes';
 import { PendingRelay } from './pending-relay';
 
 /** Live workers (WorkerRegistry satisfies it). */
@@ -145,30 +145,35 @@ export class NatsRequestTransport implements WorkerTransport {
       const up = await this.broker.whenConnected(rideUntil - Date.now(), signal);
       if (signal.aborted) return undefined;
       if (!up || (sends > 0 && Date.now() >= rideUntil)) throw brokerDown(lost ?? 'the NATS link is down', Date.now() - startedAt);
-      const pending = this.pending(attempt, attemptTimeoutMs(Date.now(), perAttemptMs, deadlineAt));
+      const pending = this.pending(attempt, attemptTimeoutMs(Date.now(), perAttemptMs, deadlineAt), sends + 1);
       // One publish hook per attempt (the handoff's publish stage), however often the broker made it send again.
       const outcome = await pending.run(signal, () => sends === 0 && this.options.onAttempt?.(event));
       attempt.workerId = outcome.kind === 'reply' ? outcome.reply.workerId || pending.worker : (outcome.workerId ?? attempt.workerId);
       if (signal.aborted) return undefined;
       if (outcome.kind === 'failed') throw outcome.error;
       if (outcome.kind === 'reply') {
-        if (!isCutShort(outcome.reply)) return outcome.reply;
-        if (cutReplyBlame(this.broker.view(), { atMs: startedAt, disconnects: first.disconnects }) === 'worker') throw cutShort(outcome.reply);
+        const stale = isStaleSend(outcome.reply);
+        if (!isCutShort(outcome.reply) && !stale) return outcome.reply;
+        const blame = cutReplyBlame(this.broker.view(), { atMs: startedAt, disconnects: first.disconnects });
+        if (blame === 'worker') {
+          if (stale) return outcome.reply; // its error is the attempt's failure (reissuable)
+          throw cutShort(outcome.reply);
+        }
       }
-      lost = outcome.kind === 'broker' ? outcome.why : 'a late duplicate of the request superseded its run on the worker';
+      lost = outcome.kind === 'broker' ? outcome.why : 'a late duplicate of the request met another send of it on the worker';
       // Link up but the workers not back yet: a short pause; link down: whenConnected waits.
       if (this.broker.view().connected) await pause(this.ride.retryDelayMs, signal);
     }
   }
 
-  private pending(attempt: Attempt, timeoutMs: number): PendingRelay {
+  private pending(attempt: Attempt, timeoutMs: number, send: number): PendingRelay {
     const { request, route } = attempt;
     return new PendingRelay({
       nc: this.options.nc,
       broker: this.broker,
       ride: this.ride,
       subject: route.kind === 'worker' ? llmWorkerSubject(this.options.model, route.workerId) : llmGenerateSubject(this.options.model),
-      wire: toLlmGenerateRequest(request, { model: this.options.model, attempt: attempt.number, timeoutMs }),
+      wire: toLlmGenerateRequest(request, { model: this.options.model, attempt: attempt.number, send, timeoutMs }),
       traceHeaders: this.options.traceHeaders?.(request),
       workerId: attempt.workerId,
       timeoutMs,

@@ -1,5 +1,5 @@
 import { EngineFinish, type LlmGenerateReply, type WorkerError } from '@relayllm/proto';
-import { RelayError, UnavailableReason } from '@relayllm/relay-core';
+import { FailedPreconditionReason, RelayError, UnavailableReason } from '@relayllm/relay-core';
 import { fromWorkerError } from '@relayllm/worker-protocol';
 
 /** How a send's result becomes an attempt's failure, and the small waits of the send loop (nats-request-transport). */
@@ -23,6 +23,16 @@ export function brokerDown(why: string, waitedMs: number): RelayError {
 /** The worker ended the run early (finish abort) without a reason of its own to report: its tokens are partial. */
 export function isCutShort(reply: LlmGenerateReply): boolean {
   return reply.error === undefined && reply.output?.finish === EngineFinish.ENGINE_FINISH_ABORT;
+}
+
+/**
+ * The worker dropped this send as stale: it runs a later send of the call (or
+ * one it took for later: NATS delivered an older send after this one), so
+ * this send gets no answer of its own. After link trouble the caller sends
+ * again, which supersedes whatever runs there.
+ */
+export function isStaleSend(reply: LlmGenerateReply): boolean {
+  return reply.error?.reason === FailedPreconditionReason.GENERATION_IN_USE;
 }
 
 export function cutShort(reply: LlmGenerateReply): RelayError {

@@ -14,6 +14,8 @@ export interface LlmRequestEnvelope {
   model: string;
   /** 1-based attempt of this call. */
   attempt: number;
+  /** 1-based send of the attempt (sent again after a broker drop; default 1). */
+  send?: number;
   /** The worker's time limit for the call, ms from receipt (0 = none). */
   timeoutMs: number;
   traceContext?: Readonly<Record<string, string | undefined>>;
@@ -28,6 +30,7 @@ export function toLlmGenerateRequest(request: EngineRequest, envelope: LlmReques
   return {
     model: envelope.model,
     attempt: envelope.attempt,
+    send: envelope.send ?? 1,
     request: engineRequestToWire(request, { timeoutMs: envelope.timeoutMs, traceContext: envelope.traceContext }),
   };
 }

@@ -1,6 +1,6 @@
 import { WorkerHeartbeat, WorkerKind } from '@relayllm/proto';
 import { ManualClock } from '@relayllm/relay-core/testing';
-import { isWorkerFull, WorkerTable } from './worker-table';
+import { isWorkerFull, RECONNECT_SETTLE_MS, WorkerTable } from './worker-table';
 
 const hb = (workerId: string, overrides: Partial<WorkerHeartbeat> = {}): WorkerHeartbeat =>
   WorkerHeartbeat.fromPartial({ workerId, kind: WorkerKind.WORKER_KIND_LLM, model: 'llm', maxSequences: 2, intervalMs: 1_000, ...overrides });
@@ -43,9 +43,9 @@ describe('WorkerTable', () => {
     expect(table.silent()).toEqual([]);
     expect(table.sweep()).toEqual([]);
     table.resumeExpiry();
-    clock.advance(300);
-    table.observe(hb('b', { intervalMs: 100 })); // b reconnected and was heard
+    clock.advance(RECONNECT_SETTLE_MS - 1); // workers reconnect on their own schedule: nobody expires while they do
     expect(table.sweep()).toEqual([]);
+    table.observe(hb('b', { intervalMs: 100 })); // b reconnected and was heard
     clock.advance(1);
     expect(table.sweep().map((c) => c.worker.workerId)).toEqual(['a']);
     expect(table.get('b')).toBeDefined();

@@ -39,9 +39,19 @@ export function isWorkerFull(worker: Pick<LiveWorker, 'activeSequences' | 'maxSe
  * own connection is down (`pauseExpiry`) nobody expires, and once it is back
  * (`resumeExpiry`) each worker's silence counts from then.
  */
+/**
+ * After this process's link comes back, nobody expires for this long: the
+ * workers reconnect on their own schedule (the client's reconnect wait
+ * 250 ms + jitter, retried while the server restarts) and only then announce,
+ * which can take longer than a short heartbeat's expiry window.
+ */
+export const RECONNECT_SETTLE_MS = 2_000;
+
 export class WorkerTable {
   private readonly workers = new Map<string, LiveWorker>();
   private expiryPaused = false;
+  /** No expiry before this (Unix ms): the reconnect settle. */
+  private settleUntilMs = 0;
 
   constructor(
     private readonly clock: Clock,
@@ -82,8 +92,8 @@ export class WorkerTable {
 
   /** Workers the next sweep would expire (none while expiry is paused). */
   silent(): LiveWorker[] {
-    if (this.expiryPaused) return [];
     const now = this.clock.now();
+    if (this.expiryPaused || now < this.settleUntilMs) return [];
     return [...this.workers.values()].filter((w) => now - w.lastSeenMs > MISSED_HEARTBEATS_BEFORE_EXPIRY * w.intervalMs);
   }
 
@@ -94,14 +104,16 @@ export class WorkerTable {
 
   /**
    * Heartbeats can be heard again: each known worker's silence counts from
-   * now, so it has its whole expiry window to be heard (workers reconnect
-   * and announce on their own schedule).
+   * now, so it has its whole expiry window to be heard, and nobody expires
+   * within RECONNECT_SETTLE_MS (workers reconnect and announce on their own
+   * schedule).
    */
   resumeExpiry(): void {
     const wasPaused = this.expiryPaused;
     this.expiryPaused = false;
     if (!wasPaused) return;
     const now = this.clock.now();
+    this.settleUntilMs = now + RECONNECT_SETTLE_MS;
     for (const worker of this.workers.values()) worker.lastSeenMs = Math.max(worker.lastSeenMs, now);
   }
 

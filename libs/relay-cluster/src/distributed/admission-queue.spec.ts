@@ -57,6 +57,16 @@ describe('AdmissionQueue', () => {
     await expect(waiting).rejects.toMatchObject({ kind: 'resource_exhausted', reason: 'ADMISSION_WAIT_EXPIRED' });
   });
 
+  it('a wait limit that ends for another cause (an outage ridden out too long) fails the wait with that error', async () => {
+    const queue = new AdmissionQueue({ maxConcurrent: 1, maxQueued: 4 });
+    await queue.acquire(never);
+    const limit = new AbortController();
+    const waiting = queue.acquire(never, limit.signal);
+    limit.abort(RelayError.unavailable(UnavailableReason.BROKER_DOWN, 'broker down'));
+    await expect(waiting).rejects.toMatchObject({ kind: 'unavailable', reason: 'BROKER_DOWN' });
+    await expect(queue.acquire(never, limit.signal)).rejects.toMatchObject({ kind: 'unavailable', reason: 'BROKER_DOWN' });
+  });
+
   it('follows a dynamic limit (live workers\' capacity): capacityChanged admits waiters', async () => {
     let capacity = 0;
     const queue = new AdmissionQueue({ maxConcurrent: () => capacity, maxQueued: 4 });

@@ -1,4 +1,4 @@
-import { CancelledReason, InvalidArgumentReason, ResourceExhaustedReason, RelayError } from '@relayllm/relay-core';
+import { CancelledReason, InvalidArgumentReason, isRelayError, ResourceExhaustedReason, RelayError } from '@relayllm/relay-core';
 
 export interface AdmissionQueueOptions {
   /**
@@ -27,7 +27,8 @@ interface Waiter {
  * generations run; the others wait in a bounded FIFO. Pure: no timers; a
  * wait ends when the caller's `signal` aborts (cancel / deadline: cancelled),
  * when `waitLimit` aborts (the host's queue-wait bound: resource_exhausted
- * ADMISSION_WAIT_EXPIRED), or when a permit frees up. A full queue answers
+ * ADMISSION_WAIT_EXPIRED, or the RelayError it aborts with), or when a
+ * permit frees up. A full queue answers
  * resource_exhausted ADMISSION_QUEUE_FULL at once.
  *
  * Outage is not overload: while the host declares one (no worker of a role
@@ -61,10 +62,11 @@ export class AdmissionQueue {
         ),
       );
     }
-    if (waitLimit?.aborted) return Promise.reject(waitExpired());
+    if (waitLimit?.aborted) return Promise.reject(isRelayError(waitLimit.reason) ? waitLimit.reason : waitExpired());
     return new Promise<AdmissionPermit>((resolve, reject) => {
       const onAbort = (): void => leave(cancelledWhileQueued());
-      const onWaitLimit = (): void => leave(waitExpired());
+      // A host whose bound ends for another cause (an outage it rode out for too long) says so in the abort reason.
+      const onWaitLimit = (): void => leave(isRelayError(waitLimit?.reason) ? waitLimit.reason : waitExpired());
       const waiter: Waiter = {
         admit: resolve,
         reject,

@@ -130,6 +130,8 @@ export const UnavailableReason = {
   MODELS_NOT_DESCRIBED: 'MODELS_NOT_DESCRIBED',
   /** Another replica took the generation over (this one's lease lapsed while it ran): retry with the same request_id for its result. */
   GENERATION_TAKEN_OVER: 'GENERATION_TAKEN_OVER',
+  /** This process's broker (NATS) link stayed down longer than a request may wait for it. */
+  BROKER_DOWN: 'BROKER_DOWN',
 } as const;
 
 export const DeadlineExceededReason = {
