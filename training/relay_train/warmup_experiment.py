@@ -1,0 +1,95 @@
+"""One warm-up (paper stage 1) experiment from the shipped SFT student, with config overrides;
+exports the warmed-up student as GGUF for `relayllm eval`.
+
+    python3 -m relay_train.warmup_experiment --name W_random --set placement_scale=0 --set steps=1000
+
+Reads models/reference/stages/sft/slm.gguf (student after SFT) and models/reference/llm.gguf
+(teacher), builds the transcripts and trains as the pipeline's warm-up stage does
+(`configs/student.json` → warmup, overridden by each --set key=value, same seeds), and writes
+under training/out/experiments/<name>/: train.log, result.json (transcript stats, loss curve,
+seconds, the config), student-warmup.pt, slm.gguf and llm.gguf (a link to the teacher), so that the
+folder is a models directory for `relayllm eval --models`.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+from . import config, sft, task, warmup
+from .experiment import DEV_PER_COUNT, REFERENCE, SPLIT_SEED, TEST_PER_COUNT, HERE, parse_override
+from .gguf import write_gguf
+from .gguf_read import load_llama
+from .progress import Progress
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--name", required=True)
+    ap.add_argument("--set", action="append", default=[], help="warmup.<key>=<value> override (key without 'warmup.')")
+    ap.add_argument("--student", default=os.path.join(REFERENCE, "stages", "sft", "slm.gguf"))
+    ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
+    ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    scfg = config.load(args.student_config)
+    wcfg = dict(scfg.warmup)
+    try:
+        wcfg.update(parse_override(s, config.WARMUP_FIELDS) for s in args.set)
+        config._check_section("--set", "warmup", wcfg, config.WARMUP_FIELDS)
+    except config.ConfigError as e:
+        print(f"config error: {e}", file=sys.stderr)
+        return 2
+    torch.set_num_threads(args.threads)
+    out = os.path.join(HERE, "out", "experiments", args.name)
+    os.makedirs(out, exist_ok=True)
+    run(args.student, args.teacher, wcfg, scfg.seed, out)
+    return 0
+
+
+def run(student_path: str, teacher_path: str, wcfg: dict, seed: int, out: str) -> dict:
+    """The pipeline's warm-up stage (pipeline.run), on GGUF inputs."""
+    prog = Progress(os.path.join(out, "train.log"))
+    prog.info(f"warmup config: {json.dumps(wcfg)} student {student_path}")
+    student, teacher = load_llama(student_path), load_llama(teacher_path)
+    student.eval()
+    teacher.eval()
+    splits = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)
+    held_out = {q.text for qs in splits.values() for q in qs}
+    wq_sampler = task.train_sampler(seed + 1, held_out)
+    wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
+    prog.begin("warmup-data")
+    t0 = time.time()
+    examples, stats = warmup.build_transcripts(student, teacher, wq, wcfg, seed, prog)
+    t_data = round(time.time() - t0, 1)
+    prog.info(f"warm-up transcripts: {stats} in {t_data}s")
+    placer = warmup.ReferencePlacer(student, wcfg, seed + 6) if wcfg["reference_calls"] else None
+    torch.manual_seed(seed + 2)
+    prog.begin("warmup-sft")
+    t0 = time.time()
+    batches = warmup.example_batches(examples, wcfg["batch_size"], seed, wcfg["reference_share"],
+                                     task.train_sampler(seed + 5, held_out), placer)
+    curve = sft.train_steps(student, batches, wcfg["steps"], wcfg["lr"], max(1, wcfg["steps"] // 20), 0.0, prog)
+    t_train = round(time.time() - t0, 1)
+    prog.info(f"warm-up trained in {t_train}s")
+    student.eval()
+    torch.save({"model": student.state_dict(), "curve": curve, "stats": stats,
+                "seconds": {"warmup-data": t_data, "warmup-sft": t_train}}, os.path.join(out, "student-warmup.pt"))
+    write_gguf(os.path.join(out, "slm.gguf"), student, "relayllm-reference-slm-warmup-experiment")
+    link = os.path.join(out, "llm.gguf")
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink(os.path.relpath(teacher_path, out), link)
+    res = {"stats": stats, "curve": curve, "seconds": {"warmup-data": t_data, "warmup-sft": t_train},
+           "config": wcfg, "student": student_path}
+    with open(os.path.join(out, "result.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    return res
+
+
+if __name__ == "__main__":
+    sys.exit(main())
