@@ -105,7 +105,8 @@ export class LlmAffinity {
    * latency, so one tenant must not learn through it what another sent.
    */
   private blockKeys(generationId: string, promptText: string): string[] {
-    const tenant = encodeURIComponent(tenantOfGeneration(generationId));
+    // Already percent-encoded by tenantGenerationId: holds no `:` or `/`.
+    const tenant = tenantOfGeneration(generationId);
     return promptBlockKeys(promptText, this.options).map((h) => storeKey('affinity', `block:${this.options.model}:${tenant}:${h}`));
   }
 
