@@ -2,6 +2,8 @@
  * One row of the matrix: a fresh cluster, a fault-free baseline of the load,
  * then the same load with the fault struck at its scheduled time, compared.
  */
+import { mkdirSync, writeFileSync } from 'fs';
+import { join } from 'path';
 import { faultVictim, injectFault } from './faults';
 import { peakRssMiB, type ProcessJanitor } from './janitor';
 import { runLoad, type LoadRun, type LoadSettings } from './load';
@@ -14,6 +16,16 @@ export interface FaultCaseSettings extends LoadSettings {
   readonly seed: number;
   /** Plain mode instead of the generated credentials and TLS. */
   readonly insecure: boolean;
+  /** Where each process's output goes after the row (undefined: nowhere). */
+  readonly logs: string | undefined;
+}
+
+/** Each process's output (its last 64 KB) as `<dir>/<fault>/<process>.log`: what explains a failure of the row. */
+function saveOutputs(rig: ChaosRig, dir: string, fault: string, log: (line: string) => void): void {
+  const folder = join(dir, fault);
+  mkdirSync(folder, { recursive: true });
+  for (const p of [...rig.cluster.all(), ...(rig.replica === undefined ? [] : [rig.replica])]) writeFileSync(join(folder, `${p.name}.log`), p.output());
+  log(`${fault}: process outputs in ${folder}`);
 }
 
 interface FaultedRun extends LoadRun {
@@ -53,6 +65,7 @@ export async function runFaultCase(schedule: FaultSchedule, janitor: ProcessJani
     const atMs = strikeAtMs(schedule, baseline.wallMs);
     log(`${name}: baseline took ${Math.round(baseline.wallMs)} ms; faulted run, strike at ${atMs} ms`);
     const faulted = await faultedRun(rig, schedule, atMs, janitor, settings, log);
+    if (settings.logs !== undefined) saveOutputs(rig, settings.logs, name, log);
     return {
       schedule,
       generations: settings.prompts.length,

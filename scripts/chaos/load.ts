@@ -38,7 +38,9 @@ function reasonOf(error: unknown): string {
 function failure(error: unknown, latencyMs: number): GenerationResult {
   const code = (error as Partial<ServiceError>).code;
   const name = typeof code === 'number' ? (GrpcStatus[code] ?? `code ${code}`) : 'CLIENT_ERROR';
-  return { ok: false, code: name, reason: reasonOf(error), latencyMs };
+  const details = (error as Partial<ServiceError>).details;
+  const message = typeof details === 'string' ? details : error instanceof Error ? error.message : String(error);
+  return { ok: false, code: name, reason: reasonOf(error), message, latencyMs };
 }
 
 /** Pause between tries while a lease refuses the generation. */

@@ -18,6 +18,8 @@ export interface ChaosOptions {
   readonly json: { readonly to: 'stdout' } | { readonly to: 'file'; readonly path: string } | undefined;
   /** Plain NATS, Redis and SLM streams instead of the generated credentials and TLS of `npm run cluster`. */
   readonly insecure: boolean;
+  /** A folder for each process's output (its last 64 KB) after each row: `<dir>/<fault>/<process>.log`. */
+  readonly logs: string | undefined;
   readonly help: boolean;
 }
 
@@ -32,6 +34,7 @@ export const CHAOS_USAGE = `npm run chaos -- [options]
   --policy P          relay (default) | llm-only (every token from the LLM workers)
   --json [FILE]       JSON: to FILE (the table still prints), or alone: on stdout instead of the table
   --insecure          plain NATS, Redis and SLM streams (default: generated credentials and TLS, as npm run cluster)
+  --logs DIR          each process's output (last 64 KB) after each row, in DIR/<fault>/<process>.log
   --help`;
 
 const DEFAULTS = { n: 200, concurrency: 32, seed: 1, maxTokens: 128, deadlineMs: 30_000, policy: Policy.POLICY_RELAY } as const;
@@ -56,7 +59,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** Parses `argv` (without node and the script); throws ChaosUsageError naming the flag. `--flag=value` works too. */
 export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
   const args = argv.flatMap((arg) => (arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg]));
-  const options: Mutable<ChaosOptions> = { faults: parseFaultList(DEFAULT_FAULTS.join(',')), ...DEFAULTS, json: undefined, insecure: false, help: false };
+  const options: Mutable<ChaosOptions> = { faults: parseFaultList(DEFAULT_FAULTS.join(',')), ...DEFAULTS, json: undefined, insecure: false, logs: undefined, help: false };
   for (let i = 0; i < args.length; i++) {
     const flag = args[i];
     const value = (): string | undefined => args[++i];
@@ -79,6 +82,12 @@ export function parseChaosArgs(argv: readonly string[]): ChaosOptions {
         break;
       }
       case '--insecure': options.insecure = true; break;
+      case '--logs': {
+        const dir = value();
+        if (dir === undefined || dir.startsWith('--')) throw new ChaosUsageError('--logs: needs a folder');
+        options.logs = dir;
+        break;
+      }
       case '--help': case '-h': options.help = true; break;
       default: throw new ChaosUsageError(`unknown argument "${flag}" (see --help)`);
     }

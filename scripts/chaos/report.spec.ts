@@ -4,7 +4,7 @@ import { scheduleFault } from './schedule';
 
 const answer = (text: string, calls = 1): Outcome => ({ text, finishReason: 1, calls });
 const ok = (outcome: Outcome, latencyMs = 100): GenerationResult => ({ ok: true, outcome, latencyMs });
-const failed = (code: string, reason: string, latencyMs = 2_000): GenerationResult => ({ ok: false, code, reason, latencyMs });
+const failed = (code: string, reason: string, latencyMs = 2_000, message = `${code} ${reason}`): GenerationResult => ({ ok: false, code, reason, message, latencyMs });
 
 describe('quantile', () => {
   it('nearest rank, whatever the input order; NaN when empty', () => {
@@ -25,6 +25,11 @@ describe('summarizeRun', () => {
     expect(summary).toEqual({
       ok: 2,
       failed: { 'UNAVAILABLE LLM_ACK_TIMEOUT': 2, DEADLINE_EXCEEDED: 1 },
+      failures: [
+        { index: 1, key: 'UNAVAILABLE LLM_ACK_TIMEOUT', message: 'UNAVAILABLE LLM_ACK_TIMEOUT', latencyMs: 2_000 },
+        { index: 3, key: 'UNAVAILABLE LLM_ACK_TIMEOUT', message: 'UNAVAILABLE LLM_ACK_TIMEOUT', latencyMs: 2_000 },
+        { index: 4, key: 'DEADLINE_EXCEEDED', message: 'DEADLINE_EXCEEDED ', latencyMs: 2_000 },
+      ],
       p50Ms: 100,
       p95Ms: 300,
       p99Ms: 300,
@@ -55,7 +60,10 @@ function row(overrides: Partial<ChaosRow> = {}): ChaosRow {
     schedule: scheduleFault(parseFault('nats-kill-3s'), 1, { llm: 3, slm: 2 }),
     generations: 4,
     baseline: summarizeRun([ok(answer('a'), 200), ok(answer('b'), 400), ok(answer('c'), 600), ok(answer('d'), 800)], 1_000),
-    faulted: summarizeRun([ok(answer('a'), 300), failed('UNAVAILABLE', 'LLM_ACK_TIMEOUT'), ok(answer('c'), 5_300), failed('RESOURCE_EXHAUSTED', 'ADMISSION_WAIT_EXPIRED')], 6_000),
+    faulted: summarizeRun(
+      [ok(answer('a'), 300), failed('UNAVAILABLE', 'LLM_ACK_TIMEOUT', 2_000, 'no ack (LLM_ACK_TIMEOUT)'), ok(answer('c'), 5_300), failed('RESOURCE_EXHAUSTED', 'ADMISSION_WAIT_EXPIRED')],
+      6_000,
+    ),
     identical: 2,
     struckAtMs: 1_234,
     orchestratorPeakRssMiB: 150.4,
@@ -90,13 +98,17 @@ describe('jsonRows', () => {
       generations: 4,
       ok: 2,
       failed: { 'UNAVAILABLE LLM_ACK_TIMEOUT': 1, 'RESOURCE_EXHAUSTED ADMISSION_WAIT_EXPIRED': 1 },
+      failures: [
+        { index: 1, failure: 'UNAVAILABLE LLM_ACK_TIMEOUT', message: 'no ack (LLM_ACK_TIMEOUT)', latency_ms: 2_000 },
+        { index: 3, failure: 'RESOURCE_EXHAUSTED ADMISSION_WAIT_EXPIRED', message: 'RESOURCE_EXHAUSTED ADMISSION_WAIT_EXPIRED', latency_ms: 2_000 },
+      ],
       identical: 2,
       p50_ms: 300,
       p99_ms: 5_300,
       struck_at_ms: 1_234,
       fault_duration_ms: 3_000,
       orchestrator_peak_rss_mib: 150,
-      baseline: { ok: 4, failed: {}, p50_ms: 400, p95_ms: 800, wall_ms: 1_000, llm_calls: 4 },
+      baseline: { ok: 4, failed: {}, failures: [], p50_ms: 400, p95_ms: 800, wall_ms: 1_000, llm_calls: 4 },
     });
   });
 

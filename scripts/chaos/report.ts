@@ -15,13 +15,23 @@ export interface Outcome {
 
 export type GenerationResult =
   | { readonly ok: true; readonly outcome: Outcome; readonly latencyMs: number }
-  /** `code`: the gRPC status name; `reason`: the relayllm-error-reason trailer ('' when none came). */
-  | { readonly ok: false; readonly code: string; readonly reason: string; readonly latencyMs: number };
+  /** `code`: the gRPC status name; `reason`: the relayllm-error-reason trailer ('' when none came); `message`: the status details (which path failed it). */
+  | { readonly ok: false; readonly code: string; readonly reason: string; readonly message: string; readonly latencyMs: number };
+
+/** One failed generation: its position in the load, `"<STATUS> <REASON>"`, the server's message. */
+export interface FailureDetail {
+  readonly index: number;
+  readonly key: string;
+  readonly message: string;
+  readonly latencyMs: number;
+}
 
 export interface RunSummary {
   readonly ok: number;
   /** `"<STATUS> <REASON>"` (or the status alone) → count. */
   readonly failed: Readonly<Record<string, number>>;
+  /** Each failure with its message: the reason alone does not say which path raised it. */
+  readonly failures: readonly FailureDetail[];
   /** Latency of the successful generations. */
   readonly p50Ms: number;
   readonly p95Ms: number;
@@ -58,15 +68,20 @@ export function failureKey(code: string, reason: string): string {
 
 export function summarizeRun(results: readonly GenerationResult[], wallMs: number): RunSummary {
   const failed: Record<string, number> = {};
+  const failures: FailureDetail[] = [];
   const latencies: number[] = [];
   let llmCalls = 0;
-  for (const result of results) {
+  results.forEach((result, index) => {
     if (result.ok) {
       latencies.push(result.latencyMs);
       llmCalls += result.outcome.calls;
-    } else failed[failureKey(result.code, result.reason)] = (failed[failureKey(result.code, result.reason)] ?? 0) + 1;
-  }
-  return { ok: latencies.length, failed, p50Ms: quantile(latencies, 0.5), p95Ms: quantile(latencies, 0.95), p99Ms: quantile(latencies, 0.99), wallMs, llmCalls };
+      return;
+    }
+    const key = failureKey(result.code, result.reason);
+    failed[key] = (failed[key] ?? 0) + 1;
+    failures.push({ index, key, message: result.message, latencyMs: result.latencyMs });
+  });
+  return { ok: latencies.length, failed, failures, p50Ms: quantile(latencies, 0.5), p95Ms: quantile(latencies, 0.95), p99Ms: quantile(latencies, 0.99), wallMs, llmCalls };
 }
 
 const sameOutcome = (a: Outcome, b: Outcome): boolean => a.text === b.text && a.finishReason === b.finishReason && a.calls === b.calls;
@@ -119,10 +134,11 @@ export function markdownTable(rows: readonly ChaosRow[]): string {
 const rounded = (ms: number): number | null => (Number.isNaN(ms) ? null : Math.round(ms));
 
 function jsonRun(summary: RunSummary): Record<string, unknown> {
-  return { ok: summary.ok, failed: summary.failed, p50_ms: rounded(summary.p50Ms), p95_ms: rounded(summary.p95Ms), p99_ms: rounded(summary.p99Ms), wall_ms: rounded(summary.wallMs), llm_calls: summary.llmCalls };
+  const failures = summary.failures.map((f) => ({ index: f.index, failure: f.key, message: f.message, latency_ms: Math.round(f.latencyMs) }));
+  return { ok: summary.ok, failed: summary.failed, failures, p50_ms: rounded(summary.p50Ms), p95_ms: rounded(summary.p95Ms), p99_ms: rounded(summary.p99Ms), wall_ms: rounded(summary.wallMs), llm_calls: summary.llmCalls };
 }
 
-/** One object per fault: `fault`, `ok`, `failed` (by status and reason), `identical`, latency quantiles, and the baseline's. */
+/** One object per fault: `fault`, `ok`, `failed` (by status and reason), `failures` (each with its message), `identical`, latency quantiles, and the baseline's. */
 export function jsonRows(rows: readonly ChaosRow[]): Array<Record<string, unknown>> {
   return rows.map((row) => ({
     fault: row.schedule.fault.name,

@@ -69,6 +69,17 @@ describe('LlmWorkerService', () => {
     expect(await resent).toMatchObject({ attempt: 1 });
   });
 
+  it('a cancel stops the call it names (or an earlier one), never a later call of the generation', async () => {
+    const engine = new BlockingEngineFake();
+    const service = new LlmWorkerService(engine, { workerId: 'w1', model: 'llm', maxSequences: 1 });
+    const next = service.generate(wire({ turn: 1 }));
+    await until(() => engine.requests.length === 1);
+    service.cancel({ sequenceId: 'g1/llm', turn: 0 }); // the previous call's cancel, delivered late
+    expect(engine.signals[0]?.aborted).toBe(false);
+    service.cancel({ sequenceId: 'g1/llm', turn: 1 });
+    expect(output(await next)[1]).toBe(EngineFinish.ENGINE_FINISH_ABORT);
+  });
+
   it('honours the time limit the call carries: passing during generation aborts the engine (DEADLINE_EXCEEDED WORKER_DEADLINE)', async () => {
     const engine = new BlockingEngineFake();
     const service = new LlmWorkerService(engine, { workerId: 'w1', model: 'llm', maxSequences: 1 });

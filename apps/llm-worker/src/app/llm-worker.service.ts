@@ -128,9 +128,15 @@ export class LlmWorkerService {
     }
   }
 
-  /** Aborts the generation's running call (any call index: a generation runs one LLM call at a time). */
+  /**
+   * Aborts the generation's running call when it is the call the cancel names
+   * or an earlier one (a generation runs one LLM call at a time). A later call
+   * is not its target: a cancel can arrive after the next call started (NATS
+   * delivered it twice, once late: see DeliveredRequests).
+   */
   cancel(message: LlmCancel): void {
-    this.running.get(generationOf(message))?.controller.abort();
+    const running = this.running.get(generationOf(message));
+    if (running !== undefined && running.order[0] <= message.turn) running.controller.abort();
   }
 
   /** Takes no new request from now on (graceful shutdown). */

@@ -19,6 +19,7 @@ import {
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
 import { InternalReason, RelayError } from '@relayllm/relay-core';
 import { lastValueFrom } from 'rxjs';
+import { DeliveredRequests } from './delivered-requests';
 import { LLM_CANCEL_PATTERN, LLM_GENERATE_PATTERN } from './tokens';
 
 /** How long a reply waits for the link when the request named no time limit. */
@@ -59,11 +60,17 @@ export interface NatsLlmServerOptions {
  * attempt, and a caller that saw no outage still waits on that inbox. A
  * caller that did see one has sent the call again (new inbox, superseding
  * this run here): the late reply then reaches nobody, so no token is doubled.
+ * A request message delivered twice (same reply inbox, see DeliveredRequests)
+ * is taken once: the copy gets neither ack nor reply.
  */
 export class NatsLlmServer extends Server implements CustomTransportStrategy {
   private requestSubscriptions: Subscription[] = [];
   private cancelSubscription: Subscription | undefined;
   private readonly broker: BrokerLink;
+  private readonly delivered = new DeliveredRequests();
+  private copiesDropped = 0;
+  /** Copies are logged at the 1st, 10th, 100th...: a client holding two server connections copies every request until it reconnects. */
+  private logCopiesAt = 1;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -123,9 +130,11 @@ export class NatsLlmServer extends Server implements CustomTransportStrategy {
     let wire: LlmGenerateRequest | undefined;
     try {
       wire = decodeProto(LlmGenerateRequest, msg.data, 'LlmGenerateRequest');
+      const untilMs = receivedAt + (wire.request?.timeoutMs || UNKNOWN_TIME_LIMIT_MS);
+      if (this.isCopy(msg, untilMs)) return;
       const handler = this.getHandlerByPattern(LLM_GENERATE_PATTERN);
       if (handler === null) throw RelayError.internal(InternalReason.INTERNAL, `no handler for ${LLM_GENERATE_PATTERN}`);
-      const context = new NatsLlmContext([msg.subject, trace, this.acceptor(msg, receivedAt + (wire.request?.timeoutMs || UNKNOWN_TIME_LIMIT_MS))]);
+      const context = new NatsLlmContext([msg.subject, trace, this.acceptor(msg, untilMs)]);
       reply = await lastValueFrom(this.transformToObservable(await handler(wire, context)));
     } catch (error) {
       reply = llmErrorReply(error, { workerId: this.options.workerId, wire });
@@ -142,6 +151,17 @@ export class NatsLlmServer extends Server implements CustomTransportStrategy {
       // Connection closed meanwhile: the caller's own timeout / reissue covers it.
       this.logger.warn?.(`reply to ${msg.subject} not sent: ${String(error)}`);
     }
+  }
+
+  /** A second delivery of a request already taken (its reply inbox was seen): answering it would answer the live send. */
+  private isCopy(msg: Msg, untilMs: number): boolean {
+    if (msg.reply === undefined || msg.reply === '' || this.delivered.firstDelivery(msg.reply, untilMs)) return false;
+    this.copiesDropped += 1;
+    if (this.copiesDropped === this.logCopiesAt) {
+      this.logCopiesAt *= 10;
+      this.logger.warn?.(`dropped ${this.copiesDropped} second deliveries of requests (same reply inbox; the last on ${msg.subject}): NATS delivered them twice`);
+    }
+    return true;
   }
 
   /** Sends the ack at most once, only when the caller asked for it (once the link is up: see the class). */
