@@ -44,6 +44,12 @@ def _mix(w: dict) -> str:
             where = (f"a command before each digit where the SFT student's p_max on the reference prefix is below "
                      f"{w['reference_threshold']}, asking for the rest of that number, at most "
                      f"{w['reference_max_calls']} per answer")
+        elif w.get("reference_placement") == "number_tail_error":
+            margin = (f" or its probability of the reference token is below {w['reference_threshold']}"
+                      if w["reference_threshold"] > 0 else "")
+            where = (f"a command before each digit where the SFT student's top prediction on the reference prefix is "
+                     f"not the reference token{margin}, asking for the rest of that number, at most "
+                     f"{w['reference_max_calls']} per answer")
         else:
             where = (f"commands placed the same way: probability min(1, {w['reference_placement_scale']}·(1 − p_max)), "
                      f"p_max the SFT student's on the reference prefix")
@@ -60,6 +66,8 @@ def _recipe(w: dict, g: dict) -> str:
         if w.get("reference_calls") and w.get("reference_placement") == "number_tail":
             warm += (f" with a command before each digit where the SFT student's confidence is below "
                      f"{w['reference_threshold']}")
+        if w.get("reference_calls") and w.get("reference_placement") == "number_tail_error":
+            warm += " with a command before each digit the SFT student gets wrong on the reference prefix"
     return f"{warm}; then GRPO with {_reward(g)}"
 
 

@@ -17,7 +17,8 @@ answers, so that the warm-up keeps what SFT taught (training/README.md has the m
 `reference_calls` puts commands into those too (ReferencePlacer), so that they do not teach
 "never call" where the student is unsure; with `reference_placement` "number_tail" those
 commands go before each digit the student is unsure of and ask for the rest of its number
-(ReferencePlacer.place says why). `digit_decay` < 1 draws small d more often.
+(ReferencePlacer.place says why), with "number_tail_error" before each digit it gets wrong
+(ReferencePlacer.confidence). `digit_decay` < 1 draws small d more often.
 """
 from __future__ import annotations
 
@@ -126,16 +127,33 @@ class ReferencePlacer:
     def __call__(self, questions) -> list[tuple[list[int], list[float]]]:
         encoded = [sft.encode_example(q) for q in questions]
         tokens, _ = sft.pad_batch([e[0] for e in encoded], [[0.0] for _ in encoded])
-        p_max = torch.softmax(self.student(tokens).float(), -1).max(-1).values.tolist()
-        return [self.place(toks, start, pm) if self.rng.random() < self.share else sft.answer_example(q)
-                for q, (toks, start), pm in zip(questions, encoded, p_max)]
+        score = self.confidence(torch.softmax(self.student(tokens).float(), -1), tokens).tolist()
+        return [self.place(toks, start, sc) if self.rng.random() < self.share else sft.answer_example(q)
+                for q, (toks, start), sc in zip(questions, encoded, score)]
+
+    def confidence(self, probs: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+        """score[b, t], compared with reference_threshold for token t + 1: p_max, or with
+        "number_tail_error" p(reference token), and -1 where the student's argmax is not the
+        reference token. Under greedy decoding the relay's text is the reference prefix up to the
+        student's first wrong token, and the reference prefix again once the teacher has written
+        it, so those argmax errors are where a call is needed; p_max below a threshold only
+        points at them. The threshold on p(reference) adds a margin around them (0: errors only)."""
+        p_max, top = probs.max(-1)
+        if self.mode != "number_tail_error":
+            return p_max
+        nxt = torch.cat([tokens[:, 1:], tokens[:, -1:]], 1)      # the last position predicts nothing used
+        p_ref = probs.gather(-1, nxt.unsqueeze(-1)).squeeze(-1)
+        return torch.where(top == nxt, p_ref, torch.full_like(p_ref, -1.0))
 
     def place(self, toks: list[int], start: int, p_max: list[float]) -> tuple[list[int], list[float]]:
-        """p_max[t] is the student's top probability for token t + 1 given toks[:t + 1].
+        """p_max[t] is the student's score (see `confidence`: its top probability, or with
+        "number_tail_error" p(reference token), -1 where it would write another) for token t + 1
+        given toks[:t + 1].
 
         "uncertain": each token with probability min(1, reference_placement_scale·(1 − p_max)),
         n drawn as in the transcripts. "number_tail": before each digit the student is unsure of
-        (p_max < reference_threshold), n = the rest of that digit's number, deterministic. Why
+        (p_max < reference_threshold), n = the rest of that digit's number, deterministic;
+        "number_tail_error" the same with its score (before each digit it gets wrong). Why
         the number's end: the answer format puts every digit at a fixed distance from the digits
         it depends on (task.py), and a 2-layer student computes by those distances. A command
         shifts everything after it by its length; when the teacher's turn ends inside a number,
@@ -143,7 +161,7 @@ class ReferencePlacer:
         (training/README.md: calling where it is unsure, the SFT student reaches 83% with its
         commands hidden from it and 55% with them in its context). Ending the turn at the
         number's end leaves the student only copying across the shift, which it learns."""
-        if self.mode == "number_tail":
+        if self.mode in ("number_tail", "number_tail_error"):
             def n_at(t: int, placed: int) -> int:
                 if placed < self.tail_max_calls and p_max[t - 1] < self.threshold:
                     return number_length(toks, t)

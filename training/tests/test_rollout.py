@@ -1,4 +1,5 @@
 """The PyTorch relay rollout follows the serving protocol (scripted models: test doubles)."""
+import math
 import unittest
 
 import torch
@@ -25,6 +26,28 @@ class PeakedStudentFake:
         for t in self.flat_at:
             logits[:, t - 1, 0] = 0.0      # the logits at t - 1 predict token t
         return logits
+
+class ReferenceStudentFake:
+    """Test double for the frozen student of ReferencePlacer in "number_tail_error" mode: sure of
+    each reference token, except that at `wrong_at` it is sure of another token (an error) and at
+    `margin_at` it still prefers the reference token, with probability 0.6."""
+    def __init__(self, wrong_at=(), margin_at=()):
+        self.wrong_at, self.margin_at = wrong_at, margin_at
+
+    def eval(self):
+        return self
+
+    def __call__(self, tokens):
+        logits = torch.zeros(*tokens.shape, VOCAB_SIZE)
+        for t in range(1, tokens.shape[1]):              # the logits at t - 1 predict token t
+            ref = tokens[0, t].item()
+            logits[:, t - 1, ref] = 50.0
+            if t in self.wrong_at:
+                logits[:, t - 1, (ref + 1) % 256] = 60.0
+            if t in self.margin_at:
+                logits[:, t - 1, ref] = math.log(1.5 * (VOCAB_SIZE - 1))
+        return logits
+
 
 class ScriptedModel:
     """Test double: next token = script(tokens this model has seen so far in its view)."""
@@ -255,6 +278,40 @@ class RolloutProtocolTest(unittest.TestCase):
         self.assertEqual(warmup.number_length(list(b"=+19710\n"), 1), 6)
         self.assertEqual(warmup.number_length(list(b"x+15"), 1), 0)   # a sign not after '=' is an operator
         self.assertEqual(warmup.number_length(list(b"=-\n"), 1), 0)   # a sign with no digits is no number
+
+    def test_reference_placer_number_tail_error(self):
+        cfg = {"placement_scale": 0.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,
+               "reference_placement_scale": 0.0, "reference_teacher_loss": True,
+               "reference_placement": "number_tail_error", "reference_threshold": 0.0, "reference_max_calls": 2}
+        q = task.Question((37, 48, 15, 6), ("*", "+", "-"))
+        toks, start = sft.encode_example(q)
+        text = bytes(t for t in toks[start:] if t < 256).decode()
+        first_result = start + text.index("=69200") + 1
+        sign = start + text.index("=+19710") + 1
+        plus = start + text.index("+15")
+
+        def placed(student, **over):
+            tokens, mask = warmup.ReferencePlacer(student, dict(cfg, **over), seed=0)([q])[0]
+            self.assertEqual(sum(mask), len(toks) - start + 3 * tokens.count(CALL))   # only commands added
+            return bytes(t if t < 256 else ord("|") for t in tokens[start:]).decode(), tokens.count(CALL)
+
+        # a wrong digit gets a command for the rest of its number; a second error inside that
+        # turn needs none; a wrong operator is no number; a sure-but-unlikely token is no error
+        student = ReferenceStudentFake(wrong_at=[first_result + 2, first_result + 3, plus], margin_at=[sign])
+        text_placed, calls = placed(student)
+        self.assertIn("=69|3|200", text_placed)
+        self.assertIn("=+19710", text_placed)
+        self.assertEqual(calls, 1)
+        # the margin: p(reference token) 0.6 below the threshold calls too, within the cap of 2
+        text_placed, calls = placed(student, reference_threshold=0.7)
+        self.assertIn("=69|3|200", text_placed)
+        self.assertIn("=|6|+19710", text_placed)
+        self.assertEqual(calls, 2)
+        # the same student read by p_max ("number_tail") is sure everywhere but at the margin
+        text_placed, calls = placed(student, reference_placement="number_tail", reference_threshold=0.7)
+        self.assertEqual((calls, "=|6|+19710" in text_placed), (1, True))
+        # a student sure of every reference token gets no command
+        self.assertEqual(placed(ReferenceStudentFake())[1], 0)
 
     def test_draw_n_digit_decay(self):
         import random as _random
