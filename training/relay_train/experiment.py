@@ -42,28 +42,44 @@ def parse_override(text: str, fields: dict) -> tuple[str, object]:
     return key, raw if typ is str else typ(float(raw)) if typ is int else float(raw)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str, extra_args=None):
+    """The experiment CLIs' shared part: --name, --set <section>.<key>=<value>, --student, --teacher,
+    --student-config, --threads (and what `extra_args(parser)` adds). Returns (args, student config,
+    the overridden section, the output folder), or None after printing a config error."""
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--name", required=True)
-    ap.add_argument("--set", action="append", default=[], help="grpo.<key>=<value> override (key without 'grpo.')")
-    ap.add_argument("--student", default=os.path.join(REFERENCE, "stages", "warmup", "slm.gguf"))
+    ap.add_argument("--set", action="append", default=[], help=f"{section}.<key>=<value> override (key without '{section}.')")
+    ap.add_argument("--student", default=default_student)
     ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
     ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
     ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--step0", default=None, help="ACC,RHO,CALLS: the starting student's dev point from an earlier "
-                    "run of the same student (skips measuring it again)")
+    if extra_args is not None:
+        extra_args(ap)
     args = ap.parse_args(argv)
     scfg = config.load(args.student_config)
-    gcfg = dict(scfg.grpo)
+    cfg = dict(getattr(scfg, section))
     try:
-        gcfg.update(parse_override(s, config.GRPO_FIELDS) for s in args.set)
-        config._check_section("--set", "grpo", gcfg, config.GRPO_FIELDS)
+        cfg.update(parse_override(s, fields) for s in args.set)
+        config._check_section("--set", section, cfg, fields)
     except config.ConfigError as e:
         print(f"config error: {e}", file=sys.stderr)
-        return 2
+        return None
     torch.set_num_threads(args.threads)
     out = os.path.join(HERE, "out", "experiments", args.name)
     os.makedirs(out, exist_ok=True)
+    return args, scfg, cfg, out
+
+
+def main(argv=None) -> int:
+    step0_arg = lambda ap: ap.add_argument(  # noqa: E731
+        "--step0", default=None,
+        help="ACC,RHO,CALLS: the starting student's dev point from an earlier run of the same student "
+             "(skips measuring it again)")
+    parsed = stage_cli(argv, __doc__, "grpo", config.GRPO_FIELDS,
+                       os.path.join(REFERENCE, "stages", "warmup", "slm.gguf"), step0_arg)
+    if parsed is None:
+        return 2
+    args, scfg, gcfg, out = parsed
     step0 = None
     if args.step0:
         acc, rho, calls = (float(x) for x in args.step0.split(","))

@@ -12,7 +12,6 @@ folder is a models directory for `relayllm eval --models`.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -21,32 +20,17 @@ import time
 import torch
 
 from . import config, sft, task, warmup
-from .experiment import DEV_PER_COUNT, REFERENCE, SPLIT_SEED, TEST_PER_COUNT, HERE, parse_override
+from .experiment import DEV_PER_COUNT, REFERENCE, SPLIT_SEED, TEST_PER_COUNT, stage_cli
 from .gguf import write_gguf
 from .gguf_read import load_llama
 from .progress import Progress
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--name", required=True)
-    ap.add_argument("--set", action="append", default=[], help="warmup.<key>=<value> override (key without 'warmup.')")
-    ap.add_argument("--student", default=os.path.join(REFERENCE, "stages", "sft", "slm.gguf"))
-    ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
-    ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
-    ap.add_argument("--threads", type=int, default=1)
-    args = ap.parse_args(argv)
-    scfg = config.load(args.student_config)
-    wcfg = dict(scfg.warmup)
-    try:
-        wcfg.update(parse_override(s, config.WARMUP_FIELDS) for s in args.set)
-        config._check_section("--set", "warmup", wcfg, config.WARMUP_FIELDS)
-    except config.ConfigError as e:
-        print(f"config error: {e}", file=sys.stderr)
+    parsed = stage_cli(argv, __doc__, "warmup", config.WARMUP_FIELDS, os.path.join(REFERENCE, "stages", "sft", "slm.gguf"))
+    if parsed is None:
         return 2
-    torch.set_num_threads(args.threads)
-    out = os.path.join(HERE, "out", "experiments", args.name)
-    os.makedirs(out, exist_ok=True)
+    args, scfg, wcfg, out = parsed
     run(args.student, args.teacher, wcfg, scfg.seed, out)
     return 0
 
