@@ -54,6 +54,16 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
     expect(booted.backends.slm.released).toEqual(['anonymous/r1/slm']);
   });
 
+  it("the client's gRPC deadline reaches every SLM and LLM request (what the remote engines tell their workers)", async () => {
+    booted = await boot(new ScriptedBackends(['ab<call>2</call>', 'c</s>'], ['XY']));
+    const deadline = new Date(Date.now() + 3_000);
+    await booted.client.generate({ prompt: 'Q', maxTokens: 40, temperature: 0, requestId: 'd1' }, { deadline });
+    const requests = [...booted.backends.slm.requests, ...booted.backends.llm.requests];
+    expect(requests).toHaveLength(3);
+    // grpc-js sends the time left and the server dates it from receipt: equal up to the transit time.
+    for (const request of requests) expect(Math.abs((request.deadlineAtMs ?? 0) - deadline.getTime())).toBeLessThan(1_000);
+  });
+
   it('a retried request_id that completed returns the stored result without running again', async () => {
     booted = await boot(new ScriptedBackends(['ab<call>2</call>', 'c</s>'], ['XY']));
     const first = await booted.client.generate({ prompt: 'Q', maxTokens: 40, temperature: 0, requestId: 'same' });

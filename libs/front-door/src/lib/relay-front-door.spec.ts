@@ -108,6 +108,19 @@ describe('RelayFrontDoor', () => {
     });
   });
 
+  it("tells every engine request when the relay stops: the caller's deadline or the request timeout, whichever is first", async () => {
+    const deadlines = async (caller: CallerContext): Promise<unknown[]> => {
+      const slm = new ScriptedEngine(['a<call>2</call>', 'c</s>']);
+      const llm = new ScriptedEngine(['bb']);
+      const door = frontDoor(slm, llm, { clock: new ManualClock(1_000_000), requestTimeoutMs: 60_000 });
+      await collect(door.generate(request(), new AbortController().signal, caller));
+      return [...slm.requests, ...llm.requests].map((r) => r.deadlineAtMs);
+    };
+    expect(await deadlines({ protocol: 'grpc', deadlineAtMs: 1_003_000 })).toEqual([1_003_000, 1_003_000, 1_003_000]);
+    expect(await deadlines({ protocol: 'grpc', deadlineAtMs: 1_900_000 })).toEqual([1_060_000, 1_060_000, 1_060_000]);
+    expect(await deadlines({ protocol: 'http' })).toEqual([1_060_000, 1_060_000, 1_060_000]);
+  });
+
   it('a key whose LLM-token quota is used up is refused before anything runs; a generation is charged its LLM tokens', async () => {
     const clock = new ManualClock();
     const quota = new TokenQuota({ tokensPerWindow: 2, windowMs: 60_000 }, clock);

@@ -143,7 +143,7 @@ export class RelayFrontDoor implements RelayServiceHandler {
         );
       }
     }
-    const run = (): AsyncIterable<RelayStreamEvent> => this.run(request, signal, quotaKey);
+    const run = (): AsyncIterable<RelayStreamEvent> => this.run(request, signal, quotaKey, caller.deadlineAtMs);
     let llmTokens = 0;
     try {
       for await (const event of observer?.observe(run, request, caller, signal) ?? run()) {
@@ -156,7 +156,7 @@ export class RelayFrontDoor implements RelayServiceHandler {
     }
   }
 
-  private async *run(request: RelayRequest, signal: AbortSignal, tenantId: string): AsyncGenerator<RelayStreamEvent> {
+  private async *run(request: RelayRequest, signal: AbortSignal, tenantId: string, callerDeadlineAtMs: number | undefined): AsyncGenerator<RelayStreamEvent> {
     const { engines, generations, requestTimeoutMs, clock } = this.options;
     // Tenants apart: the generation is the request_id inside the caller's tenant (its state, engine sequences and cached outputs).
     const framed: RelayRequest = { ...this.frame(request), generationId: tenantGenerationId(tenantId, request.generationId) };
@@ -166,7 +166,10 @@ export class RelayFrontDoor implements RelayServiceHandler {
     try {
       const relaySignal = AbortSignal.any([signal, timeout.signal]);
       const deps = { clock, pair: this.pair, serverLimits: this.options.limits };
-      const relay = (recording: GenerationEngines): AsyncIterable<RelayStreamEvent> => runRelay({ ...recording, ...deps }, framed, relaySignal);
+      // The engines learn when the relay will be stopped: the caller's deadline or the request timeout, whichever comes first.
+      const timeoutAtMs = clock.now() + requestTimeoutMs;
+      const runOptions = { deadlineAtMs: callerDeadlineAtMs === undefined ? timeoutAtMs : Math.min(callerDeadlineAtMs, timeoutAtMs) };
+      const relay = (recording: GenerationEngines): AsyncIterable<RelayStreamEvent> => runRelay({ ...recording, ...deps }, framed, relaySignal, runOptions);
       // The framed request: its prompt is the model input, so a request_id reused for another conversation is told apart.
       for await (const event of withGenerationState(generations, framed, engines, relay, {
         checkpoints: this.options.resumable,

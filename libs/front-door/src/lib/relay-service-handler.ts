@@ -16,6 +16,13 @@ export interface CallerContext {
   readonly apiKeyId?: string;
   /** The caller's W3C trace context (`traceparent`, `tracestate`), when it sent one. */
   readonly traceContext?: Readonly<Record<string, string>>;
+  /**
+   * When the caller stops waiting (Unix ms), when its protocol carries a
+   * deadline (gRPC); absent: none but the server's request timeout. The
+   * front door gives the engines the earlier of the two
+   * (EngineRequest.deadlineAtMs), so remote workers stop by themselves.
+   */
+  readonly deadlineAtMs?: number;
 }
 
 /** The tenant of calls that present no API key (no keys configured): they share one quota bucket. */

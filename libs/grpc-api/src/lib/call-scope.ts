@@ -12,6 +12,8 @@ export type ActiveCalls = Set<AbortController>;
 
 interface CallScope {
   signal: AbortSignal;
+  /** The client's deadline (Unix ms) as this server dates it; undefined when the client set none. */
+  deadlineAtMs: number | undefined;
   dispose(): void;
 }
 
@@ -24,9 +26,11 @@ interface CallScope {
  */
 export const DEADLINE_CANCEL_SLACK_MS = 250;
 
-function deadlineMs(call: AnyServerCall): number {
+/** The call's deadline (Unix ms), or undefined when the client set none (grpc-js says Infinity). */
+export function callDeadlineAtMs(call: Pick<AnyServerCall, 'getDeadline'>): number | undefined {
   const deadline = call.getDeadline();
-  return deadline instanceof Date ? deadline.getTime() : deadline;
+  const ms = deadline instanceof Date ? deadline.getTime() : deadline;
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /**
@@ -36,17 +40,17 @@ function deadlineMs(call: AnyServerCall): number {
  */
 export function callScope(call: AnyServerCall, active: ActiveCalls): CallScope {
   const controller = new AbortController();
-  const deadline = deadlineMs(call);
+  const deadline = callDeadlineAtMs(call);
   const abortForDeadline = (): void =>
     controller.abort(RelayError.deadlineExceeded(DeadlineExceededReason.DEADLINE_EXCEEDED, 'the call deadline passed'));
   const onCancelled = (): void => {
     if (controller.signal.aborted) return;
-    if (Number.isFinite(deadline) && Date.now() >= deadline - DEADLINE_CANCEL_SLACK_MS) abortForDeadline();
+    if (deadline !== undefined && Date.now() >= deadline - DEADLINE_CANCEL_SLACK_MS) abortForDeadline();
     else controller.abort(RelayError.cancelled(CancelledReason.CLIENT_CANCELLED, 'the client cancelled the call'));
   };
   call.on('cancelled', onCancelled);
   let timer: NodeJS.Timeout | undefined;
-  if (Number.isFinite(deadline)) {
+  if (deadline !== undefined) {
     timer = setTimeout(abortForDeadline, Math.max(0, deadline - Date.now()));
     timer.unref();
   }
@@ -54,6 +58,7 @@ export function callScope(call: AnyServerCall, active: ActiveCalls): CallScope {
   if (call.cancelled) onCancelled();
   return {
     signal: controller.signal,
+    deadlineAtMs: deadline,
     dispose: () => {
       if (timer !== undefined) clearTimeout(timer);
       call.removeListener('cancelled', onCancelled);

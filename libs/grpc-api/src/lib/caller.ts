@@ -10,8 +10,11 @@ export const API_KEY_ID_METADATA = 'relayllm-api-key-id';
 
 const TRACE_CONTEXT_KEYS = ['traceparent', 'tracestate'] as const;
 
-/** The front door's view of a gRPC call: its accepted key id and its W3C trace context. */
-export function grpcCaller(metadata: Metadata): CallerContext {
+/**
+ * The front door's view of a gRPC call: its accepted key id, its W3C trace
+ * context and its deadline (Unix ms, callScope's `deadlineAtMs`; undefined: none).
+ */
+export function grpcCaller(metadata: Metadata, deadlineAtMs?: number): CallerContext {
   const first = (key: string): string | undefined => {
     const value = metadata.get(key)[0];
     return typeof value === 'string' && value !== '' ? value : undefined;
@@ -26,5 +29,6 @@ export function grpcCaller(metadata: Metadata): CallerContext {
     protocol: 'grpc',
     ...(apiKeyId === undefined ? {} : { apiKeyId }),
     ...(traceContext.traceparent === undefined ? {} : { traceContext }),
+    ...(deadlineAtMs === undefined ? {} : { deadlineAtMs }),
   };
 }

@@ -68,6 +68,17 @@ describe('RelayService over gRPC', () => {
     ]);
   });
 
+  it("tells the handler the client's deadline (Unix ms, as the server dates it), on both RPCs", async () => {
+    handler.script(['a</s>', 'a</s>']);
+    const deadline = new Date(Date.now() + 3_000);
+    await client.generate({ prompt: 'Q:', maxTokens: 4 }, { deadline });
+    await collect(client.generateStream({ prompt: 'Q:', maxTokens: 4 }, { deadline }));
+    for (const call of handler.calls.slice(-2)) {
+      // grpc-js sends the time left and the server dates it from receipt: equal up to the transit time.
+      expect(Math.abs((call.deadlineAtMs ?? 0) - deadline.getTime())).toBeLessThan(1_000);
+    }
+  });
+
   it('GenerateStream streams text, relay_started / relay_finished and completed', async () => {
     handler.script(['ab<call>2</call>', 'c</s>'], ['XYZ']);
     const events = await collect(client.generateStream({ prompt: 'Q:', maxTokens: 40 }));

@@ -118,7 +118,7 @@ class RelayServiceCalls {
     try {
       let completed: CompletedEvent | undefined;
       const request = toRelayRequest(wireRequestOf(call.request), requestId);
-      for await (const event of this.handler.generate(request, scope.signal, grpcCaller(call.metadata))) {
+      for await (const event of this.handler.generate(request, scope.signal, grpcCaller(call.metadata, scope.deadlineAtMs))) {
         if (event.type === 'completed') completed = event;
       }
       if (scope.signal.aborted) throw abortReason(scope.signal);
@@ -139,7 +139,7 @@ class RelayServiceCalls {
     try {
       let completed = false;
       const request = toRelayRequest(wireRequestOf(call.request), requestId);
-      for await (const event of this.handler.generate(request, scope.signal, grpcCaller(call.metadata))) {
+      for await (const event of this.handler.generate(request, scope.signal, grpcCaller(call.metadata, scope.deadlineAtMs))) {
         // Leaving the loop also closes the handler's iterator.
         if (scope.signal.aborted) break;
         if (!call.write(toWireEvent(event, requestId))) await drained(call, scope.signal);

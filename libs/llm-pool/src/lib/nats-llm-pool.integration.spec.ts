@@ -156,11 +156,11 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       expect([error.kind, error.reason]).toEqual(['unavailable', 'LLM_ATTEMPT_TIMEOUT']);
     });
 
-    it('with a call deadline: attempts stop at it (deadline_exceeded), and the worker is told the earlier deadline', async () => {
+    it("with the request's deadline: attempts stop at it (deadline_exceeded), and the worker is told the earlier deadline", async () => {
       a.behaviour = 'silent';
       b.behaviour = 'silent';
-      const deadline = Date.now() + 200;
-      const error = await failure(pool({ attemptTimeoutMs: 60_000, deadline: () => deadline }).generate(relay({ generationId: 'gen-deadline' }), new AbortController().signal));
+      const deadlineAtMs = Date.now() + 200;
+      const error = await failure(pool({ attemptTimeoutMs: 60_000 }).generate(relay({ generationId: 'gen-deadline', deadlineAtMs }), new AbortController().signal));
       expect([error.kind, error.reason]).toEqual(['deadline_exceeded', 'CALL_DEADLINE']);
       const sent = [...a.seen, ...b.seen].filter((s) => s.generationId === 'gen-deadline');
       expect(sent.length).toBeGreaterThanOrEqual(1);

@@ -1,17 +1,11 @@
 import { generationOf } from '@relayllm/nats-transport';
 import { DEFAULT_RETRY_POLICY, RemoteEngine, type RemoteEngineObserver } from '@relayllm/relay-cluster';
-import type { Clock, EngineRequest } from '@relayllm/relay-core';
+import type { Clock } from '@relayllm/relay-core';
 import { NatsRequestTransport, type LlmAttemptEvent, type NatsRequestTransportOptions } from './nats-request-transport';
 
 export interface NatsLlmPoolOptions extends NatsRequestTransportOptions {
   /** Attempts per call, reissues included (default 3). */
   maxAttempts?: number;
-  /**
-   * The call's absolute deadline (Unix ms), when the host knows it (e.g. the
-   * client's gRPC deadline): each attempt waits min(attempt timeout, time left)
-   * and no attempt starts after it (DEADLINE_EXCEEDED CALL_DEADLINE).
-   */
-  deadline?: (request: EngineRequest) => number | undefined;
   /** Told when an attempt's worker is chosen, before its request is encoded and published (the route stage of a handoff). */
   onRoute?: (attempt: LlmAttemptEvent) => void;
   /** Told of each route and of each failed attempt the call survived (reissued or waiting: relayllm_llm_reissues_total). */
@@ -28,13 +22,15 @@ export interface NatsLlmPoolOptions extends NatsRequestTransportOptions {
  * failure) is reissued on the least-loaded other worker, at most
  * `maxAttempts` in all; every worker full is RESOURCE_EXHAUSTED WORKERS_BUSY.
  * A NATS outage burns no attempt: the call waits for the link and sends the
- * attempt again, within its deadline (README "NATS outages").
+ * attempt again, within its deadline (README "NATS outages"). The call's
+ * deadline is its request's `deadlineAtMs`: each attempt waits
+ * min(attempt timeout, time left), its worker is told that much, and no
+ * attempt starts after it (DEADLINE_EXCEEDED CALL_DEADLINE).
  */
 export class NatsLlmPool extends RemoteEngine {
   constructor(options: NatsLlmPoolOptions) {
     super(new NatsRequestTransport(options), {
       policy: { ...DEFAULT_RETRY_POLICY, maxAttempts: options.maxAttempts ?? 3 },
-      deadline: options.deadline,
       clock: options.clock,
       observer: {
         routed: (event) => {

@@ -127,11 +127,11 @@ describe('NatsLlmPool rides through NATS outages (real nats-server, heartbeating
   }, 30_000);
 
   it("an outage longer than the call's deadline ends it at the deadline (never a hang)", async () => {
-    const deadline = Date.now() + 1_500;
-    const short = new NatsLlmPool({ nc: connections[connections.length - 1], model: 'llm', workers: registry, deadline: () => deadline });
+    const deadlineAtMs = Date.now() + 1_500;
+    const short = new NatsLlmPool({ nc: connections[connections.length - 1], model: 'llm', workers: registry });
     process.kill(server.pid as number, 'SIGKILL');
     const startedAt = Date.now();
-    const error = await failure(short.generate(relay({ generationId: 'late' }), new AbortController().signal));
+    const error = await failure(short.generate(relay({ generationId: 'late', deadlineAtMs }), new AbortController().signal));
     expect([error.kind, error.reason]).toEqual(['deadline_exceeded', 'CALL_DEADLINE']);
     // Blamed on the broker, not on a worker that never acknowledged.
     expect(isRelayError(error.cause) && error.cause.reason).toBe('LLM_BROKER_DOWN');

@@ -145,7 +145,8 @@ export class NatsRequestTransport implements WorkerTransport {
       const up = await this.broker.whenConnected(rideUntil - Date.now(), signal);
       if (signal.aborted) return undefined;
       if (!up || (sends > 0 && Date.now() >= rideUntil)) throw brokerDown(lost ?? 'the NATS link is down', Date.now() - startedAt);
-      const pending = this.pending(attempt, attemptTimeoutMs(Date.now(), perAttemptMs, deadlineAt), sends + 1);
+      // At least 1 ms: 0 on the wire means "no limit" to the worker, the opposite of a deadline just reached.
+      const pending = this.pending(attempt, Math.max(1, attemptTimeoutMs(Date.now(), perAttemptMs, deadlineAt)), sends + 1);
       // One publish hook per attempt (the handoff's publish stage), however often the broker made it send again.
       const outcome = await pending.run(signal, () => sends === 0 && this.options.onAttempt?.(event));
       attempt.workerId = outcome.kind === 'reply' ? outcome.reply.workerId || pending.worker : (outcome.workerId ?? attempt.workerId);

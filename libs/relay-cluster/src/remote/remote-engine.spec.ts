@@ -94,12 +94,23 @@ describe('RemoteEngine', () => {
   it('no attempt starts after the call deadline (CALL_DEADLINE); an aborted generate just ends', async () => {
     const clock = new ManualClock(1_000);
     const transport = new ScriptedTransportFake([w('a'), w('b')], [{ error: gone }]);
-    const engine = new RemoteEngine(transport, { clock, deadline: () => 1_000 });
-    await expect(text(engine.generate(request, new AbortController().signal))).rejects.toMatchObject({ kind: 'deadline_exceeded', reason: 'CALL_DEADLINE' });
+    const engine = new RemoteEngine(transport, { clock });
+    await expect(text(engine.generate({ ...request, deadlineAtMs: 1_000 }, new AbortController().signal))).rejects.toMatchObject({ kind: 'deadline_exceeded', reason: 'CALL_DEADLINE' });
     expect(transport.attempts).toHaveLength(0);
     const aborted = new AbortController();
     aborted.abort(RelayError.cancelled(CancelledReason.CLIENT_CANCELLED, 'x'));
     expect(await text(new RemoteEngine(new ScriptedTransportFake([w('a')], [{ texts: ['x'] }])).generate(request, aborted.signal))).toBe('');
+  });
+
+  it("each attempt carries the time left until the request's deadline (the worker is told no more); none without one", async () => {
+    const clock = new ManualClock(1_000);
+    const transport = new ScriptedTransportFake([w('a'), w('b')], [{ error: gone }, { texts: ['ok'] }]);
+    const engine = new RemoteEngine(transport, { clock });
+    expect(await text(engine.generate({ ...request, deadlineAtMs: 4_000 }, new AbortController().signal))).toBe('ok');
+    expect(transport.attempts.map((a) => a.timeLeftMs)).toEqual([3_000, 3_000]);
+    const unbounded = new ScriptedTransportFake([w('a')], [{ texts: ['ok'] }]);
+    await text(new RemoteEngine(unbounded, { clock }).generate(request, new AbortController().signal));
+    expect(unbounded.attempts.map((a) => a.timeLeftMs)).toEqual([undefined]);
   });
 
   it('start, release and close are the transport\'s', async () => {

@@ -23,7 +23,7 @@ export interface Attempt {
   readonly request: EngineRequest;
   /** 1-based, across the whole generate. */
   readonly number: number;
-  /** Time left until the call's deadline (undefined: none). */
+  /** Time left until the call's deadline (`request.deadlineAtMs`; undefined: none) when the attempt starts: a transport tells its worker no more. */
   readonly timeLeftMs: number | undefined;
   /** The worker serving it once known (the routed one, or the one that took a broker-routed attempt): excluded if it fails. */
   workerId: string | undefined;
@@ -86,8 +86,6 @@ export interface RemoteEngineObserver {
 
 export interface RemoteEngineOptions {
   policy?: RetryPolicy;
-  /** The call's absolute deadline (Unix ms) when the host knows it: no attempt starts after it. */
-  deadline?: (request: EngineRequest) => number | undefined;
   observer?: RemoteEngineObserver;
   clock?: Clock;
   /** How long a worker whose attempt failed as unavailable is tried after the others (default 5 s: a dead one's heartbeats lapse by then). */
@@ -153,7 +151,8 @@ export class RemoteEngine implements Engine {
 
   private async *run(request: EngineRequest, signal: AbortSignal): AsyncGenerator<EngineChunk> {
     const candidates = await this.transport.candidates(request, signal);
-    const deadline = this.options.deadline?.(request);
+    // The caller's deadline: no attempt starts and no wait lasts past it, and each attempt's worker is told the time left.
+    const deadline = request.deadlineAtMs;
     const yielded = new YieldedTokens();
     const state: RoundState = { exclude: new Set(), attemptsInRound: 0, attempts: 0, waitedMs: 0, outageWaitedMs: 0, deadline, last: undefined, allFull: true };
     while (!signal.aborted) {

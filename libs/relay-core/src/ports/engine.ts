@@ -88,6 +88,17 @@ export interface EngineRequest {
    * value (FAILED_PRECONDITION CALL_BIAS_UNSUPPORTED) rather than ignore it.
    */
   callBias?: number;
+  /**
+   * When the generation's caller stops waiting (Unix ms; absent: no deadline
+   * known): the earlier of the client's own deadline (gRPC) and the server's
+   * request timeout, set by the front door for every request of the
+   * generation. An engine that hands the work to another process must not
+   * let it outlive this: a remote engine starts no attempt after it and
+   * tells each worker the time left, so a worker whose cancel is lost stops
+   * by itself. An in-process engine may ignore it: the relay aborts its
+   * `signal` at the same moment.
+   */
+  deadlineAtMs?: number;
 }
 
 /**

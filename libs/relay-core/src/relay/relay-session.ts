@@ -11,6 +11,7 @@ import type {
   RelayAction,
   RelayCallGrant,
   RelayFinishReason,
+  RelayRunOptions,
   StreamEndOutcome,
   TextSegment,
 } from './relay-types';
@@ -52,11 +53,16 @@ export class RelaySession {
    * `pair`: the two models' profiles. The SLM's says how its commands are
    * written and which ids end its turn; the LLM's which ids to ban and which
    * end the generation; `idsTravel` whether ids may cross between the views.
+   * `run`: what this run adds to every engine request (its deadline).
    */
   constructor(
     private readonly request: ValidatedRelayRequest,
     private readonly pair: RelayPairProfile,
+    private readonly run: RelayRunOptions = {},
   ) {
+    if (run.deadlineAtMs !== undefined && !Number.isFinite(run.deadlineAtMs)) {
+      throw new RangeError(`deadlineAtMs must be a finite Unix time in ms, got ${run.deadlineAtMs}`);
+    }
     this.transcript = new RelayTranscript(request.prompt, request.promptTokens, pair.idsTravel);
     this.slmReader = new SlmOutputReader(this.transcript, pair.slm, () => this.budgetLeft(), (n) =>
       this.tryStartCall(n),
@@ -167,11 +173,11 @@ export class RelaySession {
     };
     // Absent rather than 0: an unbiased request is exactly what it was before the knob existed.
     if (this.request.callBias !== 0) request.callBias = this.request.callBias;
-    return request;
+    return this.withDeadline(request);
   }
 
   private llmRequest(callIndex: number, maxTokens: number): EngineRequest {
-    return {
+    return this.withDeadline({
       sequenceId: sequenceIdOf(this.request.generationId, 'llm'),
       turn: callIndex,
       context: this.transcript.llmView.toContext(),
@@ -181,7 +187,13 @@ export class RelaySession {
       stopTokens: [],
       stop: [...this.request.stop],
       bannedTokens: [...commandTokenIds(this.pair.llm.commandSyntax)],
-    };
+    });
+  }
+
+  /** The run's deadline on a request; absent without one (a request is then exactly what it was before deadlines travelled). */
+  private withDeadline(request: EngineRequest): EngineRequest {
+    if (this.run.deadlineAtMs !== undefined) request.deadlineAtMs = this.run.deadlineAtMs;
+    return request;
   }
 
   private tryStartCall(requestedN: number): boolean {

@@ -13,6 +13,16 @@ export type RelayFinishReason = 'eos' | 'llm_eos' | 'length' | 'stop' | 'cancell
 export type RelaySource = 'SLM' | 'LLM';
 
 /**
+ * What one run of a generation knows besides its request: it differs between
+ * runs of the same request (a retried request_id, a generation resumed by
+ * another replica), so it is neither part of the request nor of its identity.
+ */
+export interface RelayRunOptions {
+  /** Carried into every engine request of the run (EngineRequest.deadlineAtMs); absent: none. */
+  deadlineAtMs?: number;
+}
+
+/**
  * Answer text, command-stripped, in output order. tokenCount: in token mode,
  * exactly the tokens whose text this is (command tokens are only counted in
  * usage.slmTokens); in text mode, the tokens of the chunks read since the

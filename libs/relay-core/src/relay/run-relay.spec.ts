@@ -161,4 +161,23 @@ describe('runRelay', () => {
     expect(await run(0)).toEqual({ slm: [undefined, undefined], llm: [false] });
     expect(await run(undefined)).toEqual({ slm: [undefined, undefined], llm: [false] });
   });
+
+  it("puts the run's deadline on every SLM and LLM request (LLM_ONLY too); a run without one sends none", async () => {
+    const deadlines = async (policy: string, run?: { deadlineAtMs?: number }) => {
+      const slm = new ScriptedEngine(['<call>1</call>', '</s>']);
+      const llm = new ScriptedEngine(['z']);
+      for await (const event of runRelay({ slm, llm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, { ...request, policy }, new AbortController().signal, run)) void event;
+      return [...slm.requests, ...llm.requests].map((r) => ('deadlineAtMs' in r ? r.deadlineAtMs : 'absent'));
+    };
+    expect(await deadlines('RELAY', { deadlineAtMs: 1_700_000_003_000 })).toEqual([1_700_000_003_000, 1_700_000_003_000, 1_700_000_003_000]);
+    expect(await deadlines('LLM_ONLY', { deadlineAtMs: 1_700_000_003_000 })).toEqual([1_700_000_003_000]);
+    expect(await deadlines('RELAY')).toEqual(['absent', 'absent', 'absent']);
+  });
+
+  it('refuses a deadline that is not a finite time before any engine is used', async () => {
+    const slm = new ScriptedEngine(['</s>']);
+    const run = runRelay({ slm, llm: slm, clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, request, new AbortController().signal, { deadlineAtMs: Number.NaN });
+    await expect(run.next()).rejects.toThrow(RangeError);
+    expect(slm.requests).toHaveLength(0);
+  });
 });

@@ -5,6 +5,7 @@ import type { Engine } from '../ports/engine';
 import type { RelayPairProfile } from '../protocol/model-profile';
 import { abortableIteration } from './abortable-iteration';
 import type { RelayStreamEvent } from './relay-events';
+import type { RelayRunOptions } from './relay-types';
 import { DEFAULT_SERVER_LIMITS, validateRelayRequest, type RelayRequest, type RelayServerLimits } from './relay-request';
 import { RelaySession } from './relay-session';
 
@@ -41,11 +42,15 @@ export interface RelayDeps {
  * an engine ignores it; a cancelled generation ends with `completed`
  * (finishReason 'cancelled'). An engine error is thrown as RelayError
  * (ENGINE_FAILED unless the engine threw a RelayError itself).
+ *
+ * `run.deadlineAtMs` (the caller's deadline, see EngineRequest.deadlineAtMs)
+ * goes into every engine request; enforcing it is `signal`'s job here.
  */
 export async function* runRelay(
   deps: RelayDeps,
   request: RelayRequest,
   signal: AbortSignal,
+  run: RelayRunOptions = {},
 ): AsyncGenerator<RelayStreamEvent, void, undefined> {
   const { pair } = deps;
   if (pair === undefined) {
@@ -53,7 +58,7 @@ export async function* runRelay(
     throw new TypeError('runRelay: deps.pair (the model pair profile) is required; the reference pair is REFERENCE_PAIR_PROFILE');
   }
   const validated = validateRelayRequest(request, pair.slm.commandSyntax, deps.serverLimits ?? DEFAULT_SERVER_LIMITS);
-  const session = new RelaySession(validated, pair);
+  const session = new RelaySession(validated, pair, run);
   for (;;) {
     if (signal.aborted) session.cancel();
     const action = session.nextAction();

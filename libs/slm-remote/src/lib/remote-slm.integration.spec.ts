@@ -153,11 +153,14 @@ describe('RemoteSlmEngine + SlmStreamService (loopback gRPC, scripted engine)', 
     await pollUntil(() => worker.service.activeStreams === 0, 'the stream to close');
   });
 
-  it('the generate deadline stops the engine and fails with deadline_exceeded', async () => {
+  it.each([
+    ["the client's generate time limit", { generateDeadlineMs: 60 }, () => ({})],
+    ["the request's deadline (the caller's, well before the 120 s limit)", {}, () => ({ deadlineAtMs: Date.now() + 60 })],
+  ])('%s is told to the worker: it stops the engine and fails with deadline_exceeded', async (_, options, deadline) => {
     const fake = new ScriptEngineFake({ prompt: SPEC_PROMPT, script: 'x'.repeat(500), delayMs: 5 });
     const worker = await startWorker('w1', fake);
-    const slm = remote([worker], { generateDeadlineMs: 60 });
-    await expect(collectChunks(slm.generate(specRequest({ maxTokens: 400 }), new AbortController().signal))).rejects.toMatchObject({
+    const slm = remote([worker], options);
+    await expect(collectChunks(slm.generate(specRequest({ maxTokens: 400, ...deadline() }), new AbortController().signal))).rejects.toMatchObject({
       kind: 'deadline_exceeded',
       reason: 'WORKER_DEADLINE',
     });
