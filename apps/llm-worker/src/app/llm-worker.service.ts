@@ -1,3 +1,4 @@
+import { valueWithin } from '@relayllm/bounded-waits';
 import { LlmCancel, LlmGenerateReply, LlmGenerateRequest } from '@relayllm/proto';
 import { generationOf, llmErrorReply, LlmReplyBuilder, toEngineRequest, type WorkerEngineChunk } from '@relayllm/nats-transport';
 import {
@@ -151,9 +152,7 @@ export class LlmWorkerService {
   async drain(graceMs: number): Promise<void> {
     this.stopAccepting();
     const all = (): Promise<unknown> => Promise.all([...this.running.values()].map((r) => r.done));
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([all(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
-    clearTimeout(timer);
+    await valueWithin(all(), graceMs);
     for (const r of this.running.values()) r.controller.abort();
     await all();
   }

@@ -1,3 +1,4 @@
+import { valueWithin } from '@relayllm/bounded-waits';
 import { describeModelSource, readChatTemplateFile, type ModelSource } from '@relayllm/app-kit';
 import { LlamaCppEngine, OpenAiCompletionsEngine } from '@relayllm/engines';
 import { loadLlama, type Llama } from '@relayllm/llama-cpp';
@@ -85,7 +86,5 @@ const CLEANUP_AFTER_FAILURE_MS = 5_000;
  * failure is reported (seen: 1 run in 8 with a truncated GGUF).
  */
 async function closeWithin(close: () => Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([close().catch(() => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
+  await valueWithin(close(), ms);
 }

@@ -1,3 +1,4 @@
+import { valueWithin } from '@relayllm/bounded-waits';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   brokerLinkOf,
@@ -244,16 +245,6 @@ export class NatsRequestTransport implements WorkerTransport {
   private async preferredWorker(request: EngineRequest, signal: AbortSignal): Promise<string | undefined> {
     const affinity = this.options.affinity;
     if (affinity === undefined || signal.aborted) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        affinity.preferredWorker(generationOf(request), request.context.text),
-        new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), this.options.affinityLookupTimeoutMs ?? 250))),
-      ]);
-    } catch {
-      return undefined;
-    } finally {
-      clearTimeout(timer);
-    }
+    return valueWithin(affinity.preferredWorker(generationOf(request), request.context.text), this.options.affinityLookupTimeoutMs ?? 250);
   }
 }

@@ -1,3 +1,4 @@
+import { valueWithin } from '@relayllm/bounded-waits';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { WorkerHeartbeat, type WorkerKind } from '@relayllm/proto';
 import { SystemClock, type Clock } from '@relayllm/relay-core';
@@ -68,12 +69,7 @@ export class WorkerAnnouncer {
     this.timer = undefined;
     if (this.nc.isClosed()) return;
     this.publish(true);
-    let timeout: NodeJS.Timeout | undefined;
-    await Promise.race([
-      this.nc.flush().catch(() => undefined),
-      new Promise<void>((resolve) => (timeout = setTimeout(resolve, flushTimeoutMs))),
-    ]);
-    clearTimeout(timeout);
+    await valueWithin(this.nc.flush(), flushTimeoutMs);
   }
 
   heartbeat(leaving: boolean): WorkerHeartbeat {

@@ -1,3 +1,4 @@
+import { valueWithin } from '@relayllm/bounded-waits';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { WorkerHeartbeat, type WorkerKind } from '@relayllm/proto';
 import { SystemClock, type Clock } from '@relayllm/relay-core';
@@ -137,15 +138,7 @@ export class WorkerRegistry {
 
   /** Whether the NATS server answers a ping within the probe timeout. */
   private async serverAnswers(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), this.options.probeTimeoutMs ?? 1_000);
-    });
-    try {
-      return (await Promise.race([brokerLinkOf(this.nc).probe(), timeout])) !== undefined;
-    } finally {
-      clearTimeout(timer);
-    }
+    return (await valueWithin(brokerLinkOf(this.nc).probe(), this.options.probeTimeoutMs ?? 1_000)) !== undefined;
   }
 
   private emit(change: WorkerChange): void {

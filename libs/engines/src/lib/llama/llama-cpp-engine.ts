@@ -1,3 +1,4 @@
+import { valueWithin } from '@relayllm/bounded-waits';
 import {
   FailedPreconditionReason,
   InvalidArgumentReason,
@@ -175,9 +176,7 @@ export class LlamaCppEngine implements Engine, ModelDescriber {
     loaded.pool.close();
     // Streams stop at the shutdown signal within one model step; a consumer
     // that stopped iterating without return() must not block close forever.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([loaded.pool.idle(), new Promise((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
-    clearTimeout(timer);
+    await valueWithin(loaded.pool.idle(), CLOSE_GRACE_MS);
     await loaded.context.dispose();
     await loaded.model.dispose();
     if (loaded.ownsLlama) await loaded.llama.dispose();

@@ -1,3 +1,4 @@
+import { valueWithin } from '@relayllm/bounded-waits';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { toGrpcStatus } from '@relayllm/grpc-api';
 import type { SlmClientFrame, SlmGenerateRequest, SlmWorkerFrame } from '@relayllm/proto';
@@ -159,9 +160,7 @@ export class DecodeSession {
   }
 
   private async settledWithin(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.chain, new Promise((r) => (timer = setTimeout(r, ms)))]);
-    clearTimeout(timer);
+    await valueWithin(this.chain, ms);
   }
 
   /** Ends the stream with the error's status. */

@@ -1,3 +1,4 @@
+import { valueWithin } from '@relayllm/bounded-waits';
 import type { SlmWorkerFrame } from '@relayllm/proto';
 import {
   CancelledReason,
@@ -131,7 +132,7 @@ class FramedGenerate {
       if (pending !== undefined) pending.catch(() => undefined);
       // Closing the iterator ends the engine's generate (its finally gives the
       // sequence back); bounded, so an engine that hangs cannot pin the stream.
-      if (iterator?.return !== undefined) await bounded(iterator.return(), this.input.abortGraceMs);
+      if (iterator?.return !== undefined) await valueWithin(iterator.return(), this.input.abortGraceMs);
     }
   }
 
@@ -233,10 +234,4 @@ class PausePoints {
     }
     return hit;
   }
-}
-
-async function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([promise.catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
 }

@@ -1,0 +1,1 @@
+export { valueWithin } from './lib/value-within';
