@@ -8,7 +8,10 @@ question twice), kept only where calls can matter (`prompt_filter`):
 
 Rewards per prompt group, rho = teacher-written tokens / response tokens of the sample:
   - "difficulty" (the paper's difficulty-aware reward, `group_rewards`);
-  - "cost": correct 1 - call_cost * rho, wrong 0 (`cost_rewards`; call_cost 0 is plain correctness).
+  - "cost": correct 1 - call_cost * rho, wrong 0 (`cost_rewards`; call_cost 0 is plain correctness);
+  - "counterfactual": "cost", and each call of a correct rollout is replayed blocked: the command
+    tokens of a call whose blocking leaves the answer correct get -call_waste_penalty, those of a
+    needed call the rollout's advantage + call_need_bonus (`call_credit.py`).
 Advantage: reward minus the group mean, divided by the group std only with `std_normalize`;
 zero for groups whose rewards are all equal. Teacher-written tokens are masked out of the
 policy loss; a KL term (k3 estimator) keeps the policy near the warm-up model. Log-probs of the
@@ -23,7 +26,7 @@ import time
 
 import torch
 
-from . import sft, task
+from . import call_credit, sft, task
 from .evaluate import evaluate, prompt_ids
 from .rollout import rollout
 
@@ -45,6 +48,7 @@ def cost_rewards(samples: list[tuple[bool, bool, float]], call_cost: float) -> l
 def rewards_for(samples, cfg: dict) -> list[float]:
     if cfg["reward"] == "difficulty":
         return group_rewards(samples)
+    # "cost", and "counterfactual" (its call credit is per token, see _token_advantages)
     return cost_rewards(samples, cfg["call_cost"])
 
 
@@ -108,18 +112,20 @@ def token_logprobs(model, tokens, temperature: float):
     return torch.log_softmax(logits, -1).gather(-1, tokens[:, 1:, None])[..., 0]
 
 
-def policy_loss(student, ref, trs, adv: list[float], cfg: dict):
-    """The clipped-free GRPO loss over student tokens, and the mean k3 KL to the reference."""
+def policy_loss(student, ref, trs, adv: list[list[float]], cfg: dict):
+    """The clipped-free GRPO loss over student tokens, and the mean k3 KL to the reference.
+    adv: one advantage per response token of each transcript."""
     seqs = [tr.prompt + tr.response for tr in trs]
     masks = [[0.0] * len(tr.prompt) + [0.0 if s == "T" else 1.0 for s in tr.source] for tr in trs]
     tokens, mask = sft.pad_batch(seqs, masks)
+    _, token_adv = sft.pad_batch(seqs, [[0.0] * len(tr.prompt) + a for tr, a in zip(trs, adv)])
     m = mask[:, 1:]
     logp = token_logprobs(student, tokens, cfg["temperature"])
     with torch.no_grad():
         ref_logp = token_logprobs(ref, tokens, cfg["temperature"])
     d = ref_logp - logp
     kl = torch.exp(d) - d - 1
-    a = torch.tensor(adv, dtype=torch.float32)[:, None]
+    a = token_adv[:, 1:]
     loss = -((a * logp - cfg["kl_coef"] * kl) * m).sum() / m.sum().clamp(min=1)
     return loss, float((kl * m).sum() / m.sum().clamp(min=1))
 
@@ -133,8 +139,18 @@ def _better(a: dict, b: dict | None) -> bool:
     return b is None or (a["accuracy"], -a["rho"]) > (b["accuracy"], -b["rho"])
 
 
+def _token_advantages(student, teacher, trs, qs, stats, adv: list[float], cfg: dict) -> tuple[list, dict | None]:
+    """Per response token advantages: the rollout's, or with counterfactual call credit."""
+    if cfg["reward"] != "counterfactual":
+        return [[a] * len(tr.response) for tr, a in zip(trs, adv)], None
+    g = cfg["group_size"]
+    grade = lambda i, tr: task.is_correct(tr.text, task.solve(qs[i // g])[1])  # noqa: E731
+    return call_credit.counterfactual_advantages(student, teacher, trs, [s[0] for s in stats], adv, cfg, grade)
+
+
 def _grpo_step(student, ref, teacher, opt, qs, cfg: dict, seed: int, step: int) -> tuple:
-    """One rollout + update; returns (step, reward, acc, rho, calls, kl, share of groups with signal)."""
+    """One rollout + update; returns ((step, reward, acc, rho, calls, kl, share of groups with
+    signal), counts of wasted and needed calls or None without counterfactual credit)."""
     g, n_p = cfg["group_size"], len(qs)
     student.eval()
     trs = rollout(student, teacher, [prompt_ids(q) for q in qs for _ in range(g)], max_new_tokens=cfg["max_new_tokens"],
@@ -145,8 +161,9 @@ def _grpo_step(student, ref, teacher, opt, qs, cfg: dict, seed: int, step: int) 
         r = rewards_for(stats[j * g:(j + 1) * g], cfg)
         rewards += r
         adv += advantages(r, cfg["std_normalize"])
+    token_adv, credit = _token_advantages(student, teacher, trs, qs, stats, adv, cfg)
     student.train()
-    loss, klv = policy_loss(student, ref, trs, adv, cfg)
+    loss, klv = policy_loss(student, ref, trs, token_adv, cfg)
     opt.zero_grad(set_to_none=True)
     loss.backward()
     torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
@@ -156,7 +173,7 @@ def _grpo_step(student, ref, teacher, opt, qs, cfg: dict, seed: int, step: int) 
     rho = sum(tr.teacher_tokens for tr in trs) / max(1, sum(len(tr.response) for tr in trs))
     cpa = sum(len(tr.calls) for tr in trs) / len(trs)
     signal = sum(any(a != 0 for a in adv[j * g:(j + 1) * g]) for j in range(n_p)) / n_p
-    return step, sum(rewards) / len(rewards), acc, rho, cpa, klv, signal
+    return (step, sum(rewards) / len(rewards), acc, rho, cpa, klv, signal), credit
 
 
 def train(student, teacher, prompts, dev: list[task.Question], cfg: dict, seed: int, progress, on_best=None,
@@ -173,10 +190,11 @@ def train(student, teacher, prompts, dev: list[task.Question], cfg: dict, seed: 
     progress.info(f"dev at step 0: acc {best['accuracy']:.4f} rho {best['rho']:.4f} calls {best['calls_per_answer']:.3f}")
     for step in range(1, cfg["steps"] + 1):
         qs = [next(prompts) for _ in range(cfg["prompts_per_step"])]
-        c = _grpo_step(student, ref, teacher, opt, qs, cfg, seed, step)
+        c, credit = _grpo_step(student, ref, teacher, opt, qs, cfg, seed, step)
         curve.append(c)
+        credited = f"wasted {credit['wasted']} needed {credit['needed']} " if credit else ""
         progress(step, cfg["steps"], f"reward {c[1]:.3f} acc {c[2]:.3f} rho {c[3]:.4f} calls {c[4]:.2f} kl {c[5]:.4f} "
-                 f"signal {c[6]:.2f} {step / (time.time() - t0):.3f} it/s")
+                 f"signal {c[6]:.2f} {credited}{step / (time.time() - t0):.3f} it/s")
         if step % cfg["dev_every"] == 0 or step == cfg["steps"]:
             point = _dev_point(student, teacher, dev, cfg, step)
             devs.append(point)

@@ -70,9 +70,14 @@ def draw_n(rng: random.Random, short_share: float, digit_decay: float = 1.0) -> 
 def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, temperature: float = 0.0,
             teacher_temperature: float = 0.0, relay: bool = True, max_turns: int = DEFAULT_MAX_TURNS,
             student_may_call: bool = True, forced_calls: list[list[tuple[int, int]]] | None = None,
-            placement: CallPlacement | None = None, hide_commands: bool = False, seed: int = 0) -> list[Transcript]:
+            placement: CallPlacement | None = None, hide_commands: bool = False, seed: int = 0,
+            prefixes: list[tuple[list[int], list[str]]] | None = None,
+            call_ban_until: list[int] | None = None) -> list[Transcript]:
     """Run `student` (relaying to `teacher` when `relay`) on each prompt; returns transcripts.
 
+    `prefixes` (response tokens, their sources) replays the start of earlier transcripts through the
+    protocol before anything is sampled (counterfactual call credit); `call_ban_until` bans each
+    sequence's `<call>` and `</call>` while it has written fewer student tokens than that;
     `forced_calls` inserts commands at given student-token indices (warm-up data);
     `placement` inserts them where the student is unsure (warm-up data, see CallPlacement);
     `student_may_call=False` bans the student's own `<call>` (calls blocked);
@@ -83,7 +88,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
     placed = [0] * len(prompts)
     b = len(prompts)
     limits = RelayLimits(max_new_tokens, max_turns)
-    seqs = [new_sequence(p, forced_calls[i] if forced_calls else []) for i, p in enumerate(prompts)]
+    seqs, cur = _new_sequences(prompts, forced_calls, prefixes)
     length = max(len(p) for p in prompts) + max_new_tokens + 8
     s_cache = student.new_cache(b, length)
     t_cache = teacher.new_cache(b, length) if teacher is not None else None
@@ -91,12 +96,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
     t_pos = torch.zeros(b, dtype=torch.long)
     t_logits = torch.zeros(b, VOCAB_SIZE)
     s_last = torch.zeros(b, VOCAB_SIZE)
-    cur = torch.tensor([s.queue.pop(0) for s in seqs])
-    for s in seqs:
-        s.queue_src.pop(0)
     cur_src = ["P"] * b
-    ban_call = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
-    ban_call[[CALL, END_CALL]] = True
     ban_teacher = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
     ban_teacher[[BOS, CALL, END_CALL]] = True
     student_banned = not relay or not student_may_call
@@ -112,8 +112,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             s_pos += 1
         if teacher is not None:
             _step_view(teacher, cur, t_pos, t_cache, t_logits, command_free)
-        if student_banned:   # calls blocked: the command tokens are banned, as the teacher-free policy does
-            s_logits = s_logits.masked_fill(ban_call, float("-inf"))
+        s_logits = _ban_student_calls(s_logits, seqs, student_banned, call_ban_until)
         s_next = _sample(s_logits, temperature, gen)
         p_max = torch.softmax(s_logits, -1).max(-1).values if placement else None
         t_next = (_sample(t_logits.masked_fill(ban_teacher, float("-inf")), teacher_temperature, gen)
@@ -123,20 +122,56 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             s = seqs[i]
             if budget_spent(s, limits):
                 continue
-            if not s.queue and s.mode == "S" and not s.in_cmd and s.forced and s.forced[0][0] <= s.student_count:
-                _, n = s.forced.pop(0)
-                s.queue = command_tokens(n)
-                s.queue_src = ["C"] * len(s.queue)
-            elif (placement and not s.queue and s.mode == "S" and not s.in_cmd and placed[i] < placement.max_calls
-                  and place_rng.random() < placement.scale * (1.0 - float(p_max[i]))):
-                placed[i] += 1
-                left = max(1, placement.ref_lens[i] - s.student_count)
-                n = draw_n(place_rng, placement.short_share, placement.digit_decay)
-                s.queue = command_tokens(min(n, left))
-                s.queue_src = ["C"] * len(s.queue)
+            _queue_warmup_command(s, i, placement, place_rng, placed, p_max)
             nxt[i], nxt_src[i] = take_token(s, s_next[i], t_next[i], limits)
         cur, cur_src = nxt, nxt_src
     return [s.tr for s in seqs]
+
+
+def _new_sequences(prompts, forced_calls, prefixes):
+    """One protocol state per prompt, and the first prompt tokens (fed before the loop). A prefix's
+    tokens are queued after the prompt with their sources, so the protocol parses its commands and
+    grants its calls again as it did the first time."""
+    seqs = [new_sequence(p, forced_calls[i] if forced_calls else []) for i, p in enumerate(prompts)]
+    for s, (tokens, sources) in zip(seqs, prefixes or []):
+        s.queue += list(tokens)
+        s.queue_src += list(sources)
+    first = torch.tensor([s.queue.pop(0) for s in seqs])
+    for s in seqs:
+        s.queue_src.pop(0)
+    return seqs, first
+
+
+def _ban_student_calls(s_logits, seqs, student_banned: bool, call_ban_until: list[int] | None):
+    """The student's logits with `<call>` and `</call>` banned: everywhere when calls are blocked
+    (as the teacher-free policy does), else in the sequences still short of their `call_ban_until`."""
+    ban_call = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
+    ban_call[[CALL, END_CALL]] = True
+    if student_banned:
+        return s_logits.masked_fill(ban_call, float("-inf"))
+    if call_ban_until is None:
+        return s_logits
+    rows = torch.tensor([s.student_count < u for s, u in zip(seqs, call_ban_until)])
+    return s_logits.masked_fill(rows[:, None] & ban_call, float("-inf"))
+
+
+def _queue_warmup_command(s, i: int, placement: CallPlacement | None, place_rng, placed: list[int], p_max) -> None:
+    """Warm-up data, where the student is free to write (nothing queued, its own turn, outside a
+    command): queues a forced command due at this student token, else (with `placement`) one
+    placed with probability min(1, scale * (1 - p_max)), n clipped to what is left of the reference."""
+    if s.queue or s.mode != "S" or s.in_cmd:
+        return
+    if s.forced and s.forced[0][0] <= s.student_count:
+        _, n = s.forced.pop(0)
+        s.queue = command_tokens(n)
+        s.queue_src = ["C"] * len(s.queue)
+    elif (placement and placed[i] < placement.max_calls
+          and place_rng.random() < placement.scale * (1.0 - float(p_max[i]))):
+        placed[i] += 1
+        left = max(1, placement.ref_lens[i] - s.student_count)
+        n = draw_n(place_rng, placement.short_share, placement.digit_decay)
+        s.queue = command_tokens(min(n, left))
+        s.queue_src = ["C"] * len(s.queue)
 
 
 def _step_view(model, cur, pos, cache, last, visible):
