@@ -101,20 +101,12 @@ def _pct(x: float) -> str:
 
 
 def model_card(res: dict) -> str:
-    tb, cfg, par, tim = res["table"], res["configs"], res["params"], res["timings_s"]
-    rows = [("Student alone", "student"), ("Student after warm-up, relaying", "warmup_relay"),
-            ("Student after GRPO alone (calls blocked)", "grpo_blocked"),
-            ("Student after GRPO relaying to the teacher", "grpo_relay"), ("Teacher alone", "teacher")]
-    lines = ["| Model | accuracy | 2 operands | 3 operands | 4 operands | ρ (%) | calls / answer |",
-             "|---|---|---|---|---|---|---|"]
-    for label, key in rows:
-        m = tb[key]
-        lines.append(f"| {label} | {_pct(m['accuracy'])} | {_pct(m['accuracy_2'])} | {_pct(m['accuracy_3'])} | "
-                     f"{_pct(m['accuracy_4'])} | {100 * m['rho']:.2f} | {m['calls_per_answer']:.2f} |")
-    ra = router_arithmetic(tb)
-    tc, sc = cfg["teacher"], cfg["student"]
-    total = sum(v for k, v in tim.items() if k not in ("teacher-sft", "student-sft") or f"{k}-resumed" not in tim)
+    tc, sc, par = res["configs"]["teacher"], res["configs"]["student"], res["params"]
     smoke = "\n> SMOKE RUN: tiny step counts, numbers are meaningless.\n" if res["smoke"] else ""
+    return _header(tc, sc, par, smoke) + _training_section(res) + _results_section(res)
+
+
+def _header(tc: dict, sc: dict, par: dict, smoke: str) -> str:
     return f"""# RelayLLM reference pair: `slm.gguf` (student) + `llm.gguf` (teacher)
 {smoke}
 Two tiny Llama-architecture models trained from scratch on a synthetic arithmetic task with the
@@ -146,7 +138,13 @@ values with a leading sign: each result digit then sits at a fixed distance from
 The student may write `<call>n</call>` anywhere in its answer; the teacher then continues the
 command-free text for n tokens.
 
-## Training data and steps
+"""
+
+
+def _training_section(res: dict) -> str:
+    tb, sc, tc, tim = res["table"], res["configs"]["student"], res["configs"]["teacher"], res["timings_s"]
+    total = sum(v for k, v in tim.items() if k not in ("teacher-sft", "student-sft") or f"{k}-resumed" not in tim)
+    return f"""## Training data and steps
 Task: `Compute <expr>.`, 2-4 operands in 0..99, `+ - *`, at most two `*`, every intermediate below 100000
 in magnitude. Seeded splits: test {tb['teacher']['n']} questions (equal thirds by operand count), dev, and an
 endless train stream that never yields a dev or test question (`data/`).
@@ -162,7 +160,22 @@ endless train stream that never yields a dev or test question (`data/`).
 
 Whole pipeline including evaluation and export: {total / 60:.1f} min on 2 CPU cores (`npm run train:reference`).
 
-## Results on the test split (greedy, max 256 response tokens, at most {sc['grpo']['max_turns']} student turns)
+"""
+
+
+def _results_section(res: dict) -> str:
+    tb, sc = res["table"], res["configs"]["student"]
+    rows = [("Student alone", "student"), ("Student after warm-up, relaying", "warmup_relay"),
+            ("Student after GRPO alone (calls blocked)", "grpo_blocked"),
+            ("Student after GRPO relaying to the teacher", "grpo_relay"), ("Teacher alone", "teacher")]
+    lines = ["| Model | accuracy | 2 operands | 3 operands | 4 operands | ρ (%) | calls / answer |",
+             "|---|---|---|---|---|---|---|"]
+    for label, key in rows:
+        m = tb[key]
+        lines.append(f"| {label} | {_pct(m['accuracy'])} | {_pct(m['accuracy_2'])} | {_pct(m['accuracy_3'])} | "
+                     f"{_pct(m['accuracy_4'])} | {100 * m['rho']:.2f} | {m['calls_per_answer']:.2f} |")
+    ra = router_arithmetic(tb)
+    return f"""## Results on the test split (greedy, max 256 response tokens, at most {sc['grpo']['max_turns']} student turns)
 ρ = teacher-written tokens ÷ all response tokens (commands count as student tokens), pooled over the split.
 
 {chr(10).join(lines)}

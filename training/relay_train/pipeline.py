@@ -53,107 +53,131 @@ def main(argv=None) -> int:
     return 0
 
 
-def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = False) -> dict:
-    prog = Progress(os.path.join(out, "train.log"))
-    prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()}")
-    timings, curves, table = {}, {}, {}
+class Stages:
+    """One pipeline run's work dir, log and stage timings, and whether stage checkpoints are reused."""
 
-    def timed(name, fn):
-        prog.begin(name)
+    def __init__(self, out: str, resume: bool):
+        self.out, self.resume = out, resume
+        self.prog = Progress(os.path.join(out, "train.log"))
+        self.timings: dict = {}
+
+    def timed(self, name, fn):
+        self.prog.begin(name)
         t = time.time()
         res = fn()
-        timings[name] = round(time.time() - t, 1)
-        prog.info(f"{name} done in {timings[name]}s")
+        self.timings[name] = round(time.time() - t, 1)
+        self.prog.info(f"{name} done in {self.timings[name]}s")
         return res
 
+
+def write_splits(tcfg, smoke: bool, out: str) -> tuple[dict, set]:
+    """The seeded test/dev splits, written as JSONL under out/data, and the texts held out of training."""
     per_test, per_dev = (20, 5) if smoke else (400, 100)
     splits = task.make_splits(tcfg.seed, per_test, per_dev)
-    held_out = {q.text for qs in splits.values() for q in qs}
     data_dir = os.path.join(out, "data")
     os.makedirs(data_dir, exist_ok=True)
     for name, qs in splits.items():
         task.write_jsonl(os.path.join(data_dir, f"{name}.jsonl"), qs)
-    test = splits["test"]
+    return splits, {q.text for qs in splits.values() for q in qs}
 
-    def train_sft(cfg):
-        torch.manual_seed(cfg.seed)
-        model = Llama(cfg.model)
-        ckpt = os.path.join(out, f"{cfg.role}-sft.pt")
-        if resume and os.path.exists(ckpt):
-            saved = torch.load(ckpt)
-            model.load_state_dict(saved["model"])
-            timings[f"{cfg.role}-sft-resumed"] = saved["seconds"]
-            prog.info(f"resumed {ckpt} (trained in {saved['seconds']}s)")
-            return model.eval(), saved["curve"]
-        batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out), cfg.sft["batch_size"])
-        t0 = time.time()
-        curve = sft.train_steps(model, batches, cfg.sft["steps"], cfg.sft["lr"], cfg.sft["warmup_steps"],
-                                cfg.sft["weight_decay"], prog)
-        torch.save({"model": model.state_dict(), "curve": curve, "seconds": round(time.time() - t0, 1)}, ckpt)
-        return model, curve
 
-    teacher, curves["teacher_sft"] = timed("teacher-sft", lambda: train_sft(tcfg))
-    student, curves["student_sft"] = timed("student-sft", lambda: train_sft(scfg))
-    prog.info(f"params: teacher {teacher.n_params()} student {student.n_params()}")
-    table["teacher"] = timed("eval-teacher", lambda: evaluate(teacher, None, test, relay=False))
-    table["student"] = timed("eval-student", lambda: evaluate(student, None, test, relay=False))
+def train_sft(st: Stages, cfg, held_out: set):
+    """SFT of one model on reference answers (or its checkpoint with --resume); (model, curve)."""
+    torch.manual_seed(cfg.seed)
+    model = Llama(cfg.model)
+    ckpt = os.path.join(st.out, f"{cfg.role}-sft.pt")
+    if st.resume and os.path.exists(ckpt):
+        saved = torch.load(ckpt)
+        model.load_state_dict(saved["model"])
+        st.timings[f"{cfg.role}-sft-resumed"] = saved["seconds"]
+        st.prog.info(f"resumed {ckpt} (trained in {saved['seconds']}s)")
+        return model.eval(), saved["curve"]
+    batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out), cfg.sft["batch_size"])
+    t0 = time.time()
+    curve = sft.train_steps(model, batches, cfg.sft["steps"], cfg.sft["lr"], cfg.sft["warmup_steps"],
+                            cfg.sft["weight_decay"], st.prog)
+    torch.save({"model": model.state_dict(), "curve": curve, "seconds": round(time.time() - t0, 1)}, ckpt)
+    return model, curve
 
+
+def train_warmup(st: Stages, student, teacher, scfg, held_out: set, curves: dict) -> dict:
+    """Stage 1 on `student` in place (or its checkpoint with --resume); the transcript stats."""
     wcfg = scfg.warmup
-    warmup_ckpt = os.path.join(out, "student-warmup.pt")
-    saved_warmup = torch.load(warmup_ckpt) if resume and os.path.exists(warmup_ckpt) else None
-    if saved_warmup is not None and "curve" in saved_warmup:
+    warmup_ckpt = os.path.join(st.out, "student-warmup.pt")
+    saved = torch.load(warmup_ckpt) if st.resume and os.path.exists(warmup_ckpt) else None
+    if saved is not None and "curve" in saved:
         # --resume: the warm-up of this same student SFT checkpoint (its transcripts and steps).
-        student.load_state_dict(saved_warmup["model"])
+        student.load_state_dict(saved["model"])
         student.eval()
-        curves["warmup_sft"], wstats = saved_warmup["curve"], saved_warmup["stats"]
+        curves["warmup_sft"], wstats = saved["curve"], saved["stats"]
         for name in ("warmup-data", "warmup-sft"):
-            timings[f"{name}-resumed"] = saved_warmup["seconds"][name]
-        prog.info(f"resumed {warmup_ckpt} (transcripts {wstats}, times {saved_warmup['seconds']})")
-    else:
-        wq_sampler = task.train_sampler(scfg.seed + 1, held_out)
-        wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
-        examples, wstats = timed("warmup-data", lambda: warmup.build_transcripts(student, teacher, wq, wcfg, scfg.seed, prog))
-        prog.info(f"warm-up transcripts: {wstats}")
-        placer = warmup.ReferencePlacer(student, wcfg, scfg.seed + 6) if wcfg["reference_calls"] else None
-        torch.manual_seed(scfg.seed + 2)
-        curves["warmup_sft"] = timed("warmup-sft", lambda: sft.train_steps(
-            student, warmup.example_batches(examples, wcfg["batch_size"], scfg.seed, wcfg["reference_share"],
-                                            task.train_sampler(scfg.seed + 5, held_out), placer), wcfg["steps"], wcfg["lr"],
-            max(1, wcfg["steps"] // 20), 0.0, prog))
-        torch.save({"model": student.state_dict(), "curve": curves["warmup_sft"], "stats": wstats,
-                    "seconds": {k: timings[k] for k in ("warmup-data", "warmup-sft")}}, warmup_ckpt)
-    table["warmup_relay"] = timed("eval-warmup", lambda: evaluate(student, teacher, test, relay=True))
+            st.timings[f"{name}-resumed"] = saved["seconds"][name]
+        st.prog.info(f"resumed {warmup_ckpt} (transcripts {wstats}, times {saved['seconds']})")
+        return wstats
+    wq_sampler = task.train_sampler(scfg.seed + 1, held_out)
+    wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
+    examples, wstats = st.timed("warmup-data", lambda: warmup.build_transcripts(student, teacher, wq, wcfg, scfg.seed, st.prog))
+    st.prog.info(f"warm-up transcripts: {wstats}")
+    placer = warmup.ReferencePlacer(student, wcfg, scfg.seed + 6) if wcfg["reference_calls"] else None
+    torch.manual_seed(scfg.seed + 2)
+    curves["warmup_sft"] = st.timed("warmup-sft", lambda: sft.train_steps(
+        student, warmup.example_batches(examples, wcfg["batch_size"], scfg.seed, wcfg["reference_share"],
+                                        task.train_sampler(scfg.seed + 5, held_out), placer), wcfg["steps"], wcfg["lr"],
+        max(1, wcfg["steps"] // 20), 0.0, st.prog))
+    torch.save({"model": student.state_dict(), "curve": curves["warmup_sft"], "stats": wstats,
+                "seconds": {k: st.timings[k] for k in ("warmup-data", "warmup-sft")}}, warmup_ckpt)
+    return wstats
 
+
+def train_grpo(st: Stages, student, teacher, scfg, held_out: set, dev, curves: dict) -> tuple[dict, dict]:
+    """Stage 2 on `student` in place, from fresh filtered prompts; (grpo.train's result, filter stats)."""
     gcfg = scfg.grpo
     frozen_warmup = copy.deepcopy(student).eval()
     keep = grpo.make_filter(gcfg["prompt_filter"], frozen_warmup, teacher, gcfg, scfg.seed)
     filter_stats: dict = {}
     prompts = grpo.fresh_prompts(task.train_sampler(scfg.seed + 3, held_out), keep, gcfg["filter_batch"], filter_stats)
     # the filter runs as the stream is read; this stage primes it so the log shows its pass rate early
-    first = timed("grpo-filter", lambda: next(prompts))
-    prog.info(f"GRPO prompt filter '{gcfg['prompt_filter']}': kept {filter_stats['kept']} of the first {filter_stats['seen']}")
+    first = st.timed("grpo-filter", lambda: next(prompts))
+    st.prog.info(f"GRPO prompt filter '{gcfg['prompt_filter']}': kept {filter_stats['kept']} of the first {filter_stats['seen']}")
     torch.manual_seed(scfg.seed + 4)
-    grpo_res = timed("grpo", lambda: grpo.train(student, teacher, itertools.chain([first], prompts), splits["dev"],
-                                               gcfg, scfg.seed, prog))
+    grpo_res = st.timed("grpo", lambda: grpo.train(student, teacher, itertools.chain([first], prompts), dev,
+                                                   gcfg, scfg.seed, st.prog))
     curves["grpo"], curves["grpo_dev"] = grpo_res["curve"], grpo_res["dev"]
-    prog.info(f"GRPO prompts: kept {filter_stats['kept']} of {filter_stats['seen']} fresh questions; "
-              f"chosen on dev: step {grpo_res['best']['step']}")
-    torch.save(student.state_dict(), os.path.join(out, "student-grpo.pt"))
-    table["grpo_blocked"] = timed("eval-grpo-alone", lambda: evaluate(student, None, test, relay=False))
-    table["grpo_relay"] = timed("eval-grpo-relay", lambda: evaluate(student, teacher, test, relay=True,
-                                                                    max_turns=gcfg["max_turns"]))
+    st.prog.info(f"GRPO prompts: kept {filter_stats['kept']} of {filter_stats['seen']} fresh questions; "
+                 f"chosen on dev: step {grpo_res['best']['step']}")
+    torch.save(student.state_dict(), os.path.join(st.out, "student-grpo.pt"))
+    return grpo_res, filter_stats
+
+
+def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = False) -> dict:
+    st = Stages(out, resume)
+    prog = st.prog
+    prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()}")
+    curves, table = {}, {}
+    splits, held_out = write_splits(tcfg, smoke, out)
+    test = splits["test"]
+    teacher, curves["teacher_sft"] = st.timed("teacher-sft", lambda: train_sft(st, tcfg, held_out))
+    student, curves["student_sft"] = st.timed("student-sft", lambda: train_sft(st, scfg, held_out))
+    prog.info(f"params: teacher {teacher.n_params()} student {student.n_params()}")
+    table["teacher"] = st.timed("eval-teacher", lambda: evaluate(teacher, None, test, relay=False))
+    table["student"] = st.timed("eval-student", lambda: evaluate(student, None, test, relay=False))
+    wstats = train_warmup(st, student, teacher, scfg, held_out, curves)
+    table["warmup_relay"] = st.timed("eval-warmup", lambda: evaluate(student, teacher, test, relay=True))
+    grpo_res, filter_stats = train_grpo(st, student, teacher, scfg, held_out, splits["dev"], curves)
+    table["grpo_blocked"] = st.timed("eval-grpo-alone", lambda: evaluate(student, None, test, relay=False))
+    table["grpo_relay"] = st.timed("eval-grpo-relay", lambda: evaluate(student, teacher, test, relay=True,
+                                                                       max_turns=scfg.grpo["max_turns"]))
     for k, v in table.items():
         prog.info(f"{k}: {json.dumps(v)}")
-    result = {"table": table, "timings_s": timings, "warmup": wstats, "grpo_prompts": dict(filter_stats),
+    result = {"table": table, "timings_s": st.timings, "warmup": wstats, "grpo_prompts": dict(filter_stats),
               "grpo_best": grpo_res["best"],
               "params": {"teacher": teacher.n_params(), "student": student.n_params()},
               "configs": {"teacher": tcfg.model.__dict__ | {"sft": tcfg.sft},
-                          "student": scfg.model.__dict__ | {"sft": scfg.sft, "warmup": wcfg, "grpo": gcfg}},
+                          "student": scfg.model.__dict__ | {"sft": scfg.sft, "warmup": scfg.warmup, "grpo": scfg.grpo}},
               "smoke": smoke}
-    timed("export", lambda: export_all(teacher, student, scfg, splits, curves, result, out, publish, prog))
+    st.timed("export", lambda: export_all(teacher, student, scfg, splits, curves, result, out, publish, prog))
     prog.info(f"total {round(time.time() - prog.t0, 1)}s")
     return result
-
 
 if __name__ == "__main__":
     sys.exit(main())
