@@ -11,7 +11,6 @@ import copy
 import itertools
 import json
 import os
-import shutil
 import sys
 import time
 
