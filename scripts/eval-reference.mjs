@@ -82,7 +82,7 @@ const RUNS = [
   [RELAY_CURVE, '.', ['--policy', 'relay', `--sweep=${CALL_BIASES.join(',')}`], 'Student after GRPO relaying to the teacher'],
   ['llm', '.', ['--policy', 'llm'], 'Teacher alone'],
   ['random-router', 'stages/sft', ['--policy', 'random-router', '--sweep', '0.25,0.5,0.75', '--seed', '1', '--model-label', 'sft']],
-  ['uncertainty', 'stages/sft', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.3,0.5,0.7', '--model-label', 'sft']],
+  ['uncertainty', 'stages/sft', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.3,0.5,0.7,0.8,0.9', '--model-label', 'sft']],
   ['fixed-k4', '.', ['--policy', 'fixed', '--k', '4']],
 ];
 
