@@ -24,7 +24,7 @@ WARMUP_FIELDS = {"transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7), "batc
                  "hide_commands": (bool, False, True), "reference_share": (float, 0.0, 0.9),
                  "reference_calls": (float, 0.0, 1.0), "digit_decay": (float, 0.05, 1.0),
                  "reference_placement_scale": (float, 0.0, 100.0), "reference_teacher_loss": (bool, False, True),
-                 "reference_placement": (str, ("uncertain", "number_tail", "number_tail_error"), None),
+                 "reference_placement": (str, ("uncertain", "number_tail", "number_tail_error", "number_tail_self"), None),
                  "reference_threshold": (float, 0.0, 1.0), "reference_max_calls": (int, 0, 4)}
 GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "group_size": (int, 2, 64),
                "lr": (float, 1e-7, 1.0), "kl_coef": (float, 0.0, 10.0), "max_turns": (int, 1, 16),

@@ -170,3 +170,16 @@ def write_jsonl(path: str, questions: list[Question]) -> None:
     with open(path, "w") as f:
         for q in questions:
             f.write(json.dumps({"question": q.text, "answer": str(solve(q)[1]), "level": q.n_operands}) + "\n")
+
+
+_DIGIT_IDS = frozenset(range(ord("0"), ord("9") + 1))
+_SIGN_IDS = frozenset((ord("+"), ord("-")))
+
+
+def number_length(toks: list[int], t: int) -> int:
+    """How many tokens of a number are left from toks[t] on: its digits, and a sign right after
+    `=` (the signed working form `=+19710`); 0 when toks[t] is not part of a number."""
+    end = t + 1 if toks[t] in _SIGN_IDS and t > 0 and toks[t - 1] == ord("=") else t
+    while end < len(toks) and toks[end] in _DIGIT_IDS:
+        end += 1
+    return end - t if end > t and toks[end - 1] in _DIGIT_IDS else 0

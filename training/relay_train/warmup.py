@@ -18,7 +18,8 @@ answers, so that the warm-up keeps what SFT taught (training/README.md has the m
 "never call" where the student is unsure; with `reference_placement` "number_tail" those
 commands go before each digit the student is unsure of and ask for the rest of its number
 (ReferencePlacer.place says why), with "number_tail_error" before each digit it gets wrong
-(ReferencePlacer.confidence). `digit_decay` < 1 draws small d more often.
+(ReferencePlacer.confidence), with "number_tail_self" before each digit the student being trained
+gets wrong with its commands in its context (self_labels.py). `digit_decay` < 1 draws small d more often.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import random
 
 import torch
 
-from . import sft, task
+from . import self_labels, sft, task
 from .evaluate import prompt_ids
 from .rollout import CallPlacement, Transcript, command_tokens, draw_n, rollout
 
@@ -115,7 +116,8 @@ class ReferencePlacer:
     `reference_calls`, else stays plain. "number_tail" places them as `place` says."""
 
     def __init__(self, student, cfg: dict, seed: int):
-        self.student = copy.deepcopy(student).eval()
+        # "number_tail_self" labels with the student being trained, as it is at each batch.
+        self.student = student if cfg["reference_placement"] == "number_tail_self" else copy.deepcopy(student).eval()
         self.scale, self.max_calls, self.short_share = cfg["reference_placement_scale"], cfg["max_calls"], cfg["short_share"]
         self.share, self.digit_decay = cfg["reference_calls"], cfg["digit_decay"]
         self.teacher_loss = float(cfg["reference_teacher_loss"])
@@ -126,6 +128,10 @@ class ReferencePlacer:
     @torch.no_grad()
     def __call__(self, questions) -> list[tuple[list[int], list[float]]]:
         encoded = [sft.encode_example(q) for q in questions]
+        if self.mode == "number_tail_self":
+            labelled = self_labels.place(self.student, encoded, self.threshold, self.tail_max_calls, self.teacher_loss)
+            return [(lab.tokens, lab.mask) if self.rng.random() < self.share else sft.answer_example(q)
+                    for q, lab in zip(questions, labelled)]
         tokens, _ = sft.pad_batch([e[0] for e in encoded], [[0.0] for _ in encoded])
         score = self.confidence(torch.softmax(self.student(tokens).float(), -1), tokens).tolist()
         return [self.place(toks, start, sc) if self.rng.random() < self.share else sft.answer_example(q)
@@ -164,7 +170,7 @@ class ReferencePlacer:
         if self.mode in ("number_tail", "number_tail_error"):
             def n_at(t: int, placed: int) -> int:
                 if placed < self.tail_max_calls and p_max[t - 1] < self.threshold:
-                    return number_length(toks, t)
+                    return task.number_length(toks, t)
                 return 0
         else:
             def n_at(t: int, placed: int) -> int:
@@ -191,16 +197,3 @@ class ReferencePlacer:
                 mask.append(1.0)
                 t += 1
         return out, mask
-
-
-DIGITS = frozenset(range(ord("0"), ord("9") + 1))
-SIGNS = frozenset((ord("+"), ord("-")))
-
-
-def number_length(toks: list[int], t: int) -> int:
-    """How many tokens of a number are left from toks[t] on: its digits, and a sign right after
-    `=` (the signed working form `=+19710`); 0 when toks[t] is not part of a number."""
-    end = t + 1 if toks[t] in SIGNS and t > 0 and toks[t - 1] == ord("=") else t
-    while end < len(toks) and toks[end] in DIGITS:
-        end += 1
-    return end - t if end > t and toks[end - 1] in DIGITS else 0

@@ -106,9 +106,9 @@ class ReferencePlacerTest(unittest.TestCase):
         self.assertEqual(stripped, toks)                          # the teacher's turn is the reference text
         self.assertEqual(mask[:start], [0.0] * start)
         self.assertEqual(sum(mask), len(toks) - start + 2 * 3)   # teacher span trained: only commands added
-        self.assertEqual(warmup.number_length(list(b"=+19710\n"), 1), 6)
-        self.assertEqual(warmup.number_length(list(b"x+15"), 1), 0)   # a sign not after '=' is an operator
-        self.assertEqual(warmup.number_length(list(b"=-\n"), 1), 0)   # a sign with no digits is no number
+        self.assertEqual(task.number_length(list(b"=+19710\n"), 1), 6)
+        self.assertEqual(task.number_length(list(b"x+15"), 1), 0)   # a sign not after '=' is an operator
+        self.assertEqual(task.number_length(list(b"=-\n"), 1), 0)   # a sign with no digits is no number
 
     def test_reference_placer_number_tail_error(self):
         cfg = {"placement_scale": 0.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,

@@ -1,0 +1,162 @@
+"""Commands placed where a student, reading its own commands as serving makes it, would go wrong.
+
+The warm-up's error labels (warmup.ReferencePlacer, "number_tail_error") come from the frozen SFT
+student reading the command-free reference prefix. Serving keeps every command in the student's
+context, and a student trained on commands errs elsewhere than the SFT student did. `place` labels a
+reference answer from the point of view of `student` itself: teacher-forced on the reference with the
+commands placed so far in its context, the first digit it would not write (its argmax over the
+non-command tokens is another token, or that token's probability, renormalised without the command
+tokens, is below `threshold`) gets a command before it asking for the rest of its number; then the scan
+goes on from the end of that call, until no such digit is left or `max_calls` are placed. A student that
+calls exactly there, relaying to a teacher that writes the reference, writes the reference answer under
+greedy decoding; an argmax error that no command can cover (not in a number, or past `max_calls`)
+leaves the answer `clean` False. With `in_context` False the student reads the command-free prefix
+instead (what `hide_commands` shows it; the protocol does not), for comparison.
+
+    python3 -m relay_train.self_labels --student PATH.gguf [--threshold 0] [--split dev]
+
+prints what following the labels would score: the ceiling of any call placement for that student.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+
+import torch
+
+from . import sft, task
+from .rollout import command_tokens
+from .tokenizer import CALL, END_CALL
+
+
+@dataclass
+class Labelled:
+    tokens: list[int]          # prompt + answer, commands spliced in
+    mask: list[float]          # SFT targets: answer and command tokens, teacher spans at teacher_loss
+    calls: list[tuple[int, int]]   # (reference index the command precedes, n)
+    clean: bool                # following the labels reproduces the reference answer
+    answer_tokens: int         # response tokens: the answer's and the commands'
+    teacher_tokens: int
+
+
+def splice(toks: list[int], start: int, calls: list[tuple[int, int]], teacher_loss: float = 1.0):
+    """The answer with `<call>n</call>` before reference index t for each (t, n), the n tokens after
+    it the teacher's turn; returns tokens, mask and each reference token's index in them."""
+    out, mask, at = list(toks[:start]), [0.0] * start, list(range(start))
+    t, cuts = start, dict(calls)
+    while t < len(toks):
+        n = cuts.get(t, 0)
+        if n > 0:
+            cmd = command_tokens(n)
+            out += cmd
+            mask += [1.0] * len(cmd)
+            span = range(t, min(t + n, len(toks)))
+            at += [len(out) + k for k in range(len(span))]
+            out += [toks[k] for k in span]
+            mask += [teacher_loss] * len(span)
+            t += len(span)
+        else:
+            at.append(len(out))
+            out.append(toks[t])
+            mask.append(1.0)
+            t += 1
+    return out, mask, at
+
+
+def _scan(probs: torch.Tensor, toks: list[int], at: list[int], resume: int, threshold: float):
+    """From reference index `resume`: (the first digit needing a command or None, whether an argmax
+    error no command can cover came before it)."""
+    uncovered = False
+    for t in range(resume, len(toks)):
+        row = probs[at[t] - 1]
+        wrong = int(row.argmax()) != toks[t]
+        if wrong or float(row[toks[t]]) < threshold:
+            if task.number_length(toks, t) > 0:
+                return t, uncovered
+            uncovered = uncovered or wrong
+    return None, uncovered
+
+
+@torch.no_grad()
+def place(student, encoded: list[tuple[list[int], int]], threshold: float, max_calls: int,
+          teacher_loss: float = 1.0, in_context: bool = True) -> list[Labelled]:
+    """Label each (reference tokens, answer start) as the module docstring says; one forward pass of
+    the still-open answers per command placed (one in all without `in_context`)."""
+    calls = [[] for _ in encoded]
+    resume = [start for _, start in encoded]
+    clean = [True] * len(encoded)
+    open_ = list(range(len(encoded)))
+    plain = _probs(student, [toks for toks, _ in encoded]) if not in_context else None
+    while open_:
+        views = {i: splice(encoded[i][0], encoded[i][1], calls[i]) for i in open_}
+        probs = _probs(student, [views[i][0] for i in open_]) if in_context else None
+        still = []
+        for row, i in enumerate(open_):
+            toks = encoded[i][0]
+            p, at = (probs[row], views[i][2]) if in_context else (plain[i], list(range(len(toks))))
+            t, uncovered = _scan(p, toks, at, resume[i], threshold)
+            clean[i] = clean[i] and not uncovered
+            if t is None:
+                continue
+            if len(calls[i]) == max_calls:
+                clean[i] = clean[i] and not _argmax_error_after(p, toks, at, t)
+                continue
+            n = task.number_length(toks, t)
+            calls[i].append((t, n))
+            resume[i] = t + n
+            still.append(i)
+        open_ = still
+    return [_labelled(toks, start, c, ok, teacher_loss) for (toks, start), c, ok in zip(encoded, calls, clean)]
+
+
+def _argmax_error_after(probs, toks, at, t0: int) -> bool:
+    return any(int(probs[at[t] - 1].argmax()) != toks[t] for t in range(t0, len(toks)))
+
+
+def _probs(student, seqs: list[list[int]]) -> torch.Tensor:
+    tokens, _ = sft.pad_batch(seqs, [[0.0] for _ in seqs])
+    logits = student(tokens).float()
+    logits[..., [CALL, END_CALL]] = float("-inf")   # what it would write were it not to call
+    return torch.softmax(logits, -1)
+
+
+def _labelled(toks, start, calls, clean, teacher_loss) -> Labelled:
+    out, mask, _ = splice(toks, start, calls, teacher_loss)
+    teacher = sum(min(n, len(toks) - t) for t, n in calls)
+    return Labelled(out, mask, calls, clean, len(out) - start - teacher, teacher)
+
+
+def summarize(labels: list[Labelled]) -> dict:
+    answer = sum(lab.answer_tokens for lab in labels)
+    teacher = sum(lab.teacher_tokens for lab in labels)
+    return {"n": len(labels), "accuracy": sum(lab.clean for lab in labels) / len(labels),
+            "rho": teacher / (answer + teacher), "calls_per_answer": sum(len(lab.calls) for lab in labels) / len(labels)}
+
+
+def main(argv=None) -> int:
+    from .experiment import DEV_PER_COUNT, SPLIT_SEED, TEST_PER_COUNT
+    from .gguf_read import load_llama
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--student", required=True)
+    ap.add_argument("--threshold", type=float, default=0.0)
+    ap.add_argument("--max-calls", type=int, default=4)
+    ap.add_argument("--split", choices=("dev", "test"), default="dev")
+    ap.add_argument("--threads", type=int, default=1)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    student = load_llama(args.student).eval()
+    questions = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)[args.split]
+    encoded = [sft.encode_example(q) for q in questions]
+    out = {"student": args.student, "split": args.split, "threshold": args.threshold, "max_calls": args.max_calls}
+    for view in ("in_context", "hidden"):
+        labels = [lab for i in range(0, len(encoded), 100)
+                  for lab in place(student, encoded[i:i + 100], args.threshold, args.max_calls, in_context=view == "in_context")]
+        out[view] = summarize(labels)
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
