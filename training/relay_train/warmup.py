@@ -182,18 +182,11 @@ class ReferencePlacer:
     def splice(self, toks: list[int], start: int, n_at) -> tuple[list[int], list[float]]:
         """The answer with a command before token t wherever n_at(t, commands so far) = n > 0;
         the n tokens after it are the teacher's turn (the reference text)."""
-        out, mask = list(toks[:start]), [0.0] * start
-        t, placed = start, 0
+        calls, t = [], start
         while t < len(toks):
-            n = n_at(t, placed)
+            n = n_at(t, len(calls))
             if n > 0:
-                placed += 1
-                cmd = command_tokens(n)
-                out += cmd + toks[t:t + n]
-                mask += [1.0] * len(cmd) + [self.teacher_loss] * n
-                t += n
-            else:
-                out.append(toks[t])
-                mask.append(1.0)
-                t += 1
+                calls.append((t, n))
+            t += max(n, 1)
+        out, mask, _ = self_labels.splice(toks, start, calls, self.teacher_loss)
         return out, mask
