@@ -60,13 +60,12 @@ if (limit !== undefined) banner(notPublished(`--limit ${limit}: a sample of the 
  * The relay's serving-time knob, swept on the shipped student: `call_bias` (a logit offset on
  * its `<call>` token) makes the relay row a curve beside the uncertainty-trigger and
  * random-router curves. 0 is the model as trained (the card's relay row). The values span the
- * knob's useful range: from -4 (about one call in fifteen answers, ρ 0.3%) to the accuracy
- * peak at +0.5..+1 (test set: 88.5% at ρ 3.3%, 87.5% at ρ 3.8%; 87.1% at 0). Above +1 the
- * student asks for more calls than max_turns grants, writes commands inside commands, and
- * accuracy falls (--limit 200 sample: +1.5 86.5%, +2 84.0%, +3 77.5% at ρ 5.7%): points
- * dominated by the ones kept, left out of the curve.
+ * knob's useful range for the student shipped on 2026-12-04: from -4 (a call in about one answer
+ * in sixteen, ρ 0.2%) to its accuracy peak at +1 (test set: 93.00% at ρ 1.98%; 91.08% at 0).
+ * Above +1 it asks for calls it does not need and accuracy falls (+1.5 92.42% at ρ 2.34%, +2
+ * 92.00% at 2.79%): points dominated by the ones kept, left out of the curve.
  */
-const CALL_BIASES = ['-4', '-3', '-2', '-1', '0', '0.5', '1'];
+const CALL_BIASES = ['-4', '-2', '-1', '0', '0.5', '1'];
 const RELAY_CURVE = 'relay-call-bias';
 
 /**

@@ -27,9 +27,9 @@ const PROMPT_COUNT = 100;
 /** Generations running while a worker is killed. */
 const FAULT_RUN_COUNT = 200;
 /** A prompt whose generation calls the LLM early, then runs long: an orchestrator can die in the middle of it. */
-// Picked for what the reference student does at temperature 0 (re-pick when models/reference
-// changes): 159 tokens with 4 relay calls, the first after 36 tokens, so a kill after the first
-// call lands mid-generation, and it runs far longer than a 30 ms deadline.
+// Picked for what the reference student does at temperature 0 (re-pick when models/reference changes):
+// with the pair shipped on 2026-12-04, 314 tokens with 4 relay calls, the first after 73 tokens, so a
+// kill after the first call lands mid-generation, and it runs far longer than a 30 ms deadline.
 const RESUME_PROMPT = 'Compute 99*99*99*99+99*99.';
 const LONG_PROMPT = RESUME_PROMPT;
 const RESUME_MAX_TOKENS = 480;

@@ -19,7 +19,7 @@ jest.setTimeout(300_000);
 
 const KEY = 'sk-relayllm-e2e-key-0123456789';
 /** Makes the reference student call the teacher at temperature 0 (apps/relayllm's SAMPLE_PROMPT). */
-const PROMPT = 'Compute 56*84-28.';
+const PROMPT = 'Compute 89*99-22.';
 const RELAYED = { model: 'relayllm', messages: [{ role: 'user' as const, content: PROMPT }], temperature: 0, max_tokens: 200 };
 
 interface RelayUsage {

@@ -37,7 +37,8 @@ describe('training pipeline', () => {
       expect(existsSync(join(exp, f))).toBe(true);
     }
     const log = readFileSync(join(out, 'train.log'), 'utf8');
-    for (const stage of ['teacher-sft', 'student-sft', 'warmup-data', 'warmup-sft', 'grpo-filter', 'grpo', 'export']) {
+    // configs/student.json's smoke overrides run one self-placed warm-up round after the first
+    for (const stage of ['teacher-sft', 'student-sft', 'warmup-data', 'warmup-sft', 'warmup-round2-data', 'warmup-round2-sft', 'grpo-filter', 'grpo', 'export']) {
       expect(log).toContain(`${stage} done`);
     }
     expect(readFileSync(join(exp, 'MODEL_CARD.md'), 'utf8')).toContain('Student after GRPO relaying to the teacher');
@@ -46,16 +47,17 @@ describe('training pipeline', () => {
     expect(report.maxProbDiff).toBeLessThan(1e-4);
   }, 240_000);
 
-  it('--resume reuses the SFT and warm-up checkpoints of a previous run and redoes GRPO onwards', () => {
+  it('--resume reuses the SFT and every warm-up round\'s checkpoint of a previous run and redoes GRPO onwards', () => {
     // Needs the run of the previous test in `out`.
     expect(existsSync(join(out, 'student-warmup.pt'))).toBe(true);
     run('bash', [join(root, 'scripts/train.sh'), '--smoke', '--resume', '--out', out, '--threads', '1'], root, 180_000);
     const log = readFileSync(join(out, 'train.log'), 'utf8');
     const second = log.slice(log.lastIndexOf('start: smoke=True'));
-    for (const ckpt of ['teacher-sft.pt', 'student-sft.pt', 'student-warmup.pt']) expect(second).toContain(`resumed ${join(out, ckpt)}`);
+    for (const ckpt of ['teacher-sft.pt', 'student-sft.pt', 'student-warmup.pt', 'student-warmup-round2.pt']) expect(second).toContain(`resumed ${join(out, ckpt)}`);
     expect(second).not.toContain('warmup-data done');
+    expect(second).not.toContain('warmup-round2-data done');
     for (const stage of ['grpo-filter', 'grpo', 'export']) expect(second).toContain(`${stage} done`);
     const metrics = JSON.parse(readFileSync(join(out, 'export', 'metrics.json'), 'utf8')) as { timings_s: Record<string, number> };
-    expect(Object.keys(metrics.timings_s)).toEqual(expect.arrayContaining(['warmup-data-resumed', 'warmup-sft-resumed']));
+    expect(Object.keys(metrics.timings_s)).toEqual(expect.arrayContaining(['warmup-data-resumed', 'warmup-sft-resumed', 'warmup-round2-data-resumed', 'warmup-round2-sft-resumed']));
   }, 200_000);
 });

@@ -57,7 +57,31 @@ def _mix(w: dict) -> str:
     return f"; {share:.0%} of each batch are reference answers{calls}"
 
 
-def _recipe(w: dict, g: dict) -> str:
+def _self_rounds(r: dict | None) -> str:
+    if not r or not r["rounds"]:
+        return ""
+    rounds = f"{r['rounds']} more warm-up round" + ("s, each" if r["rounds"] > 1 else ",")
+    return (f"; then {rounds} from the round before, with the commands in the reference "
+            f"answers placed where the student being trained errs (its top prediction misses the reference digit or "
+            f"gives it p < {r['reference_threshold']}), relabelled every batch")
+
+
+def _self_rounds_row(r: dict | None, res: dict) -> str:
+    """The training table's row for the self-placed warm-up rounds (none when there are none)."""
+    if not r or not r["rounds"]:
+        return ""
+    tim, stats = res["timings_s"], res.get("warmup_rounds", [])
+    secs = [tim.get(f"warmup-round{k}-{part}-resumed", tim.get(f"warmup-round{k}-{part}", 0.0))
+            for k in range(2, r["rounds"] + 2) for part in ("data", "sft")]
+    kept = ", ".join(str(x.get("kept")) for x in stats)
+    return (f"| self-placed warm-up rounds | {r['rounds']} round(s), each from the previous round's student: "
+            f"{r['transcripts']} samples (kept {kept}) and reference answers as above, but with a command before "
+            f"each digit where the student being trained, reading the answer with its own commands, predicts another "
+            f"token or gives the reference p < {r['reference_threshold']} (relabelled every batch, "
+            f"`relay_train/self_labels.py`), lr {r['lr']} | {r['steps']} each | {round(sum(secs), 1)} |\n")
+
+
+def _recipe(w: dict, g: dict, r: dict | None = None) -> str:
     """The intro's one-sentence recipe, from the configs that ran."""
     placement = "where the student's confidence is low" if w.get("placement_scale") else "at random"
     warm = f"warm-up SFT on the student's own correct samples with commands placed {placement}"
@@ -68,7 +92,7 @@ def _recipe(w: dict, g: dict) -> str:
                      f"{w['reference_threshold']}")
         if w.get("reference_calls") and w.get("reference_placement") == "number_tail_error":
             warm += " with a command before each digit the SFT student gets wrong on the reference prefix"
-    return f"{warm}; then GRPO with {_reward(g)}"
+    return f"{warm}{_self_rounds(r)}; then GRPO with {_reward(g)}"
 
 
 def _reward(g: dict) -> str:
@@ -110,7 +134,7 @@ def _header(tc: dict, sc: dict, par: dict, smoke: str) -> str:
     return f"""# RelayLLM reference pair: `slm.gguf` (student) + `llm.gguf` (teacher)
 {smoke}
 Two tiny Llama-architecture models trained from scratch on a synthetic arithmetic task with the
-RelayLLM recipe as built here ({_recipe(sc['warmup'], sc['grpo'])}).
+RelayLLM recipe as built here ({_recipe(sc['warmup'], sc['grpo'], sc.get('self_rounds'))}).
 They exist so that the serving system, its tests and its evaluation run for real on a laptop CPU.
 
 ## Architecture
@@ -155,10 +179,11 @@ endless train stream that never yields a dev or test question (`data/`).
 | student SFT | same data, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']} | {sc['sft']['steps']} | {tim.get('student-sft-resumed', tim.get('student-sft'))} |
 | warm-up data | {sc['warmup']['transcripts']} student samples (T={sc['warmup']['temperature']}), 0-{sc['warmup']['max_calls']} random commands each{_placement(sc['warmup'])}, n = d·10^k (k = 0 with probability {sc['warmup'].get('short_share', 0.5)}); kept the {res['warmup']['kept']} with a correct answer ({res['warmup']['calls']} commands) | | {tim.get('warmup-data-resumed', tim.get('warmup-data'))} |
 | warm-up SFT | loss on student tokens incl. commands, teacher tokens context only{_mix(sc['warmup'])}, lr {sc['warmup']['lr']} | {sc['warmup']['steps']} | {tim.get('warmup-sft-resumed', tim.get('warmup-sft'))} |
-| GRPO prompts | {_grpo_filter(sc['grpo'], res)} | | {tim.get('grpo-filter')} |
+{_self_rounds_row(sc.get('self_rounds'), res)}| GRPO prompts | {_grpo_filter(sc['grpo'], res)} | | {tim.get('grpo-filter')} |
 | GRPO | {_grpo(sc['grpo'], res)} | {sc['grpo']['steps']} | {tim.get('grpo')} |
 
-Whole pipeline including evaluation and export: {total / 60:.1f} min on 2 CPU cores (`npm run train:reference`).
+Whole pipeline including evaluation and export: {total / 60:.1f} min (`npm run train:reference`; 2 threads unless `train.log` says
+otherwise; a stage resumed from a checkpoint counts the time of the run that made it).
 
 """
 

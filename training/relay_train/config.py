@@ -33,8 +33,13 @@ GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "gr
                "filter_batch": (int, 1, 4096), "reward": (str, ("difficulty", "cost", "counterfactual"), None),
                "call_cost": (float, 0.0, 100.0), "std_normalize": (bool, False, True), "dev_every": (int, 1, 10**6),
                "call_waste_penalty": (float, 0.0, 100.0), "call_need_bonus": (float, 0.0, 100.0)}
-SECTIONS = {"model": MODEL_FIELDS, "sft": SFT_FIELDS, "warmup": WARMUP_FIELDS, "grpo": GRPO_FIELDS}
-ROLE_SECTIONS = {"teacher": ("model", "sft"), "student": ("model", "sft", "warmup", "grpo")}
+# Warm-up rounds after the first: each starts from the previous round's student and places the
+# commands in its reference answers where that student itself errs (warmup.self_round_config).
+SELF_ROUNDS_FIELDS = {"rounds": (int, 0, 20), "transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7),
+                      "lr": (float, 1e-6, 1.0), "reference_threshold": (float, 0.0, 1.0)}
+SECTIONS = {"model": MODEL_FIELDS, "sft": SFT_FIELDS, "warmup": WARMUP_FIELDS, "self_rounds": SELF_ROUNDS_FIELDS,
+            "grpo": GRPO_FIELDS}
+ROLE_SECTIONS = {"teacher": ("model", "sft"), "student": ("model", "sft", "warmup", "self_rounds", "grpo")}
 
 
 def _check_section(path: str, name: str, raw: Any, fields: dict) -> dict:
@@ -75,6 +80,7 @@ class RoleConfig:
     model: ModelConfig
     sft: dict
     warmup: dict | None
+    self_rounds: dict | None
     grpo: dict | None
     smoke: dict
 
@@ -112,4 +118,4 @@ def load(path: str, smoke: bool = False) -> RoleConfig:
     if m["dim"] % m["n_heads"] or (m["dim"] // m["n_heads"]) % 2:
         raise ConfigError(f"{path}: 'model.dim' must split into n_heads heads of even size")
     return RoleConfig(role, seed, ModelConfig(VOCAB_SIZE, **m), sections["sft"],
-                      sections.get("warmup"), sections.get("grpo"), smoke_over)
+                      sections.get("warmup"), sections.get("self_rounds"), sections.get("grpo"), smoke_over)

@@ -65,7 +65,8 @@ def export_all(teacher, student, student_cfg, splits, curves, result, out: str, 
     line_chart(os.path.join(curve_dir, "sft_loss.svg"), "SFT loss (answer tokens)",
                {k: [(float(s), l) for s, l in curves[k]] for k in ("teacher_sft", "student_sft")}, "step", "loss")
     line_chart(os.path.join(curve_dir, "warmup_loss.svg"), "Warm-up SFT loss (student tokens)",
-               {"warm-up": [(float(s), l) for s, l in curves["warmup_sft"]]}, "step", "loss")
+               {name.removesuffix("_sft").replace("_", " "): [(float(s), l) for s, l in curve]
+                for name, curve in curves.items() if name.startswith("warmup")}, "step", "loss")
     g = curves["grpo"]
     line_chart(os.path.join(curve_dir, "grpo_reward.svg"), "GRPO (rollouts at sampling temperature)",
                {"mean reward": [(s, r) for s, r, *_ in g], "accuracy": [(s, a) for s, _, a, *_ in g],

@@ -1,6 +1,7 @@
 """`python3 -m relay_train.pipeline [--smoke] [--out DIR]`: rebuild the reference pair from scratch.
 
-Stages: splits -> teacher SFT -> student SFT -> warm-up (stage 1) -> GRPO (stage 2)
+Stages: splits -> teacher SFT -> student SFT -> warm-up (stage 1: a first round, then self-placed
+rounds) -> GRPO (stage 2)
 -> evaluation table -> GGUF export + parity fixtures + model card + curves.
 Seeded end to end. `--smoke` runs every stage with tiny step counts into --out.
 """
@@ -35,7 +36,7 @@ def main(argv=None) -> int:
     ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
     ap.add_argument("--threads", type=int, default=min(2, os.cpu_count() or 1))
     ap.add_argument("--resume", action="store_true", help="reuse stage checkpoints already in --out "
-                    "(teacher-sft.pt, student-sft.pt, student-warmup.pt)")
+                    "(teacher-sft.pt, student-sft.pt, student-warmup.pt, student-warmup-round<k>.pt)")
     args = ap.parse_args(argv)
     try:
         tcfg = config.load(args.teacher_config, smoke=args.smoke)
@@ -99,32 +100,42 @@ def train_sft(st: Stages, cfg, held_out: set):
     return model, curve
 
 
-def train_warmup(st: Stages, student, teacher, scfg, held_out: set, curves: dict) -> dict:
-    """Stage 1 on `student` in place (or its checkpoint with --resume); the transcript stats."""
-    wcfg = scfg.warmup
-    warmup_ckpt = os.path.join(st.out, "student-warmup.pt")
+def train_warmup(st: Stages, student, teacher, scfg, held_out: set, curves: dict) -> list[dict]:
+    """Stage 1 on `student` in place, every round (or their checkpoints with --resume); each round's transcript stats."""
+    return [train_warmup_round(st, student, teacher, wcfg, scfg.seed, held_out, ckpt, name, curves)
+            for ckpt, name, wcfg in warmup.rounds(scfg)]
+
+
+def train_warmup_round(st: Stages, student, teacher, wcfg: dict, seed: int, held_out: set, ckpt: str, name: str,
+                       curves: dict) -> dict:
+    """One warm-up round on `student` in place (or its checkpoint with --resume); its transcript stats.
+    Curve "<name>_sft", timings "<name>-data" and "<name>-sft"."""
+    warmup_ckpt = os.path.join(st.out, ckpt)
     saved = torch.load(warmup_ckpt) if st.resume and os.path.exists(warmup_ckpt) else None
+    curve_key, stage_names = f"{name.replace('-', '_')}_sft", (f"{name}-data", f"{name}-sft")
     if saved is not None and "curve" in saved:
-        # --resume: the warm-up of this same student SFT checkpoint (its transcripts and steps).
+        # --resume: this round of this same student SFT checkpoint (its transcripts and steps).
         student.load_state_dict(saved["model"])
         student.eval()
-        curves["warmup_sft"], wstats = saved["curve"], saved["stats"]
-        for name in ("warmup-data", "warmup-sft"):
-            st.timings[f"{name}-resumed"] = saved["seconds"][name]
+        curves[curve_key], wstats = saved["curve"], saved["stats"]
+        for stage, saved_name in zip(stage_names, ("warmup-data", "warmup-sft")):
+            st.timings[f"{stage}-resumed"] = saved["seconds"][saved_name]
         st.prog.info(f"resumed {warmup_ckpt} (transcripts {wstats}, times {saved['seconds']})")
         return wstats
-    wq_sampler = task.train_sampler(scfg.seed + 1, held_out)
+    wq_sampler = task.train_sampler(seed + 1, held_out)
     wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
-    examples, wstats = st.timed("warmup-data", lambda: warmup.build_transcripts(student, teacher, wq, wcfg, scfg.seed, st.prog))
-    st.prog.info(f"warm-up transcripts: {wstats}")
-    placer = warmup.ReferencePlacer(student, wcfg, scfg.seed + 6) if wcfg["reference_calls"] else None
-    torch.manual_seed(scfg.seed + 2)
-    curves["warmup_sft"] = st.timed("warmup-sft", lambda: sft.train_steps(
-        student, warmup.example_batches(examples, wcfg["batch_size"], scfg.seed, wcfg["reference_share"],
-                                        task.train_sampler(scfg.seed + 5, held_out), placer), wcfg["steps"], wcfg["lr"],
+    examples, wstats = st.timed(stage_names[0], lambda: warmup.build_transcripts(student, teacher, wq, wcfg, seed, st.prog))
+    st.prog.info(f"{name} transcripts: {wstats}")
+    placer = warmup.ReferencePlacer(student, wcfg, seed + 6) if wcfg["reference_calls"] else None
+    torch.manual_seed(seed + 2)
+    curves[curve_key] = st.timed(stage_names[1], lambda: sft.train_steps(
+        student, warmup.example_batches(examples, wcfg["batch_size"], seed, wcfg["reference_share"],
+                                        task.train_sampler(seed + 5, held_out), placer), wcfg["steps"], wcfg["lr"],
         max(1, wcfg["steps"] // 20), 0.0, st.prog))
-    torch.save({"model": student.state_dict(), "curve": curves["warmup_sft"], "stats": wstats,
-                "seconds": {k: st.timings[k] for k in ("warmup-data", "warmup-sft")}}, warmup_ckpt)
+    # saved under the names warmup_experiment writes, so that its runs can seed a --resume
+    torch.save({"model": student.state_dict(), "curve": curves[curve_key], "stats": wstats,
+                "seconds": {"warmup-data": st.timings[stage_names[0]], "warmup-sft": st.timings[stage_names[1]]}},
+               warmup_ckpt)
     return wstats
 
 
@@ -168,11 +179,13 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
                                                                        max_turns=scfg.grpo["max_turns"]))
     for k, v in table.items():
         prog.info(f"{k}: {json.dumps(v)}")
-    result = {"table": table, "timings_s": st.timings, "warmup": wstats, "grpo_prompts": dict(filter_stats),
+    result = {"table": table, "timings_s": st.timings, "warmup": wstats[0], "warmup_rounds": wstats[1:],
+              "grpo_prompts": dict(filter_stats),
               "grpo_best": grpo_res["best"],
               "params": {"teacher": teacher.n_params(), "student": student.n_params()},
               "configs": {"teacher": tcfg.model.__dict__ | {"sft": tcfg.sft},
-                          "student": scfg.model.__dict__ | {"sft": scfg.sft, "warmup": scfg.warmup, "grpo": scfg.grpo}},
+                          "student": scfg.model.__dict__ | {"sft": scfg.sft, "warmup": scfg.warmup,
+                                                                   "self_rounds": scfg.self_rounds, "grpo": scfg.grpo}},
               "smoke": smoke}
     st.timed("export", lambda: export_all(teacher, student, scfg, splits, curves, result, out, publish, prog))
     prog.info(f"total {round(time.time() - prog.t0, 1)}s")

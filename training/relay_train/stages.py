@@ -2,11 +2,11 @@
 re-measured through the serving path (`npm run eval:reference`).
 
 `<publish>/stages/<stage>/slm.gguf` for stage `sft` (student after SFT) and `warmup` (after
-warm-up), each beside a relative symlink `llm.gguf -> ../../llm.gguf`, so that every stage
+the last warm-up round, the student GRPO starts from), each beside a relative symlink `llm.gguf -> ../../llm.gguf`, so that every stage
 directory is a complete models directory for `relayllm eval --models DIR`.
 
 `python3 -m relay_train.stages --out DIR --publish DIR` exports them from the checkpoints a
-pipeline run left in --out (`student-sft.pt`, `student-warmup.pt`).
+pipeline run left in --out (`student-sft.pt` and the last warm-up round's checkpoint).
 """
 from __future__ import annotations
 
@@ -16,12 +16,15 @@ import sys
 
 import torch
 
-from . import config
+from . import config, warmup
 from .gguf import write_gguf
 from .model import Llama
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-STAGES = {"sft": "student-sft.pt", "warmup": "student-warmup.pt"}
+
+
+def stage_checkpoints(student_cfg) -> dict[str, str]:
+    return {"sft": "student-sft.pt", "warmup": warmup.rounds(student_cfg)[-1][0]}
 
 
 def _state(path: str) -> dict:
@@ -31,7 +34,7 @@ def _state(path: str) -> dict:
 
 def export_stages(student_cfg, out: str, publish: str | None) -> list[str]:
     written = []
-    for stage, ckpt in STAGES.items():
+    for stage, ckpt in stage_checkpoints(student_cfg).items():
         model = Llama(student_cfg.model)
         model.load_state_dict(_state(os.path.join(out, ckpt)))
         model.eval()

@@ -20,6 +20,9 @@ commands go before each digit the student is unsure of and ask for the rest of i
 (ReferencePlacer.place says why), with "number_tail_error" before each digit it gets wrong
 (ReferencePlacer.confidence), with "number_tail_self" before each digit the student being trained
 gets wrong with its commands in its context (self_labels.py). `digit_decay` < 1 draws small d more often.
+
+The warm-up runs in rounds (`rounds`): the first as above from the SFT student, then the student
+config's `self_rounds` rounds, each from the round before with self-placed commands.
 """
 from __future__ import annotations
 
@@ -42,6 +45,25 @@ def random_commands(rng: random.Random, ref_len: int, max_calls: int, short_shar
         n = draw_n(rng, short_share, digit_decay)
         out.append((p, max(1, min(n, ref_len - p))))
     return out
+
+
+def self_round_config(base: dict, rounds: dict) -> dict:
+    """The warm-up config of one round after the first: the first round's, with commands in the
+    reference answers placed by the student being trained ("number_tail_self") and the round's
+    own size. Each round starts from the previous round's student, so its labels follow the
+    errors that student still makes (training/README.md has the measurements)."""
+    return base | {"reference_placement": "number_tail_self", "reference_threshold": rounds["reference_threshold"],
+                   "transcripts": rounds["transcripts"], "steps": rounds["steps"], "lr": rounds["lr"]}
+
+
+def rounds(scfg) -> list[tuple[str, str, dict]]:
+    """Each warm-up round of a student config as (checkpoint file, stage name, its warm-up config):
+    the first from the SFT student, then `self_rounds.rounds` self-placed rounds, each from the
+    round before. The last round's student is the one GRPO starts from."""
+    plan = [("student-warmup.pt", "warmup", scfg.warmup)]
+    for k in range(2, scfg.self_rounds["rounds"] + 2):
+        plan.append((f"student-warmup-round{k}.pt", f"warmup-round{k}", self_round_config(scfg.warmup, scfg.self_rounds)))
+    return plan
 
 
 def transcript_example(tr: Transcript) -> tuple[list[int], list[float]]:

@@ -82,7 +82,7 @@ describe('orchestrator HTTP API (Nest + Fastify adapter, scripted backends)', ()
     expect((await fetch(`${booted.origin}/health`)).status).toBe(200);
     const page = await fetch(`${booted.origin}/`);
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('Compute 56*84-28.');
+    expect(await page.text()).toContain('Compute 89*99-22.');
   });
 
   it("unknown routes, bodies that are not JSON and bodies over the limit get OpenAI's error shape", async () => {

@@ -56,7 +56,7 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
   it('answers a chat completion with the relay usage', async () => {
     const completion = await client.chat.completions.create(RELAYED);
     expect(completion.object).toBe('chat.completion');
-    expect(completion.choices[0].message.content).toContain('\\boxed{4676}');
+    expect(completion.choices[0].message.content).toContain('\\boxed{8789}');
     expect(completion.choices[0].finish_reason).toBe('stop');
     const relay = (completion.usage as unknown as { relay: { slm_tokens: number; llm_tokens: number; calls: number; llm_token_ratio: number } }).relay;
     expect(relay.calls).toBeGreaterThan(0);

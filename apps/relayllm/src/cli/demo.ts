@@ -7,11 +7,11 @@ import { log, type CliIo } from './io';
 /**
  * The question `npm start` asks at startup: a test-split question that the reference student
  * gets wrong alone and right when it relays (one call, the teacher writes 4 tokens), so the demo
- * shows a call doing its job. Picked from `npm run eval:reference`'s runs; one of 263 such
- * questions among 1,200 with the pair shipped on 2026-11-27 (the model card has the overall
+ * shows a call doing its job. Picked from `npm run eval:reference`'s runs; one of 113 such
+ * questions among 1,200 with the pair shipped on 2026-12-04 (the model card has the overall
  * figures). Re-pick when models change.
  */
-export const SAMPLE_PROMPT = 'Compute 56*84-28.';
+export const SAMPLE_PROMPT = 'Compute 89*99-22.';
 
 /**
  * One relay generation through the real gRPC API of the server that just
