@@ -122,16 +122,8 @@ def train_warmup_round(st: Stages, student, teacher, wcfg: dict, seed: int, held
             st.timings[f"{stage}-resumed"] = saved["seconds"][saved_name]
         st.prog.info(f"resumed {warmup_ckpt} (transcripts {wstats}, times {saved['seconds']})")
         return wstats
-    wq_sampler = task.train_sampler(seed + 1, held_out)
-    wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
-    examples, wstats = st.timed(stage_names[0], lambda: warmup.build_transcripts(student, teacher, wq, wcfg, seed, st.prog))
-    st.prog.info(f"{name} transcripts: {wstats}")
-    placer = warmup.ReferencePlacer(student, wcfg, seed + 6) if wcfg["reference_calls"] else None
-    torch.manual_seed(seed + 2)
-    curves[curve_key] = st.timed(stage_names[1], lambda: sft.train_steps(
-        student, warmup.example_batches(examples, wcfg["batch_size"], seed, wcfg["reference_share"],
-                                        task.train_sampler(seed + 5, held_out), placer), wcfg["steps"], wcfg["lr"],
-        max(1, wcfg["steps"] // 20), 0.0, st.prog))
+    curves[curve_key], wstats = warmup.train_round(student, teacher, wcfg, seed, held_out, st.prog,
+                                                   lambda part, fn: st.timed(f"{name}-{part}", fn))
     # saved under the names warmup_experiment writes, so that its runs can seed a --resume
     torch.save({"model": student.state_dict(), "curve": curves[curve_key], "stats": wstats,
                 "seconds": {"warmup-data": st.timings[stage_names[0]], "warmup-sft": st.timings[stage_names[1]]}},

@@ -60,10 +60,26 @@ def rounds(scfg) -> list[tuple[str, str, dict]]:
     """Each warm-up round of a student config as (checkpoint file, stage name, its warm-up config):
     the first from the SFT student, then `self_rounds.rounds` self-placed rounds, each from the
     round before. The last round's student is the one GRPO starts from."""
-    plan = [("student-warmup.pt", "warmup", scfg.warmup)]
-    for k in range(2, scfg.self_rounds["rounds"] + 2):
-        plan.append((f"student-warmup-round{k}.pt", f"warmup-round{k}", self_round_config(scfg.warmup, scfg.self_rounds)))
-    return plan
+    later = self_round_config(scfg.warmup, scfg.self_rounds)
+    return [("student-warmup.pt", "warmup", scfg.warmup)] + [
+        (f"student-warmup-round{k}.pt", f"warmup-round{k}", later) for k in range(2, scfg.self_rounds["rounds"] + 2)]
+
+
+def train_round(student, teacher, wcfg: dict, seed: int, held_out: set, progress, timed) -> tuple[list, dict]:
+    """One warm-up round on `student` in place, seeded from `seed`: its transcripts, then SFT on
+    them mixed with reference answers; (loss curve, transcript stats). `timed(part, fn)` runs the
+    "data" and "sft" parts (the pipeline and warmup_experiment time and log them each their way)."""
+    wq_sampler = task.train_sampler(seed + 1, held_out)
+    wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
+    examples, stats = timed("data", lambda: build_transcripts(student, teacher, wq, wcfg, seed, progress))
+    progress.info(f"warm-up transcripts: {stats}")
+    placer = ReferencePlacer(student, wcfg, seed + 6) if wcfg["reference_calls"] else None
+    torch.manual_seed(seed + 2)
+    batches = example_batches(examples, wcfg["batch_size"], seed, wcfg["reference_share"],
+                              task.train_sampler(seed + 5, held_out), placer)
+    curve = timed("sft", lambda: sft.train_steps(student, batches, wcfg["steps"], wcfg["lr"], max(1, wcfg["steps"] // 20),
+                                                 0.0, progress))
+    return curve, stats
 
 
 def transcript_example(tr: Transcript) -> tuple[list[int], list[float]]:

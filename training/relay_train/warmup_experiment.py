@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from . import config, sft, task, warmup
+from . import config, task, warmup
 from .experiment import DEV_PER_COUNT, REFERENCE, SPLIT_SEED, TEST_PER_COUNT, stage_cli
 from .gguf import write_gguf
 from .gguf_read import load_llama
@@ -44,32 +44,26 @@ def run(student_path: str, teacher_path: str, wcfg: dict, seed: int, out: str) -
     teacher.eval()
     splits = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)
     held_out = {q.text for qs in splits.values() for q in qs}
-    wq_sampler = task.train_sampler(seed + 1, held_out)
-    wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
-    prog.begin("warmup-data")
-    t0 = time.time()
-    examples, stats = warmup.build_transcripts(student, teacher, wq, wcfg, seed, prog)
-    t_data = round(time.time() - t0, 1)
-    prog.info(f"warm-up transcripts: {stats} in {t_data}s")
-    placer = warmup.ReferencePlacer(student, wcfg, seed + 6) if wcfg["reference_calls"] else None
-    torch.manual_seed(seed + 2)
-    prog.begin("warmup-sft")
-    t0 = time.time()
-    batches = warmup.example_batches(examples, wcfg["batch_size"], seed, wcfg["reference_share"],
-                                     task.train_sampler(seed + 5, held_out), placer)
-    curve = sft.train_steps(student, batches, wcfg["steps"], wcfg["lr"], max(1, wcfg["steps"] // 20), 0.0, prog)
-    t_train = round(time.time() - t0, 1)
-    prog.info(f"warm-up trained in {t_train}s")
+    seconds: dict = {}
+
+    def timed(part, fn):
+        prog.begin(f"warmup-{part}")
+        t0 = time.time()
+        res = fn()
+        seconds[f"warmup-{part}"] = round(time.time() - t0, 1)
+        prog.info(f"warmup-{part} done in {seconds[f'warmup-{part}']}s")
+        return res
+
+    curve, stats = warmup.train_round(student, teacher, wcfg, seed, held_out, prog, timed)
     student.eval()
-    torch.save({"model": student.state_dict(), "curve": curve, "stats": stats,
-                "seconds": {"warmup-data": t_data, "warmup-sft": t_train}}, os.path.join(out, "student-warmup.pt"))
+    torch.save({"model": student.state_dict(), "curve": curve, "stats": stats, "seconds": seconds},
+               os.path.join(out, "student-warmup.pt"))
     write_gguf(os.path.join(out, "slm.gguf"), student, "relayllm-reference-slm-warmup-experiment")
     link = os.path.join(out, "llm.gguf")
     if os.path.lexists(link):
         os.remove(link)
     os.symlink(os.path.relpath(teacher_path, out), link)
-    res = {"stats": stats, "curve": curve, "seconds": {"warmup-data": t_data, "warmup-sft": t_train},
-           "config": wcfg, "student": student_path}
+    res = {"stats": stats, "curve": curve, "seconds": seconds, "config": wcfg, "student": student_path}
     with open(os.path.join(out, "result.json"), "w") as f:
         json.dump(res, f, indent=1)
     return res
