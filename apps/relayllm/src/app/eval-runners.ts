@@ -2,6 +2,7 @@ import { createRelayClient, relayErrorFromServiceError, type RelayClient } from 
 import {
   BannedCommandsEngine,
   FixedGrantEngine,
+  HiddenCommandsEngine,
   PrefillMeterEngine,
   UncertaintyTriggerEngine,
   withoutInjectedCommands,
@@ -75,9 +76,11 @@ export function usageResult(usage: RelayUsage): Pick<ItemOutcome, 'usage' | 'cal
   };
 }
 
-/** The SLM engine as the policy wants it (trigger, grant override, bans), or the engine itself. */
+/** The SLM engine as the policy wants it (trigger, grant override, bans, hidden commands), or the engine itself. */
 export function policySlm(spec: PolicySpec, slm: Engine): Engine {
   switch (spec.name) {
+    case 'relay':
+      return spec.hideCommands === true ? new HiddenCommandsEngine(slm) : slm;
     case 'teacher-free':
       return new BannedCommandsEngine(slm);
     case 'fixed':

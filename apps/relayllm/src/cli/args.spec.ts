@@ -1,6 +1,7 @@
 import { parseCli, UsageError } from './args';
 import type { EvalArgs } from './args';
-import { evalSpecs } from './eval';
+import type { RelayllmConfig } from '../app/config';
+import { evalSpecs, runEvalCommand } from './eval';
 import { generateRequest } from './generate';
 
 describe('parseCli', () => {
@@ -72,6 +73,23 @@ describe('parseCli eval', () => {
     expect(single.specs.map((s) => s.callBias)).toEqual([1]);
     expect(() => evalSpecs({ ...parsed, callBias: '1' })).toThrow(/--call-bias and --sweep are exclusive/);
     expect(() => evalSpecs({ ...parsed, sweep: '-2,11' })).toThrow(/--call-bias must be a number in \[-10, 10\], got 11/);
+  });
+
+  it('--hide-commands (relay, eval only): parsed, swept with call_bias, refused elsewhere and with --target', async () => {
+    const argv = ['eval', '--dataset', 'no-such.jsonl', '--policy', 'relay', '--out', 'o', '--hide-commands', '--sweep=-2,2'];
+    const parsed = parseCli(argv).command as EvalArgs;
+    expect(parsed.hideCommands).toBe(true);
+    expect((parseCli(argv.slice(0, -2)).command as EvalArgs).hideCommands).toBe(false);
+    const { specs } = evalSpecs(parsed);
+    expect(specs.map((s) => [s.callBias, s.hideCommands])).toEqual([[-2, true], [2, true]]);
+    expect(() => evalSpecs({ ...parsed, policy: 'slm', sweep: undefined })).toThrow(/policy slm takes no --hide-commands/);
+    expect(() => parseCli(['generate', 'p', '--hide-commands'])).toThrow(UsageError);
+    const config = { maxTokensLimit: 64, defaultMaxTokens: 8 } as RelayllmConfig;
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    // Refused before the dataset is read (the file does not exist, which would fail differently).
+    await expect(runEvalCommand({ ...parsed, target: '127.0.0.1:1' }, config, io, new AbortController().signal)).rejects.toThrow(
+      /policy relay --hide-commands .* embedded engines only, not with --target/,
+    );
   });
 
   it.each([[['eval', '--policy', 'relay', '--out', 'o']], [['eval', '--dataset', 'd', '--out', 'o']], [['eval', '--dataset', 'd', '--policy', 'relay']], [['eval', 'x', '--dataset', 'd', '--policy', 'relay', '--out', 'o']]])(

@@ -26,8 +26,10 @@ export const USAGE = `Usage:
                 [--temperature T] [--seed S] [--model-label NAME] [model flags] [policy options]
       Runs a policy over a dataset (embedded, or against a server with --target);
       per-item results in DIR/results.jsonl, the summary in DIR/summary.json.
-      Policies: relay [--call-bias=X] | slm | llm | random-router --p P | uncertainty
-      --threshold T --k K [--entropy] | fixed --k K | teacher-free. --sweep runs
+      Policies: relay [--call-bias=X] [--hide-commands] | slm | llm | random-router
+      --p P | uncertainty --threshold T --k K [--entropy] | fixed --k K | teacher-free.
+      --hide-commands is an eval-only diagnostic: it hides the SLM's own commands
+      from its context (the protocol keeps them; embedded engines only). --sweep runs
       random-router over P values, uncertainty over T values or relay over
       call_bias values (--sweep=-2,0,2; one sub-directory each).
       See libs/eval/README.md.
@@ -83,6 +85,8 @@ export interface EvalArgs {
   entropy: boolean;
   /** `--call-bias=X` (relay): the call_bias of every request. */
   callBias?: string;
+  /** `--hide-commands` (relay, eval-only diagnostic): the SLM's commands are removed from its own context. */
+  hideCommands: boolean;
   /** `--model-label NAME`: names the checkpoint in summary.json (`model`) and the run's label. */
   modelLabel?: string;
 }
@@ -181,6 +185,7 @@ function parseEval(args: string[]): ParsedCli {
     k: str,
     entropy: bool,
     'call-bias': str,
+    'hide-commands': bool,
     'model-label': str,
   });
   if (positionals.length > 0) throw new UsageError(`eval takes no arguments, got ${positionals.join(' ')}`);
@@ -205,6 +210,7 @@ function parseEval(args: string[]): ParsedCli {
     k: values.k,
     entropy: values.entropy === true,
     callBias: values['call-bias'],
+    hideCommands: values['hide-commands'] === true,
     modelLabel: values['model-label'],
   };
   return { command, configFlags: modelFlags(values) };

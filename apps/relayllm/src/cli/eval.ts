@@ -32,7 +32,15 @@ function intFlag(value: string | undefined, flag: string, min: number, max: numb
 
 /** The policy, or one spec per --sweep value (each validated like a single run). */
 export function evalSpecs(args: EvalArgs): { specs: PolicySpec[]; dirs: string[]; sweep: boolean } {
-  const options: PolicyOptions = { p: args.p, seed: args.seed, threshold: args.threshold, k: args.k, entropy: args.entropy, callBias: args.callBias };
+  const options: PolicyOptions = {
+    p: args.p,
+    seed: args.seed,
+    threshold: args.threshold,
+    k: args.k,
+    entropy: args.entropy,
+    callBias: args.callBias,
+    hideCommands: args.hideCommands,
+  };
   if (args.sweep === undefined) {
     // Sweep-only parameters may be missing from a swept run, not from a single one.
     return { specs: [parsePolicy(args.policy, options)], dirs: [args.out], sweep: false };
@@ -72,7 +80,8 @@ export async function runEvalCommand(args: EvalArgs, config: RelayllmConfig, io:
   const { specs, dirs, sweep } = evalSpecs(args);
   const first = specs[0] as PolicySpec;
   if (args.target !== undefined && needsEmbeddedEngines(first)) {
-    throw new UsageError(`policy ${first.name} changes how the SLM decodes; it runs on embedded engines only, not with --target`);
+    const policy = first.hideCommands === true ? `${first.name} --hide-commands` : first.name;
+    throw new UsageError(`policy ${policy} changes how the SLM decodes or what it sees; it runs on embedded engines only, not with --target`);
   }
   const dataset = await loadDataset(args.dataset);
   for (const problem of dataset.problems) log(io, `${args.dataset}:${problem.line}: skipped: ${problem.message}`);

@@ -83,11 +83,12 @@ function stripCommandIds(ids: readonly number[]): number[] {
 
 /**
  * The request with every command span removed from its context (ids, and the
- * text rebuilt from them). The SLM's own commands are banned under this
- * policy and typed text never yields command ids, so every span is an injected
- * one. Append offsets move with the removed ids, so a kept KV cache (which
- * holds the stripped context) is still reused. Text-only contexts pass as they
- * are: this policy needs an id engine anyway (distributions).
+ * text rebuilt from them). Under the uncertainty policy the SLM's own commands
+ * are banned and typed text never yields command ids, so every span is an
+ * injected one; under relay --hide-commands they are the SLM's own. Append
+ * offsets move with the removed ids, so a kept KV cache (which holds the
+ * stripped context) is still reused. Text-only contexts pass as they are: both
+ * need an id engine.
  */
 export function withoutCommandSpans(request: EngineRequest): EngineRequest {
   const ids = request.context.tokens;

@@ -13,6 +13,7 @@ import {
   BannedCommandsEngine,
   commandChunk,
   FixedGrantEngine,
+  HiddenCommandsEngine,
   PrefillMeterEngine,
   withoutCommandSpans,
   withoutInjectedCommands,
@@ -111,6 +112,47 @@ describe('BannedCommandsEngine', () => {
     const inner = new ScriptedEngine(['ab</s>']);
     await collect(new BannedCommandsEngine(inner).generate(engineRequest({ bannedTokens: [7] }), new AbortController().signal));
     expect(inner.requests[0]?.bannedTokens).toEqual([7, BYTE_LEVEL_TOKEN_IDS.CALL, BYTE_LEVEL_TOKEN_IDS.END_CALL]);
+  });
+});
+
+describe('HiddenCommandsEngine', () => {
+  const ids = (s: string): number[] => [...Buffer.from(s)];
+  const { CALL, END_CALL } = BYTE_LEVEL_TOKEN_IDS;
+
+  it('the SLM gets its context without its own command spans; bans and append offsets follow', async () => {
+    // <s> "q\n" "a" <call>12</call> "XY" | "b" — the previous request ended after "XY".
+    const before = [BOS, ...ids('q\na'), CALL, 0x31, 0x32, END_CALL, ...ids('XY')];
+    const inner = new ScriptedEngine(['c</s>']);
+    const req = engineRequest({
+      context: { text: 'q\na<call>12</call>XYb', tokens: [...before, ...ids('b')] },
+      appendOnly: true,
+      appendFrom: { text: 'q\na<call>12</call>XY'.length, tokens: before.length },
+    });
+    await collect(new HiddenCommandsEngine(inner).generate(req, new AbortController().signal));
+    const seen = inner.requests[0];
+    expect(seen?.context).toEqual({ text: 'q\naXYb', tokens: [BOS, ...ids('q\naXYb')] });
+    expect(seen?.appendFrom).toEqual({ text: 'q\naXY'.length, tokens: before.length - 4 });
+    // The SLM may still write commands: hiding them is not banning them.
+    expect(seen?.bannedTokens).toEqual([]);
+  });
+
+  it('passes a command-free request to the inner engine as it is', async () => {
+    const inner = new ScriptedEngine(['c</s>']);
+    // Text the ids would not rebuild (a rewrite would drop the literal "<s>"), typed command text, append offsets.
+    const context = { text: '<s>q <call>5</call>\n', tokens: [BOS, ...ids('q <call>5</call>\n')] };
+    const req = engineRequest({ context, appendOnly: true, appendFrom: { text: 3, tokens: 1 } });
+    await collect(new HiddenCommandsEngine(inner).generate(req, new AbortController().signal));
+    expect(inner.requests[0]).toEqual(req);
+  });
+
+  it('in the relay: the SLM writes and calls as usual, but never sees its commands again', async () => {
+    const inner = new ScriptedEngine(['ab<call>2</call>', 'c</s>']);
+    const done = await complete(new HiddenCommandsEngine(inner), new ScriptedEngine(['XY']), request('q'));
+    expect(done.usage.callRecords).toEqual([expect.objectContaining({ requestedN: 2, tokensWritten: 2 })]);
+    expect(done.text).toBe('abXYc');
+    const second = inner.requests[1]?.context.tokens ?? [];
+    expect(second.includes(CALL) || second.includes(END_CALL)).toBe(false);
+    expect(second.slice(-4)).toEqual(ids('abXY'));
   });
 });
 

@@ -14,6 +14,7 @@ import {
   commandTokenCount,
   splitChunk,
   withCommandsBanned,
+  withoutCommandSpans,
   type ChunkWithDistributions,
 } from './command-ids';
 
@@ -31,6 +32,18 @@ export { commandChunk, commandTokenCount, withoutCommandSpans } from './command-
 export class BannedCommandsEngine extends EngineDecorator {
   generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
     return this.inner.generate(withCommandsBanned(request), signal);
+  }
+}
+
+/**
+ * relay --hide-commands: every request reaches the SLM with its command spans
+ * removed from the context. An eval-only diagnostic that measures what the
+ * commands in the SLM's own context cost it; the protocol keeps them there
+ * (only the LLM's view is command-free), so this never serves.
+ */
+export class HiddenCommandsEngine extends EngineDecorator {
+  generate(request: EngineRequest, signal: AbortSignal): AsyncIterable<EngineChunk> {
+    return this.inner.generate(withoutCommandSpans(request), signal);
   }
 }
 

@@ -23,6 +23,8 @@ describe('parsePolicy', () => {
     ['relay', { callBias: 'NaN' }, /--call-bias must be a number/],
     ['relay', { callBias: 'two' }, /--call-bias must be a number/],
     ['uncertainty', { threshold: '0.5', k: '4', callBias: '1' }, /takes no --call-bias/],
+    ['slm', { hideCommands: true }, /policy slm takes no --hide-commands/],
+    ['uncertainty', { threshold: '0.5', k: '4', hideCommands: true }, /takes no --hide-commands/],
   ])('%s %j is refused', (name, options, message) => {
     expect(() => parsePolicy(name, options)).toThrow(PolicyError);
     expect(() => parsePolicy(name, options)).toThrow(message);
@@ -42,5 +44,16 @@ describe('parsePolicy', () => {
     expect(corePolicyFor(parsePolicy('random-router', { p: '0' }), 5)).toBe('SLM_ONLY');
     expect(['relay', 'slm', 'llm', 'random-router'].some((n) => needsEmbeddedEngines(parsePolicy(n, n === 'random-router' ? { p: '1' } : {})))).toBe(false);
     expect(needsEmbeddedEngines(parsePolicy('teacher-free', {}))).toBe(true);
+  });
+
+  it('relay --hide-commands: recorded only when set, embedded engines only', () => {
+    const hidden = parsePolicy('relay', { callBias: '2', hideCommands: true });
+    expect(hidden).toEqual({ name: 'relay', seed: 0, callBias: 2, hideCommands: true });
+    expect([policyLabel(hidden), policyParams(hidden)]).toEqual(['relay(call_bias=2,hide_commands)', { call_bias: 2, hide_commands: true }]);
+    expect(policyLabel(parsePolicy('relay', { hideCommands: true }))).toBe('relay(hide_commands)');
+    const plain = parsePolicy('relay', { callBias: '2', hideCommands: false });
+    expect([plain, policyLabel(plain), policyParams(plain)]).toEqual([{ name: 'relay', seed: 0, callBias: 2 }, 'relay(call_bias=2)', { call_bias: 2 }]);
+    expect([needsEmbeddedEngines(hidden), needsEmbeddedEngines(plain)]).toEqual([true, false]);
+    expect(corePolicyFor(hidden, 0)).toBe('RELAY');
   });
 });

@@ -22,6 +22,8 @@ export interface PolicySpec {
   entropy?: boolean;
   /** relay: the request's call_bias (logit offset on the SLM's command-opening token); absent: none sent. */
   callBias?: number;
+  /** relay, eval-only diagnostic: the SLM's own commands are removed from every context it is given. */
+  hideCommands?: boolean;
 }
 
 /** A policy that cannot be run as asked (bad name, missing or out-of-range parameter). */
@@ -37,6 +39,7 @@ export interface PolicyOptions {
   k?: string;
   entropy?: boolean;
   callBias?: string;
+  hideCommands?: boolean;
 }
 
 function num(value: string | undefined, flag: string, check: (v: number) => boolean, range: string): number | undefined {
@@ -64,7 +67,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
   // The serving bound (relay-core CALL_BIAS_LIMIT), checked here so a sweep fails before any model loads.
   const callBias = num(options.callBias, 'call-bias', (v) => Math.abs(v) <= CALL_BIAS_LIMIT, `a number in [-${CALL_BIAS_LIMIT}, ${CALL_BIAS_LIMIT}]`);
   const used: Record<EvalPolicyName, readonly string[]> = {
-    relay: ['call-bias'],
+    relay: ['call-bias', 'hide-commands'],
     slm: [],
     llm: [],
     'teacher-free': [],
@@ -72,7 +75,15 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
     uncertainty: ['threshold', 'k', 'entropy'],
     fixed: ['k'],
   };
-  const given = Object.entries({ p, threshold, k, entropy: options.entropy === true ? true : undefined, 'call-bias': callBias })
+  const flags = {
+    p,
+    threshold,
+    k,
+    entropy: options.entropy === true ? true : undefined,
+    'call-bias': callBias,
+    'hide-commands': options.hideCommands === true ? true : undefined,
+  };
+  const given = Object.entries(flags)
     .filter(([, v]) => v !== undefined)
     .map(([key]) => key);
   const stray = given.filter((key) => !used[policy].includes(key));
@@ -87,6 +98,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
   }
   if (policy === 'fixed') spec.k = required(k, policy, 'k');
   if (callBias !== undefined) spec.callBias = callBias === 0 ? 0 : callBias;
+  if (options.hideCommands === true) spec.hideCommands = true;
   return spec;
 }
 
@@ -115,8 +127,11 @@ export function policyParams(spec: PolicySpec): Record<string, unknown> {
     case 'fixed':
       return { k: spec.k };
     case 'relay':
-      // Only when given: a run without the knob keeps today's params and label.
-      return spec.callBias === undefined ? {} : { call_bias: spec.callBias };
+      // Only when given: a run without the knobs keeps today's params and label.
+      return {
+        ...(spec.callBias === undefined ? {} : { call_bias: spec.callBias }),
+        ...(spec.hideCommands === true ? { hide_commands: true } : {}),
+      };
     default:
       return {};
   }
@@ -147,8 +162,10 @@ export function corePolicyFor(spec: PolicySpec, index: number): CorePolicy {
 
 /**
  * Policies that change how the SLM engine behaves (trigger, grant override,
- * bans): they run on engines in this process only, not against a server.
+ * bans, hidden commands): they run on engines in this process only, not
+ * against a server.
  */
 export function needsEmbeddedEngines(spec: PolicySpec): boolean {
+  if (spec.name === 'relay') return spec.hideCommands === true;
   return spec.name === 'uncertainty' || spec.name === 'fixed' || spec.name === 'teacher-free';
 }
