@@ -13,9 +13,8 @@ import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
 import { generateLocalSecrets } from '@relayllm/security';
 import {
   startLocalCluster,
-  startNatsServer,
+  startLocalServices,
   startOrchestratorProcess,
-  startRedisServer,
   type AppProcessHandle,
   type LocalClusterHandle,
   type NatsServerHandle,
@@ -62,17 +61,6 @@ export interface RigSettings {
 
 type Stops = Array<() => Promise<void>>;
 
-/** Secrets (when secure), then NATS and Redis on their configs. */
-async function startServices(janitor: ProcessJanitor, stops: Stops, secure: boolean) {
-  const secrets = secure ? generateLocalSecrets() : undefined;
-  if (secrets !== undefined) stops.push(janitor.own(`the generated secrets (${secrets.dir})`, async () => secrets.remove()));
-  const nats = await startNatsServer({ configFile: secrets?.natsConfigFile });
-  stops.push(janitor.own(`nats-server (pid ${nats.pid})`, () => nats.stop()));
-  const redis = await startRedisServer({ configFile: secrets?.redisConfigFile });
-  stops.push(janitor.own(`redis-server (pid ${redis.pid})`, () => redis.stop()));
-  return { security: secrets?.env, nats, redis };
-}
-
 /** Starts a rig, each part registered with `janitor` as soon as it exists; resolves once the cluster serves. */
 export async function startRig(janitor: ProcessJanitor, log: (line: string) => void, settings: RigSettings): Promise<ChaosRig> {
   const stops: Stops = [];
@@ -81,11 +69,13 @@ export async function startRig(janitor: ProcessJanitor, log: (line: string) => v
   };
   const owned = (p: AppProcessHandle): void => void stops.push(janitor.own(`${p.name} (pid ${p.pid})`, () => p.stop(5_000)));
   try {
-    const { security, nats, redis } = await startServices(janitor, stops, settings.secure);
-    log(`nats ${nats.url}, redis ${redis.url} (${security === undefined ? 'plain' : 'secured'}); starting ${CLUSTER_SHAPE.llm} LLM + ${CLUSTER_SHAPE.slm} SLM workers and the orchestrator`);
-    const services = { natsUrl: nats.url, redisUrl: redis.url, security };
+    // A start that fails half way stops what it started itself.
+    const services = await startLocalServices(settings.secure ? { secrets: generateLocalSecrets() } : { secure: false });
+    const { nats, redis, secrets } = services;
+    stops.push(janitor.own(`nats-server (pid ${nats.pid}), redis-server (pid ${redis.pid})${secrets === undefined ? '' : ` and the generated secrets (${secrets.dir})`}`, () => services.stop()));
+    log(`nats ${nats.url}, redis ${redis.url} (${secrets === undefined ? 'plain' : 'secured'}); starting ${CLUSTER_SHAPE.llm} LLM + ${CLUSTER_SHAPE.slm} SLM workers and the orchestrator`);
     const cluster = await startLocalCluster({
-      ...services,
+      ...services.connection,
       llmWorkers: CLUSTER_SHAPE.llm,
       slmWorkers: CLUSTER_SHAPE.slm,
       orchestratorEnv: CHAOS_ORCHESTRATOR_ENV,
@@ -93,7 +83,7 @@ export async function startRig(janitor: ProcessJanitor, log: (line: string) => v
       onReady: owned,
     });
     stops.push(janitor.own('the cluster', () => cluster.stop(5_000)));
-    const replica = settings.replica ? await startOrchestratorProcess({ ...services, name: 'orchestrator-2', env: CHAOS_ORCHESTRATOR_ENV }) : undefined;
+    const replica = settings.replica ? await startOrchestratorProcess({ ...services.connection, name: 'orchestrator-2', env: CHAOS_ORCHESTRATOR_ENV }) : undefined;
     if (replica !== undefined) owned(replica);
     const clients = [cluster.address, ...(replica === undefined ? [] : [replica.ready[1]])].map((address) => createRelayClient(address));
     stops.push(janitor.own('the gRPC clients', async () => clients.forEach((client) => client.close())));

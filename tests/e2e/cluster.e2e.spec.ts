@@ -6,16 +6,7 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
-import {
-  startLocalCluster,
-  startNatsServer,
-  startOrchestratorProcess,
-  startRedisServer,
-  type AppProcessHandle,
-  type LocalClusterHandle,
-  type NatsServerHandle,
-  type RedisServerHandle,
-} from '@relayllm/testing';
+import { startLocalCluster, startLocalServices, startOrchestratorProcess, type AppProcessHandle, type LocalClusterHandle, type LocalServicesHandle } from '@relayllm/testing';
 import { generateLocalSecrets, NATS_ROLE_USERS, type LocalSecrets } from '@relayllm/security';
 import { busySequencesAfter, firstRelayStarted, retryWhileLeased, untilServing } from './cluster-probes';
 import { faultCounts, faultsDuring, faultsSince } from './fault-counters';
@@ -50,9 +41,7 @@ const ask = (client: RelayClient, prompts: string[], runId: string, onDone?: (do
 describe('cluster vs embedded (reference models, temperature 0)', () => {
   const faultPrompts = referencePrompts(FAULT_RUN_COUNT);
   const prompts = faultPrompts.slice(0, PROMPT_COUNT);
-  let nats: NatsServerHandle | undefined;
-  let redis: RedisServerHandle | undefined;
-  let secrets: LocalSecrets | undefined;
+  let services: LocalServicesHandle | undefined;
   let cluster: LocalClusterHandle | undefined;
   let client: RelayClient | undefined;
   let expectedAll: Outcome[] = [];
@@ -66,13 +55,9 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     expectedAll = all;
     expected = expectedAll.slice(0, PROMPT_COUNT);
     // Secured as `npm run cluster` runs (generated NATS users, Redis password, SLM mTLS).
-    secrets = generateLocalSecrets({ validDays: 1 });
-    nats = await startNatsServer({ configFile: secrets.natsConfigFile });
-    redis = await startRedisServer({ configFile: secrets.redisConfigFile });
+    services = await startLocalServices({ secrets: generateLocalSecrets({ validDays: 1 }) });
     cluster = await startLocalCluster({
-      natsUrl: nats.url,
-      redisUrl: redis.url,
-      security: secrets.env,
+      ...services.connection,
       slmSequences: 1,
       llmSequences: 1,
       env: { RELAYLLM_METRICS_PORT: '0' }, // the fault runs read the fault counters
@@ -90,9 +75,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
   afterAll(async () => {
     client?.close();
     await cluster?.stop(5_000);
-    await redis?.stop();
-    await nats?.stop();
-    secrets?.remove();
+    await services?.stop();
   });
 
   it(`returns exactly what the embedded mode returns for ${PROMPT_COUNT} prompts`, async () => {
@@ -106,7 +89,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     let replica: AppProcessHandle | undefined;
     let other: RelayClient | undefined;
     try {
-      replica = await startOrchestratorProcess({ natsUrl: (nats as NatsServerHandle).url, redisUrl: (redis as RedisServerHandle).url, name: 'orchestrator-2', security: secrets?.env });
+      replica = await startOrchestratorProcess({ ...(services as LocalServicesHandle).connection, name: 'orchestrator-2' });
       other = createRelayClient(replica.ready[1]);
       // Sampled (temperature 1, no seed): a second run would almost surely differ; the stored result does not.
       const request = { prompt: prompts[2], maxTokens: MAX_TOKENS, temperature: 1, requestId: 'replicated-1' };
@@ -128,9 +111,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     let doomed: RelayClient | undefined;
     try {
       replica = await startOrchestratorProcess({
-        natsUrl: (nats as NatsServerHandle).url,
-        redisUrl: (redis as RedisServerHandle).url,
-        security: secrets?.env,
+        ...(services as LocalServicesHandle).connection,
         name: 'orchestrator-doomed',
         env: { RELAYLLM_ORCHESTRATOR_GENERATION_LEASE_MS: '1500' },
       });
@@ -159,9 +140,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     let small: RelayClient | undefined;
     try {
       replica = await startOrchestratorProcess({
-        natsUrl: (nats as NatsServerHandle).url,
-        redisUrl: (redis as RedisServerHandle).url,
-        security: secrets?.env,
+        ...(services as LocalServicesHandle).connection,
         name: 'orchestrator-small-queue',
         env: { RELAYLLM_ORCHESTRATOR_MAX_QUEUED: '1', RELAYLLM_ORCHESTRATOR_MAX_QUEUE_WAIT_MS: '100' },
       });
@@ -197,14 +176,14 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
   });
 
   it('with Redis stopped for the whole run: still identical (affinity, cache and state bypassed)', async () => {
-    await redis?.stop();
+    await services?.redis.stop();
     try {
       const [actual, faults] = await faultsDuring((cluster as LocalClusterHandle).orchestrator, () => ask(client as RelayClient, prompts, 'run-b'));
       expect(actual).toEqual(expected);
       expect((cluster as LocalClusterHandle).orchestrator.output()).toContain('bypassing');
       expect(faults.relayllm_store_bypass_total).toBeGreaterThan(0);
     } finally {
-      await redis?.start();
+      await services?.redis.start();
     }
   });
 
@@ -225,8 +204,8 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
     stream.on('error', () => undefined);
 
     const workers = (cluster as LocalClusterHandle).all().length - 1;
-    const orchestratorNats = { user: NATS_ROLE_USERS.orchestrator, pass: (secrets as LocalSecrets).natsPasswords.orchestrator };
-    expect(await busySequencesAfter((nats as NatsServerHandle).url, workers, Date.now(), 30_000, orchestratorNats)).toEqual([]);
+    const orchestratorNats = { user: NATS_ROLE_USERS.orchestrator, pass: (services?.secrets as LocalSecrets).natsPasswords.orchestrator };
+    expect(await busySequencesAfter((services as LocalServicesHandle).nats.url, workers, Date.now(), 30_000, orchestratorNats)).toEqual([]);
   });
 
   it(`kill -9 of one LLM worker while ${FAULT_RUN_COUNT} generations run: all complete, identical to an undisturbed run`, async () => {
@@ -252,7 +231,7 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
 
   it(`kill -9 of one LLM worker while ${FAULT_RUN_COUNT} generations run with Redis stopped: identical`, async () => {
     const victim = (cluster as LocalClusterHandle).llmWorkers[1];
-    await redis?.stop();
+    await services?.redis.stop();
     try {
       const actual = await ask(client as RelayClient, faultPrompts, 'run-kill-llm-no-redis', (done) => {
         if (done === 20) victim.kill('SIGKILL');
@@ -260,13 +239,13 @@ describe('cluster vs embedded (reference models, temperature 0)', () => {
       expect(await victim.exited).toMatchObject({ signal: 'SIGKILL' });
       expect(actual).toEqual(expectedAll);
     } finally {
-      await redis?.start();
+      await services?.redis.start();
     }
   });
 
   it('NATS restarted mid-run: every generation completes identically or fails UNAVAILABLE (none hangs); the cluster recovers', async () => {
     const c = client as RelayClient;
-    const server = nats as NatsServerHandle;
+    const server = (services as LocalServicesHandle).nats;
     const watched = [(cluster as LocalClusterHandle).orchestrator, (cluster as LocalClusterHandle).llmWorkers[2]!]; // alive: the kills hit [0], [1]
     const before = await Promise.all(watched.map(faultCounts));
     let restart: Promise<void> | undefined;

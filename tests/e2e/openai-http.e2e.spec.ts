@@ -12,7 +12,7 @@ import { Metadata } from '@grpc/grpc-js';
 import OpenAI from 'openai';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
 import { sampleValue } from '@relayllm/observability';
-import { startLocalCluster, startNatsServer, startRedisServer, type LocalClusterHandle, type NatsServerHandle, type RedisServerHandle } from '@relayllm/testing';
+import { startLocalCluster, startLocalServices, type LocalClusterHandle, type LocalServicesHandle } from '@relayllm/testing';
 import { busySequencesAfter } from './cluster-probes';
 
 jest.setTimeout(300_000);
@@ -38,19 +38,17 @@ function readyPort(cluster: LocalClusterHandle, name: 'http' | 'metrics'): numbe
 }
 
 describe('the cluster through its OpenAI-compatible HTTP port (official openai client, reference models)', () => {
-  let nats: NatsServerHandle | undefined;
-  let redis: RedisServerHandle | undefined;
+  let services: LocalServicesHandle | undefined;
   let cluster: LocalClusterHandle | undefined;
   let grpc: RelayClient | undefined;
   let client: OpenAI;
   let baseURL: string;
 
   beforeAll(async () => {
-    nats = await startNatsServer();
-    redis = await startRedisServer();
+    // Plain on purpose: this spec is about the HTTP front door; tests/e2e/secure-cluster covers the secured transport.
+    services = await startLocalServices({ secure: false });
     cluster = await startLocalCluster({
-      natsUrl: nats.url,
-      redisUrl: redis.url,
+      ...services.connection,
       slmWorkers: 1,
       llmWorkers: 1,
       orchestratorEnv: { RELAYLLM_ORCHESTRATOR_HTTP_PORT: '0', RELAYLLM_API_KEYS: `e2e:${KEY}`, RELAYLLM_METRICS_PORT: '0' },
@@ -63,8 +61,7 @@ describe('the cluster through its OpenAI-compatible HTTP port (official openai c
   afterAll(async () => {
     grpc?.close();
     await cluster?.stop(5_000);
-    await redis?.stop();
-    await nats?.stop();
+    await services?.stop();
   });
 
   it('answers a chat completion with the relay usage and the prompt counted, as the gRPC port answers', async () => {
@@ -146,6 +143,6 @@ describe('the cluster through its OpenAI-compatible HTTP port (official openai c
       (await Promise.all(['eos', 'llm_eos', 'length', 'stop'].map((outcome) => generations(outcome, protocol)))).reduce((a, b) => a + b, 0);
     expect(await finished('http')).toBe(5);
     expect(await finished('grpc')).toBe(1);
-    expect(await busySequencesAfter((nats as NatsServerHandle).url, 2, cut, 10_000)).toEqual([]);
+    expect(await busySequencesAfter((services as LocalServicesHandle).nats.url, 2, cut, 10_000)).toEqual([]);
   });
 });

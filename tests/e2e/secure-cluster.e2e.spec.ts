@@ -16,7 +16,7 @@ import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
 import { connectNats, decodeProto, encodeProto, WORKER_HEARTBEAT_SUBJECT } from '@relayllm/nats-transport';
 import { WorkerHeartbeat, WorkerKind } from '@relayllm/proto';
 import { generateLocalSecrets, NATS_ROLE_USERS, SLM_WORKER_TLS_NAME, type LocalSecrets, type NatsRole } from '@relayllm/security';
-import { startLocalCluster, startNatsServer, startRedisServer, type LocalClusterHandle, type NatsServerHandle, type RedisServerHandle } from '@relayllm/testing';
+import { startLocalCluster, startLocalServices, type LocalClusterHandle, type LocalServicesHandle } from '@relayllm/testing';
 import { untilServing } from './cluster-probes';
 import { clusterOutcomes } from './outcomes';
 import { referencePrompts } from './prompts';
@@ -63,17 +63,15 @@ async function startImpostor(dir: string): Promise<{ server: Server; port: numbe
 }
 
 describe('secured cluster: only real workers are workers', () => {
-  let secrets: LocalSecrets | undefined;
-  let nats: NatsServerHandle | undefined;
-  let redis: RedisServerHandle | undefined;
+  let services: LocalServicesHandle | undefined;
   let cluster: LocalClusterHandle | undefined;
   let client: RelayClient | undefined;
   const connections: NatsConnection[] = [];
   const timers: NodeJS.Timeout[] = [];
 
   const connectAs = async (role: NatsRole): Promise<NatsConnection> => {
-    const auth = { user: NATS_ROLE_USERS[role], pass: (secrets as LocalSecrets).natsPasswords[role] };
-    const nc = await connectNats({ servers: (nats as NatsServerHandle).url, name: `spec-${role}`, auth });
+    const auth = { user: NATS_ROLE_USERS[role], pass: (services?.secrets as LocalSecrets).natsPasswords[role] };
+    const nc = await connectNats({ servers: (services as LocalServicesHandle).nats.url, name: `spec-${role}`, auth });
     connections.push(nc);
     return nc;
   };
@@ -88,13 +86,9 @@ describe('secured cluster: only real workers are workers', () => {
   };
 
   beforeAll(async () => {
-    secrets = generateLocalSecrets({ validDays: 1 });
-    nats = await startNatsServer({ configFile: secrets.natsConfigFile });
-    redis = await startRedisServer({ configFile: secrets.redisConfigFile });
+    services = await startLocalServices({ secrets: generateLocalSecrets({ validDays: 1 }) });
     cluster = await startLocalCluster({
-      natsUrl: nats.url,
-      redisUrl: redis.url,
-      security: secrets.env,
+      ...services.connection,
       slmWorkers: 1,
       llmWorkers: 1,
       slmSequences: 2,
@@ -108,13 +102,11 @@ describe('secured cluster: only real workers are workers', () => {
     client?.close();
     await Promise.all(connections.map((nc) => nc.close().catch(() => undefined)));
     await cluster?.stop(5_000);
-    await nats?.stop();
-    await redis?.stop();
-    secrets?.remove();
+    await services?.stop();
   });
 
   it('(c) an impostor announced with the stolen SLM credentials is dialled, fails the handshake, and sees no prompt', async () => {
-    const impostor = await startImpostor((secrets as LocalSecrets).dir);
+    const impostor = await startImpostor((services?.secrets as LocalSecrets).dir);
     try {
       const real = await realSlmHeartbeat();
       const thief = await connectAs('slm-worker');

@@ -13,6 +13,13 @@ export {
   type LocalClusterOptions,
   type LocalClusterSecurity,
 } from './local-cluster';
+export {
+  startLocalServices,
+  type LocalServicesConnection,
+  type LocalServicesHandle,
+  type LocalServicesOptions,
+  type LocalServicesSecrets,
+} from './local-services';
 export { generateTestCertificates, type TestCertificates } from './test-certs';
 export { healthCheckClient, type HealthCheckClient } from './health-client';
 export { natsServerFixture, type NatsServerFixture } from './nats-fixture';
