@@ -53,7 +53,7 @@ def _mix(w: dict) -> str:
         else:
             where = (f"commands placed the same way: probability min(1, {w['reference_placement_scale']}·(1 − p_max)), "
                      f"p_max the SFT student's on the reference prefix")
-        calls = f", {w['reference_calls']:.0%} of them with {where} (the teacher's turn is the reference text, {trained})"
+        calls = f", {w['reference_calls']:.0%} of them with {where} (the teacher's turn is the reference text, {trained}){_silent(w)}"
     return f"; {share:.0%} of each batch are reference answers{calls}"
 
 
@@ -63,7 +63,14 @@ def _self_rounds(r: dict | None) -> str:
     rounds = f"{r['rounds']} more warm-up round" + ("s, each" if r["rounds"] > 1 else ",")
     return (f"; then {rounds} from the round before, with the commands in the reference "
             f"answers placed where the student being trained errs (its top prediction misses the reference digit or "
-            f"gives it p < {r['reference_threshold']}), relabelled every batch")
+            f"gives it p < {r['reference_threshold']}), relabelled every batch{_silent(r)}")
+
+
+def _silent(r: dict) -> str:
+    if not r.get("silent_calls"):
+        return ""
+    return (f", plus 0-{r['silent_calls']} context-only commands per answer before random digits (no loss on the "
+            f"command tokens; the labels placed with them in the student's context)")
 
 
 def _self_rounds_row(r: dict | None, res: dict) -> str:

@@ -11,7 +11,10 @@ goes on from the end of that call, until no such digit is left or `max_calls` ar
 calls exactly there, relaying to a teacher that writes the reference, writes the reference answer under
 greedy decoding; an argmax error that no command can cover (not in a number, or past `max_calls`)
 leaves the answer `clean` False. With `in_context` False the student reads the command-free prefix
-instead (what `hide_commands` shows it; the protocol does not), for comparison.
+instead (what `hide_commands` shows it; the protocol does not), for comparison. `silent` commands
+(`with_silent_calls`: before random digits, no loss on their tokens) are in the answer before the
+labelling starts, so that the student learns to read a command where it was not taught to write one
+(serving keeps every command in its context, and each one shifts the distances it computes by).
 
     python3 -m relay_train.self_labels --student PATH.gguf [--threshold 0] [--split dev]
 
@@ -41,9 +44,11 @@ class Labelled:
     teacher_tokens: int
 
 
-def splice(toks: list[int], start: int, calls: list[tuple[int, int]], teacher_loss: float = 1.0):
+def splice(toks: list[int], start: int, calls: list[tuple[int, int]], teacher_loss: float = 1.0,
+           silent: frozenset = frozenset()):
     """The answer with `<call>n</call>` before reference index t for each (t, n), the n tokens after
-    it the teacher's turn; returns tokens, mask and each reference token's index in them."""
+    it the teacher's turn; returns tokens, mask and each reference token's index in them. A command
+    before an index in `silent` is context only (mask 0): the student reads it, is not taught to write it."""
     out, mask, at = list(toks[:start]), [0.0] * start, list(range(start))
     t, cuts = start, dict(calls)
     while t < len(toks):
@@ -51,7 +56,7 @@ def splice(toks: list[int], start: int, calls: list[tuple[int, int]], teacher_lo
         if n > 0:
             cmd = command_tokens(n)
             out += cmd
-            mask += [1.0] * len(cmd)
+            mask += [0.0 if t in silent else 1.0] * len(cmd)
             span = range(t, min(t + n, len(toks)))
             at += [len(out) + k for k in range(len(span))]
             out += [toks[k] for k in span]
@@ -65,11 +70,14 @@ def splice(toks: list[int], start: int, calls: list[tuple[int, int]], teacher_lo
     return out, mask, at
 
 
-def _scan(probs: torch.Tensor, toks: list[int], at: list[int], resume: int, threshold: float):
+def _scan(probs: torch.Tensor, toks: list[int], at: list[int], resume: int, threshold: float,
+          teachers: set = frozenset()):
     """From reference index `resume`: (the first digit needing a command or None, whether an argmax
-    error no command can cover came before it)."""
+    error no command can cover came before it). Indices in `teachers` are a silent command's teacher turn."""
     uncovered = False
     for t in range(resume, len(toks)):
+        if t in teachers:
+            continue
         row = probs[at[t] - 1]
         wrong = int(row.argmax()) != toks[t]
         if wrong or float(row[toks[t]]) < threshold:
@@ -81,22 +89,26 @@ def _scan(probs: torch.Tensor, toks: list[int], at: list[int], resume: int, thre
 
 @torch.no_grad()
 def place(student, encoded: list[tuple[list[int], int]], threshold: float, max_calls: int,
-          teacher_loss: float = 1.0, in_context: bool = True) -> list[Labelled]:
+          teacher_loss: float = 1.0, in_context: bool = True, silent: list | None = None) -> list[Labelled]:
     """Label each (reference tokens, answer start) as the module docstring says; one forward pass of
-    the still-open answers per command placed (one in all without `in_context`)."""
+    the still-open answers per command placed (one in all without `in_context`). `silent[i]` are
+    context-only commands (t, n) already in answer i (see `splice`): the labels are placed with them
+    in the student's context, never inside their teacher's turns, and they do not count to `max_calls`."""
+    silent = silent if silent is not None else [[] for _ in encoded]
+    covered = [{k for t, n in sil for k in range(t, t + n)} for sil in silent]
     calls = [[] for _ in encoded]
     resume = [start for _, start in encoded]
     clean = [True] * len(encoded)
     open_ = list(range(len(encoded)))
     plain = _probs(student, [toks for toks, _ in encoded]) if not in_context else None
     while open_:
-        views = {i: splice(encoded[i][0], encoded[i][1], calls[i]) for i in open_}
+        views = {i: splice(encoded[i][0], encoded[i][1], sorted(calls[i] + silent[i])) for i in open_}
         probs = _probs(student, [views[i][0] for i in open_]) if in_context else None
         still = []
         for row, i in enumerate(open_):
             toks = encoded[i][0]
             p, at = (probs[row], views[i][2]) if in_context else (plain[i], list(range(len(toks))))
-            t, uncovered = _scan(p, toks, at, resume[i], threshold)
+            t, uncovered = _scan(p, toks, at, resume[i], threshold, covered[i])
             clean[i] = clean[i] and not uncovered
             if t is None:
                 continue
@@ -108,7 +120,7 @@ def place(student, encoded: list[tuple[list[int], int]], threshold: float, max_c
             resume[i] = t + n
             still.append(i)
         open_ = still
-    return [_labelled(toks, start, c, ok, teacher_loss) for (toks, start), c, ok in zip(encoded, calls, clean)]
+    return [_labelled(toks, start, c, ok, teacher_loss, sil) for (toks, start), c, ok, sil in zip(encoded, calls, clean, silent)]
 
 
 def _argmax_error_after(probs, toks, at, t0: int) -> bool:
@@ -122,9 +134,21 @@ def _probs(student, seqs: list[list[int]]) -> torch.Tensor:
     return torch.softmax(logits, -1)
 
 
-def _labelled(toks, start, calls, clean, teacher_loss) -> Labelled:
-    out, mask, _ = splice(toks, start, calls, teacher_loss)
-    teacher = sum(min(n, len(toks) - t) for t, n in calls)
+def with_silent_calls(rng, toks: list[int], start: int, count: int) -> list[tuple[int, int]]:
+    """0..`count` commands (t, n) before random digits of the answer, none inside another's turn, each
+    asking for the rest of its number, as a student calling where it was not labelled to would."""
+    free = [t for t in range(start, len(toks)) if task.number_length(toks, t) > 0]
+    extra, end = [], -1
+    for t in sorted(rng.sample(free, min(rng.randint(0, count), len(free)))):
+        if t >= end:
+            extra.append((t, task.number_length(toks, t)))
+            end = t + task.number_length(toks, t)
+    return extra
+
+
+def _labelled(toks, start, calls, clean, teacher_loss, silent=()) -> Labelled:
+    out, mask, _ = splice(toks, start, sorted(calls + list(silent)), teacher_loss, frozenset(t for t, _ in silent))
+    teacher = sum(min(n, len(toks) - t) for t, n in list(calls) + list(silent))
     return Labelled(out, mask, calls, clean, len(out) - start - teacher, teacher)
 
 

@@ -51,9 +51,11 @@ def self_round_config(base: dict, rounds: dict) -> dict:
     """The warm-up config of one round after the first: the first round's, with commands in the
     reference answers placed by the student being trained ("number_tail_self") and the round's
     own size. Each round starts from the previous round's student, so its labels follow the
-    errors that student still makes (training/README.md has the measurements)."""
+    errors that student still makes (training/README.md has the measurements); `silent_calls`
+    context-only commands per answer (self_labels.with_silent_calls) when the round asks for them."""
     return base | {"reference_placement": "number_tail_self", "reference_threshold": rounds["reference_threshold"],
-                   "transcripts": rounds["transcripts"], "steps": rounds["steps"], "lr": rounds["lr"]}
+                   "transcripts": rounds["transcripts"], "steps": rounds["steps"], "lr": rounds["lr"],
+                   "silent_calls": rounds["silent_calls"]}
 
 
 def rounds(scfg) -> list[tuple[str, str, dict]]:
@@ -161,13 +163,17 @@ class ReferencePlacer:
         self.teacher_loss = float(cfg["reference_teacher_loss"])
         self.mode, self.threshold = cfg["reference_placement"], cfg["reference_threshold"]
         self.tail_max_calls = cfg["reference_max_calls"]
+        self.silent_calls = cfg["silent_calls"]
         self.rng = random.Random(seed)
 
     @torch.no_grad()
     def __call__(self, questions) -> list[tuple[list[int], list[float]]]:
         encoded = [sft.encode_example(q) for q in questions]
         if self.mode == "number_tail_self":
-            labelled = self_labels.place(self.student, encoded, self.threshold, self.tail_max_calls, self.teacher_loss)
+            silent = [self_labels.with_silent_calls(self.rng, toks, start, self.silent_calls) if self.silent_calls
+                      else [] for toks, start in encoded]
+            labelled = self_labels.place(self.student, encoded, self.threshold, self.tail_max_calls, self.teacher_loss,
+                                         silent=silent)
             return [(lab.tokens, lab.mask) if self.rng.random() < self.share else sft.answer_example(q)
                     for q, lab in zip(questions, labelled)]
         tokens, _ = sft.pad_batch([e[0] for e in encoded], [[0.0] for _ in encoded])

@@ -51,7 +51,7 @@ class ReferencePlacerTest(unittest.TestCase):
     def test_reference_placer_calls_only_where_the_student_is_unsure(self):
         cfg = {"placement_scale": 5.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,
                "reference_placement_scale": 5.0, "reference_teacher_loss": False, "reference_placement": "uncertain",
-               "reference_threshold": 0.0, "reference_max_calls": 0}
+               "reference_threshold": 0.0, "reference_max_calls": 0, "silent_calls": 0}
         q = next(task.train_sampler(0, set()))
         ref_tokens, ref_mask = sft.answer_example(q)
         sure = warmup.ReferencePlacer(PeakedStudentFake(50.0), cfg, seed=0)
@@ -86,7 +86,7 @@ class ReferencePlacerTest(unittest.TestCase):
     def test_reference_placer_number_tail(self):
         cfg = {"placement_scale": 0.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,
                "reference_placement_scale": 0.0, "reference_teacher_loss": True, "reference_placement": "number_tail",
-               "reference_threshold": 0.5, "reference_max_calls": 2}
+               "reference_threshold": 0.5, "reference_max_calls": 2, "silent_calls": 0}
         q = task.Question((37, 48, 15, 6), ("*", "+", "-"))
         toks, start = sft.encode_example(q)
         text = bytes(t for t in toks[start:] if t < 256).decode()
@@ -113,7 +113,7 @@ class ReferencePlacerTest(unittest.TestCase):
     def test_reference_placer_number_tail_error(self):
         cfg = {"placement_scale": 0.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,
                "reference_placement_scale": 0.0, "reference_teacher_loss": True,
-               "reference_placement": "number_tail_error", "reference_threshold": 0.0, "reference_max_calls": 2}
+               "reference_placement": "number_tail_error", "reference_threshold": 0.0, "reference_max_calls": 2, "silent_calls": 0}
         q = task.Question((37, 48, 15, 6), ("*", "+", "-"))
         toks, start = sft.encode_example(q)
         text = bytes(t for t in toks[start:] if t < 256).decode()

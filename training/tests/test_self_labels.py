@@ -61,6 +61,13 @@ def digits_starting_numbers(toks, start):
             if task.number_length(toks, t) >= 2 and not chr(toks[t - 1]).isdigit() and chr(toks[t]).isdigit()]
 
 
+# A warm-up config in the self-placed mode, as ReferencePlacer reads it.
+SELF_PLACED_WARMUP = {"placement_scale": 5.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0,
+                      "digit_decay": 1.0, "reference_placement_scale": 5.0, "reference_teacher_loss": True,
+                      "reference_placement": "number_tail_self", "reference_threshold": 0.0, "reference_max_calls": 4,
+                      "silent_calls": 0}
+
+
 class SelfLabelsTest(unittest.TestCase):
     def test_a_command_before_the_wrong_digit_asks_for_the_rest_of_its_number(self):
         _, toks, start = reference()
@@ -125,9 +132,7 @@ class SelfLabelsTest(unittest.TestCase):
 
     def test_the_warmup_mode_labels_with_the_student_as_it_is_now(self):
         q, toks, start = reference()
-        cfg = {"placement_scale": 5.0, "max_calls": 3, "short_share": 1.0, "reference_calls": 1.0, "digit_decay": 1.0,
-               "reference_placement_scale": 5.0, "reference_teacher_loss": True, "reference_placement": "number_tail_self",
-               "reference_threshold": 0.0, "reference_max_calls": 4}
+        cfg = dict(SELF_PLACED_WARMUP)
         fake = ReferenceReaderFake(toks)
         placer = warmup.ReferencePlacer(fake, cfg, seed=0)
         self.assertEqual(placer([q]), [sft.answer_example(q)])
@@ -137,6 +142,62 @@ class SelfLabelsTest(unittest.TestCase):
         n = task.number_length(toks, t)
         self.assertEqual(tokens, toks[:t] + command_tokens(n) + toks[t:])
         self.assertEqual(mask, [0.0] * start + [1.0] * (len(tokens) - start))
+
+    def test_silent_commands_are_read_not_taught(self):
+        q, toks, start = reference()
+        t = digits_starting_numbers(toks, start)[0]
+        n = task.number_length(toks, t)
+        tokens, mask, at = self_labels.splice(toks, start, [(t, n)], 1.0, silent=frozenset({t}))
+        cmd = command_tokens(n)
+        self.assertEqual(tokens, toks[:t] + cmd + toks[t:])
+        # the command is context only; the teacher's turn and the rest stay targets
+        self.assertEqual(mask, [0.0] * start + [1.0] * (t - start) + [0.0] * len(cmd) + [1.0] * (len(toks) - t))
+        self.assertEqual([tokens[i] for i in at], toks)
+
+    def test_silent_commands_ask_for_the_rest_of_a_number_and_do_not_overlap(self):
+        import random
+        q, toks, start = reference()
+        seen = 0
+        for seed in range(200):
+            extra = self_labels.with_silent_calls(random.Random(seed), toks, start, 2)
+            self.assertLessEqual(len(extra), 2)
+            seen += len(extra)
+            for t, n in extra:
+                self.assertGreaterEqual(t, start)
+                self.assertEqual(n, task.number_length(toks, t))
+                self.assertGreater(n, 0)
+            self.assertEqual(extra, sorted(extra))
+            self.assertTrue(all(t >= a + n for (a, n), (t, _) in zip(extra, extra[1:])))   # none inside another's turn
+        self.assertGreater(seen, 100)
+
+    def test_the_warmup_mode_adds_silent_commands_only_when_asked(self):
+        q, toks, start = reference()
+        cfg = dict(SELF_PLACED_WARMUP)
+        fake = ReferenceReaderFake(toks)
+        self.assertEqual(warmup.ReferencePlacer(fake, cfg, seed=0)([q] * 8), [sft.answer_example(q)] * 8)
+        placed = warmup.ReferencePlacer(fake, cfg | {"silent_calls": 2}, seed=0)([q] * 8)
+        with_commands = [(tokens, mask) for tokens, mask in placed if CALL in tokens]
+        self.assertTrue(with_commands)
+        for tokens, mask in with_commands:
+            for i, tok in enumerate(tokens):
+                if tok in (CALL, END_CALL):
+                    self.assertEqual(mask[i], 0.0)
+
+    def test_labels_are_placed_with_the_silent_commands_in_context_never_inside_their_turns(self):
+        q, toks, start = reference()
+        t = digits_starting_numbers(toks, start)[0]
+        n = task.number_length(toks, t)
+        fake = ReferenceReaderFake(toks, derails=True)     # wrong on every digit once it has read a command
+        [plain] = self_labels.place(fake, [(toks, start)], 0.0, 4)
+        self.assertEqual(plain.calls, [])
+        [lab] = self_labels.place(fake, [(toks, start)], 0.0, 4, silent=[[(t, n)]])
+        self.assertTrue(lab.calls)
+        first = next(k for k in range(t + n, len(toks)) if task.number_length(toks, k) > 0)
+        self.assertEqual(lab.calls[0][0], first)           # not inside the silent turn, and right after it
+        cmd = command_tokens(n)
+        self.assertEqual(lab.tokens[:t + len(cmd)], toks[:t] + cmd)
+        self.assertEqual(lab.mask[t:t + len(cmd)], [0.0] * len(cmd))
+        self.assertEqual(lab.teacher_tokens, n + sum(m for _, m in lab.calls))
 
 
 if __name__ == "__main__":
