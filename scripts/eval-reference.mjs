@@ -83,6 +83,9 @@ const RUNS = [
   ['random-router', 'stages/sft', ['--policy', 'random-router', '--sweep', '0.25,0.5,0.75', '--seed', '1', '--model-label', 'sft']],
   ['uncertainty', 'stages/sft', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.3,0.5,0.7,0.8,0.9', '--model-label', 'sft']],
   ['fixed-k4', '.', ['--policy', 'fixed', '--k', '4']],
+  // The strongest heuristic found: the same trigger on the shipped student's own confidence (its
+  // commands banned and hidden). It beats the learned commands above rho 2.2% (the card says why).
+  ['own-confidence', '.', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.5,0.7,0.8,0.9,0.95,0.98', '--model-label', 'relay-trained']],
 ];
 
 mkdirSync(runsDir, { recursive: true });
