@@ -170,6 +170,7 @@ class ReferencePlacer:
     def __call__(self, questions) -> list[tuple[list[int], list[float]]]:
         encoded = [sft.encode_example(q) for q in questions]
         if self.mode == "number_tail_self":
+            # Drawn only when asked: with 0 the random stream, and so the shipped recipe, stay as they were.
             silent = [self_labels.with_silent_calls(self.rng, toks, start, self.silent_calls) if self.silent_calls
                       else [] for toks, start in encoded]
             labelled = self_labels.place(self.student, encoded, self.threshold, self.tail_max_calls, self.teacher_loss,
