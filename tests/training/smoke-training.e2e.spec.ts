@@ -37,11 +37,13 @@ describe('training pipeline', () => {
       expect(existsSync(join(exp, f))).toBe(true);
     }
     const log = readFileSync(join(out, 'train.log'), 'utf8');
-    // configs/student.json's smoke overrides run one self-placed warm-up round after the first
-    for (const stage of ['teacher-sft', 'student-sft', 'warmup-data', 'warmup-sft', 'warmup-round2-data', 'warmup-round2-sft', 'grpo-filter', 'grpo', 'export']) {
+    // configs/student.json's smoke overrides run one self-placed warm-up round after the first, with a served pool
+    for (const stage of ['teacher-sft', 'student-sft', 'warmup-data', 'warmup-sft', 'warmup-round2-data', 'warmup-round2-served', 'warmup-round2-sft', 'grpo-filter', 'grpo', 'export']) {
       expect(log).toContain(`${stage} done`);
     }
-    expect(readFileSync(join(exp, 'MODEL_CARD.md'), 'utf8')).toContain('Student after GRPO relaying to the teacher');
+    const card = readFileSync(join(exp, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toContain('Student after GRPO relaying to the teacher');
+    expect(card).toMatch(/served pools relayed under call_bias 0, 1, 2 kept \d+ commands/);
     const report = await checkParity(exp, { minCases: 20 });
     expect(report.failures).toEqual([]);
     expect(report.maxProbDiff).toBeLessThan(1e-4);
@@ -58,6 +60,6 @@ describe('training pipeline', () => {
     expect(second).not.toContain('warmup-round2-data done');
     for (const stage of ['grpo-filter', 'grpo', 'export']) expect(second).toContain(`${stage} done`);
     const metrics = JSON.parse(readFileSync(join(out, 'export', 'metrics.json'), 'utf8')) as { timings_s: Record<string, number> };
-    expect(Object.keys(metrics.timings_s)).toEqual(expect.arrayContaining(['warmup-data-resumed', 'warmup-sft-resumed', 'warmup-round2-data-resumed', 'warmup-round2-sft-resumed']));
+    expect(Object.keys(metrics.timings_s)).toEqual(expect.arrayContaining(['warmup-data-resumed', 'warmup-sft-resumed', 'warmup-round2-data-resumed', 'warmup-round2-served-resumed', 'warmup-round2-sft-resumed']));
   }, 200_000);
 });

@@ -63,7 +63,7 @@ def _self_rounds(r: dict | None) -> str:
     rounds = f"{r['rounds']} more warm-up round" + ("s, each" if r["rounds"] > 1 else ",")
     return (f"; then {rounds} from the round before, with the commands in the reference "
             f"answers placed where the student being trained errs (its top prediction misses the reference digit or "
-            f"gives it p < {r['reference_threshold']}), relabelled every batch{_silent(r)}")
+            f"gives it p < {r['reference_threshold']}), relabelled every batch{_silent(r)}{_served(r)}")
 
 
 def _silent(r: dict) -> str:
@@ -73,19 +73,32 @@ def _silent(r: dict) -> str:
             f"command tokens; the labels placed with them in the student's context)")
 
 
+def _served(r: dict) -> str:
+    if not r.get("served_pool"):
+        return ""
+    return (f"; {r['served_share']:.0%} of those answers from a pool of {r['served_pool']} train questions the round's "
+            f"student first relays greedily, labelled with the commands it wrote there in its context "
+            f"(`relay_train/served_calls.py`)")
+
+
 def _self_rounds_row(r: dict | None, res: dict) -> str:
     """The training table's row for the self-placed warm-up rounds (none when there are none)."""
     if not r or not r["rounds"]:
         return ""
     tim, stats = res["timings_s"], res.get("warmup_rounds", [])
     secs = [tim.get(f"warmup-round{k}-{part}-resumed", tim.get(f"warmup-round{k}-{part}", 0.0))
-            for k in range(2, r["rounds"] + 2) for part in ("data", "sft")]
+            for k in range(2, r["rounds"] + 2) for part in ("data", "served", "sft")]
     kept = ", ".join(str(x.get("kept")) for x in stats)
+    served = [x["served"] for x in stats if "served" in x]
+    if served:
+        biases = ", ".join(f"{b:g}" for b in served[0]["call_biases"])
+        kept += (f"; served pools relayed under call_bias {biases} kept "
+                 + ", ".join(str(x["commands"]) for x in served) + " commands")
     return (f"| self-placed warm-up rounds | {r['rounds']} round(s), each from the previous round's student: "
             f"{r['transcripts']} samples (kept {kept}) and reference answers as above, but with a command before "
             f"each digit where the student being trained, reading the answer with its own commands, predicts another "
             f"token or gives the reference p < {r['reference_threshold']} (relabelled every batch, "
-            f"`relay_train/self_labels.py`), lr {r['lr']} | {r['steps']} each | {round(sum(secs), 1)} |\n")
+            f"`relay_train/self_labels.py`){_served(r)}, lr {r['lr']} | {r['steps']} each | {round(sum(secs), 1)} |\n")
 
 
 def _recipe(w: dict, g: dict, r: dict | None = None) -> str:

@@ -25,7 +25,8 @@ WARMUP_FIELDS = {"transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7), "batc
                  "reference_calls": (float, 0.0, 1.0), "digit_decay": (float, 0.05, 1.0),
                  "reference_placement_scale": (float, 0.0, 100.0), "reference_teacher_loss": (bool, False, True),
                  "reference_placement": (str, ("uncertain", "number_tail", "number_tail_error", "number_tail_self"), None),
-                 "reference_threshold": (float, 0.0, 1.0), "reference_max_calls": (int, 0, 4), "silent_calls": (int, 0, 4)}
+                 "reference_threshold": (float, 0.0, 1.0), "reference_max_calls": (int, 0, 4), "silent_calls": (int, 0, 4),
+                 "served_pool": (int, 0, 10**6), "served_share": (float, 0.0, 1.0)}
 GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "group_size": (int, 2, 64),
                "lr": (float, 1e-7, 1.0), "kl_coef": (float, 0.0, 10.0), "max_turns": (int, 1, 16),
                "max_new_tokens": (int, 8, 4096), "temperature": (float, 0.01, 2.0),
@@ -36,7 +37,8 @@ GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "gr
 # Warm-up rounds after the first: each starts from the previous round's student and places the
 # commands in its reference answers where that student itself errs (warmup.self_round_config).
 SELF_ROUNDS_FIELDS = {"rounds": (int, 0, 20), "transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7),
-                      "lr": (float, 1e-6, 1.0), "reference_threshold": (float, 0.0, 1.0), "silent_calls": (int, 0, 4)}
+                      "lr": (float, 1e-6, 1.0), "reference_threshold": (float, 0.0, 1.0), "silent_calls": (int, 0, 4),
+                      "served_pool": (int, 0, 10**6), "served_share": (float, 0.0, 1.0)}
 SECTIONS = {"model": MODEL_FIELDS, "sft": SFT_FIELDS, "warmup": WARMUP_FIELDS, "self_rounds": SELF_ROUNDS_FIELDS,
             "grpo": GRPO_FIELDS}
 ROLE_SECTIONS = {"teacher": ("model", "sft"), "student": ("model", "sft", "warmup", "self_rounds", "grpo")}
@@ -70,10 +72,11 @@ def _check_section(path: str, name: str, raw: Any, fields: dict) -> dict:
         if not lo <= val <= hi:
             raise ConfigError(f"{path}: '{name}.{key}' = {val} is outside [{lo}, {hi}]")
         out[key] = val
-    if name == "warmup" and out["silent_calls"] and out["reference_placement"] != "number_tail_self":
-        # only the self-placed labels are computed with the silent commands in context
-        raise ConfigError(f"{path}: 'warmup.silent_calls' needs reference_placement \"number_tail_self\", "
-                          f"got {out['reference_placement']!r}")
+    for key in ("silent_calls", "served_pool"):
+        if name == "warmup" and out[key] and out["reference_placement"] != "number_tail_self":
+            # only the self-placed labels are computed with context-only commands in context
+            raise ConfigError(f"{path}: 'warmup.{key}' needs reference_placement \"number_tail_self\", "
+                              f"got {out['reference_placement']!r}")
     return out
 
 

@@ -109,25 +109,29 @@ def train_warmup(st: Stages, student, teacher, scfg, held_out: set, curves: dict
 def train_warmup_round(st: Stages, student, teacher, wcfg: dict, seed: int, held_out: set, ckpt: str, name: str,
                        curves: dict) -> dict:
     """One warm-up round on `student` in place (or its checkpoint with --resume); its transcript stats.
-    Curve "<name>_sft", timings "<name>-data" and "<name>-sft"."""
+    Curve "<name>_sft", timings "<name>-<part>" for each part the round ran (data, served, sft)."""
     warmup_ckpt = os.path.join(st.out, ckpt)
     saved = torch.load(warmup_ckpt) if st.resume and os.path.exists(warmup_ckpt) else None
-    curve_key, stage_names = f"{name.replace('-', '_')}_sft", (f"{name}-data", f"{name}-sft")
+    curve_key = f"{name.replace('-', '_')}_sft"
     if saved is not None and "curve" in saved:
         # --resume: this round of this same student SFT checkpoint (its transcripts and steps).
         student.load_state_dict(saved["model"])
         student.eval()
         curves[curve_key], wstats = saved["curve"], saved["stats"]
-        for stage, saved_name in zip(stage_names, ("warmup-data", "warmup-sft")):
-            st.timings[f"{stage}-resumed"] = saved["seconds"][saved_name]
+        for saved_name, seconds in saved["seconds"].items():
+            st.timings[f"{name}{saved_name.removeprefix('warmup')}-resumed"] = seconds
         st.prog.info(f"resumed {warmup_ckpt} (transcripts {wstats}, times {saved['seconds']})")
         return wstats
-    curves[curve_key], wstats = warmup.train_round(student, teacher, wcfg, seed, held_out, st.prog,
-                                                   lambda part, fn: st.timed(f"{name}-{part}", fn))
+    parts = []
+
+    def timed(part, fn):
+        parts.append(part)
+        return st.timed(f"{name}-{part}", fn)
+
+    curves[curve_key], wstats = warmup.train_round(student, teacher, wcfg, seed, held_out, st.prog, timed)
     # saved under the names warmup_experiment writes, so that its runs can seed a --resume
     torch.save({"model": student.state_dict(), "curve": curves[curve_key], "stats": wstats,
-                "seconds": {"warmup-data": st.timings[stage_names[0]], "warmup-sft": st.timings[stage_names[1]]}},
-               warmup_ckpt)
+                "seconds": {f"warmup-{part}": st.timings[f"{name}-{part}"] for part in parts}}, warmup_ckpt)
     return wstats
 
 

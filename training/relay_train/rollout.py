@@ -72,7 +72,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             student_may_call: bool = True, forced_calls: list[list[tuple[int, int]]] | None = None,
             placement: CallPlacement | None = None, hide_commands: bool = False, seed: int = 0,
             prefixes: list[tuple[list[int], list[str]]] | None = None,
-            call_ban_until: list[int] | None = None) -> list[Transcript]:
+            call_ban_until: list[int] | None = None, call_bias: float = 0.0) -> list[Transcript]:
     """Run `student` (relaying to `teacher` when `relay`) on each prompt; returns transcripts.
 
     `prefixes` (response tokens, their sources) replays the start of earlier transcripts through the
@@ -80,7 +80,8 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
     sequence's `<call>` and `</call>` while it has written fewer student tokens than that;
     `forced_calls` inserts commands at given student-token indices (warm-up data);
     `placement` inserts them where the student is unsure (warm-up data, see CallPlacement);
-    `student_may_call=False` bans the student's own `<call>` (calls blocked);
+    `student_may_call=False` bans the student's own `<call>` (calls blocked); `call_bias` is added
+    to the student's `<call>` logit, as the serving knob of that name adds it;
     `hide_commands` keeps command spans out of the student's own context too (warm-up
     data only: the transcript still holds them; GRPO and evaluation keep them, as serving does)."""
     gen = torch.Generator().manual_seed(seed)
@@ -112,7 +113,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             s_pos += 1
         if teacher is not None:
             _step_view(teacher, cur, t_pos, t_cache, t_logits, command_free)
-        s_logits = _ban_student_calls(s_logits, seqs, student_banned, call_ban_until)
+        s_logits = _ban_student_calls(_with_call_bias(s_logits, call_bias), seqs, student_banned, call_ban_until)
         s_next = _sample(s_logits, temperature, gen)
         p_max = torch.softmax(s_logits, -1).max(-1).values if placement else None
         t_next = (_sample(t_logits.masked_fill(ban_teacher, float("-inf")), teacher_temperature, gen)
@@ -140,6 +141,15 @@ def _new_sequences(prompts, forced_calls, prefixes):
     for s in seqs:
         s.queue_src.pop(0)
     return seqs, first
+
+
+def _with_call_bias(s_logits, call_bias: float):
+    """The student's logits with `call_bias` added to `<call>` (a copy: the view's `last` logits stay as they are)."""
+    if not call_bias:
+        return s_logits
+    out = s_logits.clone()
+    out[:, CALL] += call_bias
+    return out
 
 
 def _ban_student_calls(s_logits, seqs, student_banned: bool, call_ban_until: list[int] | None):

@@ -31,7 +31,7 @@ import random
 
 import torch
 
-from . import self_labels, sft, task
+from . import self_labels, served_calls, sft, task
 from .evaluate import prompt_ids
 from .rollout import CallPlacement, Transcript, command_tokens, draw_n, rollout
 
@@ -52,10 +52,12 @@ def self_round_config(base: dict, rounds: dict) -> dict:
     reference answers placed by the student being trained ("number_tail_self") and the round's
     own size. Each round starts from the previous round's student, so its labels follow the
     errors that student still makes (training/README.md has the measurements); `silent_calls`
-    context-only commands per answer (self_labels.with_silent_calls) when the round asks for them."""
+    context-only commands per answer (self_labels.with_silent_calls) when the round asks for them, and
+    answers labelled with the commands the student writes when it relays (served_calls) likewise."""
     return base | {"reference_placement": "number_tail_self", "reference_threshold": rounds["reference_threshold"],
                    "transcripts": rounds["transcripts"], "steps": rounds["steps"], "lr": rounds["lr"],
-                   "silent_calls": rounds["silent_calls"]}
+                   "silent_calls": rounds["silent_calls"], "served_pool": rounds["served_pool"],
+                   "served_share": rounds["served_share"]}
 
 
 def rounds(scfg) -> list[tuple[str, str, dict]]:
@@ -75,10 +77,19 @@ def train_round(student, teacher, wcfg: dict, seed: int, held_out: set, progress
     wq = [next(wq_sampler) for _ in range(wcfg["transcripts"])]
     examples, stats = timed("data", lambda: build_transcripts(student, teacher, wq, wcfg, seed, progress))
     progress.info(f"warm-up transcripts: {stats}")
-    placer = ReferencePlacer(student, wcfg, seed + 6) if wcfg["reference_calls"] else None
+    references = task.train_sampler(seed + 5, held_out)
+    served = {}
+    if wcfg["served_pool"]:
+        pool_sampler = task.train_sampler(seed + 7, held_out)
+        pool = [next(pool_sampler) for _ in range(wcfg["served_pool"])]
+        served = timed("served", lambda: served_calls.served_pool(student, teacher, pool, seed + 8))
+        stats["served"] = {"questions": len(pool), "commands": sum(map(len, served.values())),
+                           "call_biases": list(served_calls.POOL_CALL_BIASES)}
+        progress.info(f"served pool: {stats['served']}")
+        references = served_calls.mixed_sampler(pool, references, wcfg["served_share"], seed + 9)
+    placer = ReferencePlacer(student, wcfg, seed + 6, served) if wcfg["reference_calls"] else None
     torch.manual_seed(seed + 2)
-    batches = example_batches(examples, wcfg["batch_size"], seed, wcfg["reference_share"],
-                              task.train_sampler(seed + 5, held_out), placer)
+    batches = example_batches(examples, wcfg["batch_size"], seed, wcfg["reference_share"], references, placer)
     curve = timed("sft", lambda: sft.train_steps(student, batches, wcfg["steps"], wcfg["lr"], max(1, wcfg["steps"] // 20),
                                                  0.0, progress))
     return curve, stats
@@ -155,7 +166,7 @@ class ReferencePlacer:
     digits it is unsure of), else context only. Each answer gets commands with probability
     `reference_calls`, else stays plain. "number_tail" places them as `place` says."""
 
-    def __init__(self, student, cfg: dict, seed: int):
+    def __init__(self, student, cfg: dict, seed: int, served: dict | None = None):
         # "number_tail_self" labels with the student being trained, as it is at each batch.
         self.student = student if cfg["reference_placement"] == "number_tail_self" else copy.deepcopy(student).eval()
         self.scale, self.max_calls, self.short_share = cfg["reference_placement_scale"], cfg["max_calls"], cfg["short_share"]
@@ -164,6 +175,7 @@ class ReferencePlacer:
         self.mode, self.threshold = cfg["reference_placement"], cfg["reference_threshold"]
         self.tail_max_calls = cfg["reference_max_calls"]
         self.silent_calls = cfg["silent_calls"]
+        self.served = served or {}   # question text -> the commands the student wrote serving it
         self.rng = random.Random(seed)
 
     @torch.no_grad()
@@ -171,8 +183,9 @@ class ReferencePlacer:
         encoded = [sft.encode_example(q) for q in questions]
         if self.mode == "number_tail_self":
             # Drawn only when asked: with 0 the random stream, and so the shipped recipe, stay as they were.
-            silent = [self_labels.with_silent_calls(self.rng, toks, start, self.silent_calls) if self.silent_calls
-                      else [] for toks, start in encoded]
+            silent = [self.served[q.text] if q.text in self.served
+                      else self_labels.with_silent_calls(self.rng, toks, start, self.silent_calls) if self.silent_calls
+                      else [] for q, (toks, start) in zip(questions, encoded)]
             labelled = self_labels.place(self.student, encoded, self.threshold, self.tail_max_calls, self.teacher_loss,
                                          silent=silent)
             return [(lab.tokens, lab.mask) if self.rng.random() < self.share else sft.answer_example(q)
