@@ -42,6 +42,22 @@ def parse_override(text: str, fields: dict) -> tuple[str, object]:
     return key, raw if typ is str else typ(float(raw)) if typ is int else float(raw)
 
 
+def student_on_split_cli(argv, doc: str, extra_args=None):
+    """A diagnostic's command line (--student, --split, --threads, then `extra_args(parser)`):
+    (parsed args, the student loaded from its GGUF, the split's reference answers encoded)."""
+    from . import sft
+    ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--student", required=True)
+    ap.add_argument("--split", choices=("dev", "test"), default="dev")
+    ap.add_argument("--threads", type=int, default=1)
+    if extra_args is not None:
+        extra_args(ap)
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    questions = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)[args.split]
+    return args, load_llama(args.student).eval(), [sft.encode_example(q) for q in questions]
+
+
 def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str, extra_args=None):
     """The experiment CLIs' shared part: --name, --set <section>.<key>=<value>, --student, --teacher,
     --student-config, --threads (and what `extra_args(parser)` adds). Returns (args, student config,

@@ -14,13 +14,12 @@ reads them.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
 import torch
 
-from . import sft, task
+from . import sft
 from .tokenizer import CALL, END_CALL
 
 RATES = (0.005, 0.01, 0.02, 0.04)
@@ -81,18 +80,10 @@ def measure(rows) -> dict:
 
 
 def main(argv=None) -> int:
-    from .experiment import DEV_PER_COUNT, SPLIT_SEED, TEST_PER_COUNT
-    from .gguf_read import load_llama
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--student", required=True)
-    ap.add_argument("--split", choices=("dev", "test"), default="dev")
-    ap.add_argument("--threads", type=int, default=1)
-    args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    student = load_llama(args.student).eval()
-    questions = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)[args.split]
+    from .experiment import student_on_split_cli
+    args, student, encoded = student_on_split_cli(argv, __doc__)
     out = {"student": args.student, "split": args.split}
-    out.update(measure(decision_rows(student, [sft.encode_example(q) for q in questions])))
+    out.update(measure(decision_rows(student, encoded)))
     print(json.dumps(out))
     return 0
 

@@ -22,7 +22,6 @@ prints what following the labels would score: the ceiling of any call placement 
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from dataclasses import dataclass
@@ -160,19 +159,12 @@ def summarize(labels: list[Labelled]) -> dict:
 
 
 def main(argv=None) -> int:
-    from .experiment import DEV_PER_COUNT, SPLIT_SEED, TEST_PER_COUNT
-    from .gguf_read import load_llama
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--student", required=True)
-    ap.add_argument("--threshold", type=float, default=0.0)
-    ap.add_argument("--max-calls", type=int, default=4)
-    ap.add_argument("--split", choices=("dev", "test"), default="dev")
-    ap.add_argument("--threads", type=int, default=1)
-    args = ap.parse_args(argv)
-    torch.set_num_threads(args.threads)
-    student = load_llama(args.student).eval()
-    questions = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)[args.split]
-    encoded = [sft.encode_example(q) for q in questions]
+    from .experiment import student_on_split_cli
+
+    def extra_args(ap):
+        ap.add_argument("--threshold", type=float, default=0.0)
+        ap.add_argument("--max-calls", type=int, default=4)
+    args, student, encoded = student_on_split_cli(argv, __doc__, extra_args)
     out = {"student": args.student, "split": args.split, "threshold": args.threshold, "max_calls": args.max_calls}
     for view in ("in_context", "hidden"):
         labels = [lab for i in range(0, len(encoded), 100)
