@@ -19,8 +19,8 @@ import sys
 
 import torch
 
-from . import sft
-from .tokenizer import CALL, END_CALL
+from . import self_labels, sft
+from .tokenizer import CALL
 
 RATES = (0.005, 0.01, 0.02, 0.04)
 
@@ -35,9 +35,7 @@ def decision_rows(student, encoded: list[tuple[list[int], int]], batch: int = 10
         logits = student(tokens).float()
         log_p = torch.log_softmax(logits, -1)
         call_logodds = log_p[..., CALL] - torch.log1p(-log_p[..., CALL].exp().clamp(max=1 - 1e-7))
-        other = logits.clone()
-        other[..., [CALL, END_CALL]] = float("-inf")
-        p_other = torch.softmax(other, -1)
+        p_other = self_labels.non_command_probs(logits)
         for b, (toks, start) in enumerate(chunk):
             for t in range(start, len(toks)):
                 row = p_other[b, t - 1]

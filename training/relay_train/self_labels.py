@@ -30,7 +30,7 @@ import torch
 
 from . import sft, task
 from .rollout import command_tokens
-from .tokenizer import CALL, END_CALL
+from .tokenizer import CALL, END_CALL, VOCAB_SIZE
 
 
 @dataclass
@@ -128,9 +128,16 @@ def _argmax_error_after(probs, toks, at, t0: int) -> bool:
 
 def _probs(student, seqs: list[list[int]]) -> torch.Tensor:
     tokens, _ = sft.pad_batch(seqs, [[0.0] for _ in seqs])
-    logits = student(tokens).float()
-    logits[..., [CALL, END_CALL]] = float("-inf")   # what it would write were it not to call
-    return torch.softmax(logits, -1)
+    return non_command_probs(student(tokens).float())
+
+
+def non_command_probs(logits: torch.Tensor) -> torch.Tensor:
+    """What the student would write were it not to call: softmax with the command tokens removed."""
+    return torch.softmax(logits.masked_fill(_COMMAND_MASK, float("-inf")), -1)
+
+
+_COMMAND_MASK = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
+_COMMAND_MASK[[CALL, END_CALL]] = True
 
 
 def with_silent_calls(rng, toks: list[int], start: int, count: int) -> list[tuple[int, int]]:

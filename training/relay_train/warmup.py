@@ -183,9 +183,7 @@ class ReferencePlacer:
         encoded = [sft.encode_example(q) for q in questions]
         if self.mode == "number_tail_self":
             # Drawn only when asked: with 0 the random stream, and so the shipped recipe, stay as they were.
-            silent = [self.served[q.text] if q.text in self.served
-                      else self_labels.with_silent_calls(self.rng, toks, start, self.silent_calls) if self.silent_calls
-                      else [] for q, (toks, start) in zip(questions, encoded)]
+            silent = [self.context_commands(q, toks, start) for q, (toks, start) in zip(questions, encoded)]
             labelled = self_labels.place(self.student, encoded, self.threshold, self.tail_max_calls, self.teacher_loss,
                                          silent=silent)
             return [(lab.tokens, lab.mask) if self.rng.random() < self.share else sft.answer_example(q)
@@ -194,6 +192,15 @@ class ReferencePlacer:
         score = self.confidence(torch.softmax(self.student(tokens).float(), -1), tokens).tolist()
         return [self.place(toks, start, sc) if self.rng.random() < self.share else sft.answer_example(q)
                 for q, (toks, start), sc in zip(questions, encoded, score)]
+
+    def context_commands(self, q, toks: list[int], start: int) -> list[tuple[int, int]]:
+        """The commands a "number_tail_self" answer carries as context only: those the student wrote
+        serving it (served pool), else `silent_calls` random ones, else none."""
+        if q.text in self.served:
+            return self.served[q.text]
+        if self.silent_calls:
+            return self_labels.with_silent_calls(self.rng, toks, start, self.silent_calls)
+        return []
 
     def confidence(self, probs: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
         """score[b, t], compared with reference_threshold for token t + 1: p_max, or with
