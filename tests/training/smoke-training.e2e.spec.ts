@@ -44,6 +44,7 @@ describe('training pipeline', () => {
     const card = readFileSync(join(exp, 'MODEL_CARD.md'), 'utf8');
     expect(card).toContain('Student after GRPO relaying to the teacher');
     expect(card).toMatch(/served pools relayed under call_bias 0, 1, 2 kept \d+ commands/);
+    expect(card).toContain('| student SFT | same data, 50% of the answers with 1-3 context-only commands before random digits');
     const report = await checkParity(exp, { minCases: 20 });
     expect(report.failures).toEqual([]);
     expect(report.maxProbDiff).toBeLessThan(1e-4);

@@ -57,6 +57,15 @@ def _mix(w: dict) -> str:
     return f"; {share:.0%} of each batch are reference answers{calls}"
 
 
+def _sft_context(s: dict) -> str:
+    """The student SFT's context-only commands (self_labels.context_command_examples), if any."""
+    share = s.get("context_commands_share", 0.0)
+    if not share:
+        return ""
+    return (f", {share * 100:g}% of the answers with 1-{s['context_commands_max']} context-only commands before random "
+            f"digits (the rest of the number the teacher's turn; no loss on the command tokens)")
+
+
 def _self_rounds(r: dict | None) -> str:
     if not r or not r["rounds"]:
         return ""
@@ -196,7 +205,7 @@ endless train stream that never yields a dev or test question (`data/`).
 | stage | what | steps | time (s) |
 |---|---|---|---|
 | teacher SFT | reference answers, batch {tc['sft']['batch_size']}, lr {tc['sft']['lr']} | {tc['sft']['steps']} | {tim.get('teacher-sft-resumed', tim.get('teacher-sft'))} |
-| student SFT | same data, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']} | {sc['sft']['steps']} | {tim.get('student-sft-resumed', tim.get('student-sft'))} |
+| student SFT | same data{_sft_context(sc['sft'])}, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']} | {sc['sft']['steps']} | {tim.get('student-sft-resumed', tim.get('student-sft'))} |
 | warm-up data | {sc['warmup']['transcripts']} student samples (T={sc['warmup']['temperature']}), 0-{sc['warmup']['max_calls']} random commands each{_placement(sc['warmup'])}, n = d·10^k (k = 0 with probability {sc['warmup'].get('short_share', 0.5)}); kept the {res['warmup']['kept']} with a correct answer ({res['warmup']['calls']} commands) | | {tim.get('warmup-data-resumed', tim.get('warmup-data'))} |
 | warm-up SFT | loss on student tokens incl. commands, teacher tokens context only{_mix(sc['warmup'])}, lr {sc['warmup']['lr']} | {sc['warmup']['steps']} | {tim.get('warmup-sft-resumed', tim.get('warmup-sft'))} |
 {_self_rounds_row(sc.get('self_rounds'), res)}| GRPO prompts | {_grpo_filter(sc['grpo'], res)} | | {tim.get('grpo-filter')} |

@@ -59,13 +59,15 @@ def student_on_split_cli(argv, doc: str, extra_args=None):
 
 
 def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str, extra_args=None):
-    """The experiment CLIs' shared part: --name, --set <section>.<key>=<value>, --student, --teacher,
+    """The experiment CLIs' shared part: --name, --set <section>.<key>=<value>, --student (unless
+    `default_student` is None), --teacher,
     --student-config, --threads (and what `extra_args(parser)` adds). Returns (args, student config,
     the overridden section, the output folder), or None after printing a config error."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--name", required=True)
     ap.add_argument("--set", action="append", default=[], help=f"{section}.<key>=<value> override (key without '{section}.')")
-    ap.add_argument("--student", default=default_student)
+    if default_student is not None:         # None: the stage starts from random weights (SFT)
+        ap.add_argument("--student", default=default_student)
     ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
     ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
     ap.add_argument("--threads", type=int, default=1)

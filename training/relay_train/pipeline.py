@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from . import config, grpo, sft, task, warmup
+from . import config, grpo, self_labels, sft, task, warmup
 from .evaluate import evaluate
 from .export import export_all
 from .model import Llama
@@ -92,7 +92,8 @@ def train_sft(st: Stages, cfg, held_out: set):
         st.timings[f"{cfg.role}-sft-resumed"] = saved["seconds"]
         st.prog.info(f"resumed {ckpt} (trained in {saved['seconds']}s)")
         return model.eval(), saved["curve"]
-    batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out), cfg.sft["batch_size"])
+    batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out), cfg.sft["batch_size"],
+                                   example=self_labels.context_command_examples(cfg.sft, cfg.seed))
     t0 = time.time()
     curve = sft.train_steps(model, batches, cfg.sft["steps"], cfg.sft["lr"], cfg.sft["warmup_steps"],
                             cfg.sft["weight_decay"], st.prog)

@@ -23,6 +23,7 @@ prints what following the labels would score: the ceiling of any call placement 
 from __future__ import annotations
 
 import json
+import random
 import sys
 from dataclasses import dataclass
 
@@ -140,16 +141,40 @@ _COMMAND_MASK = torch.zeros(VOCAB_SIZE, dtype=torch.bool)
 _COMMAND_MASK[[CALL, END_CALL]] = True
 
 
-def with_silent_calls(rng, toks: list[int], start: int, count: int) -> list[tuple[int, int]]:
-    """0..`count` commands (t, n) before random digits of the answer, none inside another's turn, each
-    asking for the rest of its number, as a student calling where it was not labelled to would."""
+def with_silent_calls(rng, toks: list[int], start: int, count: int, at_least: int = 0) -> list[tuple[int, int]]:
+    """`at_least`..`count` commands (t, n) before random digits of the answer, none inside another's turn
+    (so fewer may come out), each asking for the rest of its number, as a student calling where it was
+    not labelled to would."""
     free = [t for t in range(start, len(toks)) if task.number_length(toks, t) > 0]
     extra, end = [], -1
-    for t in sorted(rng.sample(free, min(rng.randint(0, count), len(free)))):
+    for t in sorted(rng.sample(free, min(rng.randint(at_least, count), len(free)))):
         if t >= end:
             extra.append((t, task.number_length(toks, t)))
             end = t + task.number_length(toks, t)
     return extra
+
+
+def context_command_examples(sft_cfg: dict, seed: int):
+    """SFT examples (q -> tokens, loss mask) for `sft.bucketed_batches`: with probability
+    `context_commands_share` a reference answer carries 1..`context_commands_max` context-only commands
+    before random digits (as `with_silent_calls` places them; the teacher's turn after each is the
+    reference text, kept as a target), else it is plain (`sft.answer_example`). Why: each command
+    shifts the distances the 2-layer student computes by; a student that never saw one computes by
+    fixed distances and breaks after its own commands in serving (the training README, measured on
+    2026-12-05, third session). None at share 0: the plain stream, unchanged."""
+    share, most = sft_cfg["context_commands_share"], sft_cfg["context_commands_max"]
+    if share == 0:
+        return None
+    rng = random.Random(seed)
+
+    def example(q: task.Question) -> tuple[list[int], list[float]]:
+        if rng.random() >= share:
+            return sft.answer_example(q)
+        toks, start = sft.encode_example(q)
+        calls = with_silent_calls(rng, toks, start, most, at_least=1)
+        out, mask, _ = splice(toks, start, calls, 1.0, frozenset(t for t, _ in calls))
+        return out, mask
+    return example
 
 
 def _labelled(toks, start, calls, clean, teacher_loss, silent=()) -> Labelled:

@@ -41,11 +41,13 @@ def masked_lm_loss(model, tokens, mask):
     return (nll * m.reshape(-1)).sum() / m.sum().clamp(min=1)
 
 
-def bucketed_batches(sampler, batch_size: int, pool_batches: int = 16):
-    """Endless batches of similar length (less padding): sort a pool, cut, shuffle order."""
+def bucketed_batches(sampler, batch_size: int, pool_batches: int = 16, example=None):
+    """Endless batches of similar length (less padding): sort a pool, cut, shuffle order. `example`
+    turns a question into (tokens, loss mask); default `answer_example`."""
+    example = example or answer_example
     g = torch.Generator().manual_seed(0)
     while True:
-        pool = [answer_example(next(sampler)) for _ in range(batch_size * pool_batches)]
+        pool = [example(next(sampler)) for _ in range(batch_size * pool_batches)]
         pool.sort(key=lambda e: len(e[0]))
         chunks = [pool[i:i + batch_size] for i in range(0, len(pool), batch_size)]
         for j in torch.randperm(len(chunks), generator=g).tolist():

@@ -1,0 +1,52 @@
+"""One student SFT (the pipeline's student-sft stage) from random weights, with config overrides;
+exports it as GGUF for `relayllm eval` and the diagnostics.
+
+    python3 -m relay_train.sft_experiment --name C_context3 --threads 2 \\
+        --set context_commands_share=0.5 --set context_commands_max=3
+
+Trains as the pipeline does (`configs/student.json` → sft, overridden by each --set key=value, the
+same seed and train stream) and writes under training/out/experiments/<name>/: train.log,
+result.json (loss curve, seconds, the config), student-sft.pt, slm.gguf and llm.gguf (a link to the
+teacher, models/reference/llm.gguf unless --teacher), so that the folder is a models directory.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+
+from . import config, pipeline, task
+from .experiment import DEV_PER_COUNT, SPLIT_SEED, TEST_PER_COUNT, stage_cli
+from .gguf import write_gguf
+
+
+def main(argv=None) -> int:
+    parsed = stage_cli(argv, __doc__, "sft", config.SFT_FIELDS, None)
+    if parsed is None:
+        return 2
+    args, scfg, cfg, out = parsed
+    run(scfg, cfg, args.teacher, out)
+    return 0
+
+
+def run(scfg, cfg: dict, teacher_path: str, out: str) -> dict:
+    """pipeline.train_sft for the student with `cfg` as its sft section, then the GGUF export."""
+    st = pipeline.Stages(out, resume=False)
+    st.prog.info(f"sft config: {json.dumps(cfg)}")
+    splits = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)
+    held_out = {q.text for qs in splits.values() for q in qs}
+    model, curve = st.timed("student-sft", lambda: pipeline.train_sft(st, dataclasses.replace(scfg, sft=cfg), held_out))
+    write_gguf(os.path.join(out, "slm.gguf"), model, "relayllm-reference-slm-sft-experiment")
+    link = os.path.join(out, "llm.gguf")
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink(os.path.relpath(teacher_path, out), link)
+    res = {"curve": curve, "seconds": st.timings["student-sft"], "config": cfg}
+    with open(os.path.join(out, "result.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    return res
+
+
+if __name__ == "__main__":
+    sys.exit(main())
