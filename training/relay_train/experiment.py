@@ -58,7 +58,7 @@ def student_on_split_cli(argv, doc: str, extra_args=None):
     return args, load_llama(args.student).eval(), [sft.encode_example(q) for q in questions]
 
 
-def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str, extra_args=None):
+def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str | None, extra_args=None):
     """The experiment CLIs' shared part: --name, --set <section>.<key>=<value>, --student (unless
     `default_student` is None), --teacher,
     --student-config, --threads (and what `extra_args(parser)` adds). Returns (args, student config,
