@@ -88,6 +88,23 @@ def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str |
     return args, scfg, cfg, out
 
 
+def experiment_splits() -> tuple[dict, set]:
+    """The pipeline's dev/test splits and the question texts they hold out of training."""
+    splits = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)
+    return splits, {q.text for qs in splits.values() for q in qs}
+
+
+def finish_models_dir(out: str, teacher_path: str, res: dict) -> None:
+    """Links the teacher beside the experiment's slm.gguf, so that `out` is a models directory for
+    `relayllm eval --models`, and writes result.json."""
+    link = os.path.join(out, "llm.gguf")
+    if os.path.lexists(link):
+        os.remove(link)
+    os.symlink(os.path.relpath(teacher_path, out), link)
+    with open(os.path.join(out, "result.json"), "w") as f:
+        json.dump(res, f, indent=1)
+
+
 def main(argv=None) -> int:
     step0_arg = lambda ap: ap.add_argument(  # noqa: E731
         "--step0", default=None,
@@ -110,8 +127,7 @@ def run(student_path: str, teacher_path: str, gcfg: dict, seed: int, out: str, s
     prog = Progress(os.path.join(out, "train.log"))
     prog.info(f"grpo config: {json.dumps(gcfg)} student {student_path}")
     student, teacher = load_llama(student_path), load_llama(teacher_path)
-    splits = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)
-    held_out = {q.text for qs in splits.values() for q in qs}
+    splits, held_out = experiment_splits()
     frozen = load_llama(student_path)
     keep = grpo.make_filter(gcfg["prompt_filter"], frozen, teacher, gcfg, seed)
     filter_stats: dict = {}
@@ -127,12 +143,7 @@ def run(student_path: str, teacher_path: str, gcfg: dict, seed: int, out: str, s
               f"chosen on dev: {json.dumps(res['best'])}")
     torch.save(student.state_dict(), os.path.join(out, "student-grpo.pt"))
     write_gguf(os.path.join(out, "slm.gguf"), student, "relayllm-reference-slm-grpo-experiment")
-    link = os.path.join(out, "llm.gguf")
-    if os.path.lexists(link):
-        os.remove(link)
-    os.symlink(os.path.relpath(teacher_path, out), link)
-    with open(os.path.join(out, "result.json"), "w") as f:
-        json.dump(res, f, indent=1)
+    finish_models_dir(out, teacher_path, res)
     return res
 
 

@@ -16,8 +16,8 @@ import json
 import os
 import sys
 
-from . import config, pipeline, task
-from .experiment import DEV_PER_COUNT, SPLIT_SEED, TEST_PER_COUNT, stage_cli
+from . import config, pipeline
+from .experiment import experiment_splits, finish_models_dir, stage_cli
 from .gguf import write_gguf
 
 
@@ -34,17 +34,11 @@ def run(scfg, cfg: dict, teacher_path: str, out: str) -> dict:
     """pipeline.train_sft for the student with `cfg` as its sft section, then the GGUF export."""
     st = pipeline.Stages(out, resume=False)
     st.prog.info(f"sft config: {json.dumps(cfg)}")
-    splits = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)
-    held_out = {q.text for qs in splits.values() for q in qs}
+    _, held_out = experiment_splits()
     model, curve = st.timed("student-sft", lambda: pipeline.train_sft(st, dataclasses.replace(scfg, sft=cfg), held_out))
     write_gguf(os.path.join(out, "slm.gguf"), model, "relayllm-reference-slm-sft-experiment")
-    link = os.path.join(out, "llm.gguf")
-    if os.path.lexists(link):
-        os.remove(link)
-    os.symlink(os.path.relpath(teacher_path, out), link)
     res = {"curve": curve, "seconds": st.timings["student-sft"], "config": cfg}
-    with open(os.path.join(out, "result.json"), "w") as f:
-        json.dump(res, f, indent=1)
+    finish_models_dir(out, teacher_path, res)
     return res
 
 

@@ -19,8 +19,8 @@ import time
 
 import torch
 
-from . import config, task, warmup
-from .experiment import DEV_PER_COUNT, REFERENCE, SPLIT_SEED, TEST_PER_COUNT, stage_cli
+from . import config, warmup
+from .experiment import REFERENCE, experiment_splits, finish_models_dir, stage_cli
 from .gguf import write_gguf
 from .gguf_read import load_llama
 from .progress import Progress
@@ -42,8 +42,7 @@ def run(student_path: str, teacher_path: str, wcfg: dict, seed: int, out: str) -
     student, teacher = load_llama(student_path), load_llama(teacher_path)
     student.eval()
     teacher.eval()
-    splits = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)
-    held_out = {q.text for qs in splits.values() for q in qs}
+    _, held_out = experiment_splits()
     seconds: dict = {}
 
     def timed(part, fn):
@@ -59,13 +58,8 @@ def run(student_path: str, teacher_path: str, wcfg: dict, seed: int, out: str) -
     torch.save({"model": student.state_dict(), "curve": curve, "stats": stats, "seconds": seconds},
                os.path.join(out, "student-warmup.pt"))
     write_gguf(os.path.join(out, "slm.gguf"), student, "relayllm-reference-slm-warmup-experiment")
-    link = os.path.join(out, "llm.gguf")
-    if os.path.lexists(link):
-        os.remove(link)
-    os.symlink(os.path.relpath(teacher_path, out), link)
     res = {"stats": stats, "curve": curve, "seconds": seconds, "config": wcfg, "student": student_path}
-    with open(os.path.join(out, "result.json"), "w") as f:
-        json.dump(res, f, indent=1)
+    finish_models_dir(out, teacher_path, res)
     return res
 
 

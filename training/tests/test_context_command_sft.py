@@ -62,7 +62,7 @@ class ContextCommandSftTest(unittest.TestCase):
     def test_batches_are_built_from_the_example_given(self):
         example = self_labels.context_command_examples(SFT | {"context_commands_share": 1.0,
                                                                "context_commands_max": 1}, seed=0)
-        tokens, mask = next(sft.bucketed_batches(task.train_sampler(3, set()), 4, pool_batches=2, example=example))
+        tokens, _ = next(sft.bucketed_batches(task.train_sampler(3, set()), 4, pool_batches=2, example=example))
         self.assertTrue(all(CALL in row.tolist() for row in tokens))
         tokens, _ = next(sft.bucketed_batches(task.train_sampler(3, set()), 4, pool_batches=2))
         self.assertFalse(any(CALL in row.tolist() for row in tokens))
