@@ -23,27 +23,19 @@
  * RELAYLLM_CLUSTER_METRICS_PORT (/metrics of the orchestrator on this port,
  * the 3 LLM workers and 2 SLM workers on the next five; default none),
  * RELAYLLM_INSECURE, and the OTEL_* variables (passed to every process).
+ * They are read once (scripts/cluster-config.ts): an invalid value stops the
+ * script before it starts anything, with exit code 2 and the variable named.
  */
 import { createConnection } from 'node:net';
+import { ConfigError, EXIT } from '@relayllm/app-kit';
 import { connectNats } from '@relayllm/nats-transport';
 import { generateLocalSecrets, type LocalSecrets } from '@relayllm/security';
 import { startLocalCluster, startNatsServer, startRedisServer, waitForPort, type LocalClusterHandle } from '@relayllm/testing';
+import { loadClusterConfig, type ClusterConfig } from './cluster-config';
 
 const HOST = '127.0.0.1';
 
 const log = (line: string): void => void process.stderr.write(`[cluster] ${line}\n`);
-
-/** A positive port from the environment, else the default. */
-function portSetting(name: string, fallback: number): number {
-  const raw = process.env[name];
-  const port = Number(raw);
-  return raw !== undefined && raw !== '' && Number.isInteger(port) && port > 0 && port < 65_530 ? port : fallback;
-}
-
-function metricsPortBase(): number | undefined {
-  const port = portSetting('RELAYLLM_CLUSTER_METRICS_PORT', 0);
-  return port === 0 ? undefined : port;
-}
 
 async function listening(port: number): Promise<boolean> {
   try {
@@ -106,31 +98,40 @@ async function startBackends(secrets: LocalSecrets | undefined, ports: { nats: n
   if (secrets !== undefined) await checkRefusesStrangers(ports.nats, ports.redis);
 }
 
-async function startProcesses(secrets: LocalSecrets | undefined, ports: { nats: number; redis: number }): Promise<LocalClusterHandle> {
+async function startProcesses(secrets: LocalSecrets | undefined, config: ClusterConfig): Promise<LocalClusterHandle> {
   log('starting 3 LLM workers, 2 SLM workers, 1 orchestrator (models/reference)');
-  const threads = Number(process.env['RELAYLLM_CLUSTER_THREADS'] ?? '1');
   return startLocalCluster({
-    natsUrl: `nats://${HOST}:${ports.nats}`,
-    redisUrl: `redis://${HOST}:${ports.redis}`,
+    natsUrl: `nats://${HOST}:${config.natsPort}`,
+    redisUrl: `redis://${HOST}:${config.redisPort}`,
     security: secrets?.env,
-    orchestratorPort: portSetting('RELAYLLM_ORCHESTRATOR_PORT', 50051),
-    threads: Number.isInteger(threads) && threads > 0 ? threads : 1,
+    orchestratorPort: config.orchestratorPort,
+    threads: config.threads,
     onReady: (p) => log(`${p.name} ready (pid ${p.pid})`),
-    metricsPortBase: metricsPortBase(),
+    metricsPortBase: config.metricsPortBase,
   });
 }
 
-function printReady(cluster: LocalClusterHandle, secrets: LocalSecrets | undefined): void {
+function printReady(cluster: LocalClusterHandle, secrets: LocalSecrets | undefined, base: number | undefined): void {
   process.stdout.write(`RelayLLM cluster: public gRPC API (relayllm.v1.RelayService) on ${cluster.address}\n`);
   if (secrets !== undefined) process.stdout.write(`Credentials of each role: ${secrets.dir}/<role>.env (removed when the cluster stops)\n`);
-  const base = metricsPortBase();
   if (base !== undefined) process.stdout.write(`/metrics: http://${HOST}:${base}/metrics (orchestrator) .. :${base + 5} (workers)\n`);
   process.stdout.write('Ctrl-C stops the cluster (and the NATS / Redis it started).\n');
 }
 
+/** The configuration, or (a ConfigError: a bad setting) exit 2 with the variable named, before anything starts. */
+function configOrExit(): ClusterConfig {
+  try {
+    return loadClusterConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    log(error.message);
+    return process.exit(EXIT.config);
+  }
+}
+
 async function main(): Promise<void> {
-  const insecure = /^(1|true|yes|on)$/i.test(process.env['RELAYLLM_INSECURE']?.trim() ?? '');
-  const ports = { nats: portSetting('RELAYLLM_CLUSTER_NATS_PORT', 4222), redis: portSetting('RELAYLLM_CLUSTER_REDIS_PORT', 6379) };
+  const config = configOrExit();
+  const ports = { nats: config.natsPort, redis: config.redisPort };
   const owned: Array<{ name: string; service: Stoppable }> = [];
   let secrets: LocalSecrets | undefined;
   let cluster: LocalClusterHandle | undefined;
@@ -149,16 +150,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll('SIGTERM').then(() => process.exit(0)));
 
   try {
-    if (insecure) log('WARNING insecure mode (RELAYLLM_INSECURE=true): NATS, Redis and the SLM streams run without credentials or TLS');
+    if (config.insecure) log('WARNING insecure mode (RELAYLLM_INSECURE=true): NATS, Redis and the SLM streams run without credentials or TLS');
     else secrets = generateLocalSecrets();
     await startBackends(secrets, ports, owned);
-    cluster = await startProcesses(secrets, ports);
+    cluster = await startProcesses(secrets, config);
     for (const p of cluster.all()) {
       void p.exited.then(({ code, signal }) => {
         if (stopping === undefined) log(`${p.name} exited (code ${code}, signal ${signal}); last output:\n${p.output().slice(-2_000)}`);
       });
     }
-    printReady(cluster, secrets);
+    printReady(cluster, secrets, config.metricsPortBase);
   } catch (error) {
     log(`failed: ${error instanceof Error ? error.message : String(error)}`);
     await stopAll('start failed');
