@@ -32,7 +32,7 @@ describe('training pipeline', () => {
   it('runs every stage in smoke mode and exports GGUF files llama.cpp matches', async () => {
     run('bash', [join(root, 'scripts/train.sh'), '--smoke', '--out', out, '--threads', '1'], root, 180_000);
     const exp = join(out, 'export');
-    for (const f of ['llm.gguf', 'slm.gguf', 'parity.json', 'MODEL_CARD.md', 'metrics.json', 'curves/grpo_reward.svg',
+    for (const f of ['llm.gguf', 'slm.gguf', 'parity.json', 'MODEL_CARD.md', 'metrics.json', 'curves/grpo_reward.svg', 'curves/sft_dev_accuracy.svg',
       'stages/sft/slm.gguf', 'stages/sft/llm.gguf', 'stages/warmup/slm.gguf', 'stages/warmup/llm.gguf']) {
       expect(existsSync(join(exp, f))).toBe(true);
     }
@@ -45,6 +45,10 @@ describe('training pipeline', () => {
     expect(card).toContain('Student after GRPO relaying to the teacher');
     expect(card).toMatch(/served pools relayed under call_bias 0, 1, 2 kept \d+ commands/);
     expect(card).toContain('| student SFT | same data, 50% of the answers with 1-3 context-only commands before random digits');
+    // sft.dev_every (2 for the smoke student, 3 for the smoke teacher): dev accuracy alone at those steps and the last
+    expect(card).toMatch(/\| teacher SFT \|[^\n]*greedy accuracy alone on dev by step: 3: [\d.]+%, 6: [\d.]+% \|/);
+    expect(card).toMatch(/\| student SFT \|[^\n]*greedy accuracy alone on dev by step: 2: [\d.]+%, 4: [\d.]+% \|/);
+    expect(card).toContain('`curves/sft_dev_accuracy.svg`');
     const report = await checkParity(exp, { minCases: 20 });
     expect(report.failures).toEqual([]);
     expect(report.maxProbDiff).toBeLessThan(1e-4);

@@ -66,6 +66,18 @@ def _sft_context(s: dict) -> str:
             f"digits (the rest of the number the teacher's turn; no loss on the command tokens)")
 
 
+def _sft_dev(res: dict, role: str) -> str:
+    """The SFT's greedy accuracy alone on dev by step (sft.dev_every), if it was measured."""
+    curve = res.get("sft_dev", {}).get(role, [])
+    if not curve:
+        return ""
+    return "; greedy accuracy alone on dev by step: " + ", ".join(f"{step}: {acc * 100:.1f}%" for step, acc in curve)
+
+
+def _sft_dev_curve_file(res: dict) -> str:
+    return ", `curves/sft_dev_accuracy.svg`" if any(res.get("sft_dev", {}).values()) else ""
+
+
 def _self_rounds(r: dict | None) -> str:
     if not r or not r["rounds"]:
         return ""
@@ -204,8 +216,8 @@ endless train stream that never yields a dev or test question (`data/`).
 
 | stage | what | steps | time (s) |
 |---|---|---|---|
-| teacher SFT | reference answers, batch {tc['sft']['batch_size']}, lr {tc['sft']['lr']} | {tc['sft']['steps']} | {tim.get('teacher-sft-resumed', tim.get('teacher-sft'))} |
-| student SFT | same data{_sft_context(sc['sft'])}, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']} | {sc['sft']['steps']} | {tim.get('student-sft-resumed', tim.get('student-sft'))} |
+| teacher SFT | reference answers, batch {tc['sft']['batch_size']}, lr {tc['sft']['lr']}{_sft_dev(res, 'teacher')} | {tc['sft']['steps']} | {tim.get('teacher-sft-resumed', tim.get('teacher-sft'))} |
+| student SFT | same data{_sft_context(sc['sft'])}, batch {sc['sft']['batch_size']}, lr {sc['sft']['lr']}{_sft_dev(res, 'student')} | {sc['sft']['steps']} | {tim.get('student-sft-resumed', tim.get('student-sft'))} |
 | warm-up data | {sc['warmup']['transcripts']} student samples (T={sc['warmup']['temperature']}), 0-{sc['warmup']['max_calls']} random commands each{_placement(sc['warmup'])}, n = d·10^k (k = 0 with probability {sc['warmup'].get('short_share', 0.5)}); kept the {res['warmup']['kept']} with a correct answer ({res['warmup']['calls']} commands) | | {tim.get('warmup-data-resumed', tim.get('warmup-data'))} |
 | warm-up SFT | loss on student tokens incl. commands, teacher tokens context only{_mix(sc['warmup'])}, lr {sc['warmup']['lr']} | {sc['warmup']['steps']} | {tim.get('warmup-sft-resumed', tim.get('warmup-sft'))} |
 {_self_rounds_row(sc.get('self_rounds'), res)}| GRPO prompts | {_grpo_filter(sc['grpo'], res)} | | {tim.get('grpo-filter')} |
@@ -242,7 +254,7 @@ Random router at the same accuracy: it must send p = PGR = {ra['p']:.3f} of the 
 With mean answer lengths {ra['len_student']:.1f} (student) and {ra['len_teacher']:.1f} (teacher) tokens its teacher-token share is
 p·{ra['len_teacher']:.1f} / ((1−p)·{ra['len_student']:.1f} + p·{ra['len_teacher']:.1f}) = {100 * ra['router_rho']:.2f}%, i.e. **{ra['ratio']:.1f}×** the relay's teacher tokens (target ≥ 10×).
 
-Curves: `curves/sft_loss.svg`, `curves/warmup_loss.svg`, `curves/grpo_reward.svg`. Full log: `train.log`; all numbers: `metrics.json`.
+Curves: `curves/sft_loss.svg`{_sft_dev_curve_file(res)}, `curves/warmup_loss.svg`, `curves/grpo_reward.svg`. Full log: `train.log`; all numbers: `metrics.json`.
 
 ## Measured through the serving path
 The table above is measured by the training code (PyTorch rollouts that follow the serving protocol).

@@ -19,7 +19,9 @@ MODEL_FIELDS = {"dim": (int, 8, 4096), "n_layers": (int, 1, 64), "n_heads": (int
 SFT_FIELDS = {"steps": (int, 1, 10**7), "batch_size": (int, 1, 4096), "lr": (float, 1e-6, 1.0),
               "warmup_steps": (int, 0, 10**6), "weight_decay": (float, 0.0, 1.0),
               # answers with context-only commands (self_labels.context_command_examples); share 0: none
-              "context_commands_share": (float, 0.0, 1.0), "context_commands_max": (int, 1, 8)}
+              "context_commands_share": (float, 0.0, 1.0), "context_commands_max": (int, 1, 8),
+              # greedy accuracy alone on the dev split every this many steps and at the last (0: never)
+              "dev_every": (int, 0, 10**6)}
 WARMUP_FIELDS = {"transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7), "batch_size": (int, 1, 4096),
                  "lr": (float, 1e-6, 1.0), "max_calls": (int, 0, 3), "temperature": (float, 0.01, 2.0),
                  "placement_scale": (float, 0.0, 100.0), "short_share": (float, 0.0, 1.0),

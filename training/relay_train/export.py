@@ -64,6 +64,9 @@ def export_all(teacher, student, student_cfg, splits, curves, result, out: str, 
     os.makedirs(curve_dir, exist_ok=True)
     line_chart(os.path.join(curve_dir, "sft_loss.svg"), "SFT loss (answer tokens)",
                {k: [(float(s), l) for s, l in curves[k]] for k in ("teacher_sft", "student_sft")}, "step", "loss")
+    dev = {k: [(float(s), a) for s, a in curves[f"{k}_dev"]] for k in ("teacher_sft", "student_sft") if curves[f"{k}_dev"]}
+    if dev:
+        line_chart(os.path.join(curve_dir, "sft_dev_accuracy.svg"), "SFT: greedy accuracy alone on dev", dev, "step", "accuracy")
     line_chart(os.path.join(curve_dir, "warmup_loss.svg"), "Warm-up SFT loss (student tokens)",
                {name.removesuffix("_sft").replace("_", " "): [(float(s), l) for s, l in curve]
                 for name, curve in curves.items() if name.startswith("warmup")}, "step", "loss")

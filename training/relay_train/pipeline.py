@@ -81,8 +81,9 @@ def write_splits(tcfg, smoke: bool, out: str) -> tuple[dict, set]:
     return splits, {q.text for qs in splits.values() for q in qs}
 
 
-def train_sft(st: Stages, cfg, held_out: set):
-    """SFT of one model on reference answers (or its checkpoint with --resume); (model, curve)."""
+def train_sft(st: Stages, cfg, held_out: set, dev: list):
+    """SFT of one model on reference answers (or its checkpoint with --resume); (model, loss curve,
+    [(step, greedy accuracy alone on `dev`)] every sft.dev_every steps)."""
     torch.manual_seed(cfg.seed)
     model = Llama(cfg.model)
     ckpt = os.path.join(st.out, f"{cfg.role}-sft.pt")
@@ -91,14 +92,17 @@ def train_sft(st: Stages, cfg, held_out: set):
         model.load_state_dict(saved["model"])
         st.timings[f"{cfg.role}-sft-resumed"] = saved["seconds"]
         st.prog.info(f"resumed {ckpt} (trained in {saved['seconds']}s)")
-        return model.eval(), saved["curve"]
+        return model.eval(), saved["curve"], saved.get("dev", [])
     batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out), cfg.sft["batch_size"],
                                    example=self_labels.context_command_examples(cfg.sft, cfg.seed))
+    dev_curve, after_step = sft.dev_tracker(model, cfg.sft["steps"], cfg.sft["dev_every"],
+                                            lambda m: evaluate(m, None, dev, relay=False)["accuracy"], st.prog)
     t0 = time.time()
     curve = sft.train_steps(model, batches, cfg.sft["steps"], cfg.sft["lr"], cfg.sft["warmup_steps"],
-                            cfg.sft["weight_decay"], st.prog)
-    torch.save({"model": model.state_dict(), "curve": curve, "seconds": round(time.time() - t0, 1)}, ckpt)
-    return model, curve
+                            cfg.sft["weight_decay"], st.prog, after_step=after_step)
+    torch.save({"model": model.state_dict(), "curve": curve, "dev": dev_curve,
+                "seconds": round(time.time() - t0, 1)}, ckpt)
+    return model, curve, dev_curve
 
 
 def train_warmup(st: Stages, student, teacher, scfg, held_out: set, curves: dict) -> list[dict]:
@@ -163,8 +167,10 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
     curves, table = {}, {}
     splits, held_out = write_splits(tcfg, smoke, out)
     test = splits["test"]
-    teacher, curves["teacher_sft"] = st.timed("teacher-sft", lambda: train_sft(st, tcfg, held_out))
-    student, curves["student_sft"] = st.timed("student-sft", lambda: train_sft(st, scfg, held_out))
+    teacher, curves["teacher_sft"], curves["teacher_sft_dev"] = st.timed(
+        "teacher-sft", lambda: train_sft(st, tcfg, held_out, splits["dev"]))
+    student, curves["student_sft"], curves["student_sft_dev"] = st.timed(
+        "student-sft", lambda: train_sft(st, scfg, held_out, splits["dev"]))
     prog.info(f"params: teacher {teacher.n_params()} student {student.n_params()}")
     table["teacher"] = st.timed("eval-teacher", lambda: evaluate(teacher, None, test, relay=False))
     table["student"] = st.timed("eval-student", lambda: evaluate(student, None, test, relay=False))
@@ -179,6 +185,7 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
     result = {"table": table, "timings_s": st.timings, "warmup": wstats[0], "warmup_rounds": wstats[1:],
               "grpo_prompts": dict(filter_stats),
               "grpo_best": grpo_res["best"],
+              "sft_dev": {"teacher": curves["teacher_sft_dev"], "student": curves["student_sft_dev"]},
               "params": {"teacher": teacher.n_params(), "student": student.n_params()},
               "configs": {"teacher": tcfg.model.__dict__ | {"sft": tcfg.sft},
                           "student": scfg.model.__dict__ | {"sft": scfg.sft, "warmup": scfg.warmup,

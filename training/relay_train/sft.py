@@ -68,8 +68,10 @@ def make_optimizer(model, lr: float, weight_decay: float):
                               {"params": no_decay, "weight_decay": 0.0}], lr=lr, betas=(0.9, 0.98))
 
 
-def train_steps(model, batches, steps: int, lr: float, warmup: int, weight_decay: float, progress, log_every=50):
-    """Generic masked-LM loop; `batches` yields (tokens, mask). Returns [(step, loss)]."""
+def train_steps(model, batches, steps: int, lr: float, warmup: int, weight_decay: float, progress, log_every=50,
+                after_step=None):
+    """Generic masked-LM loop; `batches` yields (tokens, mask). Returns [(step, loss)]. `after_step(k)` runs
+    after step k (1-based), in training mode; it must leave the model in training mode."""
     opt = make_optimizer(model, lr, weight_decay)
     model.train()
     curve, run, t0 = [], 0.0, time.time()
@@ -88,5 +90,29 @@ def train_steps(model, batches, steps: int, lr: float, warmup: int, weight_decay
             curve.append((step + 1, run / n))
             progress(step + 1, steps, f"loss {run / n:.4f}  {(step + 1) / (time.time() - t0):.2f} it/s")
             run = 0.0
+        if after_step is not None:
+            after_step(step + 1)
     model.eval()
     return curve
+
+
+def dev_tracker(model, steps: int, every: int, accuracy, progress) -> tuple[list, object]:
+    """([(step, dev accuracy)], an `after_step` for train_steps) measuring `accuracy(model)` every `every`
+    steps and at the last; every = 0: no measurement (the list stays empty, the hook is None). The
+    measurement runs in eval mode without gradients and touches no random state, so the weights
+    trained are the same with or without it."""
+    curve: list = []
+    if every <= 0:
+        return curve, None
+
+    def after_step(step: int) -> None:
+        if step % every and step != steps:
+            return
+        model.eval()
+        with torch.no_grad():
+            acc = accuracy(model)
+        model.train()
+        curve.append((step, acc))
+        progress.info(f"step {step}: dev accuracy alone {acc * 100:.2f}%")
+
+    return curve, after_step

@@ -6,7 +6,7 @@ exports it as GGUF for `relayllm eval` and the diagnostics.
 
 Trains as the pipeline does (`configs/student.json` → sft, overridden by each --set key=value, the
 same seed and train stream) and writes under training/out/experiments/<name>/: train.log,
-result.json (loss curve, seconds, the config), student-sft.pt, slm.gguf and llm.gguf (a link to the
+result.json (loss curve, dev accuracy alone by step, seconds, the config), student-sft.pt, slm.gguf and llm.gguf (a link to the
 teacher, models/reference/llm.gguf unless --teacher), so that the folder is a models directory.
 """
 from __future__ import annotations
@@ -34,10 +34,11 @@ def run(scfg, cfg: dict, teacher_path: str, out: str) -> dict:
     """pipeline.train_sft for the student with `cfg` as its sft section, then the GGUF export."""
     st = pipeline.Stages(out, resume=False)
     st.prog.info(f"sft config: {json.dumps(cfg)}")
-    _, held_out = experiment_splits()
-    model, curve = st.timed("student-sft", lambda: pipeline.train_sft(st, dataclasses.replace(scfg, sft=cfg), held_out))
+    splits, held_out = experiment_splits()
+    model, curve, dev_curve = st.timed("student-sft", lambda: pipeline.train_sft(
+        st, dataclasses.replace(scfg, sft=cfg), held_out, splits["dev"]))
     write_gguf(os.path.join(out, "slm.gguf"), model, "relayllm-reference-slm-sft-experiment")
-    res = {"curve": curve, "seconds": st.timings["student-sft"], "config": cfg}
+    res = {"curve": curve, "dev": dev_curve, "seconds": st.timings["student-sft"], "config": cfg}
     finish_models_dir(out, teacher_path, res)
     return res
 
