@@ -12,5 +12,8 @@ if ! "$PY" -c "import torch" >/dev/null 2>&1 || ! ls /usr/lib/x86_64-linux-gnu/o
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends python3-torch libopenblas0-openmp >/dev/null
 fi
+# `--speed-bench` runs relay_train.speed_bench (npm run bench:train) instead of the pipeline.
+MODULE=relay_train.pipeline
+if [ "${1:-}" = "--speed-bench" ]; then MODULE=relay_train.speed_bench; shift; fi
 # Relative paths in the arguments stay relative to the caller's directory.
-PYTHONPATH="$ROOT/training${PYTHONPATH:+:$PYTHONPATH}" exec "$PY" -m relay_train.pipeline "$@"
+PYTHONPATH="$ROOT/training${PYTHONPATH:+:$PYTHONPATH}" exec "$PY" -m "$MODULE" "$@"

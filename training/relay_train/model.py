@@ -31,6 +31,10 @@ class ModelConfig:
         return self.dim // self.n_heads
 
 
+# 1M float32 scores = 4 MiB, well below glibc's mmap threshold (at most 32 MiB) and cache-friendly.
+ATTENTION_SLICE_ELEMENTS = 1 << 20
+
+
 class RMSNorm(nn.Module):
     def __init__(self, dim: int, eps: float):
         super().__init__()
@@ -76,6 +80,19 @@ class Block(nn.Module):
         return x.view(b, t, self.cfg.n_heads, self.cfg.head_dim).transpose(1, 2)
 
     def attention(self, q, k, v, mask):
+        """Causal attention, computed a slice of the batch at a time so that no score tensor
+        exceeds ATTENTION_SLICE_ELEMENTS. Each sequence's scores depend on it alone, so the result
+        is bit-identical to the whole batch at once; the whole batch of a long warm-up or GRPO
+        batch made tensors above glibc's 32 MiB mmap ceiling, which every step maps, zero-fills
+        and unmaps again: 64 sequences of 202 tokens trained 5x slower than four slices of 16."""
+        b, rows = q.shape[0], max(1, ATTENTION_SLICE_ELEMENTS // (q.shape[1] * q.shape[2] * k.shape[2]))
+        if rows >= b:
+            return self._attention(q, k, v, mask)
+        per_row = mask.dim() == 4 and mask.shape[0] == b       # step's mask has a row per sequence
+        return torch.cat([self._attention(q[i:i + rows], k[i:i + rows], v[i:i + rows],
+                                          mask[i:i + rows] if per_row else mask) for i in range(0, b, rows)])
+
+    def _attention(self, q, k, v, mask):
         att = (q @ k.transpose(-1, -2)) / math.sqrt(self.cfg.head_dim)
         att = att.masked_fill(~mask, float("-inf"))
         return F.softmax(att, dim=-1) @ v
@@ -101,7 +118,8 @@ class Block(nn.Module):
         rows = torch.arange(x.shape[0])
         cache_k[rows, :, pos] = k[:, :, 0]
         cache_v[rows, :, pos] = v[:, :, 0]
-        y = self.attention(q, cache_k, cache_v, mask)
+        seen = mask.shape[-1]           # the positions any sequence has reached: the rest is masked anyway
+        y = self.attention(q, cache_k[:, :, :seen], cache_v[:, :, :seen], mask)
         x = x + self.wo(y.transpose(1, 2).reshape(x.shape))
         return self.mlp(x)
 
@@ -147,10 +165,12 @@ class Llama(nn.Module):
     @torch.no_grad()
     def step(self, tokens, pos, cache):
         """One token per sequence: tokens [B], pos [B] (its position) -> logits [B, V]."""
-        length = cache[0][0].shape[2]
+        # Attend over the cache up to the furthest position only: a rollout's cache is sized for its
+        # longest possible transcript, and reading all of it every step cost most of the decoding time.
+        seen = int(pos.max()) + 1
         cos = self.rope_cos[pos][:, None, None, :]
         sin = self.rope_sin[pos][:, None, None, :]
-        mask = (torch.arange(length)[None, :] <= pos[:, None])[:, None, None, :]
+        mask = (torch.arange(seen)[None, :] <= pos[:, None])[:, None, None, :]
         x = self.tok_emb(tokens)[:, None, :]
         for b, (ck, cv) in zip(self.blocks, cache):
             x = b.step(x, cos, sin, ck, cv, pos, mask)
