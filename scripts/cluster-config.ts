@@ -36,7 +36,7 @@ export const CLUSTER_ENV: Readonly<Record<ClusterConfigKey, string>> = {
 };
 
 const D = CLUSTER_DEFAULTS;
-const { integer } = setting;
+const { integer, optionalPort } = setting;
 
 /** RELAYLLM_INSECURE, parsed by the apps' own rule (libs/security PlainModePolicy: true/1/yes/on, false/0/no/off). */
 const insecureFlag = z
@@ -56,8 +56,8 @@ const schema = z.object({
   natsPort: integer(1, 65_535, D.natsPort),
   redisPort: integer(1, 65_535, D.redisPort),
   threads: integer(1, 256, D.threads),
-  // Unset takes the out-of-range fallback 0, read as "none"; a value set must leave room for all six ports.
-  metricsPortBase: integer(1, 65_536 - METRICS_PORTS, 0).transform((port) => (port === 0 ? undefined : port)),
+  // A value set must leave room for all six ports; 0 is refused (each app needs its own fixed port).
+  metricsPortBase: optionalPort(1, 65_536 - METRICS_PORTS),
   insecure: insecureFlag,
 });
 

@@ -64,14 +64,18 @@ export const setting = {
       });
   },
 
-  /** A port that is off unless set (undefined), 0 meaning any free port. */
-  optionalPort() {
+  /**
+   * A port that is off unless set (undefined), within [min, max]: by default
+   * any port, 0 meaning any free one; a caller that needs room above it (a
+   * block of ports from a base) narrows the range.
+   */
+  optionalPort(min = 0, max = 65_535) {
     return z
       .string()
       .optional()
       .transform((raw, ctx) => {
         if (raw === undefined || raw.trim() === '') return undefined;
-        const parsed = setting.integer(0, 65_535, 0).safeParse(raw);
+        const parsed = setting.integer(min, max, min).safeParse(raw);
         if (parsed.success) return parsed.data;
         ctx.addIssue({ code: 'custom', message: parsed.error.issues[0]?.message ?? 'must be a port' });
         return z.NEVER;
