@@ -1,6 +1,7 @@
 """Per-model training configs (JSON), validated once with errors that name the field."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -125,8 +126,19 @@ def load(path: str, smoke: bool = False) -> RoleConfig:
         if smoke:
             merged.update(smoke_over.get(name, {}))
         sections[name] = _check_section(path, name, merged, SECTIONS[name])
-    m = sections["model"]
+    return RoleConfig(role, seed, _model_config(path, sections["model"]), sections["sft"],
+                      sections.get("warmup"), sections.get("self_rounds"), sections.get("grpo"), smoke_over)
+
+
+def _model_config(path: str, m: dict) -> ModelConfig:
     if m["dim"] % m["n_heads"] or (m["dim"] // m["n_heads"]) % 2:
         raise ConfigError(f"{path}: 'model.dim' must split into n_heads heads of even size")
-    return RoleConfig(role, seed, ModelConfig(VOCAB_SIZE, **m), sections["sft"],
-                      sections.get("warmup"), sections.get("self_rounds"), sections.get("grpo"), smoke_over)
+    return ModelConfig(VOCAB_SIZE, **m)
+
+
+def with_model(cfg: RoleConfig, overrides: dict, path: str = "--model") -> RoleConfig:
+    """`cfg` with its model section's fields replaced by `overrides` (e.g. {"dim": 24}), validated
+    as a config file's model section is; the sizes of an experiment's student."""
+    current = {key: getattr(cfg.model, key) for key in MODEL_FIELDS}
+    merged = _check_section(path, "model", current | overrides, MODEL_FIELDS)
+    return dataclasses.replace(cfg, model=_model_config(path, merged))

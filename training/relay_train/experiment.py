@@ -30,16 +30,24 @@ REFERENCE = os.path.join(ROOT, "models", "reference")
 SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT = 1234, 400, 100   # the pipeline's splits (teacher seed)
 
 
-def parse_override(text: str, fields: dict) -> tuple[str, object]:
+def parse_override(text: str, fields: dict, flag: str = "--set") -> tuple[str, object]:
     key, sep, raw = text.partition("=")
     if not sep or key not in fields:
-        raise config.ConfigError(f"--set {text!r}: expected key=value with key one of {sorted(fields)}")
+        raise config.ConfigError(f"{flag} {text!r}: expected key=value with key one of {sorted(fields)}")
     typ = fields[key][0]
     if typ is bool:
         if raw not in ("true", "false"):
-            raise config.ConfigError(f"--set {key}: expected true or false, got {raw!r}")
+            raise config.ConfigError(f"{flag} {key}: expected true or false, got {raw!r}")
         return key, raw == "true"
-    return key, raw if typ is str else typ(float(raw)) if typ is int else float(raw)
+    if typ is str:
+        return key, raw
+    try:
+        value = float(raw)
+    except ValueError:
+        raise config.ConfigError(f"{flag} {key}: expected a number, got {raw!r}") from None
+    if typ is int and not value.is_integer():
+        raise config.ConfigError(f"{flag} {key}: expected an integer, got {raw!r}")
+    return key, int(value) if typ is int else value
 
 
 def student_on_split_cli(argv, doc: str, extra_args=None):

@@ -3,10 +3,12 @@ exports it as GGUF for `relayllm eval` and the diagnostics.
 
     python3 -m relay_train.sft_experiment --name C_context3 --threads 2 \\
         --set context_commands_share=0.5 --set context_commands_max=3
+    python3 -m relay_train.sft_experiment --name dim32 --model dim=32 --model ffn_dim=128 --set steps=16000
 
 Trains as the pipeline does (`configs/student.json` → sft, overridden by each --set key=value, the
-same seed and train stream) and writes under training/out/experiments/<name>/: train.log,
-result.json (loss curve, dev accuracy alone by step, seconds, the config), student-sft.pt, slm.gguf and llm.gguf (a link to the
+same seed and train stream; the student's size overridden by each --model key=value) and writes
+under training/out/experiments/<name>/: train.log, result.json (loss curve, dev accuracy alone by
+step, seconds, the sft config and the model's size), student-sft.pt, slm.gguf and llm.gguf (a link to the
 teacher, models/reference/llm.gguf unless --teacher), so that the folder is a models directory.
 """
 from __future__ import annotations
@@ -17,15 +19,23 @@ import os
 import sys
 
 from . import config, pipeline
-from .experiment import experiment_splits, finish_models_dir, stage_cli
+from .experiment import experiment_splits, finish_models_dir, parse_override, stage_cli
 from .gguf import write_gguf
 
 
 def main(argv=None) -> int:
-    parsed = stage_cli(argv, __doc__, "sft", config.SFT_FIELDS, None)
+    model_arg = lambda ap: ap.add_argument(  # noqa: E731
+        "--model", action="append", default=[],
+        help="<key>=<value> override of the student's size (model section: dim, n_layers, n_heads, ffn_dim, max_seq_len)")
+    parsed = stage_cli(argv, __doc__, "sft", config.SFT_FIELDS, None, model_arg)
     if parsed is None:
         return 2
     args, scfg, cfg, out = parsed
+    try:
+        scfg = config.with_model(scfg, dict(parse_override(s, config.MODEL_FIELDS, "--model") for s in args.model))
+    except config.ConfigError as e:
+        print(f"config error: {e}", file=sys.stderr)
+        return 2
     run(scfg, cfg, args.teacher, out)
     return 0
 
@@ -38,7 +48,8 @@ def run(scfg, cfg: dict, teacher_path: str, out: str) -> dict:
     model, curve, dev_curve = st.timed("student-sft", lambda: pipeline.train_sft(
         st, dataclasses.replace(scfg, sft=cfg), held_out, splits["dev"]))
     write_gguf(os.path.join(out, "slm.gguf"), model, "relayllm-reference-slm-sft-experiment")
-    res = {"curve": curve, "dev": dev_curve, "seconds": st.timings["student-sft"], "config": cfg}
+    res = {"curve": curve, "dev": dev_curve, "seconds": st.timings["student-sft"], "config": cfg,
+           "model": dict(scfg.model.__dict__)}
     finish_models_dir(out, teacher_path, res)
     return res
 

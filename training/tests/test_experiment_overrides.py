@@ -1,0 +1,60 @@
+"""The experiment CLIs' overrides: --set for a stage's section, --model for the student's size."""
+import os
+import shutil
+import unittest
+from unittest import mock
+
+from relay_train import config, sft_experiment
+from relay_train.experiment import HERE, parse_override
+
+STUDENT = os.path.join(HERE, "configs", "student.json")
+
+
+class ModelOverrideTest(unittest.TestCase):
+    def test_with_model_replaces_only_the_named_fields(self):
+        base = config.load(STUDENT)
+        sized = config.with_model(base, {"dim": 32, "ffn_dim": 128, "n_heads": 4})
+        self.assertEqual((sized.model.dim, sized.model.ffn_dim, sized.model.n_heads), (32, 128, 4))
+        self.assertEqual((sized.model.n_layers, sized.model.max_seq_len), (base.model.n_layers, base.model.max_seq_len))
+        self.assertEqual(sized.model.vocab_size, base.model.vocab_size)
+        self.assertEqual(sized.sft, base.sft)
+        self.assertNotEqual(base.model.dim, 32, "the base config is not changed in place")
+
+    def test_with_model_validates_as_a_config_file_does(self):
+        base = config.load(STUDENT)
+        with self.assertRaisesRegex(config.ConfigError, r"model\.dim' = 4 is outside"):
+            config.with_model(base, {"dim": 4})
+        with self.assertRaisesRegex(config.ConfigError, "n_heads heads of even size"):
+            config.with_model(base, {"dim": 30, "n_heads": 2})
+
+    def test_parse_override_names_the_flag_and_refuses_what_is_not_an_integer(self):
+        self.assertEqual(parse_override("dim=32", config.MODEL_FIELDS, "--model"), ("dim", 32))
+        with self.assertRaisesRegex(config.ConfigError, r"--model 'width=3'.*key one of"):
+            parse_override("width=3", config.MODEL_FIELDS, "--model")
+        with self.assertRaisesRegex(config.ConfigError, "--model dim: expected an integer, got '24.5'"):
+            parse_override("dim=24.5", config.MODEL_FIELDS, "--model")
+        with self.assertRaisesRegex(config.ConfigError, "--set lr: expected a number, got 'fast'"):
+            parse_override("lr=fast", config.SFT_FIELDS)
+
+    def test_sft_experiment_trains_the_model_size_given(self):
+        name = "_test_model_override"
+        out = os.path.join(HERE, "out", "experiments", name)
+        self.addCleanup(shutil.rmtree, out, True)
+        with mock.patch.object(sft_experiment, "run") as run:
+            code = sft_experiment.main(["--name", name, "--model", "dim=16", "--model", "ffn_dim=64",
+                                        "--set", "steps=3"])
+        self.assertEqual(code, 0)
+        scfg, cfg = run.call_args.args[0], run.call_args.args[1]
+        self.assertEqual((scfg.model.dim, scfg.model.ffn_dim), (16, 64))
+        self.assertEqual(cfg["steps"], 3)
+
+    def test_sft_experiment_refuses_a_bad_size_before_training(self):
+        with mock.patch.object(sft_experiment, "run") as run, mock.patch("sys.stderr"):
+            code = sft_experiment.main(["--name", "_test_model_override_bad", "--model", "n_heads=5"])
+        shutil.rmtree(os.path.join(HERE, "out", "experiments", "_test_model_override_bad"), True)
+        self.assertEqual(code, 2)
+        run.assert_not_called()
+
+
+if __name__ == "__main__":
+    unittest.main()
