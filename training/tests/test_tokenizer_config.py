@@ -38,6 +38,9 @@ class ConfigTest(unittest.TestCase):
         self.assertEqual(config.load(os.path.join(root, "teacher.json")).role, "teacher")
         s = config.load(os.path.join(root, "student.json"), smoke=True)
         self.assertEqual(s.grpo["group_size"], 8)
+        # the experiment configs the card's rows name stay loadable as the config format changes
+        for name in sorted(os.listdir(os.path.join(root, "experiments"))):
+            self.assertEqual(config.load(os.path.join(root, "experiments", name)).role, "student", name)
 
     def test_errors_name_the_field(self):
         cases = [({"model": {**self.base()["model"], "dim": "big"}}, "model.dim"),
