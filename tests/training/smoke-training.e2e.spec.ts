@@ -49,6 +49,9 @@ describe('training pipeline', () => {
     expect(card).toMatch(/\| teacher SFT \|[^\n]*greedy accuracy alone on dev by step: 3: [\d.]+%, 6: [\d.]+% \|/);
     expect(card).toMatch(/\| student SFT \|[^\n]*greedy accuracy alone on dev by step: 2: [\d.]+%, 4: [\d.]+% \|/);
     expect(card).toContain('`curves/sft_dev_accuracy.svg`');
+    // the thread count is part of the recipe (another count trains another model), so the metrics say it
+    const metrics = JSON.parse(readFileSync(join(exp, 'metrics.json'), 'utf8')) as { threads: number };
+    expect(metrics.threads).toBe(1);
     const report = await checkParity(exp, { minCases: 20 });
     expect(report.failures).toEqual([]);
     expect(report.maxProbDiff).toBeLessThan(1e-4);
