@@ -66,11 +66,14 @@ def student_on_split_cli(argv, doc: str, extra_args=None):
     return args, load_llama(args.student).eval(), [sft.encode_example(q) for q in questions]
 
 
-def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str | None, extra_args=None):
+def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str | None, extra_args=None,
+              adjust_config=None):
     """The experiment CLIs' shared part: --name, --set <section>.<key>=<value>, --student (unless
     `default_student` is None), --teacher,
-    --student-config, --threads (and what `extra_args(parser)` adds). Returns (args, student config,
-    the overridden section, the output folder), or None after printing a config error."""
+    --student-config, --threads (and what `extra_args(parser)` adds; `adjust_config(args, student config)`
+    returns the student config with those arguments applied, raising ConfigError). Returns (args, student
+    config, the overridden section, the output folder), or None after printing a config error; the output
+    folder is made only once every argument has been checked."""
     ap = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--name", required=True)
     ap.add_argument("--set", action="append", default=[], help=f"{section}.<key>=<value> override (key without '{section}.')")
@@ -87,6 +90,8 @@ def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str |
     try:
         cfg.update(parse_override(s, fields) for s in args.set)
         config._check_section("--set", section, cfg, fields)
+        if adjust_config is not None:
+            scfg = adjust_config(args, scfg)
     except config.ConfigError as e:
         print(f"config error: {e}", file=sys.stderr)
         return None

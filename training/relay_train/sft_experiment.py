@@ -27,15 +27,12 @@ def main(argv=None) -> int:
     model_arg = lambda ap: ap.add_argument(  # noqa: E731
         "--model", action="append", default=[],
         help="<key>=<value> override of the student's size (model section: dim, n_layers, n_heads, ffn_dim, max_seq_len)")
-    parsed = stage_cli(argv, __doc__, "sft", config.SFT_FIELDS, None, model_arg)
+    with_model = lambda args, scfg: config.with_model(  # noqa: E731
+        scfg, dict(parse_override(s, config.MODEL_FIELDS, "--model") for s in args.model))
+    parsed = stage_cli(argv, __doc__, "sft", config.SFT_FIELDS, None, model_arg, with_model)
     if parsed is None:
         return 2
     args, scfg, cfg, out = parsed
-    try:
-        scfg = config.with_model(scfg, dict(parse_override(s, config.MODEL_FIELDS, "--model") for s in args.model))
-    except config.ConfigError as e:
-        print(f"config error: {e}", file=sys.stderr)
-        return 2
     run(scfg, cfg, args.teacher, out)
     return 0
 

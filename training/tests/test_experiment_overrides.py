@@ -48,12 +48,15 @@ class ModelOverrideTest(unittest.TestCase):
         self.assertEqual((scfg.model.dim, scfg.model.ffn_dim), (16, 64))
         self.assertEqual(cfg["steps"], 3)
 
-    def test_sft_experiment_refuses_a_bad_size_before_training(self):
+    def test_sft_experiment_refuses_a_bad_size_before_training_and_makes_no_folder(self):
+        out = os.path.join(HERE, "out", "experiments", "_test_model_override_bad")
+        shutil.rmtree(out, True)
+        self.addCleanup(shutil.rmtree, out, True)
         with mock.patch.object(sft_experiment, "run") as run, mock.patch("sys.stderr"):
             code = sft_experiment.main(["--name", "_test_model_override_bad", "--model", "n_heads=5"])
-        shutil.rmtree(os.path.join(HERE, "out", "experiments", "_test_model_override_bad"), True)
         self.assertEqual(code, 2)
         run.assert_not_called()
+        self.assertFalse(os.path.exists(out), "a refused run leaves no experiment folder behind")
 
 
 if __name__ == "__main__":
