@@ -60,12 +60,13 @@ if (limit !== undefined) banner(notPublished(`--limit ${limit}: a sample of the 
  * The relay's serving-time knob, swept on the shipped student: `call_bias` (a logit offset on
  * its `<call>` token) makes the relay row a curve beside the uncertainty-trigger and
  * random-router curves. 0 is the model as trained (the card's relay row). The values span the
- * knob's useful range for the student shipped on 2026-12-04: from -4 (a call in about one answer
- * in sixteen, ρ 0.2%) to its accuracy peak at +1 (test set: 93.00% at ρ 1.98%; 91.08% at 0).
- * Above +1 it asks for calls it does not need and accuracy falls (+1.5 92.42% at ρ 2.34%, +2
- * 92.00% at 2.79%): points dominated by the ones kept, left out of the curve.
+ * knob's useful range for the student shipped on 2026-12-06: from -4 (a call in about one answer
+ * in sixteen) to its accuracy peak at +1.5, which is also the value its dev split picks (dev
+ * 0 / 0.5 / 1 / 1.5 / 2: 89.33 / 91.67 / 92.00 / 92.67 / 92.33%). Above it the student asks for
+ * calls it does not need and accuracy falls (+2: 91.75% at ρ 2.63% on test), a point dominated
+ * by the ones kept, left out of the curve.
  */
-const CALL_BIASES = ['-4', '-2', '-1', '0', '0.5', '1'];
+const CALL_BIASES = ['-4', '-2', '-1', '0', '0.5', '1', '1.5'];
 const RELAY_CURVE = 'relay-call-bias';
 
 /**
