@@ -3,7 +3,8 @@
 Stages: splits -> teacher SFT -> student SFT -> warm-up (stage 1: a first round, then self-placed
 rounds) -> GRPO (stage 2)
 -> evaluation table -> GGUF export + parity fixtures + model card + curves.
-Seeded end to end. `--smoke` runs every stage with tiny step counts into --out.
+Seeded end to end. `--smoke` runs every stage with tiny step counts into --out. `--teacher-from DIR` takes the
+teacher from a published pair instead of training it (`teacher_seed.py`).
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import time
 
 import torch
 
-from . import config, grpo, self_labels, sft, task, warmup
+from . import config, grpo, self_labels, sft, task, teacher_seed, warmup
 from .evaluate import evaluate
 from .export import export_all
 from .model import Llama
@@ -40,27 +41,32 @@ def main(argv=None) -> int:
                     help="torch threads (default 2, what the shipped pair's recipe assumes; another count gives another draw)")
     ap.add_argument("--resume", action="store_true", help="reuse stage checkpoints already in --out "
                     "(teacher-sft.pt, student-sft.pt, student-warmup.pt, student-warmup-round<k>.pt)")
+    ap.add_argument("--teacher-from", default=None, metavar="PAIR_DIR",
+                    help="take the teacher from a published pair (PAIR_DIR/llm.gguf, e.g. models/reference) instead of "
+                         "training it: the student stages then run as a whole run would, about an hour sooner")
     args = ap.parse_args(argv)
     try:
         tcfg = config.load(args.teacher_config, smoke=args.smoke)
         scfg = config.load(args.student_config, smoke=args.smoke)
         if tcfg.role != "teacher" or scfg.role != "student":
             raise config.ConfigError("teacher config must have role 'teacher' and student config role 'student'")
+        os.makedirs(args.out, exist_ok=True)
+        if args.teacher_from:
+            teacher_seed.seed_teacher(args.teacher_from, tcfg, args.out)
     except config.ConfigError as e:
         print(f"config error: {e}", file=sys.stderr)
         return 2
     publish = args.publish or (None if args.smoke else os.path.join(ROOT, "models", "reference"))
-    os.makedirs(args.out, exist_ok=True)
     torch.set_num_threads(args.threads)
-    run(tcfg, scfg, args.out, publish, args.smoke, args.resume)
+    run(tcfg, scfg, args.out, publish, args.smoke, args.resume, teacher_seeded=bool(args.teacher_from))
     return 0
 
 
 class Stages:
     """One pipeline run's work dir, log and stage timings, and whether stage checkpoints are reused."""
 
-    def __init__(self, out: str, resume: bool):
-        self.out, self.resume = out, resume
+    def __init__(self, out: str, resume: bool, teacher_seeded: bool = False):
+        self.out, self.resume, self.teacher_seeded = out, resume, teacher_seeded
         self.prog = Progress(os.path.join(out, "train.log"))
         self.timings: dict = {}
 
@@ -90,11 +96,12 @@ def train_sft(st: Stages, cfg, held_out: set, dev: list):
     torch.manual_seed(cfg.seed)
     model = Llama(cfg.model)
     ckpt = os.path.join(st.out, f"{cfg.role}-sft.pt")
-    if st.resume and os.path.exists(ckpt):
+    seeded = cfg.role == "teacher" and st.teacher_seeded
+    if (st.resume or seeded) and os.path.exists(ckpt):
         saved = torch.load(ckpt)
         model.load_state_dict(saved["model"])
         st.timings[f"{cfg.role}-sft-resumed"] = saved["seconds"]
-        st.prog.info(f"resumed {ckpt} (trained in {saved['seconds']}s)")
+        st.prog.info(f"resumed {ckpt} (trained in {saved['seconds']}s{', from ' + saved['from'] if 'from' in saved else ''})")
         return model.eval(), saved["curve"], saved.get("dev", [])
     batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out), cfg.sft["batch_size"],
                                    example=self_labels.context_command_examples(cfg.sft, cfg.seed))
@@ -163,8 +170,9 @@ def train_grpo(st: Stages, student, teacher, scfg, held_out: set, dev, curves: d
     return grpo_res, filter_stats
 
 
-def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = False) -> dict:
-    st = Stages(out, resume)
+def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = False,
+        teacher_seeded: bool = False) -> dict:
+    st = Stages(out, resume, teacher_seeded)
     prog = st.prog
     prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()}")
     curves, table = {}, {}
