@@ -9,6 +9,7 @@ so the card and curves show that run's figures, as a resumed stage does.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 
@@ -20,16 +21,16 @@ from .gguf_read import load_llama
 CHECKPOINT = "teacher-sft.pt"
 
 
-def _made_by(metrics_path: str) -> tuple[list, list, float | None]:
+def _made_by(metrics_path: str) -> tuple[list, list, float]:
     """(loss curve, dev curve, SFT seconds) of the run that made the teacher, from a pair's metrics.json."""
     if not os.path.exists(metrics_path):
-        return [], [], None
+        return [], [], 0.0
     with open(metrics_path) as f:
         metrics = json.load(f)
     curve = [tuple(point) for point in metrics.get("curves", {}).get("teacher_sft", [])]
     dev = [tuple(point) for point in metrics.get("sft_dev", {}).get("teacher", [])]
     timings = metrics.get("timings_s", {})
-    seconds = timings.get("teacher-sft-resumed") or timings.get("teacher-sft") or None
+    seconds = timings.get("teacher-sft-resumed") or timings.get("teacher-sft") or 0.0
     return curve, dev, seconds
 
 
@@ -41,12 +42,11 @@ def seed_teacher(pair_dir: str, tcfg: RoleConfig, out: str) -> str:
         raise ConfigError(f"--teacher-from {pair_dir}: no llm.gguf there")
     teacher = load_llama(gguf, max_seq_len=tcfg.model.max_seq_len)
     got, want = teacher.cfg, tcfg.model
-    fields = ("dim", "n_layers", "n_heads", "ffn_dim", "vocab_size")
-    differ = [f"{k} {getattr(got, k)} (config {getattr(want, k)})" for k in fields if getattr(got, k) != getattr(want, k)]
+    differ = [f"{f.name} {getattr(got, f.name)} (config {getattr(want, f.name)})"
+              for f in dataclasses.fields(want) if getattr(got, f.name) != getattr(want, f.name)]
     if differ:
         raise ConfigError(f"--teacher-from {gguf}: not the teacher config's shape: {', '.join(differ)}")
     curve, dev, seconds = _made_by(os.path.join(pair_dir, "metrics.json"))
     path = os.path.join(out, CHECKPOINT)
-    torch.save({"model": teacher.state_dict(), "curve": curve, "dev": dev,
-                "seconds": seconds if seconds is not None else 0.0, "from": gguf}, path)
+    torch.save({"model": teacher.state_dict(), "curve": curve, "dev": dev, "seconds": seconds, "from": gguf}, path)
     return path
