@@ -43,6 +43,7 @@ describe('training pipeline', () => {
     }
     const card = readFileSync(join(exp, 'MODEL_CARD.md'), 'utf8');
     expect(card).toContain('Student after GRPO relaying to the teacher');
+    expect(card).toContain('then GRPO on the call decision alone (only the `<call>` output row trained)');
     expect(card).toMatch(/served pools relayed under call_bias 0, 1, 2 kept \d+ commands/);
     expect(card).toContain('| student SFT | same data, 50% of the answers with 1-3 context-only commands before random digits');
     // sft.dev_every (2 for the smoke student, 3 for the smoke teacher): dev accuracy alone at those steps and the last

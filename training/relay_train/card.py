@@ -133,7 +133,8 @@ def _recipe(w: dict, g: dict, r: dict | None = None) -> str:
                      f"{w['reference_threshold']}")
         if w.get("reference_calls") and w.get("reference_placement") == "number_tail_error":
             warm += " with a command before each digit the SFT student gets wrong on the reference prefix"
-    return f"{warm}{_self_rounds(r)}; then GRPO with {_reward(g)}"
+    decision = " on the call decision alone (only the `<call>` output row trained)" if g.get("trained") == "call_row" else ""
+    return f"{warm}{_self_rounds(r)}; then GRPO{decision} with {_reward(g)}"
 
 
 def _reward(g: dict) -> str:
@@ -146,18 +147,26 @@ def _reward(g: dict) -> str:
 
 def _grpo_filter(g: dict, res: dict) -> str:
     kept = res.get("grpo_prompts", {})
+    fails = ("the greedy warm-up student alone fails" if g.get("explore") == "decisions" else
+             f"the warm-up student alone fails at least once in {g['filter_samples']} samples (T={g['temperature']})")
     where = {"none": "every question", "teacher": "questions the teacher solves (greedy)",
-             "calls_matter": (f"questions the teacher solves (greedy) and the warm-up student alone fails at least once "
-                              f"in {g['filter_samples']} samples (T={g['temperature']})")}[g["prompt_filter"]]
+             "calls_matter": f"questions the teacher solves (greedy) and {fails}"}[g["prompt_filter"]]
     return f"fresh train questions, each used once: {where}; kept {kept.get('kept')} of {kept.get('seen')}"
 
 
 def _grpo(g: dict, res: dict) -> str:
     best = res.get("grpo_best", {})
     norm = "divided by the group std" if g["std_normalize"] else "not divided by the group std"
-    return (f"{g['prompts_per_step']} prompts × {g['group_size']} samples (T={g['temperature']}; log-probs at T), "
-            f"{_reward(g)}, advantage = reward − group mean ({norm}), KL {g['kl_coef']} to the warm-up model, "
-            f"lr {g['lr']}; dev relay accuracy every {g['dev_every']} steps, kept step {best.get('step')} "
+    if g.get("explore") == "decisions":
+        samples = (f"greedy but for each call decision, `<call>` or the top other token drawn at T={g['temperature']}; "
+                   f"the loss on those decisions")
+    else:
+        samples = f"T={g['temperature']}; log-probs at T"
+    trained = ", only the output row of `<call>` trained" if g.get("trained") == "call_row" else ""
+    chosen = "accuracy − call_cost·ρ" if g.get("select") == "reward" else "accuracy"
+    return (f"{g['prompts_per_step']} prompts × {g['group_size']} samples ({samples}), "
+            f"{_reward(g)}, advantage = reward − group mean ({norm}), KL {g['kl_coef']} to the warm-up model{trained}, "
+            f"lr {g['lr']}; dev relay {chosen} every {g['dev_every']} steps, kept step {best.get('step')} "
             f"(dev {100 * best.get('accuracy', 0):.1f}% at ρ {100 * best.get('rho', 0):.2f}%)")
 
 

@@ -38,7 +38,9 @@ GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "gr
                "prompt_filter": (str, ("none", "teacher", "calls_matter"), None), "filter_samples": (int, 1, 64),
                "filter_batch": (int, 1, 4096), "reward": (str, ("difficulty", "cost", "counterfactual"), None),
                "call_cost": (float, 0.0, 100.0), "std_normalize": (bool, False, True), "dev_every": (int, 1, 10**6),
-               "call_waste_penalty": (float, 0.0, 100.0), "call_need_bonus": (float, 0.0, 100.0)}
+               "call_waste_penalty": (float, 0.0, 100.0), "call_need_bonus": (float, 0.0, 100.0),
+               "select": (str, ("accuracy", "reward"), None), "explore": (str, ("tokens", "decisions"), None),
+               "trained": (str, ("all", "call_row"), None)}
 # Warm-up rounds after the first: each starts from the previous round's student and places the
 # commands in its reference answers where that student itself errs (warmup.self_round_config).
 SELF_ROUNDS_FIELDS = {"rounds": (int, 0, 20), "transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7),

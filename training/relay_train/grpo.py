@@ -12,12 +12,19 @@ Rewards per prompt group, rho = teacher-written tokens / response tokens of the 
   - "counterfactual": "cost", and each call of a correct rollout is replayed blocked: the command
     tokens of a call whose blocking leaves the answer correct get -call_waste_penalty, those of a
     needed call the rollout's advantage + call_need_bonus (`call_credit.py`).
+Exploration (`explore`): "tokens" samples every student token at the rollout temperature and trains
+on each; "decisions" decodes greedily, as serving does, except for each call decision (`<call>` or
+the top other token, `rollout.decide`), so that the samples of one prompt differ only where they
+call, and trains on those decisions alone. `trained` "call_row" updates only the output row of
+`<call>`: what the student computes stays exactly the warm-up's (all-parameter updates moved its
+digits and cost accuracy, training/README.md).
 Advantage: reward minus the group mean, divided by the group std only with `std_normalize`;
 zero for groups whose rewards are all equal. Teacher-written tokens are masked out of the
 policy loss; a KL term (k3 estimator) keeps the policy near the warm-up model. Log-probs of the
 policy and of the reference are taken at the rollout temperature (logits / T), the distribution
 the samples were drawn from. Every `dev_every` steps the greedy relay is measured on the dev split;
-the state with the best dev accuracy (then the lowest rho; step 0 is the warm-up) is kept.
+the state with the best dev score (`select`: "accuracy", then the lowest rho; or "reward", dev
+accuracy - call_cost * rho; step 0 is the warm-up) is kept.
 """
 from __future__ import annotations
 
@@ -28,7 +35,8 @@ import torch
 
 from . import call_credit, sft, task
 from .evaluate import evaluate, prompt_ids
-from .rollout import rollout
+from .rollout import decision_logit, rollout
+from .tokenizer import CALL
 
 
 def group_rewards(samples: list[tuple[bool, bool, float]]) -> list[float]:
@@ -97,10 +105,12 @@ def make_filter(mode: str, student_ref, teacher, cfg: dict, seed: int):
         ok = [task.is_correct(tr.text, a) for tr, a in zip(trs, answers)]
         if mode == "teacher":
             return ok
-        k = cfg["filter_samples"]
+        # "decisions" exploration decodes every other token greedily, so the greedy student is the one to fail
+        greedy = cfg["explore"] == "decisions"
+        k = 1 if greedy else cfg["filter_samples"]
         calls["n"] += 1
         trs = rollout(student_ref, None, [prompt_ids(q) for q in qs for _ in range(k)], max_new_tokens=cfg["max_new_tokens"],
-                      temperature=cfg["temperature"], relay=False, seed=seed * 7919 + calls["n"])
+                      temperature=0.0 if greedy else cfg["temperature"], relay=False, seed=seed * 7919 + calls["n"])
         fails = [sum(not task.is_correct(tr.text, answers[j]) for tr in trs[j * k:(j + 1) * k]) for j in range(len(qs))]
         return [o and f > 0 for o, f in zip(ok, fails)]
     return keep
@@ -112,22 +122,54 @@ def token_logprobs(model, tokens, temperature: float):
     return torch.log_softmax(logits, -1).gather(-1, tokens[:, 1:, None])[..., 0]
 
 
+def decision_logprobs(model, tokens, temperature: float):
+    """log P(the decision taken) in `rollout.decide`'s two-way choice: `<call>` against the top other token."""
+    d, _ = decision_logit(model(tokens[:, :-1]), temperature)
+    return torch.nn.functional.logsigmoid(torch.where(tokens[:, 1:] == CALL, d, -d))
+
+
+def _trained_positions(tr, explore: str) -> list[float]:
+    """1.0 where the loss reads a response token: every student token ("tokens"), or each call
+    decision ("decisions": the student's own tokens outside commands, and each `<call>`)."""
+    if explore == "decisions":
+        return [1.0 if s == "S" or (s == "C" and t == CALL) else 0.0 for t, s in zip(tr.response, tr.source)]
+    return [0.0 if s == "T" else 1.0 for s in tr.source]
+
+
 def policy_loss(student, ref, trs, adv: list[list[float]], cfg: dict):
-    """The clipped-free GRPO loss over student tokens, and the mean k3 KL to the reference.
-    adv: one advantage per response token of each transcript."""
+    """The clipped-free GRPO loss over student tokens (or call decisions), and the mean k3 KL to
+    the reference. adv: one advantage per response token of each transcript."""
     seqs = [tr.prompt + tr.response for tr in trs]
-    masks = [[0.0] * len(tr.prompt) + [0.0 if s == "T" else 1.0 for s in tr.source] for tr in trs]
-    tokens, mask = sft.pad_batch(seqs, masks)
+    student_tokens = [[0.0] * len(tr.prompt) + _trained_positions(tr, "tokens") for tr in trs]
+    tokens, mask = sft.pad_batch(seqs, student_tokens)
     _, token_adv = sft.pad_batch(seqs, [[0.0] * len(tr.prompt) + a for tr, a in zip(trs, adv)])
     m = mask[:, 1:]
     logp = token_logprobs(student, tokens, cfg["temperature"])
     with torch.no_grad():
         ref_logp = token_logprobs(ref, tokens, cfg["temperature"])
     d = ref_logp - logp
-    kl = torch.exp(d) - d - 1
+    kl = torch.exp(d) - d - 1      # over every student token in both modes: it keeps the digits where they were
     a = token_adv[:, 1:]
-    loss = -((a * logp - cfg["kl_coef"] * kl) * m).sum() / m.sum().clamp(min=1)
+    if cfg["explore"] == "decisions":
+        _, decided = sft.pad_batch(seqs, [[0.0] * len(tr.prompt) + _trained_positions(tr, "decisions") for tr in trs])
+        gain = (a * decision_logprobs(student, tokens, cfg["temperature"]) * decided[:, 1:]).sum()
+    else:
+        gain = (a * logp * m).sum()
+    loss = -(gain - cfg["kl_coef"] * (kl * m).sum()) / m.sum().clamp(min=1)
     return loss, float((kl * m).sum() / m.sum().clamp(min=1))
+
+
+def keep_call_row_grad(student) -> None:
+    """`trained` "call_row": only the output row of `<call>` learns, so the features and every other
+    token's logit (what the student computes) stay exactly as they were; the call decision is
+    re-weighted on them."""
+    for p in student.parameters():
+        if p is not student.out.weight:
+            p.grad = None
+    if student.out.weight.grad is not None:
+        row = student.out.weight.grad[CALL].clone()
+        student.out.weight.grad.zero_()
+        student.out.weight.grad[CALL] = row
 
 
 def _dev_point(student, teacher, dev, cfg, step: int) -> dict:
@@ -135,8 +177,17 @@ def _dev_point(student, teacher, dev, cfg, step: int) -> dict:
     return {"step": step, "accuracy": r["accuracy"], "rho": r["rho"], "calls_per_answer": r["calls_per_answer"]}
 
 
-def _better(a: dict, b: dict | None) -> bool:
-    return b is None or (a["accuracy"], -a["rho"]) > (b["accuracy"], -b["rho"])
+def dev_score(point: dict, cfg: dict) -> tuple:
+    """How a dev point ranks (higher is better). "accuracy": accuracy, then the lower rho;
+    "reward": accuracy - call_cost * rho, the objective the cost reward trains for, so that a
+    step that calls less at nearly the same accuracy can win."""
+    if cfg["select"] == "reward":
+        return (point["accuracy"] - cfg["call_cost"] * point["rho"], point["accuracy"])
+    return (point["accuracy"], -point["rho"])
+
+
+def _better(a: dict, b: dict | None, cfg: dict) -> bool:
+    return b is None or dev_score(a, cfg) > dev_score(b, cfg)
 
 
 def _token_advantages(student, teacher, trs, qs, stats, adv: list[float], cfg: dict) -> tuple[list, dict | None]:
@@ -154,7 +205,8 @@ def _grpo_step(student, ref, teacher, opt, qs, cfg: dict, seed: int, step: int) 
     g, n_p = cfg["group_size"], len(qs)
     student.eval()
     trs = rollout(student, teacher, [prompt_ids(q) for q in qs for _ in range(g)], max_new_tokens=cfg["max_new_tokens"],
-                  temperature=cfg["temperature"], relay=True, max_turns=cfg["max_turns"], seed=seed * 100003 + step)
+                  temperature=cfg["temperature"], relay=True, max_turns=cfg["max_turns"], seed=seed * 100003 + step,
+                  decisions_only=cfg["explore"] == "decisions")
     stats = [(task.is_correct(tr.text, task.solve(qs[i // g])[1]), len(tr.calls) > 0, tr.rho) for i, tr in enumerate(trs)]
     rewards, adv = [], []
     for j in range(n_p):
@@ -166,6 +218,8 @@ def _grpo_step(student, ref, teacher, opt, qs, cfg: dict, seed: int, step: int) 
     loss, klv = policy_loss(student, ref, trs, token_adv, cfg)
     opt.zero_grad(set_to_none=True)
     loss.backward()
+    if cfg["trained"] == "call_row":
+        keep_call_row_grad(student)
     torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
     opt.step()
     student.eval()
@@ -183,7 +237,8 @@ def train(student, teacher, prompts, dev: list[task.Question], cfg: dict, seed: 
     `step0` (if given) is the starting student's dev point measured before (greedy: it does not change).
     Returns {"curve": [(step, reward, acc, rho, calls, kl, signal)], "dev": [dev points], "best": dev point}."""
     ref = copy.deepcopy(student).eval()
-    opt = sft.make_optimizer(student, cfg["lr"], 0.0)
+    opt = (torch.optim.AdamW([student.out.weight], lr=cfg["lr"], betas=(0.9, 0.98), weight_decay=0.0)
+           if cfg["trained"] == "call_row" else sft.make_optimizer(student, cfg["lr"], 0.0))
     curve, t0 = [], time.time()
     best = step0 or _dev_point(student, teacher, dev, cfg, 0)
     best_state, devs = copy.deepcopy(student.state_dict()), [best]
@@ -198,7 +253,7 @@ def train(student, teacher, prompts, dev: list[task.Question], cfg: dict, seed: 
         if step % cfg["dev_every"] == 0 or step == cfg["steps"]:
             point = _dev_point(student, teacher, dev, cfg, step)
             devs.append(point)
-            if _better(point, best):
+            if _better(point, best, cfg):
                 best, best_state = point, copy.deepcopy(student.state_dict())
                 if on_best is not None:
                     on_best(student, best)

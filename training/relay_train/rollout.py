@@ -72,7 +72,8 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             student_may_call: bool = True, forced_calls: list[list[tuple[int, int]]] | None = None,
             placement: CallPlacement | None = None, hide_commands: bool = False, seed: int = 0,
             prefixes: list[tuple[list[int], list[str]]] | None = None,
-            call_ban_until: list[int] | None = None, call_bias: float = 0.0) -> list[Transcript]:
+            call_ban_until: list[int] | None = None, call_bias: float = 0.0,
+            decisions_only: bool = False) -> list[Transcript]:
     """Run `student` (relaying to `teacher` when `relay`) on each prompt; returns transcripts.
 
     `prefixes` (response tokens, their sources) replays the start of earlier transcripts through the
@@ -81,7 +82,8 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
     `forced_calls` inserts commands at given student-token indices (warm-up data);
     `placement` inserts them where the student is unsure (warm-up data, see CallPlacement);
     `student_may_call=False` bans the student's own `<call>` (calls blocked); `call_bias` is added
-    to the student's `<call>` logit, as the serving knob of that name adds it;
+    to the student's `<call>` logit, as the serving knob of that name adds it; `decisions_only`
+    samples nothing but the call decision (GRPO's "decisions" exploration, see `decide`);
     `hide_commands` keeps command spans out of the student's own context too (warm-up
     data only: the transcript still holds them; GRPO and evaluation keep them, as serving does)."""
     gen = torch.Generator().manual_seed(seed)
@@ -114,7 +116,10 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
         if teacher is not None:
             _step_view(teacher, cur, t_pos, t_cache, t_logits, command_free)
         s_logits = _ban_student_calls(_with_call_bias(s_logits, call_bias), seqs, student_banned, call_ban_until)
-        s_next = _sample(s_logits, temperature, gen)
+        if decisions_only:
+            s_next = decide(s_logits, torch.tensor([s.in_cmd for s in seqs]), temperature, gen)
+        else:
+            s_next = _sample(s_logits, temperature, gen)
         p_max = torch.softmax(s_logits, -1).max(-1).values if placement else None
         t_next = (_sample(t_logits.masked_fill(ban_teacher, float("-inf")), teacher_temperature, gen)
                   if teacher is not None else s_next)
@@ -127,6 +132,27 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             nxt[i], nxt_src[i] = take_token(s, s_next[i], t_next[i], limits)
         cur, cur_src = nxt, nxt_src
     return [s.tr for s in seqs]
+
+
+def decision_logit(logits, temperature: float):
+    """(<call> logit - the top other logit) / temperature: the log-odds of calling in
+    `decide`'s two-way choice, and the top other token. The top logit is a constant here (no
+    gradient), so that training the decision moves `<call>` and never pushes the digit the
+    student would write down or up."""
+    others = logits.detach().clone()
+    others[..., CALL] = float("-inf")
+    top, top_id = others.max(-1)
+    return (logits[..., CALL] - top) / temperature, top_id
+
+
+def decide(logits, in_command, temperature: float, gen):
+    """Greedy decoding except for one choice: outside a command, `<call>` or the top other token,
+    drawn with P(call) = sigmoid(decision_logit). Inside a command (n and `</call>`) greedy.
+    So every difference between two samples of one prompt is a call decision, the only thing
+    GRPO's "decisions" exploration credits."""
+    d, top_id = decision_logit(logits, temperature)
+    call = torch.bernoulli(torch.sigmoid(d), generator=gen).bool() & ~in_command
+    return torch.where(in_command, logits.argmax(-1), torch.where(call, torch.full_like(top_id, CALL), top_id))
 
 
 def _new_sequences(prompts, forced_calls, prefixes):

@@ -130,7 +130,7 @@ class PolicyLossTest(unittest.TestCase):
         torch.manual_seed(0)
         self.model = Llama(ModelConfig(VOCAB_SIZE, 16, 1, 2, 32, 32)).eval()
         self.tr = TokenAdvantageTest.TR
-        self.cfg = {"temperature": 0.7, "kl_coef": 0.0}
+        self.cfg = {"temperature": 0.7, "kl_coef": 0.0, "explore": "tokens"}
 
     def loss(self, adv):
         return float(grpo.policy_loss(self.model, self.model, [self.tr], [adv], self.cfg)[0])

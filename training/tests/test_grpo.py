@@ -88,5 +88,24 @@ class AdvantageTest(unittest.TestCase):
         self.assertEqual(grpo.rewards_for(self.ONE_CALLER, cfg | {"reward": "cost"}), [1.0] * 7 + [0.96])
 
 
+class DevSelectionTest(unittest.TestCase):
+    STEP0 = {"step": 0, "accuracy": 0.8933, "rho": 0.0127}
+    FEWER_CALLS = {"step": 4, "accuracy": 0.8900, "rho": 0.0080}
+    MORE_CALLS = {"step": 8, "accuracy": 0.9000, "rho": 0.0300}
+
+    def test_accuracy_keeps_the_more_accurate_step_however_much_it_calls(self):
+        cfg = {"select": "accuracy", "call_cost": 10.0}
+        self.assertFalse(grpo._better(self.FEWER_CALLS, self.STEP0, cfg))
+        self.assertTrue(grpo._better(self.MORE_CALLS, self.STEP0, cfg))
+
+    def test_reward_trades_accuracy_for_teacher_share_at_the_call_cost(self):
+        # 0.8900 - 10 * 0.008 = 0.810 beats 0.8933 - 10 * 0.0127 = 0.766 and 0.9 - 10 * 0.03 = 0.6
+        cfg = {"select": "reward", "call_cost": 10.0}
+        self.assertTrue(grpo._better(self.FEWER_CALLS, self.STEP0, cfg))
+        self.assertFalse(grpo._better(self.MORE_CALLS, self.STEP0, cfg))
+        # at call_cost 0 the reward is accuracy alone
+        self.assertTrue(grpo._better(self.MORE_CALLS, self.STEP0, cfg | {"call_cost": 0.0}))
+
+
 if __name__ == "__main__":
     unittest.main()
