@@ -19,7 +19,7 @@ const PROMPT_COUNT = 100;
 const FAULT_RUN_COUNT = 200;
 /** A prompt whose generation calls the LLM early, then runs long: an orchestrator can die in the middle of it. */
 // Picked for what the reference student does at temperature 0 (re-pick when models/reference changes):
-// with the pair shipped on 2026-12-06, 289 tokens with 4 relay calls, the first at token 16, so a
+// with the pair shipped on 2026-12-06 (third session), 163 tokens with 4 relay calls, the first at token 14, so a
 // kill after the first call lands mid-generation, and it runs far longer than a 30 ms deadline.
 const RESUME_PROMPT = 'Compute 99*99*99*99+99*99.';
 const LONG_PROMPT = RESUME_PROMPT;

@@ -17,7 +17,7 @@ import { dashboardPanels, promtoolCheckMetrics, readExposition, startOtlpJsonRec
 
 jest.setTimeout(300_000);
 
-/** Found with `relayllm eval` on the reference test split: two calls at temperature 0 (tokens 18 and 37) within 128 tokens (pairs shipped on 2026-11-27, 2026-12-04 and 2026-12-06). */
+/** Found with `relayllm eval` on the reference test split: two calls at temperature 0 (tokens 18 and 37) within 128 tokens (pairs shipped on 2026-11-27, 2026-12-04 and 2026-12-06, second and third sessions). */
 // Makes two relay calls with the reference pair at temperature 0 (re-pick when models/reference changes).
 const TWO_CALL_PROMPT = 'Compute 39*58.';
 const OTHER_PROMPTS = ['Compute 74+4.', 'Compute 123+456.', 'Compute 71-8.'];

@@ -8,9 +8,9 @@ import { log, type CliIo } from './io';
  * The question `npm start` asks at startup: a test-split question that the reference student
  * gets wrong alone and right when it relays (one call, the teacher writes 4 tokens), so the demo
  * shows a call doing its job. Picked from `npm run eval:reference`'s runs with the pair shipped on
- * 2026-12-04 and still such a question with the pair shipped on 2026-12-06: one of its 67 test
- * questions wrong with calls blocked (`teacher-free`) and right relaying with one 4-token call (the
- * model card has the overall figures). Re-pick when models change.
+ * 2026-12-04 and still such a question with the pairs shipped on 2026-12-06 (second and third
+ * sessions): one of the third's 65 test questions wrong with calls blocked (`teacher-free`) and right
+ * relaying with one 4-token call (the model card has the overall figures). Re-pick when models change.
  */
 export const SAMPLE_PROMPT = 'Compute 89*99-22.';
 

@@ -16,7 +16,7 @@ import type { SlmWorkerDirectory } from '@relayllm/slm-remote';
 import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
 import { join } from 'path';
 
-// Indexes 3 and 4 call the LLM and go on after it with the pair shipped on 2026-12-04 (the
+// Indexes 3 and 4 call the LLM and go on after it with the pairs shipped on 2026-12-04 and 2026-12-06, second and third sessions (the
 // failover specs need such a question; re-pick when models/reference changes).
 export const QUESTIONS = [
   'Compute 14-0.',

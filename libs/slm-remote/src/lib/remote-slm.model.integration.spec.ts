@@ -53,7 +53,7 @@ describe('RemoteSlmEngine over a worker with the reference SLM (llama.cpp)', () 
     const remote = new RemoteSlmEngine({ directory: new StaticSlmWorkerDirectory([worker.info]), commandSyntax: () => REFERENCE_COMMAND_SYNTAX });
     let calls = 0;
     try {
-      // The first and last call the teacher with the pairs shipped on 2026-12-04 and 2026-12-06 (re-pick when models/reference changes).
+      // The first and last call the teacher with the pairs shipped on 2026-12-04 and 2026-12-06, second and third sessions (re-pick when models/reference changes).
       for (const [i, question] of ['Compute 22-74*4-68.', 'Compute 37*48+15-6.', 'Compute 39*58.'].entries()) {
         const local = await relay(localSlm, question, `local-${i}`);
         const before = workerSlm.evaluatedTokens;
