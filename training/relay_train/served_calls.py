@@ -50,19 +50,26 @@ def served_commands(ref: list[int], start: int, response: list[int], source: lis
 
 
 @torch.no_grad()
+def greedy_relays(student, teacher, questions: list[task.Question], seed: int, max_new_tokens: int = 256,
+                  batch: int = 256, call_biases: tuple[float, ...] = POOL_CALL_BIASES) -> list:
+    """The student's greedy relays of `questions` (the teacher answering each call), one transcript
+    per question; batch b relays under call_biases[b % len]."""
+    out = []
+    for b, i in enumerate(range(0, len(questions), batch)):
+        chunk = questions[i:i + batch]
+        out += rollout(student, teacher, [prompt_ids(q) for q in chunk], max_new_tokens=max_new_tokens,
+                       temperature=0.0, relay=True, seed=seed + i, call_bias=call_biases[b % len(call_biases)])
+    return out
+
+
 def served_pool(student, teacher, questions: list[task.Question], seed: int,
                 max_new_tokens: int = 256, batch: int = 256) -> dict[str, list[tuple[int, int]]]:
     """question text -> the commands the greedy relaying student wrote on it (see served_commands);
     batch b of the pool relays under POOL_CALL_BIASES[b % len]."""
     out = {}
-    for b, i in enumerate(range(0, len(questions), batch)):
-        chunk = questions[i:i + batch]
-        trs = rollout(student, teacher, [prompt_ids(q) for q in chunk], max_new_tokens=max_new_tokens,
-                      temperature=0.0, relay=True, seed=seed + i,
-                      call_bias=POOL_CALL_BIASES[b % len(POOL_CALL_BIASES)])
-        for q, tr in zip(chunk, trs):
-            ref, start = sft.encode_example(q)
-            out[q.text] = served_commands(ref, start, tr.response, tr.source)
+    for q, tr in zip(questions, greedy_relays(student, teacher, questions, seed, max_new_tokens, batch)):
+        ref, start = sft.encode_example(q)
+        out[q.text] = served_commands(ref, start, tr.response, tr.source)
     return out
 
 
