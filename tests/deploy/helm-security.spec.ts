@@ -6,7 +6,8 @@ import { CHART_DIR, at, loadYaml, mergeValues, type Json, type JsonObject } from
 
 /**
  * The chart is secure by default inside the release (offline checks, as the
- * other chart checks; `helm template` runs in CI): NATS with a user per role
+ * other chart checks; helm-template.integration.spec.ts renders it with the
+ * real helm): NATS with a user per role
  * and the same subject permissions as libs/security, Redis with a password,
  * mutual TLS on the SLM streams, secrets generated when not given and kept
  * across upgrades, NetworkPolicies around NATS and Redis, and plain mode only

@@ -37,6 +37,17 @@ export const KIND_SCHEMAS: Readonly<Record<string, Schema>> = {
   'v1 Namespace': object('v1', 'Namespace', undefined),
   // A ConfigMap has `data` (string values) where other kinds have `spec`.
   'v1 ConfigMap': ((base: Schema): Schema => ({ ...base, properties: { ...(base.properties as Schema), data: stringMap } }))(object('v1', 'ConfigMap', undefined)),
+  // A Secret has `type` and `data` (base64 values) where other kinds have `spec` (the Helm chart generates its own).
+  'v1 Secret': ((base: Schema): Schema => ({
+    ...base,
+    properties: {
+      ...(base.properties as Schema),
+      type: nonEmpty,
+      immutable: { type: 'boolean' },
+      data: { type: 'object', additionalProperties: { type: 'string', pattern: '^[A-Za-z0-9+/]*={0,2}$' } },
+      stringData: stringMap,
+    },
+  }))(object('v1', 'Secret', undefined)),
   'apps/v1 Deployment': object(
     'apps/v1',
     'Deployment',
