@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { kustomize as render } from './kustomize';
 import { K8S_DIR, keyOf, relativePath, type JsonObject } from './manifests';
 
 /**
@@ -40,27 +39,6 @@ const SCOPE: Record<string, 'Namespaced' | 'Cluster'> = {
   ScaledObject: 'Namespaced', // keda.sh/v1alpha1
   ServiceMonitor: 'Namespaced', // monitoring.coreos.com/v1
 };
-
-function kubectl(args: string[]): string {
-  try {
-    return execFileSync('kubectl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
-  } catch (error) {
-    const { code, stderr } = error as { code?: string; stderr?: string };
-    if (code === 'ENOENT') {
-      throw new Error(
-        'kubectl is not on PATH. These checks need a kubectl with kustomize >= v3.1; Debian 12 has none ' +
-          '(its kubernetes-client 1.20 embeds kustomize v2.0.3, which cannot read `patches:`).',
-      );
-    }
-    throw new Error(`kubectl ${args.join(' ')} failed: ${stderr ?? String(error)}`);
-  }
-}
-
-function render(dir: string): JsonObject[] {
-  return parseAllDocuments(kubectl(['kustomize', dir]))
-    .map((doc) => doc.toJSON() as JsonObject | null)
-    .filter((object): object is JsonObject => object !== null);
-}
 
 const metadataOf = (object: JsonObject): JsonObject => (object['metadata'] ?? {}) as JsonObject;
 

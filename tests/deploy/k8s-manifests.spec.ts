@@ -17,10 +17,11 @@ import {
 } from './manifests';
 
 /**
- * Checks that run here (no cluster, no helm, no kustomize binary):
- * every manifest under k8s/ parses and matches the Kubernetes API types of
- * its kind; overlays only reference files that exist and only patch objects
- * of their base; the base carries the chart's default values.
+ * Offline checks (no process): every manifest under k8s/ parses and matches
+ * the Kubernetes API types of its kind; overlays only reference files that
+ * exist and only patch objects of their base; the base carries the chart's
+ * default values. k8s-from-chart.integration.spec.ts compares k8s/ with the
+ * chart as the real helm renders it.
  */
 
 const OVERLAYS = ['dev', 'prod'].map((name) => join(K8S_DIR, 'overlays', name));
