@@ -6,12 +6,15 @@ import { parse, parseAllDocuments, stringify } from 'yaml';
 import { CHART_DIR, ROOT, type JsonObject } from './manifests';
 
 /**
- * The real helm binary (scripts/install-helm.sh puts the pinned build there;
- * scripts/test.sh runs it) and the chart as helm renders it.
+ * The real helm binaries (scripts/install-helm.sh puts the pinned builds
+ * there; scripts/test.sh runs it) and the chart as helm renders it.
  */
 
-export const HELM_VERSION = 'v4.1.4';
-export const HELM = join(ROOT, 'node_modules/.cache/relayllm-helm', HELM_VERSION, 'helm');
+/** The newest helm 3 and helm 4 builds these machines can get (scripts/install-helm.sh pins the same). */
+export const HELM_VERSIONS = ['v3.17.3', 'v4.1.4'] as const;
+export type HelmVersion = (typeof HELM_VERSIONS)[number];
+const LATEST: HelmVersion = 'v4.1.4';
+const helmPath = (version: HelmVersion): string => join(ROOT, 'node_modules/.cache/relayllm-helm', version, 'helm');
 /** The namespace and release name the rendered objects are checked under. */
 export const RELEASE = { name: 'relayllm', namespace: 'relayllm' } as const;
 
@@ -21,9 +24,10 @@ export interface HelmRun {
   stderr: string;
 }
 
-export function helm(args: string[]): HelmRun {
-  if (!existsSync(HELM)) throw new Error(`no helm at ${HELM}: run scripts/install-helm.sh (npm test runs it)`);
-  const run = spawnSync(HELM, args, { encoding: 'utf8', timeout: 60_000 });
+export function helm(args: string[], version: HelmVersion = LATEST): HelmRun {
+  const binary = helmPath(version);
+  if (!existsSync(binary)) throw new Error(`no helm at ${binary}: run scripts/install-helm.sh (npm test runs it)`);
+  const run = spawnSync(binary, args, { encoding: 'utf8', timeout: 60_000 });
   if (run.error !== undefined) throw new Error(`helm ${args.join(' ')}: ${run.error.message}`);
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
 }
@@ -46,11 +50,11 @@ export function chartWithoutDependencies(): { dir: string; remove: () => void } 
 }
 
 /** `helm template` of the chart copy with values files (in the chart) and --set pairs. */
-export function helmTemplate(chartDir: string, options: { valuesFiles?: string[]; set?: string[] } = {}): HelmRun {
+export function helmTemplate(chartDir: string, options: { valuesFiles?: string[]; set?: string[]; version?: HelmVersion } = {}): HelmRun {
   const args = ['template', RELEASE.name, chartDir, '--namespace', RELEASE.namespace];
   for (const file of options.valuesFiles ?? []) args.push('--values', join(chartDir, file));
   for (const pair of options.set ?? []) args.push('--set', pair);
-  return helm(args);
+  return helm(args, options.version);
 }
 
 /** The objects of a successful render; throws with helm's error otherwise. */
