@@ -67,7 +67,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   as_root apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# The pinned helm binary (a no-op when it is in node_modules/.cache already).
+# The pinned helm binaries (a no-op for those in node_modules/.cache already).
 bash scripts/install-helm.sh
 
 # --- (b) start services whose port is free; (d) stop only those ------------

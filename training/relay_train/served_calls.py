@@ -18,6 +18,7 @@ import torch
 
 from . import sft, task
 from .evaluate import prompt_ids
+from .relay_steps import Transcript
 from .rollout import rollout
 
 # The pool is relayed under each of these call biases in turn (the serving knob's useful range on
@@ -51,7 +52,7 @@ def served_commands(ref: list[int], start: int, response: list[int], source: lis
 
 @torch.no_grad()
 def greedy_relays(student, teacher, questions: list[task.Question], seed: int, max_new_tokens: int = 256,
-                  batch: int = 256, call_biases: tuple[float, ...] = POOL_CALL_BIASES) -> list:
+                  batch: int = 256, call_biases: tuple[float, ...] = POOL_CALL_BIASES) -> list[Transcript]:
     """The student's greedy relays of `questions` (the teacher answering each call), one transcript
     per question; batch b relays under call_biases[b % len]."""
     out = []
