@@ -5,71 +5,57 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DockerfileParser, Entrypoint, type Dockerfile, type From, type Instruction } from 'dockerfile-ast';
 import { parse } from 'yaml';
 import { ROOT } from './manifests';
 
 /**
  * The images cannot be built here (no Docker daemon): these checks
- * read the Dockerfiles, and run the model-fetch init step against a local
- * HTTP server. The CI workflow builds the images.
+ * read the Dockerfiles as Docker does (dockerfile-ast), and run the
+ * model-fetch init step against a local HTTP server. The CI workflow builds
+ * the images.
  */
 
 const DOCKERFILES = ['deploy/docker/Dockerfile', 'deploy/docker/Dockerfile.cuda'];
+const APP_TARGETS = ['orchestrator', 'slm-worker', 'llm-worker'];
 
-interface Stage {
-  name: string;
-  from: string;
-  lines: string[];
+/** A Dockerfile as Docker reads it (dockerfile-ast: continuations, comments, heredocs, stages). */
+const dockerfileOf = (file: string): Dockerfile => DockerfileParser.parse(readFileSync(join(ROOT, file), 'utf8'));
+
+/** The instructions a stage's image gets: its ancestors' (FROM <stage>), then its own. */
+function lineage(dockerfile: Dockerfile, from: From): Instruction[] {
+  const parent = dockerfile.getFROMs().find((stage) => stage.getBuildStage() === from.getImageName());
+  const own = dockerfile.getContainingImage(from.getRange().start)?.getInstructions() ?? [];
+  return [...(parent === undefined ? [] : lineage(dockerfile, parent)), ...own];
 }
 
-function stagesOf(file: string): Stage[] {
-  // As Docker reads it: comment lines go first (they may sit inside a continued RUN), then continuations join.
-  const uncommented = readFileSync(join(ROOT, file), 'utf8')
-    .split('\n')
-    .filter((line) => !line.trim().startsWith('#'))
-    .join('\n');
-  const text = uncommented.replace(/\\\n/g, ' ');
-  const stages: Stage[] = [];
-  for (const line of text.split('\n').map((l) => l.trim())) {
-    const from = /^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
-    if (from !== null) stages.push({ name: from[2] ?? '', from: from[1], lines: [] });
-    else if (line !== '' && !line.startsWith('#')) stages[stages.length - 1]?.lines.push(line);
-  }
-  return stages;
-}
-
-/** The instructions a final target sees: its own and its ancestors' (FROM <stage>). */
-function lineage(stages: Stage[], name: string): string[] {
-  const stage = stages.find((s) => s.name === name);
-  if (stage === undefined) return [];
-  return [...lineage(stages, stage.from), ...stage.lines];
-}
+const argumentsOf = (instruction: Instruction): string => instruction.getArgumentsContent() ?? '';
 
 describe('deploy/docker', () => {
   it.each(DOCKERFILES)('%s: multi-stage; every app target runs as a numeric non-root user with the entrypoint of an existing bin', (file) => {
-    const stages = stagesOf(file);
-    expect(stages.length).toBeGreaterThanOrEqual(3);
-    const targets = stages.filter((s) => ['orchestrator', 'slm-worker', 'llm-worker'].includes(s.name));
+    const dockerfile = dockerfileOf(file);
+    const froms = dockerfile.getFROMs();
+    expect(froms.length).toBeGreaterThanOrEqual(3);
+    const targets = froms.filter((from) => APP_TARGETS.includes(from.getBuildStage() ?? ''));
     expect(targets.length).toBeGreaterThanOrEqual(2);
     for (const target of targets) {
-      const lines = lineage(stages, target.name);
-      const user = lines.filter((l) => /^USER\s/i.test(l)).pop();
-      expect(user).toMatch(/^USER\s+[1-9]\d*(:\d+)?$/);
-      const entrypoint = lines.filter((l) => /^ENTRYPOINT\s/i.test(l)).pop() ?? '';
-      const bin = (JSON.parse(entrypoint.replace(/^ENTRYPOINT\s+/i, '')) as string[])[1];
+      const instructions = lineage(dockerfile, target);
+      const user = instructions.filter((i) => i.getKeyword() === 'USER').pop();
+      expect(user === undefined ? undefined : argumentsOf(user)).toMatch(/^[1-9]\d*(:\d+)?$/);
+      const entrypoint = instructions.filter((i): i is Entrypoint => i instanceof Entrypoint).pop();
+      const bin = entrypoint?.getJSONStrings().map((s) => s.getJSONValue())[1] ?? '';
       expect(existsSync(join(ROOT, bin))).toBe(true);
-      expect(bin).toBe(`apps/${target.name}/bin/${target.name}.cjs`);
+      expect(bin).toBe(`apps/${target.getBuildStage() ?? ''}/bin/${target.getBuildStage() ?? ''}.cjs`);
     }
   });
 
   it.each(DOCKERFILES)('%s: no model baked in, the transpile cache warmed at build, dev dependencies pruned', (file) => {
-    // Instructions only (comments and blank lines dropped), so a step that is merely mentioned does not count.
-    const stages = stagesOf(file);
-    const instructions = stages.flatMap((s) => s.lines);
-    expect(instructions.filter((l) => /^(COPY|ADD)\s/i.test(l) && /\bmodels\b/.test(l))).toEqual([]);
-    const runs = instructions.filter((l) => /^RUN\s/i.test(l));
+    // Instructions only, so a step that is merely mentioned in a comment does not count.
+    const instructions = dockerfileOf(file).getInstructions();
+    expect(instructions.filter((i) => ['COPY', 'ADD'].includes(i.getKeyword()) && /\bmodels\b/.test(argumentsOf(i))).map(String)).toEqual([]);
+    const runs = instructions.filter((i) => i.getKeyword() === 'RUN').map(argumentsOf);
     for (const step of ['warm-ts-cache.cjs', 'npm prune --omit=dev', 'proto-gen.mjs']) {
-      expect(runs.some((l) => l.includes(step))).toBe(true);
+      expect(runs.some((run) => run.includes(step))).toBe(true);
     }
   });
 
