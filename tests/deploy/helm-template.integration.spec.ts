@@ -116,4 +116,10 @@ describe.each(HELM_VERSIONS.map((version) => [version]))('helm %s on deploy/helm
     expect(plain.size).toBe(APPS.length);
     for (const [app, container] of plain) expect({ app, insecure: at(envOf(container).get('RELAYLLM_INSECURE'), ['value']) }).toEqual({ app, insecure: 'true' });
   });
+
+  it('insecure does not lift a Redis password without a Secret to hold it: refused, naming the value', () => {
+    const run = helmTemplate(chart.dir, { set: ['insecure=true', 'redisClient.passwordSecret='], version });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toMatch(/redisClient\.passwordSecret is empty: Redis has a password \(redis\.auth\.enabled\)/);
+  });
 });
