@@ -7,8 +7,8 @@ import { at, keyOf, type JsonObject } from './manifests';
 /**
  * Integration tier: the chart rendered by the real helm, 3 and 4 (the pinned
  * builds of scripts/install-helm.sh), with its default values and with the
- * production profile. The offline specs read the templates as text; these read what a
- * cluster would get: objects of valid types, app variables the apps read,
+ * production profile. The offline specs read the templates as text; these
+ * read what a cluster would get: objects of valid types, app variables the apps read,
  * NATS credentials wired to the generated Secret, selectors and ports that
  * meet, and the refusals of an unprotected channel.
  */
@@ -50,7 +50,9 @@ describe.each(HELM_VERSIONS.map((version) => [version]))('helm %s on deploy/helm
   });
 
   it.each(Object.keys(PROFILES))('with the %s values each app gets only variables it reads, and no plain-mode switch', (profile) => {
-    for (const [app, container] of appContainers(rendered[profile])) {
+    const apps = appContainers(rendered[profile]);
+    expect(apps.size).toBe(APPS.length);
+    for (const [app, container] of apps) {
       const names = [...envOf(container).keys()].filter(isAppVariable);
       expect({ app, unread: names.filter((name) => !ENV_READ_BY[app].has(name)) }).toEqual({ app, unread: [] });
       expect(names).toEqual(expect.arrayContaining(['RELAYLLM_NATS_URL', 'RELAYLLM_NATS_USER', 'RELAYLLM_NATS_PASSWORD']));
@@ -64,7 +66,9 @@ describe.each(HELM_VERSIONS.map((version) => [version]))('helm %s on deploy/helm
     expect(at(secret, ['metadata', 'annotations', 'helm.sh/resource-policy'])).toBe('keep');
     const data = secret.data as JsonObject;
     expect(Object.keys(data).sort()).toEqual(APPS.map((role) => `${role}-password`).sort());
-    for (const [app, container] of appContainers(objects)) {
+    const apps = appContainers(objects);
+    expect(apps.size).toBe(APPS.length);
+    for (const [app, container] of apps) {
       const env = envOf(container);
       expect({ app, user: at(env.get('RELAYLLM_NATS_USER'), ['value']) }).toEqual({ app, user: NATS_ROLE_USERS[app as NatsRole] });
       const ref = at(env.get('RELAYLLM_NATS_PASSWORD'), ['valueFrom', 'secretKeyRef']) as JsonObject;
