@@ -12,13 +12,14 @@ def prompt_ids(q: task.Question) -> list[int]:
 
 
 def evaluate(student, teacher, questions: list[task.Question], *, relay: bool, max_new_tokens: int = 256,
-             max_turns: int = DEFAULT_MAX_TURNS, batch_size: int = 256) -> dict:
-    """`teacher=None, relay=False` evaluates `student` alone; relay=True lets it call the teacher."""
+             max_turns: int = DEFAULT_MAX_TURNS, batch_size: int = 256, call_bias: float = 0.0) -> dict:
+    """`teacher=None, relay=False` evaluates `student` alone; relay=True lets it call the teacher
+    (`call_bias` added to its `<call>` logit, as the serving knob adds it)."""
     rows = []
     for i in range(0, len(questions), batch_size):
         chunk = questions[i:i + batch_size]
         trs = rollout(student, teacher, [prompt_ids(q) for q in chunk], max_new_tokens=max_new_tokens,
-                      relay=relay, max_turns=max_turns)
+                      relay=relay, max_turns=max_turns, call_bias=call_bias)
         for q, tr in zip(chunk, trs):
             rows.append((q.n_operands, task.is_correct(tr.text, task.solve(q)[1]), tr))
     return summarize(rows)

@@ -30,14 +30,14 @@ import torch
 import torch.nn.functional as F
 
 from . import config, task
-from .evaluate import summarize
+from .evaluate import evaluate
 from .experiment import REFERENCE, experiment_splits, finish_models_dir, parse_override
 from .gguf import write_gguf
 from .gguf_read import load_llama
 from .progress import Progress
 from .served_calls import greedy_relays
-from .sft import make_optimizer
-from .tokenizer import CALL, END_CALL, EOS
+from .sft import make_optimizer, pad_tokens
+from .tokenizer import CALL, END_CALL
 
 # The run the card reports (lr 1e-3 wrecks the student in one AdamW step: every weight moves by lr).
 DEFAULTS = {"rounds": 3, "pool": 2048, "epochs": 2, "batch": 32, "lr": 3e-5, "weight_decay": 0.0,
@@ -81,21 +81,13 @@ def choice_target(p_hidden, p_context):
     return out
 
 
-def _pad(seqs: list[list[int]]):
-    t = max(len(s) for s in seqs)
-    out = torch.full((len(seqs), t), EOS, dtype=torch.long)
-    for i, s in enumerate(seqs):
-        out[i, :len(s)] = torch.tensor(s)
-    return out
-
-
 @torch.no_grad()
 def batch_targets(frozen, transcripts):
     """(context tokens [B, T], rows, cols, target probabilities [N, V]) for a batch of transcripts."""
     full = [tr.prompt + tr.response for tr in transcripts]
     free = [tr.prompt + [t for t, s in zip(tr.response, tr.source) if s != "C"] for tr in transcripts]
-    p_ctx = torch.softmax(frozen(_pad(full)), -1)
-    p_free = torch.softmax(frozen(_pad(free)), -1)
+    p_ctx = torch.softmax(frozen(pad_tokens(full)), -1)
+    p_free = torch.softmax(frozen(pad_tokens(free)), -1)
     rows, cols, targets = [], [], []
     for b, tr in enumerate(transcripts):
         start = len(tr.prompt)
@@ -107,7 +99,7 @@ def batch_targets(frozen, transcripts):
             targets.append(p_ctx[b, command])
         rows += [b] * (len(choice) + len(command))
         cols += choice + command
-    return _pad(full), torch.tensor(rows), torch.tensor(cols), torch.cat(targets)
+    return pad_tokens(full), torch.tensor(rows), torch.tensor(cols), torch.cat(targets)
 
 
 def distill_loss(student, tokens, rows, cols, targets):
@@ -118,8 +110,7 @@ def distill_loss(student, tokens, rows, cols, targets):
 
 
 def dev_point(student, teacher, questions, cfg) -> dict:
-    trs = greedy_relays(student, teacher, questions, 0, cfg["max_new_tokens"], call_biases=(cfg["dev_bias"],))
-    return summarize([(q.n_operands, task.is_correct(tr.text, task.solve(q)[1]), tr) for q, tr in zip(questions, trs)])
+    return evaluate(student, teacher, questions, relay=True, max_new_tokens=cfg["max_new_tokens"], call_bias=cfg["dev_bias"])
 
 
 def train(student, frozen, teacher, sampler, dev, cfg: dict, seed: int, prog: Progress) -> list[dict]:

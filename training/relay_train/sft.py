@@ -23,12 +23,18 @@ def answer_example(q: task.Question) -> tuple[list[int], list[float]]:
     return tokens, [0.0] * start + [1.0] * (len(tokens) - start)
 
 
-def pad_batch(seqs: list[list[int]], loss_masks: list[list[float]]):
-    t = max(len(s) for s in seqs)
-    tokens = torch.full((len(seqs), t), EOS, dtype=torch.long)
-    mask = torch.zeros(len(seqs), t)
-    for i, (s, m) in enumerate(zip(seqs, loss_masks)):
+def pad_tokens(seqs: list[list[int]]):
+    """[B, T] token ids, right padded with EOS."""
+    tokens = torch.full((len(seqs), max(len(s) for s in seqs)), EOS, dtype=torch.long)
+    for i, s in enumerate(seqs):
         tokens[i, : len(s)] = torch.tensor(s)
+    return tokens
+
+
+def pad_batch(seqs: list[list[int]], loss_masks: list[list[float]]):
+    tokens = pad_tokens(seqs)
+    mask = torch.zeros(tokens.shape)
+    for i, m in enumerate(loss_masks):
         mask[i, : len(m)] = torch.tensor(m)
     return tokens, mask
 
