@@ -1,6 +1,6 @@
 import { NATS_ROLE_USERS, type NatsRole } from '@relayllm/security';
 import { ENV_READ_BY, isAppVariable } from './app-env';
-import { chartWithoutDependencies, helm, HELM_VERSIONS, helmTemplate, renderedObjects, type HelmVersion } from './helm';
+import { chartWithoutDependencies, helm, HELM_VERSIONS, helmTemplate, renderedObjects, valuesArgs, type HelmVersion } from './helm';
 import { checkKubernetesObject } from './k8s-schema';
 import { at, keyOf, type JsonObject } from './manifests';
 
@@ -38,7 +38,7 @@ describe.each(HELM_VERSIONS.map((version) => [version]))('helm %s on deploy/helm
   });
 
   it.each(Object.entries(PROFILES))('helm lint --strict passes with the %s values', (_profile, valuesFiles) => {
-    const run = helm(['lint', '--strict', chart.dir, ...valuesFiles.flatMap((file) => ['--values', `${chart.dir}/${file}`])], version);
+    const run = helm(['lint', '--strict', chart.dir, ...valuesArgs(chart.dir, valuesFiles)], version);
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(run.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
   });

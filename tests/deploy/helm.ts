@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse, parseAllDocuments, stringify } from 'yaml';
-import { CHART_DIR, ROOT, type JsonObject } from './manifests';
+import { parse, stringify } from 'yaml';
+import { CHART_DIR, ROOT, yamlObjects, type JsonObject } from './manifests';
 
 /**
  * The real helm binaries (scripts/install-helm.sh puts the pinned builds
@@ -49,10 +49,12 @@ export function chartWithoutDependencies(): { dir: string; remove: () => void } 
   return { dir, remove: () => rmSync(parent, { recursive: true, force: true }) };
 }
 
+/** The `--values` arguments for values files in the chart copy. */
+export const valuesArgs = (chartDir: string, valuesFiles: readonly string[]): string[] => valuesFiles.flatMap((file) => ['--values', join(chartDir, file)]);
+
 /** `helm template` of the chart copy with values files (in the chart) and --set pairs. */
 export function helmTemplate(chartDir: string, options: { valuesFiles?: string[]; set?: string[]; version?: HelmVersion } = {}): HelmRun {
-  const args = ['template', RELEASE.name, chartDir, '--namespace', RELEASE.namespace];
-  for (const file of options.valuesFiles ?? []) args.push('--values', join(chartDir, file));
+  const args = ['template', RELEASE.name, chartDir, '--namespace', RELEASE.namespace, ...valuesArgs(chartDir, options.valuesFiles ?? [])];
   for (const pair of options.set ?? []) args.push('--set', pair);
   return helm(args, options.version);
 }
@@ -60,7 +62,5 @@ export function helmTemplate(chartDir: string, options: { valuesFiles?: string[]
 /** The objects of a successful render; throws with helm's error otherwise. */
 export function renderedObjects(run: HelmRun): JsonObject[] {
   if (run.status !== 0) throw new Error(`helm template failed (${String(run.status)}): ${run.stderr}`);
-  return parseAllDocuments(run.stdout)
-    .map((doc) => doc.toJSON() as JsonObject | null)
-    .filter((o): o is JsonObject => o !== null);
+  return yamlObjects(run.stdout);
 }

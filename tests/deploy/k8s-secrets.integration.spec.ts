@@ -2,8 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
 import { connect, createServer, type TLSSocket } from 'node:tls';
-import { parseAllDocuments } from 'yaml';
-import { K8S_DIR, type JsonObject } from './manifests';
+import { K8S_DIR, yamlObjects, type JsonObject } from './manifests';
 
 /**
  * k8s/make-secrets.sh (openssl + `kubectl create secret --dry-run=client`, no
@@ -13,10 +12,7 @@ import { K8S_DIR, type JsonObject } from './manifests';
  */
 
 const secrets = new Map(
-  parseAllDocuments(execFileSync('bash', [join(K8S_DIR, 'make-secrets.sh'), '--print'], { encoding: 'utf8', timeout: 60_000 }))
-    .map((doc) => doc.toJSON() as JsonObject | null)
-    .filter((object): object is JsonObject => object !== null)
-    .map((object) => [String((object.metadata as JsonObject).name), object]),
+  yamlObjects(execFileSync('bash', [join(K8S_DIR, 'make-secrets.sh'), '--print'], { encoding: 'utf8', timeout: 60_000 })).map((object) => [String((object.metadata as JsonObject).name), object]),
 );
 const dataOf = (name: string, key: string): Buffer => Buffer.from(String((secrets.get(name)?.data as JsonObject)[key]), 'base64');
 

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { parseAllDocuments } from 'yaml';
-import type { JsonObject } from './manifests';
+import { yamlObjects, type JsonObject } from './manifests';
 
 /**
  * `kubectl kustomize` (the `kubectl` on PATH; it needs kustomize >= v3.1 for
@@ -24,7 +23,5 @@ function kubectl(args: string[]): string {
 
 /** The objects of `kubectl kustomize dir`. */
 export function kustomize(dir: string): JsonObject[] {
-  return parseAllDocuments(kubectl(['kustomize', dir]))
-    .map((doc) => doc.toJSON() as JsonObject | null)
-    .filter((object): object is JsonObject => object !== null);
+  return yamlObjects(kubectl(['kustomize', dir]));
 }

@@ -27,6 +27,13 @@ export function filesUnder(dir: string, extensions: string[]): string[] {
   return out;
 }
 
+/** The non-empty documents of YAML text a command printed (helm, kubectl, make-secrets.sh), as objects. */
+export function yamlObjects(text: string): JsonObject[] {
+  return parseAllDocuments(text)
+    .map((doc) => doc.toJSON() as JsonObject | null)
+    .filter((object): object is JsonObject => object !== null);
+}
+
 /** The non-empty YAML documents of a file; throws with the file and line on a parse error. */
 export function loadYamlDocuments(file: string): LoadedDocument[] {
   const docs = parseAllDocuments(readFileSync(file, 'utf8'), { prettyErrors: true });

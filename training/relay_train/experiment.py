@@ -96,9 +96,14 @@ def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str |
         print(f"config error: {e}", file=sys.stderr)
         return None
     torch.set_num_threads(args.threads)
-    out = os.path.join(HERE, "out", "experiments", args.name)
+    return args, scfg, cfg, experiment_dir(args.name)
+
+
+def experiment_dir(name: str) -> str:
+    """training/out/experiments/<name>, made if missing: where an experiment writes its models directory."""
+    out = os.path.join(HERE, "out", "experiments", name)
     os.makedirs(out, exist_ok=True)
-    return args, scfg, cfg, out
+    return out
 
 
 def experiment_splits() -> tuple[dict, set]:

@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from . import config, task
 from .evaluate import evaluate
-from .experiment import REFERENCE, experiment_splits, finish_models_dir, parse_override
+from .experiment import REFERENCE, experiment_dir, experiment_splits, finish_models_dir, parse_override
 from .gguf import write_gguf
 from .gguf_read import load_llama
 from .progress import Progress
@@ -86,7 +86,8 @@ def batch_targets(frozen, transcripts):
     """(context tokens [B, T], rows, cols, target probabilities [N, V]) for a batch of transcripts."""
     full = [tr.prompt + tr.response for tr in transcripts]
     free = [tr.prompt + [t for t, s in zip(tr.response, tr.source) if s != "C"] for tr in transcripts]
-    p_ctx = torch.softmax(frozen(pad_tokens(full)), -1)
+    tokens = pad_tokens(full)
+    p_ctx = torch.softmax(frozen(tokens), -1)
     p_free = torch.softmax(frozen(pad_tokens(free)), -1)
     rows, cols, targets = [], [], []
     for b, tr in enumerate(transcripts):
@@ -99,7 +100,7 @@ def batch_targets(frozen, transcripts):
             targets.append(p_ctx[b, command])
         rows += [b] * (len(choice) + len(command))
         cols += choice + command
-    return pad_tokens(full), torch.tensor(rows), torch.tensor(cols), torch.cat(targets)
+    return tokens, torch.tensor(rows), torch.tensor(cols), torch.cat(targets)
 
 
 def distill_loss(student, tokens, rows, cols, targets):
@@ -160,8 +161,7 @@ def main(argv=None) -> int:
         print(f"config error: {e}", file=sys.stderr)
         return 2
     torch.set_num_threads(args.threads)
-    out = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "out", "experiments", args.name)
-    os.makedirs(out, exist_ok=True)
+    out = experiment_dir(args.name)
     prog = Progress(os.path.join(out, "train.log"))
     prog.info(f"reading config: {json.dumps(cfg)} student {args.student}")
     torch.manual_seed(args.seed)
