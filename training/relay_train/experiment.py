@@ -58,12 +58,19 @@ def student_on_split_cli(argv, doc: str, extra_args=None):
     ap.add_argument("--student", required=True)
     ap.add_argument("--split", choices=("dev", "test"), default="dev")
     ap.add_argument("--threads", type=int, default=1)
+    lookup_arg(ap)
     if extra_args is not None:
         extra_args(ap)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    questions = task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)[args.split]
+    task.use_lookup(args.lookup)
+    questions = split_questions(args.split)
     return args, load_llama(args.student).eval(), [sft.encode_example(q) for q in questions]
+
+
+def split_questions(name: str) -> list:
+    """The pipeline's "dev" or "test" questions (of the task variant in use)."""
+    return task.make_splits(SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT)[name]
 
 
 def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str | None, extra_args=None,
@@ -82,9 +89,11 @@ def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str |
     ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
     ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
     ap.add_argument("--threads", type=int, default=1)
+    lookup_arg(ap)
     if extra_args is not None:
         extra_args(ap)
     args = ap.parse_args(argv)
+    task.use_lookup(args.lookup)
     scfg = config.load(args.student_config)
     cfg = dict(getattr(scfg, section))
     try:
@@ -97,6 +106,17 @@ def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str |
         return None
     torch.set_num_threads(args.threads)
     return args, scfg, cfg, experiment_dir(args.name)
+
+
+def lookup_arg(ap: argparse.ArgumentParser) -> None:
+    """--lookup LO:HI: the task variant with a lookup table (task.Lookup) instead of the shipped task."""
+    def parse(text: str):
+        try:
+            return task.parse_lookup(text)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(str(e)) from None
+    ap.add_argument("--lookup", type=parse, default=None,
+                    help="LO:HI, the task variant whose questions look f(key) up for keys LO..HI-1 (task.Lookup)")
 
 
 def experiment_dir(name: str) -> str:

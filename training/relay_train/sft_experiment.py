@@ -4,12 +4,14 @@ exports it as GGUF for `relayllm eval` and the diagnostics.
     python3 -m relay_train.sft_experiment --name C_context3 --threads 2 \\
         --set context_commands_share=0.5 --set context_commands_max=3
     python3 -m relay_train.sft_experiment --name dim32 --model dim=32 --model ffn_dim=128 --set steps=16000
+    python3 -m relay_train.sft_experiment --name L900 --lookup 100:1000 --set steps=8000
 
 Trains as the pipeline does (`configs/student.json` → sft, overridden by each --set key=value, the
 same seed and train stream; the student's size overridden by each --model key=value) and writes
 under training/out/experiments/<name>/: train.log, result.json (loss curve, dev accuracy alone by
 step, seconds, the sft config and the model's size), student-sft.pt, slm.gguf and llm.gguf (a link to the
-teacher, models/reference/llm.gguf unless --teacher), so that the folder is a models directory.
+teacher, models/reference/llm.gguf unless --teacher), so that the folder is a models directory; with
+--lookup (the task variant, task.Lookup) also data/dev.jsonl and data/test.jsonl, that variant's splits.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import json
 import os
 import sys
 
-from . import config, pipeline
+from . import config, pipeline, task
 from .experiment import experiment_splits, finish_models_dir, parse_override, stage_cli
 from .gguf import write_gguf
 
@@ -33,8 +35,17 @@ def main(argv=None) -> int:
     if parsed is None:
         return 2
     args, scfg, cfg, out = parsed
+    if args.lookup is not None:
+        write_splits(os.path.join(out, "data"))
     run(scfg, cfg, args.teacher, out)
     return 0
+
+
+def write_splits(data_dir: str) -> None:
+    """The task variant's dev and test questions as `relayllm eval --dataset` reads them."""
+    os.makedirs(data_dir, exist_ok=True)
+    for name, qs in experiment_splits()[0].items():
+        task.write_jsonl(os.path.join(data_dir, f"{name}.jsonl"), qs)
 
 
 def run(scfg, cfg: dict, teacher_path: str, out: str) -> dict:

@@ -19,26 +19,72 @@ small transformer learns that layout an order of magnitude faster than ordinary 
     +19710-60000=+58710
     =1785
     \\boxed{1785}
+
+The lookup variant (`Lookup`, off unless an experiment sets it with `use_lookup`) writes one operand of
+each question as f(key), a value from a seeded table, and looks it up on the answer's second line
+(`f(361)=3`, then `=3+97`), so the answer has one step that is knowledge rather than computation.
 """
 from __future__ import annotations
 
 import json
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 LIMIT = 100000
 OPS = "+-*"
 
 
 @dataclass(frozen=True)
+class Lookup:
+    """A table the answer looks facts up in: f(key) for keys lo..hi-1, each a value 0..99 drawn once
+    from `seed`. It gives the task a step that is knowledge rather than computation: how much of the
+    table a model holds depends on its size and the table's (the training README, "Measured on
+    2026-12-06, sixth session"), and a call for a value costs the teacher two tokens. `f(key)`
+    replaces one operand of every question; the answer's second line looks it up."""
+    lo: int
+    hi: int
+    seed: int = 7
+    table: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        if not 0 <= self.lo < self.hi:
+            raise ValueError(f"lookup keys {self.lo}:{self.hi}: expected 0 <= lo < hi")
+        rng = random.Random(self.seed)
+        object.__setattr__(self, "table", tuple(rng.randint(0, 99) for _ in range(self.hi - self.lo)))
+
+    def value(self, key: int) -> int:
+        return self.table[key - self.lo]
+
+
+# The task variant this process trains and grades: None is the shipped task (no lookups). An
+# experiment's command line sets it once, before any question is drawn (`use_lookup`).
+_LOOKUP: Lookup | None = None
+
+
+def use_lookup(spec: Lookup | None) -> None:
+    global _LOOKUP
+    _LOOKUP = spec
+
+
+def parse_lookup(text: str) -> Lookup:
+    """`LO:HI` (keys LO..HI-1) from a command line."""
+    lo, sep, hi = text.partition(":")
+    if not sep or not lo.isdigit() or not hi.isdigit():
+        raise ValueError(f"--lookup {text!r}: expected LO:HI, e.g. 100:1000")
+    return Lookup(int(lo), int(hi))
+
+
+@dataclass(frozen=True)
 class Question:
     operands: tuple[int, ...]
     ops: tuple[str, ...]
+    # Per operand: the lookup key it is written as (`f(key)`), or None; empty when no operand is.
+    keys: tuple[int | None, ...] = ()
 
     @property
     def expr(self) -> str:
-        return render(list(self.operands), list(self.ops))
+        return render(list(self.operands), list(self.ops), list(self.keys))
 
     @property
     def text(self) -> str:
@@ -49,10 +95,11 @@ class Question:
         return len(self.operands)
 
 
-def render(nums: list[int], ops: list[str]) -> str:
-    s = str(nums[0])
-    for op, n in zip(ops, nums[1:]):
-        s += op + str(n)
+def render(nums: list[int], ops: list[str], keys: list[int | None] | None = None) -> str:
+    shown = [str(n) if not keys or keys[i] is None else f"f({keys[i]})" for i, n in enumerate(nums)]
+    s = shown[0]
+    for op, n in zip(ops, shown[1:]):
+        s += op + n
     return s
 
 
@@ -82,7 +129,10 @@ def multiply_work(x: int, c: int) -> tuple[list[str], list[int]]:
 def solve(q: Question) -> tuple[str, int, list[int]]:
     """Return (answer text, value, every intermediate value)."""
     nums, ops = list(q.operands), list(q.ops)
-    lines, values = [render(nums, ops)], []
+    lines, values = [q.expr], []
+    if q.keys:
+        lines += [f"f({k})={n}" for k, n in zip(q.keys, nums) if k is not None]
+        lines.append("=" + render(nums, ops))
     while ops:
         if "*" in ops:
             i = ops.index("*")
@@ -113,8 +163,18 @@ def sample_question(rng: random.Random, n_operands: int) -> Question:
         if ops.count("*") > 2:
             continue
         q = Question(tuple(rng.randint(0, 99) for _ in range(n_operands)), ops)
+        if _LOOKUP is not None:
+            q = with_lookup(rng, q, _LOOKUP)
         if valid(q):
             return q
+
+
+def with_lookup(rng: random.Random, q: Question, spec: Lookup) -> Question:
+    """`q` with one operand, drawn at random, replaced by f(key) for a random key."""
+    i, key = rng.randrange(q.n_operands), rng.randrange(spec.lo, spec.hi)
+    operands = list(q.operands)
+    operands[i] = spec.value(key)
+    return Question(tuple(operands), q.ops, tuple(key if j == i else None for j in range(q.n_operands)))
 
 
 def prompt_text(question_text: str) -> str:

@@ -1,3 +1,5 @@
+import json
+import os
 import random
 import unittest
 
@@ -39,6 +41,46 @@ class TaskTest(unittest.TestCase):
         self.assertEqual(task.extract_answer("\\boxed{3} then \\boxed{-1,234}"), -1234)
         self.assertIsNone(task.extract_answer("no answer"))
         self.assertFalse(task.is_correct("\\boxed{x}", 1))
+
+    def test_shipped_splits_are_unchanged_by_the_lookup_variant(self):
+        # The variant draws its keys only when set: the shipped task's splits stay the published ones.
+        shipped = os.path.join(os.path.dirname(__file__), "..", "..", "models", "reference", "data", "test.jsonl")
+        with open(shipped) as f:
+            published = [json.loads(line)["question"] for line in f]
+        self.assertEqual([q.text for q in task.make_splits(1234, 400, 100)["test"]], published)
+
+
+class LookupVariantTest(unittest.TestCase):
+    def tearDown(self):
+        task.use_lookup(None)
+
+    def test_answer_looks_the_key_up_then_computes(self):
+        spec = task.Lookup(100, 1000)
+        q = task.Question((spec.value(361), 97), ("+",), (361, None))
+        v = spec.value(361)
+        self.assertEqual(q.text, "Compute f(361)+97.")
+        lines = task.solve(q)[0].split("\n")
+        self.assertEqual(lines[:3], ["f(361)+97", f"f(361)={v}", f"={v}+97"])
+        self.assertEqual(lines[3:], task.solve(task.Question((v, 97), ("+",)))[0].split("\n")[1:])
+
+    def test_sampled_questions_have_one_key_in_range_and_the_table_is_seeded(self):
+        task.use_lookup(task.parse_lookup("1000:4000"))
+        rng = random.Random(5)
+        for k in (2, 3, 4):
+            for _ in range(300):
+                q = task.sample_question(rng, k)
+                keyed = [(i, key) for i, key in enumerate(q.keys) if key is not None]
+                self.assertEqual(len(keyed), 1)
+                i, key = keyed[0]
+                self.assertTrue(1000 <= key < 4000)
+                self.assertEqual(q.operands[i], task.Lookup(1000, 4000).value(key))
+                self.assertEqual(task.solve(q)[1], eval(q.expr.replace(f"f({key})", str(q.operands[i]))))
+        self.assertNotEqual(task.Lookup(0, 50).table, task.Lookup(0, 50, seed=8).table)
+
+    def test_bad_lookup_specs_are_refused(self):
+        for text in ("10", "a:b", "5:5", ":9"):
+            with self.assertRaises(ValueError):
+                task.parse_lookup(text)
 
 
 if __name__ == "__main__":
