@@ -59,9 +59,7 @@ def first_error_kinds(student, encoded: list[tuple[list[int], int]], batch: int 
 
 def screen(student, questions, encoded) -> dict:
     alone = evaluate.evaluate(student, None, questions, relay=False)["accuracy"]
-    ceiling = {view: self_labels.summarize([lab for i in range(0, len(encoded), 100) for lab in self_labels.place(
-        student, encoded[i:i + 100], 0.0, MAX_CALLS, in_context=view == "in_context")])
-        for view in ("in_context", "hidden")}
+    ceiling = self_labels.ceilings(student, encoded, 0.0, MAX_CALLS)
     return {"alone": alone, "first_error_lines": dict(first_error_kinds(student, encoded).most_common()),
             "ceiling": ceiling,
             "ceiling_pgr": (ceiling["hidden"]["accuracy"] - alone) / (1 - alone) if alone < 1 else None,

@@ -190,6 +190,14 @@ def summarize(labels: list[Labelled]) -> dict:
             "rho": teacher / (answer + teacher), "calls_per_answer": sum(len(lab.calls) for lab in labels) / len(labels)}
 
 
+def ceilings(student, encoded: list[tuple[list[int], int]], threshold: float, max_calls: int) -> dict:
+    """`summarize` of `place` over every answer (100 at a time), with the commands in the student's
+    context ("in_context") and hidden ("hidden")."""
+    return {view: summarize([lab for i in range(0, len(encoded), 100) for lab in place(
+        student, encoded[i:i + 100], threshold, max_calls, in_context=view == "in_context")])
+        for view in ("in_context", "hidden")}
+
+
 def main(argv=None) -> int:
     from .experiment import student_on_split_cli
 
@@ -198,10 +206,7 @@ def main(argv=None) -> int:
         ap.add_argument("--max-calls", type=int, default=4)
     args, student, encoded = student_on_split_cli(argv, __doc__, extra_args)
     out = {"student": args.student, "split": args.split, "threshold": args.threshold, "max_calls": args.max_calls}
-    for view in ("in_context", "hidden"):
-        labels = [lab for i in range(0, len(encoded), 100)
-                  for lab in place(student, encoded[i:i + 100], args.threshold, args.max_calls, in_context=view == "in_context")]
-        out[view] = summarize(labels)
+    out.update(ceilings(student, encoded, args.threshold, args.max_calls))
     print(json.dumps(out))
     return 0
 
