@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from . import task
 from .model import ModelConfig
 from .tokenizer import VOCAB_SIZE
 
@@ -22,7 +23,9 @@ SFT_FIELDS = {"steps": (int, 1, 10**7), "batch_size": (int, 1, 4096), "lr": (flo
               # answers with context-only commands (self_labels.context_command_examples); share 0: none
               "context_commands_share": (float, 0.0, 1.0), "context_commands_max": (int, 1, 8),
               # greedy accuracy alone on the dev split every this many steps and at the last (0: never)
-              "dev_every": (int, 0, 10**6)}
+              "dev_every": (int, 0, 10**6),
+              # the lookup variant only: train questions ask keys below this (0: every key; task.train_sampler)
+              "train_keys_below": (int, 0, 10**9)}
 WARMUP_FIELDS = {"transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7), "batch_size": (int, 1, 4096),
                  "lr": (float, 1e-6, 1.0), "max_calls": (int, 0, 3), "temperature": (float, 0.01, 2.0),
                  "placement_scale": (float, 0.0, 100.0), "short_share": (float, 0.0, 1.0),
@@ -46,6 +49,8 @@ GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "gr
 SELF_ROUNDS_FIELDS = {"rounds": (int, 0, 20), "transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7),
                       "lr": (float, 1e-6, 1.0), "reference_threshold": (float, 0.0, 1.0), "silent_calls": (int, 0, 4),
                       "served_pool": (int, 0, 10**6), "served_share": (float, 0.0, 1.0)}
+# The task variant (task.Lookup); a role config without "lookup" trains the shipped task.
+LOOKUP_FIELDS = {"lo": (int, 0, 10**9), "hi": (int, 1, 10**9), "low": (int, 0, 99), "seed": (int, 0, 2**31 - 1)}
 SECTIONS = {"model": MODEL_FIELDS, "sft": SFT_FIELDS, "warmup": WARMUP_FIELDS, "self_rounds": SELF_ROUNDS_FIELDS,
             "grpo": GRPO_FIELDS}
 ROLE_SECTIONS = {"teacher": ("model", "sft"), "student": ("model", "sft", "warmup", "self_rounds", "grpo")}
@@ -97,6 +102,7 @@ class RoleConfig:
     self_rounds: dict | None
     grpo: dict | None
     smoke: dict
+    lookup: task.Lookup | None = None
 
 
 def load(path: str, smoke: bool = False) -> RoleConfig:
@@ -113,7 +119,7 @@ def load(path: str, smoke: bool = False) -> RoleConfig:
     seed = raw.get("seed")
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ConfigError(f"{path}: 'seed' must be a non-negative integer")
-    allowed = {"role", "seed", "smoke", *ROLE_SECTIONS[role]}
+    allowed = {"role", "seed", "smoke", "lookup", *ROLE_SECTIONS[role]}
     unknown = set(raw) - allowed
     if unknown:
         raise ConfigError(f"{path}: unknown top-level field(s) {sorted(unknown)}")
@@ -129,7 +135,17 @@ def load(path: str, smoke: bool = False) -> RoleConfig:
             merged.update(smoke_over.get(name, {}))
         sections[name] = _check_section(path, name, merged, SECTIONS[name])
     return RoleConfig(role, seed, _model_config(path, sections["model"]), sections["sft"],
-                      sections.get("warmup"), sections.get("self_rounds"), sections.get("grpo"), smoke_over)
+                      sections.get("warmup"), sections.get("self_rounds"), sections.get("grpo"), smoke_over,
+                      _lookup(path, raw.get("lookup")))
+
+
+def _lookup(path: str, raw: Any) -> task.Lookup | None:
+    if raw is None:
+        return None
+    try:
+        return task.Lookup(**_check_section(path, "lookup", raw, LOOKUP_FIELDS))
+    except ValueError as e:
+        raise ConfigError(f"{path}: {e}") from None
 
 
 def _model_config(path: str, m: dict) -> ModelConfig:
@@ -144,3 +160,12 @@ def with_model(cfg: RoleConfig, overrides: dict, path: str = "--model") -> RoleC
     current = {key: getattr(cfg.model, key) for key in MODEL_FIELDS}
     merged = _check_section(path, "model", current | overrides, MODEL_FIELDS)
     return dataclasses.replace(cfg, model=_model_config(path, merged))
+
+
+def check_train_keys(sft: dict, where: str) -> None:
+    """`sft.train_keys_below` against the task variant this process uses (`task.use_lookup`, set
+    after the configs load): 0, or a bound inside its lookup table."""
+    try:
+        task.check_keys_below(sft["train_keys_below"])
+    except ValueError as e:
+        raise ConfigError(f"{where}: sft.{e}") from None

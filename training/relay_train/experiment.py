@@ -12,6 +12,7 @@ that the folder is a models directory for `relayllm eval --models`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -89,16 +90,19 @@ def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str |
     ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
     ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--seed", type=int, default=None,
+                    help="the student config's seed instead of its own (its init and train stream; not the splits)")
     lookup_arg(ap)
     if extra_args is not None:
         extra_args(ap)
     args = ap.parse_args(argv)
-    task.use_lookup(args.lookup)
-    scfg = config.load(args.student_config)
-    cfg = dict(getattr(scfg, section))
     try:
+        scfg = student_config(args)
+        cfg = dict(getattr(scfg, section))
         cfg.update(parse_override(s, fields) for s in args.set)
         config._check_section("--set", section, cfg, fields)
+        if section == "sft":
+            config.check_train_keys(cfg, "--set")
         if adjust_config is not None:
             scfg = adjust_config(args, scfg)
     except config.ConfigError as e:
@@ -108,15 +112,28 @@ def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str |
     return args, scfg, cfg, experiment_dir(args.name)
 
 
+def student_config(args) -> config.RoleConfig:
+    """--student-config with --seed applied, and the task variant set for this process: --lookup, or
+    else the config's own "lookup" (raises ConfigError)."""
+    scfg = config.load(args.student_config)
+    task.use_lookup(args.lookup if args.lookup is not None else scfg.lookup)
+    if args.seed is None:
+        return scfg
+    if args.seed < 0:
+        raise config.ConfigError(f"--seed {args.seed}: expected a non-negative integer")
+    return dataclasses.replace(scfg, seed=args.seed)
+
+
 def lookup_arg(ap: argparse.ArgumentParser) -> None:
-    """--lookup LO:HI: the task variant with a lookup table (task.Lookup) instead of the shipped task."""
+    """--lookup LO:HI[:LOW]: the task variant with a lookup table (task.Lookup) instead of the shipped task."""
     def parse(text: str):
         try:
             return task.parse_lookup(text)
         except ValueError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
     ap.add_argument("--lookup", type=parse, default=None,
-                    help="LO:HI, the task variant whose questions look f(key) up for keys LO..HI-1 (task.Lookup)")
+                    help="LO:HI[:LOW], the task variant whose questions look f(key) up for keys LO..HI-1, "
+                         "values LOW..99 (task.Lookup; over a student config's \"lookup\")")
 
 
 def experiment_dir(name: str) -> str:

@@ -50,6 +50,11 @@ def main(argv=None) -> int:
         scfg = config.load(args.student_config, smoke=args.smoke)
         if tcfg.role != "teacher" or scfg.role != "student":
             raise config.ConfigError("teacher config must have role 'teacher' and student config role 'student'")
+        if tcfg.lookup != scfg.lookup:     # one task for both: the teacher answers the student's questions
+            raise config.ConfigError(f"the configs' lookup tables differ: teacher {tcfg.lookup}, student {scfg.lookup}")
+        task.use_lookup(tcfg.lookup)
+        for path, cfg in ((args.teacher_config, tcfg), (args.student_config, scfg)):
+            config.check_train_keys(cfg.sft, path)
         os.makedirs(args.out, exist_ok=True)
         if args.teacher_from:
             teacher_seed.seed_teacher(args.teacher_from, tcfg, args.out)
@@ -103,7 +108,8 @@ def train_sft(st: Stages, cfg, held_out: set, dev: list):
         st.timings[f"{cfg.role}-sft-resumed"] = saved["seconds"]
         st.prog.info(f"resumed {ckpt} (trained in {saved['seconds']}s{', from ' + saved['from'] if 'from' in saved else ''})")
         return model.eval(), saved["curve"], saved.get("dev", [])
-    batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out), cfg.sft["batch_size"],
+    batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out, cfg.sft["train_keys_below"]),
+                                   cfg.sft["batch_size"],
                                    example=self_labels.context_command_examples(cfg.sft, cfg.seed))
     dev_curve, after_step = sft.dev_tracker(model, cfg.sft["steps"], cfg.sft["dev_every"],
                                             lambda m: evaluate(m, None, dev, relay=False)["accuracy"], st.prog)

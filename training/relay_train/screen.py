@@ -70,8 +70,9 @@ def main(argv=None) -> int:
     from .experiment import split_questions, student_on_split_cli
     args, student, encoded = student_on_split_cli(argv, __doc__)
     questions = split_questions(args.split)
-    out = {"student": args.student, "split": args.split, "lookup": None if args.lookup is None else
-           f"{args.lookup.lo}:{args.lookup.hi}"}
+    lookup = args.lookup
+    out = {"student": args.student, "split": args.split,
+           "lookup": None if lookup is None else f"{lookup.lo}:{lookup.hi}:{lookup.low}"}
     out.update(screen(student, questions, encoded))
     print(json.dumps(out))
     return 0

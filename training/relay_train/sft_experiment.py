@@ -35,7 +35,7 @@ def main(argv=None) -> int:
     if parsed is None:
         return 2
     args, scfg, cfg, out = parsed
-    if args.lookup is not None:
+    if task.lookup_in_use() is not None:
         write_splits(os.path.join(out, "data"))
     run(scfg, cfg, args.teacher, out)
     return 0
@@ -53,10 +53,11 @@ def run(scfg, cfg: dict, teacher_path: str, out: str) -> dict:
     st = pipeline.Stages(out, resume=False)
     st.prog.info(f"sft config: {json.dumps(cfg)}")
     splits, held_out = experiment_splits()
-    model, curve, dev_curve = st.timed("student-sft", lambda: pipeline.train_sft(
+    stage = f"{scfg.role}-sft"  # the log names what is trained: the teacher's config trains a teacher
+    model, curve, dev_curve = st.timed(stage, lambda: pipeline.train_sft(
         st, dataclasses.replace(scfg, sft=cfg), held_out, splits["dev"]))
     write_gguf(os.path.join(out, "slm.gguf"), model, "relayllm-reference-slm-sft-experiment")
-    res = {"curve": curve, "dev": dev_curve, "seconds": st.timings["student-sft"], "config": cfg,
+    res = {"curve": curve, "dev": dev_curve, "seconds": st.timings[stage], "config": cfg,
            "model": dict(scfg.model.__dict__)}
     finish_models_dir(out, teacher_path, res)
     return res

@@ -20,9 +20,12 @@ small transformer learns that layout an order of magnitude faster than ordinary 
     =1785
     \\boxed{1785}
 
-The lookup variant (`Lookup`, off unless an experiment sets it with `use_lookup`) writes one operand of
-each question as f(key), a value from a seeded table, and looks it up on the answer's second line
-(`f(361)=3`, then `=3+97`), so the answer has one step that is knowledge rather than computation.
+The lookup variant (`Lookup`, off unless a role config's "lookup" or an experiment's --lookup sets it
+with `use_lookup`) writes one operand of each question as f(key), a value from a seeded table, and
+looks it up on the answer's second line (`f(361)=3`, then `=3+97`), so the answer has one step that is
+knowledge rather than computation. A model's SFT stream can ask only part of the table
+(`sft.train_keys_below`) while dev and test ask all of it: facts one model's data holds and the
+other's lacks.
 """
 from __future__ import annotations
 
@@ -37,21 +40,26 @@ OPS = "+-*"
 
 @dataclass(frozen=True)
 class Lookup:
-    """A table the answer looks facts up in: f(key) for keys lo..hi-1, each a value 0..99 drawn once
-    from `seed`. It gives the task a step that is knowledge rather than computation: how much of the
-    table a model holds depends on its size and the table's (the training README, "Measured on
-    2026-12-06, sixth session"), and a call for a value costs the teacher two tokens. `f(key)`
-    replaces one operand of every question; the answer's second line looks it up."""
+    """A table the answer looks facts up in: f(key) for keys lo..hi-1, each a value low..99 drawn
+    once from `seed` (low 0 by default; with 10 every value has two digits, so a model that does not
+    hold a value still knows where it ends). It gives the task a step that is knowledge rather than
+    computation: how much of the table a model holds depends on its size, its training and the
+    table's size (the training README, "Measured on 2026-12-06"), and a call for a value costs the
+    teacher two tokens. `f(key)` replaces one operand of every question; the answer's second line
+    looks it up."""
     lo: int
     hi: int
     seed: int = 7
+    low: int = 0
     table: tuple[int, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if not 0 <= self.lo < self.hi:
             raise ValueError(f"lookup keys {self.lo}:{self.hi}: expected 0 <= lo < hi")
+        if not 0 <= self.low <= 99:
+            raise ValueError(f"lookup values from {self.low}: expected 0..99")
         rng = random.Random(self.seed)
-        object.__setattr__(self, "table", tuple(rng.randint(0, 99) for _ in range(self.hi - self.lo)))
+        object.__setattr__(self, "table", tuple(rng.randint(self.low, 99) for _ in range(self.hi - self.lo)))
 
     def value(self, key: int) -> int:
         return self.table[key - self.lo]
@@ -67,12 +75,24 @@ def use_lookup(spec: Lookup | None) -> None:
     _LOOKUP = spec
 
 
+def lookup_in_use() -> Lookup | None:
+    return _LOOKUP
+
+
+def check_keys_below(keys_below: int) -> None:
+    """A train stream's key bound (0: every key) fits the variant in use: one inside its table."""
+    if keys_below and (_LOOKUP is None or not _LOOKUP.lo < keys_below <= _LOOKUP.hi):
+        table = "no lookup table" if _LOOKUP is None else f"keys {_LOOKUP.lo}:{_LOOKUP.hi}"
+        raise ValueError(f"train_keys_below {keys_below}: expected 0 or a bound inside the table ({table})")
+
+
 def parse_lookup(text: str) -> Lookup:
-    """`LO:HI` (keys LO..HI-1) from a command line."""
-    lo, sep, hi = text.partition(":")
-    if not sep or not lo.isdigit() or not hi.isdigit():
-        raise ValueError(f"--lookup {text!r}: expected LO:HI, e.g. 100:1000")
-    return Lookup(int(lo), int(hi))
+    """`LO:HI` (keys LO..HI-1, values 0..99) or `LO:HI:LOW` (values LOW..99) from a command line."""
+    parts = text.split(":")
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        raise ValueError(f"--lookup {text!r}: expected LO:HI or LO:HI:LOW, e.g. 100:1000 or 1000:2500:10")
+    lo, hi, *low = (int(p) for p in parts)
+    return Lookup(lo, hi, low=low[0] if low else 0)
 
 
 @dataclass(frozen=True)
@@ -157,21 +177,24 @@ def valid(q: Question) -> bool:
     return all(abs(v) < LIMIT for v in solve(q)[2])
 
 
-def sample_question(rng: random.Random, n_operands: int) -> Question:
+def sample_question(rng: random.Random, n_operands: int, keys_below: int | None = None) -> Question:
+    """A valid question with `n_operands` operands; in the lookup variant one is f(key), key below
+    `keys_below` when given."""
     while True:
         ops = tuple(rng.choice(OPS) for _ in range(n_operands - 1))
         if ops.count("*") > 2:
             continue
         q = Question(tuple(rng.randint(0, 99) for _ in range(n_operands)), ops)
         if _LOOKUP is not None:
-            q = with_lookup(rng, q, _LOOKUP)
+            q = with_lookup(rng, q, _LOOKUP, keys_below)
         if valid(q):
             return q
 
 
-def with_lookup(rng: random.Random, q: Question, spec: Lookup) -> Question:
-    """`q` with one operand, drawn at random, replaced by f(key) for a random key."""
-    i, key = rng.randrange(q.n_operands), rng.randrange(spec.lo, spec.hi)
+def with_lookup(rng: random.Random, q: Question, spec: Lookup, keys_below: int | None = None) -> Question:
+    """`q` with one operand, drawn at random, replaced by f(key) for a random key (below `keys_below`
+    when given)."""
+    i, key = rng.randrange(q.n_operands), rng.randrange(spec.lo, spec.hi if keys_below is None else keys_below)
     operands = list(q.operands)
     operands[i] = spec.value(key)
     return Question(tuple(operands), q.ops, tuple(key if j == i else None for j in range(q.n_operands)))
@@ -217,11 +240,14 @@ def make_splits(seed: int, n_test_per_count: int, n_dev_per_count: int) -> dict[
     return splits
 
 
-def train_sampler(seed: int, held_out: set[str]):
-    """Endless seeded train questions (operand counts uniform), never in dev/test."""
+def train_sampler(seed: int, held_out: set[str], keys_below: int = 0):
+    """Endless seeded train questions (operand counts uniform), never in dev/test. In the lookup
+    variant, `keys_below` (not 0) keeps the stream's keys below it while dev and test ask all of the
+    table: a model whose data holds part of what the other model's does (`check_keys_below`)."""
+    check_keys_below(keys_below)
     rng = random.Random(seed)
     while True:
-        q = sample_question(rng, rng.choice((2, 3, 4)))
+        q = sample_question(rng, rng.choice((2, 3, 4)), keys_below or None)
         if q.text not in held_out:
             yield q
 

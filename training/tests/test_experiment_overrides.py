@@ -4,7 +4,7 @@ import shutil
 import unittest
 from unittest import mock
 
-from relay_train import config, sft_experiment
+from relay_train import config, sft_experiment, task
 from relay_train.experiment import HERE, parse_override
 
 STUDENT = os.path.join(HERE, "configs", "student.json")
@@ -47,6 +47,34 @@ class ModelOverrideTest(unittest.TestCase):
         scfg, cfg = run.call_args.args[0], run.call_args.args[1]
         self.assertEqual((scfg.model.dim, scfg.model.ffn_dim), (16, 64))
         self.assertEqual(cfg["steps"], 3)
+
+    def test_seed_replaces_only_the_student_configs_seed(self):
+        name = "_test_seed_override"
+        self.addCleanup(shutil.rmtree, os.path.join(HERE, "out", "experiments", name), True)
+        with mock.patch.object(sft_experiment, "run") as run:
+            self.assertEqual(sft_experiment.main(["--name", name, "--seed", "99"]), 0)
+        scfg, base = run.call_args.args[0], config.load(STUDENT)
+        self.assertEqual(scfg.seed, 99)
+        self.assertNotEqual(base.seed, 99)
+        self.assertEqual((scfg.model, scfg.sft), (base.model, base.sft))
+        with mock.patch.object(sft_experiment, "run") as run, mock.patch("sys.stderr"):
+            self.assertEqual(sft_experiment.main(["--name", name, "--seed", "-1"]), 2)
+        run.assert_not_called()
+
+    def test_train_keys_below_needs_a_lookup_table_that_holds_the_bound(self):
+        name = "_test_train_keys"
+        self.addCleanup(shutil.rmtree, os.path.join(HERE, "out", "experiments", name), True)
+        self.addCleanup(task.use_lookup, None)
+        with mock.patch.object(sft_experiment, "run") as run, \
+                mock.patch.object(sft_experiment, "write_splits"):
+            self.assertEqual(sft_experiment.main(["--name", name, "--lookup", "100:1300:10",
+                                                  "--set", "train_keys_below=1000"]), 0)
+        self.assertEqual(run.call_args.args[1]["train_keys_below"], 1000)
+        for argv in (["--set", "train_keys_below=1000"], ["--lookup", "100:900", "--set", "train_keys_below=1000"]):
+            with mock.patch.object(sft_experiment, "run") as run, mock.patch("sys.stderr") as err:
+                self.assertEqual(sft_experiment.main(["--name", name, *argv]), 2)
+            run.assert_not_called()
+            self.assertIn("sft.train_keys_below 1000", "".join(c.args[0] for c in err.write.call_args_list))
 
     def test_sft_experiment_refuses_a_bad_size_before_training_and_makes_no_folder(self):
         out = os.path.join(HERE, "out", "experiments", "_test_model_override_bad")

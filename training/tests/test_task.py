@@ -77,8 +77,35 @@ class LookupVariantTest(unittest.TestCase):
                 self.assertEqual(task.solve(q)[1], eval(q.expr.replace(f"f({key})", str(q.operands[i]))))
         self.assertNotEqual(task.Lookup(0, 50).table, task.Lookup(0, 50, seed=8).table)
 
+    def test_screened_tables_reproduce_and_low_bounds_every_value(self):
+        # The tables the sixth session screened (values 0..99), pinned so their figures reproduce.
+        self.assertEqual(task.parse_lookup("100:1000").table[:8], (41, 19, 50, 83, 6, 9, 68, 12))
+        self.assertEqual(task.parse_lookup("1000:4000").table[-4:], (13, 93, 63, 57))
+        two_digits = task.parse_lookup("1000:2500:10")
+        self.assertEqual((two_digits.lo, two_digits.hi, two_digits.low), (1000, 2500, 10))
+        self.assertTrue(all(10 <= v <= 99 for v in two_digits.table))
+        self.assertEqual({v // 10 for v in two_digits.table}, set(range(1, 10)))
+
+    def test_train_stream_asks_only_keys_below_the_bound_and_the_splits_all_keys(self):
+        task.use_lookup(task.parse_lookup("100:300:10"))
+        key = lambda q: next(k for k in q.keys if k is not None)  # noqa: E731
+        stream = task.train_sampler(3, set(), keys_below=200)
+        train_keys = {key(next(stream)) for _ in range(2000)}
+        self.assertEqual((min(train_keys), max(train_keys)), (100, 199))
+        everything = task.train_sampler(3, set())
+        self.assertGreater(max(key(next(everything)) for _ in range(2000)), 250)
+        split_keys = {key(q) for qs in task.make_splits(5, 100, 100).values() for q in qs}
+        self.assertGreater(max(split_keys), 250)
+        self.assertLess(min(split_keys), 110)
+        for bad in (100, 301):
+            with self.assertRaises(ValueError):
+                next(task.train_sampler(3, set(), keys_below=bad))
+        task.use_lookup(None)
+        with self.assertRaisesRegex(ValueError, "no lookup table"):
+            next(task.train_sampler(3, set(), keys_below=200))
+
     def test_bad_lookup_specs_are_refused(self):
-        for text in ("10", "a:b", "5:5", ":9"):
+        for text in ("10", "a:b", "5:5", ":9", "1:9:100", "1:9:1:2", "1:9:"):
             with self.assertRaises(ValueError):
                 task.parse_lookup(text)
 

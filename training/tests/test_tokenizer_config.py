@@ -2,8 +2,9 @@ import json
 import os
 import tempfile
 import unittest
+from unittest import mock
 
-from relay_train import config, tokenizer
+from relay_train import config, pipeline, task, tokenizer
 
 
 class TokenizerTest(unittest.TestCase):
@@ -59,6 +60,37 @@ class ConfigTest(unittest.TestCase):
         self.assertIn("sft.steps", str(cm.exception))
         with self.assertRaises(config.ConfigError):
             config.load("/nonexistent.json")
+
+    def test_lookup_is_the_shipped_task_when_absent_and_validated_when_given(self):
+        self.assertIsNone(config.load(self.write(self.base())).lookup)
+        table = {"lo": 100, "hi": 1300, "low": 10, "seed": 7}
+        got = config.load(self.write({**self.base(), "lookup": table})).lookup
+        self.assertEqual(got, task.parse_lookup("100:1300:10"))
+        self.assertEqual(got.table, task.parse_lookup("100:1300:10").table)
+        for patch, needle in (({"hi": 50}, "lookup keys 100:50"), ({"low": 100}, "lookup.low"),
+                              ({"seed": None}, "lookup.seed"), ({"size": 3}, "'lookup'")):
+            with self.subTest(needle=needle):
+                with self.assertRaisesRegex(config.ConfigError, needle):
+                    config.load(self.write({**self.base(), "lookup": {**table, **patch}}))
+
+    def test_pipeline_refuses_configs_whose_tables_differ_or_whose_train_keys_do_not_fit(self):
+        student = os.path.join(os.path.dirname(__file__), "..", "configs", "student.json")
+        with open(student) as f:
+            s = json.load(f)
+        table = {"lo": 100, "hi": 1300, "low": 10, "seed": 7}
+        cases = (({**self.base(), "lookup": table}, s, "lookup tables differ"),
+                 (self.base(), {**s, "sft": {**s["sft"], "train_keys_below": 1000}}, "sft.train_keys_below 1000"))
+        self.addCleanup(task.use_lookup, None)
+        out = tempfile.TemporaryDirectory()
+        self.addCleanup(out.cleanup)
+        for teacher, stu, needle in cases:
+            with self.subTest(needle=needle), mock.patch.object(pipeline, "run") as run, \
+                    mock.patch("sys.stderr") as err:
+                code = pipeline.main(["--teacher-config", self.write(teacher), "--student-config", self.write(stu),
+                                      "--out", out.name])
+                self.assertEqual(code, 2)
+                run.assert_not_called()
+                self.assertIn(needle, "".join(c.args[0] for c in err.write.call_args_list))
 
     def test_boolean_fields_take_only_booleans(self):
         root = os.path.join(os.path.dirname(__file__), "..", "configs", "student.json")
