@@ -10,19 +10,23 @@ needs"). This prints, for one student GGUF on a split, one JSON object:
   (threshold 0, at most 4 calls), and `ceiling_pgr`: the hidden ceiling's PGR against the reference
   (a teacher that is always right: slightly optimistic);
 - `first_errors`: how well its confidence (what the uncertainty trigger reads) ranks its first errors
-  (`first_errors.measure`): the higher, the stronger that untrained baseline.
+  (`first_errors.measure`): the higher, the stronger that untrained baseline;
+- `value_confidence` (the lookup variant): teacher-forced, the looked-up values it gets right and wrong,
+  and how sure it is of each (the smallest top probability over the value's digits): a wrong value it
+  is sure of is one an uncertainty trigger passes by.
 
     python3 -m relay_train.screen --student PATH.gguf [--split test] [--lookup LO:HI]
 """
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from collections import Counter
 
 import torch
 
-from . import evaluate, first_errors, self_labels, sft
+from . import evaluate, first_errors, self_labels, sft, task
 from .tokenizer import decode
 
 MAX_CALLS = 4
@@ -57,13 +61,48 @@ def first_error_kinds(student, encoded: list[tuple[list[int], int]], batch: int 
     return kinds
 
 
+@torch.no_grad()
+def value_confidence(student, questions, encoded, batch: int = 100) -> dict | None:
+    """Over the questions with a lookup: per right and wrong value (argmax on every digit), how many,
+    and the median and the shares at or above 0.7 and 0.9 of each value's smallest top probability."""
+    sure: dict[str, list[float]] = {"right": [], "wrong": []}
+    for i in range(0, len(encoded), batch):
+        chunk = list(zip(questions[i:i + batch], encoded[i:i + batch]))
+        tokens, _ = sft.pad_batch([toks for _, (toks, _) in chunk], [[0.0] for _ in chunk])
+        probs = self_labels.non_command_probs(student(tokens).float())
+        for b, (q, (toks, start)) in enumerate(chunk):
+            at = value_digits(q, start)
+            if at is None:
+                continue
+            top = [probs[b, t - 1].max() for t in at]
+            right = all(int(probs[b, t - 1].argmax()) == toks[t] for t in at)
+            sure["right" if right else "wrong"].append(float(min(top)))
+    if not sure["right"] and not sure["wrong"]:
+        return None
+    return {name: {"n": len(v), "median": statistics.median(v) if v else None,
+                   "at_least_0.7": sum(x >= 0.7 for x in v) / len(v) if v else None,
+                   "at_least_0.9": sum(x >= 0.9 for x in v) / len(v) if v else None} for name, v in sure.items()}
+
+
+def value_digits(q, start: int) -> list[int] | None:
+    """Token indices of the looked-up value's digits in q's encoded reference (None: no lookup): the
+    answer's second line is `f(key)=value`, one token per character."""
+    key = next((k for k in q.keys if k is not None), None)
+    if key is None:
+        return None
+    echo, lookup = task.solve(q)[0].split("\n")[:2]
+    first = start + len(echo) + 1 + len(f"f({key})=")
+    return list(range(first, start + len(echo) + 1 + len(lookup)))
+
+
 def screen(student, questions, encoded) -> dict:
     alone = evaluate.evaluate(student, None, questions, relay=False)["accuracy"]
     ceiling = self_labels.ceilings(student, encoded, 0.0, MAX_CALLS)
     return {"alone": alone, "first_error_lines": dict(first_error_kinds(student, encoded).most_common()),
             "ceiling": ceiling,
             "ceiling_pgr": (ceiling["hidden"]["accuracy"] - alone) / (1 - alone) if alone < 1 else None,
-            "first_errors": first_errors.measure(first_errors.decision_rows(student, encoded))}
+            "first_errors": first_errors.measure(first_errors.decision_rows(student, encoded)),
+            "value_confidence": value_confidence(student, questions, encoded)}
 
 
 def main(argv=None) -> int:

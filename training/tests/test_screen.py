@@ -2,6 +2,7 @@
 import unittest
 
 from relay_train import screen, sft, task
+from relay_train.tokenizer import decode
 from tests.test_self_labels import ReferenceReaderFake
 
 
@@ -26,6 +27,23 @@ class ScreenTest(unittest.TestCase):
         got = screen.first_error_kinds(ReferenceReaderFake(toks, wrong_at=(at_lookup_value + 1, at_add)), [(toks, start)])
         self.assertEqual(dict(got), {"lookup": 1})
         self.assertEqual(dict(screen.first_error_kinds(ReferenceReaderFake(toks), [(toks, start)])), {})
+
+    def test_value_confidence_tells_sure_wrong_values_from_unsure_right_ones(self):
+        spec = task.Lookup(100, 1000, low=10)
+        q = task.Question((spec.value(250), 48, 15), ("*", "+"), (250, None, None))
+        toks, start = sft.encode_example(q)
+        digits = screen.value_digits(q, start)
+        self.assertEqual(decode(toks[digits[0]:digits[-1] + 1]), str(spec.value(250)))
+        read = lambda fake: screen.value_confidence(fake, [q], [(toks, start)])  # noqa: E731
+        sure_wrong = read(ReferenceReaderFake(toks, wrong_at=(digits[1],)))
+        self.assertEqual((sure_wrong["wrong"]["n"], sure_wrong["right"]["n"]), (1, 0))
+        self.assertEqual(sure_wrong["wrong"]["at_least_0.9"], 1.0)
+        unsure_right = read(ReferenceReaderFake(toks, margin_at=(digits[0],)))
+        self.assertEqual((unsure_right["right"]["n"], unsure_right["wrong"]["n"]), (1, 0))
+        self.assertEqual(unsure_right["right"]["at_least_0.7"], 0.0)
+        self.assertLess(unsure_right["right"]["median"], 0.7)
+        plain = task.Question((7, 48), ("*",))
+        self.assertIsNone(screen.value_confidence(ReferenceReaderFake(toks), [plain], [sft.encode_example(plain)]))
 
 
 if __name__ == "__main__":
