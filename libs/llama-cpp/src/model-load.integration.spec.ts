@@ -29,10 +29,11 @@ describe('loadGgufModel errors', () => {
     llama = await loadLlama({ onLog: () => undefined });
   }, 60_000);
 
+  // Disposing llama.cpp can outlast jest's 5 s hook default on a loaded machine.
   afterAll(async () => {
     await llama?.dispose();
     if (tmp) await rm(tmp, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   async function loadError(path: string): Promise<ModelLoadError> {
     const err: unknown = await loadGgufModel(llama, path).then(

@@ -169,6 +169,7 @@ describe('NatsLlmPool with real llm-worker processes (reference model)', () => {
     await waitFor('3 live workers', () => liveIds().length === 3);
   }, 180_000);
 
+  // Disposing llama.cpp can outlast jest's 5 s hook default on a loaded machine.
   afterAll(async () => {
     await Promise.all([...workers.values()].map((w) => w.stop(5_000)));
     registry?.close();
@@ -177,7 +178,7 @@ describe('NatsLlmPool with real llm-worker processes (reference model)', () => {
     await slm?.close();
     await localLlm?.close();
     await llama?.dispose();
-  });
+  }, 30_000);
 
   it('relay generations over the pool return exactly what the embedded mode returns', async () => {
     const questions = QUESTIONS.slice(0, 12);

@@ -49,6 +49,7 @@ beforeAll(async () => {
   }
 });
 
+// Disposing llama.cpp can outlast jest's 5 s hook default on a loaded machine.
 afterAll(async () => {
   for (const pair of Object.values(models)) {
     for (const { model, context } of Object.values(pair)) {
@@ -57,7 +58,7 @@ afterAll(async () => {
     }
   }
   await llama?.dispose();
-});
+}, 30_000);
 
 /** `count` greedy tokens after `tokens` (the sequence is reset: `tokens` is the whole context). */
 async function greedyTokens({ sequence }: LoadedModel, tokens: readonly Token[], count: number): Promise<Token[]> {

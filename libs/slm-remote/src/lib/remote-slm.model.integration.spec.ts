@@ -34,11 +34,12 @@ describe('RemoteSlmEngine over a worker with the reference SLM (llama.cpp)', () 
     worker = await startInProcessWorker('w', workerSlm, { maxStreams: 2 });
   }, 60_000);
 
+  // Disposing llama.cpp can outlast jest's 5 s hook default on a loaded machine.
   afterAll(async () => {
     worker?.kill();
     await Promise.all([workerSlm?.close(), localSlm?.close(), llm?.close()]);
     await llama?.dispose();
-  });
+  }, 30_000);
 
   async function relay(slm: Engine, question: string, generationId: string): Promise<CompletedEvent> {
     const framed = REFERENCE_CHAT_FORMAT.frame(question);

@@ -15,9 +15,10 @@ describe('commandOpeningIds', () => {
   beforeAll(async () => {
     llama = await loadLlama({ gpu: false });
   }, 60_000);
+  // Disposing llama.cpp can outlast jest's 5 s hook default on a loaded machine.
   afterAll(async () => {
     await llama?.dispose();
-  });
+  }, 30_000);
 
   it('is the <call> control id (258) for the reference student', async () => {
     const model = await loadGgufModel(llama, join(referenceModelDir(), 'slm.gguf'));

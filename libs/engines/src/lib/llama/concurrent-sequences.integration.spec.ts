@@ -28,10 +28,11 @@ describe('LlamaCppEngine with concurrent sequences (real llama.cpp model)', () =
     await llm.start();
   }, 60_000);
 
+  // Disposing llama.cpp can outlast jest's 5 s hook default on a loaded machine.
   afterAll(async () => {
     await llm?.close();
     await llama?.dispose();
-  });
+  }, 30_000);
 
   const answer = async (id: string, question: string): Promise<string> => {
     const prompt = [BOS, ...bytes(`${question}\n`)];
