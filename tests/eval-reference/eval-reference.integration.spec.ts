@@ -11,6 +11,9 @@ import { promisify } from 'node:util';
  * script's own decision: a partial run never rewrites the published table.
  */
 const run = promisify(execFile);
+// Each test runs the whole script (up to 60 s a run, below), one test two runs: jest's 5 s default
+// ran out on a loaded machine.
+jest.setTimeout(130_000);
 const ROOT = resolve(__dirname, '../..');
 const QUESTIONS = 12;
 const CARD = ['# Model card', '', '<!-- serving-table:start -->', 'PUBLISHED TABLE (1200 questions)', '<!-- serving-table:end -->', ''].join('\n');
