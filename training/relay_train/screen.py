@@ -15,7 +15,7 @@ needs"). This prints, for one student GGUF on a split, one JSON object:
   and how sure it is of each (the smallest top probability over the value's digits): a wrong value it
   is sure of is one an uncertainty trigger passes by.
 
-    python3 -m relay_train.screen --student PATH.gguf [--split test] [--lookup LO:HI]
+    python3 -m relay_train.screen --student PATH.gguf [--split test] [--lookup LO:HI[:LOW]]
 """
 from __future__ import annotations
 
