@@ -177,9 +177,9 @@ def valid(q: Question) -> bool:
     return all(abs(v) < LIMIT for v in solve(q)[2])
 
 
-def sample_question(rng: random.Random, n_operands: int, keys_below: int | None = None) -> Question:
+def sample_question(rng: random.Random, n_operands: int, keys_below: int = 0) -> Question:
     """A valid question with `n_operands` operands; in the lookup variant one is f(key), key below
-    `keys_below` when given."""
+    `keys_below` unless it is 0."""
     while True:
         ops = tuple(rng.choice(OPS) for _ in range(n_operands - 1))
         if ops.count("*") > 2:
@@ -191,10 +191,10 @@ def sample_question(rng: random.Random, n_operands: int, keys_below: int | None 
             return q
 
 
-def with_lookup(rng: random.Random, q: Question, spec: Lookup, keys_below: int | None = None) -> Question:
+def with_lookup(rng: random.Random, q: Question, spec: Lookup, keys_below: int = 0) -> Question:
     """`q` with one operand, drawn at random, replaced by f(key) for a random key (below `keys_below`
-    when given)."""
-    i, key = rng.randrange(q.n_operands), rng.randrange(spec.lo, spec.hi if keys_below is None else keys_below)
+    unless it is 0)."""
+    i, key = rng.randrange(q.n_operands), rng.randrange(spec.lo, keys_below or spec.hi)
     operands = list(q.operands)
     operands[i] = spec.value(key)
     return Question(tuple(operands), q.ops, tuple(key if j == i else None for j in range(q.n_operands)))
@@ -247,7 +247,7 @@ def train_sampler(seed: int, held_out: set[str], keys_below: int = 0):
     check_keys_below(keys_below)
     rng = random.Random(seed)
     while True:
-        q = sample_question(rng, rng.choice((2, 3, 4)), keys_below or None)
+        q = sample_question(rng, rng.choice((2, 3, 4)), keys_below)
         if q.text not in held_out:
             yield q
 
