@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from . import task
+from .card_task import example_question, lookup_of, lookup_sentences
 from .tokenizer import BYTE_TOKENS, CONTROL_TOKENS
-
-EXAMPLE = task.Question((37, 48, 15, 6), ("*", "+", "-"))
-
 
 def _control_tokens() -> str:
     """The control tokens as the card lists them, two to a line."""
@@ -177,13 +175,15 @@ def _pct(x: float) -> str:
 def model_card(res: dict) -> str:
     tc, sc, par = res["configs"]["teacher"], res["configs"]["student"], res["params"]
     smoke = "\n> SMOKE RUN: tiny step counts, numbers are meaningless.\n" if res["smoke"] else ""
-    return _header(tc, sc, par, smoke) + _training_section(res) + _results_section(res)
+    return _header(tc, sc, par, smoke, res) + _training_section(res) + _results_section(res)
 
 
-def _header(tc: dict, sc: dict, par: dict, smoke: str) -> str:
+def _header(tc: dict, sc: dict, par: dict, smoke: str, res: dict) -> str:
+    example = example_question(res)
+    what = "arithmetic task with a table lookup" if lookup_of(res) else "arithmetic task"
     return f"""# RelayLLM reference pair: `slm.gguf` (student) + `llm.gguf` (teacher)
 {smoke}
-Two tiny Llama-architecture models trained from scratch on a synthetic arithmetic task with the
+Two tiny Llama-architecture models trained from scratch on a synthetic {what} with the
 RelayLLM recipe as built here ({_recipe(sc['warmup'], sc['grpo'], sc.get('self_rounds'))}).
 They exist so that the serving system, its tests and its evaluation run for real on a laptop CPU.
 
@@ -200,11 +200,11 @@ Tokenizer (shared): {BYTE_TOKENS} byte tokens (id = byte value) and four CONTROL
 is plain text; only the model can write the command tokens.
 
 ## Chat format
-`<s>` + question + `\\n`, e.g. `<s>Compute 37*48+15-6.\\n`. The model answers step by step and ends with
+`<s>` + question + `\\n`, e.g. `<s>{example.text}\\n`. The model answers step by step and ends with
 `\\boxed{{<integer>}}` then `</s>`:
 
 ```
-{task.solve(EXAMPLE)[0]}
+{task.solve(example)[0]}
 ```
 Working lines write numbers in five digits, least-significant digit first (`67710` is 1776), signed
 values with a leading sign: each result digit then sits at a fixed distance from the digits it depends on
@@ -218,9 +218,11 @@ command-free text for n tokens.
 def _training_section(res: dict) -> str:
     tb, sc, tc, tim = res["table"], res["configs"]["student"], res["configs"]["teacher"], res["timings_s"]
     total = sum(v for k, v in tim.items() if k not in ("teacher-sft", "student-sft") or f"{k}-resumed" not in tim)
+    if res.get("sft_side_by_side"):     # the two SFTs overlapped: the shorter one adds no time
+        total -= min(tim.get(f"{r}-sft-resumed", tim.get(f"{r}-sft", 0.0)) for r in ("teacher", "student"))
     return f"""## Training data and steps
 Task: `Compute <expr>.`, 2-4 operands in 0..99, `+ - *`, at most two `*`, every intermediate below 100000
-in magnitude. Seeded splits: test {tb['teacher']['n']} questions (equal thirds by operand count), dev, and an
+in magnitude.{lookup_sentences(res)} Seeded splits: test {tb['teacher']['n']} questions (equal thirds by operand count), dev, and an
 endless train stream that never yields a dev or test question (`data/`).
 
 | stage | what | steps | time (s) |
@@ -233,7 +235,7 @@ endless train stream that never yields a dev or test question (`data/`).
 | GRPO | {_grpo(sc['grpo'], res)} | {sc['grpo']['steps']} | {tim.get('grpo')} |
 
 Whole pipeline including evaluation and export: {total / 60:.1f} min (`npm run train:reference`; 2 threads unless `train.log` says
-otherwise; a stage resumed from a checkpoint counts the time of the run that made it).
+otherwise{"; the two SFTs side by side, one thread each" if res.get("sft_side_by_side") else ""}; a stage resumed from a checkpoint counts the time of the run that made it).
 
 """
 

@@ -139,6 +139,11 @@ def load(path: str, smoke: bool = False) -> RoleConfig:
                       _lookup(path, raw.get("lookup")))
 
 
+def lookup_fields(spec: task.Lookup | None) -> dict | None:
+    """A table as a config writes it (None: the shipped task): what metrics.json records."""
+    return None if spec is None else {name: getattr(spec, name) for name in LOOKUP_FIELDS}
+
+
 def _lookup(path: str, raw: Any) -> task.Lookup | None:
     if raw is None:
         return None

@@ -18,7 +18,7 @@ import time
 
 import torch
 
-from . import config, grpo, self_labels, sft, task, teacher_seed, warmup
+from . import config, grpo, self_labels, sft, side_by_side, task, teacher_seed, warmup
 from .evaluate import evaluate
 from .export import export_all
 from .model import Llama
@@ -44,6 +44,8 @@ def main(argv=None) -> int:
     ap.add_argument("--teacher-from", default=None, metavar="PAIR_DIR",
                     help="take the teacher from a published pair (PAIR_DIR/llm.gguf, e.g. models/reference) instead of "
                          "training it: the student stages then run as a whole run would, about an hour sooner")
+    ap.add_argument("--sft-side-by-side", action="store_true",
+                    help="train the teacher's and the student's SFT at once, each on half the threads (side_by_side.py)")
     args = ap.parse_args(argv)
     try:
         tcfg = config.load(args.teacher_config, smoke=args.smoke)
@@ -63,16 +65,17 @@ def main(argv=None) -> int:
         return 2
     publish = args.publish or (None if args.smoke else os.path.join(ROOT, "models", "reference"))
     torch.set_num_threads(args.threads)
-    run(tcfg, scfg, args.out, publish, args.smoke, args.resume, teacher_seeded=bool(args.teacher_from))
+    run(tcfg, scfg, args.out, publish, args.smoke, args.resume, teacher_seeded=bool(args.teacher_from),
+        sft_side_by_side=args.sft_side_by_side)
     return 0
 
 
 class Stages:
     """One pipeline run's work dir, log and stage timings, and whether stage checkpoints are reused."""
 
-    def __init__(self, out: str, resume: bool, teacher_seeded: bool = False):
+    def __init__(self, out: str, resume: bool, teacher_seeded: bool = False, log_name: str = "train.log"):
         self.out, self.resume, self.teacher_seeded = out, resume, teacher_seeded
-        self.prog = Progress(os.path.join(out, "train.log"))
+        self.prog = Progress(os.path.join(out, log_name))
         self.timings: dict = {}
 
     def timed(self, name, fn):
@@ -95,14 +98,14 @@ def write_splits(tcfg, smoke: bool, out: str) -> tuple[dict, set]:
     return splits, {q.text for qs in splits.values() for q in qs}
 
 
-def train_sft(st: Stages, cfg, held_out: set, dev: list):
-    """SFT of one model on reference answers (or its checkpoint with --resume); (model, loss curve,
-    [(step, greedy accuracy alone on `dev`)] every sft.dev_every steps)."""
+def train_sft(st: Stages, cfg, held_out: set, dev: list, saved_by_side: bool = False):
+    """SFT of one model on reference answers (or its checkpoint with --resume, or the one a side-by-side
+    process just wrote); (model, loss curve, [(step, greedy accuracy alone on `dev`)] every sft.dev_every steps)."""
     torch.manual_seed(cfg.seed)
     model = Llama(cfg.model)
     ckpt = os.path.join(st.out, f"{cfg.role}-sft.pt")
     seeded = cfg.role == "teacher" and st.teacher_seeded
-    if (st.resume or seeded) and os.path.exists(ckpt):
+    if (st.resume or seeded or saved_by_side) and os.path.exists(ckpt):
         saved = torch.load(ckpt)
         model.load_state_dict(saved["model"])
         st.timings[f"{cfg.role}-sft-resumed"] = saved["seconds"]
@@ -177,17 +180,17 @@ def train_grpo(st: Stages, student, teacher, scfg, held_out: set, dev, curves: d
 
 
 def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = False,
-        teacher_seeded: bool = False) -> dict:
+        teacher_seeded: bool = False, sft_side_by_side: bool = False) -> dict:
     st = Stages(out, resume, teacher_seeded)
     prog = st.prog
     prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()}")
     curves, table = {}, {}
     splits, held_out = write_splits(tcfg, smoke, out)
     test = splits["test"]
-    teacher, curves["teacher_sft"], curves["teacher_sft_dev"] = st.timed(
-        "teacher-sft", lambda: train_sft(st, tcfg, held_out, splits["dev"]))
-    student, curves["student_sft"], curves["student_sft_dev"] = st.timed(
-        "student-sft", lambda: train_sft(st, scfg, held_out, splits["dev"]))
+    (teacher, curves["teacher_sft"], curves["teacher_sft_dev"]), (student, curves["student_sft"], curves["student_sft_dev"]) = (
+        side_by_side.train_both(st, tcfg, scfg, held_out, splits["dev"]) if sft_side_by_side else
+        (st.timed("teacher-sft", lambda: train_sft(st, tcfg, held_out, splits["dev"])),
+         st.timed("student-sft", lambda: train_sft(st, scfg, held_out, splits["dev"]))))
     prog.info(f"params: teacher {teacher.n_params()} student {student.n_params()}")
     table["teacher"] = st.timed("eval-teacher", lambda: evaluate(teacher, None, test, relay=False))
     table["student"] = st.timed("eval-student", lambda: evaluate(student, None, test, relay=False))
@@ -204,7 +207,8 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
               "grpo_best": grpo_res["best"],
               "sft_dev": {"teacher": curves["teacher_sft_dev"], "student": curves["student_sft_dev"]},
               "params": {"teacher": teacher.n_params(), "student": student.n_params()},
-              "threads": torch.get_num_threads(),
+              "threads": torch.get_num_threads(), "sft_side_by_side": sft_side_by_side,
+              "lookup": config.lookup_fields(tcfg.lookup),
               "configs": {"teacher": tcfg.model.__dict__ | {"sft": tcfg.sft},
                           "student": scfg.model.__dict__ | {"sft": scfg.sft, "warmup": scfg.warmup,
                                                                    "self_rounds": scfg.self_rounds, "grpo": scfg.grpo}},

@@ -1,0 +1,61 @@
+"""The teacher's and the student's SFT at once, each on half the threads.
+
+Why: on the 2 cores the recipe assumes, one small model's SFT gains little from a second thread (the
+teacher's recipe ran at 1.08 it/s on 2 threads alone and at 0.9-1.0 it/s on 1 thread beside another
+run, training README "Measured on 2026-12-06, eighth session"), so the two stages side by side end
+about when the teacher alone would. The two SFTs are independent: each draws from its own seed, and
+each one-thread draw is the same whether the other runs beside it or not.
+
+The teacher trains in a spawned process (its log: `teacher-sft.log` in the work dir) and writes its
+checkpoint; the pipeline trains the student meanwhile, waits, then loads the teacher's checkpoint as
+`--resume` would. With `--resume` or a seeded teacher, a checkpoint already there is used instead.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+
+import torch
+
+from . import task
+
+TEACHER_LOG = "teacher-sft.log"
+
+
+def _teacher_process(out: str, tcfg, lookup, held_out: set, dev: list, threads: int) -> None:
+    """The spawned process: it starts with a fresh interpreter, so the task variant and the thread
+    count are set again here."""
+    from . import pipeline
+    torch.set_num_threads(threads)
+    task.use_lookup(lookup)
+    st = pipeline.Stages(out, resume=False, log_name=TEACHER_LOG)
+    st.timed("teacher-sft", lambda: pipeline.train_sft(st, tcfg, held_out, dev))
+
+
+def train_both(st, tcfg, scfg, held_out: set, dev: list) -> tuple[tuple, tuple]:
+    """(teacher, student) SFT results as `pipeline.train_sft` gives them, trained side by side."""
+    from . import pipeline
+    ckpt = os.path.join(st.out, "teacher-sft.pt")
+    if (st.resume or st.teacher_seeded) and os.path.exists(ckpt):
+        teacher = st.timed("teacher-sft", lambda: pipeline.train_sft(st, tcfg, held_out, dev))
+        return teacher, st.timed("student-sft", lambda: pipeline.train_sft(st, scfg, held_out, dev))
+    threads = torch.get_num_threads()
+    half = max(1, threads // 2)
+    child = multiprocessing.get_context("spawn").Process(
+        target=_teacher_process, args=(st.out, tcfg, task.lookup_in_use(), held_out, dev, half), daemon=True)
+    st.prog.info(f"teacher-sft in a process of its own on {half} thread(s) (log: {TEACHER_LOG}); "
+                 f"student-sft here on {half}")
+    child.start()
+    try:
+        torch.set_num_threads(half)
+        student = st.timed("student-sft", lambda: pipeline.train_sft(st, scfg, held_out, dev))
+        st.prog.info("student-sft done; waiting for teacher-sft")
+        child.join()
+    finally:
+        if child.is_alive():
+            child.terminate()
+        torch.set_num_threads(threads)
+    if child.exitcode != 0:
+        raise RuntimeError(f"teacher-sft process failed (exit {child.exitcode}); see {TEACHER_LOG}")
+    teacher = st.timed("teacher-sft", lambda: pipeline.train_sft(st, tcfg, held_out, dev, saved_by_side=True))
+    return teacher, student

@@ -1,0 +1,61 @@
+"""`pipeline --sft-side-by-side`: the teacher's SFT in a process of its own, beside the student's."""
+import os
+import tempfile
+import unittest
+
+import torch
+
+from relay_train import config, pipeline, side_by_side, task
+
+CONFIGS = os.path.join(pipeline.HERE, "configs", "experiments")
+
+
+class SideBySideTest(unittest.TestCase):
+    def setUp(self):
+        # lookup configs: a spawned process that forgot the task variant would train the shipped task
+        self.tcfg = config.load(os.path.join(CONFIGS, "lookup-teacher.json"), smoke=True)
+        self.scfg = config.load(os.path.join(CONFIGS, "lookup-student.json"), smoke=True)
+        self.tmp = tempfile.TemporaryDirectory()
+        self.threads = torch.get_num_threads()
+        task.use_lookup(self.tcfg.lookup)
+        self.splits = task.make_splits(self.tcfg.seed, 2, 2)
+        self.held_out = {q.text for qs in self.splits.values() for q in qs}
+
+    def tearDown(self):
+        task.use_lookup(None)
+        torch.set_num_threads(self.threads)
+        self.tmp.cleanup()
+
+    def _stages(self, name: str) -> pipeline.Stages:
+        out = os.path.join(self.tmp.name, name)
+        os.makedirs(out)
+        return pipeline.Stages(out, resume=False)
+
+    def test_each_model_is_the_one_a_run_on_one_thread_trains_alone(self):
+        torch.set_num_threads(2)
+        st = self._stages("side")
+        (teacher, t_curve, _), (student, s_curve, _) = side_by_side.train_both(
+            st, self.tcfg, self.scfg, self.held_out, self.splits["dev"])
+        self.assertEqual(torch.get_num_threads(), 2)     # the later stages get every thread back
+        torch.set_num_threads(1)
+        alone = self._stages("alone")
+        for cfg, model, curve in ((self.tcfg, teacher, t_curve), (self.scfg, student, s_curve)):
+            ref, ref_curve, _ = pipeline.train_sft(alone, cfg, self.held_out, self.splits["dev"])
+            self.assertEqual(curve, ref_curve, cfg.role)
+            for name, tensor in ref.state_dict().items():
+                self.assertTrue(torch.equal(tensor, model.state_dict()[name]), f"{cfg.role} {name}")
+        log = open(os.path.join(st.out, side_by_side.TEACHER_LOG)).read()
+        self.assertIn("teacher-sft done", log)
+
+    def test_a_teacher_checkpoint_already_there_is_reused_with_resume(self):
+        st = self._stages("resume")
+        torch.save({"model": pipeline.Llama(self.tcfg.model).state_dict(), "curve": [[1, 9.0]], "dev": [],
+                    "seconds": 12.5}, os.path.join(st.out, "teacher-sft.pt"))
+        st.resume = True
+        (_, t_curve, _), _ = side_by_side.train_both(st, self.tcfg, self.scfg, self.held_out, self.splits["dev"])
+        self.assertEqual(t_curve, [[1, 9.0]])
+        self.assertFalse(os.path.exists(os.path.join(st.out, side_by_side.TEACHER_LOG)))
+
+
+if __name__ == "__main__":
+    unittest.main()
