@@ -18,22 +18,26 @@
  * questions, llm and relay policies), so the card's numbers reproduce exactly.
  *
  * Flags: --limit N (a seeded sample of N questions, stratified by level: smoke checks; never
- * published), --out DIR (runs dir), --no-card.
+ * published), --out DIR (runs dir), --no-card, --models DIR (a candidate pair laid out as
+ * models/reference is, e.g. a pipeline's --publish dir: measured the same way, runs under
+ * runs/candidate-<its path, slashes as dashes>/, never published).
  * Stage models: models/reference/stages/{sft,warmup}/ (written by training/, see
  * training/relay_train/stages.py); the shipped slm.gguf is the student after GRPO.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
-  options: { limit: { type: 'string' }, out: { type: 'string' }, 'no-card': { type: 'boolean' } },
+  options: { limit: { type: 'string' }, out: { type: 'string' }, 'no-card': { type: 'boolean' }, models: { type: 'string' } },
 });
 // Paths relative to the repository root (the cwd of every child), so that the committed
 // summaries and report name files the same on every machine.
-const models = 'models/reference';
+const shipped = 'models/reference';
+const models = values.models === undefined ? shipped : relative(root, resolve(values.models));
+const candidate = models !== shipped;
 const dataset = join(models, 'data/test.jsonl');
 const cardPath = join(models, 'MODEL_CARD.md');
 const publishedEvalDir = join(models, 'eval');
@@ -43,7 +47,7 @@ if (limit !== undefined && !/^[1-9]\d*$/.test(limit)) {
   process.exit(2);
 }
 // A partial run keeps its own runs (never resumed into, nor from, a full run's) and its own report.
-const runsDir = values.out ?? (limit === undefined ? 'runs/reference' : `runs/reference-limit-${limit}`);
+const runsDir = values.out ?? (candidate ? `runs/candidate-${models.replace(/[/\\.]+/g, '-')}` : limit === undefined ? 'runs/reference' : `runs/reference-limit-${limit}`);
 const partialEvalDir = join(runsDir, 'report');
 process.chdir(root);
 const cli = join(root, 'apps/relayllm/bin/relayllm.cjs');
@@ -55,6 +59,7 @@ const notPublished = (why) => [
   `${cardPath} and ${publishedEvalDir}/ are left as they are.`,
 ];
 if (limit !== undefined) banner(notPublished(`--limit ${limit}: a sample of the test questions`));
+if (candidate) banner(notPublished(`--models ${models}: a candidate pair, not ${shipped}`));
 
 /**
  * The relay's serving-time knob, swept on the shipped student: `call_bias` (a logit offset on
@@ -136,7 +141,7 @@ const summaries = summaryDirs().map((d) => ({ run: d.slice(runsDir.length + 1), 
 // Published only when every run answered every question: the data decide, not just the flag.
 const questions = readFileSync(dataset, 'utf8').split('\n').filter((line) => line.trim() !== '').length;
 const short = summaries.filter((s) => s.sample !== undefined || s.n !== questions).map((s) => `${s.run}: n=${s.n}`);
-const publish = limit === undefined && short.length === 0;
+const publish = !candidate && limit === undefined && short.length === 0;
 const evalDir = publish ? publishedEvalDir : partialEvalDir;
 mkdirSync(evalDir, { recursive: true });
 // Top-level run directories: `relayllm report` reads a sweep directory as one curve.
@@ -147,7 +152,7 @@ process.stdout.write(report);
 writeFileSync(join(evalDir, 'summaries.json'), `${JSON.stringify(summaries, null, 1)}\n`);
 
 if (!publish) {
-  const why = limit !== undefined ? `--limit ${limit}` : `runs short of the ${questions} test questions: ${short.join(', ')}`;
+  const why = candidate ? `--models ${models}` : limit !== undefined ? `--limit ${limit}` : `runs short of the ${questions} test questions: ${short.join(', ')}`;
   banner(notPublished(why));
 } else if (!values['no-card']) {
   const pct = (x) => (100 * x).toFixed(2);

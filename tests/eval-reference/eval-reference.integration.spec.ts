@@ -137,6 +137,28 @@ describe('npm run eval:reference', () => {
     for (const call of second) expect(call).toContain('--resume');
   });
 
+  it('--models measures a candidate pair the same way, under runs/candidate-<its path>/, and publishes nothing', async () => {
+    const t = tree();
+    const pair = join(t.root, 'training/out/pair1/publish');
+    mkdirSync(join(pair, 'data'), { recursive: true });
+    copyFileSync(join(t.root, 'models/reference/data/test.jsonl'), join(pair, 'data/test.jsonl'));
+    writeFileSync(join(pair, 'MODEL_CARD.md'), CARD);
+    const before = published(t.root);
+    const { stderr } = await evalReference(t, ['--models', 'training/out/pair1/publish']);
+    expect(published(t.root)).toEqual(before);
+    expect(readFileSync(join(pair, 'MODEL_CARD.md'), 'utf8')).toBe(CARD);
+    const evals = calls(t).filter(([command]) => command === 'eval');
+    expect(evals.length).toBeGreaterThan(5);
+    for (const call of evals) {
+      expect(call[call.indexOf('--dataset') + 1]).toBe('training/out/pair1/publish/data/test.jsonl');
+      expect(call[call.indexOf('--models') + 1]).toMatch(/^training\/out\/pair1\/publish(\/stages\/(sft|warmup))?$/);
+      expect(call[call.indexOf('--out') + 1]).toMatch(/^runs\/candidate-training-out-pair1-publish\//);
+    }
+    expect(existsSync(join(t.root, 'runs/candidate-training-out-pair1-publish/report/report.txt'))).toBe(true);
+    expect(stderr).toContain('PARTIAL RUN (--models training/out/pair1/publish: a candidate pair, not models/reference)');
+    expect(stderr).not.toMatch(/^updated /m);
+  });
+
   it('refuses a --limit that is not a positive integer', async () => {
     await expect(evalReference(tree(), ['--limit', '0'])).rejects.toMatchObject({ code: 2 });
   });
