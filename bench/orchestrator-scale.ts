@@ -22,6 +22,7 @@
 import { WorkerKind } from '@relayllm/proto';
 import { isRelayError, runRelay, sequenceIdOf, SystemClock, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import {
+  IN_TASK_PROMPT,
   startAppProcess,
   startNatsServer,
   startRedisServer,
@@ -115,7 +116,7 @@ async function runLoad(generate: Generate, total: number, clients: number, prefi
       tally.inFlight += 1;
       tally.peakInFlight = Math.max(tally.peakInFlight, tally.inFlight);
       try {
-        for await (const event of generate({ generationId, prompt: 'Compute 37*48+15-6.', maxTokens: 256 }, new AbortController().signal)) {
+        for await (const event of generate({ generationId, prompt: IN_TASK_PROMPT, maxTokens: 256 }, new AbortController().signal)) {
           if (event.type !== 'completed') continue;
           tally.completed += 1;
           if (tally.completed === Math.floor(total / 2)) onHalfway?.(tally.inFlight);

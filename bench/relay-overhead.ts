@@ -16,6 +16,7 @@
  */
 import { BOS, EOS } from '@relayllm/llama-cpp';
 import { InternalReason, RelayError, type Engine, type EngineRequest } from '@relayllm/relay-core';
+import { BENCH_FALLBACK_PROMPTS } from '@relayllm/testing';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,7 +26,6 @@ import { llamaEngineOf, startEmbeddedEngines } from '../apps/relayllm/src/app/em
 import { createEmbeddedRelay } from '../apps/relayllm/src/app/embedded-host';
 
 const MAX_TOKENS = 200; // as in the model card's evaluation
-const FALLBACK_PROMPTS = ['Compute 37*48+15-6.', 'Compute 74+4.', 'Compute 61*78.', 'Compute 58-34-10.', 'Compute 19*3+88-40.'];
 
 interface Tally {
   ms: number;
@@ -41,16 +41,17 @@ const config = loadConfig({ flags: values.models === undefined ? {} : { modelsDi
 const promptCount = Number(values.prompts ?? 12);
 const rounds = Number(values.rounds ?? 3);
 
-/** Questions of the pair's test split when the export ships one, else a fixed set. */
+/** Questions of the pair's test split (data/test.jsonl) when the export ships one, else a fixed set. */
 function benchPrompts(): string[] {
-  const file = join(config.modelsDir, 'test.jsonl');
+  const file = join(config.modelsDir, 'data/test.jsonl');
   const questions = existsSync(file)
     ? readFileSync(file, 'utf8')
         .split('\n')
         .filter((line) => line.trim() !== '')
         .map((line) => String((JSON.parse(line) as { question: string }).question))
-    : FALLBACK_PROMPTS;
-  return Array.from({ length: promptCount }, (_, i) => questions[i % questions.length] as string);
+    : BENCH_FALLBACK_PROMPTS;
+  // The split is sorted by operand count: spread the picks over it so that every level is timed.
+  return Array.from({ length: promptCount }, (_, i) => questions[Math.floor((i * questions.length) / promptCount) % questions.length] as string);
 }
 
 /** One engine alone: greedy, up to MAX_TOKENS, from scratch on a fresh sequence id. */

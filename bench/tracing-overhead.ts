@@ -24,6 +24,7 @@ import type { RelayServiceHandler } from '@relayllm/front-door';
 import { createMetricsRegistry, observabilityConfigFromEnv, RelayMetrics, startTracing, type Tracing } from '@relayllm/observability';
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { type RelayRequest, referenceModels } from '@relayllm/relay-core';
+import { BENCH_FALLBACK_PROMPTS } from '@relayllm/testing';
 import { loadConfig } from '../apps/relayllm/src/app/config';
 import { startEmbeddedEngines } from '../apps/relayllm/src/app/embedded-engines';
 import { createObservedEmbeddedRelay } from '../apps/relayllm/src/app/embedded-observability';
@@ -39,7 +40,7 @@ function prompts(count: number): string[] {
   const file = join(config.modelsDir, 'data/test.jsonl');
   const questions = existsSync(file)
     ? readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => String((JSON.parse(l) as { question: string }).question))
-    : ['Compute 74+4.', 'Compute 35-68.', 'Compute 61*78.'];
+    : BENCH_FALLBACK_PROMPTS;
   return Array.from({ length: count }, (_, i) => questions[i % questions.length] as string);
 }
 

@@ -1,4 +1,5 @@
 import { runRelay, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
+import { IN_TASK_PROMPT } from '@relayllm/testing';
 import { SimulatedLlmEngine, SimulatedSlmEngine } from './simulated-engines.fake';
 import { slmSegments, type SimulatedGeneration } from './simulated-workload';
 import { runVirtual, VirtualBatchServer, VirtualClock } from './virtual-batch-server';
@@ -20,7 +21,7 @@ export interface ScheduleSettings {
   maxBatch: number;
 }
 
-const PROMPT = 'Compute 37*48+15-6.\n';
+const PROMPT = `${IN_TASK_PROMPT}\n`;
 
 export interface ScheduleResult {
   makespanMs: number;

@@ -10,7 +10,7 @@ import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { createRelayClient } from '@relayllm/grpc-api';
 import { connectNats } from '@relayllm/nats-transport';
-import { freePort, repoRoot, startNatsServer } from '@relayllm/testing';
+import { freePort, OFF_TASK_PROMPT, repoRoot, startNatsServer } from '@relayllm/testing';
 
 jest.setTimeout(240_000);
 
@@ -68,7 +68,7 @@ describe('npm run cluster (scripts/cluster.ts)', () => {
       expect(await redisAnswer(ports.redis, 'PING\r\n')).toMatch(/^-NOAUTH/);
       const client = createRelayClient(`127.0.0.1:${ports.api}`);
       try {
-        const response = await client.generate({ prompt: 'What is 2+3?', maxTokens: 16, temperature: 0 }, { timeoutMs: 60_000 });
+        const response = await client.generate({ prompt: OFF_TASK_PROMPT, maxTokens: 16, temperature: 0 }, { timeoutMs: 60_000 });
         expect(response.text.length).toBeGreaterThan(0);
       } finally {
         client.close();

@@ -6,7 +6,15 @@
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
-import { startLocalCluster, startLocalServices, startOrchestratorProcess, type AppProcessHandle, type LocalClusterHandle, type LocalServicesHandle } from '@relayllm/testing';
+import {
+  RESUME_PROMPT,
+  startLocalCluster,
+  startLocalServices,
+  startOrchestratorProcess,
+  type AppProcessHandle,
+  type LocalClusterHandle,
+  type LocalServicesHandle,
+} from '@relayllm/testing';
 import { generateLocalSecrets, NATS_ROLE_USERS, type LocalSecrets } from '@relayllm/security';
 import { busySequencesAfter, firstRelayStarted, retryWhileLeased, untilServing } from './cluster-probes';
 import { faultCounts, faultsDuring, faultsSince } from './fault-counters';
@@ -17,11 +25,7 @@ jest.setTimeout(300_000);
 const PROMPT_COUNT = 100;
 /** Generations running while a worker is killed. */
 const FAULT_RUN_COUNT = 200;
-/** A prompt whose generation calls the LLM early, then runs long: an orchestrator can die in the middle of it. */
-// Picked for what the reference student does at temperature 0 (re-pick when models/reference changes):
-// with the pair shipped on 2026-12-06 (third session), 163 tokens with 4 relay calls, the first at token 14, so a
-// kill after the first call lands mid-generation, and it runs far longer than a 30 ms deadline.
-const RESUME_PROMPT = 'Compute 99*99*99*99+99*99.';
+/** RESUME_PROMPT calls the LLM early, then runs long: an orchestrator can die in the middle of it. */
 const LONG_PROMPT = RESUME_PROMPT;
 const RESUME_MAX_TOKENS = 480;
 const MAX_TOKENS = 128;

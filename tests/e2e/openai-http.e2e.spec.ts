@@ -11,15 +11,16 @@
 import { Metadata } from '@grpc/grpc-js';
 import OpenAI from 'openai';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
+import { REFERENCE_DEMO_PROMPT } from '@relayllm/http-api';
 import { sampleValue } from '@relayllm/observability';
-import { startLocalCluster, startLocalServices, type LocalClusterHandle, type LocalServicesHandle } from '@relayllm/testing';
+import { RESUME_PROMPT, startLocalCluster, startLocalServices, type LocalClusterHandle, type LocalServicesHandle } from '@relayllm/testing';
 import { busySequencesAfter } from './cluster-probes';
 
 jest.setTimeout(300_000);
 
 const KEY = 'sk-relayllm-e2e-key-0123456789';
 /** Makes the reference student call the teacher at temperature 0 (apps/relayllm's SAMPLE_PROMPT). */
-const PROMPT = 'Compute 89*99-22.';
+const PROMPT = REFERENCE_DEMO_PROMPT;
 const RELAYED = { model: 'relayllm', messages: [{ role: 'user' as const, content: PROMPT }], temperature: 0, max_tokens: 200 };
 
 interface RelayUsage {
@@ -128,7 +129,7 @@ describe('the cluster through its OpenAI-compatible HTTP port (official openai c
     const generations = async (outcome: string, protocol: string): Promise<number> =>
       sampleValue(await (await fetch(metrics)).text(), 'relayllm_generations_total', { outcome, protocol }) ?? 0;
     const cancelledBefore = await generations('cancelled', 'http');
-    const stream = await client.chat.completions.create({ ...RELAYED, max_tokens: 480, stream: true, messages: [{ role: 'user', content: 'Compute 99*99*99*99+99*99.' }] });
+    const stream = await client.chat.completions.create({ ...RELAYED, max_tokens: 480, stream: true, messages: [{ role: 'user', content: RESUME_PROMPT }] });
     let chunks = 0;
     for await (const chunk of stream) {
       if (chunk.choices[0]?.delta?.content) chunks += 1;

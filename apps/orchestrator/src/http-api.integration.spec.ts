@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { request as httpsRequest } from 'node:https';
+import { REFERENCE_PLAYGROUND_EXAMPLES } from '@relayllm/http-api';
 import { referenceModels, type RelayModels } from '@relayllm/relay-core';
 import { generateTestCertificates, type TestCertificates } from '@relayllm/testing';
 import { loadConfig, loadSecurityConfig } from './app/config';
@@ -82,7 +83,7 @@ describe('orchestrator HTTP API (Nest + Fastify adapter, scripted backends)', ()
     expect((await fetch(`${booted.origin}/health`)).status).toBe(200);
     const page = await fetch(`${booted.origin}/`);
     expect(page.headers.get('content-type')).toContain('text/html');
-    expect(await page.text()).toContain('Compute 89*99-22.');
+    expect(await page.text()).toContain(REFERENCE_PLAYGROUND_EXAMPLES[0]);
   });
 
   it("unknown routes, bodies that are not JSON and bodies over the limit get OpenAI's error shape", async () => {

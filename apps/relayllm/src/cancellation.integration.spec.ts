@@ -1,6 +1,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_REASON_METADATA_KEY } from '@relayllm/grpc-api';
 import { Policy, type GenerateEvent } from '@relayllm/proto';
+import { IN_TASK_PROMPT, LONG_PACED_PROMPT } from '@relayllm/testing';
 import { specConfig, startSpecEngines, startSpecServer, type SpecEngines, type SpecServer } from './testing/embedded-fixture';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from './testing/observed-engine';
@@ -79,7 +80,7 @@ describe('cancellation reaches the real engines (gRPC, real models)', () => {
     ['LLM_ONLY', Policy.POLICY_LLM_ONLY],
   ])('policy %s', (_name, policy) => {
     it('a client that cancels mid-stream', async () => {
-      const call = api.client.generateStream({ prompt: 'Compute 37*48+15-6.', maxTokens: MAX_TOKENS, policy, temperature: 0 });
+      const call = api.client.generateStream({ prompt: IN_TASK_PROMPT, maxTokens: MAX_TOKENS, policy, temperature: 0 });
       const failure = new Promise<ServiceError>((resolve) => call.on('error', resolve));
       let completed = 0;
       call.on('data', (event: GenerateEvent) => {
@@ -101,7 +102,7 @@ describe('cancellation reaches the real engines (gRPC, real models)', () => {
     it('a client whose deadline passes', async () => {
       const deadline = new Date(Date.now() + 300);
       const call = api.client.generateStream(
-        { prompt: 'Compute 37*48+15-6.', maxTokens: MAX_TOKENS, policy, temperature: 0 },
+        { prompt: IN_TASK_PROMPT, maxTokens: MAX_TOKENS, policy, temperature: 0 },
         { deadline },
       );
       let completed = 0;
@@ -124,7 +125,7 @@ describe('cancellation reaches the real engines (gRPC, real models)', () => {
   });
 
   it('a request_id that is still running is refused; it is free again once that generation ends', async () => {
-    const request = { prompt: 'Compute 2+3.', maxTokens: MAX_TOKENS, requestId: 'same-id' };
+    const request = { prompt: LONG_PACED_PROMPT, maxTokens: MAX_TOKENS, requestId: 'same-id' };
     const controller = new AbortController();
     const first = api.client.generate(request, { signal: controller.signal }).catch((e: ServiceError) => e);
     await until(() => busy() > 0, 5_000);
@@ -143,7 +144,7 @@ describe('cancellation reaches the real engines (gRPC, real models)', () => {
     const config = specConfig({ RELAYLLM_REQUEST_TIMEOUT_MS: '200' });
     const short = await startSpecServer(engines, config);
     try {
-      const error = await short.client.generate({ prompt: 'Compute 2+3.', maxTokens: MAX_TOKENS }).catch((e: ServiceError) => e);
+      const error = await short.client.generate({ prompt: LONG_PACED_PROMPT, maxTokens: MAX_TOKENS }).catch((e: ServiceError) => e);
       expect((error as ServiceError).code).toBe(status.DEADLINE_EXCEEDED);
       expect((error as ServiceError).metadata.get(ERROR_REASON_METADATA_KEY)).toEqual(['REQUEST_TIMEOUT']);
       await until(() => busy() === 0, IDLE_DEADLINE_MS);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRelayClient } from '@relayllm/grpc-api';
 import { dashboardPanels, promtoolCheckMetrics, readExposition, unansweredSeries } from '@relayllm/observability/testing';
-import { referenceModelDir, repoRoot } from '@relayllm/testing';
+import { IN_TASK_PROMPT, referenceModelDir, repoRoot, SHORT_PROMPT, TWO_CALL_PROMPT } from '@relayllm/testing';
 
 /** The `relayllm` command as `npx relayllm` runs it: the bin launcher in a child process. */
 const BIN = join(repoRoot, 'apps/relayllm/bin/relayllm.cjs');
@@ -40,7 +40,7 @@ describe('relayllm CLI (spawned, real models)', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
   it('generate --json prints the response object with the gRPC API field names', async () => {
-    const { code, stdout, stderr } = await run(['generate', 'Compute 37*48+15-6.', '--json', '--max-tokens', '24', '--models', MODELS]);
+    const { code, stdout, stderr } = await run(['generate', IN_TASK_PROMPT, '--json', '--max-tokens', '24', '--models', MODELS]);
     expect({ code, stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     const body = JSON.parse(stdout) as Record<string, unknown>;
     expect(Object.keys(body).sort()).toEqual(['call_records', 'finish_reason', 'request_id', 'text', 'usage']);
@@ -55,7 +55,7 @@ describe('relayllm CLI (spawned, real models)', () => {
   }, 30_000);
 
   it('generate marks LLM-written text with [[...]] when stdout is not a terminal, then prints a usage line', async () => {
-    const { code, stdout } = await run(['generate', 'Compute 2+3.', '--policy', 'llm', '--max-tokens', '8', '--models', MODELS]);
+    const { code, stdout } = await run(['generate', SHORT_PROMPT, '--policy', 'llm', '--max-tokens', '8', '--models', MODELS]);
     expect(code).toBe(0);
     const [answer, usage] = stdout.split(/\n(?=\[usage\])/);
     expect(answer).toMatch(/^\[\[[^]*\]\]\n?$/s);
@@ -63,7 +63,7 @@ describe('relayllm CLI (spawned, real models)', () => {
   }, 30_000);
 
   it('generate stops quietly when its reader closes the pipe early (`| head -1`): no EPIPE, exit 0', async () => {
-    const child = start(['generate', 'Compute 37*48+15-6.', '--max-tokens', '64', '--models', MODELS]);
+    const child = start(['generate', IN_TASK_PROMPT, '--max-tokens', '64', '--models', MODELS]);
     let stderr = '';
     let firstChunk = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -99,7 +99,7 @@ describe('relayllm CLI (spawned, real models)', () => {
       const bytes = content();
       symlinkSync(slm(), join(dir, 'slm.gguf'));
       if (bytes !== undefined) writeFileSync(join(dir, 'llm.gguf'), bytes);
-      const { code, stdout, stderr } = await run(['generate', 'Compute 2+3.', '--models', dir]);
+      const { code, stdout, stderr } = await run(['generate', SHORT_PROMPT, '--models', dir]);
       expect(code).not.toBe(0);
       expect(stdout).toBe('');
       expect(stderr).toContain(`cannot load model ${join(dir, 'llm.gguf')}`);
@@ -120,7 +120,7 @@ describe('relayllm CLI (spawned, real models)', () => {
     });
     const client = createRelayClient(address);
     try {
-      const response = await client.generate({ prompt: 'Compute 2+3.', maxTokens: 4 });
+      const response = await client.generate({ prompt: SHORT_PROMPT, maxTokens: 4 });
       expect(response.usage?.responseTokens).toBeGreaterThan(0);
     } finally {
       client.close();
@@ -151,7 +151,7 @@ describe('relayllm CLI (spawned, real models)', () => {
     // After a generation that calls the LLM, Prometheus' linter accepts /metrics and every dashboard panel not marked cluster-only has data.
     const client = createRelayClient(address!);
     try {
-      expect((await client.generate({ prompt: 'Compute 39*58.', maxTokens: 128, temperature: 0 })).usage?.calls).toBeGreaterThan(0);
+      expect((await client.generate({ prompt: TWO_CALL_PROMPT, maxTokens: 128, temperature: 0 })).usage?.calls).toBeGreaterThan(0);
     } finally {
       client.close();
     }
@@ -179,7 +179,7 @@ describe('relayllm CLI (spawned, real models)', () => {
     const response = await fetch(`${origin}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model: 'relayllm', messages: [{ role: 'user', content: 'Compute 2+3.' }], max_tokens: 4 }),
+      body: JSON.stringify({ model: 'relayllm', messages: [{ role: 'user', content: SHORT_PROMPT }], max_tokens: 4 }),
     });
     expect(((await response.json()) as { usage: { relay: { slm_tokens: number } } }).usage.relay.slm_tokens).toBeGreaterThan(0);
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

@@ -2,6 +2,7 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_FIELD_METADATA_KEY, ERROR_REASON_METADATA_KEY, type GenerateRequestInit } from '@relayllm/grpc-api';
 import { CALL_CLOSE, CALL_OPEN } from '@relayllm/llama-cpp';
 import { Source, type GenerateEvent, type Policy, type GenerateResponse } from '@relayllm/proto';
+import { IN_TASK_PROMPT, SHORT_PROMPT } from '@relayllm/testing';
 import { specConfig, startSpecApi, type SpecApi, type SpecEngines, type SpecServer } from './testing/embedded-fixture';
 
 /**
@@ -40,7 +41,7 @@ describe('embedded relay over gRPC (real models)', () => {
   }
 
   describe('bad input is INVALID_ARGUMENT naming the field', () => {
-    const valid = { prompt: 'Compute 2+3.', maxTokens: 16 };
+    const valid = { prompt: SHORT_PROMPT, maxTokens: 16 };
 
     it('empty prompt', () => expectInvalid({ ...valid, prompt: '' }, 'prompt', 'PROMPT_EMPTY'));
 
@@ -88,7 +89,7 @@ describe('embedded relay over gRPC (real models)', () => {
   });
 
   describe('temperature 0', () => {
-    const request = { prompt: 'Compute 37*48+15-6.', maxTokens: 96, temperature: 0 };
+    const request = { prompt: IN_TASK_PROMPT, maxTokens: 96, temperature: 0 };
 
     it('is deterministic: the same text and usage twice', async () => {
       const first = await api.client.generate(request);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDataset, sampleItems } from '@relayllm/eval';
 import { createRelayGrpcServer, type RelayGrpcServer } from '@relayllm/grpc-api';
-import { referenceModelDir, repoRoot } from '@relayllm/testing';
+import { EVAL_ITEMS, referenceModelDir, repoRoot } from '@relayllm/testing';
 import { startEmbeddedEngines, type EmbeddedEngines } from './app/embedded-engines';
 import { createEmbeddedRelay } from './app/embedded-host';
 import { specConfig } from './testing/embedded-fixture';
@@ -18,14 +18,6 @@ import { runCli } from './main';
  */
 const MODELS = referenceModelDir();
 const BIN = join(repoRoot, 'apps/relayllm/bin/relayllm.cjs');
-
-const QUESTIONS = [
-  { question: 'Compute 37*48+15-6.', answer: '1785', level: 4 },
-  { question: 'Compute 5+7.', answer: '12', level: 2 },
-  { question: 'Compute 9*9.', answer: '81', level: 2 },
-  { question: 'Compute 12*3-4.', answer: '32', level: 3 },
-  { question: 'Compute 100-58.', answer: '42', level: 2 },
-];
 
 interface Captured {
   code: number;
@@ -65,7 +57,7 @@ describe('relayllm eval (real models)', () => {
   beforeAll(() => {
     scratch = mkdtempSync(join(tmpdir(), 'relayllm-eval-'));
     dataset = join(scratch, 'tiny.jsonl');
-    writeFileSync(dataset, `${QUESTIONS.map((q) => JSON.stringify(q)).join('\n')}\n`);
+    writeFileSync(dataset, `${EVAL_ITEMS.map((q) => JSON.stringify(q)).join('\n')}\n`);
   });
   afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -194,7 +186,7 @@ describe('relayllm eval (real models)', () => {
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain(`dataset ${empty} has no valid items`);
     const mixed = join(scratch, 'mixed.jsonl');
-    writeFileSync(mixed, `${JSON.stringify(QUESTIONS[0])}\n{broken\n`);
+    writeFileSync(mixed, `${JSON.stringify(EVAL_ITEMS[0])}\n{broken\n`);
     const r3 = await spawned(['eval', '--dataset', mixed, '--policy', 'slm', '--max-tokens', '4', '--out', join(scratch, 'mx'), '--models', MODELS]);
     expect(r3.code).toBe(0);
     expect(r3.stderr).toContain(`${mixed}:2: skipped: not JSON`);

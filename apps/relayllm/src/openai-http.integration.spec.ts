@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import OpenAI from 'openai';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEMO_ANSWER } from '@relayllm/testing';
 import { loadApiSecurity } from './app/config';
 import { SAMPLE_PROMPT } from './cli/demo';
 import { specConfig, startSpecEngines, startSpecHttpServer, type SpecEngines, type SpecHttpServer } from './testing/embedded-fixture';
@@ -56,7 +57,7 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
   it('answers a chat completion with the relay usage', async () => {
     const completion = await client.chat.completions.create(RELAYED);
     expect(completion.object).toBe('chat.completion');
-    expect(completion.choices[0].message.content).toContain('\\boxed{8789}');
+    expect(completion.choices[0].message.content).toContain(`\\boxed{${DEMO_ANSWER}}`);
     expect(completion.choices[0].finish_reason).toBe('stop');
     const relay = (completion.usage as unknown as { relay: { slm_tokens: number; llm_tokens: number; calls: number; llm_token_ratio: number } }).relay;
     expect(relay.calls).toBeGreaterThan(0);

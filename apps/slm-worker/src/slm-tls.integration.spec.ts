@@ -8,6 +8,7 @@ import {
   startNatsServer,
   type AppProcessHandle,
   type NatsServerHandle,
+  SHORT_PROMPT,
   type TestCertificates,
 } from '@relayllm/testing';
 import { service as healthService } from 'grpc-health-check';
@@ -83,7 +84,7 @@ describe('slm-worker over TLS', () => {
       credentials: tls?.credentials,
       channelOptions: tls?.channelOptions,
     });
-    const framed = REFERENCE_CHAT_FORMAT.frame('Compute 2+3.');
+    const framed = REFERENCE_CHAT_FORMAT.frame(SHORT_PROMPT);
     const chunks: EngineChunk[] = [];
     try {
       const request = {

@@ -8,6 +8,7 @@ import {
   type RelayRequest,
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
+import { IN_TASK_PROMPT } from '@relayllm/testing';
 import { startReferenceLlamaPair, type ReferenceLlamaPair } from './testing/reference-llama-pair';
 import { LlamaCppEngine } from './lib/llama/llama-cpp-engine';
 import { OpenAiCompletionsEngine } from './lib/openai/openai-completions-engine';
@@ -70,7 +71,7 @@ describe('runRelay over llama.cpp engines (token mode, real models)', () => {
   });
 
   it('completes, leaves no sequence busy, and never re-evaluates a context from scratch', async () => {
-    const prompt = 'Compute 37*48+15-6.\n';
+    const prompt = `${IN_TASK_PROMPT}\n`;
     // What llama-cpp's promptTokens() gives for the byte-level vocabulary: BOS + UTF-8 bytes.
     const tokens = [BOS, ...Buffer.from(prompt, 'utf8')];
     const before = { slm: slm.evaluatedTokens, llm: llm.evaluatedTokens };

@@ -10,4 +10,4 @@ export { ChunkStream, openAiFinishReason, sseData, SSE_DONE, toChatCompletion, t
 export { toWireModel } from './lib/models-listing';
 export { PLAYGROUND_HEADERS, playgroundPage, type PlaygroundOptions } from './lib/playground/playground-page';
 export type * from './lib/openai-wire';
-export { REFERENCE_PLAYGROUND_EXAMPLES } from './lib/playground/reference-examples';
+export { REFERENCE_DEMO_PROMPT, REFERENCE_PLAYGROUND_EXAMPLES } from './lib/playground/reference-examples';

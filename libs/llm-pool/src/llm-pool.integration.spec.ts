@@ -14,7 +14,7 @@ import {
   type EngineRequest,
   REFERENCE_PAIR_PROFILE,
 } from '@relayllm/relay-core';
-import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
+import { IN_TASK_PROMPT, referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { NatsLlmPool } from './lib/nats-llm-pool';
@@ -64,7 +64,7 @@ const CHAIN_APPENDED = [...Buffer.from('\n', 'utf8')];
 
 /** An LLM call that cannot end early (EOS and the command ids banned): it runs to the end of the context window. */
 const longCall = (generationId: string): EngineRequest => {
-  const framed = REFERENCE_CHAT_FORMAT.frame('Compute 37*48+15-6.');
+  const framed = REFERENCE_CHAT_FORMAT.frame(IN_TASK_PROMPT);
   return {
     turn: 0,
     sequenceId: sequenceIdOf(generationId, 'llm'),

@@ -10,17 +10,20 @@
 import { Metadata } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
 import { FinishReason } from '@relayllm/proto';
-import { startLocalCluster, startNatsServer, type AppProcessHandle, type LocalClusterHandle, type NatsServerHandle } from '@relayllm/testing';
+import {
+  METRICS_FILLER_PROMPTS,
+  startLocalCluster,
+  startNatsServer,
+  TWO_CALL_PROMPT,
+  type AppProcessHandle,
+  type LocalClusterHandle,
+  type NatsServerHandle,
+} from '@relayllm/testing';
 import { randomBytes } from 'crypto';
 import { sampleValue } from './lib/prometheus-text';
 import { dashboardPanels, promtoolCheckMetrics, readExposition, startOtlpJsonReceiver, unansweredSeries, type OtlpJsonReceiver, type ReceivedSpan } from './testing';
 
 jest.setTimeout(300_000);
-
-/** Found with `relayllm eval` on the reference test split: two calls at temperature 0 (tokens 18 and 37) within 128 tokens (pairs shipped on 2026-11-27, 2026-12-04 and 2026-12-06, second and third sessions). */
-// Makes two relay calls with the reference pair at temperature 0 (re-pick when models/reference changes).
-const TWO_CALL_PROMPT = 'Compute 39*58.';
-const OTHER_PROMPTS = ['Compute 74+4.', 'Compute 123+456.', 'Compute 71-8.'];
 
 const metricsPortOf = (p: AppProcessHandle): number => {
   const match = / metrics=(\d+)/.exec(p.output());
@@ -82,16 +85,16 @@ describe('a trace across orchestrator, SLM worker and LLM worker processes', () 
     const response = await client!.generate({ prompt: TWO_CALL_PROMPT, maxTokens: 128, temperature: 0, requestId: 'trace-1' }, { metadata });
     const calls = response.usage?.calls ?? 0;
     expect(calls).toBeGreaterThanOrEqual(2);
-    for (const [i, prompt] of OTHER_PROMPTS.entries()) await client!.generate({ prompt, maxTokens: 64, temperature: 0, requestId: `m-${i}` });
+    for (const [i, prompt] of METRICS_FILLER_PROMPTS.entries()) await client!.generate({ prompt, maxTokens: 64, temperature: 0, requestId: `m-${i}` });
 
     // /metrics of every process, while they run.
     const after = await scrape(orchestrator);
     const moved = (name: string, labels: Record<string, string> = {}): number => (sampleValue(after, name, labels) ?? 0) - (sampleValue(before, name, labels) ?? 0);
     const generations = ['eos', 'llm_eos', 'length', 'stop'].reduce((sum, outcome) => sum + moved('relayllm_generations_total', { outcome }), 0);
-    expect(generations).toBe(1 + OTHER_PROMPTS.length);
+    expect(generations).toBe(1 + METRICS_FILLER_PROMPTS.length);
     expect(moved('relayllm_tokens_total', { source: 'llm' })).toBeGreaterThan(0);
     expect(moved('relayllm_tokens_total', { source: 'slm' })).toBeGreaterThan(0);
-    expect(moved('relayllm_calls_per_generation_count')).toBe(1 + OTHER_PROMPTS.length);
+    expect(moved('relayllm_calls_per_generation_count')).toBe(1 + METRICS_FILLER_PROMPTS.length);
     expect(moved('relayllm_calls_per_generation_sum')).toBeGreaterThanOrEqual(calls);
     expect(moved('relayllm_handoff_seconds_count', { stage: 'first_token' })).toBeGreaterThanOrEqual(calls);
     // Cache misses reach the pool: each has a route and a publish stage; every call resumes the SLM or ends.

@@ -23,3 +23,19 @@ export {
 export { generateTestCertificates, type TestCertificates } from './test-certs';
 export { healthCheckClient, type HealthCheckClient } from './health-client';
 export { natsServerFixture, type NatsServerFixture } from './nats-fixture';
+export {
+  BATCHED_PROMPTS,
+  BENCH_FALLBACK_PROMPTS,
+  DEMO_ANSWER,
+  DISTINCT_FIRST_PROMPTS,
+  EVAL_ITEMS,
+  IN_TASK_PROMPT,
+  LONG_PACED_PROMPT,
+  METRICS_FILLER_PROMPTS,
+  OFF_TASK_PROMPT,
+  REMOTE_SLM_QUESTIONS,
+  RESUME_PROMPT,
+  SHORT_PROMPT,
+  SLM_WORKER_QUESTIONS,
+  TWO_CALL_PROMPT,
+} from './reference-prompts';

@@ -1,18 +1,16 @@
 import { createRelayClient, relayErrorFromServiceError } from '@relayllm/grpc-api';
+import { REFERENCE_DEMO_PROMPT } from '@relayllm/http-api';
 import { finishReasonToJSON, Policy, Source } from '@relayllm/proto';
 import type { RelayllmConfig } from '../app/config';
 import { markStyleFor, SpanMarker, usageLine } from '../app/render';
 import { log, type CliIo } from './io';
 
 /**
- * The question `npm start` asks at startup: a test-split question that the reference student
- * gets wrong alone and right when it relays (one call, the teacher writes 4 tokens), so the demo
- * shows a call doing its job. Picked from `npm run eval:reference`'s runs with the pair shipped on
- * 2026-12-04 and still such a question with the pairs shipped on 2026-12-06 (second and third
- * sessions): one of the third's 65 test questions wrong with calls blocked (`teacher-free`) and right
- * relaying with one 4-token call (the model card has the overall figures). Re-pick when models change.
+ * The question `npm start` asks at startup: the reference pair's demo question, one that the student
+ * gets wrong alone and right when it relays. It lives in libs/http-api (REFERENCE_DEMO_PROMPT, where
+ * why it was picked is written) because the playground offers it first: one text for both.
  */
-export const SAMPLE_PROMPT = 'Compute 89*99-22.';
+export const SAMPLE_PROMPT = REFERENCE_DEMO_PROMPT;
 
 /**
  * One relay generation through the real gRPC API of the server that just

@@ -13,21 +13,18 @@ import {
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
 import type { SlmWorkerDirectory } from '@relayllm/slm-remote';
-import { referenceModelDir, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
+import {
+  referenceModelDir,
+  SLM_WORKER_QUESTIONS,
+  startAppProcess,
+  startNatsServer,
+  type AppProcessHandle,
+  type NatsServerHandle,
+} from '@relayllm/testing';
 import { join } from 'path';
 
-// Indexes 3 and 4 call the LLM and go on after it with the pairs shipped on 2026-12-04 and 2026-12-06, second and third sessions (the
-// failover specs need such a question; re-pick when models/reference changes).
-export const QUESTIONS = [
-  'Compute 14-0.',
-  'Compute 88*10.',
-  'Compute 99+65-42.',
-  'Compute 22-74*4-68.',
-  'Compute 39*58.',
-  'Compute 19+90*35*11.',
-  'Compute 60*57+17-43.',
-  'Compute 37*48+15-6.',
-];
+/** What each question must do with the pair: SLM_WORKER_QUESTIONS (libs/testing's reference-prompts.ts). */
+export const QUESTIONS = SLM_WORKER_QUESTIONS;
 const MAX_TOKENS = 256;
 const THREADS = 1; // same llama.cpp settings in the workers and here
 export const WORKER_SEQUENCES = 4;

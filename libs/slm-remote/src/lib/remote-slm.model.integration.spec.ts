@@ -10,7 +10,7 @@ import {
   REFERENCE_COMMAND_SYNTAX,
   REFERENCE_PAIR_PROFILE,
 } from '@relayllm/relay-core';
-import { referenceModelDir } from '@relayllm/testing';
+import { referenceModelDir, REMOTE_SLM_QUESTIONS } from '@relayllm/testing';
 import { join } from 'path';
 import { RemoteSlmEngine, StaticSlmWorkerDirectory } from '../index';
 import { startInProcessWorker, type InProcessWorker } from '../testing';
@@ -54,8 +54,7 @@ describe('RemoteSlmEngine over a worker with the reference SLM (llama.cpp)', () 
     const remote = new RemoteSlmEngine({ directory: new StaticSlmWorkerDirectory([worker.info]), commandSyntax: () => REFERENCE_COMMAND_SYNTAX });
     let calls = 0;
     try {
-      // The first and last call the teacher with the pairs shipped on 2026-12-04 and 2026-12-06, second and third sessions (re-pick when models/reference changes).
-      for (const [i, question] of ['Compute 22-74*4-68.', 'Compute 37*48+15-6.', 'Compute 39*58.'].entries()) {
+      for (const [i, question] of REMOTE_SLM_QUESTIONS.entries()) {
         const local = await relay(localSlm, question, `local-${i}`);
         const before = workerSlm.evaluatedTokens;
         const completed = await relay(remote, question, `remote-${i}`);

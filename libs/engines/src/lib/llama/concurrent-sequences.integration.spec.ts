@@ -1,5 +1,5 @@
 import { BOS, loadLlama, type Llama } from '@relayllm/llama-cpp';
-import { referenceModelDir } from '@relayllm/testing';
+import { DISTINCT_FIRST_PROMPTS, referenceModelDir } from '@relayllm/testing';
 import { join } from 'path';
 import { bytes, collect, request } from '../../testing/engine-spec-helpers';
 import { LlamaCppEngine } from './llama-cpp-engine';
@@ -12,10 +12,6 @@ import { LlamaCppEngine } from './llama-cpp-engine';
  * (without serializeSampling: 11 of 300 rounds of this spec differed). The race
  * is a matter of thread timing, hence many rounds of short generations.
  */
-const QUESTIONS = [
-  'Compute 37*48+15-6.', 'Compute 5+7.', 'Compute 9*9.', 'Compute 12*3-4.',
-  'Compute 100-58.', 'Compute 61-2*8.', 'Compute 3*4*5.', 'Compute 88+11.',
-];
 const ROUNDS = 200;
 
 describe('LlamaCppEngine with concurrent sequences (real llama.cpp model)', () => {
@@ -24,7 +20,7 @@ describe('LlamaCppEngine with concurrent sequences (real llama.cpp model)', () =
 
   beforeAll(async () => {
     llama = await loadLlama();
-    llm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'llm.gguf'), llama, sequences: QUESTIONS.length });
+    llm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'llm.gguf'), llama, sequences: DISTINCT_FIRST_PROMPTS.length });
     await llm.start();
   }, 60_000);
 
@@ -39,14 +35,14 @@ describe('LlamaCppEngine with concurrent sequences (real llama.cpp model)', () =
     return (await collect(llm.generate(request(id, prompt, { maxTokens: 3 }), new AbortController().signal))).text;
   };
 
-  it(`${QUESTIONS.length} prompts decoded together give what each gives alone (${ROUNDS} rounds)`, async () => {
+  it(`${DISTINCT_FIRST_PROMPTS.length} prompts decoded together give what each gives alone (${ROUNDS} rounds)`, async () => {
     const alone: string[] = [];
-    for (const [i, q] of QUESTIONS.entries()) alone.push(await answer(`alone/${i}`, q));
+    for (const [i, q] of DISTINCT_FIRST_PROMPTS.entries()) alone.push(await answer(`alone/${i}`, q));
     // The prompts start with different operands, so a swapped row shows in the first token.
     expect(new Set(alone.map((a) => a[0])).size).toBeGreaterThan(4);
     const mismatched: string[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
-      const together = await Promise.all(QUESTIONS.map((q, i) => answer(`r${round}/${i}`, q)));
+      const together = await Promise.all(DISTINCT_FIRST_PROMPTS.map((q, i) => answer(`r${round}/${i}`, q)));
       if (JSON.stringify(together) !== JSON.stringify(alone)) mismatched.push(`round ${round}: ${JSON.stringify(together)}`);
     }
     expect(mismatched).toEqual([]);

@@ -1,6 +1,6 @@
 import { BOS } from '@relayllm/llama-cpp';
 import { referenceProfile, type ModelDescription } from '@relayllm/relay-core';
-import { referenceModelDir } from '@relayllm/testing';
+import { IN_TASK_PROMPT, referenceModelDir } from '@relayllm/testing';
 import { join } from 'path';
 import { bytes, collect, request } from '../../testing/engine-spec-helpers';
 import { startReferenceLlamaPair, type ReferenceLlamaPair } from '../../testing/reference-llama-pair';
@@ -8,7 +8,7 @@ import { LlamaCppEngine } from './llama-cpp-engine';
 
 /** describe() and text-only contexts, against the REAL reference GGUF pair. */
 const dir = referenceModelDir();
-const QUESTION = 'Compute 37*48+15-6.\n';
+const QUESTION = `${IN_TASK_PROMPT}\n`;
 
 describe('LlamaCppEngine.describe() and text-only contexts (reference pair)', () => {
   let pair: ReferenceLlamaPair;

@@ -1,6 +1,6 @@
 import { BOS, ModelLoadError } from '@relayllm/llama-cpp';
 import { isRelayError } from '@relayllm/relay-core';
-import { referenceModelDir } from '@relayllm/testing';
+import { IN_TASK_PROMPT, referenceModelDir } from '@relayllm/testing';
 import { mkdtemp, rm, writeFile } from 'fs/promises';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -9,7 +9,7 @@ import { LlamaCppEngine } from './llama-cpp-engine';
 
 /** Start, close and model-file failures of the engine, against the real reference SLM. */
 const SLM = join(referenceModelDir(), 'slm.gguf');
-const PROMPT = [BOS, ...bytes('Compute 37*48+15-6.\n')];
+const PROMPT = [BOS, ...bytes(`${IN_TASK_PROMPT}\n`)];
 
 describe('LlamaCppEngine lifecycle', () => {
   let tmp: string;

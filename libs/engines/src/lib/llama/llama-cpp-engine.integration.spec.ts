@@ -1,6 +1,6 @@
 import { BOS, CALL_CLOSE, CALL_OPEN, EOS } from '@relayllm/llama-cpp';
 import { isRelayError } from '@relayllm/relay-core';
-import { referenceModelDir } from '@relayllm/testing';
+import { BATCHED_PROMPTS, IN_TASK_PROMPT, referenceModelDir } from '@relayllm/testing';
 import { join } from 'path';
 import { bytes, collect, request } from '../../testing/engine-spec-helpers';
 import { startReferenceLlamaPair, type ReferenceLlamaPair } from '../../testing/reference-llama-pair';
@@ -9,7 +9,7 @@ import { LlamaCppEngine } from './llama-cpp-engine';
 /** Specs against the REAL reference GGUF pair (byte-level vocabulary, 260 ids). */
 const dir = referenceModelDir();
 const SLM = join(dir, 'slm.gguf');
-const QUESTION = 'Compute 37*48+15-6.\n';
+const QUESTION = `${IN_TASK_PROMPT}\n`;
 const PROMPT = [BOS, ...bytes(QUESTION)];
 
 describe('LlamaCppEngine (real llama.cpp model)', () => {
@@ -188,7 +188,7 @@ describe('LlamaCppEngine (real llama.cpp model)', () => {
   });
 
   it('serves N sequences concurrently with the same output as one at a time', async () => {
-    const prompts = ['Compute 1+2.\n', 'Compute 40*66+45.\n', 'Compute 97-39*33+89.\n', 'Compute 8*9.\n'].map((q) => [BOS, ...bytes(q)]);
+    const prompts = BATCHED_PROMPTS.map((q) => [BOS, ...bytes(`${q}\n`)]);
     const alone = [];
     for (const [i, p] of prompts.entries()) alone.push(await collect(slm.generate(request(`solo/${i}`, p, { maxTokens: 12 }), new AbortController().signal)));
     const together = await Promise.all(
