@@ -55,18 +55,22 @@ const redisAnswer = (port: number, command: string): Promise<string> =>
 
 describe('npm run cluster (scripts/cluster.ts)', () => {
   it('starts secured: NATS and Redis refuse clients without credentials, the API serves, the secrets go with it', async () => {
-    const ports = { nats: await freePort(), redis: await freePort(), api: await freePort() };
+    const ports = { nats: await freePort(), redis: await freePort() };
+    // The API port is the OS's pick, read from the ready line: a port found free before the workers
+    // load their models may be taken by then (a worker's own port 0, another suite), and it was once.
     const run = runClusterScript({
       RELAYLLM_CLUSTER_NATS_PORT: String(ports.nats),
       RELAYLLM_CLUSTER_REDIS_PORT: String(ports.redis),
-      RELAYLLM_ORCHESTRATOR_PORT: String(ports.api),
+      RELAYLLM_ORCHESTRATOR_PORT: '0',
     });
     try {
       await until('ready line', () => run.stdout().includes('RelayLLM cluster:'), run, 180_000);
+      const api = /RelayLLM cluster: public gRPC API \(relayllm\.v1\.RelayService\) on (\S+)/.exec(run.stdout())?.[1];
+      expect(api).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
       expect(run.stderr()).toContain('checked: NATS and Redis refuse clients without credentials');
       await expect(connectNats({ servers: `nats://127.0.0.1:${ports.nats}`, name: 'stranger', connectTimeoutMs: 3_000 })).rejects.toThrow(/Authorization Violation/);
       expect(await redisAnswer(ports.redis, 'PING\r\n')).toMatch(/^-NOAUTH/);
-      const client = createRelayClient(`127.0.0.1:${ports.api}`);
+      const client = createRelayClient(api ?? '');
       try {
         const response = await client.generate({ prompt: OFF_TASK_PROMPT, maxTokens: 16, temperature: 0 }, { timeoutMs: 60_000 });
         expect(response.text.length).toBeGreaterThan(0);
