@@ -1,10 +1,11 @@
 """The teacher's and the student's SFT at once, each on half the threads.
 
-Why: on the 2 cores the recipe assumes, one small model's SFT gains little from a second thread (the
-teacher's recipe ran at 1.08 it/s on 2 threads alone and at 0.9-1.0 it/s on 1 thread beside another
-run, training README "Measured on 2026-12-06, eighth session"), so the two stages side by side end
-about when the teacher alone would. The two SFTs are independent: each draws from its own seed, and
-each one-thread draw is the same whether the other runs beside it or not.
+Why: on the 2 cores the recipe assumes, one small model's SFT gains little from a second thread: the
+teacher's recipe ran at 1.05-1.08 it/s on 2 threads alone, and at 0.87-0.93 it/s on 1 thread (training
+README "Measured on 2026-12-06, eighth session"). Side by side the student's SFT costs the teacher's
+little more than a slower first hour (0.72-0.86 it/s beside it): about 114 minutes for both, estimated
+from those rates, against about 131-137 one after the other. The two SFTs are independent: each draws
+from its own seed, and each one-thread draw is the same whether the other runs beside it or not.
 
 The teacher trains in a spawned process (its log: `teacher-sft.log` in the work dir) and writes its
 checkpoint; the pipeline trains the student meanwhile, waits, then loads the teacher's checkpoint as
