@@ -124,6 +124,12 @@ def train_sft(st: Stages, cfg, held_out: set, dev: list, saved_by_side: bool = F
     return model, curve, dev_curve
 
 
+def train_sfts_in_turn(st: Stages, tcfg, scfg, held_out: set, dev: list) -> tuple[tuple, tuple]:
+    """(teacher, student) SFT results of `train_sft`, the teacher's first, on every thread."""
+    return (st.timed("teacher-sft", lambda: train_sft(st, tcfg, held_out, dev)),
+            st.timed("student-sft", lambda: train_sft(st, scfg, held_out, dev)))
+
+
 def train_warmup(st: Stages, student, teacher, scfg, held_out: set, curves: dict) -> list[dict]:
     """Stage 1 on `student` in place, every round (or their checkpoints with --resume); each round's transcript stats."""
     return [train_warmup_round(st, student, teacher, wcfg, scfg.seed, held_out, ckpt, name, curves)
@@ -187,10 +193,9 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
     curves, table = {}, {}
     splits, held_out = write_splits(tcfg, smoke, out)
     test = splits["test"]
+    train_both = side_by_side.train_both if sft_side_by_side else train_sfts_in_turn
     (teacher, curves["teacher_sft"], curves["teacher_sft_dev"]), (student, curves["student_sft"], curves["student_sft_dev"]) = (
-        side_by_side.train_both(st, tcfg, scfg, held_out, splits["dev"]) if sft_side_by_side else
-        (st.timed("teacher-sft", lambda: train_sft(st, tcfg, held_out, splits["dev"])),
-         st.timed("student-sft", lambda: train_sft(st, scfg, held_out, splits["dev"]))))
+        train_both(st, tcfg, scfg, held_out, splits["dev"]))
     prog.info(f"params: teacher {teacher.n_params()} student {student.n_params()}")
     table["teacher"] = st.timed("eval-teacher", lambda: evaluate(teacher, None, test, relay=False))
     table["student"] = st.timed("eval-student", lambda: evaluate(student, None, test, relay=False))

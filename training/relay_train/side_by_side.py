@@ -37,9 +37,8 @@ def train_both(st, tcfg, scfg, held_out: set, dev: list) -> tuple[tuple, tuple]:
     """(teacher, student) SFT results as `pipeline.train_sft` gives them, trained side by side."""
     from . import pipeline
     ckpt = os.path.join(st.out, "teacher-sft.pt")
-    if (st.resume or st.teacher_seeded) and os.path.exists(ckpt):
-        teacher = st.timed("teacher-sft", lambda: pipeline.train_sft(st, tcfg, held_out, dev))
-        return teacher, st.timed("student-sft", lambda: pipeline.train_sft(st, scfg, held_out, dev))
+    if (st.resume or st.teacher_seeded) and os.path.exists(ckpt):     # no teacher to train
+        return pipeline.train_sfts_in_turn(st, tcfg, scfg, held_out, dev)
     threads = torch.get_num_threads()
     half = max(1, threads // 2)
     child = multiprocessing.get_context("spawn").Process(

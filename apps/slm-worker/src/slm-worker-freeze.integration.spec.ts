@@ -1,8 +1,8 @@
 import { REFERENCE_COMMAND_SYNTAX, sequenceIdOf, type CompletedEvent } from '@relayllm/relay-core';
 import { ChunkRecordingEngineSpy } from '@relayllm/relay-core/testing';
 import { RemoteSlmEngine, StaticSlmWorkerDirectory, type RemoteSlmEngineOptions, type SlmFailoverEvent } from '@relayllm/slm-remote';
-import type { AppProcessHandle } from '@relayllm/testing';
-import { QUESTIONS, SlmWorkerCluster, summary, until } from './testing/slm-worker-cluster';
+import { SLM_WORKER_QUESTIONS, type AppProcessHandle } from '@relayllm/testing';
+import { SlmWorkerCluster, summary, until } from './testing/slm-worker-cluster';
 
 /**
  * A frozen SLM worker (SIGSTOP: its TCP connections stay open, it answers
@@ -18,7 +18,7 @@ describe('slm-worker processes: a frozen worker, no worker (reference models, re
 
   /** Questions whose SLM goes on after an LLM call: a freeze at the first chunk leaves SLM text to come from another worker. */
   const resuming = () =>
-    QUESTIONS.filter((q) => {
+    SLM_WORKER_QUESTIONS.filter((q) => {
       const c = cluster.embedded.get(q) as CompletedEvent;
       return c.usage.calls > 0 && c.finishReason !== 'llm_eos';
     });
@@ -69,7 +69,7 @@ describe('slm-worker processes: a frozen worker, no worker (reference models, re
     const remote = new RemoteSlmEngine({ directory: new StaticSlmWorkerDirectory([]), commandSyntax: () => REFERENCE_COMMAND_SYNTAX, capacityWaitMs: 60_000, outageGraceMs: 1_000 });
     const startedAt = Date.now();
     try {
-      await expect(cluster.relay(remote, QUESTIONS[0] as string, 'no-worker')).rejects.toMatchObject({ kind: 'unavailable', reason: 'NO_SLM_WORKER' });
+      await expect(cluster.relay(remote, SLM_WORKER_QUESTIONS[0] as string, 'no-worker')).rejects.toMatchObject({ kind: 'unavailable', reason: 'NO_SLM_WORKER' });
     } finally {
       await remote.close();
     }

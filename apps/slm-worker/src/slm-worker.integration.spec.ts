@@ -1,8 +1,8 @@
 import { sequenceIdOf, type CompletedEvent, REFERENCE_COMMAND_SYNTAX } from '@relayllm/relay-core';
 import { ChunkRecordingEngineSpy } from '@relayllm/relay-core/testing';
 import { RemoteSlmEngine, type SlmFailoverEvent } from '@relayllm/slm-remote';
-import { healthCheckClient, type AppProcessHandle } from '@relayllm/testing';
-import { QUESTIONS, SlmWorkerCluster, summary, until } from './testing/slm-worker-cluster';
+import { healthCheckClient, SLM_WORKER_QUESTIONS, type AppProcessHandle } from '@relayllm/testing';
+import { SlmWorkerCluster, summary, until } from './testing/slm-worker-cluster';
 
 /**
  * Real slm-worker processes (reference SLM, real gRPC, heartbeats over a
@@ -26,7 +26,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     const remote = new RemoteSlmEngine({ directory, commandSyntax: () => REFERENCE_COMMAND_SYNTAX });
     const observed = new ChunkRecordingEngineSpy(remote);
     try {
-      for (const [i, q] of QUESTIONS.entries()) {
+      for (const [i, q] of SLM_WORKER_QUESTIONS.entries()) {
         const completed = await relay(observed, q, `rem-${i}`);
         remote.release(sequenceIdOf(`rem-${i}`, 'slm'));
         expect(summary(completed)).toEqual(summary(embedded.get(q) as CompletedEvent));
@@ -36,7 +36,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     }
     const calls = [...embedded.values()].reduce((n, c) => n + c.usage.calls, 0);
     const sizes = observed.chunkSizes;
-    console.log(`[slm-worker] ${QUESTIONS.length} relays identical; ${calls} LLM calls; ${sizes.reduce((a, b) => a + b, 0)} SLM tokens in ${sizes.length} frames (max ${Math.max(...sizes)})`);
+    console.log(`[slm-worker] ${SLM_WORKER_QUESTIONS.length} relays identical; ${calls} LLM calls; ${sizes.reduce((a, b) => a + b, 0)} SLM tokens in ${sizes.length} frames (max ${Math.max(...sizes)})`);
     expect(calls).toBeGreaterThan(0); // the pause at </call> and the append path were exercised
     // Batched: frames carry several tokens (they flush at 16 tokens, a command's </call> or the finish).
     expect(sizes.length).toBeLessThan(sizes.reduce((a, b) => a + b, 0) / 2);
@@ -48,9 +48,9 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
     const cancelling = new ChunkRecordingEngineSpy(remote, async () => cancel.abort());
     const tight = new RemoteSlmEngine({ directory, commandSyntax: () => REFERENCE_COMMAND_SYNTAX, generateDeadlineMs: 1 });
     try {
-      const cancelled = await relay(cancelling, QUESTIONS[7] as string, 'cancel-1', cancel.signal);
+      const cancelled = await relay(cancelling, SLM_WORKER_QUESTIONS[7] as string, 'cancel-1', cancel.signal);
       expect(cancelled.finishReason).toBe('cancelled');
-      await expect(relay(tight, QUESTIONS[6] as string, 'deadline-1')).rejects.toMatchObject({ kind: 'deadline_exceeded', reason: 'WORKER_DEADLINE' });
+      await expect(relay(tight, SLM_WORKER_QUESTIONS[6] as string, 'deadline-1')).rejects.toMatchObject({ kind: 'deadline_exceeded', reason: 'WORKER_DEADLINE' });
       remote.release(sequenceIdOf('cancel-1', 'slm'));
       tight.release(sequenceIdOf('deadline-1', 'slm'));
       const releasedAt = Date.now();
@@ -61,8 +61,8 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
       );
       // And every sequence is usable again: 8 generations on both workers at once (4 per worker, decoded
       // in shared llama.cpp batches), each identical to its solo embedded run.
-      const again = await Promise.all(QUESTIONS.slice(0, 8).map((q, i) => relay(remote, q, `after-${i}`)));
-      expect(again.map(summary)).toEqual(QUESTIONS.slice(0, 8).map((q) => summary(embedded.get(q) as CompletedEvent)));
+      const again = await Promise.all(SLM_WORKER_QUESTIONS.slice(0, 8).map((q, i) => relay(remote, q, `after-${i}`)));
+      expect(again.map(summary)).toEqual(SLM_WORKER_QUESTIONS.slice(0, 8).map((q) => summary(embedded.get(q) as CompletedEvent)));
       for (let i = 0; i < 8; i += 1) remote.release(sequenceIdOf(`after-${i}`, 'slm'));
     } finally {
       await Promise.all([remote.close(), tight.close()]);
@@ -85,7 +85,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
       // Generations where the SLM resumes after an LLM call: the worker pauses at the first command's
       // </call>, so when the kill lands (at the first chunk) the rest of the SLM's text must come from
       // another worker, whatever the machine's speed.
-      const resuming = QUESTIONS.filter((q) => {
+      const resuming = SLM_WORKER_QUESTIONS.filter((q) => {
         const c = embedded.get(q) as CompletedEvent;
         return c.usage.calls > 0 && c.finishReason !== 'llm_eos';
       }).slice(0, 2);
@@ -124,7 +124,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
       (workers.get(state.killed) as AppProcessHandle).kill('SIGKILL');
     });
     // 4 at once: 2 streams per worker (this client balances by its own open streams), so the survivor has room for the displaced ones.
-    const batch = QUESTIONS.slice(4, 8);
+    const batch = SLM_WORKER_QUESTIONS.slice(4, 8);
     try {
       const results = await Promise.all(batch.map((q, i) => relay(killer, q, `many-${i}`)));
       for (const c of results) expect(c.usage.responseTokens).toBe(c.usage.slmTokens + c.usage.llmTokens);
@@ -168,7 +168,7 @@ describe('slm-worker processes + RemoteSlmEngine (reference models, real gRPC an
       state.stopped.kill('SIGTERM');
     });
     try {
-      const q = QUESTIONS[6] as string;
+      const q = SLM_WORKER_QUESTIONS[6] as string;
       const completed = await relay(stopper, q, 'sigterm-1');
       expect(summary(completed)).toEqual(summary(embedded.get(q) as CompletedEvent));
       const stopped = state.stopped as AppProcessHandle;

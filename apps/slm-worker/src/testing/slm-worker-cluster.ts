@@ -13,18 +13,9 @@ import {
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
 import type { SlmWorkerDirectory } from '@relayllm/slm-remote';
-import {
-  referenceModelDir,
-  SLM_WORKER_QUESTIONS,
-  startAppProcess,
-  startNatsServer,
-  type AppProcessHandle,
-  type NatsServerHandle,
-} from '@relayllm/testing';
+import { referenceModelDir, SLM_WORKER_QUESTIONS, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
 import { join } from 'path';
 
-/** What each question must do with the pair: SLM_WORKER_QUESTIONS (libs/testing's reference-prompts.ts). */
-export const QUESTIONS = SLM_WORKER_QUESTIONS;
 const MAX_TOKENS = 256;
 const THREADS = 1; // same llama.cpp settings in the workers and here
 export const WORKER_SEQUENCES = 4;
@@ -77,7 +68,7 @@ export class SlmWorkerCluster {
     this.embeddedSlm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'slm.gguf'), llama: this.llama, sequences: WORKER_SEQUENCES, threads: THREADS });
     this.llm = new LlamaCppEngine({ modelPath: join(referenceModelDir(), 'llm.gguf'), llama: this.llama, sequences: 4, threads: THREADS });
     await Promise.all([this.embeddedSlm.start(), this.llm.start()]);
-    for (const [i, q] of QUESTIONS.entries()) this.embedded.set(q, await this.relay(this.embeddedSlm, q, `emb-${i}`));
+    for (const [i, q] of SLM_WORKER_QUESTIONS.entries()) this.embedded.set(q, await this.relay(this.embeddedSlm, q, `emb-${i}`));
   }
 
   async startWorker(id: string): Promise<void> {
