@@ -257,13 +257,13 @@ def _results_section(res: dict) -> str:
 
 {chr(10).join(lines)}
 
-PGR of the relay row = (relay − student) / (teacher − student) = **{ra['pgr']:.3f}** (target ≥ 0.6) at ρ = **{100 * tb['grpo_relay']['rho']:.2f}%** (target ≤ 5%).
+PGR of the relay row = (relay − student) / (teacher − student) = **{ra['pgr']:.3f}** (target ≥ 0.80) at ρ = **{100 * tb['grpo_relay']['rho']:.2f}%** (target ≤ 3%).
 The same weights with calls blocked score {_pct(tb['grpo_blocked']['accuracy'])}%: relaying adds {100 * (tb['grpo_relay']['accuracy'] - tb['grpo_blocked']['accuracy']):+.1f} points to them
 (the rest of the gain over the student after SFT is what warm-up and GRPO taught the student itself).
 
 Random router at the same accuracy: it must send p = PGR = {ra['p']:.3f} of the questions to the teacher.
 With mean answer lengths {ra['len_student']:.1f} (student) and {ra['len_teacher']:.1f} (teacher) tokens its teacher-token share is
-p·{ra['len_teacher']:.1f} / ((1−p)·{ra['len_student']:.1f} + p·{ra['len_teacher']:.1f}) = {100 * ra['router_rho']:.2f}%, i.e. **{ra['ratio']:.1f}×** the relay's teacher tokens (target ≥ 10×).
+p·{ra['len_teacher']:.1f} / ((1−p)·{ra['len_student']:.1f} + p·{ra['len_teacher']:.1f}) = {100 * ra['router_rho']:.2f}%, i.e. **{ra['ratio']:.1f}×** the relay's teacher tokens (target ≥ 20×).
 
 Curves: `curves/sft_loss.svg`{_sft_dev_curve_file(res)}, `curves/warmup_loss.svg`, `curves/grpo_reward.svg`. Full log: `train.log`; all numbers: `metrics.json`.
 

@@ -4,7 +4,8 @@ Stages: splits -> teacher SFT -> student SFT -> warm-up (stage 1: a first round,
 rounds) -> GRPO (stage 2)
 -> evaluation table -> GGUF export + parity fixtures + model card + curves.
 Seeded end to end. `--smoke` runs every stage with tiny step counts into --out. `--teacher-from DIR` takes the
-teacher from a published pair instead of training it (`teacher_seed.py`).
+teacher from a published pair instead of training it (`teacher_seed.py`). The two SFTs train side by side, each
+on half the threads (`side_by_side.py`), unless `--sft-in-turn`.
 """
 from __future__ import annotations
 
@@ -44,8 +45,10 @@ def main(argv=None) -> int:
     ap.add_argument("--teacher-from", default=None, metavar="PAIR_DIR",
                     help="take the teacher from a published pair (PAIR_DIR/llm.gguf, e.g. models/reference) instead of "
                          "training it: the student stages then run as a whole run would, about an hour sooner")
-    ap.add_argument("--sft-side-by-side", action="store_true",
-                    help="train the teacher's and the student's SFT at once, each on half the threads (side_by_side.py)")
+    ap.add_argument("--sft-in-turn", action="store_true",
+                    help="train the teacher's SFT, then the student's, each on every thread (default: both at once, "
+                         "each on half the threads, side_by_side.py; a thread count is part of the draw, so the "
+                         "two give different models)")
     args = ap.parse_args(argv)
     try:
         tcfg = config.load(args.teacher_config, smoke=args.smoke)
@@ -66,7 +69,7 @@ def main(argv=None) -> int:
     publish = args.publish or (None if args.smoke else os.path.join(ROOT, "models", "reference"))
     torch.set_num_threads(args.threads)
     run(tcfg, scfg, args.out, publish, args.smoke, args.resume, teacher_seeded=bool(args.teacher_from),
-        sft_side_by_side=args.sft_side_by_side)
+        sft_side_by_side=not args.sft_in_turn)
     return 0
 
 
@@ -186,7 +189,7 @@ def train_grpo(st: Stages, student, teacher, scfg, held_out: set, dev, curves: d
 
 
 def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = False,
-        teacher_seeded: bool = False, sft_side_by_side: bool = False) -> dict:
+        teacher_seeded: bool = False, sft_side_by_side: bool = True) -> dict:
     st = Stages(out, resume, teacher_seeded)
     prog = st.prog
     prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()}")

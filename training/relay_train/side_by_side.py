@@ -1,4 +1,5 @@
-"""The teacher's and the student's SFT at once, each on half the threads.
+"""The teacher's and the student's SFT at once, each on half the threads: the pipeline's default
+(`--sft-in-turn` trains them one after the other, each on every thread).
 
 Why: on the 2 cores the recipe assumes, one small model's SFT gains little from a second thread: the
 teacher's recipe ran at 1.05-1.08 it/s on 2 threads alone, and at 0.87-0.93 it/s on 1 thread (training
@@ -9,7 +10,9 @@ from its own seed, and each one-thread draw is the same whether the other runs b
 
 The teacher trains in a spawned process (its log: `teacher-sft.log` in the work dir) and writes its
 checkpoint; the pipeline trains the student meanwhile, waits, then loads the teacher's checkpoint as
-`--resume` would. With `--resume` or a seeded teacher, a checkpoint already there is used instead.
+`--resume` would. With `--resume` or a seeded teacher, a checkpoint already there is used instead, and the
+student still trains on half the threads: the thread count is part of its draw, so `--teacher-from` gives the
+student a whole run gives.
 """
 from __future__ import annotations
 
@@ -36,11 +39,16 @@ def _teacher_process(out: str, tcfg, lookup, held_out: set, dev: list, threads: 
 def train_both(st, tcfg, scfg, held_out: set, dev: list) -> tuple[tuple, tuple]:
     """(teacher, student) SFT results as `pipeline.train_sft` gives them, trained side by side."""
     from . import pipeline
-    ckpt = os.path.join(st.out, "teacher-sft.pt")
-    if (st.resume or st.teacher_seeded) and os.path.exists(ckpt):     # no teacher to train
-        return pipeline.train_sfts_in_turn(st, tcfg, scfg, held_out, dev)
     threads = torch.get_num_threads()
     half = max(1, threads // 2)
+    ckpt = os.path.join(st.out, "teacher-sft.pt")
+    if (st.resume or st.teacher_seeded) and os.path.exists(ckpt):     # no teacher to train
+        st.prog.info(f"teacher-sft from {ckpt}; student-sft on {half} thread(s), as it trains beside a teacher")
+        try:
+            torch.set_num_threads(half)
+            return pipeline.train_sfts_in_turn(st, tcfg, scfg, held_out, dev)
+        finally:
+            torch.set_num_threads(threads)
     child = multiprocessing.get_context("spawn").Process(
         target=_teacher_process, args=(st.out, tcfg, task.lookup_in_use(), held_out, dev, half), daemon=True)
     st.prog.info(f"teacher-sft in a process of its own on {half} thread(s) (log: {TEACHER_LOG}); "

@@ -11,6 +11,9 @@ STUDENT = os.path.join(HERE, "configs", "student.json")
 
 
 class ModelOverrideTest(unittest.TestCase):
+    def tearDown(self):
+        task.use_lookup(None)       # an experiment's command line sets the student config's table for the process
+
     def test_with_model_replaces_only_the_named_fields(self):
         base = config.load(STUDENT)
         sized = config.with_model(base, {"dim": 32, "ffn_dim": 128, "n_heads": 4})
@@ -64,17 +67,18 @@ class ModelOverrideTest(unittest.TestCase):
     def test_train_keys_below_needs_a_lookup_table_that_holds_the_bound(self):
         name = "_test_train_keys"
         self.addCleanup(shutil.rmtree, os.path.join(HERE, "out", "experiments", name), True)
-        self.addCleanup(task.use_lookup, None)
         with mock.patch.object(sft_experiment, "run") as run, \
                 mock.patch.object(sft_experiment, "write_splits"):
             self.assertEqual(sft_experiment.main(["--name", name, "--lookup", "100:1300:10",
                                                   "--set", "train_keys_below=1000"]), 0)
         self.assertEqual(run.call_args.args[1]["train_keys_below"], 1000)
-        for argv in (["--set", "train_keys_below=1000"], ["--lookup", "100:900", "--set", "train_keys_below=1000"]):
+        # without --lookup, the student config's own table (keys 100:1000) holds no bound above 1000
+        for argv, bound in ((["--set", "train_keys_below=1001"], 1001),
+                            (["--lookup", "100:900", "--set", "train_keys_below=1000"], 1000)):
             with mock.patch.object(sft_experiment, "run") as run, mock.patch("sys.stderr") as err:
                 self.assertEqual(sft_experiment.main(["--name", name, *argv]), 2)
             run.assert_not_called()
-            self.assertIn("sft.train_keys_below 1000", "".join(c.args[0] for c in err.write.call_args_list))
+            self.assertIn(f"sft.train_keys_below {bound}:", "".join(c.args[0] for c in err.write.call_args_list))
 
     def test_sft_experiment_refuses_a_bad_size_before_training_and_makes_no_folder(self):
         out = os.path.join(HERE, "out", "experiments", "_test_model_override_bad")

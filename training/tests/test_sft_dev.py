@@ -72,7 +72,7 @@ class DevTrackerTest(unittest.TestCase):
             self.assertTrue(torch.equal(a, b), name)
 
     def test_the_shipped_configs_measure_dev_and_a_negative_period_is_refused(self):
-        self.assertEqual(config.load(config_path("student")).sft["dev_every"], 500)
+        self.assertEqual(config.load(config_path("student")).sft["dev_every"], 1000)
         self.assertEqual(config.load(config_path("teacher")).sft["dev_every"], 1000)
         with self.assertRaisesRegex(config.ConfigError, "sft.dev_every"):
             config._check_section("x.json", "sft", {**config.load(config_path("student")).sft, "dev_every": -1},

@@ -1,20 +1,22 @@
-"""`pipeline --sft-side-by-side`: the teacher's SFT in a process of its own, beside the student's."""
+"""The pipeline's SFTs side by side (its default): the teacher's in a process of its own, beside the student's."""
 import os
 import tempfile
 import unittest
+from unittest import mock
 
 import torch
 
 from relay_train import config, pipeline, side_by_side, task
 
-CONFIGS = os.path.join(pipeline.HERE, "configs", "experiments")
+CONFIGS = os.path.join(pipeline.HERE, "configs")
 
 
 class SideBySideTest(unittest.TestCase):
     def setUp(self):
-        # lookup configs: a spawned process that forgot the task variant would train the shipped task
-        self.tcfg = config.load(os.path.join(CONFIGS, "lookup-teacher.json"), smoke=True)
-        self.scfg = config.load(os.path.join(CONFIGS, "lookup-student.json"), smoke=True)
+        # configs with a lookup table: a spawned process that forgot the task variant would train another task
+        self.tcfg = config.load(os.path.join(CONFIGS, "teacher.json"), smoke=True)
+        self.scfg = config.load(os.path.join(CONFIGS, "student.json"), smoke=True)
+        self.assertIsNotNone(self.tcfg.lookup)
         self.tmp = tempfile.TemporaryDirectory()
         self.threads = torch.get_num_threads()
         task.use_lookup(self.tcfg.lookup)
@@ -47,14 +49,38 @@ class SideBySideTest(unittest.TestCase):
         log = open(os.path.join(st.out, side_by_side.TEACHER_LOG)).read()
         self.assertIn("teacher-sft done", log)
 
-    def test_a_teacher_checkpoint_already_there_is_reused_with_resume(self):
+    def test_a_teacher_checkpoint_already_there_is_reused_and_the_student_trains_as_beside_it(self):
+        torch.set_num_threads(2)
         st = self._stages("resume")
         torch.save({"model": pipeline.Llama(self.tcfg.model).state_dict(), "curve": [[1, 9.0]], "dev": [],
                     "seconds": 12.5}, os.path.join(st.out, "teacher-sft.pt"))
         st.resume = True
-        (_, t_curve, _), _ = side_by_side.train_both(st, self.tcfg, self.scfg, self.held_out, self.splits["dev"])
+        (_, t_curve, _), (student, s_curve, _) = side_by_side.train_both(
+            st, self.tcfg, self.scfg, self.held_out, self.splits["dev"])
         self.assertEqual(t_curve, [[1, 9.0]])
         self.assertFalse(os.path.exists(os.path.join(st.out, side_by_side.TEACHER_LOG)))
+        self.assertEqual(torch.get_num_threads(), 2)
+        # the student a whole run trains beside the teacher (one thread of two): --teacher-from reproduces it
+        torch.set_num_threads(1)
+        ref, ref_curve, _ = pipeline.train_sft(self._stages("alone"), self.scfg, self.held_out, self.splits["dev"])
+        self.assertEqual(s_curve, ref_curve)
+        for name, tensor in ref.state_dict().items():
+            self.assertTrue(torch.equal(tensor, student.state_dict()[name]), name)
+
+
+class SftFlagTest(unittest.TestCase):
+    def test_side_by_side_is_the_default_and_in_turn_the_one_flag_that_turns_it_off(self):
+        self.addCleanup(task.use_lookup, None)
+        self.addCleanup(torch.set_num_threads, torch.get_num_threads())
+        with tempfile.TemporaryDirectory() as out:
+            for argv, side in (([], True), (["--sft-in-turn"], False)):
+                with self.subTest(argv=argv), mock.patch.object(pipeline, "run") as run:
+                    self.assertEqual(pipeline.main(["--smoke", "--out", out, *argv]), 0)
+                    self.assertIs(run.call_args.kwargs["sft_side_by_side"], side)
+            with mock.patch.object(pipeline, "run") as run, mock.patch("sys.stderr"), \
+                    self.assertRaises(SystemExit):
+                pipeline.main(["--smoke", "--out", out, "--sft-side-by-side"])
+            run.assert_not_called()
 
 
 if __name__ == "__main__":

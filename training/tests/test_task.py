@@ -1,9 +1,13 @@
+import hashlib
 import json
 import os
 import random
+import tempfile
 import unittest
 
-from relay_train import task
+from relay_train import card_task, task
+
+REFERENCE = os.path.join(os.path.dirname(__file__), "..", "..", "models", "reference")
 
 
 class TaskTest(unittest.TestCase):
@@ -42,12 +46,32 @@ class TaskTest(unittest.TestCase):
         self.assertIsNone(task.extract_answer("no answer"))
         self.assertFalse(task.is_correct("\\boxed{x}", 1))
 
-    def test_shipped_splits_are_unchanged_by_the_lookup_variant(self):
-        # The variant draws its keys only when set: the shipped task's splits stay the published ones.
-        shipped = os.path.join(os.path.dirname(__file__), "..", "..", "models", "reference", "data", "test.jsonl")
-        with open(shipped) as f:
-            published = [json.loads(line)["question"] for line in f]
-        self.assertEqual([q.text for q in task.make_splits(1234, 400, 100)["test"]], published)
+    def test_the_task_without_lookups_draws_the_splits_it_always_drew(self):
+        # The variant draws its keys only when set: without it the splits stay those the pairs before the lookup
+        # pair published (their models/reference/data/test.jsonl in git history has this sha256), so their
+        # results and the serving tests' datasets stay comparable.
+        self.assertIsNone(task.lookup_in_use())
+        test = task.make_splits(1234, 400, 100)["test"]
+        self.assertEqual([q.text for q in test[:3]], ["Compute 14-0.", "Compute 74+4.", "Compute 88*10."])
+        with tempfile.TemporaryDirectory() as tmp:
+            task.write_jsonl(os.path.join(tmp, "test.jsonl"), test)
+            with open(os.path.join(tmp, "test.jsonl"), "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+        self.assertEqual(digest, "377b3ed3a84530e059b4aa9eca5a0a7cf7c850e69c3fbaa188365aeb637fab50")
+
+    def test_shipped_splits_are_drawn_with_the_lookup_table_its_metrics_record(self):
+        with open(os.path.join(REFERENCE, "metrics.json")) as f:
+            spec = card_task.lookup_of(json.load(f))
+        self.addCleanup(task.use_lookup, None)
+        task.use_lookup(spec)
+        for name, questions in task.make_splits(1234, 400, 100).items():
+            with open(os.path.join(REFERENCE, "data", f"{name}.jsonl")) as f:
+                published = [json.loads(line) for line in f]
+            drawn = [{"question": q.text, "answer": str(task.solve(q)[1]), "level": q.n_operands} for q in questions]
+            self.assertEqual(len(drawn), len(published), name)
+            differ = [(mine, theirs) for mine, theirs in zip(drawn, published) if mine != theirs]
+            self.assertEqual(len(differ), 0, f"{name}: rows differ from the split drawn with the lookup table "
+                                             f"metrics.json records ({spec}); the first: {differ[:1]}")
 
 
 class LookupVariantTest(unittest.TestCase):

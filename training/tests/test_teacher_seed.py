@@ -6,7 +6,7 @@ import unittest
 
 import torch
 
-from relay_train import config, pipeline, teacher_seed
+from relay_train import config, pipeline, task, teacher_seed
 from relay_train.gguf import write_gguf
 from relay_train.model import Llama
 
@@ -33,6 +33,7 @@ class TeacherSeedTest(unittest.TestCase):
         os.makedirs(self.out)
 
     def tearDown(self):
+        task.use_lookup(None)       # pipeline.main sets the configs' table for the process
         self.tmp.cleanup()
 
     def test_the_teacher_stage_loads_the_published_weights_instead_of_training(self):

@@ -62,8 +62,10 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaises(config.ConfigError):
             config.load("/nonexistent.json")
 
-    def test_lookup_is_the_shipped_task_when_absent_and_validated_when_given(self):
-        self.assertIsNone(config.load(self.write(self.base())).lookup)
+    def test_lookup_is_the_task_without_lookups_when_absent_and_validated_when_given(self):
+        without = self.base()
+        del without["lookup"]
+        self.assertIsNone(config.load(self.write(without)).lookup)
         table = {"lo": 100, "hi": 1300, "low": 10, "seed": 7}
         got = config.load(self.write({**self.base(), "lookup": table})).lookup
         self.assertEqual(got, task.parse_lookup("100:1300:10"))
@@ -79,8 +81,10 @@ class ConfigTest(unittest.TestCase):
         with open(student) as f:
             s = json.load(f)
         table = {"lo": 100, "hi": 1300, "low": 10, "seed": 7}
+        without = {key: value for key, value in self.base().items() if key != "lookup"}
         cases = (({**self.base(), "lookup": table}, s, "lookup tables differ"),
-                 (self.base(), {**s, "sft": {**s["sft"], "train_keys_below": 1000}}, "sft.train_keys_below 1000"))
+                 (without, s, "lookup tables differ"),
+                 (self.base(), {**s, "sft": {**s["sft"], "train_keys_below": 1300}}, "sft.train_keys_below 1300"))
         self.addCleanup(task.use_lookup, None)
         out = tempfile.TemporaryDirectory()
         self.addCleanup(out.cleanup)
