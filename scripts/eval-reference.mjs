@@ -65,13 +65,9 @@ if (candidate) banner(notPublished(`--models ${models}: a candidate pair, not ${
  * The relay's serving-time knob, swept on the shipped student: `call_bias` (a logit offset on
  * its `<call>` token) makes the relay row a curve beside the uncertainty-trigger and
  * random-router curves. 0 is the model as trained (the card's relay row). The values span the
- * knob's useful range for the student shipped on 2026-12-06 (second session): from -4 (a call in
- * about one answer in sixteen) to its accuracy peak at +1.5, which is also the value its dev split
- * picks (dev 0 / 0.5 / 1 / 1.5 / 2: 89.33 / 91.67 / 92.00 / 92.67 / 92.33%). The student shipped
- * since the third session (GRPO on the <call> row) calls more: its peak is at 0 (dev and test), and
- * +0.5 … +1.5 are past it (test: 92.92% at ρ 2.03% at 0, 90.25% at 3.02% at +1.5). The values are
- * kept so that the curve is measured the same way for both; the points past the peak lower the
- * relay's APGR (the model card says so).
+ * knob's useful range: from -4 (about a quarter of the answers call) to +1.5, past the accuracy
+ * peak of every student shipped since 2026-12-06 (third session); for the lookup pair shipped on
+ * 2026-12-07 the peak is at 0 and the points past it lower the relay's APGR (the card says so).
  */
 const CALL_BIASES = ['-4', '-2', '-1', '0', '0.5', '1', '1.5'];
 const RELAY_CURVE = 'relay-call-bias';
@@ -89,11 +85,13 @@ const RUNS = [
   [RELAY_CURVE, '.', ['--policy', 'relay', `--sweep=${CALL_BIASES.join(',')}`], 'Student after GRPO relaying to the teacher'],
   ['llm', '.', ['--policy', 'llm'], 'Teacher alone'],
   ['random-router', 'stages/sft', ['--policy', 'random-router', '--sweep', '0.25,0.5,0.75', '--seed', '1', '--model-label', 'sft']],
-  ['uncertainty', 'stages/sft', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.3,0.5,0.7,0.8,0.9', '--model-label', 'sft']],
+  // Thresholds up to 0.99: a student sure of the values it never saw needs them to reach ρ 5%.
+  ['uncertainty', 'stages/sft', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.3,0.5,0.7,0.8,0.9,0.95,0.97,0.99', '--model-label', 'sft']],
   ['fixed-k4', '.', ['--policy', 'fixed', '--k', '4']],
   // The strongest heuristic found: the same trigger on the shipped student's own confidence (its
-  // commands banned and hidden). It beats the learned commands above rho 2.2% (the card says why).
-  ['own-confidence', '.', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.5,0.7,0.8,0.9,0.95,0.98', '--model-label', 'relay-trained']],
+  // commands banned and hidden). It beats the learned commands above the relay curve's last point
+  // (the card says where and why). 0.99 reaches the ρ the lookup students need it at.
+  ['own-confidence', '.', ['--policy', 'uncertainty', '--k', '4', '--sweep', '0.5,0.7,0.8,0.9,0.95,0.98,0.99', '--model-label', 'relay-trained']],
 ];
 
 mkdirSync(runsDir, { recursive: true });
