@@ -150,6 +150,6 @@ describe("the README's Python example (Debian protoc + grpc_python_plugin stubs)
       "SOURCE_SLM 'c'",
       '',
     ]);
-    expect(handler.requests[0]).toMatchObject({ prompt: 'Compute 37*48+15-6.', maxTokens: 256, sampling: { temperature: 0 } });
+    expect(handler.requests[0]).toMatchObject({ prompt: 'Compute f(756)*16.', maxTokens: 256, sampling: { temperature: 0 } });
   }, 90_000);
 });
