@@ -4,7 +4,8 @@
  * (`relayllm eval`, embedded llama.cpp engines, greedy) on models/reference/data/test.jsonl,
  * for the model card's stages and every baseline policy, then `relayllm report`.
  *
- *   runs/reference/<run>/         per-item results + summary.json (gitignored; --resume-able)
+ *   runs/reference/<run>/         per-item results + summary.json + run.json (gitignored; --resume-able,
+ *                                 by the same models and dataset only: another pair stops with exit 2)
  *   models/reference/eval/        report.html, SVG charts, summaries.json, report.txt
  *   models/reference/MODEL_CARD.md  the table between the serving-table markers
  *
@@ -105,7 +106,9 @@ for (const [name, dir, args] of RUNS) {
   process.stderr.write(`\n== ${name}: relayllm ${cmd.join(' ')}\n`);
   const r = spawnSync(process.execPath, [cli, ...cmd], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   if (r.status !== 0) {
-    process.stderr.write(`eval ${name} failed (exit ${r.status})\n`);
+    // Exit 2 on a resumed run is most often a run made by other models (run.json): say how to start over.
+    const hint = started && r.status === 2 ? `; if the models or the dataset changed since ${out} was run, remove it (or all of ${relative(root, runsDir)}/) and run again` : '';
+    process.stderr.write(`eval ${name} failed (exit ${r.status})${hint}\n`);
     process.exit(r.status ?? 1);
   }
 }

@@ -163,6 +163,12 @@ describe('relayllm eval (real models)', () => {
     expect((await cli([...args, '--resume'])).code).toBe(0);
     expect(results(out).map((r) => r['index'])).toEqual([0, 1, 2, 3, 4]);
     expect(summary(out)['n']).toBe(5);
+    // Another student in --models: its answers must not join this run's (run.json says which models made it).
+    const kept = readFileSync(join(out, 'results.jsonl'), 'utf8');
+    const io = { stdout: { write: () => true }, stderr: { write: () => true } };
+    const otherStudent = runCli(['eval', ...args, '--resume', '--models', join(MODELS, 'stages', 'sft')], io);
+    await expect(otherStudent).rejects.toThrow(/cannot resume .*engines\.slm: was "sha256:[0-9a-f]{64}", now "sha256:[0-9a-f]{64}"/);
+    expect(readFileSync(join(out, 'results.jsonl'), 'utf8')).toBe(kept);
   }, 60_000);
 
   it('--sweep writes one sub-directory per value and sweep.json', async () => {

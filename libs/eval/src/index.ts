@@ -9,3 +9,4 @@ export * from './lib/progress';
 export * from './lib/engine-wrappers';
 export * from './lib/uncertainty-trigger';
 export * from './lib/runner';
+export * from './lib/run-setup';

@@ -25,7 +25,9 @@ export const USAGE = `Usage:
                 [--target HOST:PORT] [--resume] [--sweep V1,V2,...] [--max-tokens N]
                 [--temperature T] [--seed S] [--model-label NAME] [model flags] [policy options]
       Runs a policy over a dataset (embedded, or against a server with --target);
-      per-item results in DIR/results.jsonl, the summary in DIR/summary.json.
+      per-item results in DIR/results.jsonl, the summary in DIR/summary.json, what
+      made them in DIR/run.json (--resume refuses a DIR made by other models,
+      dataset, policy or limits).
       Policies: relay [--call-bias=X] [--hide-commands] | slm | llm | random-router
       --p P | uncertainty --threshold T --k K [--entropy] | fixed --k K | teacher-free.
       --hide-commands is an eval-only diagnostic: it hides the SLM's own commands

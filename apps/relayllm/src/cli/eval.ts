@@ -17,6 +17,7 @@ import {
 } from '@relayllm/eval';
 import type { RelayllmConfig } from '../app/config';
 import { startEmbeddedEngines, type EmbeddedEngines } from '../app/embedded-engines';
+import { evalEngineSetup } from '../app/eval-engine-setup';
 import { embeddedItemRunner, targetItemRunner } from '../app/eval-runners';
 import { UsageError, type EvalArgs } from './args';
 import { log, type CliIo } from './io';
@@ -88,6 +89,7 @@ export async function runEvalCommand(args: EvalArgs, config: RelayllmConfig, io:
   const sample = sampleItems(dataset.items, limit);
   if (sample.limit !== null) log(io, describeSample(sample, args.dataset));
 
+  const engines = await evalEngineSetup(config, args.target);
   const runners = await openRunners(args, config, first, concurrency);
   const summaries: EvalSummary[] = [];
   let interrupted = false;
@@ -99,6 +101,7 @@ export async function runEvalCommand(args: EvalArgs, config: RelayllmConfig, io:
         spec,
         run: runners.runnerFor(spec),
         outDir: dir,
+        engines,
         resume: args.resume,
         concurrency,
         sample,

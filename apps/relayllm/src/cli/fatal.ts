@@ -1,5 +1,5 @@
 import { wireErrorMessage, wireFieldPath } from '@relayllm/grpc-api';
-import { DatasetError, PolicyError } from '@relayllm/eval';
+import { DatasetError, PolicyError, ResumeMismatchError } from '@relayllm/eval';
 import { ModelLoadError } from '@relayllm/llama-cpp';
 import { isRelayError } from '@relayllm/relay-core';
 import { CONFIG_ENV, ConfigError } from '../app/config';
@@ -17,6 +17,7 @@ export function describeFatal(error: unknown): { message: string; exitCode: numb
   if (error instanceof UsageError) return { message: `${error.message}\nRun \`relayllm help\` for usage.`, exitCode: 2 };
   if (error instanceof ConfigError) return { message: error.message, exitCode: 2 };
   if (error instanceof DatasetError) return { message: error.message, exitCode: 2 };
+  if (error instanceof ResumeMismatchError) return { message: error.message, exitCode: 2 };
   if (error instanceof PolicyError) return { message: `${error.message}\nRun \`relayllm help\` for usage.`, exitCode: 2 };
   if (error instanceof ModelLoadError) {
     const hint = `choose the models with --slm FILE.gguf / --llm FILE.gguf (${CONFIG_ENV.slmModel} / ${CONFIG_ENV.llmModel}), or a directory holding slm.gguf and llm.gguf with --models DIR (${CONFIG_ENV.modelsDir})`;

@@ -7,6 +7,9 @@ import { readResults } from './results';
 import { runEval, type ItemOutcome, type ItemRunner } from './runner';
 import { sampleItems } from './sample';
 
+/** What the fake runner stands for in run.json. */
+const ENGINES = { slm: 'sha256:slm-of-the-spec', llm: 'sha256:llm-of-the-spec' };
+
 const dataset = parseDataset(
   Array.from({ length: 10 }, (_, i) => JSON.stringify({ question: `Compute ${i}+1.`, answer: String(i + 1), level: (i % 3) + 1 })).join('\n'),
   'ten.jsonl',
@@ -50,7 +53,7 @@ describe('runEval', () => {
   it('writes one result line per item (extra fields carried) and summary.json', async () => {
     const out = join(root, 'plain');
     const ran: number[] = [];
-    const result = await runEval({ dataset, spec: parsePolicy('slm', {}), run: fakeRunner(ran), outDir: out, resume: false, concurrency: 3, maxTokens: 8, temperature: 0 });
+    const result = await runEval({ dataset, spec: parsePolicy('slm', {}), run: fakeRunner(ran), outDir: out, engines: ENGINES, resume: false, concurrency: 3, maxTokens: 8, temperature: 0 });
     expect(result.interrupted).toBe(false);
     expect([...ran].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     const results = await readResults(out);
@@ -66,7 +69,7 @@ describe('runEval', () => {
     const first: number[] = [];
     const controller = new AbortController();
     const spec = parsePolicy('relay', {});
-    const common = { dataset, spec, outDir: out, maxTokens: 8, temperature: 0, concurrency: 2 };
+    const common = { dataset, spec, outDir: out, engines: ENGINES, maxTokens: 8, temperature: 0, concurrency: 2 };
     const r1 = await runEval({ ...common, run: fakeRunner(first, { count: 4, controller }), resume: false, signal: controller.signal });
     expect(r1.interrupted).toBe(true);
     const afterFirst = await lines(out);
@@ -89,9 +92,9 @@ describe('runEval', () => {
 
   it('--limit runs the sample it is given and records it in summary.json; without --resume the file starts over', async () => {
     const out = join(root, 'limit');
-    await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, resume: false, sample: sampleItems(dataset.items, 3), maxTokens: 8, temperature: 0 });
+    await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, engines: ENGINES, resume: false, sample: sampleItems(dataset.items, 3), maxTokens: 8, temperature: 0 });
     const sample = sampleItems(dataset.items, 2);
-    const r = await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, resume: false, sample, maxTokens: 8, temperature: 0 });
+    const r = await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, engines: ENGINES, resume: false, sample, maxTokens: 8, temperature: 0 });
     expect((await lines(out)).map((l) => l.index).sort((a, b) => a - b)).toEqual(sample.items.map((i) => i.index));
     expect(r.summary).toMatchObject({ n: 2, llm_token_ratio: 1, llm_prefill_tokens: 8 });
     const written = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'));
@@ -101,14 +104,14 @@ describe('runEval', () => {
 
   it('a run of every item has no sample in summary.json', async () => {
     const out = join(root, 'no-limit');
-    const r = await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, resume: false, sample: sampleItems(dataset.items, undefined), maxTokens: 8, temperature: 0 });
+    const r = await runEval({ dataset, spec: parsePolicy('llm', {}), run: fakeRunner([]), outDir: out, engines: ENGINES, resume: false, sample: sampleItems(dataset.items, undefined), maxTokens: 8, temperature: 0 });
     expect(r.summary.n).toBe(10);
     expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'))).not.toHaveProperty('sample');
   });
 
   it('--model-label names the checkpoint in summary.json and prefixes the label', async () => {
     const out = join(root, 'model-label');
-    const r = await runEval({ dataset, spec: parsePolicy('relay', {}), run: fakeRunner([]), outDir: out, resume: false, sample: sampleItems(dataset.items, 2), maxTokens: 8, temperature: 0, modelLabel: 'warm-up' });
+    const r = await runEval({ dataset, spec: parsePolicy('relay', {}), run: fakeRunner([]), outDir: out, engines: ENGINES, resume: false, sample: sampleItems(dataset.items, 2), maxTokens: 8, temperature: 0, modelLabel: 'warm-up' });
     expect(r.summary).toMatchObject({ model: 'warm-up', label: 'warm-up:relay', policy: 'relay' });
     expect(JSON.parse(await readFile(join(out, 'summary.json'), 'utf8'))).toMatchObject({ model: 'warm-up', label: 'warm-up:relay' });
   });
@@ -116,7 +119,7 @@ describe('runEval', () => {
   it('random-router is deterministic: the same seed routes the same items, whatever the concurrency', async () => {
     const routes = async (seed: string, concurrency: number, dir: string): Promise<string[]> => {
       const out = join(root, dir);
-      await runEval({ dataset, spec: parsePolicy('random-router', { p: '0.5', seed }), run: fakeRunner([]), outDir: out, resume: false, concurrency, maxTokens: 8, temperature: 0 });
+      await runEval({ dataset, spec: parsePolicy('random-router', { p: '0.5', seed }), run: fakeRunner([]), outDir: out, engines: ENGINES, resume: false, concurrency, maxTokens: 8, temperature: 0 });
       return (await readResults(out)).map((r) => r.routed);
     };
     const a = await routes('11', 1, 'rr-a');
@@ -133,7 +136,7 @@ describe('runEval', () => {
       if (item.index === 2) throw new Error('engine down');
       return fakeRunner([])(item, plan, signal);
     };
-    await expect(runEval({ dataset, spec: parsePolicy('slm', {}), run, outDir: out, resume: false, maxTokens: 8, temperature: 0 })).rejects.toThrow('engine down');
+    await expect(runEval({ dataset, spec: parsePolicy('slm', {}), run, outDir: out, engines: ENGINES, resume: false, maxTokens: 8, temperature: 0 })).rejects.toThrow('engine down');
     expect((await lines(out)).map((l) => l.index)).toEqual([0, 1]);
   });
 });

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Dataset, EvalItem } from './dataset';
 import { grade } from './graders';
 import { corePolicyFor, policyLabel, policyParams, type CorePolicy, type PolicySpec } from './policies';
 import { ProgressBar, type ProgressStream } from './progress';
 import { readResults, ResultsLog, SUMMARY_FILE, type CallResult, type ItemResult, type UsageResult } from './results';
+import { claimRunDir, datasetDigest, type RunSetup } from './run-setup';
 import type { DatasetSample } from './sample';
 import { summarise, type EvalSummary, type SampleRecord } from './summary';
 
@@ -36,7 +37,12 @@ export interface RunEvalOptions {
   spec: PolicySpec;
   run: ItemRunner;
   outDir: string;
-  /** Keep `<outDir>/results.jsonl` and skip the indices already there. */
+  /**
+   * What answers the questions, for `<outDir>/run.json` (e.g. each model file's sha256, or the
+   * server's address): with the policy, the dataset and the limits, the setup a resume must match.
+   */
+  engines: RunSetup;
+  /** Keep `<outDir>/results.jsonl` and skip the indices already there (only of the same setup: ResumeMismatchError). */
   resume: boolean;
   /** Items in flight at once (default 1). */
   concurrency?: number;
@@ -96,6 +102,20 @@ function sampleMeta(sample: DatasetSample | undefined): { sample?: SampleRecord 
   return { sample: { limit: sample.limit, of: sample.of, seed: sample.seed, by_level: sample.byLevel } };
 }
 
+/** The run's setup (run.json): a sample is not part of it, so a `--limit` run can be resumed whole. */
+function runSetup(options: RunEvalOptions): RunSetup {
+  const engines = Object.fromEntries(Object.entries(options.engines).map(([key, value]) => [`engines.${key}`, value]));
+  return {
+    ...engines,
+    dataset_sha256: datasetDigest(options.dataset.items),
+    policy: options.spec.name,
+    params: JSON.stringify(policyParams(options.spec)),
+    max_tokens: options.maxTokens,
+    temperature: options.temperature,
+    seed: options.spec.seed,
+  };
+}
+
 /** What one item is asked with: a fresh generation id, the policy for this item, the run's limits. */
 function itemPlan(index: number, spec: PolicySpec, options: RunEvalOptions): ItemPlan {
   return {
@@ -115,6 +135,8 @@ function itemPlan(index: number, spec: PolicySpec, options: RunEvalOptions): Ite
 export async function runEval(options: RunEvalOptions): Promise<RunEvalResult> {
   const { dataset, spec, outDir } = options;
   const items = options.sample?.items ?? dataset.items;
+  await mkdir(outDir, { recursive: true });
+  await claimRunDir(outDir, runSetup(options), options.resume);
   const log = await ResultsLog.open(outDir, options.resume);
   const previous = options.resume ? await readResults(outDir) : [];
   const wanted = new Set(items.map((i) => i.index));
