@@ -23,28 +23,28 @@
  * the student alone gets it wrong and relaying gets it right, ending on `\boxed{DEMO_ANSWER}` with EOS
  * (`finish_reason: stop`) within 200 tokens after at least one call (today `Compute 38+f(757)+72.`:
  * 100 tokens, one call at token 23 in which the teacher writes the 2 tokens of `f(757)`'s value, 77;
- * alone, `--policy slm`, the student writes `f(757)=7` and ends on `\boxed{182}`); the answer is long
+ * alone, `--policy slm`, the student writes `f(757)===78` and ends on `\boxed{178}`); the answer is long
  * enough (about 50 tokens or more) that paced engines (10 ms per step) are still writing it when an
  * abort or a shutdown 200 ms in cuts it, and it streams in more than 3 chunks.
  */
 export const DEMO_ANSWER = '187';
 
 /**
- * The student calls the teacher at least twice within 128 tokens at temperature 0 (today 3 calls, at
- * tokens 23, 48 and 67; a test-split question): one generation gives a trace with two relay.call
+ * The student calls the teacher at least twice within 128 tokens at temperature 0 (today 2 calls, at
+ * tokens 23 and 48; a test-split question): one generation gives a trace with two relay.call
  * spans, and a server's metrics have a call to show.
  */
 export const TWO_CALL_PROMPT = 'Compute f(708)-89*77.';
 
 /**
- * Within 480 tokens, an early first call, then a long answer (today 168 tokens with 4 calls, the first
- * at token 24, ending with EOS): a kill after the first call lands mid-generation and the generation
+ * Within 480 tokens, an early first call, then a long answer (today 171 tokens with 4 calls, the first
+ * at token 25, ending with EOS): a kill after the first call lands mid-generation and the generation
  * resumes elsewhere. It runs far longer than a 30 ms deadline, long enough that of six sent at once to
  * two SLM slots at least three are refused while the first two run, streams at least 4 content chunks
  * over HTTP, and is deterministic (the cluster's answer is compared with the embedded one). It need not
  * come from the test split but must be a question of the task (today it is a test-split question).
  */
-export const RESUME_PROMPT = 'Compute 9*f(508)-5+73.';
+export const RESUME_PROMPT = 'Compute 67*6*f(718)-57.';
 
 /**
  * A question of the task. The teacher alone ends with EOS within 400 tokens. The student alone does
@@ -82,12 +82,12 @@ export const OFF_TASK_PROMPT = 'What is 2+3?';
 /**
  * The slm-worker specs relay each question up to 256 tokens, through remote workers and embedded, and
  * compare. Needed: at least one (ideally two) calls the teacher and goes on after the call (calls > 0,
- * not ended by the teacher's EOS; today indexes 3 and 4, 2 calls each, and also 5..7), where the
+ * not ended by the teacher's EOS; today indexes 3 and 4, 1 call each, and 5..7, 3 calls each), where the
  * failover and freeze specs kill or freeze the worker; [7] runs past its first 16-token frame (a
  * cancel at its first chunk finds it running); [6] runs past its first chunk (SIGTERM there) and past
  * 1 ms (a worker deadline); [4..7] relayed together give at least 6 chunks (a kill at the 6th). Today
- * [0..2] make no call (92, 63 and 127 tokens), [3] 67 and [4] 98 tokens, [5..7] 202 to 204 tokens
- * with 2 to 4 calls; all from the test split, all ending with the student's EOS.
+ * [0..2] make no call (92, 63 and 127 tokens), [3] 64 and [4] 95 tokens, [5..7] 202 to 205 tokens
+ * with 3 calls each; all from the test split, all ending with the student's EOS.
  */
 export const SLM_WORKER_QUESTIONS: readonly string[] = [
   'Compute f(200)*85.',
@@ -102,7 +102,7 @@ export const SLM_WORKER_QUESTIONS: readonly string[] = [
 
 /**
  * Relayed within 200 tokens (at most 8 LLM tokens per call) through a remote SLM and in process: at
- * least one calls the teacher (today the first twice and the second once, the third not at all; 163,
+ * least one calls the teacher (today the first and the second once each, the third not at all; 160,
  * 99 and 90 tokens, each ending with EOS), so a stream serves several turns.
  */
 export const REMOTE_SLM_QUESTIONS: readonly string[] = ['Compute f(834)*3+96*87.', 'Compute f(905)-54-99.', 'Compute f(376)*11.'];

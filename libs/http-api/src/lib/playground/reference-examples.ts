@@ -25,6 +25,6 @@ export const REFERENCE_PLAYGROUND_EXAMPLES: readonly string[] = [
   'Compute 88*f(973).',
   'Compute f(756)*16.',
   'Compute 55+35*f(707).',
-  'Compute f(762)+64*30+4.',
+  'Compute f(972)+21-15+95.',
   'Compute 85+88+5-f(958).',
 ];
