@@ -16,7 +16,10 @@
  *
  * Four items at a time (--concurrency 4): sequences decoded in one llama.cpp batch give
  * exactly what they give alone (per-item results identical to --concurrency 1 on all 1,200
- * questions, llm and relay policies), so the card's numbers reproduce exactly.
+ * questions, llm and relay policies), so the card's numbers reproduce exactly. The uncertainty
+ * policies compare a probability with a threshold, and one that sits on it can flip with the
+ * batch: two runs of every run here on the same pair (2026-12-07) differed in 1 item of 18,000
+ * such items (a call made or not, the same answer; the summary's rounded numbers unchanged).
  *
  * Flags: --limit N (a seeded sample of N questions, stratified by level: smoke checks; never
  * published), --out DIR (runs dir), --no-card, --models DIR (a candidate pair laid out as

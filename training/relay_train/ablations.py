@@ -1,7 +1,7 @@
 """The model card's ablation rows: serving-path runs kept under models/reference/ablations/.
 
     python3 -m relay_train.ablations keep runs/ablations/grpo-relay grpo-relay "<how it was made>"
-    python3 -m relay_train.ablations table [--baseline warmup-relay]
+    python3 -m relay_train.ablations table [--baseline shipped-relay]
 
 `keep` copies a `relayllm eval` run (results.jsonl, summary.json) into
 models/reference/ablations/<name>/ with only what the paired test needs per item (index, correct,
@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     k.add_argument("name")
     k.add_argument("what")
     t = sub.add_parser("table")
-    t.add_argument("--baseline", default="warmup-relay")
+    t.add_argument("--baseline", default="shipped-relay")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "keep":
