@@ -27,7 +27,7 @@ export const USAGE = `Usage:
       Runs a policy over a dataset (embedded, or against a server with --target);
       per-item results in DIR/results.jsonl, the summary in DIR/summary.json, what
       made them in DIR/run.json (--resume refuses a DIR made by other models,
-      dataset, policy or limits).
+      dataset, policy, max tokens or temperature).
       Policies: relay [--call-bias=X] [--hide-commands] | slm | llm | random-router
       --p P | uncertainty --threshold T --k K [--entropy] | fixed --k K | teacher-free.
       --hide-commands is an eval-only diagnostic: it hides the SLM's own commands

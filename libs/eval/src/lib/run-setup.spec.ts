@@ -68,7 +68,7 @@ describe('run.json: --resume only continues the same setup', () => {
     await expect(run(bare, OLD_PAIR, answeringRunner('old'), true)).rejects.toThrow(/run\.json is missing/);
   });
 
-  it('another policy, limit or dataset is another setup', async () => {
+  it('another policy, max tokens or dataset is another setup', async () => {
     const out = join(root, 'policy');
     await run(out, OLD_PAIR, answeringRunner('x'), false, { sample: sampleItems(dataset.items, 2) });
     const biased = runEval({ dataset, spec: parsePolicy('relay', { callBias: '1' }), run: answeringRunner('x'), outDir: out, engines: OLD_PAIR, resume: true, maxTokens: 8, temperature: 0 });
