@@ -19,7 +19,7 @@ import time
 
 import torch
 
-from . import config, grpo, self_labels, sft, side_by_side, task, teacher_seed, warmup
+from . import blas, config, grpo, self_labels, sft, side_by_side, task, teacher_seed, warmup
 from .evaluate import evaluate
 from .export import export_all
 from .model import Llama
@@ -192,7 +192,9 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
         teacher_seeded: bool = False, sft_side_by_side: bool = True) -> dict:
     st = Stages(out, resume, teacher_seeded)
     prog = st.prog
-    prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()}")
+    prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()} blas={blas.core_name()}")
+    if blas.core_name() != blas.PINNED_CORE:
+        prog.info(f"BLAS kernels {blas.core_name()}, not {blas.PINNED_CORE}: this run is another draw than the shipped pair")
     curves, table = {}, {}
     splits, held_out = write_splits(tcfg, smoke, out)
     test = splits["test"]
