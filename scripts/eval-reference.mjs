@@ -77,6 +77,14 @@ const CALL_BIASES = ['-4', '-2', '-1', '0', '0.5', '1', '1.5'];
 const RELAY_CURVE = 'relay-call-bias';
 
 /**
+ * The relay with a confidence floor (`relayllm eval --policy relay-floor`): the shipped student's
+ * own commands, and a 4-token call wherever it is less sure than T of a token it writes. It takes
+ * the relay curve on where call_bias stops helping (past ρ 2%). T = 0 would be the relay itself.
+ */
+const FLOOR_THRESHOLDS = ['0.3', '0.5', '0.7', '0.8', '0.9', '0.95'];
+const FLOOR_CURVE = 'relay-floor';
+
+/**
  * name, models dir, policy args, card label (rows without one are baselines only). Runs on a
  * stage checkpoint carry `--model-label` so reports keep them apart from the shipped student.
  * The first `slm` run is the report's student baseline: the student after SFT, as in the paper.
@@ -87,6 +95,7 @@ const RUNS = [
   ['warmup-relay', 'stages/warmup', ['--policy', 'relay', '--model-label', 'warm-up'], 'Student after warm-up, relaying'],
   ['grpo-blocked', '.', ['--policy', 'teacher-free'], 'Student after GRPO alone (calls blocked)'],
   [RELAY_CURVE, '.', ['--policy', 'relay', `--sweep=${CALL_BIASES.join(',')}`], 'Student after GRPO relaying to the teacher'],
+  [FLOOR_CURVE, '.', ['--policy', 'relay-floor', '--k', '4', `--sweep=${FLOOR_THRESHOLDS.join(',')}`], 'Student after GRPO relaying, confidence floor'],
   ['llm', '.', ['--policy', 'llm'], 'Teacher alone'],
   ['random-router', 'stages/sft', ['--policy', 'random-router', '--sweep', '0.25,0.5,0.75', '--seed', '1', '--model-label', 'sft']],
   // Thresholds up to 0.99: a student sure of the values it never saw needs them to reach ρ 5%.
@@ -118,9 +127,10 @@ for (const [name, dir, args] of RUNS) {
 
 /**
  * The card rows of a run: [label, run] pairs. The relay curve gives its call_bias 0 point under
- * the run's label (the relay as trained), then each other point.
+ * the run's label (the relay as trained), then each other point; the floor curve each point.
  */
 function cardRows(name, label) {
+  if (name === FLOOR_CURVE) return FLOOR_THRESHOLDS.map((t) => [`${label} T ${t}`, `${FLOOR_CURVE}/threshold=${t}`]);
   if (name !== RELAY_CURVE) return [[label, name]];
   const point = (bias) => `${RELAY_CURVE}/call_bias=${bias}`;
   return [[label, point('0')], ...CALL_BIASES.filter((b) => b !== '0').map((b) => [`${label}, call_bias ${Number(b) > 0 ? '+' : ''}${b}`, point(b)])];

@@ -127,6 +127,19 @@ describe('npm run eval:reference', () => {
     expect(rows.slice(1).map((l) => l.split(' | ')[0])).toEqual(expect.arrayContaining(['| Student after GRPO relaying to the teacher, call_bias -2', '| Student after GRPO relaying to the teacher, call_bias +1']));
   });
 
+  it('sweeps the relay with a confidence floor over T on the shipped student: one curve, a card row per point', async () => {
+    const t = tree();
+    await evalReference(t, []);
+    const floorEval = calls(t).find((call) => call[0] === 'eval' && call.includes('relay-floor'));
+    expect(floorEval?.[floorEval.indexOf('--models') + 1]).toBe('models/reference');
+    expect(floorEval?.find((a) => a.startsWith('--sweep='))).toMatch(/^--sweep=0\.\d+(,0\.\d+)+$/);
+    expect(calls(t).find((call) => call[0] === 'report')).toContain('runs/reference/relay-floor');
+    const card = published(t.root)['MODEL_CARD.md'] ?? '';
+    const rows = card.split('\n').filter((l) => l.startsWith('| Student after GRPO relaying, confidence floor'));
+    expect(rows.map((l) => l.split(' | ')[0])).toEqual(expect.arrayContaining(['| Student after GRPO relaying, confidence floor T 0.5', '| Student after GRPO relaying, confidence floor T 0.9']));
+    expect(rows.every((l) => l.includes('`relay-floor`'))).toBe(true);
+  });
+
   it('a second run goes on from the results of the first, sweeps included (--resume on every eval)', async () => {
     const t = tree();
     await evalReference(t, []);

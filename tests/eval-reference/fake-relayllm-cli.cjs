@@ -17,7 +17,7 @@ const flag = (name) => {
   const i = args.indexOf(`--${name}`);
   return i < 0 ? undefined : args[i + 1];
 };
-const SWEPT = { 'random-router': 'p', uncertainty: 'threshold', relay: 'call_bias' };
+const SWEPT = { 'random-router': 'p', uncertainty: 'threshold', 'relay-floor': 'threshold', relay: 'call_bias' };
 
 function summary(policy, label, n, of, limit) {
   return {

@@ -68,6 +68,7 @@ describe('relayllm eval (real models)', () => {
     ['random-router', ['--p', '0.5', '--seed', '3']],
     ['uncertainty', ['--threshold', '0.6', '--k', '4']],
     ['uncertainty', ['--threshold', '1.0', '--k', '2', '--entropy']],
+    ['relay-floor', ['--threshold', '0.99', '--k', '3']],
     ['fixed', ['--k', '3']],
     ['teacher-free', []],
   ])('policy %s %j runs on 3 items and writes results.jsonl and summary.json', async (policy, options) => {
@@ -103,6 +104,8 @@ describe('relayllm eval (real models)', () => {
     if (policy === 'slm' || policy === 'teacher-free') expect(s['llm_tokens']).toBe(0);
     if (policy === 'fixed') for (const item of items) for (const c of item['calls'] as Array<Record<string, number>>) expect(c['requested_n']).toBe(3);
     if (policy === 'uncertainty') for (const item of items) for (const c of item['calls'] as Array<Record<string, number>>) expect(c['requested_n']).toBe(Number(options[3]));
+    // The floor's calls (n = K) need the SLM's full distributions from llama.cpp; the student's own calls ask for 1-3.
+    if (policy === 'relay-floor') expect(items.flatMap((item) => item['calls'] as Array<Record<string, number>>).length).toBeGreaterThan(0);
   }, 60_000);
 
   describe('embedded and --target give identical results at temperature 0', () => {

@@ -5,6 +5,7 @@ import {
   HiddenCommandsEngine,
   PrefillMeterEngine,
   UncertaintyTriggerEngine,
+  isTriggerPolicy,
   withoutInjectedCommands,
   type ItemOutcome,
   type ItemPlan,
@@ -35,9 +36,9 @@ export interface PolicyLimits {
   callBias?: number;
 }
 
-/** uncertainty may call on any token: as many turns as the server allows. fixed: the per-call cap must not cut K. */
+/** uncertainty and relay-floor may call on any token: as many turns as the server allows. fixed: the per-call cap must not cut K. */
 export function policyLimits(spec: PolicySpec): PolicyLimits {
-  if (spec.name === 'uncertainty') return { maxTurns: DEFAULT_SERVER_LIMITS.maxTurnsCeiling };
+  if (isTriggerPolicy(spec.name)) return { maxTurns: DEFAULT_SERVER_LIMITS.maxTurnsCeiling };
   if (spec.name === 'fixed') return { maxLlmTokensPerCall: Math.max(spec.k ?? 0, DEFAULT_MAX_LLM_TOKENS_PER_CALL) };
   // Sent only when given (0 included): the request is then exactly the one the flag asked for.
   if (spec.callBias !== undefined) return { callBias: spec.callBias };
@@ -86,11 +87,13 @@ export function policySlm(spec: PolicySpec, slm: Engine): Engine {
     case 'fixed':
       return new FixedGrantEngine(slm, spec.k ?? 0);
     case 'uncertainty':
+    case 'relay-floor':
       return new UncertaintyTriggerEngine(slm, {
         threshold: spec.threshold ?? 0,
         k: spec.k ?? 1,
         entropy: spec.entropy === true,
         maxCalls: DEFAULT_SERVER_LIMITS.maxTurnsCeiling - 1,
+        ownCommands: spec.name === 'uncertainty' ? 'banned' : 'kept',
       });
     default:
       return slm;
@@ -124,7 +127,8 @@ export function embeddedItemRunner(
             llmPrefillTokens: llm.take(engineId),
           };
           if (!(slm instanceof UncertaintyTriggerEngine)) return outcome;
-          return withoutInjectedCommands(outcome, slm.injected(sequenceIdOf(engineId, 'slm')), spec.k ?? 1);
+          const injected = slm.injectedCommands(sequenceIdOf(engineId, 'slm'), outcome.calls.length);
+          return withoutInjectedCommands(outcome, injected, spec.k ?? 1);
         }
       }
       throw RelayError.internal(InternalReason.HANDLER_NO_COMPLETION, 'the generation ended without completing');

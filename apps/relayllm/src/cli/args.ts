@@ -29,11 +29,14 @@ export const USAGE = `Usage:
       made them in DIR/run.json (--resume refuses a DIR made by other models,
       dataset, policy, max tokens or temperature).
       Policies: relay [--call-bias=X] [--hide-commands] | slm | llm | random-router
-      --p P | uncertainty --threshold T --k K [--entropy] | fixed --k K | teacher-free.
-      --hide-commands is an eval-only diagnostic: it hides the SLM's own commands
-      from its context (the protocol keeps them; embedded engines only). --sweep runs
-      random-router over P values, uncertainty over T values or relay over
-      call_bias values (--sweep=-2,0,2; one sub-directory each).
+      --p P | uncertainty --threshold T --k K [--entropy] | relay-floor --threshold T
+      --k K [--entropy] | fixed --k K | teacher-free.
+      relay-floor is the relay plus a confidence floor: the SLM's own commands, and a
+      K-token call wherever it is less sure than T of a token it writes (embedded
+      engines only). --hide-commands is an eval-only diagnostic: it hides the SLM's
+      own commands from its context (the protocol keeps them; embedded engines only).
+      --sweep runs random-router over P values, uncertainty and relay-floor over T
+      values or relay over call_bias values (--sweep=-2,0,2; one sub-directory each).
       See libs/eval/README.md.
   relayllm help
 

@@ -7,6 +7,7 @@ import {
   needsEmbeddedEngines,
   parsePolicy,
   runEval,
+  isTriggerPolicy,
   sampleItems,
   sweepParameter,
   SWEEP_NAMES,
@@ -153,7 +154,7 @@ async function openRunners(args: EvalArgs, config: RelayllmConfig, first: Policy
     const engines: EmbeddedEngines = await startEmbeddedEngines({
       ...config,
       sequences: Math.max(config.sequences, concurrency),
-      slmProbabilities: first.name === 'uncertainty' ? 'full' : 'sampled',
+      slmProbabilities: isTriggerPolicy(first.name) ? 'full' : 'sampled',
     });
     return { runnerFor: (spec) => embeddedItemRunner(engines, config, spec), close: () => engines.close() };
   }

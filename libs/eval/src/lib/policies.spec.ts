@@ -1,4 +1,4 @@
-import { corePolicyFor, needsEmbeddedEngines, parsePolicy, PolicyError, policyLabel, policyParams } from './policies';
+import { corePolicyFor, needsEmbeddedEngines, parsePolicy, PolicyError, policyLabel, policyParams, sweepParameter } from './policies';
 
 describe('parsePolicy', () => {
   it('validates names and parameters', () => {
@@ -25,6 +25,10 @@ describe('parsePolicy', () => {
     ['uncertainty', { threshold: '0.5', k: '4', callBias: '1' }, /takes no --call-bias/],
     ['slm', { hideCommands: true }, /policy slm takes no --hide-commands/],
     ['uncertainty', { threshold: '0.5', k: '4', hideCommands: true }, /takes no --hide-commands/],
+    ['relay-floor', { k: '4' }, /policy relay-floor needs --threshold/],
+    ['relay-floor', { threshold: '0.5' }, /policy relay-floor needs --k/],
+    ['relay-floor', { threshold: '1.2', k: '4' }, /probability/],
+    ['relay-floor', { threshold: '0.5', k: '4', callBias: '1' }, /takes no --call-bias/],
   ])('%s %j is refused', (name, options, message) => {
     expect(() => parsePolicy(name, options)).toThrow(PolicyError);
     expect(() => parsePolicy(name, options)).toThrow(message);
@@ -44,6 +48,13 @@ describe('parsePolicy', () => {
     expect(corePolicyFor(parsePolicy('random-router', { p: '0' }), 5)).toBe('SLM_ONLY');
     expect(['relay', 'slm', 'llm', 'random-router'].some((n) => needsEmbeddedEngines(parsePolicy(n, n === 'random-router' ? { p: '1' } : {})))).toBe(false);
     expect(needsEmbeddedEngines(parsePolicy('teacher-free', {}))).toBe(true);
+  });
+
+  it('relay-floor: the relay with the trigger, swept over T, embedded engines only', () => {
+    const floor = parsePolicy('relay-floor', { threshold: '0.7', k: '4' });
+    expect(floor).toEqual({ name: 'relay-floor', seed: 0, threshold: 0.7, k: 4, entropy: false });
+    expect([policyLabel(floor), policyParams(floor)]).toEqual(['relay-floor(threshold=0.7,k=4)', { threshold: 0.7, k: 4, entropy: false }]);
+    expect([corePolicyFor(floor, 0), needsEmbeddedEngines(floor), sweepParameter('relay-floor')]).toEqual(['RELAY', true, 'threshold']);
   });
 
   it('relay --hide-commands: recorded only when set, embedded engines only', () => {

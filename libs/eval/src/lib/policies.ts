@@ -1,11 +1,16 @@
 import { CALL_BIAS_LIMIT } from '@relayllm/relay-core';
 import { routeToLlm } from './random';
 
-export const EVAL_POLICIES = ['relay', 'slm', 'llm', 'random-router', 'uncertainty', 'fixed', 'teacher-free'] as const;
+export const EVAL_POLICIES = ['relay', 'slm', 'llm', 'random-router', 'uncertainty', 'relay-floor', 'fixed', 'teacher-free'] as const;
 export type EvalPolicyName = (typeof EVAL_POLICIES)[number];
 
 /** relay-core's policy an item is run with. */
 export type CorePolicy = 'RELAY' | 'SLM_ONLY' | 'LLM_ONLY';
+
+/** The policies that run the uncertainty trigger (they need the SLM's full next-token distributions). */
+export function isTriggerPolicy(name: EvalPolicyName): name is 'uncertainty' | 'relay-floor' {
+  return name === 'uncertainty' || name === 'relay-floor';
+}
 
 /** A policy with its parameters (validated). */
 export interface PolicySpec {
@@ -14,9 +19,13 @@ export interface PolicySpec {
   p?: number;
   /** random-router's seed (also the sampling seed when temperature > 0). */
   seed: number;
-  /** uncertainty: the threshold T on the SLM's top probability (or entropy in nats with `entropy`). */
+  /**
+   * uncertainty, relay-floor: the threshold T on the SLM's top probability (or
+   * entropy in nats with `entropy`). relay-floor is the learned relay (its own
+   * commands) plus this trigger wherever the SLM did not ask: a confidence floor.
+   */
   threshold?: number;
-  /** uncertainty / fixed: LLM tokens per call. */
+  /** uncertainty / relay-floor / fixed: LLM tokens per (triggered) call. */
   k?: number;
   /** uncertainty: trigger when the entropy of the next-token distribution is above T. */
   entropy?: boolean;
@@ -73,6 +82,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
     'teacher-free': [],
     'random-router': ['p'],
     uncertainty: ['threshold', 'k', 'entropy'],
+    'relay-floor': ['threshold', 'k', 'entropy'],
     fixed: ['k'],
   };
   const flags = {
@@ -90,7 +100,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
   if (stray.length > 0) throw new PolicyError(`policy ${policy} takes no ${stray.map((s) => `--${s}`).join(', ')}`);
   const spec: PolicySpec = { name: policy, seed };
   if (policy === 'random-router') spec.p = required(p, policy, 'p');
-  if (policy === 'uncertainty') {
+  if (isTriggerPolicy(policy)) {
     spec.threshold = required(threshold, policy, 'threshold');
     spec.k = required(k, policy, 'k');
     spec.entropy = options.entropy === true;
@@ -105,7 +115,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
 /** The option --sweep varies, per policy (undefined: the policy cannot be swept). */
 export function sweepParameter(name: EvalPolicyName): 'p' | 'threshold' | 'callBias' | undefined {
   if (name === 'random-router') return 'p';
-  if (name === 'uncertainty') return 'threshold';
+  if (isTriggerPolicy(name)) return 'threshold';
   if (name === 'relay') return 'callBias';
   return undefined;
 }
@@ -123,6 +133,7 @@ export function policyParams(spec: PolicySpec): Record<string, unknown> {
     case 'random-router':
       return { p: spec.p, seed: spec.seed };
     case 'uncertainty':
+    case 'relay-floor':
       return { threshold: spec.threshold, k: spec.k, entropy: spec.entropy === true };
     case 'fixed':
       return { k: spec.k };
@@ -167,5 +178,5 @@ export function corePolicyFor(spec: PolicySpec, index: number): CorePolicy {
  */
 export function needsEmbeddedEngines(spec: PolicySpec): boolean {
   if (spec.name === 'relay') return spec.hideCommands === true;
-  return spec.name === 'uncertainty' || spec.name === 'fixed' || spec.name === 'teacher-free';
+  return isTriggerPolicy(spec.name) || spec.name === 'fixed' || spec.name === 'teacher-free';
 }

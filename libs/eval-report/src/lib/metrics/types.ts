@@ -10,6 +10,7 @@ export const POLICIES = [
   'llm',
   'random-router',
   'uncertainty',
+  'relay-floor',
   'fixed',
   'teacher-free',
 ] as const;
