@@ -96,6 +96,9 @@ const RUNS = [
   ['warmup-relay', 'stages/warmup', ['--policy', 'relay', '--model-label', 'warm-up'], 'Student after warm-up, relaying'],
   ['grpo-blocked', '.', ['--policy', 'teacher-free'], 'Student after GRPO alone (calls blocked)'],
   [RELAY_CURVE, '.', ['--policy', 'relay', `--sweep=${CALL_BIASES.join(',')}`], 'Student after GRPO relaying to the teacher'],
+  // The relay as served with limits.max_turns 64 (the server's ceiling; the trigger policies' turns): the 5-turn
+  // default cuts the student's calls in 58 answers.
+  ['relay-max-turns-64', '.', ['--policy', 'relay', '--max-turns', '64'], 'Student after GRPO relaying, max_turns 64'],
   [FLOOR_CURVE, '.', ['--policy', 'relay-floor', '--k', '4', `--sweep=${FLOOR_THRESHOLDS.join(',')}`], 'Student after GRPO relaying, confidence floor'],
   ['llm', '.', ['--policy', 'llm'], 'Teacher alone'],
   ['random-router', 'stages/sft', ['--policy', 'random-router', '--sweep', '0.25,0.5,0.75', '--seed', '1', '--model-label', 'sft']],

@@ -131,9 +131,11 @@ describe('relayllm eval (real models)', () => {
       ['relay', []],
       ['llm', []],
       ['random-router', ['--p', '0.5', '--seed', '5']],
-    ])('%s on 5 items', async (policy, options) => {
-      const a = join(scratch, `emb-${policy}`);
-      const b = join(scratch, `tgt-${policy}`);
+      // One turn: no call at all, on both paths (the server must get limits.max_turns, not its default 5).
+      ['relay', ['--max-turns', '1']],
+    ])('%s %j on 5 items', async (policy, options) => {
+      const a = join(scratch, `emb-${policy}-${options.join('_')}`);
+      const b = join(scratch, `tgt-${policy}-${options.join('_')}`);
       const common = ['--dataset', dataset, '--policy', policy, ...options, '--max-tokens', '24', '--concurrency', '2'];
       expect((await cli([...common, '--out', a])).code).toBe(0);
       const remote = await cli([...common, '--out', b, '--target', target]);
@@ -147,6 +149,7 @@ describe('relayllm eval (real models)', () => {
       for (const key of ['n', 'accuracy', 'accuracy_ci95', 'llm_token_ratio', 'slm_tokens', 'llm_tokens', 'calls_per_answer', 'by_level', 'call_positions']) {
         expect([key, sb[key]]).toEqual([key, sa[key]]);
       }
+      if (options.includes('--max-turns')) expect([sa['calls_per_answer'], sa['params']]).toEqual([0, { max_turns: 1 }]);
     }, 60_000);
 
     it('a policy that changes the SLM decoding is refused with --target (exit 2 via the CLI)', async () => {

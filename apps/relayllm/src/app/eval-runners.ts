@@ -40,9 +40,11 @@ export interface PolicyLimits {
 export function policyLimits(spec: PolicySpec): PolicyLimits {
   if (isTriggerPolicy(spec.name)) return { maxTurns: DEFAULT_SERVER_LIMITS.maxTurnsCeiling };
   if (spec.name === 'fixed') return { maxLlmTokensPerCall: Math.max(spec.k ?? 0, DEFAULT_MAX_LLM_TOKENS_PER_CALL) };
-  // Sent only when given (0 included): the request is then exactly the one the flag asked for.
-  if (spec.callBias !== undefined) return { callBias: spec.callBias };
-  return {};
+  // Sent only when given (0 included): the request is then exactly the one the flags asked for.
+  return {
+    ...(spec.callBias === undefined ? {} : { callBias: spec.callBias }),
+    ...(spec.maxTurns === undefined ? {} : { maxTurns: spec.maxTurns }),
+  };
 }
 
 export function relayRequest(question: string, plan: ItemPlan, limits: PolicyLimits): RelayRequest {

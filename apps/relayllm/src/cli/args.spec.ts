@@ -3,6 +3,8 @@ import type { EvalArgs } from './args';
 import type { RelayllmConfig } from '../app/config';
 import { evalSpecs, runEvalCommand } from './eval';
 import { generateRequest } from './generate';
+import { policyLimits } from '../app/eval-runners';
+import type { PolicySpec } from '@relayllm/eval';
 
 describe('parseCli', () => {
   it('parses generate with its flags; --models is a configuration flag', () => {
@@ -73,6 +75,13 @@ describe('parseCli eval', () => {
     expect(single.specs.map((s) => s.callBias)).toEqual([1]);
     expect(() => evalSpecs({ ...parsed, callBias: '1' })).toThrow(/--call-bias and --sweep are exclusive/);
     expect(() => evalSpecs({ ...parsed, sweep: '-2,11' })).toThrow(/--call-bias must be a number in \[-10, 10\], got 11/);
+  });
+
+  it('--max-turns N (relay): every swept spec carries it, and the request limits it travels in', () => {
+    const parsed = parseCli(['eval', '--dataset', 'd', '--policy', 'relay', '--out', 'o', '--max-turns', '64', '--sweep=-1,0']).command as EvalArgs;
+    expect(evalSpecs(parsed).specs.map((s) => [s.callBias, s.maxTurns])).toEqual([[-1, 64], [0, 64]]);
+    expect(policyLimits(evalSpecs(parsed).specs[1] as PolicySpec)).toEqual({ callBias: 0, maxTurns: 64 });
+    expect(policyLimits(evalSpecs({ ...parsed, sweep: undefined, maxTurns: undefined }).specs[0] as PolicySpec)).toEqual({});
   });
 
   it('--hide-commands (relay, eval only): parsed, swept with call_bias, refused elsewhere and with --target', async () => {

@@ -28,7 +28,7 @@ export const USAGE = `Usage:
       per-item results in DIR/results.jsonl, the summary in DIR/summary.json, what
       made them in DIR/run.json (--resume refuses a DIR made by other models,
       dataset, policy, max tokens or temperature).
-      Policies: relay [--call-bias=X] [--hide-commands] | slm | llm | random-router
+      Policies: relay [--call-bias=X] [--max-turns N] [--hide-commands] | slm | llm | random-router
       --p P | uncertainty --threshold T --k K [--entropy] | relay-floor --threshold T
       --k K [--entropy] | fixed --k K | teacher-free.
       relay-floor is the relay plus a confidence floor: the SLM's own commands, and a
@@ -92,6 +92,8 @@ export interface EvalArgs {
   callBias?: string;
   /** `--hide-commands` (relay, eval-only diagnostic): the SLM's commands are removed from its own context. */
   hideCommands: boolean;
+  /** `--max-turns N` (relay): the limits.max_turns of every request. */
+  maxTurns?: string;
   /** `--model-label NAME`: names the checkpoint in summary.json (`model`) and the run's label. */
   modelLabel?: string;
 }
@@ -191,6 +193,7 @@ function parseEval(args: string[]): ParsedCli {
     entropy: bool,
     'call-bias': str,
     'hide-commands': bool,
+    'max-turns': str,
     'model-label': str,
   });
   if (positionals.length > 0) throw new UsageError(`eval takes no arguments, got ${positionals.join(' ')}`);
@@ -216,6 +219,7 @@ function parseEval(args: string[]): ParsedCli {
     entropy: values.entropy === true,
     callBias: values['call-bias'],
     hideCommands: values['hide-commands'] === true,
+    maxTurns: values['max-turns'],
     modelLabel: values['model-label'],
   };
   return { command, configFlags: modelFlags(values) };

@@ -42,6 +42,7 @@ export function evalSpecs(args: EvalArgs): { specs: PolicySpec[]; dirs: string[]
     entropy: args.entropy,
     callBias: args.callBias,
     hideCommands: args.hideCommands,
+    maxTurns: args.maxTurns,
   };
   if (args.sweep === undefined) {
     // Sweep-only parameters may be missing from a swept run, not from a single one.

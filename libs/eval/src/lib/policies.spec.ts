@@ -25,6 +25,9 @@ describe('parsePolicy', () => {
     ['uncertainty', { threshold: '0.5', k: '4', callBias: '1' }, /takes no --call-bias/],
     ['slm', { hideCommands: true }, /policy slm takes no --hide-commands/],
     ['uncertainty', { threshold: '0.5', k: '4', hideCommands: true }, /takes no --hide-commands/],
+    ['relay', { maxTurns: '65' }, /--max-turns must be an integer in \[1, 64\]/],
+    ['relay', { maxTurns: '2.5' }, /--max-turns must be an integer/],
+    ['uncertainty', { threshold: '0.5', k: '4', maxTurns: '8' }, /takes no --max-turns/],
     ['relay-floor', { k: '4' }, /policy relay-floor needs --threshold/],
     ['relay-floor', { threshold: '0.5' }, /policy relay-floor needs --k/],
     ['relay-floor', { threshold: '1.2', k: '4' }, /probability/],
@@ -48,6 +51,13 @@ describe('parsePolicy', () => {
     expect(corePolicyFor(parsePolicy('random-router', { p: '0' }), 5)).toBe('SLM_ONLY');
     expect(['relay', 'slm', 'llm', 'random-router'].some((n) => needsEmbeddedEngines(parsePolicy(n, n === 'random-router' ? { p: '1' } : {})))).toBe(false);
     expect(needsEmbeddedEngines(parsePolicy('teacher-free', {}))).toBe(true);
+  });
+
+  it('relay --max-turns: the request limit, recorded only when given, servable', () => {
+    const turns = parsePolicy('relay', { maxTurns: '64', callBias: '1' });
+    expect(turns).toEqual({ name: 'relay', seed: 0, callBias: 1, maxTurns: 64 });
+    expect([policyLabel(turns), policyParams(turns)]).toEqual(['relay(call_bias=1,max_turns=64)', { call_bias: 1, max_turns: 64 }]);
+    expect(needsEmbeddedEngines(turns)).toBe(false);
   });
 
   it('relay-floor: the relay with the trigger, swept over T, embedded engines only', () => {

@@ -1,4 +1,4 @@
-import { CALL_BIAS_LIMIT } from '@relayllm/relay-core';
+import { CALL_BIAS_LIMIT, DEFAULT_SERVER_LIMITS } from '@relayllm/relay-core';
 import { routeToLlm } from './random';
 
 export const EVAL_POLICIES = ['relay', 'slm', 'llm', 'random-router', 'uncertainty', 'relay-floor', 'fixed', 'teacher-free'] as const;
@@ -33,6 +33,8 @@ export interface PolicySpec {
   callBias?: number;
   /** relay, eval-only diagnostic: the SLM's own commands are removed from every context it is given. */
   hideCommands?: boolean;
+  /** relay: the request's limits.max_turns (the SLM makes at most max_turns - 1 calls); absent: the server's 5. */
+  maxTurns?: number;
 }
 
 /** A policy that cannot be run as asked (bad name, missing or out-of-range parameter). */
@@ -49,6 +51,7 @@ export interface PolicyOptions {
   entropy?: boolean;
   callBias?: string;
   hideCommands?: boolean;
+  maxTurns?: string;
 }
 
 function num(value: string | undefined, flag: string, check: (v: number) => boolean, range: string): number | undefined {
@@ -75,8 +78,10 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
   const k = num(options.k, 'k', (v) => Number.isInteger(v) && v >= 1 && v <= 4096, 'an integer in [1, 4096]');
   // The serving bound (relay-core CALL_BIAS_LIMIT), checked here so a sweep fails before any model loads.
   const callBias = num(options.callBias, 'call-bias', (v) => Math.abs(v) <= CALL_BIAS_LIMIT, `a number in [-${CALL_BIAS_LIMIT}, ${CALL_BIAS_LIMIT}]`);
+  const ceiling = DEFAULT_SERVER_LIMITS.maxTurnsCeiling;
+  const maxTurns = num(options.maxTurns, 'max-turns', (v) => Number.isInteger(v) && v >= 1 && v <= ceiling, `an integer in [1, ${ceiling}]`);
   const used: Record<EvalPolicyName, readonly string[]> = {
-    relay: ['call-bias', 'hide-commands'],
+    relay: ['call-bias', 'hide-commands', 'max-turns'],
     slm: [],
     llm: [],
     'teacher-free': [],
@@ -92,6 +97,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
     entropy: options.entropy === true ? true : undefined,
     'call-bias': callBias,
     'hide-commands': options.hideCommands === true ? true : undefined,
+    'max-turns': maxTurns,
   };
   const given = Object.entries(flags)
     .filter(([, v]) => v !== undefined)
@@ -109,6 +115,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
   if (policy === 'fixed') spec.k = required(k, policy, 'k');
   if (callBias !== undefined) spec.callBias = callBias === 0 ? 0 : callBias;
   if (options.hideCommands === true) spec.hideCommands = true;
+  if (maxTurns !== undefined) spec.maxTurns = maxTurns;
   return spec;
 }
 
@@ -141,6 +148,7 @@ export function policyParams(spec: PolicySpec): Record<string, unknown> {
       // Only when given: a run without the knobs keeps today's params and label.
       return {
         ...(spec.callBias === undefined ? {} : { call_bias: spec.callBias }),
+        ...(spec.maxTurns === undefined ? {} : { max_turns: spec.maxTurns }),
         ...(spec.hideCommands === true ? { hide_commands: true } : {}),
       };
     default:
