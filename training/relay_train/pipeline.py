@@ -192,9 +192,10 @@ def run(tcfg, scfg, out: str, publish: str | None, smoke: bool, resume: bool = F
         teacher_seeded: bool = False, sft_side_by_side: bool = True) -> dict:
     st = Stages(out, resume, teacher_seeded)
     prog = st.prog
-    prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()} blas={blas.core_name()}")
-    if blas.core_name() != blas.PINNED_CORE:
-        prog.info(f"BLAS kernels {blas.core_name()}, not {blas.PINNED_CORE}: this run is another draw than the shipped pair")
+    kernels = blas.core_name()
+    prog.info(f"start: smoke={smoke} out={out} threads={torch.get_num_threads()} blas={kernels}")
+    if kernels != blas.PINNED_CORE:
+        prog.info(f"BLAS kernels {kernels}, not {blas.PINNED_CORE}: this run is another draw than the shipped pair")
     curves, table = {}, {}
     splits, held_out = write_splits(tcfg, smoke, out)
     test = splits["test"]
