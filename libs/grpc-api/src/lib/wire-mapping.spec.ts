@@ -11,7 +11,7 @@ const usage: RelayUsage = {
   malformedCommands: 1,
   noCallCommands: 0,
   callRecords: [
-    { callIndex: 0, requestedN: 3, grantedN: 2, tokensWritten: 2, responseTokenStart: 5, responseTokenEnd: 7, endedGeneration: false, latencyMs: 12.6 },
+    { callIndex: 0, origin: 'command', requestedN: 3, grantedN: 2, tokensWritten: 2, responseTokenStart: 5, responseTokenEnd: 7, endedGeneration: false, latencyMs: 12.6 },
   ],
 };
 
@@ -107,7 +107,7 @@ describe('wire mapping', () => {
           requestId: 'r',
           usage: { slmTokens: 6, llmTokens: 2, calls: 1, llmTokenRatio: 0.25, malformedCommands: 1, responseTokens: 8, noCallCommands: 0 },
           callRecords: [
-            { callIndex: 0, requestedN: 3, grantedN: 2, tokensWritten: 2, responseTokenStart: 5, responseTokenEnd: 7, endedGeneration: false, latencyMs: 13 },
+            { callIndex: 0, requestedN: 3, grantedN: 2, tokensWritten: 2, responseTokenStart: 5, responseTokenEnd: 7, endedGeneration: false, latencyMs: 13, confidenceFloor: false },
           ],
         },
       },

@@ -67,6 +67,9 @@ const WIRE_FIELD_PATHS: Readonly<Record<string, string>> = {
   'sampling.seed': 'seed',
   stop: 'stop',
   callBias: 'call_bias',
+  confidenceFloor: 'confidence_floor',
+  'confidenceFloor.threshold': 'confidence_floor.threshold',
+  'confidenceFloor.callTokens': 'confidence_floor.call_tokens',
 };
 
 /** The wire name of a core request field path, e.g. 'maxTurns' -> 'limits.max_turns'. */
@@ -113,6 +116,10 @@ export function toRelayRequest(wire: GenerateRequest, generationId: string): Rel
   if (Object.keys(sampling).length > 0) request.sampling = sampling;
   if (wire.stop.length > 0) request.stop = [...wire.stop];
   if (wire.callBias !== undefined) request.callBias = wire.callBias;
+  if (wire.confidenceFloor !== undefined) {
+    const { threshold, callTokens } = wire.confidenceFloor;
+    request.confidenceFloor = callTokens === undefined ? { threshold } : { threshold, callTokens };
+  }
   return request;
 }
 
@@ -144,6 +151,7 @@ export function toWireCallRecord(record: RelayCallRecord): WireRelayCallRecord {
     responseTokenEnd: uint32(record.responseTokenEnd),
     endedGeneration: record.endedGeneration,
     latencyMs: uint32(record.latencyMs),
+    confidenceFloor: record.origin === 'floor',
   };
 }
 

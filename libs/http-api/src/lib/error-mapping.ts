@@ -68,6 +68,9 @@ function paramMap(endpoint: OpenAiEndpoint, maxTokensParam: MaxTokensParam): Rea
     'sampling.seed': 'seed',
     stop: 'stop',
     callBias: 'call_bias',
+    confidenceFloor: 'confidence_floor',
+    'confidenceFloor.threshold': 'confidence_floor.threshold',
+    'confidenceFloor.callTokens': 'confidence_floor.call_tokens',
   };
 }
 

@@ -17,6 +17,8 @@ export interface WireCallRecord {
   response_token_end: number;
   ended_generation: boolean;
   latency_ms: number | null;
+  /** The request's confidence floor made this call, not an SLM command. */
+  confidence_floor: boolean;
 }
 
 /** `usage.relay`: who wrote the answer and what the LLM cost. */

@@ -93,6 +93,8 @@ function commonParameters(fields: JsonFields, defaults: GenerationDefaults, endp
   // A RelayLLM extension like relay_policy: the serving-time relay knob (range checked by relay-core).
   const callBias = fields.number('call_bias');
   if (callBias !== undefined) request.callBias = callBias;
+  const floor = confidenceFloor(fields.nested('confidence_floor'));
+  if (floor !== undefined) request.confidenceFloor = floor;
   fields.string('user'); // accepted, as OpenAI's end-user id; only its type is checked
   const stream = fields.boolean('stream') ?? false;
   const includeUsage = fields.nested('stream_options')?.boolean('include_usage') ?? false;
@@ -117,6 +119,17 @@ function samplingOf(fields: JsonFields): SamplingParams {
   if (topP !== undefined) sampling.topP = topP;
   if (seed !== undefined) sampling.seed = seed;
   return sampling;
+}
+
+/** The confidence_floor extension: the other serving-time relay knob (ranges checked by relay-core). */
+function confidenceFloor(floor: JsonFields | undefined): RelayRequest['confidenceFloor'] {
+  if (floor === undefined) return undefined;
+  const threshold = floor.number('threshold');
+  if (threshold === undefined) {
+    throw RelayError.invalidArgument(InvalidArgumentReason.CONFIDENCE_FLOOR_RANGE, 'confidence_floor.threshold is required', 'confidence_floor.threshold');
+  }
+  const callTokens = floor.number('call_tokens');
+  return callTokens === undefined ? { threshold } : { threshold, callTokens };
 }
 
 function relayLimits(limits: JsonFields | undefined): Pick<RelayRequest, 'maxTurns' | 'maxLlmTokensPerCall' | 'maxLlmTokensTotal'> {

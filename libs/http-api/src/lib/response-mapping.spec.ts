@@ -14,7 +14,7 @@ const COMPLETED: CompletedEvent = {
     llmTokenRatio: 0.4,
     malformedCommands: 0,
     noCallCommands: 0,
-    callRecords: [{ callIndex: 0, requestedN: 4, grantedN: 2, tokensWritten: 2, responseTokenStart: 3, responseTokenEnd: 5, endedGeneration: true, latencyMs: 12 }],
+    callRecords: [{ callIndex: 0, origin: 'floor', requestedN: 4, grantedN: 2, tokensWritten: 2, responseTokenStart: 3, responseTokenEnd: 5, endedGeneration: true, latencyMs: 12 }],
   },
 };
 const EVENTS: RelayStreamEvent[] = [
@@ -36,7 +36,7 @@ const USAGE = {
     llm_token_ratio: 0.4,
     malformed_commands: 0,
     finish_reason: 'llm_eos',
-    call_records: [{ call_index: 0, requested_n: 4, granted_n: 2, tokens_written: 2, response_token_start: 3, response_token_end: 5, ended_generation: true, latency_ms: 12 }],
+    call_records: [{ call_index: 0, requested_n: 4, granted_n: 2, tokens_written: 2, response_token_start: 3, response_token_end: 5, ended_generation: true, latency_ms: 12, confidence_floor: true }],
   },
 };
 

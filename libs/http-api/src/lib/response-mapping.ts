@@ -40,6 +40,7 @@ function toWireCallRecord(record: RelayCallRecord): WireCallRecord {
     response_token_end: record.responseTokenEnd,
     ended_generation: record.endedGeneration,
     latency_ms: record.latencyMs ?? null,
+    confidence_floor: record.origin === 'floor',
   };
 }
 

@@ -56,6 +56,8 @@ export const InvalidArgumentReason = {
   PARAMETER_UNSUPPORTED: 'PARAMETER_UNSUPPORTED',
   /** call_bias that is not a finite number within the bound (CALL_BIAS_LIMIT either side of 0). */
   CALL_BIAS_RANGE: 'CALL_BIAS_RANGE',
+  /** confidence_floor whose threshold is not in [0, 1] or whose call_tokens is not an integer in [1, FLOOR_CALL_TOKENS_LIMIT]. */
+  CONFIDENCE_FLOOR_RANGE: 'CONFIDENCE_FLOOR_RANGE',
 } as const;
 
 export const ResourceExhaustedReason = {
@@ -189,6 +191,8 @@ export const FailedPreconditionReason = {
   ENGINE_DISTRIBUTIONS_MISSING: 'ENGINE_DISTRIBUTIONS_MISSING',
   /** A non-zero call_bias reached an SLM engine that cannot bias its model's tokens (a text-only OpenAI-compatible server). */
   CALL_BIAS_UNSUPPORTED: 'CALL_BIAS_UNSUPPORTED',
+  /** A confidence floor on an SLM engine that does not report the probability of each token it writes (a text-only server). */
+  CONFIDENCE_FLOOR_UNSUPPORTED: 'CONFIDENCE_FLOOR_UNSUPPORTED',
 } as const;
 
 export const UnauthenticatedReason = {

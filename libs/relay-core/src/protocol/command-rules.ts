@@ -71,6 +71,8 @@ export function evaluateClosedCommand(
 export interface CommandParser {
   /** True while inside `<call>` ... (waiting for `</call>`). */
   readonly inCommand: boolean;
+  /** True when nothing is held: no open command and no undecided text (a token read now starts afresh). */
+  readonly idle: boolean;
   /** End of output: flushes held-back text and reports an open command as `unterminated`. */
   finish(): CommandParserEvent[];
   /** Drops all state (used when the relay stops reading a stream mid-way). */

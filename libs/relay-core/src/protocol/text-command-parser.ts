@@ -34,6 +34,10 @@ export class TextCommandParser implements CommandParser {
     return this.open !== undefined;
   }
 
+  get idle(): boolean {
+    return this.open === undefined && this.pending === '';
+  }
+
   /** Feeds a chunk of generated text; returns the events it completes, in order. */
   push(text: string): CommandParserEvent[] {
     for (const ch of text) this.consumeChar(ch);

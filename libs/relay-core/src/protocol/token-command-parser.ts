@@ -32,6 +32,10 @@ export class TokenCommandParser implements CommandParser {
     return this.open !== undefined;
   }
 
+  get idle(): boolean {
+    return this.open === undefined;
+  }
+
   /** Feeds one generated token and its decoded text (control tokens: their literal). */
   push(tokenId: number, text = ''): CommandParserEvent[] {
     const events: CommandParserEvent[] = [];

@@ -5,6 +5,7 @@ import { commandTokenIds, type CommandSyntax } from '../protocol/model-profile';
 import { CALL_CLOSE_TEXT, CALL_OPEN_TEXT } from '../protocol/vocabulary';
 import { InvalidArgumentReason } from '../errors/reasons';
 import { validateCallBias } from './call-bias';
+import { validateConfidenceFloor, type ConfidenceFloor, type ConfidenceFloorRequest } from './confidence-floor';
 
 /**
  * RELAY: the SLM decodes and may call the LLM. SLM_ONLY: the SLM alone, its
@@ -57,6 +58,8 @@ export interface RelayRequest {
    * > 0 calls the LLM more often, < 0 less. In [-CALL_BIAS_LIMIT, CALL_BIAS_LIMIT]; default 0.
    */
   callBias?: number;
+  /** Calls the LLM where the SLM is unsure (see ConfidenceFloor); absent: only the SLM's commands call. */
+  confidenceFloor?: ConfidenceFloorRequest;
 }
 
 /** Operator-side bounds on requests. */
@@ -97,6 +100,8 @@ export interface ValidatedRelayRequest {
   stop: readonly string[];
   /** 0 = no bias (the SLM's requests then carry none). */
   callBias: number;
+  /** Absent: no floor (threshold 0 is normalised away). */
+  confidenceFloor?: ConfidenceFloor;
 }
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
@@ -261,5 +266,7 @@ export function validateRelayRequest(
     callBias: validateCallBias(request.callBias),
   };
   if (request.promptTokens !== undefined) validated.promptTokens = [...request.promptTokens];
+  const floor = validateConfidenceFloor(request.confidenceFloor);
+  if (floor !== undefined) validated.confidenceFloor = floor;
   return validated;
 }

@@ -71,6 +71,7 @@ describe('RelaySession', () => {
     expect(feed(s, tokenChunks('xyz')).stopped).toBe(true);
     expect(s.endStream({ latencyMs: 7 }).call).toEqual({
       callIndex: 0,
+      origin: 'command',
       requestedN: 3,
       grantedN: 3,
       tokensWritten: 3,

@@ -17,10 +17,11 @@ import type {
 } from './relay-types';
 import { sequenceIdOf } from './sequence-id';
 import { SlmOutputReader } from './slm-output-reader';
-import type { RelayCallRecord, RelayUsage } from './usage';
+import type { CallOrigin, RelayCallRecord, RelayUsage } from './usage';
 import { FailedPreconditionReason } from '../errors/reasons';
 
 interface OpenCall extends RelayCallGrant {
+  origin: CallOrigin;
   responseTokenStart: number;
 }
 
@@ -64,9 +65,9 @@ export class RelaySession {
       throw new RangeError(`deadlineAtMs must be a finite Unix time in ms, got ${run.deadlineAtMs}`);
     }
     this.transcript = new RelayTranscript(request.prompt, request.promptTokens, pair.idsTravel);
-    this.slmReader = new SlmOutputReader(this.transcript, pair.slm, () => this.budgetLeft(), (n) =>
-      this.tryStartCall(n),
-    );
+    this.slmReader = new SlmOutputReader(this.transcript, pair.slm, () => this.budgetLeft(), (n, origin) =>
+      this.tryStartCall(n, origin),
+    request.confidenceFloor);
     this.phase = request.policy === 'LLM_ONLY' ? 'llm' : 'slm';
     if (request.policy === 'LLM_ONLY' && this.llmOnlyLimit() === 0) this.finish('length');
   }
@@ -196,7 +197,7 @@ export class RelaySession {
     return request;
   }
 
-  private tryStartCall(requestedN: number): boolean {
+  private tryStartCall(requestedN: number, origin: CallOrigin): boolean {
     const meter = this.transcript.meter;
     const grantedN = grantedTokens({
       requestedN,
@@ -207,10 +208,11 @@ export class RelaySession {
       llmTokensSoFar: meter.llmTokens,
     });
     if (grantedN === 0) {
-      meter.noCallCommands += 1;
+      // A floor that may not call is no command: the SLM's token is read as written.
+      if (origin === 'command') meter.noCallCommands += 1;
       return false;
     }
-    this.openCall = { callIndex: meter.calls, requestedN, grantedN, responseTokenStart: meter.responseTokens };
+    this.openCall = { callIndex: meter.calls, origin, requestedN, grantedN, responseTokenStart: meter.responseTokens };
     return true;
   }
 
@@ -241,6 +243,7 @@ export class RelaySession {
     this.openCall = undefined;
     const record: RelayCallRecord = {
       callIndex: call.callIndex,
+      origin: call.origin,
       requestedN: call.requestedN,
       grantedN: call.grantedN,
       tokensWritten: reader.written,

@@ -1,14 +1,16 @@
 import { RelayError } from '../errors/relay-error';
-import { InternalReason } from '../errors/reasons';
+import { FailedPreconditionReason, InternalReason } from '../errors/reasons';
 import { chunkTokenCount, type EngineChunk } from '../ports/engine';
 import { eventRaw, type CommandParserEvent } from '../protocol/command-rules';
-import type { ModelProfile } from '../protocol/model-profile';
+import { commandTokenIds, type ModelProfile } from '../protocol/model-profile';
 import { TextCommandParser } from '../protocol/text-command-parser';
 import { TokenCommandParser } from '../protocol/token-command-parser';
 import { chunkMode, tokenUnits, type TokenUnit } from './chunk-units';
+import type { ConfidenceFloor } from './confidence-floor';
 import { SegmentBuilder, type RelayTranscript } from './relay-transcript';
 import type { TextSegment } from './relay-types';
 import { TokenTextAligner } from './token-text-aligner';
+import type { CallOrigin } from './usage';
 
 /** What reading SLM output concluded (besides the text it released). */
 export interface SlmReadState {
@@ -32,13 +34,16 @@ type SlmReadMode = 'token' | 'text-ids' | 'text';
 /**
  * Reads the SLM's output stream: counts every SLM token, feeds only SLM output
  * to the parser (never the prompt, never LLM text: only commands the SLM
- * itself wrote count) and stops at the first command `onCommand` grants.
+ * itself wrote count) and stops at the first call `onCall` grants: a command,
+ * or (with a confidence floor) a token the SLM was unsure of, which is then
+ * dropped unread for the LLM to write in its place.
  */
 export class SlmOutputReader {
   private mode: SlmReadMode | undefined;
   private parser: TokenCommandParser | TextCommandParser | undefined;
   private readonly aligner = new TokenTextAligner();
   private readonly endOfTurn: ReadonlySet<number>;
+  private readonly commandIds: ReadonlySet<number>;
   /** Text mode: tokens read but not yet attributed to a segment. */
   private unattributedTokens = 0;
   readonly state: SlmReadState = { calling: false, sawEos: false, hitLength: false };
@@ -47,10 +52,12 @@ export class SlmOutputReader {
     private readonly transcript: RelayTranscript,
     private readonly profile: ModelProfile,
     private readonly budgetLeft: () => number,
-    /** Returns true when the command is granted a call. */
-    private readonly onCommand: (requestedN: number) => boolean,
+    /** Returns true when the call (a command's, or the floor's) is granted. */
+    private readonly onCall: (requestedN: number, origin: CallOrigin) => boolean,
+    private readonly floor: ConfidenceFloor | undefined = undefined,
   ) {
     this.endOfTurn = new Set(profile.endOfTurnIds);
+    this.commandIds = new Set(commandTokenIds(profile.commandSyntax));
   }
 
   /** Starts a new SLM stream (a new turn or the first one). */
@@ -67,11 +74,13 @@ export class SlmOutputReader {
     const segment = new SegmentBuilder('SLM');
     if (mode === 'text') this.readTextChunk(chunk, segment);
     else {
-      for (const unit of tokenUnits(chunk, 'SLM')) {
+      const probabilities = chunk.probabilities?.length === chunk.tokens.length ? chunk.probabilities : undefined;
+      for (const [i, unit] of tokenUnits(chunk, 'SLM').entries()) {
         if (this.endOfTurn.has(unit.id)) {
           this.state.sawEos = true;
           break;
         }
+        if (this.floorCalls(unit, probabilities?.[i])) break;
         if (!this.takeBudget(1)) break;
         if (mode === 'token') this.readControlToken(unit, segment);
         else this.readTextToken(unit, segment);
@@ -101,6 +110,7 @@ export class SlmOutputReader {
   private modeFor(chunk: EngineChunk): SlmReadMode | undefined {
     const chunkKind = chunkMode(chunk);
     if (chunkKind === undefined) return undefined;
+    if (chunkKind === 'text' && this.floor !== undefined) throw floorUnsupported();
     const syntax = this.profile.commandSyntax;
     const mode: SlmReadMode = chunkKind === 'text' ? 'text' : syntax.kind === 'token' ? 'token' : 'text-ids';
     if (this.mode === undefined) {
@@ -178,8 +188,37 @@ export class SlmOutputReader {
   }
 
   private granted(event: CommandParserEvent): boolean {
-    if (event.type !== 'command' || !this.onCommand(event.n)) return false;
+    if (event.type !== 'command' || !this.onCall(event.n, 'command')) return false;
     this.state.calling = true;
     return true;
   }
+
+  /**
+   * The floor hands this token to the LLM: the SLM gave it less than the
+   * threshold, it is plain text read afresh (never part of, or the start of,
+   * a command the SLM writes itself) and the grant rule allows a call. The
+   * token is then neither counted nor shown to anyone.
+   */
+  private floorCalls(unit: TokenUnit, probability: number | undefined): boolean {
+    const floor = this.floor;
+    if (floor === undefined) return false;
+    if (probability === undefined) throw floorUnsupported();
+    if (probability >= floor.threshold || !this.isPlainTextAfresh(unit)) return false;
+    if (!this.onCall(floor.callTokens, 'floor')) return false;
+    this.state.calling = true;
+    return true;
+  }
+
+  /** Token syntax: not a command id; text syntax: no '<' that could begin a marker. Either way nothing held. */
+  private isPlainTextAfresh(unit: TokenUnit): boolean {
+    if (this.parser?.idle !== true) return false;
+    return this.mode === 'token' ? !this.commandIds.has(unit.id) : !unit.text.includes('<');
+  }
+}
+
+function floorUnsupported(): RelayError {
+  return RelayError.failedPrecondition(FailedPreconditionReason.CONFIDENCE_FLOOR_UNSUPPORTED,
+    'confidenceFloor needs the probability of each token the SLM writes, and its engine reports none',
+    { field: 'confidenceFloor' },
+  );
 }

@@ -1,14 +1,19 @@
+/** What started a call: a command the SLM wrote, or the request's confidence floor (see ConfidenceFloor). */
+export type CallOrigin = 'command' | 'floor';
+
 /** One LLM call of a generation. Offsets count response tokens (SLM + LLM), 0-based. */
 export interface RelayCallRecord {
   /** 0-based index of the call within the generation. */
   callIndex: number;
-  /** n as the SLM wrote it. */
+  /** Who asked for it. */
+  origin: CallOrigin;
+  /** n as the SLM wrote it (a floor call: the floor's callTokens). */
   requestedN: number;
   /** n after the caps: min(requested, per-call cap, remaining budget, remaining LLM total). */
   grantedN: number;
   /** LLM tokens actually written (<= grantedN; fewer when the LLM ended or stopped early). */
   tokensWritten: number;
-  /** Response tokens before the LLM's first token (the SLM's command included). */
+  /** Response tokens before the LLM's first token (the SLM's command included; a floor call has none). */
   responseTokenStart: number;
   /** responseTokenStart + tokensWritten (exclusive end). */
   responseTokenEnd: number;
