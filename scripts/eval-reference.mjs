@@ -77,10 +77,10 @@ const CALL_BIASES = ['-4', '-2', '-1', '0', '0.5', '1', '1.5'];
 const RELAY_CURVE = 'relay-call-bias';
 
 /**
- * The relay with a confidence floor (`relayllm eval --policy relay-floor`): the shipped student's
- * own commands, and a 4-token call wherever it is less sure than T of a token it writes. It takes
- * the relay curve on where call_bias stops helping (past ρ 2%). T = 0 is the relay itself, but for
- * its turn ceiling (64, as for the uncertainty trigger, against the relay's 5).
+ * The relay with the request's confidence floor (`relayllm eval --policy relay-floor`): the shipped
+ * student's own commands, and a 4-token call wherever it is less sure than T of a token it writes. It
+ * takes the relay curve on where call_bias stops helping (past ρ 2%). T = 0 is the relay itself, but
+ * for its turn ceiling (64, as for the uncertainty trigger, against the relay's 5).
  */
 const FLOOR_THRESHOLDS = ['0.3', '0.5', '0.7', '0.8', '0.9', '0.95'];
 const FLOOR_CURVE = 'relay-floor';

@@ -29,16 +29,23 @@ import type { RelayllmConfig } from './config';
 import type { EmbeddedEngines } from './embedded-engines';
 import { createEmbeddedRelay } from './embedded-host';
 
-/** Per-policy request options: relay limits and the call bias (the same for embedded and --target runs). */
+/** Per-policy request options: relay limits and the serving-time knobs (the same for embedded and --target runs). */
 export interface PolicyLimits {
   maxTurns?: number;
   maxLlmTokensPerCall?: number;
   callBias?: number;
+  confidenceFloor?: { threshold: number; callTokens: number };
 }
 
-/** uncertainty and relay-floor may call on any token: as many turns as the server allows. fixed: the per-call cap must not cut K. */
+/**
+ * uncertainty and relay-floor may call on any token: as many turns as the
+ * server allows; relay-floor is the request's confidence floor. fixed: the
+ * per-call cap must not cut K.
+ */
 export function policyLimits(spec: PolicySpec): PolicyLimits {
-  if (isTriggerPolicy(spec.name)) return { maxTurns: DEFAULT_SERVER_LIMITS.maxTurnsCeiling };
+  const maxTurns = DEFAULT_SERVER_LIMITS.maxTurnsCeiling;
+  if (spec.name === 'relay-floor') return { maxTurns, confidenceFloor: { threshold: spec.threshold ?? 0, callTokens: spec.k ?? 1 } };
+  if (isTriggerPolicy(spec.name)) return { maxTurns };
   if (spec.name === 'fixed') return { maxLlmTokensPerCall: Math.max(spec.k ?? 0, DEFAULT_MAX_LLM_TOKENS_PER_CALL) };
   // Sent only when given (0 included): the request is then exactly the one the flags asked for.
   return {
@@ -89,13 +96,11 @@ export function policySlm(spec: PolicySpec, slm: Engine): Engine {
     case 'fixed':
       return new FixedGrantEngine(slm, spec.k ?? 0);
     case 'uncertainty':
-    case 'relay-floor':
       return new UncertaintyTriggerEngine(slm, {
         threshold: spec.threshold ?? 0,
         k: spec.k ?? 1,
         entropy: spec.entropy === true,
         maxCalls: DEFAULT_SERVER_LIMITS.maxTurnsCeiling - 1,
-        ownCommands: spec.name === 'uncertainty' ? 'banned' : 'kept',
       });
     default:
       return slm;
@@ -129,8 +134,7 @@ export function embeddedItemRunner(
             llmPrefillTokens: llm.take(engineId),
           };
           if (!(slm instanceof UncertaintyTriggerEngine)) return outcome;
-          const injected = slm.injectedCommands(sequenceIdOf(engineId, 'slm'), outcome.calls.length);
-          return withoutInjectedCommands(outcome, injected, spec.k ?? 1);
+          return withoutInjectedCommands(outcome, slm.injected(sequenceIdOf(engineId, 'slm')), spec.k ?? 1);
         }
       }
       throw RelayError.internal(InternalReason.HANDLER_NO_COMPLETION, 'the generation ended without completing');
@@ -196,6 +200,7 @@ export function targetItemRunner(client: RelayClient, spec: PolicySpec): ItemRun
           requestId: plan.generationId,
           limits: { maxTurns: limits.maxTurns, maxLlmTokensPerCall: limits.maxLlmTokensPerCall },
           callBias: limits.callBias,
+          confidenceFloor: limits.confidenceFloor,
         },
         { signal },
       );

@@ -55,6 +55,15 @@ describe('generateRequest', () => {
     expect('callBias' in generateRequest({ ...base, policy: 'relay' }, { defaultMaxTokens: 1 })).toBe(false);
   });
 
+  it('reads --max-turns, --confidence-floor and --floor-tokens into the request; --floor-tokens alone is a usage error', () => {
+    const parsed = parseCli(['generate', 'p', '--max-turns', '64', '--confidence-floor', '0.7', '--floor-tokens', '2']).command;
+    const request = generateRequest(parsed as typeof base & { policy: string }, { defaultMaxTokens: 1 });
+    expect([request.maxTurns, request.confidenceFloor]).toEqual([64, { threshold: 0.7, callTokens: 2 }]);
+    expect(generateRequest({ ...base, policy: 'relay', confidenceFloor: '0.5' }, { defaultMaxTokens: 1 }).confidenceFloor).toEqual({ threshold: 0.5 });
+    expect('confidenceFloor' in generateRequest({ ...base, policy: 'relay' }, { defaultMaxTokens: 1 })).toBe(false);
+    expect(() => parseCli(['generate', 'p', '--floor-tokens', '2'])).toThrow(/--floor-tokens goes with --confidence-floor/);
+  });
+
   it('passes unknown values through for the core to reject with the field named', () => {
     expect(generateRequest({ ...base, policy: 'fast', maxTokens: 'ten' }, { defaultMaxTokens: 1 })).toMatchObject({ policy: 'fast', maxTokens: NaN });
   });
@@ -75,6 +84,16 @@ describe('parseCli eval', () => {
     expect(single.specs.map((s) => s.callBias)).toEqual([1]);
     expect(() => evalSpecs({ ...parsed, callBias: '1' })).toThrow(/--call-bias and --sweep are exclusive/);
     expect(() => evalSpecs({ ...parsed, sweep: '-2,11' })).toThrow(/--call-bias must be a number in \[-10, 10\], got 11/);
+  });
+
+  it('relay-floor: each swept T travels as the request\'s confidence floor with 64 turns; uncertainty gets the turns only', () => {
+    const parsed = parseCli(['eval', '--dataset', 'd', '--policy', 'relay-floor', '--out', 'o', '--k', '4', '--sweep=0.5,0.9']).command as EvalArgs;
+    expect(evalSpecs(parsed).specs.map((s) => policyLimits(s))).toEqual([
+      { maxTurns: 64, confidenceFloor: { threshold: 0.5, callTokens: 4 } },
+      { maxTurns: 64, confidenceFloor: { threshold: 0.9, callTokens: 4 } },
+    ]);
+    const uncertainty = parseCli(['eval', '--dataset', 'd', '--policy', 'uncertainty', '--out', 'o', '--k', '4', '--threshold', '0.5']).command as EvalArgs;
+    expect(policyLimits(evalSpecs(uncertainty).specs[0] as PolicySpec)).toEqual({ maxTurns: 64 });
   });
 
   it('--max-turns N (relay): every swept spec carries it, and the request limits it travels in', () => {

@@ -4,12 +4,17 @@ import type { ConfigKey } from '../app/config';
 
 export const USAGE = `Usage:
   relayllm generate "<prompt>" [--policy relay|slm|llm] [--json] [--max-tokens N]
-                    [--temperature T] [--seed S] [--call-bias=X] [model flags]
+                    [--temperature T] [--seed S] [--max-turns N] [--call-bias=X]
+                    [--confidence-floor T [--floor-tokens K]] [model flags]
       Runs one generation in this process and prints the answer, LLM-written
       spans marked (colour on a terminal, [[...]] otherwise), and a usage line.
-      --json prints the response object of the gRPC API instead. --call-bias=X
-      (in [-10, 10]) adds X to the logit of the SLM's command-opening token:
-      > 0 calls the LLM more often, < 0 less (write negative values with =).
+      --json prints the response object of the gRPC API instead. --max-turns N:
+      the SLM makes at most N - 1 calls (default 5). --call-bias=X (in [-10, 10])
+      adds X to the logit of the SLM's command-opening token: > 0 calls the LLM
+      more often, < 0 less (write negative values with =). --confidence-floor T
+      (in [0, 1]) also calls the LLM for K tokens (--floor-tokens, default 4)
+      wherever the SLM is less sure than T of a token it writes; its calls count
+      as turns, so raise --max-turns with it.
   relayllm serve [--port 50051] [--host 127.0.0.1] [--http-port 8080] [--demo] [model flags]
       Serves relayllm.v1.RelayService (plus health and reflection) on the
       embedded engines until SIGINT/SIGTERM. --http-port also serves the
@@ -30,11 +35,12 @@ export const USAGE = `Usage:
       dataset, policy, max tokens or temperature).
       Policies: relay [--call-bias=X] [--max-turns N] [--hide-commands] | slm | llm | random-router
       --p P | uncertainty --threshold T --k K [--entropy] | relay-floor --threshold T
-      --k K [--entropy] | fixed --k K | teacher-free.
-      relay-floor is the relay plus a confidence floor: the SLM's own commands, and a
-      K-token call wherever it is less sure than T of a token it writes (embedded
-      engines only). --hide-commands is an eval-only diagnostic: it hides the SLM's
-      own commands from its context (the protocol keeps them; embedded engines only).
+      --k K | fixed --k K | teacher-free.
+      relay-floor is the relay with the request's confidence floor (T, K tokens a call)
+      and 64 turns: the SLM's own commands, and a K-token call wherever it is less sure
+      than T of a token it writes. --hide-commands is an eval-only diagnostic: it hides
+      the SLM's own commands from its context (the protocol keeps them; embedded
+      engines only).
       --sweep runs random-router over P values, uncertainty and relay-floor over T
       values or relay over call_bias values (--sweep=-2,0,2; one sub-directory each).
       See libs/eval/README.md.
@@ -62,8 +68,14 @@ export interface GenerateArgs {
   maxTokens?: string;
   temperature?: string;
   seed?: string;
+  /** `--max-turns N`: the request's limits.max_turns. */
+  maxTurns?: string;
   /** `--call-bias=X`: the request's call_bias (checked by the core, which names the field). */
   callBias?: string;
+  /** `--confidence-floor T`: the request's confidence floor threshold. */
+  confidenceFloor?: string;
+  /** `--floor-tokens K`: the floor's call length (only with --confidence-floor). */
+  floorTokens?: string;
 }
 
 export interface ServeArgs {
@@ -147,10 +159,14 @@ function parseGenerate(args: string[]): ParsedCli {
     'max-tokens': str,
     temperature: str,
     seed: str,
+    'max-turns': str,
     'call-bias': str,
+    'confidence-floor': str,
+    'floor-tokens': str,
     ...MODEL_FLAGS,
   });
   if (positionals.length !== 1) throw new UsageError('generate takes exactly one prompt argument (quote it)');
+  if (values['floor-tokens'] !== undefined && values['confidence-floor'] === undefined) throw new UsageError('--floor-tokens goes with --confidence-floor');
   const command: GenerateArgs = {
     command: 'generate',
     prompt: positionals[0] ?? '',
@@ -159,7 +175,10 @@ function parseGenerate(args: string[]): ParsedCli {
     maxTokens: values['max-tokens'],
     temperature: values.temperature,
     seed: values.seed,
+    maxTurns: values['max-turns'],
     callBias: values['call-bias'],
+    confidenceFloor: values['confidence-floor'],
+    floorTokens: values['floor-tokens'],
   };
   return { command, configFlags: modelFlags(values) };
 }

@@ -7,7 +7,7 @@ import {
   needsEmbeddedEngines,
   parsePolicy,
   runEval,
-  isTriggerPolicy,
+  needsFullDistributions,
   sampleItems,
   sweepParameter,
   SWEEP_NAMES,
@@ -155,7 +155,7 @@ async function openRunners(args: EvalArgs, config: RelayllmConfig, first: Policy
     const engines: EmbeddedEngines = await startEmbeddedEngines({
       ...config,
       sequences: Math.max(config.sequences, concurrency),
-      slmProbabilities: isTriggerPolicy(first.name) ? 'full' : 'sampled',
+      slmProbabilities: needsFullDistributions(first.name) ? 'full' : 'sampled',
     });
     return { runnerFor: (spec) => embeddedItemRunner(engines, config, spec), close: () => engines.close() };
   }

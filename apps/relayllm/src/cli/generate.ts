@@ -36,8 +36,13 @@ export function generateRequest(args: GenerateArgs, config: Pick<RelayllmConfig,
     maxTokens: numberFlag(args.maxTokens) ?? config.defaultMaxTokens,
     sampling,
   };
+  const maxTurns = numberFlag(args.maxTurns);
+  if (maxTurns !== undefined) request.maxTurns = maxTurns;
   const callBias = numberFlag(args.callBias);
   if (callBias !== undefined) request.callBias = callBias;
+  const threshold = numberFlag(args.confidenceFloor);
+  const callTokens = numberFlag(args.floorTokens);
+  if (threshold !== undefined) request.confidenceFloor = callTokens === undefined ? { threshold } : { threshold, callTokens };
   return request;
 }
 

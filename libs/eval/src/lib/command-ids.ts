@@ -69,51 +69,35 @@ function idsText(ids: readonly number[]): string {
   return out;
 }
 
-/**
- * Which command ids to remove: 'all' (every span, and a stray `</call>`), or
- * the spans at these ordinals (0 for the context's first `<call>`), nothing else.
- */
-export type CommandSpans = 'all' | ReadonlySet<number>;
-
-/** Ids without the `spans` named (a span runs from a `<call>` id to the next `</call>` id). */
-function stripCommandIds(ids: readonly number[], spans: CommandSpans): number[] {
+/** Ids without their command spans (a `<call>` id through the next `</call>` id) and stray `</call>` ids. */
+function stripCommandIds(ids: readonly number[]): number[] {
   const kept: number[] = [];
-  let ordinal = -1;
   let inSpan = false;
-  let dropping = false;
   for (const id of ids) {
-    if (id === CALL) {
-      ordinal += 1;
-      inSpan = true;
-      dropping = spans === 'all' || spans.has(ordinal);
-    }
-    const stray = id === END_CALL && !inSpan;
-    if (!(dropping || (stray && spans === 'all'))) kept.push(id);
-    if (id === END_CALL) inSpan = dropping = false;
+    if (id === CALL) inSpan = true;
+    else if (id === END_CALL) inSpan = false;
+    else if (!inSpan) kept.push(id);
   }
   return kept;
 }
 
 /**
- * The request with command spans removed from its context (ids, and the text
- * rebuilt from them): every span, or those `spans` names by ordinal. Under the
- * uncertainty policy the SLM's own commands are banned and typed text never
- * yields command ids, so every span is an injected one; under relay-floor only
- * the injected ones go and the SLM's own stay; under relay --hide-commands the
- * SLM's own go. Append offsets move with the removed ids, so a kept KV cache
- * (which holds the stripped context) is still reused. Text-only contexts pass
- * as they are: all three need an id engine.
+ * The request with every command span removed from its context (ids, and
+ * the text rebuilt from them). Under the uncertainty policy the SLM's own
+ * commands are banned and typed text never yields command ids, so every span
+ * is an injected one; under relay --hide-commands the SLM's own go. Append
+ * offsets move with the removed ids, so a kept KV cache (which holds the
+ * stripped context) is still reused. Text-only contexts pass as they are:
+ * both need an id engine.
  */
-export function withoutCommandSpans(request: EngineRequest, spans: CommandSpans = 'all'): EngineRequest {
+export function withoutCommandSpans(request: EngineRequest): EngineRequest {
   const ids = request.context.tokens;
   if (ids === undefined || !ids.some((id) => id === CALL || id === END_CALL)) return request;
-  const tokens = stripCommandIds(ids, spans);
-  if (tokens.length === ids.length) return request;
+  const tokens = stripCommandIds(ids);
   const stripped: EngineRequest = { ...request, context: { text: idsText(tokens), tokens } };
   if (request.appendOnly && request.appendFrom?.tokens !== undefined) {
-    const before = stripCommandIds(ids.slice(0, request.appendFrom.tokens), spans);
+    const before = stripCommandIds(ids.slice(0, request.appendFrom.tokens));
     stripped.appendFrom = { text: idsText(before).length, tokens: before.length };
   }
   return stripped;
 }
-

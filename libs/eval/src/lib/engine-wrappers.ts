@@ -17,7 +17,6 @@ import {
   withoutCommandSpans,
   type ChunkWithDistributions,
 } from './command-ids';
-import type { InjectedCommands } from './uncertainty-trigger';
 
 /**
  * Engine decorators that implement the eval policies on top of relay-core's
@@ -120,15 +119,13 @@ export class PrefillMeterEngine extends EngineDecorator {
  * Removes injected commands from an item's accounting: relay-core counts the
  * `<call>K</call>` the uncertainty trigger injected as SLM tokens, but the SLM
  * never wrote them. Each injected command's tokens come off `slm_tokens` and
- * `response_tokens`, ρ is recomputed, and each call's offsets move back by the
- * injected commands up to and including its own (relay-floor's calls may also
- * be the SLM's own). Pure; returns new objects.
+ * `response_tokens`, ρ is recomputed, and call offsets move back by the
+ * commands before (and including) each call. Pure; returns new objects.
  */
-export function withoutInjectedCommands<T extends { usage: UsageLike; calls: CallLike[] }>(outcome: T, injected: InjectedCommands, k: number): T {
+export function withoutInjectedCommands<T extends { usage: UsageLike; calls: CallLike[] }>(outcome: T, injected: number, k: number): T {
   const per = commandTokenCount(k);
-  const slm = Math.max(0, outcome.usage.slm_tokens - injected.count * per);
+  const slm = Math.max(0, outcome.usage.slm_tokens - injected * per);
   const response = slm + outcome.usage.llm_tokens;
-  const granted = injected.throughCall[injected.throughCall.length - 1] ?? 0;
   return {
     ...outcome,
     usage: {
@@ -136,16 +133,13 @@ export function withoutInjectedCommands<T extends { usage: UsageLike; calls: Cal
       slm_tokens: slm,
       response_tokens: response,
       llm_token_ratio: response === 0 ? 0 : outcome.usage.llm_tokens / response,
-      no_call_commands: Math.max(0, outcome.usage.no_call_commands - (injected.count - granted)),
+      no_call_commands: Math.max(0, outcome.usage.no_call_commands - Math.max(0, injected - outcome.calls.length)),
     },
-    calls: outcome.calls.map((c, i) => {
-      const shift = (injected.throughCall[i] ?? injected.count) * per;
-      return {
-        ...c,
-        response_token_start: Math.max(0, c.response_token_start - shift),
-        response_token_end: Math.max(0, c.response_token_end - shift),
-      };
-    }),
+    calls: outcome.calls.map((c, i) => ({
+      ...c,
+      response_token_start: Math.max(0, c.response_token_start - (i + 1) * per),
+      response_token_end: Math.max(0, c.response_token_end - (i + 1) * per),
+    })),
   };
 }
 

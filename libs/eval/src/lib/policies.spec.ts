@@ -1,4 +1,4 @@
-import { corePolicyFor, needsEmbeddedEngines, parsePolicy, PolicyError, policyLabel, policyParams, sweepParameter } from './policies';
+import { corePolicyFor, needsEmbeddedEngines, needsFullDistributions, parsePolicy, PolicyError, policyLabel, policyParams, sweepParameter } from './policies';
 
 describe('parsePolicy', () => {
   it('validates names and parameters', () => {
@@ -32,6 +32,8 @@ describe('parsePolicy', () => {
     ['relay-floor', { threshold: '0.5' }, /policy relay-floor needs --k/],
     ['relay-floor', { threshold: '1.2', k: '4' }, /probability/],
     ['relay-floor', { threshold: '0.5', k: '4', callBias: '1' }, /takes no --call-bias/],
+    ['relay-floor', { threshold: '0.5', k: '4', entropy: true }, /takes no --entropy/],
+    ['relay-floor', { threshold: '0.5', k: '257' }, /call_tokens for relay-floor, at most 256/],
   ])('%s %j is refused', (name, options, message) => {
     expect(() => parsePolicy(name, options)).toThrow(PolicyError);
     expect(() => parsePolicy(name, options)).toThrow(message);
@@ -60,11 +62,12 @@ describe('parsePolicy', () => {
     expect(needsEmbeddedEngines(turns)).toBe(false);
   });
 
-  it('relay-floor: the relay with the trigger, swept over T, embedded engines only', () => {
+  it('relay-floor: the relay with the request\'s confidence floor, swept over T, served or embedded, on sampled probabilities', () => {
     const floor = parsePolicy('relay-floor', { threshold: '0.7', k: '4' });
     expect(floor).toEqual({ name: 'relay-floor', seed: 0, threshold: 0.7, k: 4, entropy: false });
     expect([policyLabel(floor), policyParams(floor)]).toEqual(['relay-floor(threshold=0.7,k=4)', { threshold: 0.7, k: 4, entropy: false }]);
-    expect([corePolicyFor(floor, 0), needsEmbeddedEngines(floor), sweepParameter('relay-floor')]).toEqual(['RELAY', true, 'threshold']);
+    expect([corePolicyFor(floor, 0), needsEmbeddedEngines(floor), sweepParameter('relay-floor')]).toEqual(['RELAY', false, 'threshold']);
+    expect([needsFullDistributions('relay-floor'), needsFullDistributions('uncertainty')]).toEqual([false, true]);
   });
 
   it('relay --hide-commands: recorded only when set, embedded engines only', () => {

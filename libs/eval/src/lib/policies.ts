@@ -1,4 +1,4 @@
-import { CALL_BIAS_LIMIT, DEFAULT_SERVER_LIMITS } from '@relayllm/relay-core';
+import { CALL_BIAS_LIMIT, DEFAULT_SERVER_LIMITS, FLOOR_CALL_TOKENS_LIMIT } from '@relayllm/relay-core';
 import { routeToLlm } from './random';
 
 export const EVAL_POLICIES = ['relay', 'slm', 'llm', 'random-router', 'uncertainty', 'relay-floor', 'fixed', 'teacher-free'] as const;
@@ -7,9 +7,19 @@ export type EvalPolicyName = (typeof EVAL_POLICIES)[number];
 /** relay-core's policy an item is run with. */
 export type CorePolicy = 'RELAY' | 'SLM_ONLY' | 'LLM_ONLY';
 
-/** The policies that run the uncertainty trigger (they need the SLM's full next-token distributions). */
+/**
+ * The policies that call where the SLM is unsure (a threshold T, K tokens a
+ * call, swept over T, as many turns as the server allows): uncertainty, the
+ * training-free trigger, and relay-floor, the relay with the request's
+ * confidence floor.
+ */
 export function isTriggerPolicy(name: EvalPolicyName): name is 'uncertainty' | 'relay-floor' {
   return name === 'uncertainty' || name === 'relay-floor';
+}
+
+/** The policies that read the SLM's full next-token distributions (LlamaCppEngine probabilities 'full'). */
+export function needsFullDistributions(name: EvalPolicyName): boolean {
+  return name === 'uncertainty';
 }
 
 /** A policy with its parameters (validated). */
@@ -20,12 +30,13 @@ export interface PolicySpec {
   /** random-router's seed (also the sampling seed when temperature > 0). */
   seed: number;
   /**
-   * uncertainty, relay-floor: the threshold T on the SLM's top probability (or
-   * entropy in nats with `entropy`). relay-floor is the learned relay (its own
-   * commands) plus this trigger wherever the SLM did not ask: a confidence floor.
+   * uncertainty, relay-floor: the threshold T on the SLM's top probability
+   * (uncertainty: or entropy in nats with `entropy`). relay-floor is the
+   * learned relay with the request's confidence floor (relay-core
+   * ConfidenceFloor): its own commands, and a call wherever it is unsure.
    */
   threshold?: number;
-  /** uncertainty / relay-floor / fixed: LLM tokens per (triggered) call. */
+  /** uncertainty / relay-floor / fixed: LLM tokens per (triggered) call (relay-floor: the floor's callTokens). */
   k?: number;
   /** uncertainty: trigger when the entropy of the next-token distribution is above T. */
   entropy?: boolean;
@@ -87,7 +98,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
     'teacher-free': [],
     'random-router': ['p'],
     uncertainty: ['threshold', 'k', 'entropy'],
-    'relay-floor': ['threshold', 'k', 'entropy'],
+    'relay-floor': ['threshold', 'k'],
     fixed: ['k'],
   };
   const flags = {
@@ -111,6 +122,9 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
     spec.k = required(k, policy, 'k');
     spec.entropy = options.entropy === true;
     if (!spec.entropy && spec.threshold > 1) throw new PolicyError('--threshold is a probability (in [0, 1]) unless --entropy');
+  }
+  if (policy === 'relay-floor' && (spec.k ?? 0) > FLOOR_CALL_TOKENS_LIMIT) {
+    throw new PolicyError(`--k is the confidence floor's call_tokens for relay-floor, at most ${FLOOR_CALL_TOKENS_LIMIT}`);
   }
   if (policy === 'fixed') spec.k = required(k, policy, 'k');
   if (callBias !== undefined) spec.callBias = callBias === 0 ? 0 : callBias;
@@ -141,6 +155,7 @@ export function policyParams(spec: PolicySpec): Record<string, unknown> {
       return { p: spec.p, seed: spec.seed };
     case 'uncertainty':
     case 'relay-floor':
+      // entropy stays in relay-floor's params (always false): its runs keep the params, labels and directories they had.
       return { threshold: spec.threshold, k: spec.k, entropy: spec.entropy === true };
     case 'fixed':
       return { k: spec.k };
@@ -186,5 +201,5 @@ export function corePolicyFor(spec: PolicySpec, index: number): CorePolicy {
  */
 export function needsEmbeddedEngines(spec: PolicySpec): boolean {
   if (spec.name === 'relay') return spec.hideCommands === true;
-  return isTriggerPolicy(spec.name) || spec.name === 'fixed' || spec.name === 'teacher-free';
+  return spec.name === 'uncertainty' || spec.name === 'fixed' || spec.name === 'teacher-free';
 }

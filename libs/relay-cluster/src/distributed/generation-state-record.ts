@@ -1,4 +1,4 @@
-import type { CompletedEvent, RelayRequest, RelaySource } from '@relayllm/relay-core';
+import { DEFAULT_FLOOR_CALL_TOKENS, type CompletedEvent, type RelayRequest, type RelaySource } from '@relayllm/relay-core';
 import { sha256Hex, type Hasher } from './hashing';
 import type { RecordedStream } from './stream-recorder';
 
@@ -65,8 +65,19 @@ export function requestFingerprint(request: RelayRequest, hasher: Hasher = sha25
       request.stop ?? null,
       // Appended only when set: the fingerprints of unbiased requests stay what they were.
       ...(request.callBias === undefined || request.callBias === 0 ? [] : [request.callBias]),
+      ...floorFingerprint(request.confidenceFloor),
     ]),
   );
+}
+
+/**
+ * A confidence floor as the fingerprint's last element, with its call length
+ * filled in (the same floor written two ways is one request); none (absent or
+ * threshold 0) adds nothing, and is marked so a floor never reads as a bias.
+ */
+function floorFingerprint(floor: RelayRequest['confidenceFloor']): unknown[] {
+  if (floor === undefined || floor.threshold === 0) return [];
+  return [{ confidenceFloor: [floor.threshold, floor.callTokens ?? DEFAULT_FLOOR_CALL_TOKENS] }];
 }
 
 /** The record a stored value holds, or undefined for a value this version cannot read. */

@@ -125,6 +125,27 @@ describe('GenerationStateStore / withGenerationState', () => {
     expect((await states(store).read('req-1'))?.status).toBe('completed');
   });
 
+  it('a generation with a confidence floor resumes too: the saved streams keep the probabilities the floor read', async () => {
+    const floorRequest: RelayRequest = { ...request, generationId: 'req-floor', confidenceFloor: { threshold: 0.5, callTokens: 2 } };
+    // "ab" sure, "c" unsure: the floor calls for 2 tokens in its place; then "d" and the end
+    const first = { text: 'abc', probabilities: [0.9, 0.9, 0.2] };
+    const store = new InMemoryKeyValueStore();
+    const clock = new ManualClock();
+    const slmA = new ScriptedEngine([first, { text: 'd', hangAfterChunks: 0, ignoreAbort: true }]);
+    const a = generation(states(store, 'replica-a', clock), slmA, new ScriptedEngine(['XY']), undefined, floorRequest)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await a.next();
+      if (next.done === true || next.value.type === 'relayFinished') break;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(1_000);
+    const slmB = new ScriptedEngine([{ text: 'd</s>', probabilities: [0.9, 0.9] }]);
+    const resumed = await collect(generation(states(store, 'replica-b', clock), slmB, new ScriptedEngine([]), undefined, floorRequest));
+    expect(textOf(resumed)).toBe('abXYd');
+    expect(resumed.at(-1)).toMatchObject({ type: 'completed', usage: { calls: 1, callRecords: [{ origin: 'floor', requestedN: 2 }] } });
+    expect(slmB.requests[0]?.context.text).toBe('Q:abXY');
+  });
+
   it('failure and cancellation free the request_id for a retry', async () => {
     const store = new InMemoryKeyValueStore();
     const broken = new ScriptedEngine([{ text: 'ab', failAfterChunks: 1, error: new Error('worker died') }], { mode: 'text' });

@@ -28,10 +28,16 @@ export class RelayStreamRecorder {
   readonly slm: Engine;
   readonly llm: Engine;
 
+  /**
+   * `keepProbabilities`: the session reads token probabilities (a request with
+   * a confidence floor), so a replay must give them back; otherwise they are
+   * left out, which keeps saved state small.
+   */
   constructor(
     slm: Engine,
     llm: Engine,
     private readonly saved: readonly RecordedStream[] = [],
+    private readonly keepProbabilities = false,
   ) {
     this.replaying = saved.length > 0;
     this.slm = new RecordingEngine(slm, (request, open) => this.stream('slm', request, open));
@@ -71,7 +77,7 @@ export class RelayStreamRecorder {
       this.fresh.add(role);
       live = freshRequest(request);
     }
-    return recordStream(open.engine.generate(live, open.signal), record);
+    return recordStream(open.engine.generate(live, open.signal), record, this.keepProbabilities);
   }
 }
 
@@ -103,14 +109,14 @@ async function* replay(chunks: readonly EngineChunk[], record: RecordedStream, s
   }
 }
 
-async function* recordStream(source: AsyncIterable<EngineChunk>, record: RecordedStream): AsyncGenerator<EngineChunk> {
+async function* recordStream(source: AsyncIterable<EngineChunk>, record: RecordedStream, keepProbabilities: boolean): AsyncGenerator<EngineChunk> {
   for await (const chunk of source) {
-    record.chunks.push(withoutProbabilities(chunk));
+    record.chunks.push(keepProbabilities ? chunk : withoutProbabilities(chunk));
     yield chunk;
   }
 }
 
-/** The session never reads probabilities; leaving them out keeps saved state small. */
+/** Without a confidence floor the session never reads probabilities. */
 function withoutProbabilities(chunk: EngineChunk): EngineChunk {
   if (chunk.probabilities === undefined) return chunk;
   const copy = { ...chunk };

@@ -64,7 +64,8 @@ export async function* withGenerationState(
     options.onResume?.({ previousOwner: owner, savedStreams: streams.length, turn });
   }
   const checkpoints = options.checkpoints ?? true;
-  const recorder = new RelayStreamRecorder(engines.slm, engines.llm, outcome.kind === 'resume' ? outcome.record.streams : []);
+  const saved = outcome.kind === 'resume' ? outcome.record.streams : [];
+  const recorder = new RelayStreamRecorder(engines.slm, engines.llm, saved, request.confidenceFloor !== undefined);
   const progress = new GenerationProgressWriter(outcome.run, recorder, checkpoints);
   const stopLease = checkpoints ? options.leaseTicker?.(() => progress.renewLease()) : undefined;
   try {

@@ -17,6 +17,8 @@ export interface ScriptedOutput {
   /** After this many chunks, wait forever; with ignoreAbort the wait even ignores the signal. */
   hangAfterChunks?: number;
   ignoreAbort?: boolean;
+  /** Token mode: the probability the model gave each token of the script, in order (chunks then carry theirs). */
+  probabilities?: readonly number[];
 }
 
 /** Turns a script into the tokens a model would write (default: the reference byte-level tokenizer). */
@@ -85,7 +87,7 @@ export class ScriptedEngine implements Engine {
     const { tokens, finish } = cut;
     // A scripted finish 'eos' (no end-of-turn id in the script) reports the first one.
     const eosId = cut.eosId ?? endOfTurn[0];
-    const chunks = this.options.mode === 'token' ? tokenChunks(tokens, this.options.tokensPerChunk ?? 1) : this.textChunks(tokens);
+    const chunks = this.options.mode === 'token' ? tokenChunks(tokens, this.options.tokensPerChunk ?? 1, output.probabilities) : this.textChunks(tokens);
     for (let i = 0; i < chunks.length; i += 1) {
       if (output.failAfterChunks === i) throw output.error ?? new Error('scripted engine failure');
       if (output.hangAfterChunks === i) await hang(signal, output.ignoreAbort === true);
@@ -145,11 +147,12 @@ function groups<T>(items: T[], size: number): T[][] {
   return result;
 }
 
-function tokenChunks(tokens: ReferenceToken[], size: number): EngineChunk[] {
-  return groups(tokens, size).map((g) => ({
+function tokenChunks(tokens: ReferenceToken[], size: number, probabilities: readonly number[] | undefined): EngineChunk[] {
+  return groups(tokens, size).map((g, i) => ({
     tokens: g.map((t) => t.id),
     text: g.map((t) => t.text).join(''),
     ...(g.length > 1 ? { tokenTexts: g.map((t) => t.text) } : {}),
+    ...(probabilities === undefined ? {} : { probabilities: probabilities.slice(i * size, i * size + g.length) }),
   }));
 }
 

@@ -6,6 +6,7 @@ import {
   SystemClock,
   type CompletedEvent,
   type Engine,
+  type RelayRequest,
   type RelayStreamEvent,
   REFERENCE_COMMAND_SYNTAX,
   REFERENCE_PAIR_PROFILE,
@@ -41,9 +42,9 @@ describe('RemoteSlmEngine over a worker with the reference SLM (llama.cpp)', () 
     await llama?.dispose();
   }, 30_000);
 
-  async function relay(slm: Engine, question: string, generationId: string): Promise<CompletedEvent> {
+  async function relay(slm: Engine, question: string, generationId: string, extra: Partial<RelayRequest> = {}): Promise<CompletedEvent> {
     const framed = REFERENCE_CHAT_FORMAT.frame(question);
-    const request = { generationId, prompt: framed.text, promptTokens: framed.tokens, maxTokens: 200, sampling: { temperature: 0 }, maxLlmTokensPerCall: 8 };
+    const request = { generationId, prompt: framed.text, promptTokens: framed.tokens, maxTokens: 200, sampling: { temperature: 0 }, maxLlmTokensPerCall: 8, ...extra };
     let last: RelayStreamEvent | undefined;
     for await (const event of runRelay({ slm, llm, clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE }, request, new AbortController().signal)) last = event;
     if (last?.type !== 'completed') throw new Error('the relay did not complete');
@@ -74,5 +75,24 @@ describe('RemoteSlmEngine over a worker with the reference SLM (llama.cpp)', () 
     // The abandoned stream of the last turn gives its sequence back a moment after `completed`.
     for (let i = 0; i < 200 && workerSlm.busySequences() > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
     expect(workerSlm.busySequences()).toBe(0);
+  }, 120_000);
+
+  it('a confidence floor works through the worker: the token probabilities travel, the same calls as in process', async () => {
+    const remote = new RemoteSlmEngine({ directory: new StaticSlmWorkerDirectory([worker.info]), commandSyntax: () => REFERENCE_COMMAND_SYNTAX });
+    const floor = { confidenceFloor: { threshold: 0.95, callTokens: 2 }, maxTurns: 64 };
+    let floorCalls = 0;
+    try {
+      for (const [i, question] of REMOTE_SLM_QUESTIONS.entries()) {
+        const local = await relay(localSlm, question, `floor-local-${i}`, floor);
+        const completed = await relay(remote, question, `floor-remote-${i}`, floor);
+        remote.release(`floor-remote-${i}/slm`);
+        expect(completed.text).toBe(local.text);
+        expect(completed.usage.callRecords.map((c) => [c.origin, c.responseTokenStart])).toEqual(local.usage.callRecords.map((c) => [c.origin, c.responseTokenStart]));
+        floorCalls += completed.usage.callRecords.filter((c) => c.origin === 'floor').length;
+      }
+    } finally {
+      await remote.close();
+    }
+    expect(floorCalls).toBeGreaterThan(0);
   }, 120_000);
 });
