@@ -108,6 +108,25 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
     expect(limits).toMatchObject({ status: 400, param: 'relay_limits.max_turns' });
   });
 
+  it('confidence_floor, sent as an extra body field: the floor calls the LLM and its call records say so; a bad one is a 400 naming it', async () => {
+    type Records = { relay: { call_records: Array<{ requested_n: number; granted_n: number; confidence_floor: boolean }> } };
+    // At temperature 0 the student gives a few of this answer's tokens 0.996-0.998: a floor of 0.999 hands them to the teacher.
+    // (0.99 would call nothing: the one token below it is the student's own <call>, which the floor never replaces.)
+    const floored = await client.chat.completions.create({ ...RELAYED, confidence_floor: { threshold: 0.999, call_tokens: 3 } } as never);
+    const records = (floored.usage as unknown as Records).relay.call_records;
+    const floorCalls = records.filter((record) => record.confidence_floor);
+    expect(floorCalls.length).toBeGreaterThan(0);
+    expect(floorCalls.every((record) => record.requested_n === 3)).toBe(true);
+    // The same request without a floor: every call is the SLM's own command.
+    const plain = await client.chat.completions.create(RELAYED);
+    expect((plain.usage as unknown as Records).relay.call_records.map((record) => record.confidence_floor)).toEqual(
+      (plain.usage as unknown as Records).relay.call_records.map(() => false),
+    );
+    const bad = await client.chat.completions.create({ ...RELAYED, confidence_floor: { threshold: 0.9, call_tokens: 0 } } as never).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(bad).toMatchObject({ status: 400, param: 'confidence_floor.call_tokens', code: 'confidence_floor_range' });
+  }, 30_000);
+
   it('with API keys configured: no key or a wrong one is a 401, the key opens the API', async () => {
     const keyed = await startSpecHttpServer(engines, specConfig(), loadApiSecurity({ RELAYLLM_API_KEYS: `spec:${KEY}` }));
     try {

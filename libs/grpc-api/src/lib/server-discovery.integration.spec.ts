@@ -77,6 +77,7 @@ describe('RelayService discovery over gRPC', () => {
         'limits',
         'request_id',
         'call_bias',
+        'confidence_floor',
       ]);
     } finally {
       reflection.close();

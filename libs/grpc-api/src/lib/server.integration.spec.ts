@@ -34,7 +34,7 @@ afterEach(async () => {
 });
 
 const expectedUsage = { slmTokens: 6, llmTokens: 2, responseTokens: 8, calls: 1, llmTokenRatio: 0.25, malformedCommands: 0, noCallCommands: 0 };
-const expectedCall = { callIndex: 0, requestedN: 2, grantedN: 2, tokensWritten: 2, responseTokenStart: 5, responseTokenEnd: 7, endedGeneration: false, latencyMs: 0 };
+const expectedCall = { callIndex: 0, requestedN: 2, grantedN: 2, tokensWritten: 2, responseTokenStart: 5, responseTokenEnd: 7, endedGeneration: false, latencyMs: 0, confidenceFloor: false };
 
 describe('RelayService over gRPC', () => {
   it('Generate returns the scripted relay with usage and call records', async () => {

@@ -1,6 +1,6 @@
 import { FinishReason, GenerateRequest, Policy, Source } from '@relayllm/proto';
 import type { CompletedEvent, RelayUsage } from '@relayllm/relay-core';
-import { toGenerateResponse, toRelayRequest, toWireEvent, wireErrorMessage, wireFieldPath } from './wire-mapping';
+import { toGenerateResponse, toRelayRequest, toWireCallRecord, toWireEvent, wireErrorMessage, wireFieldPath } from './wire-mapping';
 
 const usage: RelayUsage = {
   slmTokens: 6,
@@ -112,6 +112,31 @@ describe('wire mapping', () => {
         },
       },
     });
+  });
+
+  it("marks a call the confidence floor made (origin 'floor') confidence_floor true, a command's false", () => {
+    const [command] = usage.callRecords;
+    const floor = { ...command, callIndex: 1, origin: 'floor' as const, requestedN: 4 };
+    expect(toWireCallRecord(floor)).toEqual({
+      callIndex: 1, requestedN: 4, grantedN: 2, tokensWritten: 2, responseTokenStart: 5, responseTokenEnd: 7, endedGeneration: false, latencyMs: 13, confidenceFloor: true,
+    });
+    expect(toWireCallRecord(command).confidenceFloor).toBe(false);
+    const response = toGenerateResponse({ type: 'completed', finishReason: 'eos', usage: { ...usage, calls: 2, callRecords: [command, floor] }, text: 'abc' }, 'r');
+    expect(response.callRecords.map((record) => record.confidenceFloor)).toEqual([false, true]);
+  });
+
+  it('maps a confidence floor, call_tokens only when present', () => {
+    expect(toRelayRequest(GenerateRequest.fromPartial({ confidenceFloor: { threshold: 0.7 } }), 'g').confidenceFloor).toEqual({ threshold: 0.7 });
+    expect(toRelayRequest(GenerateRequest.fromPartial({ confidenceFloor: { threshold: 0.5, callTokens: 0 } }), 'g').confidenceFloor).toEqual({ threshold: 0.5, callTokens: 0 });
+    expect('confidenceFloor' in toRelayRequest(GenerateRequest.fromPartial({ prompt: 'p' }), 'g')).toBe(false);
+  });
+
+  it.each([
+    ['confidenceFloor', 'confidence_floor'],
+    ['confidenceFloor.threshold', 'confidence_floor.threshold'],
+    ['confidenceFloor.callTokens', 'confidence_floor.call_tokens'],
+  ])('names core field %s as wire field %s', (core, wire) => {
+    expect(wireFieldPath(core)).toBe(wire);
   });
 
   it('builds the unary response from the completed event', () => {
