@@ -58,6 +58,46 @@ describe('runRelay over OpenAI-compatible engines (text mode, fake vLLM)', () =>
   });
 });
 
+describe('a confidence floor over OpenAI-compatible engines (logprobs, fake vLLM)', () => {
+  let slmServer: FakeVllmServer;
+  let llmServer: FakeVllmServer;
+  beforeEach(async () => {
+    [slmServer, llmServer] = await Promise.all([FakeVllmServer.start('slm'), FakeVllmServer.start('llm')]);
+  });
+  afterEach(async () => {
+    await Promise.all([slmServer.close(), llmServer.close()]);
+  });
+
+  it("the SLM's unsure token goes to the LLM; the SLM is asked for logprobs, the LLM is not", async () => {
+    const slm = new OpenAiCompletionsEngine({ baseUrl: slmServer.url, model: 'slm' });
+    const llm = new OpenAiCompletionsEngine({ baseUrl: llmServer.url, model: 'llm' });
+    await Promise.all([slm.start(), llm.start()]);
+    slmServer.script({ tokens: ['37*48', '=', '1777', 'never read'], probabilities: [0.99, 0.98, 0.4, 0.9] }, { tokens: ['\n'], probabilities: [0.97] });
+    llmServer.script({ tokens: ['17', '76'] });
+    const request: RelayRequest = { generationId: 'g-floor', prompt: 'Compute 37*48.\n', maxTokens: 64, sampling: { temperature: 0 }, confidenceFloor: { threshold: 0.5, callTokens: 2 } };
+    const deps = { slm, llm, clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE };
+    const { completed } = await drain(runRelay(deps, request, new AbortController().signal));
+    expect(completed.text).toBe('37*48=1776\n');
+    expect(completed.usage.callRecords.map((c) => [c.origin, c.requestedN, c.responseTokenStart])).toEqual([['floor', 2, 2]]);
+    expect(slmServer.requests.map((r) => [r.body['logprobs'], r.body['prompt']])).toEqual([
+      [1, 'Compute 37*48.\n'],
+      [1, 'Compute 37*48.\n37*48=1776'],
+    ]);
+    expect('logprobs' in (llmServer.requests[0]?.body ?? {})).toBe(false);
+    await Promise.all([slm.close(), llm.close()]);
+  });
+
+  it('a server that ignores logprobs is refused at its first token: FAILED_PRECONDITION CONFIDENCE_FLOOR_UNSUPPORTED', async () => {
+    const slm = new OpenAiCompletionsEngine({ baseUrl: slmServer.url, model: 'slm' });
+    await slm.start();
+    slmServer.script({ tokens: ['37'] });
+    const request: RelayRequest = { generationId: 'g-floor-2', prompt: 'Q', maxTokens: 8, confidenceFloor: { threshold: 0.5 } };
+    const deps = { slm, llm: slm, clock: new SystemClock(), pair: REFERENCE_PAIR_PROFILE };
+    await expect(drain(runRelay(deps, request, new AbortController().signal))).rejects.toMatchObject({ kind: 'failed_precondition', reason: 'CONFIDENCE_FLOOR_UNSUPPORTED' });
+    await slm.close();
+  });
+});
+
 describe('runRelay over llama.cpp engines (token mode, real models)', () => {
   let pair: ReferenceLlamaPair;
   let slm: LlamaCppEngine;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'net';
  *
  *   data: {"id":"cmpl-..","object":"text_completion","created":..,"model":"..",
  *          "choices":[{"index":0,"text":"..","logprobs":null,"finish_reason":null,"stop_reason":null}],"usage":null}
+ *   (with `logprobs` in the request: {"tokens":[".."],"token_logprobs":[-0.1],"top_logprobs":[..],"text_offset":[..]})
  *   ... one event per token, the last one with finish_reason ("stop" | "length")
  *   and stop_reason (the matched stop string, null for EOS) ...
  *   data: [DONE]
@@ -34,6 +35,8 @@ export interface FakeCompletion {
   omitStopReason?: boolean;
   /** Cumulative `usage` on every event (vLLM's continuous_usage_stats). */
   usage?: boolean;
+  /** The probability of each token: sent as its `logprobs` (natural log) when the request asks for `logprobs`. */
+  probabilities?: number[];
 }
 
 export interface RecordedRequest {
@@ -119,8 +122,12 @@ export class FakeVllmServer {
     const { tokens, finishReason, stopReason } = cut(output.tokens, body);
     const id = `cmpl-${++this.counter}`;
     const created = Math.floor(Date.now() / 1000);
+    const asked = typeof body['logprobs'] === 'number';
     const event = (text: string, finish: string | null, stop: string | null, n: number): string => {
-      const choice: Record<string, unknown> = { index: 0, text, logprobs: null, finish_reason: finish };
+      const p = output.probabilities?.[n - 1];
+      const offset = tokens.slice(0, Math.max(0, n - 1)).join('').length;
+      const logprobs = asked && text !== '' && p !== undefined ? { tokens: [text], token_logprobs: [Math.log(p)], top_logprobs: [{ [text]: Math.log(p) }], text_offset: [offset] } : null;
+      const choice: Record<string, unknown> = { index: 0, text, logprobs, finish_reason: finish };
       if (output.omitStopReason !== true) choice['stop_reason'] = stop;
       const usage = output.usage === true ? { prompt_tokens: 1, completion_tokens: n, total_tokens: n + 1 } : null;
       return `data: ${JSON.stringify({ id, object: 'text_completion', created, model: this.model, choices: [choice], usage })}\n\n`;

@@ -191,7 +191,7 @@ export const FailedPreconditionReason = {
   ENGINE_DISTRIBUTIONS_MISSING: 'ENGINE_DISTRIBUTIONS_MISSING',
   /** A non-zero call_bias reached an SLM engine that cannot bias its model's tokens (a text-only OpenAI-compatible server). */
   CALL_BIAS_UNSUPPORTED: 'CALL_BIAS_UNSUPPORTED',
-  /** A confidence floor on an SLM engine that does not report the probability of each token it writes (a text-only server). */
+  /** A confidence floor on an SLM engine that does not report the probability of each token it writes (a server that sends no logprobs). */
   CONFIDENCE_FLOOR_UNSUPPORTED: 'CONFIDENCE_FLOOR_UNSUPPORTED',
 } as const;
 

@@ -89,6 +89,14 @@ export interface EngineRequest {
    */
   callBias?: number;
   /**
+   * The caller reads the probability of each token the engine writes (a
+   * request's confidence floor, on the SLM's requests only): an engine that
+   * reports probabilities only when asked (an OpenAI-compatible server's
+   * `logprobs`) asks for them. Engines that always report them ignore it.
+   * Absent: not needed.
+   */
+  reportProbabilities?: boolean;
+  /**
    * When the generation's caller stops waiting (Unix ms; absent: no deadline
    * known): the earlier of the client's own deadline (gRPC) and the server's
    * request timeout, set by the front door for every request of the
@@ -124,7 +132,10 @@ export interface EngineChunk {
   tokenTexts?: readonly string[];
   tokenCount?: number;
   finish?: EngineFinish;
-  /** Probability of each sampled token (parallel to `tokens`), when the engine reports it. */
+  /**
+   * Probability of each sampled token, when the engine reports it: parallel
+   * to `tokens`; for a text-only chunk, one per token it stands for.
+   */
   probabilities?: readonly number[];
 }
 

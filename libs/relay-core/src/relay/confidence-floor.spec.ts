@@ -3,11 +3,15 @@ import type { EngineChunk } from '../ports/engine';
 import { pairProfile, type RelayPairProfile } from '../protocol/model-profile';
 import { REFERENCE_PAIR_PROFILE } from '../protocol/reference-pair';
 import { encodeScript, plainTextTokenIds } from '../testing/reference-tokenizer';
+import { ManualClock } from '../testing/manual-clock';
 import { loadQwen3Tokenizer, type RealTokenizer } from '../testing/real-tokenizers';
+import { ScriptedEngine, type ScriptedOutput } from '../testing/scripted-engine';
 import { DEFAULT_FLOOR_CALL_TOKENS, validateConfidenceFloor } from './confidence-floor';
 import { validateRelayRequest, type RelayRequest } from './relay-request';
 import { RelaySession } from './relay-session';
+import type { RelayStreamEvent } from './relay-events';
 import type { RelayAction } from './relay-types';
+import { runRelay } from './run-relay';
 
 function session(overrides: Partial<RelayRequest>, pair: RelayPairProfile = REFERENCE_PAIR_PROFILE): RelaySession {
   const request: RelayRequest = { generationId: 'g', prompt: 'P:', promptTokens: plainTextTokenIds('P:'), maxTokens: 50, ...overrides };
@@ -119,6 +123,29 @@ describe('RelaySession with a confidence floor (token syntax)', () => {
       const error = relayErrorOf(() => s.acceptChunk(chunk));
       expect([error.kind, error.reason, error.field]).toEqual(['failed_precondition', 'CONFIDENCE_FLOOR_UNSUPPORTED', 'confidenceFloor']);
     }
+  });
+});
+
+describe('a confidence floor on a text-only SLM engine (an OpenAI-compatible server with logprobs)', () => {
+  const relay = async (slmOutput: ScriptedOutput, tokensPerChunk = 1) => {
+    const slm = new ScriptedEngine([slmOutput, { text: 'd</s>', probabilities: [0.9] }], { mode: 'text', tokensPerChunk });
+    const request: RelayRequest = { generationId: 'g', prompt: 'P:', maxTokens: 20, confidenceFloor: { threshold: 0.5, callTokens: 2 } };
+    let last: RelayStreamEvent | undefined;
+    for await (const event of runRelay({ slm, llm: new ScriptedEngine(['XY'], { mode: 'text' }), clock: new ManualClock(), pair: REFERENCE_PAIR_PROFILE }, request, new AbortController().signal)) last = event;
+    if (last?.type !== 'completed') throw new Error('the relay must complete');
+    return { completed: last, slm };
+  };
+
+  it('asks the engine for probabilities and takes an unsure one-token chunk like an id', async () => {
+    const { completed, slm } = await relay({ text: 'abc', probabilities: [0.9, 0.3, 0.9] });
+    expect(completed.text).toBe('aXYd');
+    expect(completed.usage.callRecords.map((c) => [c.origin, c.responseTokenStart])).toEqual([['floor', 1]]);
+    expect(slm.requests.map((r) => [r.reportProbabilities, r.context.text])).toEqual([[true, 'P:'], [true, 'P:aXY']]);
+  });
+
+  it('reads a chunk of several tokens as written (its text cannot be cut by token), and a "<" that may open a command', async () => {
+    expect((await relay({ text: "abc", probabilities: [0.9, 0.3, 0.9] }, 3)).completed.usage.calls).toBe(0);
+    expect((await relay({ text: 'a<b', probabilities: [0.9, 0.1, 0.9] })).completed.usage.calls).toBe(0);
   });
 });
 

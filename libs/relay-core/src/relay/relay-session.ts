@@ -172,8 +172,9 @@ export class RelaySession {
       stop: [...this.request.stop],
       bannedTokens: [],
     };
-    // Absent rather than 0: an unbiased request is exactly what it was before the knob existed.
+    // Absent rather than 0 / false: a request without the knobs is exactly what it was before they existed.
     if (this.request.callBias !== 0) request.callBias = this.request.callBias;
+    if (this.request.confidenceFloor !== undefined) request.reportProbabilities = true;
     return this.withDeadline(request);
   }
 

@@ -110,7 +110,6 @@ export class SlmOutputReader {
   private modeFor(chunk: EngineChunk): SlmReadMode | undefined {
     const chunkKind = chunkMode(chunk);
     if (chunkKind === undefined) return undefined;
-    if (chunkKind === 'text' && this.floor !== undefined) throw floorUnsupported();
     const syntax = this.profile.commandSyntax;
     const mode: SlmReadMode = chunkKind === 'text' ? 'text' : syntax.kind === 'token' ? 'token' : 'text-ids';
     if (this.mode === undefined) {
@@ -150,9 +149,15 @@ export class SlmOutputReader {
     else this.transcript.appendSlmRaw(unit.text, [unit.id]);
   }
 
-  /** A text-only chunk cannot be split by tokens: it is counted whole, its tokens attributed to the text it releases. */
+  /**
+   * A text-only chunk cannot be split by tokens: it is counted whole, its
+   * tokens attributed to the text it releases. The floor can only take a
+   * chunk that stands for one token (servers stream one token an event); a
+   * chunk of several is read as written.
+   */
   private readTextChunk(chunk: EngineChunk, segment: SegmentBuilder): void {
     const count = chunkTokenCount(chunk);
+    if (this.floor !== undefined && count === 1 && this.floorCalls({ id: undefined, text: chunk.text }, chunk.probabilities?.[0])) return;
     if (!this.takeBudget(count)) return;
     this.unattributedTokens += count;
     this.apply((this.parser as TextCommandParser).push(chunk.text), segment);
@@ -199,7 +204,7 @@ export class SlmOutputReader {
    * a command the SLM writes itself) and the grant rule allows a call. The
    * token is then neither counted nor shown to anyone.
    */
-  private floorCalls(unit: TokenUnit, probability: number | undefined): boolean {
+  private floorCalls(unit: FloorCandidate, probability: number | undefined): boolean {
     const floor = this.floor;
     if (floor === undefined) return false;
     if (probability === undefined) throw floorUnsupported();
@@ -210,10 +215,16 @@ export class SlmOutputReader {
   }
 
   /** Token syntax: not a command id; text syntax: no '<' that could begin a marker. Either way nothing held. */
-  private isPlainTextAfresh(unit: TokenUnit): boolean {
+  private isPlainTextAfresh(unit: FloorCandidate): boolean {
     if (this.parser?.idle !== true) return false;
-    return this.mode === 'token' ? !this.commandIds.has(unit.id) : !unit.text.includes('<');
+    return this.mode === 'token' && unit.id !== undefined ? !this.commandIds.has(unit.id) : !unit.text.includes('<');
   }
+}
+
+/** A token the floor may take: its id (unknown in a text-only chunk) and its text. */
+interface FloorCandidate {
+  id: number | undefined;
+  text: string;
 }
 
 function floorUnsupported(): RelayError {

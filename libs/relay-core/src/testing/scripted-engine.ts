@@ -17,7 +17,7 @@ export interface ScriptedOutput {
   /** After this many chunks, wait forever; with ignoreAbort the wait even ignores the signal. */
   hangAfterChunks?: number;
   ignoreAbort?: boolean;
-  /** Token mode: the probability the model gave each token of the script, in order (chunks then carry theirs). */
+  /** The probability the model gave each token of the script, in order: chunks carry theirs (text mode: not with charsPerChunk). */
   probabilities?: readonly number[];
 }
 
@@ -87,7 +87,7 @@ export class ScriptedEngine implements Engine {
     const { tokens, finish } = cut;
     // A scripted finish 'eos' (no end-of-turn id in the script) reports the first one.
     const eosId = cut.eosId ?? endOfTurn[0];
-    const chunks = this.options.mode === 'token' ? tokenChunks(tokens, this.options.tokensPerChunk ?? 1, output.probabilities) : this.textChunks(tokens);
+    const chunks = this.options.mode === 'token' ? tokenChunks(tokens, this.options.tokensPerChunk ?? 1, output.probabilities) : this.textChunks(tokens, output.probabilities);
     for (let i = 0; i < chunks.length; i += 1) {
       if (output.failAfterChunks === i) throw output.error ?? new Error('scripted engine failure');
       if (output.hangAfterChunks === i) await hang(signal, output.ignoreAbort === true);
@@ -104,13 +104,15 @@ export class ScriptedEngine implements Engine {
       : { tokens: [], text: '', finish };
   }
 
-  private textChunks(tokens: ReferenceToken[]): EngineChunk[] {
+  private textChunks(tokens: ReferenceToken[], probabilities: readonly number[] | undefined): EngineChunk[] {
     const chars = this.options.charsPerChunk;
     if (chars === undefined) {
-      return groups(tokens, this.options.tokensPerChunk ?? 1).map((g) => ({
+      const size = this.options.tokensPerChunk ?? 1;
+      return groups(tokens, size).map((g, i) => ({
         tokens: [],
         text: g.map((t) => t.text).join(''),
         tokenCount: g.length,
+        ...(probabilities === undefined ? {} : { probabilities: probabilities.slice(i * size, i * size + g.length) }),
       }));
     }
     // Character cuts: a token counts in the chunk where its text ends.

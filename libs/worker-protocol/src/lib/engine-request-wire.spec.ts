@@ -32,6 +32,11 @@ describe('engine request on the wire', () => {
     expect('callBias' in unbiased).toBe(false);
   });
 
+  it('carries reportProbabilities (a confidence floor reads them) to a worker whose engine asks for them only then', () => {
+    expect(engineRequestFromWire(overTheWire(engineRequestToWire({ ...base, reportProbabilities: true }, { timeoutMs: 0 }))).request.reportProbabilities).toBe(true);
+    expect('reportProbabilities' in engineRequestFromWire(overTheWire(engineRequestToWire(base, { timeoutMs: 0 }))).request).toBe(false);
+  });
+
   it('an append-only request keeps its offsets when sent whole (any worker may take it, KV reuse is a hint)', () => {
     expect(engineRequestFromWire(overTheWire(engineRequestToWire(next, { timeoutMs: 0 }))).request).toEqual(next);
   });

@@ -59,6 +59,7 @@ export function engineRequestToWire(request: EngineRequest, envelope: RequestEnv
     stopTokens: [...request.stopTokens],
     bannedTokens: [...request.bannedTokens],
     callBias: request.callBias ?? 0,
+    reportProbabilities: request.reportProbabilities === true,
     timeoutMs: envelope.timeoutMs,
     traceContext: definedEntries(envelope.traceContext),
   };
@@ -99,6 +100,7 @@ export function engineRequestFromWire(wire: WireEngineRequest, held?: EngineCont
   if (appendFrom !== undefined) request.appendFrom = appendFrom;
   // 0 (proto3's default) is no bias: absent, as the relay sends an unbiased request.
   if (wire.callBias !== 0) request.callBias = wire.callBias;
+  if (wire.reportProbabilities) request.reportProbabilities = true;
   return { request, timeoutMs: wire.timeoutMs, traceContext: wire.traceContext };
 }
 

@@ -14,6 +14,8 @@ export function completionBody(model: string, request: EngineRequest): Record<st
   if (seed !== undefined) body['seed'] = seed;
   // Forwarded as given: a relay that needs the SLM to stop at `</call>` puts it in `stop`.
   if (request.stop.length > 0) body['stop'] = [...request.stop];
+  // The sampled token's log-probability comes with every token once any is asked for (OpenAI's legacy `logprobs`).
+  if (request.reportProbabilities === true) body['logprobs'] = 1;
   return body;
 }
 
@@ -50,6 +52,8 @@ export class CompletionChunkReader {
     const text = choice['text'] ?? '';
     if (typeof text !== 'string') throw malformed('"text" is not a string', data);
     const chunk: EngineChunk = { tokens: [], text, tokenCount: this.tokenCount(payload, text) };
+    const probabilities = tokenProbabilities(choice['logprobs'], chunk.tokenCount ?? 0);
+    if (probabilities !== undefined) chunk.probabilities = probabilities;
     const finish = this.finish(choice);
     if (finish !== undefined) chunk.finish = finish;
     return text === '' && finish === undefined ? undefined : chunk;
@@ -80,6 +84,20 @@ export class CompletionChunkReader {
     if ('stop_reason' in choice) return choice['stop_reason'] === null || choice['stop_reason'] === undefined ? 'eos' : 'stop';
     return this.request.stop.length === 0 ? 'eos' : 'stop';
   }
+}
+
+/**
+ * The sampled tokens' probabilities from a choice's `logprobs` (OpenAI's
+ * legacy completions shape, which vLLM and SGLang stream: `token_logprobs`,
+ * natural logs), one per token the chunk stands for; undefined when the
+ * server sent none, or not one finite value per token.
+ */
+function tokenProbabilities(logprobs: unknown, tokenCount: number): number[] | undefined {
+  if (!isRecord(logprobs) || !Array.isArray(logprobs['token_logprobs'])) return undefined;
+  const values: unknown[] = logprobs['token_logprobs'];
+  if (tokenCount === 0 || values.length !== tokenCount) return undefined;
+  if (!values.every((v): v is number => typeof v === 'number' && !Number.isNaN(v) && v <= 0)) return undefined;
+  return values.map((v) => Math.exp(v));
 }
 
 function parse(data: string): Record<string, unknown> {

@@ -100,6 +100,19 @@ describe('OpenAiCompletionsEngine against the fake vLLM server', () => {
     expect((await collect(engine.generate(request({ stop: ['zz'] }), new AbortController().signal))).finish).toBe('stop');
   });
 
+  it('reportProbabilities asks for logprobs and each chunk carries its token\'s probability; without it none is asked', async () => {
+    server.script({ tokens: ['37', '*'], probabilities: [0.9, 0.25] }, { tokens: ['37'], probabilities: [0.9] });
+    const out = await collect(engine.generate(request({ reportProbabilities: true }), new AbortController().signal));
+    expect(server.requests[0]?.body['logprobs']).toBe(1);
+    expect(out.chunks.map((c) => [c.text, c.probabilities?.map((p) => Number(p.toFixed(6)))])).toEqual([
+      ['37', [0.9]],
+      ['*', [0.25]],
+    ]);
+    const plain = await collect(engine.generate(request(), new AbortController().signal));
+    expect('logprobs' in (server.requests[1]?.body ?? {})).toBe(false);
+    expect(plain.chunks[0]?.probabilities).toBeUndefined();
+  });
+
   it('token counts come from usage when the server reports it', async () => {
     server.script({ tokens: ['ab', 'c'], usage: true });
     const out = await collect(engine.generate(request(), new AbortController().signal));

@@ -53,7 +53,8 @@ const REQUEST_DONE = RelayError.cancelled(CancelledReason.RELAY_ABORTED, 'the re
  * `callBias` is refused (FAILED_PRECONDITION CALL_BIAS_UNSUPPORTED) before
  * anything is sent: the server's `logit_bias` takes ids of a vocabulary this
  * engine does not know, and ignoring the knob would serve unbiased answers
- * as if biased.
+ * as if biased. `reportProbabilities` asks for `logprobs`, and chunks then
+ * carry their token's probability (a confidence floor reads them).
  *
  * Failures are RelayError `unavailable` (HTTP status, unreachable, timeout,
  * malformed or oversized stream), with the cause kept; an abort of `signal`
