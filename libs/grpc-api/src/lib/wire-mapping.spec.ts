@@ -92,8 +92,11 @@ describe('wire mapping', () => {
     expect(toWireEvent({ type: 'text', source: 'LLM', text: 'x', tokenCount: 1 }, 'r')).toEqual({
       event: { $case: 'text', value: { source: Source.SOURCE_LLM, text: 'x', tokenCount: 1 } },
     });
-    expect(toWireEvent({ type: 'relayStarted', callIndex: 0, requestedN: 9, grantedN: 4 }, 'r')).toEqual({
-      event: { $case: 'relayStarted', value: { callIndex: 0, requestedN: 9, grantedN: 4 } },
+    expect(toWireEvent({ type: 'relayStarted', callIndex: 0, origin: 'command', requestedN: 9, grantedN: 4 }, 'r')).toEqual({
+      event: { $case: 'relayStarted', value: { callIndex: 0, requestedN: 9, grantedN: 4, confidenceFloor: false } },
+    });
+    expect(toWireEvent({ type: 'relayStarted', callIndex: 1, origin: 'floor', requestedN: 4, grantedN: 4 }, 'r')).toEqual({
+      event: { $case: 'relayStarted', value: { callIndex: 1, requestedN: 4, grantedN: 4, confidenceFloor: true } },
     });
     expect(toWireEvent({ type: 'relayFinished', callIndex: 0, tokensWritten: 4, latencyMs: 3.4 }, 'r')).toEqual({
       event: { $case: 'relayFinished', value: { callIndex: 0, tokensWritten: 4, latencyMs: 3 } },

@@ -175,7 +175,12 @@ export function toWireEvent(event: RelayStreamEvent, requestId: string): Generat
       return {
         event: {
           $case: 'relayStarted',
-          value: { callIndex: uint32(event.callIndex), requestedN: uint32(event.requestedN), grantedN: uint32(event.grantedN) },
+          value: {
+            callIndex: uint32(event.callIndex),
+            requestedN: uint32(event.requestedN),
+            grantedN: uint32(event.grantedN),
+            confidenceFloor: event.origin === 'floor',
+          },
         },
       };
     case 'relayFinished':

@@ -51,7 +51,7 @@ export interface WireUsage {
 export type WireRelayDelta =
   /** `call`: the index of the call whose LLM tokens these are (LLM text only). */
   | { source: 'slm' | 'llm'; tokens: number; call?: number }
-  | { event: 'relay_started'; call_index: number; requested_n: number; granted_n: number }
+  | { event: 'relay_started'; call_index: number; requested_n: number; granted_n: number; confidence_floor: boolean }
   | { event: 'relay_finished'; call_index: number; tokens_written: number; latency_ms: number };
 
 export interface ChatCompletion {

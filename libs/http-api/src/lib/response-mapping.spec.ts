@@ -19,7 +19,7 @@ const COMPLETED: CompletedEvent = {
 };
 const EVENTS: RelayStreamEvent[] = [
   { type: 'text', source: 'SLM', text: 'ab', tokenCount: 2 },
-  { type: 'relayStarted', callIndex: 0, requestedN: 4, grantedN: 2 },
+  { type: 'relayStarted', callIndex: 0, origin: 'floor', requestedN: 4, grantedN: 2 },
   { type: 'text', source: 'LLM', text: ' cd', tokenCount: 2 },
   { type: 'relayFinished', callIndex: 0, tokensWritten: 2, latencyMs: 12 },
   COMPLETED,
@@ -73,7 +73,7 @@ describe('ChunkStream', () => {
     expect(deltas).toEqual([
       [{ role: 'assistant', content: '' }, null],
       [{ content: 'ab', relay: { source: 'slm', tokens: 2 } }, null],
-      [{ relay: { event: 'relay_started', call_index: 0, requested_n: 4, granted_n: 2 } }, null],
+      [{ relay: { event: 'relay_started', call_index: 0, requested_n: 4, granted_n: 2, confidence_floor: true } }, null],
       [{ content: ' cd', relay: { source: 'llm', tokens: 2, call: 0 } }, null],
       [{ relay: { event: 'relay_finished', call_index: 0, tokens_written: 2, latency_ms: 12 } }, null],
       [{}, 'stop'],

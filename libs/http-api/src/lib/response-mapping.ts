@@ -109,7 +109,20 @@ export class ChunkStream {
       }
       case 'relayStarted':
         this.callInProgress = event.callIndex;
-        return [this.chunk({ relay: { event: 'relay_started', call_index: event.callIndex, requested_n: event.requestedN, granted_n: event.grantedN } }, null)];
+        return [
+          this.chunk(
+            {
+              relay: {
+                event: 'relay_started',
+                call_index: event.callIndex,
+                requested_n: event.requestedN,
+                granted_n: event.grantedN,
+                confidence_floor: event.origin === 'floor',
+              },
+            },
+            null,
+          ),
+        ];
       case 'relayFinished':
         this.callInProgress = undefined;
         return [this.chunk({ relay: { event: 'relay_finished', call_index: event.callIndex, tokens_written: event.tokensWritten, latency_ms: event.latencyMs } }, null)];

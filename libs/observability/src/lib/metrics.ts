@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallerProtocol } from '@relayllm/front-door';
-import { isRelayError, type CompletedEvent } from '@relayllm/relay-core';
+import { isRelayError, type CallOrigin, type CompletedEvent } from '@relayllm/relay-core';
 import { EngineMetrics, type WorkerKindLabel } from './engine-metrics';
 import { BrokerMetrics } from './fault-metrics';
 
@@ -65,6 +65,8 @@ export class RelayMetrics {
   /** Per policy: LLM_ONLY's ρ is 1 by definition and would hide the relay's. */
   readonly llmTokenRatio: Histogram<'policy' | 'protocol'>;
   readonly callsPerGeneration: Histogram<'policy' | 'protocol'>;
+  /** Calls by who asked: the SLM's command, or the request's confidence floor. */
+  readonly calls: Counter<'origin' | 'protocol'>;
   readonly handoffSeconds: Histogram<'stage'>;
   readonly llmQueueDepth: Gauge;
   readonly llmRelays: Counter<'affinity'>;
@@ -79,6 +81,7 @@ export class RelayMetrics {
     this.tokens = new Counter({ name: 'relayllm_tokens_total', help: 'Response tokens by the model that wrote them and the protocol.', labelNames: ['source', 'protocol'], registers });
     this.llmTokenRatio = new Histogram({ name: 'relayllm_llm_token_ratio', help: 'rho = LLM tokens / response tokens, per finished (not cancelled) generation, by policy and protocol.', labelNames: ['policy', 'protocol'], buckets: RATIO_BUCKETS, registers });
     this.callsPerGeneration = new Histogram({ name: 'relayllm_calls_per_generation', help: 'LLM calls per finished (not cancelled) generation, by policy and protocol.', labelNames: ['policy', 'protocol'], buckets: CALL_BUCKETS, registers });
+    this.calls = new Counter({ name: 'relayllm_calls_total', help: 'LLM calls made, by origin (command: the SLM wrote one; floor: the request\'s confidence floor) and protocol.', labelNames: ['origin', 'protocol'], registers });
     this.handoffSeconds = new Histogram({ name: 'relayllm_handoff_seconds', help: 'Handoff overhead by stage.', labelNames: ['stage'], buckets: HANDOFF_BUCKETS, registers });
     this.llmQueueDepth = new Gauge({ name: 'relayllm_llm_queue_depth', help: 'LLM calls sent and still waiting for their first token.', registers });
     this.llmRelays = new Counter({ name: 'relayllm_llm_relays_total', help: 'LLM calls answered by a worker, by affinity (hit: the generation\'s previous worker; miss: another one; none: no previous worker).', labelNames: ['affinity'], registers });
@@ -88,6 +91,7 @@ export class RelayMetrics {
     for (const protocol of GENERATION_PROTOCOLS) {
       for (const outcome of GENERATION_OUTCOMES) this.generations.inc({ outcome, protocol }, 0);
       for (const source of ['slm', 'llm']) this.tokens.inc({ source, protocol }, 0);
+      for (const origin of CALL_ORIGINS) this.calls.inc({ origin, protocol }, 0);
     }
   }
 }
@@ -115,12 +119,15 @@ export function cutOutcome(signal: AbortSignal | undefined): GenerationOutcome {
 }
 
 /** A completed generation's counters, and its ρ and calls when it is an answer (a cut run's describe where it was cut). */
+const CALL_ORIGINS: readonly CallOrigin[] = ['command', 'floor'];
+
 export function recordCompleted(metrics: RelayMetrics, event: CompletedEvent, labels: { policy: string; protocol: string }, signal: AbortSignal | undefined): void {
   const { usage } = event;
   const { protocol } = labels;
   metrics.generations.inc({ outcome: event.finishReason === 'cancelled' ? cutOutcome(signal) : (event.finishReason satisfies GenerationOutcome), protocol });
   metrics.tokens.inc({ source: 'slm', protocol }, usage.slmTokens);
   metrics.tokens.inc({ source: 'llm', protocol }, usage.llmTokens);
+  for (const origin of CALL_ORIGINS) metrics.calls.inc({ origin, protocol }, usage.callRecords.filter((c) => c.origin === origin).length);
   if (event.finishReason === 'cancelled') return;
   metrics.llmTokenRatio.observe(labels, usage.llmTokenRatio);
   metrics.callsPerGeneration.observe(labels, usage.calls);

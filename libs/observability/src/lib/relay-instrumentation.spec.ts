@@ -1,6 +1,6 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { OutputCachingEngine, InMemoryKeyValueStore } from '@relayllm/relay-cluster';
-import { ManualClock, ScriptedEngine } from '@relayllm/relay-core/testing';
+import { ManualClock, ScriptedEngine, type ScriptedOutput } from '@relayllm/relay-core/testing';
 import { DeadlineExceededReason, InvalidArgumentReason, RelayError, runRelay, UnavailableReason, type RelayRequest, type RelayStreamEvent, REFERENCE_PAIR_PROFILE } from '@relayllm/relay-core';
 import { createMetricsRegistry, RelayMetrics } from './metrics';
 import { sampleValue } from './prometheus-text';
@@ -30,10 +30,12 @@ describe('RelayInstrumentation (embedded wiring)', () => {
   });
   afterEach(() => tracing.shutdown());
 
-  function embedded(metrics?: RelayMetrics) {
+  /** Two granted calls: `<call>2</call>` twice, then the SLM ends. */
+  const TWO_COMMANDS = ['ab<call>2</call>', 'c<call>3</call>', 'd</s>'];
+
+  function embedded(metrics?: RelayMetrics, slmOutputs: ScriptedOutput[] | string[] = TWO_COMMANDS) {
     const instrumentation = new RelayInstrumentation({ tracer: tracing.tracer, metrics });
-    // Two granted calls: `<call>2</call>` twice, then the SLM ends.
-    const slm = new ScriptedEngine(['ab<call>2</call>', 'c<call>3</call>', 'd</s>'], { mode: 'text' });
+    const slm = new ScriptedEngine(slmOutputs, { mode: 'text' });
     const llm = new ScriptedEngine(['XY', 'UVW'], { mode: 'text' });
     const deps = {
       slm: instrumentation.slm(tracedEngine(slm, { tracer: tracing.tracer, kind: 'slm' })),
@@ -104,9 +106,23 @@ describe('RelayInstrumentation (embedded wiring)', () => {
     expect(sampleValue(text, 'relayllm_tokens_total', { source: 'llm' })).toBe(5);
     expect(sampleValue(text, 'relayllm_calls_per_generation_count')).toBe(1);
     expect(sampleValue(text, 'relayllm_calls_per_generation_sum')).toBe(2);
+    expect(sampleValue(text, 'relayllm_calls_total', { origin: 'command' })).toBe(2);
+    expect(sampleValue(text, 'relayllm_calls_total', { origin: 'floor' })).toBe(0);
     expect(sampleValue(text, 'relayllm_handoff_seconds_count', { stage: 'first_token' })).toBe(2);
     expect(sampleValue(text, 'relayllm_handoff_seconds_count', { stage: 'resume' })).toBe(2);
     expect(sampleValue(text, 'relayllm_llm_queue_depth')).toBe(0);
+  });
+
+  it("labels a confidence floor's call as such, on its span and in the calls counter", async () => {
+    const registry = createMetricsRegistry({ service: 'spec', defaultMetrics: false });
+    // No command: the floor hands the unsure "b" to the LLM (2 tokens), then the SLM ends.
+    const slmOutputs = [{ text: 'ab', probabilities: [0.9, 0.2] }, { text: 'c</s>', probabilities: [0.9] }];
+    const relay = embedded(new RelayMetrics(registry), slmOutputs);
+    await drain(relay.run({ generationId: 'f1', prompt: 'Q:', maxTokens: 40, confidenceFloor: { threshold: 0.5, callTokens: 2 } }));
+    const calls = exporter.getFinishedSpans().filter((s) => s.name === RELAY_SPANS.call);
+    expect(calls.map((s) => [s.attributes['relay.call_origin'], s.attributes['relay.requested_n']])).toEqual([['floor', 2]]);
+    const text = await registry.metrics();
+    expect([sampleValue(text, 'relayllm_calls_total', { origin: 'floor' }), sampleValue(text, 'relayllm_calls_total', { origin: 'command' })]).toEqual([1, 0]);
   });
 
   it('labels the per-generation series with the protocol the generation arrived on', async () => {

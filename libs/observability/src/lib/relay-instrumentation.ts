@@ -91,7 +91,7 @@ export class RelayInstrumentation implements GenerationObserver {
     const startedAt = this.now();
     return observeIterable(context.with(ctx, run), ctx, {
       onValue: (event) => {
-        if (event.type === 'relayStarted') state.pending = { callIndex: event.callIndex, requestedN: event.requestedN, grantedN: event.grantedN };
+        if (event.type === 'relayStarted') state.pending = { callIndex: event.callIndex, origin: event.origin, requestedN: event.requestedN, grantedN: event.grantedN };
         else if (event.type === 'relayFinished') this.finishCall(state, event.callIndex, event.tokensWritten);
         else if (event.type === 'completed') {
           completed = event;
@@ -228,6 +228,7 @@ export class RelayInstrumentation implements GenerationObserver {
           'relay.call_index': request.turn,
           'relay.requested_n': pending?.requestedN ?? request.maxTokens,
           'relay.granted_n': pending?.grantedN ?? request.maxTokens,
+          'relay.call_origin': pending?.origin ?? 'command',
         },
       },
       parent,

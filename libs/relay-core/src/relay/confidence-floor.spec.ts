@@ -78,7 +78,7 @@ describe('RelaySession with a confidence floor (token syntax)', () => {
     const s = session({ confidenceFloor: floor });
     stream(s, [...sure('a'), ...sure('b', 0.3), ...sure('c')]);
     const call = s.nextAction();
-    expect(call).toMatchObject({ type: 'call_llm', call: { callIndex: 0, requestedN: 2, grantedN: 2 } });
+    expect(call).toMatchObject({ type: 'call_llm', call: { callIndex: 0, origin: 'floor', requestedN: 2, grantedN: 2 } });
     expect(contextOf(call)).toBe('P:a');
     stream(s, sure('XY'));
     const next = s.nextAction();

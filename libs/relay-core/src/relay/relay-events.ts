@@ -1,15 +1,16 @@
 import type { RelayFinishReason, TextSegment } from './relay-types';
-import type { RelayUsage } from './usage';
+import type { CallOrigin, RelayUsage } from './usage';
 
 /** Answer text as it is produced; see TextSegment for tokenCount. */
 export interface TextStreamEvent extends TextSegment {
   type: 'text';
 }
 
-/** The SLM wrote a command that was granted; the LLM is being called. */
+/** A call was granted (the SLM's command, or the request's confidence floor); the LLM is being called. */
 export interface RelayStartedEvent {
   type: 'relayStarted';
   callIndex: number;
+  origin: CallOrigin;
   requestedN: number;
   grantedN: number;
 }

@@ -59,7 +59,7 @@ describe('RelaySession', () => {
 
     const call = s.nextAction();
     if (call.type !== 'call_llm') throw new Error('expected call_llm');
-    expect(call.call).toEqual({ callIndex: 0, requestedN: 3, grantedN: 3 });
+    expect(call.call).toEqual({ callIndex: 0, origin: 'command', requestedN: 3, grantedN: 3 });
     expect(call.request).toMatchObject({
       sequenceId: 'g/llm',
       turn: 0,

@@ -21,7 +21,6 @@ import type { CallOrigin, RelayCallRecord, RelayUsage } from './usage';
 import { FailedPreconditionReason } from '../errors/reasons';
 
 interface OpenCall extends RelayCallGrant {
-  origin: CallOrigin;
   responseTokenStart: number;
 }
 
@@ -86,9 +85,9 @@ export class RelaySession {
       this.llmReader = new LlmOutputReader(this.transcript, this.pair.llm, this.llmOnlyLimit());
       this.action = { type: 'generate_llm', request: this.llmRequest(0, this.llmOnlyLimit()) };
     } else {
-      const { callIndex, requestedN, grantedN } = this.openCall;
+      const { callIndex, origin, requestedN, grantedN } = this.openCall;
       this.llmReader = new LlmOutputReader(this.transcript, this.pair.llm, grantedN);
-      this.action = { type: 'call_llm', call: { callIndex, requestedN, grantedN }, request: this.llmRequest(callIndex, grantedN) };
+      this.action = { type: 'call_llm', call: { callIndex, origin, requestedN, grantedN }, request: this.llmRequest(callIndex, grantedN) };
     }
     return this.action;
   }

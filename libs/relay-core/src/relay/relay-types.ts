@@ -1,5 +1,5 @@
 import type { EngineRequest } from '../ports/engine';
-import type { RelayCallRecord, RelayUsage } from './usage';
+import type { CallOrigin, RelayCallRecord, RelayUsage } from './usage';
 
 /**
  * Why a generation ended. 'eos': the SLM (or, under LLM_ONLY, the LLM) wrote
@@ -37,6 +37,8 @@ export interface TextSegment {
 /** A command that was granted: the LLM is called for grantedN tokens. */
 export interface RelayCallGrant {
   callIndex: number;
+  /** Who asked for the call: an SLM command, or the request's confidence floor. */
+  origin: CallOrigin;
   requestedN: number;
   grantedN: number;
 }

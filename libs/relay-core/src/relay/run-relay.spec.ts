@@ -39,7 +39,7 @@ describe('runRelay', () => {
       'SLM:c',
       'completed',
     ]);
-    expect(events[1]).toEqual({ type: 'relayStarted', callIndex: 0, requestedN: 2, grantedN: 2 });
+    expect(events[1]).toEqual({ type: 'relayStarted', callIndex: 0, origin: 'command', requestedN: 2, grantedN: 2 });
     expect(events[4]).toEqual({ type: 'relayFinished', callIndex: 0, tokensWritten: 2, latencyMs: 10 });
     expect(events[6]).toMatchObject({ type: 'completed', finishReason: 'eos', text: 'abXYc', usage: { calls: 1 } });
     const completed = events[6];
