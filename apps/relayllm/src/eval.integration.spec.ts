@@ -104,7 +104,7 @@ describe('relayllm eval (real models)', () => {
     if (policy === 'slm' || policy === 'teacher-free') expect(s['llm_tokens']).toBe(0);
     if (policy === 'fixed') for (const item of items) for (const c of item['calls'] as Array<Record<string, number>>) expect(c['requested_n']).toBe(3);
     if (policy === 'uncertainty') for (const item of items) for (const c of item['calls'] as Array<Record<string, number>>) expect(c['requested_n']).toBe(Number(options[3]));
-    // The floor's calls (n = K) need the SLM's full distributions from llama.cpp; the student's own calls ask for 1-3.
+    // The floor reads each sampled token's probability from llama.cpp; the student's own calls ask for 1-3.
     if (policy === 'relay-floor') expect(items.flatMap((item) => item['calls'] as Array<Record<string, number>>).length).toBeGreaterThan(0);
   }, 60_000);
 
@@ -133,6 +133,8 @@ describe('relayllm eval (real models)', () => {
       ['random-router', ['--p', '0.5', '--seed', '5']],
       // One turn: no call at all, on both paths (the server must get limits.max_turns, not its default 5).
       ['relay', ['--max-turns', '1']],
+      // The served confidence floor: the server must get confidence_floor (and 64 turns), or it makes fewer calls.
+      ['relay-floor', ['--threshold', '0.999', '--k', '3']],
     ])('%s %j on 5 items', async (policy, options) => {
       const a = join(scratch, `emb-${policy}-${options.join('_')}`);
       const b = join(scratch, `tgt-${policy}-${options.join('_')}`);
@@ -150,6 +152,7 @@ describe('relayllm eval (real models)', () => {
         expect([key, sb[key]]).toEqual([key, sa[key]]);
       }
       if (options.includes('--max-turns')) expect([sa['calls_per_answer'], sa['params']]).toEqual([0, { max_turns: 1 }]);
+      if (policy === 'relay-floor') expect(embedded.flatMap((r) => r['calls'] as Array<Record<string, number>>).some((c) => c['requested_n'] === 3)).toBe(true);
     }, 60_000);
 
     it('a policy that changes the SLM decoding is refused with --target (exit 2 via the CLI)', async () => {
