@@ -28,6 +28,20 @@ describe('decodeGenerateRequest (the deserializer of both RPCs)', () => {
     expect(decodeGenerateRequest(valid().tag(3, WireType.Varint).uint32(1).finish()).invalid).toMatchObject({ field: 'temperature' });
   });
 
+  it('nested messages are walked too: a confidence floor or a limit written with another wire type is refused naming it, not read as absent', () => {
+    // confidence_floor (11) { threshold (1) as a varint }: the generated decoder alone would read threshold 0, no floor
+    const floor = new BinaryWriter().tag(1, WireType.Varint).uint32(1).finish();
+    const bytes = valid().tag(11, WireType.LengthDelimited).bytes(floor).finish();
+    expect(decodeGenerateRequest(bytes).invalid).toMatchObject({ kind: 'invalid_argument', reason: 'REQUEST_BODY_INVALID', field: 'confidence_floor.threshold' });
+    expect(GenerateRequest.decode(bytes).confidenceFloor?.threshold).toBe(0);
+    // limits (8) { max_turns (1) as a fixed64 }
+    const limits = new BinaryWriter().tag(1, WireType.Bit64).fixed64(3).finish();
+    expect(decodeGenerateRequest(valid().tag(8, WireType.LengthDelimited).bytes(limits).finish()).invalid).toMatchObject({ field: 'limits.max_turns' });
+    // well-formed nested messages pass
+    const good = GenerateRequest.encode(GenerateRequest.fromPartial({ prompt: 'Q', maxTokens: 8, limits: { maxTurns: 3 }, confidenceFloor: { threshold: 0.5, callTokens: 2 } })).finish();
+    expect(decodeGenerateRequest(good)).toEqual({ request: GenerateRequest.decode(good) });
+  });
+
   it('unknown fields are skipped (a newer client talking to this server)', () => {
     const decoded = decodeGenerateRequest(valid().tag(99, WireType.LengthDelimited).string('future').finish());
     expect(decoded).toMatchObject({ request: { prompt: 'Q', maxTokens: 8 } });

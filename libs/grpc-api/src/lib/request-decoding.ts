@@ -27,12 +27,19 @@ function wireTypeOf(type: FieldType): WireType {
   return WireType.LengthDelimited;
 }
 
-/** GenerateRequest's top-level fields by number, from the descriptor buf compiled (not restated here). */
-const GENERATE_REQUEST_FIELDS: ReadonlyMap<number, FieldDescriptorProto> = (() => {
+type FieldsByNumber = ReadonlyMap<number, FieldDescriptorProto>;
+
+/** relay.proto's messages by full name (`.relayllm.v1.GenerateRequest`), each one's fields by number: from the descriptor buf compiled (not restated here). */
+const MESSAGE_FIELDS: ReadonlyMap<string, FieldsByNumber> = (() => {
   const set = fromBinary(FileDescriptorSetSchema, relayFileDescriptorSet());
-  const message = set.file.flatMap((file) => file.messageType).find((m) => m.name === 'GenerateRequest');
-  if (message === undefined) throw new Error('relayllm.v1.GenerateRequest is missing from the compiled descriptors');
-  return new Map(message.field.map((field) => [field.number, field]));
+  const entries = set.file.flatMap((file) => file.messageType.map((m) => [`.${file.package}.${m.name}`, new Map(m.field.map((f) => [f.number, f]))] as const));
+  return new Map(entries);
+})();
+
+const GENERATE_REQUEST_FIELDS: FieldsByNumber = (() => {
+  const fields = MESSAGE_FIELDS.get('.relayllm.v1.GenerateRequest');
+  if (fields === undefined) throw new Error('relayllm.v1.GenerateRequest is missing from the compiled descriptors');
+  return fields;
 })();
 
 const invalid = (message: string, field?: string): RelayError =>
@@ -40,26 +47,34 @@ const invalid = (message: string, field?: string): RelayError =>
 
 /**
  * What the generated decoder lets through silently, found by walking the
- * top-level fields: a known field written with another wire type (skipped by
- * the decoder, so the request would run without it), and an int32 or enum
- * varint outside int32 (truncated by the decoder: policy 2^40 would read as
- * 0, the default policy).
+ * fields, nested messages included (`limits`, `confidence_floor`): a known
+ * field written with another wire type (skipped by the decoder, so the
+ * request would run without it: a floor whose threshold were skipped would
+ * read as 0, no floor), and an int32 or enum varint outside int32 (truncated
+ * by the decoder: policy 2^40 would read as 0, the default policy).
  */
-function wireMismatch(bytes: Uint8Array): RelayError | undefined {
+function wireMismatch(bytes: Uint8Array, fields: FieldsByNumber = GENERATE_REQUEST_FIELDS, prefix = ''): RelayError | undefined {
   const reader = new BinaryReader(bytes);
   while (reader.pos < reader.len) {
     const [number, wireType] = reader.tag();
-    const field = GENERATE_REQUEST_FIELDS.get(number);
+    const field = fields.get(number);
     if (field === undefined) {
       reader.skip(wireType, number);
       continue;
     }
+    const name = `${prefix}${field.name}`;
     const expected = wireTypeOf(field.type);
     const packed = wireType === WireType.LengthDelimited && expected !== WireType.LengthDelimited;
-    if (wireType !== expected && !packed) return invalid(`${field.name} has wire type ${wireType}, expected ${expected}`, field.name);
+    if (wireType !== expected && !packed) return invalid(`${name} has wire type ${wireType}, expected ${expected}`, name);
     if (wireType === WireType.Varint && INT32_RANGE_TYPES.has(field.type)) {
       const value = BigInt(reader.int64());
-      if (value < -(2n ** 31n) || value >= 2n ** 31n) return invalid(`${field.name} ${value} is outside the int32 range of its type`, field.name);
+      if (value < -(2n ** 31n) || value >= 2n ** 31n) return invalid(`${name} ${value} is outside the int32 range of its type`, name);
+      continue;
+    }
+    const nested = field.type === FieldType.MESSAGE ? MESSAGE_FIELDS.get(field.typeName) : undefined;
+    if (nested !== undefined) {
+      const inner = wireMismatch(reader.bytes(), nested, `${name}.`);
+      if (inner !== undefined) return inner;
       continue;
     }
     reader.skip(wireType, number);
