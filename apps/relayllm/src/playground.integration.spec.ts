@@ -150,6 +150,22 @@ describe('the playground page (headless Chromium)', () => {
     await page.screenshot({ path: join(SCREENSHOTS, 'playground-1280x800.png') });
   }, 60_000);
 
+  it('sends the confidence floor and marks the calls it makes', async () => {
+    await page.evaluate("document.getElementById('confidence-floor').value = '0.999'");
+    let shown: PanelState;
+    try {
+      await page.click('#run');
+      // The new answer replaces the last one: wait for a floor's call badge, then for the answer to complete.
+      await page.waitForSelector('.panel[data-policy="relay"] .call.floor', { timeout: 20_000 });
+      shown = await panel(page, 'relay');
+    } finally {
+      await page.evaluate("document.getElementById('confidence-floor').value = '0'");
+    }
+    // On the reference pair's first example 0.999 makes floor calls besides the student's own command.
+    expect(shown.badges.filter((tip) => /^call \d+ \(confidence floor\): 4 tokens requested, 4 granted; wrote \d+ in \d+ ms$/.test(tip)).length).toBeGreaterThan(0);
+    expect(shown.badges.some((tip) => /^call \d+: /.test(tip))).toBe(true);
+  }, 60_000);
+
   it('runs the three policies side by side', async () => {
     await page.click('input[name=policy][value=compare]');
     await page.click('#run');

@@ -90,7 +90,9 @@
       badge.tabIndex = 0;
       badge.textContent = String(event.granted_n);
       badge.dataset.callIndex = String(event.call_index);
-      badge.dataset.tip = 'call ' + (event.call_index + 1) + ': ' + event.requested_n + ' tokens requested, ' + event.granted_n + ' granted';
+      const who = event.confidence_floor ? ' (confidence floor)' : '';
+      badge.dataset.tip = 'call ' + (event.call_index + 1) + who + ': ' + event.requested_n + ' tokens requested, ' + event.granted_n + ' granted';
+      if (event.confidence_floor) badge.classList.add('floor');
       badge.setAttribute('aria-label', 'LLM call ' + (event.call_index + 1) + ', ' + event.granted_n + ' tokens granted');
       this.calls.set(event.call_index, badge);
       this.answer.appendChild(badge);
@@ -178,6 +180,8 @@
     // Sent only when set: the server's answer to a bias it cannot apply (an SLM on an OpenAI-compatible server) is shown as any error.
     const callBias = Number(byId('call-bias').value);
     if (callBias !== 0) body.call_bias = callBias;
+    const floor = Number(byId('confidence-floor').value);
+    if (floor !== 0) body.confidence_floor = { threshold: floor };
     const response = await fetch('/v1/chat/completions', { method: 'POST', headers: requestHeaders(), body: JSON.stringify(body), signal });
     if (!response.ok) throw await errorOf(response);
     const reader = response.body.getReader();
