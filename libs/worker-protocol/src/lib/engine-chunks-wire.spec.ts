@@ -56,6 +56,19 @@ describe('engine chunks on the wire', () => {
     expect(chunksFromWire(overTheWire(b.flush()))).toEqual([{ tokens: [], text: 'hey', tokenCount: 3 }]);
   });
 
+  it("text-only with probabilities (a server's logprobs, for a confidence floor): each one-token chunk gets its own back; one missing drops them all", () => {
+    const b = new ChunkAccumulator();
+    b.add({ tokens: [], text: 'ab', probabilities: [0.25] });
+    b.add({ tokens: [], text: 'c', probabilities: [0.5] });
+    expect(chunksFromWire(overTheWire(b.flush()))).toEqual([
+      { tokens: [], text: 'ab', tokenCount: 1, probabilities: [0.25] },
+      { tokens: [], text: 'c', tokenCount: 1, probabilities: [0.5] },
+    ]);
+    b.add({ tokens: [], text: 'a', probabilities: [0.25] });
+    b.add({ tokens: [], text: 'b' });
+    expect(chunksFromWire(overTheWire(b.flush())).map((c) => c.probabilities)).toEqual([undefined, undefined]);
+  });
+
   it('an empty batch is one empty chunk carrying the finish; an unknown finish from a newer peer reads as eos', () => {
     expect(chunksFromWire(new ChunkAccumulator().flush('abort'))).toEqual([{ tokens: [], text: '', tokenCount: 0, finish: 'abort' }]);
     expect(chunksFromWire({ ...new ChunkAccumulator().flush(), finish: 99 as EngineFinish })[0]?.finish).toBe('eos');

@@ -68,7 +68,10 @@ export class ChunkAccumulator {
       this.tokenTexts.push(chunk.text);
       this.text += chunk.text;
       this.tokenCount += chunkTokenCount(chunk);
-      this.probabilities = undefined;
+      // One per token the chunk stands for (an OpenAI-compatible server's logprobs), or the batch has none.
+      const probs = chunk.probabilities !== undefined && chunk.probabilities.length === chunkTokenCount(chunk) ? chunk.probabilities : undefined;
+      if (this.probabilities !== undefined && probs !== undefined) this.probabilities.push(...probs);
+      else this.probabilities = undefined;
       this.chunks += 1;
       if (this.size >= this.maxTokens) full.push(this.flush());
       return full;
@@ -126,7 +129,12 @@ export function chunksFromWire(batch: EngineChunks): EngineChunk[] {
   }
   const count = batch.tokenCount ?? batch.tokenTexts.length;
   if (batch.tokenTexts.length > 0 && batch.tokenTexts.length === count) {
-    const chunks = batch.tokenTexts.map((text): EngineChunk => ({ tokens: [], text, tokenCount: 1 }));
+    const probabilities = batch.probabilities.length === count ? batch.probabilities : undefined;
+    const chunks = batch.tokenTexts.map((text, i): EngineChunk => {
+      const chunk: EngineChunk = { tokens: [], text, tokenCount: 1 };
+      if (probabilities !== undefined) chunk.probabilities = [probabilities[i] as number];
+      return chunk;
+    });
     chunks[chunks.length - 1] = last(chunks[chunks.length - 1] as EngineChunk);
     return chunks;
   }
