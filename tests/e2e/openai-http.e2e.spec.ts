@@ -4,7 +4,8 @@
  * official `openai` npm package, against real worker processes on the
  * reference models, with API keys configured as in production: the same
  * answer as the gRPC port (one front door), relay usage, streaming with
- * include_usage, a 401 and a 400 naming its param, and an aborted stream
+ * include_usage, a confidence floor served through the workers, a 401 and a
+ * 400 naming its param, and an aborted stream
  * that the front door sees cancelled (the `protocol` label of /metrics) and
  * that leaves every worker idle.
  */
@@ -83,6 +84,21 @@ describe('the cluster through its OpenAI-compatible HTTP port (official openai c
     expect(relay.calls).toBe(viaGrpc.usage?.calls);
   });
 
+  it('serves a confidence floor through the cluster (SLM worker probabilities, LLM pool): the gRPC port gives the same calls', async () => {
+    const floor = { threshold: 0.999, call_tokens: 3 };
+    const completion = await client.chat.completions.create({ ...RELAYED, confidence_floor: floor } as OpenAI.ChatCompletionCreateParamsNonStreaming);
+    const records = (relayOf(completion.usage) as unknown as { call_records: Array<{ confidence_floor: boolean; requested_n: number }> }).call_records;
+    expect(records.filter((c) => c.confidence_floor).map((c) => c.requested_n)).toEqual(expect.arrayContaining([3]));
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${KEY}`);
+    const viaGrpc = await (grpc as RelayClient).generate(
+      { prompt: PROMPT, maxTokens: 200, temperature: 0, confidenceFloor: { threshold: 0.999, callTokens: 3 } },
+      { timeoutMs: 60_000, metadata },
+    );
+    expect(completion.choices[0].message.content).toBe(viaGrpc.text);
+    expect(viaGrpc.callRecords.map((c) => [c.confidenceFloor, c.requestedN])).toEqual(records.map((c) => [c.confidence_floor, c.requested_n]));
+  });
+
   it('streams the same answer, LLM deltas marked, the usage in the last chunk (include_usage)', async () => {
     const whole = await client.chat.completions.create(RELAYED);
     const stream = await client.chat.completions.create({ ...RELAYED, stream: true, stream_options: { include_usage: true } });
@@ -139,11 +155,14 @@ describe('the cluster through its OpenAI-compatible HTTP port (official openai c
     expect(chunks).toBe(3);
     for (let i = 0; i < 100 && (await generations('cancelled', 'http')) === cancelledBefore; i += 1) await new Promise((r) => setTimeout(r, 50));
     expect(await generations('cancelled', 'http')).toBe(cancelledBefore + 1);
-    // The earlier cases: five HTTP generations and the one gRPC generation, each under its protocol.
+    // The earlier cases: six HTTP generations and the two gRPC generations, each under its protocol.
     const finished = async (protocol: string): Promise<number> =>
       (await Promise.all(['eos', 'llm_eos', 'length', 'stop'].map((outcome) => generations(outcome, protocol)))).reduce((a, b) => a + b, 0);
-    expect(await finished('http')).toBe(5);
-    expect(await finished('grpc')).toBe(1);
+    expect(await finished('http')).toBe(6);
+    expect(await finished('grpc')).toBe(2);
+    // The floor case's calls, counted by origin on each port.
+    const exposition = await (await fetch(metrics)).text();
+    for (const protocol of ['http', 'grpc']) expect(sampleValue(exposition, 'relayllm_calls_total', { origin: 'floor', protocol })).toBeGreaterThan(0);
     expect(await busySequencesAfter((services as LocalServicesHandle).nats.url, 2, cut, 10_000)).toEqual([]);
   });
 });
