@@ -87,7 +87,7 @@ async function main(): Promise<void> {
   const otel = observabilityConfigFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_TRACES_SAMPLER: 'always_on', OTEL_SERVICE_NAME: 'bench' });
   const tracing: Tracing = startTracing(otel.tracing, { defaultServiceName: 'bench', registerGlobal: false });
   const metrics = new RelayMetrics(createMetricsRegistry({ service: 'bench', defaultMetrics: false }));
-  const limits = { maxTokensLimit: config.maxTokensLimit, requestTimeoutMs: 600_000 };
+  const limits = { ...config, requestTimeoutMs: 600_000 };
   let id = 0;
   const requests = (list: string[], maxTokens: number): RelayRequest[] =>
     list.map((prompt) => ({ generationId: `bench-${id++}`, prompt, maxTokens, sampling: { temperature: 0 } }));

@@ -21,7 +21,7 @@ export async function embeddedOutcomes(prompts: string[], maxTokens: number[]): 
   let engines: EmbeddedEngines | undefined;
   try {
     engines = await startEmbeddedEngines({ modelsDir: referenceModelDir(), threads: 1, sequences: 1, gpu: 'off' });
-    const relay = createEmbeddedRelay(engines, { maxTokensLimit: 2048, requestTimeoutMs: 120_000 });
+    const relay = createEmbeddedRelay(engines, { maxTokensLimit: 2048, requestTimeoutMs: 120_000, defaultMaxTurns: 5, defaultConfidenceFloor: 0 });
     return await mapConcurrent(prompts, 1, async (prompt, i) => {
       let completed: Extract<RelayStreamEvent, { type: 'completed' }> | undefined;
       const request = { generationId: `embedded-${i}`, prompt, maxTokens: maxTokens[i], sampling: { temperature: 0 } };

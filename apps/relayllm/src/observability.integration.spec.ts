@@ -30,7 +30,7 @@ describe('embedded mode: traces and metrics', () => {
     // Each generation: the SLM writes two granted commands, the LLM answers each.
     const slm = new ScriptedEngine(Array.from({ length: GENERATIONS }, () => ['ab<call>2</call>', 'c<call>3</call>', 'd</s>']).flat(), { mode: 'text' });
     const llm = new ScriptedEngine(Array.from({ length: GENERATIONS }, () => ['XY', 'UVW']).flat(), { mode: 'text' });
-    const relay = createObservedEmbeddedRelay({ slm, llm, models: referenceModels(4096) }, { maxTokensLimit: 256, requestTimeoutMs: 30_000 }, {
+    const relay = createObservedEmbeddedRelay({ slm, llm, models: referenceModels(4096) }, { maxTokensLimit: 256, requestTimeoutMs: 30_000, defaultMaxTurns: 5, defaultConfidenceFloor: 0 }, {
       tracing: observability.tracing,
       metrics: new RelayMetrics(observability.registry),
     });

@@ -127,6 +127,23 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
     expect(bad).toMatchObject({ status: 400, param: 'confidence_floor.call_tokens', code: 'confidence_floor_range' });
   }, 30_000);
 
+  it("an operator's request defaults (RELAYLLM_DEFAULT_CONFIDENCE_FLOOR, RELAYLLM_DEFAULT_MAX_TURNS) serve a plain client the floor; a request's own values win", async () => {
+    type Records = { relay: { call_records: Array<{ confidence_floor: boolean }> } };
+    const floorCalls = (completion: OpenAI.ChatCompletion): number =>
+      (completion.usage as unknown as Records).relay.call_records.filter((record) => record.confidence_floor).length;
+    const defaulted = await startSpecHttpServer(engines, specConfig({ RELAYLLM_DEFAULT_CONFIDENCE_FLOOR: '0.999', RELAYLLM_DEFAULT_MAX_TURNS: '64' }));
+    try {
+      const plainClient = new OpenAI({ baseURL: `${defaulted.origin}/v1`, apiKey: 'unused', maxRetries: 0 });
+      // The same request the floor test above sends with confidence_floor 0.999: here the server supplies it.
+      expect(floorCalls(await plainClient.chat.completions.create(RELAYED))).toBeGreaterThan(0);
+      expect(floorCalls(await plainClient.chat.completions.create({ ...RELAYED, confidence_floor: { threshold: 0 } } as never))).toBe(0);
+      const oneTurn = await plainClient.chat.completions.create({ ...RELAYED, relay_limits: { max_turns: 1 } } as never);
+      expect((oneTurn.usage as unknown as Records).relay.call_records).toEqual([]);
+    } finally {
+      await defaulted.close();
+    }
+  }, 30_000);
+
   it('with API keys configured: no key or a wrong one is a 401, the key opens the API', async () => {
     const keyed = await startSpecHttpServer(engines, specConfig(), loadApiSecurity({ RELAYLLM_API_KEYS: `spec:${KEY}` }));
     try {

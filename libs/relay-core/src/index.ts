@@ -27,6 +27,7 @@ export * from './relay/sequence-id';
 export * from './relay/relay-request';
 export * from './relay/call-bias';
 export * from './relay/confidence-floor';
+export * from './relay/operator-limits';
 export * from './relay/relay-types';
 export * from './relay/relay-events';
 export * from './relay/usage';

@@ -81,6 +81,14 @@ describe('orchestrator config', () => {
     );
   });
 
+  it('the request defaults: 5 turns and no floor unless set, validated once', () => {
+    expect(loadConfig({})).toMatchObject({ defaultMaxTurns: 5, defaultConfidenceFloor: 0 });
+    const set = loadConfig({ RELAYLLM_ORCHESTRATOR_DEFAULT_MAX_TURNS: '64', RELAYLLM_ORCHESTRATOR_DEFAULT_CONFIDENCE_FLOOR: '.5' });
+    expect(set).toMatchObject({ defaultMaxTurns: 64, defaultConfidenceFloor: 0.5 });
+    expect(() => loadConfig({ RELAYLLM_ORCHESTRATOR_DEFAULT_MAX_TURNS: '0' })).toThrow(/RELAYLLM_ORCHESTRATOR_DEFAULT_MAX_TURNS: must be an integer in \[1, 64\]/);
+    expect(() => loadConfig({ RELAYLLM_ORCHESTRATOR_DEFAULT_CONFIDENCE_FLOOR: '2' })).toThrow(/RELAYLLM_ORCHESTRATOR_DEFAULT_CONFIDENCE_FLOOR: must be a number in \[0, 1\], got "2"/);
+  });
+
   it('the context size is a cap: 0 (default) = the windows the workers describe', () => {
     expect(loadConfig({}).contextSize).toBe(0);
     expect(loadConfig({ RELAYLLM_ORCHESTRATOR_CONTEXT_SIZE: '4096' }).contextSize).toBe(4096);

@@ -12,7 +12,7 @@ import {
   type SlmClientTls,
 } from '@relayllm/security';
 import { asConfigError, ConfigError, loadSettings, readChatTemplateFile, setting } from '@relayllm/app-kit';
-import type { ChatTemplateSource } from '@relayllm/relay-core';
+import { DEFAULT_SERVER_LIMITS, type ChatTemplateSource } from '@relayllm/relay-core';
 import { z } from 'zod';
 
 export { ConfigError } from '@relayllm/app-kit';
@@ -45,6 +45,10 @@ export const CONFIG_DEFAULTS = {
   maxTokensLimit: 2048,
   /** The token budget of an HTTP request that sets no max_tokens (gRPC requires max_tokens). */
   defaultMaxTokens: 256,
+  /** limits.max_turns of a request that names none: the paper's 5. */
+  defaultMaxTurns: 5,
+  /** The confidence floor of a request that names none (a threshold; 0: none). */
+  defaultConfidenceFloor: 0,
   requestTimeoutMs: 120_000,
   /** Generations this orchestrator runs at once (also bounded by the live SLM workers' slots). */
   maxConcurrentGenerations: 256,
@@ -89,6 +93,8 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   chatTemplate: 'RELAYLLM_CHAT_TEMPLATE',
   maxTokensLimit: 'RELAYLLM_ORCHESTRATOR_MAX_TOKENS_LIMIT',
   defaultMaxTokens: 'RELAYLLM_ORCHESTRATOR_DEFAULT_MAX_TOKENS',
+  defaultMaxTurns: 'RELAYLLM_ORCHESTRATOR_DEFAULT_MAX_TURNS',
+  defaultConfidenceFloor: 'RELAYLLM_ORCHESTRATOR_DEFAULT_CONFIDENCE_FLOOR',
   requestTimeoutMs: 'RELAYLLM_ORCHESTRATOR_REQUEST_TIMEOUT_MS',
   maxConcurrentGenerations: 'RELAYLLM_ORCHESTRATOR_MAX_CONCURRENT',
   maxQueuedRequests: 'RELAYLLM_ORCHESTRATOR_MAX_QUEUED',
@@ -126,6 +132,8 @@ const schema = z
     chatTemplate: path(D.chatTemplate),
     maxTokensLimit: integer(1, 32_768, D.maxTokensLimit),
     defaultMaxTokens: integer(1, 32_768, D.defaultMaxTokens),
+    defaultMaxTurns: integer(1, DEFAULT_SERVER_LIMITS.maxTurnsCeiling, D.defaultMaxTurns),
+    defaultConfidenceFloor: setting.decimal(0, 1, D.defaultConfidenceFloor),
     requestTimeoutMs: integer(1, 86_400_000, D.requestTimeoutMs),
     maxConcurrentGenerations: integer(1, 100_000, D.maxConcurrentGenerations),
     maxQueuedRequests: integer(0, 1_000_000, D.maxQueuedRequests),

@@ -1,7 +1,7 @@
 import { RelayFrontDoor, type CallerContext, type GenerationObserver, type RelayServiceHandler } from '@relayllm/front-door';
 import { AdmissionQueue, GenerationStateStore, OutageWatch, OutputCachingEngine, type KeyValueStore, type TokenQuota } from '@relayllm/relay-cluster';
 import {
-  DEFAULT_SERVER_LIMITS,
+  serverLimitsFor,
   InternalReason,
   RelayError,
   UnavailableReason,
@@ -24,6 +24,8 @@ export type OrchestrationSettings = Pick<
   | 'llmModel'
   | 'contextSize'
   | 'maxTokensLimit'
+  | 'defaultMaxTurns'
+  | 'defaultConfidenceFloor'
   | 'requestTimeoutMs'
   | 'maxConcurrentGenerations'
   | 'maxQueuedRequests'
@@ -93,7 +95,7 @@ export class RelayOrchestrationService implements RelayServiceHandler {
     private readonly settings: OrchestrationSettings,
     private readonly deps: RelayOrchestrationDeps,
   ) {
-    this.serverLimits = { ...DEFAULT_SERVER_LIMITS, maxTokensCeiling: settings.maxTokensLimit };
+    this.serverLimits = serverLimitsFor(settings);
     this.admission = new AdmissionQueue({
       maxConcurrent: () => Math.min(settings.maxConcurrentGenerations, deps.backends.slmCapacity()),
       maxQueued: settings.maxQueuedRequests,

@@ -29,6 +29,15 @@ describe('loadConfig', () => {
     expect(load).toThrow(/RELAYLLM_GPU: /);
   });
 
+  it('the request defaults: 5 turns and no floor unless set; a turn count past the ceiling or a floor outside [0, 1] is refused, naming the variable', () => {
+    expect(loadConfig({ env: {} })).toMatchObject({ defaultMaxTurns: 5, defaultConfidenceFloor: 0 });
+    expect(loadConfig({ env: { RELAYLLM_DEFAULT_MAX_TURNS: '64', RELAYLLM_DEFAULT_CONFIDENCE_FLOOR: '0.7' } })).toMatchObject({ defaultMaxTurns: 64, defaultConfidenceFloor: 0.7 });
+    expect(() => loadConfig({ env: { RELAYLLM_DEFAULT_MAX_TURNS: '65' } })).toThrow(/RELAYLLM_DEFAULT_MAX_TURNS: must be an integer in \[1, 64\], got "65"/);
+    for (const raw of ['1.5', '-0.1', 'high', '0x1', '1e-1']) {
+      expect(() => loadConfig({ env: { RELAYLLM_DEFAULT_CONFIDENCE_FLOOR: raw } })).toThrow(`RELAYLLM_DEFAULT_CONFIDENCE_FLOOR: must be a number in [0, 1], got "${raw}"`);
+    }
+  });
+
   it('rejects a default max tokens above the max tokens limit', () => {
     expect(() => loadConfig({ env: { RELAYLLM_MAX_TOKENS_LIMIT: '100', RELAYLLM_DEFAULT_MAX_TOKENS: '200' } })).toThrow(
       /RELAYLLM_DEFAULT_MAX_TOKENS: must not exceed the max tokens limit/,

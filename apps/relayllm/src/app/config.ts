@@ -1,4 +1,5 @@
 import { defaultThreads } from '@relayllm/llama-cpp';
+import { DEFAULT_SERVER_LIMITS } from '@relayllm/relay-core';
 import { observabilityConfigFromEnv, type ObservabilityConfig } from '@relayllm/observability';
 import { resolve } from 'path';
 import { asConfigError, loadSettings, modelSourceSetting, setting, type ModelSource } from '@relayllm/app-kit';
@@ -34,6 +35,10 @@ export const CONFIG_DEFAULTS = {
   gpu: 'auto',
   maxTokensLimit: 2048,
   defaultMaxTokens: 256,
+  /** limits.max_turns of a request that names none: the paper's 5. */
+  defaultMaxTurns: 5,
+  /** The confidence floor of a request that names none (a threshold; 0: none). */
+  defaultConfidenceFloor: 0,
   requestTimeoutMs: 120_000,
   shutdownGraceMs: 5_000,
 } as const;
@@ -54,6 +59,8 @@ export const CONFIG_ENV: Readonly<Record<ConfigKey, string>> = {
   gpu: 'RELAYLLM_GPU',
   maxTokensLimit: 'RELAYLLM_MAX_TOKENS_LIMIT',
   defaultMaxTokens: 'RELAYLLM_DEFAULT_MAX_TOKENS',
+  defaultMaxTurns: 'RELAYLLM_DEFAULT_MAX_TURNS',
+  defaultConfidenceFloor: 'RELAYLLM_DEFAULT_CONFIDENCE_FLOOR',
   requestTimeoutMs: 'RELAYLLM_REQUEST_TIMEOUT_MS',
   shutdownGraceMs: 'RELAYLLM_SHUTDOWN_GRACE_MS',
 };
@@ -70,7 +77,7 @@ const CONFIG_FLAGS: Partial<Record<ConfigKey, string>> = {
 };
 
 const D = CONFIG_DEFAULTS;
-const { integer, text, choice, path } = setting;
+const { integer, decimal, text, choice, path } = setting;
 
 const schema = z
   .object({
@@ -90,6 +97,8 @@ const schema = z
     gpu: choice(['auto', 'off'] as const, D.gpu),
     maxTokensLimit: integer(1, 32_768, D.maxTokensLimit),
     defaultMaxTokens: integer(1, 32_768, D.defaultMaxTokens),
+    defaultMaxTurns: integer(1, DEFAULT_SERVER_LIMITS.maxTurnsCeiling, D.defaultMaxTurns),
+    defaultConfidenceFloor: decimal(0, 1, D.defaultConfidenceFloor),
     requestTimeoutMs: integer(1, 86_400_000, D.requestTimeoutMs),
     shutdownGraceMs: integer(0, 600_000, D.shutdownGraceMs),
   })

@@ -1,6 +1,6 @@
 import { RelayFrontDoor, type GenerationObserver } from '@relayllm/front-door';
 import { GenerationStateStore, InMemoryKeyValueStore, type TokenQuota } from '@relayllm/relay-cluster';
-import { DEFAULT_SERVER_LIMITS, SystemClock, type ChatTemplateSource, type Engine, type RelayModels, type RelayServerLimits } from '@relayllm/relay-core';
+import { serverLimitsFor, SystemClock, type ChatTemplateSource, type Engine, type RelayModels, type RelayServerLimits } from '@relayllm/relay-core';
 import type { RelayllmConfig } from './config';
 
 /** What the embedded relay needs from the engines (EmbeddedEngines, or wrapped engines in specs). */
@@ -13,9 +13,12 @@ export interface RelayEngines {
   chatTemplate?: ChatTemplateSource;
 }
 
-/** The server's bounds on requests: relay-core's defaults with the configured max_tokens ceiling. */
-export function embeddedServerLimits(maxTokensLimit: number): RelayServerLimits {
-  return { ...DEFAULT_SERVER_LIMITS, maxTokensCeiling: maxTokensLimit };
+/** What the embedded server's requests are bounded by and default to (the configured ceiling, turns and floor). */
+export type EmbeddedRequestSettings = Pick<RelayllmConfig, 'maxTokensLimit' | 'defaultMaxTurns' | 'defaultConfidenceFloor'>;
+
+/** The server's bounds on requests: relay-core's, with the configured max_tokens ceiling and request defaults. */
+export function embeddedServerLimits(config: EmbeddedRequestSettings): RelayServerLimits {
+  return serverLimitsFor(config);
 }
 
 /**
@@ -28,7 +31,7 @@ export function embeddedServerLimits(maxTokensLimit: number): RelayServerLimits 
  */
 export function createEmbeddedRelay(
   engines: RelayEngines,
-  config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'>,
+  config: EmbeddedRequestSettings & Pick<RelayllmConfig, 'requestTimeoutMs'>,
   observer?: GenerationObserver,
   quota?: TokenQuota,
 ): RelayFrontDoor {
@@ -38,7 +41,7 @@ export function createEmbeddedRelay(
     engines: { slm: engines.slm, llm: engines.llm },
     models: engines.models,
     chatTemplate: engines.chatTemplate,
-    limits: embeddedServerLimits(config.maxTokensLimit),
+    limits: embeddedServerLimits(config),
     requestTimeoutMs: config.requestTimeoutMs,
     resumable: false,
     generations: new GenerationStateStore({ store: new InMemoryKeyValueStore({ clock }), owner: 'embedded', clock, leaseMs: heldMs, runningTtlMs: heldMs }),

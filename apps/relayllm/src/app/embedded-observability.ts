@@ -11,7 +11,7 @@ import {
 } from '@relayllm/observability';
 import type { Engine } from '@relayllm/relay-core';
 import type { RelayllmConfig } from './config';
-import { createEmbeddedRelay, type RelayEngines } from './embedded-host';
+import { createEmbeddedRelay, type EmbeddedRequestSettings, type RelayEngines } from './embedded-host';
 
 export interface EmbeddedObservability {
   tracing: Tracing;
@@ -29,7 +29,7 @@ export interface EmbeddedObservability {
  */
 export function createObservedEmbeddedRelay(
   engines: RelayEngines,
-  config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'> & Partial<Pick<RelayllmConfig, 'sequences'>>,
+  config: EmbeddedRequestSettings & Pick<RelayllmConfig, 'requestTimeoutMs'> & Partial<Pick<RelayllmConfig, 'sequences'>>,
   observability: EmbeddedObservability | undefined,
   quota?: TokenQuota,
 ): RelayFrontDoor {

@@ -16,6 +16,7 @@ import { FinishReason, Policy, type GenerateResponse } from '@relayllm/proto';
 import {
   InternalReason,
   DEFAULT_MAX_LLM_TOKENS_PER_CALL,
+  DEFAULT_MAX_TURNS,
   DEFAULT_SERVER_LIMITS,
   RelayError,
   sequenceIdOf,
@@ -27,7 +28,7 @@ import { ANONYMOUS_KEY_ID } from '@relayllm/front-door';
 import { tenantGenerationId } from '@relayllm/relay-cluster';
 import type { RelayllmConfig } from './config';
 import type { EmbeddedEngines } from './embedded-engines';
-import { createEmbeddedRelay } from './embedded-host';
+import { createEmbeddedRelay, type EmbeddedRequestSettings } from './embedded-host';
 
 /** Per-policy request options: relay limits and the serving-time knobs (the same for embedded and --target runs). */
 export interface PolicyLimits {
@@ -108,6 +109,16 @@ export function policySlm(spec: PolicySpec, slm: Engine): Engine {
 }
 
 /**
+ * The embedded relay's settings for eval: an eval request is what its policy
+ * says, so the operator's request defaults (RELAYLLM_DEFAULT_MAX_TURNS,
+ * RELAYLLM_DEFAULT_CONFIDENCE_FLOOR), which would change runs that run.json
+ * cannot tell apart, give way to relay-core's own.
+ */
+export function evalRelaySettings(config: Pick<RelayllmConfig, 'maxTokensLimit' | 'requestTimeoutMs'>): EmbeddedRequestSettings & Pick<RelayllmConfig, 'requestTimeoutMs'> {
+  return { maxTokensLimit: config.maxTokensLimit, requestTimeoutMs: config.requestTimeoutMs, defaultMaxTurns: DEFAULT_MAX_TURNS, defaultConfidenceFloor: 0 };
+}
+
+/**
  * Items run through the same front door as `serve` and `generate` (chat
  * format, validation, timeout), on engines in this process; the SLM wrapped
  * as the policy needs, the LLM metered for prefill tokens.
@@ -119,7 +130,7 @@ export function embeddedItemRunner(
 ): ItemRunner {
   const slm = policySlm(spec, engines.slm);
   const llm = new PrefillMeterEngine(engines.llm);
-  const relay = createEmbeddedRelay({ slm, llm, models: engines.models, chatTemplate: engines.chatTemplate }, config);
+  const relay = createEmbeddedRelay({ slm, llm, models: engines.models, chatTemplate: engines.chatTemplate }, evalRelaySettings(config));
   const limits = policyLimits(spec);
   return async (item, plan, signal) => {
     // The front door scopes each generation by tenant (the CLI is the anonymous one): the engines see this id.

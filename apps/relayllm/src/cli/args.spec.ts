@@ -3,7 +3,7 @@ import type { EvalArgs } from './args';
 import type { RelayllmConfig } from '../app/config';
 import { evalSpecs, runEvalCommand } from './eval';
 import { generateRequest } from './generate';
-import { policyLimits } from '../app/eval-runners';
+import { evalRelaySettings, policyLimits } from '../app/eval-runners';
 import type { PolicySpec } from '@relayllm/eval';
 
 describe('parseCli', () => {
@@ -84,6 +84,11 @@ describe('parseCli eval', () => {
     expect(single.specs.map((s) => s.callBias)).toEqual([1]);
     expect(() => evalSpecs({ ...parsed, callBias: '1' })).toThrow(/--call-bias and --sweep are exclusive/);
     expect(() => evalSpecs({ ...parsed, sweep: '-2,11' })).toThrow(/--call-bias must be a number in \[-10, 10\], got 11/);
+  });
+
+  it("eval ignores the operator's request defaults: its requests are what the policy says", () => {
+    const config = { maxTokensLimit: 300, requestTimeoutMs: 9, defaultMaxTurns: 64, defaultConfidenceFloor: 0.9 } as RelayllmConfig;
+    expect(evalRelaySettings(config)).toEqual({ maxTokensLimit: 300, requestTimeoutMs: 9, defaultMaxTurns: 5, defaultConfidenceFloor: 0 });
   });
 
   it('relay-floor: each swept T travels as the request\'s confidence floor with 64 turns; uncertainty gets the turns only', () => {

@@ -55,7 +55,7 @@ export async function runGenerate(args: GenerateArgs, config: RelayllmConfig, io
   const request = generateRequest(args, config);
   // Fail fast on bad flags, before loading the models; the front door checks again with the
   // SLM's own command syntax and the context size (a CLI request carries no prompt ids to check).
-  validateRelayRequest(request, { kind: 'text' }, embeddedServerLimits(config.maxTokensLimit));
+  validateRelayRequest(request, { kind: 'text' }, embeddedServerLimits(config));
   const engines = await startEmbeddedEngines(config);
   try {
     const events = createEmbeddedRelay(engines, config).generate(request, signal, { protocol: 'cli' });

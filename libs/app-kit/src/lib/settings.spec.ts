@@ -22,3 +22,19 @@ describe('setting.optionalPort', () => {
     }
   });
 });
+
+describe('setting.decimal', () => {
+  const parse = (raw: string | undefined) => setting.decimal(0, 1, 0.25).safeParse(raw);
+
+  it('takes plain decimals within the range, the fallback when unset or blank', () => {
+    expect([parse(undefined), parse(' '), parse('0.7'), parse('.5'), parse('1'), parse(' 0 ')].map((r) => (r.success ? r.data : 'refused'))).toEqual([0.25, 0.25, 0.7, 0.5, 1, 0]);
+  });
+
+  it('refuses what lies outside or is not a plain decimal, saying the range and the value given', () => {
+    for (const raw of ['1.01', '-0.5', 'abc', '1e-1', '0x1', 'Infinity', '0.5.1']) {
+      const result = parse(raw);
+      expect(result.success).toBe(false);
+      if (!result.success) expect(result.error.issues[0]?.message).toBe(`must be a number in [0, 1], got "${raw}"`);
+    }
+  });
+});

@@ -26,6 +26,22 @@ export const setting = {
       });
   },
 
+  /** A finite decimal number (digits, one optional point, optional sign) within [min, max]. */
+  decimal(min: number, max: number, fallback: number) {
+    return z
+      .string()
+      .optional()
+      .transform((raw, ctx) => {
+        if (raw === undefined || raw.trim() === '') return fallback;
+        const value = /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(raw) ? Number(raw) : Number.NaN;
+        if (!Number.isFinite(value) || value < min || value > max) {
+          ctx.addIssue({ code: 'custom', message: `must be a number in [${min}, ${max}], got "${raw}"` });
+          return z.NEVER;
+        }
+        return value;
+      });
+  },
+
   /** A non-empty string (trimmed), at most `maxLength` characters. */
   text(fallback: string, maxLength = 4096) {
     return z.string().trim().max(maxLength).optional().transform((raw) => (raw === undefined || raw === '' ? fallback : raw));

@@ -7,7 +7,8 @@ import { ManualClock } from '../testing/manual-clock';
 import { loadQwen3Tokenizer, type RealTokenizer } from '../testing/real-tokenizers';
 import { ScriptedEngine, type ScriptedOutput } from '../testing/scripted-engine';
 import { DEFAULT_FLOOR_CALL_TOKENS, validateConfidenceFloor } from './confidence-floor';
-import { validateRelayRequest, type RelayRequest } from './relay-request';
+import { serverLimitsFor } from './operator-limits';
+import { DEFAULT_SERVER_LIMITS, validateRelayRequest, type RelayRequest } from './relay-request';
 import { RelaySession } from './relay-session';
 import type { RelayStreamEvent } from './relay-events';
 import type { RelayAction } from './relay-types';
@@ -68,6 +69,24 @@ describe('validateConfidenceFloor', () => {
     const error = relayErrorOf(() => validateConfidenceFloor(value));
     expect([error.kind, error.reason, error.field]).toEqual(['invalid_argument', 'CONFIDENCE_FLOOR_RANGE', field]);
     expect(error.message.startsWith(field)).toBe(true);
+  });
+});
+
+describe("an operator's request defaults (serverLimitsFor)", () => {
+  const limits = serverLimitsFor({ maxTokensLimit: 1000, defaultMaxTurns: 64, defaultConfidenceFloor: 0.7 });
+  const validate = (over: Partial<RelayRequest>) => validateRelayRequest({ generationId: 'g', prompt: 'P', maxTokens: 10, ...over }, REFERENCE_PAIR_PROFILE.slm.commandSyntax, limits);
+
+  it('a request that names no turns or floor gets the operator\'s; one that names them keeps its own (threshold 0: none)', () => {
+    expect(limits).toMatchObject({ maxTokensCeiling: 1000, defaultMaxTurns: 64, defaultConfidenceFloor: { threshold: 0.7, callTokens: DEFAULT_FLOOR_CALL_TOKENS } });
+    expect([validate({}).limits.maxTurns, validate({}).confidenceFloor]).toEqual([64, { threshold: 0.7, callTokens: 4 }]);
+    expect([validate({ maxTurns: 3 }).limits.maxTurns, validate({ confidenceFloor: { threshold: 0.5, callTokens: 2 } }).confidenceFloor]).toEqual([3, { threshold: 0.5, callTokens: 2 }]);
+    expect(validate({ confidenceFloor: { threshold: 0 } }).confidenceFloor).toBeUndefined();
+  });
+
+  it('without operator defaults: relay-core\'s (5 turns, no floor), as before the settings existed', () => {
+    const plain = serverLimitsFor({ maxTokensLimit: 2048, defaultMaxTurns: 5, defaultConfidenceFloor: 0 });
+    expect(plain).toEqual({ ...DEFAULT_SERVER_LIMITS, maxTokensCeiling: 2048 });
+    expect('defaultConfidenceFloor' in plain).toBe(false);
   });
 });
 

@@ -62,13 +62,17 @@ export interface RelayRequest {
   confidenceFloor?: ConfidenceFloorRequest;
 }
 
-/** Operator-side bounds on requests. */
+/** Operator-side bounds on requests, and what a request that names no turn count or floor gets. */
 export interface RelayServerLimits {
   maxPromptChars: number;
   maxTokensCeiling: number;
   maxTurnsCeiling: number;
   maxStopStrings: number;
   maxStopStringChars: number;
+  /** maxTurns of a request that names none: DEFAULT_MAX_TURNS (the paper's 5) unless the operator chose another. */
+  defaultMaxTurns: number;
+  /** The floor of a request that names none; absent: none. A request's own floor (threshold 0: none) wins. */
+  defaultConfidenceFloor?: ConfidenceFloor;
 }
 
 export const DEFAULT_SERVER_LIMITS: RelayServerLimits = {
@@ -77,9 +81,10 @@ export const DEFAULT_SERVER_LIMITS: RelayServerLimits = {
   maxTurnsCeiling: 64,
   maxStopStrings: 4,
   maxStopStringChars: 64,
+  defaultMaxTurns: 5,
 };
 
-export const DEFAULT_MAX_TURNS = 5;
+export const DEFAULT_MAX_TURNS = DEFAULT_SERVER_LIMITS.defaultMaxTurns;
 export const DEFAULT_MAX_LLM_TOKENS_PER_CALL = 256;
 
 export interface RelayLimits {
@@ -240,7 +245,7 @@ export function validateRelayRequest(
   const maxTokens = intInRange(request.maxTokens, 1, server.maxTokensCeiling, InvalidArgumentReason.MAX_TOKENS_RANGE, 'maxTokens');
   const limits: RelayLimits = {
     maxTokens,
-    maxTurns: intInRange(request.maxTurns ?? DEFAULT_MAX_TURNS, 1, server.maxTurnsCeiling, InvalidArgumentReason.MAX_TURNS_RANGE, 'maxTurns'),
+    maxTurns: intInRange(request.maxTurns ?? server.defaultMaxTurns, 1, server.maxTurnsCeiling, InvalidArgumentReason.MAX_TURNS_RANGE, 'maxTurns'),
     maxLlmTokensPerCall: intInRange(
       request.maxLlmTokensPerCall ?? DEFAULT_MAX_LLM_TOKENS_PER_CALL,
       0,
@@ -266,7 +271,7 @@ export function validateRelayRequest(
     callBias: validateCallBias(request.callBias),
   };
   if (request.promptTokens !== undefined) validated.promptTokens = [...request.promptTokens];
-  const floor = validateConfidenceFloor(request.confidenceFloor);
+  const floor = request.confidenceFloor === undefined ? server.defaultConfidenceFloor : validateConfidenceFloor(request.confidenceFloor);
   if (floor !== undefined) validated.confidenceFloor = floor;
   return validated;
 }
