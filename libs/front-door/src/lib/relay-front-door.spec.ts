@@ -1,6 +1,7 @@
-import { AdmissionQueue, TokenQuota } from '@relayllm/relay-cluster';
+import { AdmissionQueue, GenerationStateStore, InMemoryKeyValueStore, TokenQuota } from '@relayllm/relay-cluster';
 import {
   referenceModels,
+  serverLimitsFor,
   type CompletedEvent,
   type RelayRequest,
   type RelayStreamEvent,
@@ -73,6 +74,36 @@ describe('RelayFrontDoor', () => {
     const llm = new ScriptedEngine([]);
     await expect(collect(frontDoor(slm, llm).generate(request(), new AbortController().signal, CALLER))).rejects.toMatchObject({ reason: 'ENGINE_FAILED' });
     expect([slm.released, llm.released]).toEqual([['anonymous/g1/slm'], ['anonymous/g1/llm']]); // the request_id inside the caller's tenant
+  });
+
+  it("an operator's default floor and turns reach a request that names none; its own threshold 0 turns the floor off", async () => {
+    const limits = serverLimitsFor({ maxTokensLimit: 2048, defaultMaxTurns: 64, defaultConfidenceFloor: 0.5 });
+    const unsure = (): ScriptedEngine => new ScriptedEngine([{ text: 'abc', probabilities: [0.9, 0.2, 0.9] }, { text: 'd</s>', probabilities: [0.9, 0.9] }]);
+    const slm = unsure();
+    const events = await collect(frontDoor(slm, new ScriptedEngine(['XYZW']), { limits }).generate(request(), new AbortController().signal, CALLER));
+    expect(completed(events)).toMatchObject({ text: 'aXYZWd', usage: { calls: 1, callRecords: [{ origin: 'floor', requestedN: 4 }] } });
+    expect(slm.requests[0]?.reportProbabilities).toBe(true);
+    const off = await collect(frontDoor(unsure(), new ScriptedEngine([]), { limits }).generate(request({ confidenceFloor: { threshold: 0 } }), new AbortController().signal, CALLER));
+    expect(completed(off)).toMatchObject({ text: 'abc', usage: { calls: 0 } });
+  });
+
+  it("a generation under the operator's default floor resumes on another replica: its saved streams keep what the floor read", async () => {
+    const limits = serverLimitsFor({ maxTokensLimit: 2048, defaultMaxTurns: 5, defaultConfidenceFloor: 0.5 });
+    const store = new InMemoryKeyValueStore();
+    const clock = new ManualClock();
+    const replica = (owner: string, slm: ScriptedEngine, llm: ScriptedEngine): RelayFrontDoor =>
+      frontDoor(slm, llm, { limits, resumable: true, clock, generations: new GenerationStateStore({ store, owner, clock, leaseMs: 1_000, runningTtlMs: 60_000 }) });
+    // Replica A: the floor hands the unsure "b" to the LLM, then A's SLM never answers again.
+    const slmA = new ScriptedEngine([{ text: 'abc', probabilities: [0.9, 0.2, 0.9] }, { text: 'd', hangAfterChunks: 0, ignoreAbort: true }]);
+    const a = replica('a', slmA, new ScriptedEngine(['XYZW'])).generate(request(), new AbortController().signal, CALLER)[Symbol.asyncIterator]();
+    for (let next = await a.next(); next.done !== true && next.value.type !== 'relayFinished'; next = await a.next());
+    await new Promise((resolve) => setImmediate(resolve));
+    clock.advance(1_000);
+    // Replica B replays A's SLM stream (its probabilities included) and runs only the last turn.
+    const slmB = new ScriptedEngine([{ text: 'd</s>', probabilities: [0.9, 0.9] }]);
+    const resumed = await collect(replica('b', slmB, new ScriptedEngine([])).generate(request(), new AbortController().signal, CALLER));
+    expect(completed(resumed)).toMatchObject({ text: 'aXYZWd', usage: { calls: 1, callRecords: [{ origin: 'floor' }] } });
+    expect(slmB.requests).toHaveLength(1);
   });
 
   it('replays a completed request_id without running the models again, and refuses a running one', async () => {

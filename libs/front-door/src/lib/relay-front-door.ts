@@ -8,6 +8,7 @@ import {
   runRelay,
   sequenceIdOf,
   validateRelayRequest,
+  withServerDefaults,
   type ChatFormat,
   type ChatTemplateSource,
   type Clock,
@@ -194,8 +195,10 @@ export class RelayFrontDoor implements RelayServiceHandler {
   }
 
   /**
-   * The request as the models see it: validated as the caller wrote it,
-   * framed as its input kind says (a question or a conversation with the
+   * The request as the models see it: validated as the caller wrote it, the
+   * operator's request defaults written in where it names none (a cluster's
+   * fingerprint and saved streams then follow the floor and turns the
+   * generation runs with), framed as its input kind says (a question or a conversation with the
    * chat format, raw input as written), inside the context window. The result
    * is raw input: nothing frames it again. Without the SLM's tokenizer (a
    * text-only engine) the prompt's length in tokens is unknown here and the
@@ -204,7 +207,7 @@ export class RelayFrontDoor implements RelayServiceHandler {
   private frame(request: RelayRequest): RelayRequest {
     validateRelayRequest(request, this.pair.slm.commandSyntax, this.options.limits);
     const framed = this.frameInput(request);
-    const framedRequest: RelayRequest = { ...request, prompt: framed.text, input: { kind: 'raw' } };
+    const framedRequest: RelayRequest = { ...withServerDefaults(request, this.options.limits), prompt: framed.text, input: { kind: 'raw' } };
     delete framedRequest.promptTokens;
     if (framed.tokens === undefined) return framedRequest;
     const commandIds = commandTokenIds(this.pair.slm.commandSyntax);

@@ -7,7 +7,7 @@ import { ManualClock } from '../testing/manual-clock';
 import { loadQwen3Tokenizer, type RealTokenizer } from '../testing/real-tokenizers';
 import { ScriptedEngine, type ScriptedOutput } from '../testing/scripted-engine';
 import { DEFAULT_FLOOR_CALL_TOKENS, validateConfidenceFloor } from './confidence-floor';
-import { serverLimitsFor } from './operator-limits';
+import { serverLimitsFor, withServerDefaults } from './operator-limits';
 import { DEFAULT_SERVER_LIMITS, validateRelayRequest, type RelayRequest } from './relay-request';
 import { RelaySession } from './relay-session';
 import type { RelayStreamEvent } from './relay-events';
@@ -81,6 +81,13 @@ describe("an operator's request defaults (serverLimitsFor)", () => {
     expect([validate({}).limits.maxTurns, validate({}).confidenceFloor]).toEqual([64, { threshold: 0.7, callTokens: 4 }]);
     expect([validate({ maxTurns: 3 }).limits.maxTurns, validate({ confidenceFloor: { threshold: 0.5, callTokens: 2 } }).confidenceFloor]).toEqual([3, { threshold: 0.5, callTokens: 2 }]);
     expect(validate({ confidenceFloor: { threshold: 0 } }).confidenceFloor).toBeUndefined();
+  });
+
+  it('withServerDefaults writes them into a request that names none, and only the ones that differ from relay-core\'s', () => {
+    const bare: RelayRequest = { generationId: 'g', prompt: 'P', maxTokens: 10 };
+    expect(withServerDefaults(bare, limits)).toEqual({ ...bare, maxTurns: 64, confidenceFloor: { threshold: 0.7, callTokens: 4 } });
+    expect(withServerDefaults({ ...bare, maxTurns: 2, confidenceFloor: { threshold: 0 } }, limits)).toEqual({ ...bare, maxTurns: 2, confidenceFloor: { threshold: 0 } });
+    expect(withServerDefaults(bare, DEFAULT_SERVER_LIMITS)).toEqual(bare);
   });
 
   it('without operator defaults: relay-core\'s (5 turns, no floor), as before the settings existed', () => {

@@ -1,5 +1,5 @@
 import { validateConfidenceFloor } from './confidence-floor';
-import { DEFAULT_SERVER_LIMITS, type RelayServerLimits } from './relay-request';
+import { DEFAULT_MAX_TURNS, DEFAULT_SERVER_LIMITS, type RelayRequest, type RelayServerLimits } from './relay-request';
 
 /**
  * What an operator sets about requests (each app's config, validated there):
@@ -19,4 +19,19 @@ export function serverLimitsFor(settings: OperatorRequestSettings): RelayServerL
   const floor = validateConfidenceFloor({ threshold: settings.defaultConfidenceFloor });
   if (floor !== undefined) limits.defaultConfidenceFloor = floor;
   return limits;
+}
+
+/**
+ * The request with the operator's defaults written into it where it names
+ * none: what validation would apply anyway, made explicit so that whatever
+ * reads the request later sees the generation as it runs (a cluster's request
+ * fingerprint and saved state, a replica resuming it under other settings).
+ * relay-core's own defaults (5 turns, no floor) are left implicit, so a
+ * request under them is exactly what it was before operators could set any.
+ */
+export function withServerDefaults(request: RelayRequest, limits: RelayServerLimits): RelayRequest {
+  const filled: RelayRequest = { ...request };
+  if (request.maxTurns === undefined && limits.defaultMaxTurns !== DEFAULT_MAX_TURNS) filled.maxTurns = limits.defaultMaxTurns;
+  if (request.confidenceFloor === undefined && limits.defaultConfidenceFloor !== undefined) filled.confidenceFloor = { ...limits.defaultConfidenceFloor };
+  return filled;
 }
