@@ -56,18 +56,8 @@ describe('runRelay over OpenAI-compatible engines (text mode, fake vLLM)', () =>
     await slmServer.requests[0]?.closedEarly;
     await Promise.all([slm.close(), llm.close()]);
   });
-});
 
-describe('a confidence floor over OpenAI-compatible engines (logprobs, fake vLLM)', () => {
-  let slmServer: FakeVllmServer;
-  let llmServer: FakeVllmServer;
-  beforeEach(async () => {
-    [slmServer, llmServer] = await Promise.all([FakeVllmServer.start('slm'), FakeVllmServer.start('llm')]);
-  });
-  afterEach(async () => {
-    await Promise.all([slmServer.close(), llmServer.close()]);
-  });
-
+  // A confidence floor: the SLM's server is asked for logprobs.
   it("the SLM's unsure token goes to the LLM; the SLM is asked for logprobs, the LLM is not", async () => {
     const slm = new OpenAiCompletionsEngine({ baseUrl: slmServer.url, model: 'slm' });
     const llm = new OpenAiCompletionsEngine({ baseUrl: llmServer.url, model: 'llm' });

@@ -1,6 +1,6 @@
 import { RelayFrontDoor, type GenerationObserver } from '@relayllm/front-door';
 import { GenerationStateStore, InMemoryKeyValueStore, type TokenQuota } from '@relayllm/relay-cluster';
-import { serverLimitsFor, SystemClock, type ChatTemplateSource, type Engine, type RelayModels, type RelayServerLimits } from '@relayllm/relay-core';
+import { serverLimitsFor, SystemClock, type ChatTemplateSource, type Engine, type RelayModels } from '@relayllm/relay-core';
 import type { RelayllmConfig } from './config';
 
 /** What the embedded relay needs from the engines (EmbeddedEngines, or wrapped engines in specs). */
@@ -16,10 +16,6 @@ export interface RelayEngines {
 /** What the embedded server's requests are bounded by and default to (the configured ceiling, turns and floor). */
 export type EmbeddedRequestSettings = Pick<RelayllmConfig, 'maxTokensLimit' | 'defaultMaxTurns' | 'defaultConfidenceFloor'>;
 
-/** The server's bounds on requests: relay-core's, with the configured max_tokens ceiling and request defaults. */
-export function embeddedServerLimits(config: EmbeddedRequestSettings): RelayServerLimits {
-  return serverLimitsFor(config);
-}
 
 /**
  * The one-process wiring of the front door: both engines in this process,
@@ -41,7 +37,7 @@ export function createEmbeddedRelay(
     engines: { slm: engines.slm, llm: engines.llm },
     models: engines.models,
     chatTemplate: engines.chatTemplate,
-    limits: embeddedServerLimits(config),
+    limits: serverLimitsFor(config),
     requestTimeoutMs: config.requestTimeoutMs,
     resumable: false,
     generations: new GenerationStateStore({ store: new InMemoryKeyValueStore({ clock }), owner: 'embedded', clock, leaseMs: heldMs, runningTtlMs: heldMs }),

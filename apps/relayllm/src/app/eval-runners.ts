@@ -20,6 +20,7 @@ import {
   DEFAULT_SERVER_LIMITS,
   RelayError,
   sequenceIdOf,
+  type ConfidenceFloor,
   type Engine,
   type RelayRequest,
   type RelayUsage,
@@ -35,7 +36,7 @@ export interface PolicyLimits {
   maxTurns?: number;
   maxLlmTokensPerCall?: number;
   callBias?: number;
-  confidenceFloor?: { threshold: number; callTokens: number };
+  confidenceFloor?: ConfidenceFloor;
 }
 
 /**

@@ -3,6 +3,7 @@ import { toGenerateResponse } from '@relayllm/grpc-api';
 import {
   InternalReason,
   RelayError,
+  serverLimitsFor,
   validateRelayRequest,
   type CompletedEvent,
   type RelayRequest,
@@ -11,7 +12,7 @@ import {
 } from '@relayllm/relay-core';
 import type { RelayllmConfig } from '../app/config';
 import { startEmbeddedEngines } from '../app/embedded-engines';
-import { createEmbeddedRelay, embeddedServerLimits } from '../app/embedded-host';
+import { createEmbeddedRelay } from '../app/embedded-host';
 import { generateResponseJson } from '../app/proto-json';
 import { markStyleFor, SpanMarker, usageLine } from '../app/render';
 import type { GenerateArgs } from './args';
@@ -55,7 +56,7 @@ export async function runGenerate(args: GenerateArgs, config: RelayllmConfig, io
   const request = generateRequest(args, config);
   // Fail fast on bad flags, before loading the models; the front door checks again with the
   // SLM's own command syntax and the context size (a CLI request carries no prompt ids to check).
-  validateRelayRequest(request, { kind: 'text' }, embeddedServerLimits(config));
+  validateRelayRequest(request, { kind: 'text' }, serverLimitsFor(config));
   const engines = await startEmbeddedEngines(config);
   try {
     const events = createEmbeddedRelay(engines, config).generate(request, signal, { protocol: 'cli' });

@@ -10,36 +10,40 @@ import { ConfigError } from './config-error';
  *   spaces ("1e3", "0x10", "1.0" and "12ms" are refused), within [min, max];
  * - every error message says what was expected and repeats what was given.
  */
+/** How a numeric setting is written and checked: its pattern, what a parsed value must be, and its name in messages. */
+interface NumberForm {
+  pattern: RegExp;
+  accepts: (value: number) => boolean;
+  noun: string;
+}
+
+const INTEGER: NumberForm = { pattern: /^\s*-?\d+\s*$/, accepts: Number.isSafeInteger, noun: 'an integer' };
+const DECIMAL: NumberForm = { pattern: /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/, accepts: Number.isFinite, noun: 'a number' };
+
+/** A number in [min, max] written in `form`; the fallback when unset or blank. */
+function numberSetting(form: NumberForm, min: number, max: number, fallback: number) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined || raw.trim() === '') return fallback;
+      const value = form.pattern.test(raw) ? Number(raw) : Number.NaN;
+      if (!form.accepts(value) || value < min || value > max) {
+        ctx.addIssue({ code: 'custom', message: `must be ${form.noun} in [${min}, ${max}], got "${raw}"` });
+        return z.NEVER;
+      }
+      return value;
+    });
+}
+
 export const setting = {
   integer(min: number, max: number, fallback: number) {
-    return z
-      .string()
-      .optional()
-      .transform((raw, ctx) => {
-        if (raw === undefined || raw.trim() === '') return fallback;
-        const value = /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : Number.NaN;
-        if (!Number.isSafeInteger(value) || value < min || value > max) {
-          ctx.addIssue({ code: 'custom', message: `must be an integer in [${min}, ${max}], got "${raw}"` });
-          return z.NEVER;
-        }
-        return value;
-      });
+    return numberSetting(INTEGER, min, max, fallback);
   },
 
   /** A finite decimal number (digits, one optional point, optional sign) within [min, max]. */
   decimal(min: number, max: number, fallback: number) {
-    return z
-      .string()
-      .optional()
-      .transform((raw, ctx) => {
-        if (raw === undefined || raw.trim() === '') return fallback;
-        const value = /^\s*-?(\d+(\.\d*)?|\.\d+)\s*$/.test(raw) ? Number(raw) : Number.NaN;
-        if (!Number.isFinite(value) || value < min || value > max) {
-          ctx.addIssue({ code: 'custom', message: `must be a number in [${min}, ${max}], got "${raw}"` });
-          return z.NEVER;
-        }
-        return value;
-      });
+    return numberSetting(DECIMAL, min, max, fallback);
   },
 
   /** A non-empty string (trimmed), at most `maxLength` characters. */

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CallerProtocol } from '@relayllm/front-door';
-import { isRelayError, type CallOrigin, type CompletedEvent } from '@relayllm/relay-core';
+import { CALL_ORIGINS, isRelayError, type CompletedEvent } from '@relayllm/relay-core';
 import { EngineMetrics, type WorkerKindLabel } from './engine-metrics';
 import { BrokerMetrics } from './fault-metrics';
 
@@ -119,8 +119,6 @@ export function cutOutcome(signal: AbortSignal | undefined): GenerationOutcome {
 }
 
 /** A completed generation's counters, and its ρ and calls when it is an answer (a cut run's describe where it was cut). */
-const CALL_ORIGINS: readonly CallOrigin[] = ['command', 'floor'];
-
 export function recordCompleted(metrics: RelayMetrics, event: CompletedEvent, labels: { policy: string; protocol: string }, signal: AbortSignal | undefined): void {
   const { usage } = event;
   const { protocol } = labels;

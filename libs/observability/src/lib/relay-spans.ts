@@ -1,6 +1,6 @@
 import { createContextKey, SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import type { CallerProtocol } from '@relayllm/front-door';
-import type { CallOrigin } from '@relayllm/relay-core';
+import type { RelayCallGrant } from '@relayllm/relay-core';
 
 /** The spans RelayInstrumentation writes and the state it keeps in the OpenTelemetry context. */
 export const RELAY_SPANS = {
@@ -26,7 +26,7 @@ export interface CallState {
 
 export interface GenerationState {
   root: Span;
-  pending?: { callIndex: number; origin: CallOrigin; requestedN: number; grantedN: number };
+  pending?: RelayCallGrant;
   calls: Map<number, CallState>;
   segments: number;
   llmEndedAt?: number;

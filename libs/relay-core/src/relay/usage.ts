@@ -1,5 +1,6 @@
 /** What started a call: a command the SLM wrote, or the request's confidence floor (see ConfidenceFloor). */
-export type CallOrigin = 'command' | 'floor';
+export const CALL_ORIGINS = ['command', 'floor'] as const;
+export type CallOrigin = (typeof CALL_ORIGINS)[number];
 
 /** One LLM call of a generation. Offsets count response tokens (SLM + LLM), 0-based. */
 export interface RelayCallRecord {
