@@ -101,9 +101,10 @@ def write_splits(tcfg, smoke: bool, out: str) -> tuple[dict, set]:
     return splits, {q.text for qs in splits.values() for q in qs}
 
 
-def train_sft(st: Stages, cfg, held_out: set, dev: list, saved_by_side: bool = False):
+def train_sft(st: Stages, cfg, held_out: set, dev: list, saved_by_side: bool = False, at_step=None):
     """SFT of one model on reference answers (or its checkpoint with --resume, or the one a side-by-side
-    process just wrote); (model, loss curve, [(step, greedy accuracy alone on `dev`)] every sft.dev_every steps)."""
+    process just wrote); (model, loss curve, [(step, greedy accuracy alone on `dev`)] every sft.dev_every steps).
+    `at_step(k)` runs after step k, after the dev measurement (side_by_side's thread switch)."""
     torch.manual_seed(cfg.seed)
     model = Llama(cfg.model)
     ckpt = os.path.join(st.out, f"{cfg.role}-sft.pt")
@@ -117,8 +118,13 @@ def train_sft(st: Stages, cfg, held_out: set, dev: list, saved_by_side: bool = F
     batches = sft.bucketed_batches(task.train_sampler(cfg.seed, held_out, cfg.sft["train_keys_below"]),
                                    cfg.sft["batch_size"],
                                    example=self_labels.context_command_examples(cfg.sft, cfg.seed))
-    dev_curve, after_step = sft.dev_tracker(model, cfg.sft["steps"], cfg.sft["dev_every"],
-                                            lambda m: evaluate(m, None, dev, relay=False)["accuracy"], st.prog)
+    dev_curve, measure_dev = sft.dev_tracker(model, cfg.sft["steps"], cfg.sft["dev_every"],
+                                             lambda m: evaluate(m, None, dev, relay=False)["accuracy"], st.prog)
+    hooks = [hook for hook in (measure_dev, at_step) if hook is not None]
+
+    def after_step(k: int) -> None:
+        for hook in hooks:
+            hook(k)
     t0 = time.time()
     curve = sft.train_steps(model, batches, cfg.sft["steps"], cfg.sft["lr"], cfg.sft["warmup_steps"],
                             cfg.sft["weight_decay"], st.prog, after_step=after_step)

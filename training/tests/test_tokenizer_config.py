@@ -62,6 +62,20 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaises(config.ConfigError):
             config.load("/nonexistent.json")
 
+    def test_all_threads_from_is_the_teachers_and_below_its_steps(self):
+        teacher = self.base()
+        self.assertEqual(config.load(self.write(teacher)).sft["all_threads_from"], 0)
+        switched = {**teacher, "sft": {**teacher["sft"], "all_threads_from": 2400}}
+        self.assertEqual(config.load(self.write(switched)).sft["all_threads_from"], 2400)
+        student = os.path.join(os.path.dirname(__file__), "..", "configs", "student.json")
+        with open(student) as f:
+            s = json.load(f)
+        for raw, needle in (({**s, "sft": {**s["sft"], "all_threads_from": 10}}, "teacher's SFT only"),
+                            ({**teacher, "sft": {**teacher["sft"], "all_threads_from": 6000}}, "below 'sft.steps'"),
+                            ({**teacher, "sft": {**teacher["sft"], "all_threads_from": -1}}, "sft.all_threads_from")):
+            with self.subTest(needle=needle), self.assertRaisesRegex(config.ConfigError, needle):
+                config.load(self.write(raw))
+
     def test_lookup_is_the_task_without_lookups_when_absent_and_validated_when_given(self):
         without = self.base()
         del without["lookup"]
