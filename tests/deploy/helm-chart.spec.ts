@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import Ajv from 'ajv';
+import { DEFAULT_SERVER_LIMITS } from '@relayllm/relay-core';
+import { CONFIG_DEFAULTS, CONFIG_ENV } from '../../apps/orchestrator/src/app/config';
 import { CHART_DIR, at, filesUnder, loadYaml, mergeValues, type Json, type JsonObject } from './manifests';
 
 /**
@@ -93,6 +95,13 @@ describe('Helm chart deploy/helm/relayllm', () => {
     ['an HTTP port that is a string', ['orchestrator', 'http', 'port'], '8080'],
     ['an HTTP port out of range', ['orchestrator', 'http', 'port'], 70000],
     ['an HTTP switch that is not a boolean', ['orchestrator', 'http', 'enabled'], 'yes'],
+    ['a default of 0 turns', ['orchestrator', 'requestDefaults', 'maxTurns'], 0],
+    ['a default past the turn ceiling', ['orchestrator', 'requestDefaults', 'maxTurns'], DEFAULT_SERVER_LIMITS.maxTurnsCeiling + 1],
+    ['a default turn count that is not an integer', ['orchestrator', 'requestDefaults', 'maxTurns'], 5.5],
+    ['a default floor above 1', ['orchestrator', 'requestDefaults', 'confidenceFloor'], 1.5],
+    ['a negative default floor', ['orchestrator', 'requestDefaults', 'confidenceFloor'], -0.1],
+    ['a default floor string above 1', ['orchestrator', 'requestDefaults', 'confidenceFloor'], '1.5'],
+    ['a default floor string the app cannot read', ['orchestrator', 'requestDefaults', 'confidenceFloor'], '7e-1'],
   ])('the schema rejects %s', (_what, path, value) => {
     expect(errorsOf(withValue(path as string[], value as Json)).length).toBeGreaterThan(0);
   });
@@ -111,6 +120,17 @@ describe('Helm chart deploy/helm/relayllm', () => {
     for (const file of ['orchestrator-deployment.yaml', 'orchestrator-service.yaml', 'networkpolicy.yaml', 'NOTES.txt']) {
       expect({ file, switched: read(file).includes('.http.enabled') }).toEqual({ file, switched: true });
     }
+  });
+
+  it("orchestrator.requestDefaults are the orchestrator's own defaults and bounds, and reach its container as the settings it reads", () => {
+    expect(at(values, ['orchestrator', 'requestDefaults'])).toEqual({ maxTurns: CONFIG_DEFAULTS.defaultMaxTurns, confidenceFloor: CONFIG_DEFAULTS.defaultConfidenceFloor });
+    // The card's floor row (64 turns, T 0.7); --set passes 0.7 as a string.
+    for (const floor of [0.7, '0.7', 0, 1, '.5']) {
+      expect({ floor, errors: errorsOf(withValue(['orchestrator', 'requestDefaults'], { maxTurns: DEFAULT_SERVER_LIMITS.maxTurnsCeiling, confidenceFloor: floor })) }).toEqual({ floor, errors: [] });
+    }
+    const deployment = readFileSync(join(CHART_DIR, 'templates', 'orchestrator-deployment.yaml'), 'utf8');
+    expect(deployment).toMatch(new RegExp(`- name: ${CONFIG_ENV.defaultMaxTurns}\\s+value: \\{\\{ \\$o\\.requestDefaults\\.maxTurns \\| quote \\}\\}`));
+    expect(deployment).toMatch(new RegExp(`- name: ${CONFIG_ENV.defaultConfidenceFloor}\\s+value: \\{\\{ \\$o\\.requestDefaults\\.confidenceFloor \\| quote \\}\\}`));
   });
 
   it('reads the template paths of the alias forms', () => {

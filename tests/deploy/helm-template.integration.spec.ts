@@ -1,4 +1,7 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { NATS_ROLE_USERS, type NatsRole } from '@relayllm/security';
+import { CONFIG_ENV as ORCHESTRATOR_ENV, loadConfig as loadOrchestratorConfig } from '../../apps/orchestrator/src/app/config';
 import { ENV_READ_BY, isAppVariable } from './app-env';
 import { chartWithoutDependencies, helm, HELM_VERSIONS, helmTemplate, renderedObjects, valuesArgs, type HelmVersion } from './helm';
 import { checkKubernetesObject } from './k8s-schema';
@@ -30,6 +33,11 @@ const selects = (selector: JsonObject, labels: JsonObject): boolean => Object.en
 /** The app container of each rendered Deployment, by its name (the NATS role of the app). */
 const appContainers = (objects: JsonObject[]): Map<string, JsonObject> =>
   new Map(ofKind(objects, 'Deployment').flatMap(containers).filter((c) => String(c.name) in ENV_READ_BY).map((c) => [String(c.name), c]));
+/** The orchestrator's config as it would load from the plain values of its rendered environment. */
+const orchestratorConfigOf = (objects: JsonObject[]): ReturnType<typeof loadOrchestratorConfig> => {
+  const env = envOf(appContainers(objects).get('orchestrator') as JsonObject);
+  return loadOrchestratorConfig(Object.fromEntries([...env].filter(([, e]) => typeof e.value === 'string').map(([name, e]) => [name, String(e.value)])));
+};
 
 describe.each(HELM_VERSIONS.map((version) => [version]))('helm %s on deploy/helm/relayllm', (version: HelmVersion) => {
   const rendered: Record<string, JsonObject[]> = {};
@@ -92,6 +100,21 @@ describe.each(HELM_VERSIONS.map((version) => [version]))('helm %s on deploy/helm
     const names = deployments.map((d) => at(d, ['metadata', 'name']));
     for (const hpa of ofKind(objects, 'HorizontalPodAutoscaler')) expect(names).toContain(at(hpa, ['spec', 'scaleTargetRef', 'name']));
     for (const scaled of ofKind(objects, 'ScaledObject')) expect(names).toContain(at(scaled, ['spec', 'scaleTargetRef', 'name']));
+  });
+
+  it("orchestrator.requestDefaults reach the orchestrator's settings: 5 turns and no floor by default, the card's 64 / 0.7 from --set or a values file", () => {
+    expect(orchestratorConfigOf(rendered['default'])).toMatchObject({ defaultMaxTurns: 5, defaultConfidenceFloor: 0 });
+    // --set makes 0.7 a string, a values file a number: both render "0.7".
+    writeFileSync(join(chart.dir, 'floor-values.yaml'), 'orchestrator:\n  requestDefaults: { maxTurns: 64, confidenceFloor: 0.7 }\n');
+    const set = ['orchestrator.requestDefaults.maxTurns=64', 'orchestrator.requestDefaults.confidenceFloor=0.7'];
+    for (const objects of [renderedObjects(helmTemplate(chart.dir, { set, version })), renderedObjects(helmTemplate(chart.dir, { valuesFiles: ['floor-values.yaml'], version }))]) {
+      const env = envOf(appContainers(objects).get('orchestrator') as JsonObject);
+      expect([ORCHESTRATOR_ENV.defaultMaxTurns, ORCHESTRATOR_ENV.defaultConfidenceFloor].map((name) => at(env.get(name), ['value']))).toEqual(['64', '0.7']);
+      expect(orchestratorConfigOf(objects)).toMatchObject({ defaultMaxTurns: 64, defaultConfidenceFloor: 0.7 });
+    }
+    const refused = helmTemplate(chart.dir, { set: ['orchestrator.requestDefaults.maxTurns=65'], version });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/requestDefaults[./]maxTurns/);
   });
 
   it('every NetworkPolicy of an app selects its pods', () => {

@@ -4,6 +4,7 @@
  * series, the panels that do not say "Distributed deployment only" are all
  * exported by the embedded server, and the Faults row reads the fault counters.
  */
+import { CALL_ORIGINS } from '@relayllm/relay-core';
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
 import { dashboardPanels, readExposition, seriesIn, unansweredSeries, type DashboardPanel, type Exposition } from '../testing/dashboard';
 import { meterEngines } from './engine-metrics';
@@ -55,6 +56,18 @@ describe('deploy/observability/grafana-dashboard.json', () => {
     for (const series of ['relayllm_output_cache_lookups_total', 'relayllm_llm_relays_total']) {
       expect(clusterOnly(series).map((p) => [p.title, p.clusterOnly])).toEqual([[expect.stringContaining('(cluster)'), true]]);
     }
+  });
+
+  it('splits relay calls by origin (the SLM\'s command or the confidence floor), a series both deployments sample for every origin', async () => {
+    const byOrigin = queried.filter((p) => p.queries.some((q) => seriesIn(q).includes('relayllm_calls_total')));
+    expect(byOrigin.map((p) => [p.title, p.clusterOnly, p.queries])).toEqual([['Relay calls by origin (per s)', false, [expect.stringMatching(/^sum by \(origin\) \(rate\(relayllm_calls_total\[\w+\]\)\)$/)]]]);
+    const { orchestrator, embedded } = await appExpositions();
+    expect(unansweredSeries(byOrigin, orchestrator, 'sampled')).toEqual([]);
+    expect(unansweredSeries(byOrigin, embedded, 'sampled')).toEqual([]);
+    const registry = createMetricsRegistry({ service: 'relayllm' });
+    new RelayMetrics(registry);
+    const origins = [...(await registry.metrics()).matchAll(/^relayllm_calls_total\{[^}]*origin="(\w+)"/gm)].map((m) => m[1]);
+    expect([...new Set(origins)].sort()).toEqual([...CALL_ORIGINS].sort());
   });
 
   it('has a Faults row reading each fault counter, by its label', () => {
