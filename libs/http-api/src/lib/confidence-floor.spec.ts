@@ -41,10 +41,13 @@ describe.each<OpenAiEndpoint>(['chat', 'completions'])('confidence_floor on %s',
     ['confidence_floor as a number', 0.7, 'confidence_floor', 'request_body_invalid', /^confidence_floor must be an object$/],
     ['confidence_floor as a list', [0.7, 4], 'confidence_floor', 'request_body_invalid', /^confidence_floor must be an object$/],
     ['confidence_floor as a string', '0.7', 'confidence_floor', 'request_body_invalid', /^confidence_floor must be an object$/],
+    // A misspelt member would otherwise run the request on the default call length (or as no threshold).
+    ['a misspelt call_tokens', { threshold: 0.7, call_token: 8 }, 'confidence_floor.call_token', 'request_body_invalid', /^confidence_floor\.call_token is unknown; the members are threshold, call_tokens$/],
+    ['a misspelt threshold', { treshold: 0.7 }, 'confidence_floor.treshold', 'request_body_invalid', /^confidence_floor\.treshold is unknown; the members are threshold, call_tokens$/],
   ])('refuses %s: 400 naming the wire field in param and message', (_, value, param, code, message) => {
     const { http } = answer(endpoint, { confidence_floor: value });
     expect(http?.status).toBe(400);
-    expect(http?.body.error).toMatchObject({ param, code, type: 'invalid_request_error' });
+    expect(http?.body.error).toMatchObject({ param, code, relay_reason: code.toUpperCase(), type: 'invalid_request_error' });
     expect(http?.body.error.message).toMatch(message);
     expect(http?.body.error.message).not.toMatch(/confidenceFloor|callTokens/);
   });
@@ -55,8 +58,9 @@ describe.each<OpenAiEndpoint>(['chat', 'completions'])('confidence_floor on %s',
     expect(answer(endpoint, { confidence_floor: { threshold: 0.5, call_tokens: 8 } }).validated?.confidenceFloor).toEqual({ threshold: 0.5, callTokens: 8 });
     expect(answer(endpoint, { confidence_floor: { threshold: 1, call_tokens: FLOOR_CALL_TOKENS_LIMIT } }).validated?.confidenceFloor).toEqual({ threshold: 1, callTokens: 256 });
     expect(answer(endpoint, { confidence_floor: { threshold: 0.01, call_tokens: 1 } }).validated?.confidenceFloor).toEqual({ threshold: 0.01, callTokens: 1 });
-    // OpenAI clients send null for an unset option: call_tokens null is the default.
+    // OpenAI clients send null for an unset option: call_tokens null is the default, and a null member is absent, even an unknown one.
     expect(answer(endpoint, { confidence_floor: { threshold: 0.7, call_tokens: null } }).validated?.confidenceFloor).toEqual({ threshold: 0.7, callTokens: 4 });
+    expect(answer(endpoint, { confidence_floor: { threshold: 0.7, later_member: null } }).validated?.confidenceFloor).toEqual({ threshold: 0.7, callTokens: 4 });
   });
 
   it('threshold 0 is no floor; absent or null is none', () => {

@@ -2,7 +2,8 @@ import { InvalidArgumentReason, RelayError } from '@relayllm/relay-core';
 
 /**
  * Typed reads of a JSON object's fields. Only JSON types are checked here
- * (a number where a number goes); values are checked by relay-core's
+ * (a number where a number goes), and the member names of RelayLLM's own
+ * extension objects; values are checked by relay-core's
  * validateRelayRequest, which every protocol shares. `null` counts as absent,
  * as OpenAI's clients send it for unset options. Errors name the field as the
  * caller wrote it (`relay_limits.max_turns`).
@@ -55,6 +56,19 @@ export class JsonFields {
   nested(name: string): JsonFields | undefined {
     const value = this.typed(name, 'an object', (v): v is Record<string, unknown> => typeof v === 'object' && !Array.isArray(v));
     return value === undefined ? undefined : new JsonFields(value, this.fieldPath(name));
+  }
+
+  /**
+   * Refuses a member not in `known` (null counts as absent): for RelayLLM's own
+   * extension objects, whose members no OpenAI client adds, so a member the
+   * server does not know is a misspelling that would otherwise be dropped and
+   * the request run on a default (`call_token` for `call_tokens`).
+   */
+  refuseUnknownMembers(known: readonly string[]): void {
+    const unknown = Object.keys(this.object).find((name) => !known.includes(name) && this.has(name));
+    if (unknown === undefined) return;
+    const field = this.fieldPath(unknown);
+    throw RelayError.invalidArgument(InvalidArgumentReason.REQUEST_BODY_INVALID, `${field} is unknown; the members are ${known.join(', ')}`, field);
   }
 
   /** A string or a list of strings (OpenAI's `stop`), as a list. */

@@ -27,7 +27,8 @@ describe('parseChatCompletion', () => {
       seed: 7,
       stop: '\n\n',
       stream: true,
-      stream_options: { include_usage: true },
+      // OpenAI's own objects and parameters stay open to members newer than this server.
+      stream_options: { include_usage: true, include_obfuscation: false },
       user: 'u-1',
       relay_policy: 'slm_only',
       relay_limits: { max_turns: 3, max_llm_tokens_per_call: 8, max_llm_tokens_total: 20 },
@@ -82,6 +83,8 @@ describe('parseChatCompletion', () => {
     ['stream as text', { stream: 'yes' }, 'invalid_argument', 'REQUEST_BODY_INVALID', 'stream'],
     ['stop of numbers', { stop: [1] }, 'invalid_argument', 'REQUEST_BODY_INVALID', 'stop'],
     ['a limit as text', { relay_limits: { max_turns: 'three' } }, 'invalid_argument', 'REQUEST_BODY_INVALID', 'relay_limits.max_turns'],
+    // RelayLLM's own objects: a misspelt cap would otherwise leave the generation uncapped.
+    ['a misspelt limit', { relay_limits: { max_turns: 3, max_llm_tokens: 8 } }, 'invalid_argument', 'REQUEST_BODY_INVALID', 'relay_limits.max_llm_tokens'],
     ['an unknown role', { messages: [{ role: 'robot', content: 'x' }] }, 'invalid_argument', 'MESSAGES_INVALID', 'messages[0].role'],
     ['a tool message', { messages: [{ role: 'tool', content: 'x' }] }, 'invalid_argument', 'PARAMETER_UNSUPPORTED', 'messages[0].role'],
     ['an image part', { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] }, 'invalid_argument', 'PARAMETER_UNSUPPORTED', 'messages[0].content[0].type'],

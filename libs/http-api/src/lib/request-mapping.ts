@@ -124,6 +124,8 @@ function samplingOf(fields: JsonFields): SamplingParams {
 /** The confidence_floor extension: the other serving-time relay knob (ranges checked by relay-core). */
 function confidenceFloor(floor: JsonFields | undefined): RelayRequest['confidenceFloor'] {
   if (floor === undefined) return undefined;
+  // First, so a misspelt `treshold` is named as such rather than as a missing threshold.
+  floor.refuseUnknownMembers(['threshold', 'call_tokens']);
   const threshold = floor.number('threshold');
   if (threshold === undefined) {
     throw RelayError.invalidArgument(InvalidArgumentReason.CONFIDENCE_FLOOR_RANGE, 'confidence_floor.threshold is required', 'confidence_floor.threshold');
@@ -134,6 +136,7 @@ function confidenceFloor(floor: JsonFields | undefined): RelayRequest['confidenc
 
 function relayLimits(limits: JsonFields | undefined): Pick<RelayRequest, 'maxTurns' | 'maxLlmTokensPerCall' | 'maxLlmTokensTotal'> {
   if (limits === undefined) return {};
+  limits.refuseUnknownMembers(['max_turns', 'max_llm_tokens_per_call', 'max_llm_tokens_total']);
   const result: Pick<RelayRequest, 'maxTurns' | 'maxLlmTokensPerCall' | 'maxLlmTokensTotal'> = {};
   const maxTurns = limits.number('max_turns');
   const perCall = limits.number('max_llm_tokens_per_call');
@@ -144,7 +147,12 @@ function relayLimits(limits: JsonFields | undefined): Pick<RelayRequest, 'maxTur
   return result;
 }
 
-/** Parameters with a meaning RelayLLM does not implement are refused unless set to their no-op value; unknown ones are ignored. */
+/**
+ * Parameters with a meaning RelayLLM does not implement are refused unless set
+ * to their no-op value; unknown ones are ignored, as OpenAI's clients send
+ * parameters newer than this server. (RelayLLM's own extension objects refuse
+ * unknown members: see JsonFields.refuseUnknownMembers.)
+ */
 function refuseUnsupported(fields: JsonFields, endpoint: OpenAiEndpoint): void {
   if (fields.has('n') && fields.raw('n') !== 1) throw unsupported('n', 'more than one choice');
   if (fields.has('logprobs') && fields.raw('logprobs') !== false && !(endpoint === 'completions' && fields.raw('logprobs') === 0)) {

@@ -50,7 +50,7 @@ export const InvalidArgumentReason = {
   MESSAGES_INVALID: 'MESSAGES_INVALID',
   /** A request input kind this build does not know. */
   PROMPT_INPUT_INVALID: 'PROMPT_INPUT_INVALID',
-  /** A body that is not the request: HTTP, not a JSON object or a field of the wrong JSON type; gRPC, bytes that are not a GenerateRequest, a field of the wrong wire type, or an int32/enum varint beyond int32. */
+  /** A body that is not the request: HTTP, not a JSON object, a field of the wrong JSON type, or a member RelayLLM's own extension objects (relay_limits, confidence_floor) do not have; gRPC, bytes that are not a GenerateRequest, a field of the wrong wire type, or an int32/enum varint beyond int32. */
   REQUEST_BODY_INVALID: 'REQUEST_BODY_INVALID',
   /** HTTP: a parameter of the OpenAI API this server does not implement (n > 1, tools, logprobs...). */
   PARAMETER_UNSUPPORTED: 'PARAMETER_UNSUPPORTED',

@@ -152,6 +152,33 @@ describe('RelaySession with a confidence floor (token syntax)', () => {
   });
 });
 
+// The floor is a relay knob like callBias and maxTurns: accepted under every
+// policy (so an operator's default floor never breaks the baselines), calling only under RELAY.
+describe('a confidence floor under SLM_ONLY and LLM_ONLY', () => {
+  const floor = { threshold: 0.5, callTokens: 2 };
+
+  it.each(['SLM_ONLY', 'LLM_ONLY'])('%s: validation keeps it, as it keeps the other relay knobs', (policy) => {
+    const request: RelayRequest = { generationId: 'g', prompt: 'P:', maxTokens: 50, policy, confidenceFloor: floor, callBias: 2, maxTurns: 3 };
+    const validated = validateRelayRequest(request, REFERENCE_PAIR_PROFILE.slm.commandSyntax);
+    expect(validated).toMatchObject({ policy, confidenceFloor: floor, callBias: 2, limits: { maxTurns: 3 } });
+  });
+
+  it('SLM_ONLY: probabilities are asked for, but an unsure token is read as written (no call, no no-call command)', () => {
+    const s = session({ policy: 'SLM_ONLY', confidenceFloor: floor });
+    const action = stream(s, [...sure('a'), ...sure('b', 0.1), ...sure('</s>')]);
+    expect(action.type === 'generate_slm' && action.request.reportProbabilities).toBe(true);
+    expect([s.finished, s.text]).toEqual([true, 'ab']);
+    expect(s.usage).toMatchObject({ slmTokens: 2, llmTokens: 0, calls: 0, noCallCommands: 0 });
+  });
+
+  it('LLM_ONLY: the SLM never runs, so nothing reads the floor', () => {
+    const s = session({ policy: 'LLM_ONLY', confidenceFloor: floor });
+    const action = stream(s, encodeScript('XY</s>').map((t) => ({ tokens: [t.id], text: t.text })));
+    expect(action.type).toBe('generate_llm');
+    expect([s.finished, s.text, s.usage.calls]).toEqual([true, 'XY', 0]);
+  });
+});
+
 describe('a confidence floor on a text-only SLM engine (an OpenAI-compatible server with logprobs)', () => {
   const relay = async (slmOutput: ScriptedOutput, tokensPerChunk = 1) => {
     const slm = new ScriptedEngine([slmOutput, { text: 'd</s>', probabilities: [0.9] }], { mode: 'text', tokensPerChunk });
