@@ -26,9 +26,9 @@ SFT_FIELDS = {"steps": (int, 1, 10**7), "batch_size": (int, 1, 4096), "lr": (flo
               "dev_every": (int, 0, 10**6),
               # the lookup variant only: train questions ask keys below this (0: every key; task.train_sampler)
               "train_keys_below": (int, 0, 10**9),
-              # the teacher's SFT beside the student's (side_by_side.py): after this many steps on half the
-              # threads, the rest on every thread once the student's SFT is done (0: half throughout)
-              "all_threads_from": (int, 0, 10**7)}
+              # the teacher's SFT beside the student's (side_by_side.py): after this many steps, each batch
+              # split with a helper process once the student's SFT is done (data_parallel.py; 0: never)
+              "data_parallel_from": (int, 0, 10**7)}
 WARMUP_FIELDS = {"transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7), "batch_size": (int, 1, 4096),
                  "lr": (float, 1e-6, 1.0), "max_calls": (int, 0, 3), "temperature": (float, 0.01, 2.0),
                  "placement_scale": (float, 0.0, 100.0), "short_share": (float, 0.0, 1.0),
@@ -137,7 +137,7 @@ def load(path: str, smoke: bool = False) -> RoleConfig:
         if smoke:
             merged.update(smoke_over.get(name, {}))
         sections[name] = _check_section(path, name, merged, SECTIONS[name])
-    _check_all_threads_from(path, role, sections["sft"])
+    _check_data_parallel_from(path, role, sections["sft"])
     return RoleConfig(role, seed, _model_config(path, sections["model"]), sections["sft"],
                       sections.get("warmup"), sections.get("self_rounds"), sections.get("grpo"), smoke_over,
                       _lookup(path, raw.get("lookup")))
@@ -163,14 +163,14 @@ def _model_config(path: str, m: dict) -> ModelConfig:
     return ModelConfig(VOCAB_SIZE, **m)
 
 
-def _check_all_threads_from(path: str, role: str, sft: dict) -> None:
-    """Only the teacher's SFT runs in the process that changes its thread count; the student's runs in the
-    pipeline's, whose later stages take every thread anyway."""
-    if sft["all_threads_from"] and role != "teacher":
-        raise ConfigError(f"{path}: 'sft.all_threads_from' applies to the teacher's SFT only, got "
-                          f"{sft['all_threads_from']} for the {role}")
-    if sft["all_threads_from"] >= sft["steps"]:
-        raise ConfigError(f"{path}: 'sft.all_threads_from' = {sft['all_threads_from']} must be below "
+def _check_data_parallel_from(path: str, role: str, sft: dict) -> None:
+    """Only the teacher's SFT has a process beside it whose core frees up (the student's); the student's
+    SFT is the one that ends first."""
+    if sft["data_parallel_from"] and role != "teacher":
+        raise ConfigError(f"{path}: 'sft.data_parallel_from' applies to the teacher's SFT only, got "
+                          f"{sft['data_parallel_from']} for the {role}")
+    if sft["data_parallel_from"] >= sft["steps"]:
+        raise ConfigError(f"{path}: 'sft.data_parallel_from' = {sft['data_parallel_from']} must be below "
                           f"'sft.steps' = {sft['steps']} (0: never)")
 
 

@@ -101,10 +101,12 @@ def write_splits(tcfg, smoke: bool, out: str) -> tuple[dict, set]:
     return splits, {q.text for qs in splits.values() for q in qs}
 
 
-def train_sft(st: Stages, cfg, held_out: set, dev: list, saved_by_side: bool = False, at_step=None):
+def train_sft(st: Stages, cfg, held_out: set, dev: list, saved_by_side: bool = False, at_step=None,
+              backward=sft.local_backward):
     """SFT of one model on reference answers (or its checkpoint with --resume, or the one a side-by-side
     process just wrote); (model, loss curve, [(step, greedy accuracy alone on `dev`)] every sft.dev_every steps).
-    `at_step(k)` runs after step k, after the dev measurement (side_by_side's thread switch)."""
+    `at_step(k)` runs after step k, after the dev measurement, and `backward` computes each step's gradients
+    (`sft.train_steps`): side_by_side's data-parallel teacher (data_parallel.py) gives both."""
     torch.manual_seed(cfg.seed)
     model = Llama(cfg.model)
     ckpt = os.path.join(st.out, f"{cfg.role}-sft.pt")
@@ -127,7 +129,7 @@ def train_sft(st: Stages, cfg, held_out: set, dev: list, saved_by_side: bool = F
             hook(k)
     t0 = time.time()
     curve = sft.train_steps(model, batches, cfg.sft["steps"], cfg.sft["lr"], cfg.sft["warmup_steps"],
-                            cfg.sft["weight_decay"], st.prog, after_step=after_step)
+                            cfg.sft["weight_decay"], st.prog, after_step=after_step, backward=backward)
     torch.save({"model": model.state_dict(), "curve": curve, "dev": dev_curve,
                 "seconds": round(time.time() - t0, 1)}, ckpt)
     return model, curve, dev_curve

@@ -70,7 +70,7 @@ def splice(toks: list[int], start: int, calls: list[tuple[int, int]], teacher_lo
     return out, mask, at
 
 
-def _scan(read: "_Reading", toks: list[int], at: list[int], resume: int, threshold: float,
+def _scan(read: "Reading", toks: list[int], at: list[int], resume: int, threshold: float,
           teachers: set = frozenset()):
     """From reference index `resume`: (the first digit needing a command or None, whether an argmax
     error no command can cover came before it). Indices in `teachers` are a silent command's teacher turn."""
@@ -99,10 +99,10 @@ def place(student, encoded: list[tuple[list[int], int]], threshold: float, max_c
     resume = [start for _, start in encoded]
     clean = [True] * len(encoded)
     open_ = list(range(len(encoded)))
-    plain = _read(student, [toks for toks, _ in encoded]) if not in_context else None
+    plain = read_batch(student, [toks for toks, _ in encoded]) if not in_context else None
     while open_:
         views = {i: splice(encoded[i][0], encoded[i][1], sorted(calls[i] + silent[i])) for i in open_}
-        reads = _read(student, [views[i][0] for i in open_]) if in_context else None
+        reads = read_batch(student, [views[i][0] for i in open_]) if in_context else None
         still = []
         for row, i in enumerate(open_):
             toks = encoded[i][0]
@@ -122,20 +122,20 @@ def place(student, encoded: list[tuple[list[int], int]], threshold: float, max_c
     return [_labelled(toks, start, c, ok, teacher_loss, sil) for (toks, start), c, ok, sil in zip(encoded, calls, clean, silent)]
 
 
-def _argmax_error_after(read: "_Reading", toks, at, t0: int) -> bool:
+def _argmax_error_after(read: "Reading", toks, at, t0: int) -> bool:
     return any(read.top[at[t] - 1] != toks[t] for t in range(t0, len(toks)))
 
 
 @dataclass
-class _Reading:
+class Reading:
     """One sequence as the student reads it, position by position: the token it would write next
     (argmax of `non_command_probs`) and the probability it gives the token that comes next."""
     top: list[int]
     p_next: list[float]
 
 
-def _read(student, seqs: list[list[int]]) -> list[_Reading]:
-    """Each sequence's `_Reading`, from one padded forward pass. Taken for the whole batch at once
+def read_batch(student, seqs: list[list[int]]) -> list[Reading]:
+    """Each sequence's `Reading`, from one padded forward pass. Taken for the whole batch at once
     and handed to the scans as plain lists: indexing the probability tensor token by token in
     Python cost as much as the forward pass itself. The values are those of the tensor, so the labels
     are the same."""
@@ -143,7 +143,7 @@ def _read(student, seqs: list[list[int]]) -> list[_Reading]:
     probs = non_command_probs(student(tokens).float())
     top = probs.argmax(-1).tolist()
     p_next = probs[:, :-1].gather(-1, tokens[:, 1:].unsqueeze(-1)).squeeze(-1).tolist()
-    return [_Reading(t, p) for t, p in zip(top, p_next)]
+    return [Reading(t, p) for t, p in zip(top, p_next)]
 
 
 def non_command_probs(logits: torch.Tensor) -> torch.Tensor:

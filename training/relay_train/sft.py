@@ -41,10 +41,28 @@ def pad_batch(seqs: list[list[int]], loss_masks: list[list[float]]):
 
 def masked_lm_loss(model, tokens, mask):
     """Next-token loss where mask[t] says whether token t is a training target."""
+    return part_loss(model, tokens, mask, target_count(mask))
+
+
+def target_count(mask) -> torch.Tensor:
+    """The denominator of a batch's loss: its training targets (at least 1)."""
+    return mask[:, 1:].sum().clamp(min=1)
+
+
+def part_loss(model, tokens, mask, targets: torch.Tensor):
+    """The share of a batch's `masked_lm_loss` that its rows `tokens` hold, `targets` being the whole
+    batch's `target_count`: the parts of a batch add up to its loss (data_parallel.py)."""
     logits = model(tokens[:, :-1])
     target, m = tokens[:, 1:], mask[:, 1:]
     nll = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), target.reshape(-1), reduction="none")
-    return (nll * m.reshape(-1)).sum() / m.sum().clamp(min=1)
+    return (nll * m.reshape(-1)).sum() / targets
+
+
+def local_backward(model, tokens, mask) -> float:
+    """`train_steps`' default `backward`: the batch's loss and its gradients, in this process."""
+    loss = masked_lm_loss(model, tokens, mask)
+    loss.backward()
+    return loss.item()
 
 
 def bucketed_batches(sampler, batch_size: int, pool_batches: int = 16, example=None):
@@ -75,9 +93,10 @@ def make_optimizer(model, lr: float, weight_decay: float):
 
 
 def train_steps(model, batches, steps: int, lr: float, warmup: int, weight_decay: float, progress, log_every=50,
-                after_step=None):
+                after_step=None, backward=local_backward):
     """Generic masked-LM loop; `batches` yields (tokens, mask). Returns [(step, loss)]. `after_step(k)` runs
-    after step k (1-based), in training mode; it must leave the model in training mode."""
+    after step k (1-based), in training mode; it must leave the model in training mode. `backward(model,
+    tokens, mask)` leaves the batch's gradients in the parameters' `.grad` and returns its loss."""
     opt = make_optimizer(model, lr, weight_decay)
     model.train()
     curve, run, t0 = [], 0.0, time.time()
@@ -85,12 +104,11 @@ def train_steps(model, batches, steps: int, lr: float, warmup: int, weight_decay
         for grp in opt.param_groups:
             grp["lr"] = lr_at(step, steps, lr, warmup)
         tokens, mask = next(batches)
-        loss = masked_lm_loss(model, tokens, mask)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
+        loss = backward(model, tokens, mask)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        run += loss.item()
+        run += loss
         if (step + 1) % log_every == 0 or step + 1 == steps:
             n = (step % log_every) + 1
             curve.append((step + 1, run / n))

@@ -8,12 +8,9 @@ little more than a slower first hour (0.72-0.86 it/s beside it): about 114 minut
 from those rates, against about 131-137 one after the other. The two SFTs are independent: each draws
 from its own seed, and each one-thread draw is the same whether the other runs beside it or not.
 
-With the teacher config's `sft.all_threads_from` K (not 0), the teacher trains K steps on half the threads,
-then waits for the student's SFT to be done (most often it already is) and trains the rest on every thread:
-the second core is otherwise idle for most of the teacher's SFT, and the teacher's recipe runs 1.5x faster
-on 2 threads than on 1 (0.90 against 1.35 it/s, training README "Measured on 2026-12-07, second session").
-The step count, not the clock, says when, so the teacher is the same whichever SFT finishes first: the one
-`pipeline.train_sft` trains alone with the same `thread_switch`.
+With the teacher config's `sft.data_parallel_from` K (not 0), the teacher trains K steps alone on half the
+threads, then waits for the student's SFT to be done (most often it already is) and splits each later batch
+with a helper process on the other half (data_parallel.py says why and how).
 
 The teacher trains in a spawned process (its log: `teacher-sft.log` in the work dir) and writes its
 checkpoint; the pipeline trains the student meanwhile, waits, then loads the teacher's checkpoint as
@@ -25,48 +22,29 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import time
 
 import torch
 
 from . import task
+from .data_parallel import DataParallelFrom
 
 TEACHER_LOG = "teacher-sft.log"
 
 
-# How often a teacher waiting for the student's SFT checks that the pipeline is still there.
-PARENT_POLL_S = 30.0
-
-
-def thread_switch(step: int, threads: int, student_done, prog, poll_s: float = PARENT_POLL_S):
-    """`pipeline.train_sft`'s `at_step` hook for `sft.all_threads_from` = `step`: after that step, wait until
-    `student_done` (an Event) is set, then train on `threads` threads. None for step 0 (no switch)."""
-    if step == 0:
-        return None
-    parent = os.getppid()
-
-    def at_step(k: int) -> None:
-        if k != step:
-            return
-        t0 = time.time()
-        while not student_done.wait(poll_s):
-            if os.getppid() != parent:      # the pipeline is gone: nobody will set the event
-                raise RuntimeError(f"teacher-sft: the pipeline exited while step {k} waited for the student's SFT")
-        torch.set_num_threads(threads)
-        prog.info(f"step {k}: on {threads} thread(s) from here (waited {time.time() - t0:.1f}s for the student's SFT)")
-    return at_step
-
-
-def _teacher_process(out: str, tcfg, lookup, held_out: set, dev: list, threads: int, all_threads: int,
-                     student_done) -> None:
+def _teacher_process(out: str, tcfg, lookup, held_out: set, dev: list, threads: int, student_done) -> None:
     """The spawned process: it starts with a fresh interpreter, so the task variant and the thread
     count are set again here."""
     from . import pipeline
     torch.set_num_threads(threads)
     task.use_lookup(lookup)
     st = pipeline.Stages(out, resume=False, log_name=TEACHER_LOG)
-    switch = thread_switch(tcfg.sft["all_threads_from"], all_threads, student_done, st.prog)
-    st.timed("teacher-sft", lambda: pipeline.train_sft(st, tcfg, held_out, dev, at_step=switch))
+    split_from = tcfg.sft["data_parallel_from"]
+    if not split_from:
+        st.timed("teacher-sft", lambda: pipeline.train_sft(st, tcfg, held_out, dev))
+        return
+    with DataParallelFrom(split_from, threads, student_done, st.prog) as dp:
+        st.timed("teacher-sft", lambda: pipeline.train_sft(st, tcfg, held_out, dev, at_step=dp.at_step,
+                                                           backward=dp.backward))
 
 
 def train_both(st, tcfg, scfg, held_out: set, dev: list) -> tuple[tuple, tuple]:
@@ -84,10 +62,11 @@ def train_both(st, tcfg, scfg, held_out: set, dev: list) -> tuple[tuple, tuple]:
             torch.set_num_threads(threads)
     ctx = multiprocessing.get_context("spawn")
     student_done = ctx.Event()
-    child = ctx.Process(target=_teacher_process, daemon=True,
-                        args=(st.out, tcfg, task.lookup_in_use(), held_out, dev, half, threads, student_done))
-    switch = tcfg.sft["all_threads_from"]
-    later = f", on {threads} from step {switch} once student-sft is done" if switch else ""
+    # Not a daemon, so that it may start the data-parallel helper; the `finally` below stops it if the student fails.
+    child = ctx.Process(target=_teacher_process, daemon=False,
+                        args=(st.out, tcfg, task.lookup_in_use(), held_out, dev, half, student_done))
+    split_from = tcfg.sft["data_parallel_from"]
+    later = f", each batch split with a helper from step {split_from} once student-sft is done" if split_from else ""
     st.prog.info(f"teacher-sft in a process of its own on {half} thread(s){later} (log: {TEACHER_LOG}); "
                  f"student-sft here on {half}")
     child.start()

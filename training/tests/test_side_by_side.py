@@ -9,6 +9,7 @@ from unittest import mock
 import torch
 
 from relay_train import config, pipeline, side_by_side, task
+from relay_train.data_parallel import DataParallelFrom
 
 CONFIGS = os.path.join(pipeline.HERE, "configs")
 
@@ -70,57 +71,27 @@ class SideBySideTest(unittest.TestCase):
             self.assertTrue(torch.equal(tensor, student.state_dict()[name]), name)
 
 
-    def test_with_all_threads_from_the_teacher_takes_every_thread_at_that_step_and_is_the_run_alone_with_that_switch(self):
-        tcfg = dataclasses.replace(self.tcfg, sft=self.tcfg.sft | {"all_threads_from": 4})
+    def test_with_data_parallel_from_the_teacher_splits_batches_from_that_step_and_is_the_run_alone_with_that_split(self):
+        tcfg = dataclasses.replace(self.tcfg, sft=self.tcfg.sft | {"data_parallel_from": 4})
         torch.set_num_threads(2)
-        st = self._stages("switch")
+        st = self._stages("split")
         (teacher, t_curve, _), _ = side_by_side.train_both(st, tcfg, self.scfg, self.held_out, self.splits["dev"])
         log = open(os.path.join(st.out, side_by_side.TEACHER_LOG)).read()
-        self.assertIn("step 4: on 2 thread(s) from here", log)
-        self.assertNotIn("step 3: on", log)
+        self.assertIn("step 4: each batch split with a helper process on 1 thread(s) from here", log)
+        self.assertNotIn("step 3: each batch", log)
         torch.set_num_threads(1)
+        alone = self._stages("alone")
+        whole, _, _ = pipeline.train_sft(alone, tcfg, self.held_out, self.splits["dev"])
         done = threading.Event()
         done.set()
-        alone = self._stages("alone")
-        switch = side_by_side.thread_switch(4, 2, done, alone.prog)
-        ref, ref_curve, _ = pipeline.train_sft(alone, tcfg, self.held_out, self.splits["dev"], at_step=switch)
-        self.assertEqual(torch.get_num_threads(), 2)
+        with DataParallelFrom(4, 1, done, alone.prog) as dp:
+            ref, ref_curve, _ = pipeline.train_sft(self._stages("alone-split"), tcfg, self.held_out,
+                                                   self.splits["dev"], at_step=dp.at_step, backward=dp.backward)
         self.assertEqual(t_curve, ref_curve)
         for name, tensor in ref.state_dict().items():
             self.assertTrue(torch.equal(tensor, teacher.state_dict()[name]), name)
-
-
-class ThreadSwitchTest(unittest.TestCase):
-    def setUp(self):
-        self.addCleanup(torch.set_num_threads, torch.get_num_threads())
-        torch.set_num_threads(1)
-        self.prog = mock.Mock()
-
-    def test_no_step_no_switch(self):
-        self.assertIsNone(side_by_side.thread_switch(0, 2, threading.Event(), self.prog))
-
-    def test_other_steps_neither_wait_nor_switch(self):
-        switch = side_by_side.thread_switch(3, 2, threading.Event(), self.prog, poll_s=0.01)
-        with mock.patch("os.getppid", return_value=-1):     # a wait would end in an error, not hang
-            for k in (1, 2, 4):
-                switch(k)
-        self.assertEqual(torch.get_num_threads(), 1)
-
-    def test_its_step_waits_for_the_student_then_takes_every_thread(self):
-        done = threading.Event()
-        switch = side_by_side.thread_switch(3, 2, done, self.prog, poll_s=0.01)
-        timer = threading.Timer(0.2, done.set)
-        timer.start()
-        switch(3)
-        self.assertTrue(done.is_set())
-        self.assertEqual(torch.get_num_threads(), 2)
-        self.assertIn("step 3: on 2 thread(s) from here", self.prog.info.call_args.args[0])
-
-    def test_a_pipeline_gone_while_it_waits_is_an_error_not_a_hang(self):
-        switch = side_by_side.thread_switch(3, 2, threading.Event(), self.prog, poll_s=0.01)
-        with mock.patch("os.getppid", return_value=-1), self.assertRaisesRegex(RuntimeError, "pipeline exited"):
-            switch(3)
-        self.assertEqual(torch.get_num_threads(), 1)
+        # the split steps are another draw than one process (what makes this test see the helper at all)
+        self.assertFalse(all(torch.equal(t, whole.state_dict()[n]) for n, t in teacher.state_dict().items()))
 
 
 class SftFlagTest(unittest.TestCase):

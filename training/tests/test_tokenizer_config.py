@@ -62,17 +62,17 @@ class ConfigTest(unittest.TestCase):
         with self.assertRaises(config.ConfigError):
             config.load("/nonexistent.json")
 
-    def test_all_threads_from_is_the_teachers_and_below_its_steps(self):
+    def test_data_parallel_from_is_the_teachers_and_below_its_steps(self):
         teacher = self.base()
-        self.assertEqual(config.load(self.write(teacher)).sft["all_threads_from"], 0)
-        switched = {**teacher, "sft": {**teacher["sft"], "all_threads_from": 2400}}
-        self.assertEqual(config.load(self.write(switched)).sft["all_threads_from"], 2400)
+        self.assertEqual(config.load(self.write(teacher)).sft["data_parallel_from"], 0)
+        switched = {**teacher, "sft": {**teacher["sft"], "data_parallel_from": 2400}}
+        self.assertEqual(config.load(self.write(switched)).sft["data_parallel_from"], 2400)
         student = os.path.join(os.path.dirname(__file__), "..", "configs", "student.json")
         with open(student) as f:
             s = json.load(f)
-        for raw, needle in (({**s, "sft": {**s["sft"], "all_threads_from": 10}}, "teacher's SFT only"),
-                            ({**teacher, "sft": {**teacher["sft"], "all_threads_from": 6000}}, "below 'sft.steps'"),
-                            ({**teacher, "sft": {**teacher["sft"], "all_threads_from": -1}}, "sft.all_threads_from")):
+        for raw, needle in (({**s, "sft": {**s["sft"], "data_parallel_from": 10}}, "teacher's SFT only"),
+                            ({**teacher, "sft": {**teacher["sft"], "data_parallel_from": 6000}}, "below 'sft.steps'"),
+                            ({**teacher, "sft": {**teacher["sft"], "data_parallel_from": -1}}, "sft.data_parallel_from")):
             with self.subTest(needle=needle), self.assertRaisesRegex(config.ConfigError, needle):
                 config.load(self.write(raw))
 
