@@ -14,8 +14,9 @@
 
 3. The self-placed rounds' labels (`self_labels.place`) reading each pass's argmax and next-token
    probability from one tensor operation, against reading them token by token from the probability tensor
-   in Python, as the scans did before; the shipped SFT student labels 58 reference answers (a round's
-   reference share of a batch) per round, and the labels are checked to be the same.
+   in Python, as the scans did before. The shipped warmed-up student (what the rounds go on training)
+   labels 58 reference answers (a round's reference share of a batch) per round; the labels are checked
+   to be the same. The SFT student stops its scans early (it errs soon), so it would hide the difference.
 4. The teacher's SFT once the student's is done (`sft.data_parallel_from`): a step of a batch of the
    teacher's stream (its third pool) on 1 thread, on `--all-threads` (default 2), and split with a helper
    process, 1 thread each (data_parallel.py). Another draw than one process, so no bit-identity to check.
@@ -118,7 +119,7 @@ def _labels_seconds(student, encoded, token_by_token: bool) -> tuple[float, list
 def bench_labels(rounds: int, answers: int = 58) -> None:
     scfg = config.load(f"{HERE}/configs/student.json")
     task.use_lookup(scfg.lookup)
-    student = load_llama(f"{REFERENCE}/stages/sft/slm.gguf")
+    student = load_llama(f"{REFERENCE}/stages/warmup/slm.gguf")
     sampler = task.train_sampler(scfg.seed, experiment_splits()[1])
     old, new, same, calls = [], [], True, 0
     for _ in range(rounds):
@@ -129,7 +130,7 @@ def bench_labels(rounds: int, answers: int = 58) -> None:
         new.append(sn)
         same, calls = same and lo == ln, calls + sum(len(lab[2]) for lab in ln)
     o, n = statistics.median(old), statistics.median(new)
-    print(f"self-placed labels, {answers} answers of the SFT student ({calls} commands in all): token by token "
+    print(f"self-placed labels, {answers} answers of the warmed-up student ({calls} commands in all): token by token "
           f"{o:.3f} s, one read per pass {n:.3f} s, ratio {o / n:.2f}x, labels the same: {same}", flush=True)
     task.use_lookup(None)
 
