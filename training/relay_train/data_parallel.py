@@ -19,6 +19,7 @@ the clock, says when the helper joins (the teacher waits at step K for the stude
 from __future__ import annotations
 
 import os
+import queue
 import time
 
 import torch
@@ -34,11 +35,11 @@ class HelperGone(RuntimeError):
     """The other process of a data-parallel SFT exited while this one waited for it."""
 
 
-def _wait(queue, alive, what: str, poll_s: float):
+def _wait(inbox, alive, what: str, poll_s: float):
     while True:
         try:
-            return queue.get(timeout=poll_s)
-        except Exception as e:       # queue.Empty; the other process may have died
+            return inbox.get(timeout=poll_s)
+        except queue.Empty as e:      # the other process may have died
             if not alive():
                 raise HelperGone(f"data-parallel SFT: {what} exited") from e
 
