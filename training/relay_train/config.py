@@ -46,7 +46,11 @@ GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "gr
                "call_cost": (float, 0.0, 100.0), "std_normalize": (bool, False, True), "dev_every": (int, 1, 10**6),
                "call_waste_penalty": (float, 0.0, 100.0), "call_need_bonus": (float, 0.0, 100.0),
                "select": (str, ("accuracy", "reward"), None), "explore": (str, ("tokens", "decisions"), None),
-               "trained": (str, ("all", "call_row"), None)}
+               "trained": (str, ("all", "call_row"), None),
+               # "decisions" exploration beyond the policy's odds where the student is unsure (rollout.ExploreFloor;
+               # floor 0: none), and how the loss weighs those decisions (grpo.explore_weights)
+               "explore_floor": (float, 0.0, 0.49), "explore_below": (float, 0.0, 1.0),
+               "explore_weight": (str, ("importance", "none"), None)}
 # Warm-up rounds after the first: each starts from the previous round's student and places the
 # commands in its reference answers where that student itself errs (warmup.self_round_config).
 SELF_ROUNDS_FIELDS = {"rounds": (int, 0, 20), "transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7),
@@ -87,6 +91,8 @@ def _check_section(path: str, name: str, raw: Any, fields: dict) -> dict:
         if not lo <= val <= hi:
             raise ConfigError(f"{path}: '{name}.{key}' = {val} is outside [{lo}, {hi}]")
         out[key] = val
+    if name == "grpo" and out["explore_floor"] and out["explore"] != "decisions":
+        raise ConfigError(f"{path}: 'grpo.explore_floor' needs explore \"decisions\", got {out['explore']!r}")
     for key in ("silent_calls", "served_pool"):
         if name == "warmup" and out[key] and out["reference_placement"] != "number_tail_self":
             # only the self-placed labels are computed with context-only commands in context

@@ -15,7 +15,9 @@ Rewards per prompt group, rho = teacher-written tokens / response tokens of the 
 Exploration (`explore`): "tokens" samples every student token at the rollout temperature and trains
 on each; "decisions" decodes greedily, as serving does, except for each call decision (`<call>` or
 the top other token, `rollout.decide`), so that the samples of one prompt differ only where they
-call, and trains on those decisions alone. `trained` "call_row" updates only the output row of
+call, and trains on those decisions alone; `explore_floor` > 0 also tries the decisions the student
+is sure of where it is unsure of its next token (`rollout.ExploreFloor`), weighed by importance
+(`explore_weight`). `trained` "call_row" updates only the output row of
 `<call>`: what the student computes stays exactly the warm-up's (all-parameter updates moved its
 digits and cost accuracy, training/README.md).
 Advantage: reward minus the group mean, divided by the group std only with `std_normalize`;
@@ -35,7 +37,7 @@ import torch
 
 from . import call_credit, sft, task
 from .evaluate import evaluate, prompt_ids
-from .rollout import decision_logit, rollout
+from .rollout import ExploreFloor, call_odds, decision_logit, rollout
 from .tokenizer import CALL
 
 
@@ -128,6 +130,29 @@ def decision_logprobs(model, tokens, temperature: float):
     return torch.nn.functional.logsigmoid(torch.where(tokens[:, 1:] == CALL, d, -d))
 
 
+def explore_floor(cfg: dict) -> ExploreFloor | None:
+    """The rollouts' exploration beyond the policy's odds (`explore_floor`, `explore_below`), or None."""
+    if cfg["explore"] != "decisions" or cfg["explore_floor"] == 0.0:
+        return None
+    return ExploreFloor(cfg["explore_floor"], cfg["explore_below"])
+
+
+def explore_weights(student, tokens, cfg: dict):
+    """Per position, what the loss multiplies a decision's advantage by: 1, or with `explore_floor`
+    and `explore_weight` "importance", P(decision | policy) / P(decision as drawn), so that the
+    floored draws give the policy's own gradient in expectation (per decision, as PPO's ratio is).
+    "none" takes the floored draws as if the policy had made them: a bigger, biased step towards
+    what exploration found. The student is the one that drew the rollouts (no update since)."""
+    floor = explore_floor(cfg)
+    if floor is None or cfg["explore_weight"] == "none":
+        return torch.ones(tokens.shape[0], tokens.shape[1] - 1)
+    with torch.no_grad():
+        policy, drawn, _ = call_odds(student(tokens[:, :-1]), cfg["temperature"], floor)
+        called = tokens[:, 1:] == CALL
+        ratio = torch.where(called, policy / drawn, (1.0 - policy) / (1.0 - drawn))
+        return torch.where(drawn == policy, torch.ones_like(ratio), ratio)
+
+
 def _trained_positions(tr, explore: str) -> list[float]:
     """1.0 where the loss reads a response token: every student token ("tokens"), or each call
     decision ("decisions": the student's own tokens outside commands, and each `<call>`)."""
@@ -152,7 +177,8 @@ def policy_loss(student, ref, trs, adv: list[list[float]], cfg: dict):
     a = token_adv[:, 1:]
     if cfg["explore"] == "decisions":
         _, decided = sft.pad_batch(seqs, [[0.0] * len(tr.prompt) + _trained_positions(tr, "decisions") for tr in trs])
-        gain = (a * decision_logprobs(student, tokens, cfg["temperature"]) * decided[:, 1:]).sum()
+        weight = explore_weights(student, tokens, cfg)
+        gain = (a * weight * decision_logprobs(student, tokens, cfg["temperature"]) * decided[:, 1:]).sum()
     else:
         gain = (a * logp * m).sum()
     loss = -(gain - cfg["kl_coef"] * (kl * m).sum()) / m.sum().clamp(min=1)
@@ -206,7 +232,7 @@ def _grpo_step(student, ref, teacher, opt, qs, cfg: dict, seed: int, step: int) 
     student.eval()
     trs = rollout(student, teacher, [prompt_ids(q) for q in qs for _ in range(g)], max_new_tokens=cfg["max_new_tokens"],
                   temperature=cfg["temperature"], relay=True, max_turns=cfg["max_turns"], seed=seed * 100003 + step,
-                  decisions_only=cfg["explore"] == "decisions")
+                  decisions_only=cfg["explore"] == "decisions", explore_floor=explore_floor(cfg))
     stats = [(task.is_correct(tr.text, task.solve(qs[i // g])[1]), len(tr.calls) > 0, tr.rho) for i, tr in enumerate(trs)]
     rewards, adv = [], []
     for j in range(n_p):

@@ -73,7 +73,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             placement: CallPlacement | None = None, hide_commands: bool = False, seed: int = 0,
             prefixes: list[tuple[list[int], list[str]]] | None = None,
             call_ban_until: list[int] | None = None, call_bias: float = 0.0,
-            decisions_only: bool = False) -> list[Transcript]:
+            decisions_only: bool = False, explore_floor: "ExploreFloor | None" = None) -> list[Transcript]:
     """Run `student` (relaying to `teacher` when `relay`) on each prompt; returns transcripts.
 
     `prefixes` (response tokens, their sources) replays the start of earlier transcripts through the
@@ -83,7 +83,8 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
     `placement` inserts them where the student is unsure (warm-up data, see CallPlacement);
     `student_may_call=False` bans the student's own `<call>` (calls blocked); `call_bias` is added
     to the student's `<call>` logit, as the serving knob of that name adds it; `decisions_only`
-    samples nothing but the call decision (GRPO's "decisions" exploration, see `decide`);
+    samples nothing but the call decision (GRPO's "decisions" exploration, see `decide`), drawn
+    from `explore_floor`'s floored odds where it applies;
     `hide_commands` keeps command spans out of the student's own context too (warm-up
     data only: the transcript still holds them; GRPO and evaluation keep them, as serving does)."""
     gen = torch.Generator().manual_seed(seed)
@@ -117,7 +118,7 @@ def rollout(student, teacher, prompts: list[list[int]], *, max_new_tokens: int, 
             _step_view(teacher, cur, t_pos, t_cache, t_logits, command_free)
         s_logits = _ban_student_calls(_with_call_bias(s_logits, call_bias), seqs, student_banned, call_ban_until)
         if decisions_only:
-            s_next = decide(s_logits, torch.tensor([s.in_cmd for s in seqs]), temperature, gen)
+            s_next = decide(s_logits, torch.tensor([s.in_cmd for s in seqs]), temperature, gen, explore_floor)
         else:
             s_next = _sample(s_logits, temperature, gen)
         p_max = torch.softmax(s_logits, -1).max(-1).values if placement else None
@@ -145,13 +146,40 @@ def decision_logit(logits, temperature: float):
     return (logits[..., CALL] - top) / temperature, top_id
 
 
-def decide(logits, in_command, temperature: float, gen):
-    """Greedy decoding except for one choice: outside a command, `<call>` or the top other token,
-    drawn with P(call) = sigmoid(decision_logit). Inside a command (n and `</call>`) greedy.
-    So every difference between two samples of one prompt is a call decision, the only thing
-    GRPO's "decisions" exploration credits."""
+@dataclass(frozen=True)
+class ExploreFloor:
+    """Exploration beyond the policy's odds, for GRPO's "decisions" exploration. Drawn at the policy's
+    own odds, a decision the student is sure of is never tried the other way: a call where the warm-up
+    never placed one, or no call where it always does. At each decision where the top token other
+    than `<call>` has probability below `below` (softmax of the raw logits with `<call>` left out: how
+    sure the student is of what it would write instead), P(call) is drawn clamped to
+    [`floor`, 1 - `floor`]; elsewhere at the policy's odds. floor 0: the policy's odds everywhere."""
+    floor: float
+    below: float
+
+
+def call_odds(logits, temperature: float, explore_floor: ExploreFloor | None = None):
+    """(P(call) under the policy, P(call) as drawn, the top other token) for each row: the draw's
+    odds are the policy's except where `explore_floor` applies. Only the policy's carries a gradient."""
     d, top_id = decision_logit(logits, temperature)
-    call = torch.bernoulli(torch.sigmoid(d), generator=gen).bool() & ~in_command
+    policy = torch.sigmoid(d)
+    if explore_floor is None or explore_floor.floor == 0.0:
+        return policy, policy.detach(), top_id
+    raw = logits.detach().clone()
+    raw[..., CALL] = float("-inf")
+    unsure = torch.softmax(raw, -1).max(-1).values < explore_floor.below
+    callable_ = torch.isfinite(logits.detach()[..., CALL])     # a banned call stays banned
+    floored = policy.detach().clamp(explore_floor.floor, 1.0 - explore_floor.floor)
+    return policy, torch.where(unsure & callable_, floored, policy.detach()), top_id
+
+
+def decide(logits, in_command, temperature: float, gen, explore_floor: ExploreFloor | None = None):
+    """Greedy decoding except for one choice: outside a command, `<call>` or the top other token,
+    drawn with P(call) = sigmoid(decision_logit) (floored where `explore_floor` applies: `call_odds`).
+    Inside a command (n and `</call>`) greedy. So every difference between two samples of one
+    prompt is a call decision, the only thing GRPO's "decisions" exploration credits."""
+    _, drawn, top_id = call_odds(logits, temperature, explore_floor)
+    call = torch.bernoulli(drawn, generator=gen).bool() & ~in_command
     return torch.where(in_command, logits.argmax(-1), torch.where(call, torch.full_like(top_id, CALL), top_id))
 
 

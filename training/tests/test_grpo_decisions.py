@@ -50,7 +50,8 @@ class DecisionLossTest(unittest.TestCase):
     # response: "5", <call>1</call>, teacher "7", "5"
     TR = Transcript(prompt=encode("1+1=")[:3], response=[DIGIT_5, CALL, encode("1")[0], END_CALL, DIGIT_7, DIGIT_5],
                     source=["S", "C", "C", "C", "T", "S"])
-    CFG = {"temperature": 1.0, "kl_coef": 0.0, "explore": "decisions", "trained": "all"}
+    CFG = {"temperature": 1.0, "kl_coef": 0.0, "explore": "decisions", "trained": "all", "explore_floor": 0.0,
+           "explore_below": 0.5, "explore_weight": "importance"}
 
     def setUp(self):
         torch.manual_seed(0)
