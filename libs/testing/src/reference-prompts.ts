@@ -13,7 +13,8 @@
  *
  * Swapping the pair: re-pick each constant here so that it has its property, then the product's
  * demo question and playground examples (REFERENCE_DEMO_PROMPT, REFERENCE_PLAYGROUND_EXAMPLES in
- * libs/http-api) and the docs. Specs and benches that read the pair's test split
+ * libs/http-api) and the docs. `npm run prompts:reference`, after the new pair's eval:reference,
+ * checks the properties its runs show (scripts/reference-prompt-roles.ts) and lists candidates. Specs and benches that read the pair's test split
  * (models/reference/data/test.jsonl) pick their own questions and are not listed here.
  */
 
