@@ -93,6 +93,31 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
     expect(completion.choices[0].text).toBe((await client.chat.completions.create(RELAYED)).choices[0].message.content);
   }, 30_000);
 
+  it('n choices: greedy they are all the one answer; sampled with a seed each is its own draw, the same again, streamed or whole', async () => {
+    type Relay = { calls: number; llm_tokens: number; call_records: Array<{ response_token_start: number }> };
+    type Usage = { completion_tokens: number; relay: Relay & { choices: Relay[] } };
+    // A draw as the relay records it: this student's sampled answers mostly share their text and differ in where it calls.
+    const draw = (relay: Relay): string => JSON.stringify([relay.calls, relay.llm_tokens, relay.call_records.map((r) => r.response_token_start)]);
+    const greedy = await client.chat.completions.create({ ...RELAYED, n: 2 });
+    const answer = (await client.chat.completions.create(RELAYED)).choices[0].message.content;
+    expect(greedy.choices.map((c) => [c.index, c.message.content])).toEqual([[0, answer], [1, answer]]);
+    const sampled = { ...RELAYED, n: 3, temperature: 1, seed: 11 };
+    const whole = await client.chat.completions.create(sampled);
+    const usage = whole.usage as unknown as Usage;
+    expect(new Set(usage.relay.choices.map(draw)).size).toBeGreaterThan(1);
+    const again = await client.chat.completions.create(sampled);
+    expect((again.usage as unknown as Usage).relay.choices.map(draw)).toEqual(usage.relay.choices.map(draw));
+    // Choice i draws with seed 11 + i: the third choice is what one choice with seed 13 gives.
+    const third = await client.chat.completions.create({ ...sampled, n: 1, seed: 13 });
+    expect([whole.choices[2].message.content, draw(usage.relay.choices[2])]).toEqual([third.choices[0].message.content, draw((third.usage as unknown as Usage).relay)]);
+    const texts = ['', '', ''];
+    for await (const chunk of await client.chat.completions.create({ ...sampled, stream: true })) {
+      for (const choice of chunk.choices) texts[choice.index] += choice.delta.content ?? '';
+    }
+    expect(texts).toEqual(whole.choices.map((c) => c.message.content));
+    expect(usage.completion_tokens).toBe(usage.relay.choices.reduce((sum, c) => sum + (c as Relay & { slm_tokens: number }).slm_tokens + c.llm_tokens, 0));
+  }, 60_000);
+
   it('lists the pair as one model', async () => {
     const models = [];
     for await (const model of client.models.list()) models.push(model);
@@ -106,6 +131,7 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
     expect(error).toMatchObject({ status: 400, param: 'temperature', code: 'temperature_range' });
     const limits = await client.chat.completions.create({ ...RELAYED, relay_limits: { max_turns: 0 } } as never).catch((e: unknown) => e);
     expect(limits).toMatchObject({ status: 400, param: 'relay_limits.max_turns' });
+    expect(await client.chat.completions.create({ ...RELAYED, n: 9 }).catch((e: unknown) => e)).toMatchObject({ status: 400, param: 'n' });
   });
 
   it('confidence_floor, sent as an extra body field: the floor calls the LLM and its call records say so; a bad one is a 400 naming it', async () => {

@@ -34,14 +34,27 @@ export interface WireRelayUsage {
   call_records: WireCallRecord[];
 }
 
+/**
+ * `usage.relay` of a response with several choices (`n` > 1): the counts summed over the choices, ρ of
+ * the sums, and each choice's own usage (its finish reason and calls) in choice order.
+ */
+export interface WireRelayUsageOfChoices {
+  slm_tokens: number;
+  llm_tokens: number;
+  calls: number;
+  llm_token_ratio: number;
+  malformed_commands: number;
+  choices: WireRelayUsage[];
+}
+
 export interface WireUsage {
-  /** The framed prompt's tokens as the SLM reads it; 0 where its ids are unknown (a text-only SLM: the engine tokenizes it). */
+  /** The framed prompt's tokens as the SLM reads it (counted once for all choices); 0 where its ids are unknown (a text-only SLM: the engine tokenizes it). */
   prompt_tokens: number;
-  /** Response tokens, SLM and LLM, command tokens included. */
+  /** Response tokens, SLM and LLM, command tokens included (summed over the choices). */
   completion_tokens: number;
   /** prompt_tokens + completion_tokens. */
   total_tokens: number;
-  relay: WireRelayUsage;
+  relay: WireRelayUsage | WireRelayUsageOfChoices;
 }
 
 /**
@@ -59,7 +72,7 @@ export interface ChatCompletion {
   object: 'chat.completion';
   created: number;
   model: string;
-  choices: [{ index: 0; message: { role: 'assistant'; content: string }; finish_reason: OpenAiFinishReason; logprobs: null }];
+  choices: Array<{ index: number; message: { role: 'assistant'; content: string }; finish_reason: OpenAiFinishReason; logprobs: null }>;
   usage: WireUsage;
 }
 
@@ -69,7 +82,7 @@ export interface ChatCompletionChunk {
   created: number;
   model: string;
   choices: Array<{
-    index: 0;
+    index: number;
     delta: { role?: 'assistant'; content?: string; relay?: WireRelayDelta };
     finish_reason: OpenAiFinishReason | null;
     logprobs: null;
@@ -83,7 +96,7 @@ export interface TextCompletion {
   object: 'text_completion';
   created: number;
   model: string;
-  choices: Array<{ index: 0; text: string; finish_reason: OpenAiFinishReason | null; logprobs: null; relay?: WireRelayDelta }>;
+  choices: Array<{ index: number; text: string; finish_reason: OpenAiFinishReason | null; logprobs: null; relay?: WireRelayDelta }>;
   usage?: WireUsage | null;
 }
 

@@ -113,6 +113,51 @@ describe('RelayHttpApi: generations', () => {
   });
 });
 
+describe('RelayHttpApi: n choices', () => {
+  const choiceText = (request: { generationId: string }) => request.generationId.slice(-1);
+  const answering = () =>
+    EventsHandlerFake.scripted((request) => ({ events: [{ type: 'text', source: 'SLM', text: choiceText(request), tokenCount: 1 }, { ...COMPLETED, text: choiceText(request) }] }));
+
+  it('whole: one generation per choice, each with its own id and seed, answered as choices 0..n-1 with summed usage', async () => {
+    const relay = answering();
+    const body = (await chat(api(relay), { n: 3, seed: 10, temperature: 0.8 })).json();
+    expect(relay.calls.map((c) => [c.request.generationId, c.request.sampling?.seed])).toEqual([['gen-1-0', 10], ['gen-1-1', 11], ['gen-1-2', 12]]);
+    expect(body.choices.map((c: { index: number; message: { content: string } }) => [c.index, c.message.content])).toEqual([[0, '0'], [1, '1'], [2, '2']]);
+    expect(body.usage).toMatchObject({ completion_tokens: 6, relay: { slm_tokens: 6, calls: 0 } });
+    expect(body.usage.relay.choices).toHaveLength(3);
+  });
+
+  it('streamed: each choice\'s chunks under its index, a finish for each, one usage chunk at the end, then [DONE]', async () => {
+    const res = await chat(api(answering()), { n: 2, stream: true, stream_options: { include_usage: true } });
+    const events = res.events();
+    expect(events.pop()).toBe('[DONE]');
+    const usage = events.pop();
+    expect([usage.choices, usage.usage.completion_tokens]).toEqual([[], 4]);
+    const byChoice = (index: number) => events.filter((e) => e.choices[0].index === index).map((e) => e.choices[0].delta.content ?? e.choices[0].finish_reason);
+    expect([byChoice(0), byChoice(1)]).toEqual([['', '0', 'stop'], ['', '1', 'stop']]);
+  });
+
+  it('one choice failing fails the request and stops the others', async () => {
+    const failure = RelayError.unavailable(UnavailableReason.ENGINE_FAILED, 'LLM engine failed: boom');
+    const relay = EventsHandlerFake.scripted((request) => (choiceText(request) === '1' ? { events: [], failWith: failure } : { events: EVENTS.slice(0, 1), untilAborted: true }));
+    const res = await chat(api(relay), { n: 2 });
+    expect([res.status, res.json().error.relay_reason]).toEqual([503, 'ENGINE_FAILED']);
+    expect(relay.calls[0].signal.aborted).toBe(true);
+    expect(relay.closed).toBe(2);
+  });
+
+  it('a client that leaves stops every choice', async () => {
+    const relay = EventsHandlerFake.scripted(() => ({ events: EVENTS.slice(0, 1), untilAborted: true }));
+    const res = new HttpResponderSpy();
+    res.onWrite = (chunk) => {
+      if (chunk.includes('"content":"a"')) res.disconnect();
+    };
+    await chat(api(relay), { n: 2, stream: true }, {}, res);
+    expect(relay.calls.map((c) => c.signal.aborted)).toEqual([true, true]);
+    expect(relay.closed).toBe(2);
+  });
+});
+
 describe('RelayHttpApi: keys, models, health, routes', () => {
   it('with API keys: no key or a wrong one is a 401 before anything runs; the right one names its tenant', async () => {
     const relay = new EventsHandlerFake(EVENTS);

@@ -116,7 +116,7 @@ export class RelayHttpApi {
       parsed = this.parse(endpoint, request.body, requestId);
       const identity = { id: `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${requestId}`, created: Math.floor(this.now() / 1000), model: parsed.model };
       writer = new GenerationResponse(response, parsed, identity, headers);
-      await writer.write(this.options.relay.generate(parsed.request, controller.signal, caller), controller.signal);
+      await writer.write((choice, signal) => this.options.relay.generate(choice, signal, caller), controller.signal);
     } catch (caught) {
       const error = controller.signal.aborted ? abortReason(controller.signal) : caught;
       const http = toHttpError(error, parsed && { endpoint, maxTokensParam: parsed.maxTokensParam });

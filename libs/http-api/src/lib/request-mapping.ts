@@ -6,6 +6,7 @@ import {
   type RelayRequest,
   type SamplingParams,
 } from '@relayllm/relay-core';
+import { MAX_CHOICES } from './choices';
 import { JsonFields, unsupported } from './json-fields';
 import { toChatMessages } from './messages-mapping';
 
@@ -22,6 +23,8 @@ export interface ParsedGeneration {
   /** The model as the caller named it (echoed in responses). */
   model: string;
   stream: boolean;
+  /** `n`: how many choices, each a generation of its own (choices.ts). */
+  choices: number;
   /** `stream_options.include_usage`: a last chunk carries the usage. */
   includeUsage: boolean;
   maxTokensParam: MaxTokensParam;
@@ -98,7 +101,16 @@ function commonParameters(fields: JsonFields, defaults: GenerationDefaults, endp
   fields.string('user'); // accepted, as OpenAI's end-user id; only its type is checked
   const stream = fields.boolean('stream') ?? false;
   const includeUsage = fields.nested('stream_options')?.boolean('include_usage') ?? false;
-  return { model, stream, includeUsage: stream && includeUsage, maxTokensParam, request };
+  return { model, stream, choices: choiceCount(fields), includeUsage: stream && includeUsage, maxTokensParam, request };
+}
+
+/** `n`, an integer in [1, MAX_CHOICES]; 1 when unset or null (as OpenAI's clients send it). */
+function choiceCount(fields: JsonFields): number {
+  const n = fields.number('n') ?? 1;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_CHOICES) {
+    throw RelayError.invalidArgument(InvalidArgumentReason.REQUEST_BODY_INVALID, `n must be an integer in [1, ${MAX_CHOICES}], got ${n}`, 'n');
+  }
+  return n;
 }
 
 function servedModel(fields: JsonFields, modelId: string): string {
@@ -154,7 +166,6 @@ function relayLimits(limits: JsonFields | undefined): Pick<RelayRequest, 'maxTur
  * unknown members: see JsonFields.refuseUnknownMembers.)
  */
 function refuseUnsupported(fields: JsonFields, endpoint: OpenAiEndpoint): void {
-  if (fields.has('n') && fields.raw('n') !== 1) throw unsupported('n', 'more than one choice');
   if (fields.has('logprobs') && fields.raw('logprobs') !== false && !(endpoint === 'completions' && fields.raw('logprobs') === 0)) {
     throw unsupported('logprobs', 'log probabilities');
   }

@@ -1,5 +1,5 @@
 import type { CompletedEvent, RelayStreamEvent } from '@relayllm/relay-core';
-import { ChunkStream, sseData, SSE_DONE, toChatCompletion, toTextCompletion } from './response-mapping';
+import { ChunkStream, sseData, SSE_DONE, toChatCompletion, toTextCompletion, usageChunk } from './response-mapping';
 
 const IDENTITY = { id: 'chatcmpl-r1', created: 1_700_000_000, model: 'relayllm' };
 const COMPLETED: CompletedEvent = {
@@ -42,7 +42,7 @@ const USAGE = {
 
 describe('whole responses', () => {
   it('chat.completion: the answer, finish_reason stop for the LLM ending it, usage with the relay counts', () => {
-    expect(toChatCompletion(COMPLETED, IDENTITY)).toEqual({
+    expect(toChatCompletion([COMPLETED], IDENTITY)).toEqual({
       ...IDENTITY,
       object: 'chat.completion',
       choices: [{ index: 0, message: { role: 'assistant', content: 'ab cd' }, finish_reason: 'stop', logprobs: null }],
@@ -51,21 +51,51 @@ describe('whole responses', () => {
   });
 
   it('prompt_tokens: the front door\'s count when the prompt\'s ids are known, in total_tokens too; 0 when they are not', () => {
-    const counted = toChatCompletion({ ...COMPLETED, usage: { ...COMPLETED.usage, promptTokens: 7 } }, IDENTITY).usage;
+    const counted = toChatCompletion([{ ...COMPLETED, usage: { ...COMPLETED.usage, promptTokens: 7 } }], IDENTITY).usage;
     expect(counted).toMatchObject({ prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 });
-    expect(toChatCompletion(COMPLETED, IDENTITY).usage).toMatchObject({ prompt_tokens: 0, total_tokens: 5 });
+    expect(toChatCompletion([COMPLETED], IDENTITY).usage).toMatchObject({ prompt_tokens: 0, total_tokens: 5 });
   });
 
   it('text_completion, and length when the budget ran out', () => {
-    const body = toTextCompletion({ ...COMPLETED, finishReason: 'length' }, { ...IDENTITY, id: 'cmpl-r1' });
+    const body = toTextCompletion([{ ...COMPLETED, finishReason: 'length' }], { ...IDENTITY, id: 'cmpl-r1' });
     expect(body).toMatchObject({ object: 'text_completion', choices: [{ index: 0, text: 'ab cd', finish_reason: 'length', logprobs: null }] });
+  });
+
+  it('n choices: choice i from the i-th generation; usage sums them (the prompt once) and keeps each one\'s relay usage', () => {
+    const second: CompletedEvent = {
+      type: 'completed',
+      finishReason: 'eos',
+      text: 'xyz',
+      usage: { slmTokens: 3, llmTokens: 0, responseTokens: 3, calls: 0, llmTokenRatio: 0, malformedCommands: 1, noCallCommands: 0, callRecords: [], promptTokens: 7 },
+    };
+    const first = { ...COMPLETED, usage: { ...COMPLETED.usage, promptTokens: 7 } };
+    const body = toChatCompletion([first, second], IDENTITY);
+    expect(body.choices).toEqual([
+      { index: 0, message: { role: 'assistant', content: 'ab cd' }, finish_reason: 'stop', logprobs: null },
+      { index: 1, message: { role: 'assistant', content: 'xyz' }, finish_reason: 'stop', logprobs: null },
+    ]);
+    expect(body.usage).toEqual({
+      prompt_tokens: 7,
+      completion_tokens: 8,
+      total_tokens: 15,
+      relay: {
+        slm_tokens: 6,
+        llm_tokens: 2,
+        calls: 1,
+        llm_token_ratio: 0.25,
+        malformed_commands: 1,
+        choices: [USAGE.relay, { slm_tokens: 3, llm_tokens: 0, calls: 0, llm_token_ratio: 0, malformed_commands: 1, finish_reason: 'eos', call_records: [] }],
+      },
+    });
+    expect(toTextCompletion([first, second], IDENTITY).choices.map((choice) => [choice.index, choice.text])).toEqual([[0, 'ab cd'], [1, 'xyz']]);
   });
 });
 
 describe('ChunkStream', () => {
   const stream = (endpoint: 'chat' | 'completions', includeUsage: boolean) => {
     const chunks = new ChunkStream(endpoint, IDENTITY, includeUsage);
-    return [...chunks.opening(), ...EVENTS.flatMap((event) => chunks.chunksOf(event))];
+    const last = includeUsage ? [usageChunk(endpoint, IDENTITY, [COMPLETED])] : [];
+    return [...chunks.opening(), ...EVENTS.flatMap((event) => chunks.chunksOf(event)), ...last];
   };
 
   it('chat: the role, one chunk per text event with its writer, a content-less chunk per call start and end, the finish', () => {
@@ -92,6 +122,12 @@ describe('ChunkStream', () => {
     expect(chunks.map((chunk) => chunk.object)).toEqual(Array(5).fill('text_completion'));
     expect(chunks[0].choices[0]).toEqual({ index: 0, text: 'ab', finish_reason: null, logprobs: null, relay: { source: 'slm', tokens: 2 } });
     expect(chunks[4].choices[0]).toEqual({ index: 0, text: '', finish_reason: 'stop', logprobs: null });
+  });
+
+  it('a choice\'s chunks carry its index', () => {
+    const second = new ChunkStream('chat', IDENTITY, false, 1);
+    const chunks = [...second.opening(), ...EVENTS.flatMap((event) => second.chunksOf(event))];
+    expect(chunks.map((chunk) => chunk.choices[0].index)).toEqual(Array(6).fill(1));
   });
 });
 

@@ -2,11 +2,14 @@
  * relay-core events -> OpenAI response objects. Pure mapping: one streamed
  * chunk per text event (an engine frame may carry several tokens), one
  * content-less chunk per call start and end (its `relay` field says which),
- * and the finish chunk; usage with the relay's own counts under `relay`.
+ * and the finish chunk, each for its choice (`n` > 1: one generation per
+ * choice); usage with the relay's own counts under `relay`.
  */
-import type { CompletedEvent, RelayCallRecord, RelayFinishReason, RelayStreamEvent, RelayUsage } from '@relayllm/relay-core';
+import { llmTokenRatio, type CompletedEvent, type RelayCallRecord, type RelayFinishReason, type RelayStreamEvent, type RelayUsage } from '@relayllm/relay-core';
 import type {
   ChatCompletion,
+  WireRelayUsage,
+  WireRelayUsageOfChoices,
   ChatCompletionChunk,
   OpenAiFinishReason,
   TextCompletion,
@@ -44,47 +47,86 @@ function toWireCallRecord(record: RelayCallRecord): WireCallRecord {
   };
 }
 
+function toWireRelayUsage(usage: RelayUsage, finishReason: RelayFinishReason): WireRelayUsage {
+  return {
+    slm_tokens: usage.slmTokens,
+    llm_tokens: usage.llmTokens,
+    calls: usage.calls,
+    llm_token_ratio: usage.llmTokenRatio,
+    malformed_commands: usage.malformedCommands,
+    finish_reason: finishReason,
+    call_records: usage.callRecords.map(toWireCallRecord),
+  };
+}
+
+/** The usage of one generation. */
 export function toWireUsage(usage: RelayUsage, finishReason: RelayFinishReason): WireUsage {
   const promptTokens = usage.promptTokens ?? 0;
   return {
     prompt_tokens: promptTokens,
     completion_tokens: usage.responseTokens,
     total_tokens: promptTokens + usage.responseTokens,
-    relay: {
-      slm_tokens: usage.slmTokens,
-      llm_tokens: usage.llmTokens,
-      calls: usage.calls,
-      llm_token_ratio: usage.llmTokenRatio,
-      malformed_commands: usage.malformedCommands,
-      finish_reason: finishReason,
-      call_records: usage.callRecords.map(toWireCallRecord),
-    },
+    relay: toWireRelayUsage(usage, finishReason),
   };
 }
 
-export function toChatCompletion(completed: CompletedEvent, identity: ResponseIdentity): ChatCompletion {
+/** The usage of a response: one generation's, or with several choices their sums and each one's own (the prompt counted once). */
+export function toChoicesUsage(completed: readonly CompletedEvent[]): WireUsage {
+  if (completed.length === 1) return toWireUsage(completed[0].usage, completed[0].finishReason);
+  const sum = (of: (usage: RelayUsage) => number): number => completed.reduce((total, event) => total + of(event.usage), 0);
+  const promptTokens = completed[0]?.usage.promptTokens ?? 0;
+  const slmTokens = sum((u) => u.slmTokens);
+  const llmTokens = sum((u) => u.llmTokens);
+  const relay: WireRelayUsageOfChoices = {
+    slm_tokens: slmTokens,
+    llm_tokens: llmTokens,
+    calls: sum((u) => u.calls),
+    llm_token_ratio: llmTokenRatio(llmTokens, slmTokens + llmTokens),
+    malformed_commands: sum((u) => u.malformedCommands),
+    choices: completed.map((event) => toWireRelayUsage(event.usage, event.finishReason)),
+  };
+  return { prompt_tokens: promptTokens, completion_tokens: slmTokens + llmTokens, total_tokens: promptTokens + slmTokens + llmTokens, relay };
+}
+
+/** A chat completion of its choices, choice i from the i-th completed generation. */
+export function toChatCompletion(completed: readonly CompletedEvent[], identity: ResponseIdentity): ChatCompletion {
   return {
     ...identity,
     object: 'chat.completion',
-    choices: [{ index: 0, message: { role: 'assistant', content: completed.text }, finish_reason: openAiFinishReason(completed.finishReason), logprobs: null }],
-    usage: toWireUsage(completed.usage, completed.finishReason),
+    choices: completed.map((event, index) => ({
+      index,
+      message: { role: 'assistant', content: event.text },
+      finish_reason: openAiFinishReason(event.finishReason),
+      logprobs: null,
+    })),
+    usage: toChoicesUsage(completed),
   };
 }
 
-export function toTextCompletion(completed: CompletedEvent, identity: ResponseIdentity): TextCompletion {
+/** A text completion of its choices, choice i from the i-th completed generation. */
+export function toTextCompletion(completed: readonly CompletedEvent[], identity: ResponseIdentity): TextCompletion {
   return {
     ...identity,
     object: 'text_completion',
-    choices: [{ index: 0, text: completed.text, finish_reason: openAiFinishReason(completed.finishReason), logprobs: null }],
-    usage: toWireUsage(completed.usage, completed.finishReason),
+    choices: completed.map((event, index) => ({ index, text: event.text, finish_reason: openAiFinishReason(event.finishReason), logprobs: null })),
+    usage: toChoicesUsage(completed),
   };
+}
+
+/** The last chunk of a stream with `include_usage`: no choices, as OpenAI sends it, and the response's usage. */
+export function usageChunk(endpoint: OpenAiEndpoint, identity: ResponseIdentity, completed: readonly CompletedEvent[]): StreamChunk {
+  const usage = toChoicesUsage(completed);
+  return endpoint === 'chat'
+    ? { ...identity, object: 'chat.completion.chunk', choices: [], usage }
+    : { ...identity, object: 'text_completion', choices: [], usage };
 }
 
 export type StreamChunk = ChatCompletionChunk | TextCompletion;
 
 /**
- * The chunks of one streamed response, event by event. Remembers the call in
- * progress so that LLM text says which call wrote it.
+ * The chunks of one choice of a streamed response, event by event. Remembers
+ * the call in progress so that LLM text says which call wrote it. The usage
+ * chunk, one for all choices, is `usageChunk`'s.
  */
 export class ChunkStream {
   private callInProgress: number | undefined;
@@ -93,6 +135,7 @@ export class ChunkStream {
     private readonly endpoint: OpenAiEndpoint,
     private readonly identity: ResponseIdentity,
     private readonly includeUsage: boolean,
+    private readonly index = 0,
   ) {}
 
   /** Chat streams open with the assistant's role, as OpenAI's do. */
@@ -127,30 +170,22 @@ export class ChunkStream {
         this.callInProgress = undefined;
         return [this.chunk({ relay: { event: 'relay_finished', call_index: event.callIndex, tokens_written: event.tokensWritten, latency_ms: event.latencyMs } }, null)];
       case 'completed':
-        return this.closing(event);
+        return [this.chunk({}, openAiFinishReason(event.finishReason))];
     }
-  }
-
-  private closing(event: CompletedEvent): StreamChunk[] {
-    const finish = this.chunk({}, openAiFinishReason(event.finishReason));
-    if (!this.includeUsage) return [finish];
-    return [finish, { ...this.emptyChunk(), usage: toWireUsage(event.usage, event.finishReason) }];
   }
 
   private chunk(delta: { role?: 'assistant'; content?: string; relay?: WireRelayDelta }, finishReason: OpenAiFinishReason | null): StreamChunk {
     const usage = this.includeUsage ? { usage: null } : {};
     if (this.endpoint === 'chat') {
-      return { ...this.identity, object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finishReason, logprobs: null }], ...usage };
+      return { ...this.identity, object: 'chat.completion.chunk', choices: [{ index: this.index, delta, finish_reason: finishReason, logprobs: null }], ...usage };
     }
     const relay = delta.relay === undefined ? {} : { relay: delta.relay };
-    return { ...this.identity, object: 'text_completion', choices: [{ index: 0, text: delta.content ?? '', finish_reason: finishReason, logprobs: null, ...relay }], ...usage };
-  }
-
-  /** The usage chunk: no choices, as OpenAI sends it. */
-  private emptyChunk(): StreamChunk {
-    return this.endpoint === 'chat'
-      ? { ...this.identity, object: 'chat.completion.chunk', choices: [] }
-      : { ...this.identity, object: 'text_completion', choices: [] };
+    return {
+      ...this.identity,
+      object: 'text_completion',
+      choices: [{ index: this.index, text: delta.content ?? '', finish_reason: finishReason, logprobs: null, ...relay }],
+      ...usage,
+    };
   }
 }
 

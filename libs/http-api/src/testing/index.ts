@@ -1,3 +1,3 @@
 // Test doubles of the HTTP adapter: for specs only, never re-exported by the barrel.
 export { HttpResponderSpy, httpRequest } from './http-exchange.spy';
-export { EventsHandlerFake } from './events-handler.fake';
+export { EventsHandlerFake, type ScriptedGeneration } from './events-handler.fake';
