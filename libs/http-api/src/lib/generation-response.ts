@@ -36,12 +36,13 @@ export class GenerationResponse {
     const choices = new AbortController();
     const stopChoices = (): void => choices.abort(abortReason(signal));
     signal.addEventListener('abort', stopChoices, { once: true });
+    if (signal.aborted) stopChoices();
     try {
       const count = this.parsed.choices;
       // One choice runs on the request's own signal, as it always has; several share one they can all be stopped by.
       const shared = count === 1 ? signal : choices.signal;
       const streams = Array.from({ length: count }, (_, index) => start(choiceRequest(this.parsed.request, index, count), shared));
-      const events = mergeChoices(streams, () => choices.abort(RelayError.cancelled(CancelledReason.CLIENT_CANCELLED, 'another choice of the request failed')));
+      const events = mergeChoices(streams, () => choices.abort(RelayError.cancelled(CancelledReason.RELAY_ABORTED, 'the request ended before this choice did (another choice failed)')));
       if (this.parsed.stream) await this.stream(events, signal);
       else await this.whole(events, signal);
     } finally {
