@@ -38,10 +38,6 @@ async function engines(runsDir: string, run: string): Promise<string> {
   return `${meta['engines.slm']} ${meta['engines.llm']}`;
 }
 
-function questionOf(prompt: string): string {
-  return prompt.endsWith('\n') ? prompt.slice(0, -1) : prompt;
-}
-
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: {
     runs: { type: 'string', default: 'runs/reference' }, candidates: { type: 'string', default: '3' }, all: { type: 'boolean', default: false },
@@ -59,10 +55,12 @@ async function main(): Promise<number> {
   const [relay, alone, teacher] = await Promise.all(Object.values(RUNS).map((run) => readResults(join(runsDir, run))));
   const questions = roles.joinRuns(relay, alone, teacher);
   const byQuestion = new Map(questions.map((q) => [q.question, q]));
+  // A prompt no run asked plays no role: every requirement then reads as unmet.
+  const runsOf = (prompt: string): roles.QuestionRuns => byQuestion.get(prompt) ?? { question: prompt, gold: '', index: Infinity };
   const limit = Number(values.candidates);
   let repick = 0;
   for (const { prompt, role } of IN_USE) {
-    const q = byQuestion.get(questionOf(prompt)) ?? { question: prompt, gold: '', index: Infinity };
+    const q = runsOf(prompt);
     const lacks = roles.unmet(role, q);
     if (role === roles.DEMO && lacks.length === 0 && q.gold !== DEMO_ANSWER) lacks.push(`DEMO_ANSWER is ${DEMO_ANSWER}, the gold ${q.gold}`);
     if (lacks.length === 0) process.stdout.write(`ok       ${role.name}: ${JSON.stringify(prompt)}\n`);
@@ -72,7 +70,7 @@ async function main(): Promise<number> {
     const picks = roles.candidates(role, questions, limit).map((c) => `${JSON.stringify(c.question)} (gold ${c.gold})`);
     process.stdout.write(`         candidates: ${picks.join(', ') || 'none in these runs'}\n`);
   }
-  const shortfall = roles.distinctFirstShortfall(DISTINCT_FIRST_PROMPTS.map((p) => byQuestion.get(p) ?? { question: p, gold: '', index: Infinity }));
+  const shortfall = roles.distinctFirstShortfall(DISTINCT_FIRST_PROMPTS.map(runsOf));
   process.stdout.write(shortfall === undefined ? 'ok       DISTINCT_FIRST_PROMPTS\n' : `RE-PICK  DISTINCT_FIRST_PROMPTS: ${shortfall}\n`);
   repick += shortfall === undefined ? 0 : 1;
   process.stdout.write(`${repick === 0 ? 'every prompt holds' : `${repick} to re-pick`} (runs: ${runsDir}); check each pick with relayllm generate at its role's policy\n`);

@@ -124,9 +124,10 @@ def token_logprobs(model, tokens, temperature: float):
     return torch.log_softmax(logits, -1).gather(-1, tokens[:, 1:, None])[..., 0]
 
 
-def decision_logprobs(model, tokens, temperature: float):
-    """log P(the decision taken) in `rollout.decide`'s two-way choice: `<call>` against the top other token."""
-    d, _ = decision_logit(model(tokens[:, :-1]), temperature)
+def decision_logprobs(logits, tokens, temperature: float):
+    """log P(the decision taken) in `rollout.decide`'s two-way choice: `<call>` against the top other token.
+    logits: the model's over tokens[:, :-1]."""
+    d, _ = decision_logit(logits, temperature)
     return torch.nn.functional.logsigmoid(torch.where(tokens[:, 1:] == CALL, d, -d))
 
 
@@ -137,17 +138,18 @@ def explore_floor(cfg: dict) -> ExploreFloor | None:
     return ExploreFloor(cfg["explore_floor"], cfg["explore_below"])
 
 
-def explore_weights(student, tokens, cfg: dict):
+def explore_weights(logits, tokens, cfg: dict):
     """Per position, what the loss multiplies a decision's advantage by: 1, or with `explore_floor`
     and `explore_weight` "importance", P(decision | policy) / P(decision as drawn), so that the
     floored draws give the policy's own gradient in expectation (per decision, as PPO's ratio is).
     "none" takes the floored draws as if the policy had made them: a bigger, biased step towards
-    what exploration found. The student is the one that drew the rollouts (no update since)."""
+    what exploration found. logits: the student's over tokens[:, :-1], the student that drew the rollouts (no
+    update since)."""
     floor = explore_floor(cfg)
     if floor is None or cfg["explore_weight"] == "none":
         return torch.ones(tokens.shape[0], tokens.shape[1] - 1)
     with torch.no_grad():
-        policy, drawn, _ = call_odds(student(tokens[:, :-1]), cfg["temperature"], floor)
+        policy, drawn, _ = call_odds(logits.detach(), cfg["temperature"], floor)
         called = tokens[:, 1:] == CALL
         ratio = torch.where(called, policy / drawn, (1.0 - policy) / (1.0 - drawn))
         return torch.where(drawn == policy, torch.ones_like(ratio), ratio)
@@ -177,8 +179,9 @@ def policy_loss(student, ref, trs, adv: list[list[float]], cfg: dict):
     a = token_adv[:, 1:]
     if cfg["explore"] == "decisions":
         _, decided = sft.pad_batch(seqs, [[0.0] * len(tr.prompt) + _trained_positions(tr, "decisions") for tr in trs])
-        weight = explore_weights(student, tokens, cfg)
-        gain = (a * weight * decision_logprobs(student, tokens, cfg["temperature"]) * decided[:, 1:]).sum()
+        logits = student(tokens[:, :-1])
+        weight = explore_weights(logits, tokens, cfg)
+        gain = (a * weight * decision_logprobs(logits, tokens, cfg["temperature"]) * decided[:, 1:]).sum()
     else:
         gain = (a * logp * m).sum()
     loss = -(gain - cfg["kl_coef"] * (kl * m).sum()) / m.sum().clamp(min=1)

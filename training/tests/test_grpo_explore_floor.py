@@ -88,7 +88,7 @@ class ExploreWeightsTest(unittest.TestCase):
         self.tokens = torch.tensor([encode("12") + [CALL] + encode("3")])
 
     def test_each_decision_is_weighed_by_policy_over_drawn_odds(self):
-        w = grpo.explore_weights(self.model, self.tokens, self.CFG)
+        w = grpo.explore_weights(self.model(self.tokens[:, :-1]), self.tokens, self.CFG)
         with torch.no_grad():
             logits = self.model(self.tokens[:, :-1])[0]
             others = logits.index_fill(-1, torch.tensor([CALL]), float("-inf")).max(-1).values
@@ -102,7 +102,7 @@ class ExploreWeightsTest(unittest.TestCase):
     def test_without_a_floor_or_with_weight_none_every_weight_is_one(self):
         for cfg in (self.CFG | {"explore_floor": 0.0}, self.CFG | {"explore_weight": "none"},
                     self.CFG | {"explore": "tokens"}):
-            self.assertTrue(torch.equal(grpo.explore_weights(self.model, self.tokens, cfg), torch.ones(1, 3)))
+            self.assertTrue(torch.equal(grpo.explore_weights(self.model(self.tokens[:, :-1]), self.tokens, cfg), torch.ones(1, 3)))
 
 
 class GrpoStepTest(unittest.TestCase):
