@@ -64,7 +64,7 @@ class ConfigTest(unittest.TestCase):
 
     def test_data_parallel_from_is_the_teachers_and_below_its_steps(self):
         teacher = self.base()
-        self.assertEqual(config.load(self.write(teacher)).sft["data_parallel_from"], 0)
+        self.assertEqual(config.load(self.write(teacher)).sft["data_parallel_from"], 2250)   # the shipped teacher's
         switched = {**teacher, "sft": {**teacher["sft"], "data_parallel_from": 2400}}
         self.assertEqual(config.load(self.write(switched)).sft["data_parallel_from"], 2400)
         student = os.path.join(os.path.dirname(__file__), "..", "configs", "student.json")

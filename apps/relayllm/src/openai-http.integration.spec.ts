@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import OpenAI from 'openai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEMO_ANSWER } from '@relayllm/testing';
+import { DEMO_ANSWER, SAMPLED_DRAWS_PROMPT } from '@relayllm/testing';
 import { loadApiSecurity } from './app/config';
 import { SAMPLE_PROMPT } from './cli/demo';
 import { specConfig, startSpecEngines, startSpecHttpServer, type SpecEngines, type SpecHttpServer } from './testing/embedded-fixture';
@@ -96,12 +96,12 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
   it('n choices: greedy they are all the one answer; sampled with a seed each is its own draw, the same again, streamed or whole', async () => {
     type Relay = { calls: number; llm_tokens: number; call_records: Array<{ response_token_start: number }> };
     type Usage = { completion_tokens: number; relay: Relay & { choices: Relay[] } };
-    // A draw as the relay records it: this student's sampled answers mostly share their text and differ in where it calls.
+    // A draw as the relay records it: this student's sampled answers differ in where and how often it calls.
     const draw = (relay: Relay): string => JSON.stringify([relay.calls, relay.llm_tokens, relay.call_records.map((r) => r.response_token_start)]);
     const greedy = await client.chat.completions.create({ ...RELAYED, n: 2 });
     const answer = (await client.chat.completions.create(RELAYED)).choices[0].message.content;
     expect(greedy.choices.map((c) => [c.index, c.message.content])).toEqual([[0, answer], [1, answer]]);
-    const sampled = { ...RELAYED, n: 3, temperature: 1, seed: 11 };
+    const sampled = { ...RELAYED, messages: [{ role: 'user' as const, content: SAMPLED_DRAWS_PROMPT }], n: 3, temperature: 1, seed: 11 };
     const whole = await client.chat.completions.create(sampled);
     const usage = whole.usage as unknown as Usage;
     expect(new Set(usage.relay.choices.map(draw)).size).toBeGreaterThan(1);

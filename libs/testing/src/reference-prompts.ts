@@ -125,6 +125,15 @@ export const DISTINCT_FIRST_PROMPTS: readonly string[] = [
   'Compute 9-f(249).',
 ];
 
+/**
+ * Sampled at temperature 1 with seeds 11, 12 and 13 (relaying, 200 tokens), the student's three draws
+ * differ in where and how often it calls (today: 1, 2 and 1 calls; the second also calls at token 42),
+ * so a spec can tell one choice's draw from another's. The demo question is no use here: this
+ * student, sampled, writes it the same way every time. Not checked by `npm run prompts:reference`
+ * (its runs are greedy): after a pair swap, `relayllm generate "<this>" --temperature 1 --seed S --json`.
+ */
+export const SAMPLED_DRAWS_PROMPT = 'Compute f(756)*16.';
+
 /** Any distinct questions: the student's first 12 tokens for each are the same decoded together as alone. */
 export const BATCHED_PROMPTS: readonly string[] = ['Compute 0+f(344).', 'Compute 13*f(756)+42.', 'Compute 1+26-f(952)+30.', 'Compute 8*f(592).'];
 
