@@ -1,10 +1,9 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_REASON_METADATA_KEY } from '@relayllm/grpc-api';
 import { Policy, type GenerateEvent } from '@relayllm/proto';
-import { IN_TASK_PROMPT, LONG_PACED_PROMPT } from '@relayllm/testing';
+import { IN_TASK_PROMPT, LONG_PACED_PROMPT, until } from '@relayllm/testing';
 import { specConfig, startSpecEngines, startSpecServer, type SpecEngines, type SpecServer } from './testing/embedded-fixture';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { until } from './testing/observed-engine';
 
 /** Paced engines (see ObservedEngine): a generation of MAX_TOKENS takes seconds, so it is surely running when cut. */
 const PACE_MS = 10;
@@ -64,7 +63,7 @@ describe('cancellation reaches the real engines (gRPC, real models)', () => {
   async function expectStoppedWithin(start: Mark, cut: Mark): Promise<void> {
     const msPerStep = (cut.ms - start.ms) / Math.max(1, cut.steps - start.steps);
     const slowdown = Math.max(1, msPerStep / PACE_MS);
-    await until(() => busy() === 0, IDLE_DEADLINE_MS);
+    await until(() => busy() === 0, 'every engine sequence to be released', IDLE_DEADLINE_MS);
     expect(Date.now() - cut.ms).toBeLessThanOrEqual(STOP_WITHIN_MS * slowdown);
     expect(steps() - cut.steps).toBeLessThanOrEqual(STOP_WITHIN_STEPS);
     const evaluatedAtStop = evaluated();
@@ -87,7 +86,7 @@ describe('cancellation reaches the real engines (gRPC, real models)', () => {
         if (event.event?.$case === 'completed') completed += 1;
       });
       // Mid-stream: a model is decoding and has written a few paced tokens.
-      await until(() => busy() > 0, 5_000);
+      await until(() => busy() > 0, 'a generation to hold an engine sequence', 5_000);
       const start = mark();
       await sleep(20 * PACE_MS);
       const busyAtCancel = busy();
@@ -128,13 +127,13 @@ describe('cancellation reaches the real engines (gRPC, real models)', () => {
     const request = { prompt: LONG_PACED_PROMPT, maxTokens: MAX_TOKENS, requestId: 'same-id' };
     const controller = new AbortController();
     const first = api.client.generate(request, { signal: controller.signal }).catch((e: ServiceError) => e);
-    await until(() => busy() > 0, 5_000);
+    await until(() => busy() > 0, 'a generation to hold an engine sequence', 5_000);
     const second = await api.client.generate(request).catch((e: ServiceError) => e);
     expect((second as ServiceError).code).toBe(status.FAILED_PRECONDITION);
     expect((second as ServiceError).metadata.get(ERROR_REASON_METADATA_KEY)).toEqual(['REQUEST_ID_IN_USE']);
     controller.abort();
     expect(((await first) as ServiceError).code).toBe(status.CANCELLED);
-    await until(() => busy() === 0, 1_000);
+    await until(() => busy() === 0, 'the engine sequences to be released', 1_000);
     engines.slm.delayMs = 0;
     engines.llm.delayMs = 0;
     await expect(api.client.generate({ ...request, maxTokens: 4 })).resolves.toMatchObject({ requestId: 'same-id' });
@@ -147,7 +146,7 @@ describe('cancellation reaches the real engines (gRPC, real models)', () => {
       const error = await short.client.generate({ prompt: LONG_PACED_PROMPT, maxTokens: MAX_TOKENS }).catch((e: ServiceError) => e);
       expect((error as ServiceError).code).toBe(status.DEADLINE_EXCEEDED);
       expect((error as ServiceError).metadata.get(ERROR_REASON_METADATA_KEY)).toEqual(['REQUEST_TIMEOUT']);
-      await until(() => busy() === 0, IDLE_DEADLINE_MS);
+      await until(() => busy() === 0, 'every engine sequence to be released', IDLE_DEADLINE_MS);
     } finally {
       await short.close();
     }

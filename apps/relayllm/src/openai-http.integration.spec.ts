@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process';
 import OpenAI from 'openai';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEMO_ANSWER, SAMPLED_DRAWS_PROMPT } from '@relayllm/testing';
+import { DEMO_ANSWER, SAMPLED_DRAWS_PROMPT, until } from '@relayllm/testing';
 import { loadApiSecurity } from './app/config';
 import { SAMPLE_PROMPT } from './cli/demo';
 import { specConfig, startSpecEngines, startSpecHttpServer, type SpecEngines, type SpecHttpServer } from './testing/embedded-fixture';
 import { EngineStopProbe } from './testing/engine-stop';
-import { until } from './testing/observed-engine';
 
 /**
  * The embedded server's OpenAI-compatible port driven by clients nobody here
@@ -193,7 +192,7 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
     const reading = (async () => {
       for await (const chunk of stream as unknown as AsyncIterable<unknown>) if (chunk !== undefined) chunks += 1;
     })();
-    await until(() => probe.busy() > 0, 5_000);
+    await until(() => probe.busy() > 0, 'a generation to hold an engine sequence', 5_000);
     const start = probe.mark();
     await sleep(20 * PACE_MS);
     expect(probe.busy()).toBeGreaterThan(0);
@@ -215,7 +214,7 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
       body: JSON.stringify({ ...RELAYED, max_tokens: 400, stream: true }),
     });
     const body = response.text();
-    await until(() => probe.busy() > 0, 5_000);
+    await until(() => probe.busy() > 0, 'a generation to hold an engine sequence', 5_000);
     const http = closing.servers.http?.server;
     const closed = http?.close(200);
     expect(closing.servers.http?.server.api.activeGenerations).toBe(1);
@@ -223,7 +222,7 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
     const events = (await body).split('\n\n').filter((e) => e !== '');
     expect(JSON.parse(events[events.length - 1].slice('data: '.length))).toMatchObject({ error: { relay_reason: 'SERVER_SHUTDOWN' } });
     await closed;
-    await until(() => probe.busy() === 0, 1_000);
+    await until(() => probe.busy() === 0, 'the engine sequences to be released', 1_000);
     await closing.close();
   }, 30_000);
 

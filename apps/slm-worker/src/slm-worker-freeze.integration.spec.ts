@@ -1,8 +1,8 @@
 import { REFERENCE_COMMAND_SYNTAX, sequenceIdOf, type CompletedEvent } from '@relayllm/relay-core';
 import { ChunkRecordingEngineSpy } from '@relayllm/relay-core/testing';
 import { RemoteSlmEngine, StaticSlmWorkerDirectory, type RemoteSlmEngineOptions, type SlmFailoverEvent } from '@relayllm/slm-remote';
-import { SLM_WORKER_QUESTIONS, type AppProcessHandle } from '@relayllm/testing';
-import { SlmWorkerCluster, summary, until } from './testing/slm-worker-cluster';
+import { SLM_WORKER_QUESTIONS, until, type AppProcessHandle } from '@relayllm/testing';
+import { SlmWorkerCluster, summary } from './testing/slm-worker-cluster';
 
 /**
  * A frozen SLM worker (SIGSTOP: its TCP connections stay open, it answers

@@ -1,8 +1,8 @@
 import { sequenceIdOf, type CompletedEvent, REFERENCE_COMMAND_SYNTAX } from '@relayllm/relay-core';
 import { ChunkRecordingEngineSpy } from '@relayllm/relay-core/testing';
 import { RemoteSlmEngine, type SlmFailoverEvent } from '@relayllm/slm-remote';
-import { healthCheckClient, SLM_WORKER_QUESTIONS, type AppProcessHandle } from '@relayllm/testing';
-import { SlmWorkerCluster, summary, until } from './testing/slm-worker-cluster';
+import { healthCheckClient, SLM_WORKER_QUESTIONS, until, type AppProcessHandle } from '@relayllm/testing';
+import { SlmWorkerCluster, summary } from './testing/slm-worker-cluster';
 
 /**
  * Real slm-worker processes (reference SLM, real gRPC, heartbeats over a

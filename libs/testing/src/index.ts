@@ -40,3 +40,4 @@ export {
   SLM_WORKER_QUESTIONS,
   TWO_CALL_PROMPT,
 } from './reference-prompts';
+export { until } from './until';

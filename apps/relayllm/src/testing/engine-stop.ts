@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SpecEngines } from './embedded-fixture';
-import { until } from './observed-engine';
+import { until } from '@relayllm/testing';
 
 /** A moment of a generation: wall time and paced decode steps passed so far. */
 export interface StepMark {
@@ -37,7 +37,7 @@ export class EngineStopProbe {
   async expectStoppedWithin(start: StepMark, cut: StepMark, stopWithinMs: number): Promise<void> {
     const msPerStep = (cut.ms - start.ms) / Math.max(1, cut.steps - start.steps);
     const slowdown = Math.max(1, msPerStep / this.paceMs);
-    await until(() => this.busy() === 0, IDLE_DEADLINE_MS);
+    await until(() => this.busy() === 0, 'every engine sequence to be released', IDLE_DEADLINE_MS);
     expect(Date.now() - cut.ms).toBeLessThanOrEqual(stopWithinMs * slowdown);
     expect(this.steps() - cut.steps).toBeLessThanOrEqual(stopWithinMs / this.paceMs);
     const evaluatedAtStop = this.evaluated();

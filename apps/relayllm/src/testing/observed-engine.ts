@@ -32,12 +32,3 @@ export class ObservedEngine extends EngineDecorator {
   }
 }
 
-/** Polls `condition` every millisecond; resolves with the time it took, rejects after timeoutMs. */
-export async function until(condition: () => boolean, timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await sleep(1);
-  }
-  return Date.now() - started;
-}

@@ -13,7 +13,7 @@ import {
   type RelayStreamEvent,
 } from '@relayllm/relay-core';
 import type { SlmWorkerDirectory } from '@relayllm/slm-remote';
-import { referenceModelDir, SLM_WORKER_QUESTIONS, startAppProcess, startNatsServer, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
+import { referenceModelDir, SLM_WORKER_QUESTIONS, startAppProcess, startNatsServer, until, type AppProcessHandle, type NatsServerHandle } from '@relayllm/testing';
 import { join } from 'path';
 
 const MAX_TOKENS = 256;
@@ -24,14 +24,6 @@ export const HEARTBEAT_INTERVAL_MS = 200;
 
 export type RelaySummary = Pick<CompletedEvent, 'text' | 'finishReason'> & { slm: number; llm: number; calls: number };
 export const summary = (c: CompletedEvent): RelaySummary => ({ text: c.text, finishReason: c.finishReason, slm: c.usage.slmTokens, llm: c.usage.llmTokens, calls: c.usage.calls });
-
-export async function until(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * TEST FIXTURE: real slm-worker processes (reference SLM, real gRPC,

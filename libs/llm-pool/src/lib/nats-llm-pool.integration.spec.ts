@@ -3,7 +3,7 @@ import { connectNats } from '@relayllm/nats-transport';
 import { InMemoryKeyValueStore, LlmAffinity, type KeyValueStore } from '@relayllm/relay-cluster';
 import { FailingKeyValueStoreFake } from '@relayllm/relay-cluster/testing';
 import type { EngineChunk } from '@relayllm/relay-core';
-import { natsServerFixture, startNatsServer, type NatsServerHandle } from '@relayllm/testing';
+import { natsServerFixture, startNatsServer, until, type NatsServerHandle } from '@relayllm/testing';
 import { LiveWorkersFake } from '../testing/live-workers.fake';
 import { collect, failure, NatsLlmWorkerFake, relay } from '../testing/nats-llm-worker.fake';
 import { NatsLlmPool } from './nats-llm-pool';
@@ -103,13 +103,14 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       const seenBefore = a.seen.length;
       const stream = pool({ attemptTimeoutMs: 60_000 }).generate(relay({ maxTokens: 2 }), new AbortController().signal);
       const done = collect(stream);
-      for (let i = 0; i < 500 && a.seen.length === seenBefore; i++) await new Promise((r) => setTimeout(r, 5));
+      await until(() => a.seen.length > seenBefore, 'worker a to receive the call', 2_500);
       workers.expire('a');
       expect(await done).toEqual([{ tokens: [120, 120], text: 'xx', tokenTexts: ['x', 'x'], finish: 'length' }]);
       expect([outcomes[0].workerId, outcomes[0].attempts]).toEqual(['b', 2]);
       const reissued = b.seen[b.seen.length - 1];
       expect([reissued.contextText, reissued.maxTokens, reissued.attempt]).toEqual(['Compute 1+2.\n', 2, 2]);
-      expect(a.cancels.some((c) => c.generationId === 'gen-1')).toBe(true);
+      // The cancel is a NATS message: it may still be in flight when the reissued stream ends.
+      await until(() => a.cancels.some((c) => c.generationId === 'gen-1'), "the dead worker's cancel for gen-1", 2_000);
     });
 
     // The attempt timeout (60 s) is far above the test's own (10 s): only the ack deadline can reissue in time.
@@ -123,7 +124,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       const reissued = b.seen[b.seen.length - 1];
       expect([reissued.contextText, reissued.maxTokens, reissued.attempt]).toEqual(['Compute 1+2.\n', 2, 2]);
       // The abandoned attempt is cancelled as on a timeout.
-      expect(a.cancels.slice(cancelsBefore).some((c) => c.generationId === 'gen-1')).toBe(true);
+      await until(() => a.cancels.slice(cancelsBefore).some((c) => c.generationId === 'gen-1'), "the abandoned attempt's cancel", 2_000);
     }, 10_000);
 
     it('every attempt lost: bounded reissues, then unavailable LLM_ACK_TIMEOUT', async () => {
@@ -140,7 +141,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       a.behaviour = 'held';
       const seenBefore = a.seen.length + b.seen.length;
       const done = collect(pool({ attemptTimeoutMs: 60_000, ackTimeoutMs: 300 }).generate(relay(), new AbortController().signal));
-      for (let i = 0; i < 500 && a.seen.length + b.seen.length === seenBefore; i++) await new Promise((r) => setTimeout(r, 5));
+      await until(() => a.seen.length + b.seen.length > seenBefore, 'a worker to receive the call', 2_500);
       // Well past the ack deadline, the acked attempt is still the only one.
       await new Promise((r) => setTimeout(r, 1_200));
       a.release();
@@ -172,12 +173,10 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       b.behaviour = 'silent';
       const controller = new AbortController();
       const done = collect(pool().generate(relay({ generationId: 'gen-abort' }), controller.signal));
-      for (let i = 0; i < 500 && a.seen.concat(b.seen).every((s) => s.generationId !== 'gen-abort'); i++) await new Promise((r) => setTimeout(r, 5));
+      await until(() => a.seen.concat(b.seen).some((s) => s.generationId === 'gen-abort'), 'a worker to receive gen-abort', 2_500);
       controller.abort();
       expect(await done).toEqual([]);
-      const cancelled = (): boolean => [...a.cancels, ...b.cancels].some((c) => c.generationId === 'gen-abort');
-      for (let i = 0; i < 500 && !cancelled(); i++) await new Promise((r) => setTimeout(r, 5));
-      expect(cancelled()).toBe(true);
+      await until(() => [...a.cancels, ...b.cancels].some((c) => c.generationId === 'gen-abort'), 'the cancel for gen-abort', 2_500);
     });
 
     it("a worker's deadline_exceeded (the attempt's deadline) is reissued like a timeout", async () => {
@@ -250,7 +249,7 @@ describe('NatsLlmPool against a real nats-server (in-process worker stand-ins)',
       worker.behaviour = 'silent';
       const pool = new NatsLlmPool({ nc: poolNc, model: 'llm', attemptTimeoutMs: 500, maxAttempts: 2 });
       const inFlight = failure(pool.generate(relay({ generationId: 'restart' }), new AbortController().signal));
-      for (let i = 0; i < 500 && worker.seen.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+      await until(() => worker.seen.length > 0, 'the worker to receive the call', 2_500);
       await restarting.stop();
       await restarting.start();
       const error = await inFlight;
