@@ -15,7 +15,7 @@ import {
   type WorkerChange,
 } from '@relayllm/nats-transport';
 import { EngineFinish, LlmCancel, LlmGenerateReply, LlmGenerateRequest, WorkerKind } from '@relayllm/proto';
-import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
+import { startNatsServer, until, type NatsServerHandle } from '@relayllm/testing';
 import 'reflect-metadata';
 import { loadLlmWorkerConfig } from './app/config';
 import { LlmWorkerModule } from './app/llm-worker.module';
@@ -99,10 +99,10 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
   it('is full at max sequences (heartbeat says so), and a cancel message aborts the running call', async () => {
     const hanging = ask(llmGenerateSubject('llm'), request({ generationId: 'hang' }));
     const service = app.get(LlmWorkerService);
-    for (let i = 0; i < 500 && service.activeSequences === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await until(() => service.activeSequences > 0, 'the worker to hold a sequence', 2_500);
     const refused = await ask(llmGenerateSubject('llm'), request({ generationId: 'other' }));
     expect(refused.reply.error?.reason).toBe('WORKER_FULL');
-    for (let i = 0; i < 500 && registry.get('spec-worker')?.activeSequences !== 1; i++) await new Promise((r) => setTimeout(r, 5));
+    await until(() => registry.get('spec-worker')?.activeSequences === 1, 'the heartbeat to report 1 active sequence', 2_500);
     expect(registry.get('spec-worker')).toMatchObject({ activeSequences: 1, maxSequences: 1, kind: WorkerKind.WORKER_KIND_LLM });
     client.publish(llmCancelSubject('llm', 'hang'), encodeProto(LlmCancel, { sequenceId: 'hang/llm', turn: 0 }));
     const { reply } = await hanging;
@@ -129,7 +129,7 @@ describe('llm-worker Nest microservice over a real nats-server (scripted engine)
     await app.get(LlmWorkerService).drain(100);
     await presence.stop();
     await expect(client.request(llmWorkerSubject('llm', 'spec-worker'), request(), { timeout: 5_000 })).rejects.toThrow();
-    for (let i = 0; i < 500 && !changes.some((c) => c.type === 'left'); i++) await new Promise((r) => setTimeout(r, 5));
+    await until(() => changes.some((c) => c.type === 'left'), 'the worker to leave the registry', 2_500);
     expect(changes.find((c) => c.type === 'left')?.worker.workerId).toBe('spec-worker');
     expect(registry.get('spec-worker')).toBeUndefined();
   });

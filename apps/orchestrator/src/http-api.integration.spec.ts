@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { request as httpsRequest } from 'node:https';
 import { REFERENCE_PLAYGROUND_EXAMPLES } from '@relayllm/http-api';
 import { referenceModels, type RelayModels } from '@relayllm/relay-core';
-import { generateTestCertificates, type TestCertificates } from '@relayllm/testing';
+import { generateTestCertificates, until, type TestCertificates } from '@relayllm/testing';
 import { loadConfig, loadSecurityConfig } from './app/config';
 import { RelayHttpHost } from './app/relay-http.host';
 import { bootOrchestrator, type BootedOrchestrator } from './testing/boot-orchestrator';
@@ -124,7 +124,7 @@ describe('orchestrator HTTP API (Nest + Fastify adapter, scripted backends)', ()
       return closeBackends();
     };
     const running = post(booted.origin, '/v1/chat/completions', { ...CHAT, stream: true });
-    for (let i = 0; i < 200 && api.activeGenerations < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await until(() => api.activeGenerations >= 1, 'the generation to be active', 2_000);
     expect(api.activeGenerations).toBe(1);
     const closing = booted.app.close();
     booted = undefined;

@@ -4,7 +4,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
 import { InMemoryKeyValueStore } from '@relayllm/relay-cluster';
 import { referenceModels, type RelayModels } from '@relayllm/relay-core';
-import { healthCheckClient } from '@relayllm/testing';
+import { healthCheckClient, until } from '@relayllm/testing';
 import { loadConfig } from './app/config';
 import { RelayGrpcHost } from './app/relay-grpc.host';
 import { bootOrchestrator } from './testing/boot-orchestrator';
@@ -91,13 +91,13 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
     const running = serviceError(client.generate({ prompt: 'Q', maxTokens: 8, requestId: 'busy' }, { signal: cancel.signal }));
     // Wait until the first generation holds the only slot.
     const service = booted.app.get(RelayGrpcHost);
-    for (let i = 0; i < 200 && service.activeCalls < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
-    for (let i = 0; i < 200 && backends.slm.requests.length < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await until(() => service.activeCalls >= 1, 'the call to be active', 2_000);
+    await until(() => backends.slm.requests.length >= 1, 'the SLM backend to get the request', 2_000);
     const refused = await serviceError(client.generate({ prompt: 'Q', maxTokens: 8, requestId: 'second' }));
     expect(refused).toEqual({ code: GrpcStatus.RESOURCE_EXHAUSTED, reason: 'ADMISSION_QUEUE_FULL' });
     cancel.abort();
     expect(await running).toMatchObject({ code: GrpcStatus.CANCELLED });
-    for (let i = 0; i < 200 && backends.slm.released.length < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await until(() => backends.slm.released.length >= 1, 'the SLM backend to release the request', 2_000);
     expect(backends.slm.released).toEqual(['anonymous/busy/slm']);
     expect(backends.slm.signals.every((s) => s.aborted)).toBe(true);
     open();
@@ -115,9 +115,10 @@ describe('orchestrator (Nest app, public gRPC API, scripted backends)', () => {
 
   it('a worker joining admits a waiting request', async () => {
     const backends = new ScriptedBackends(['a</s>'], [], 0);
-    booted = await boot(backends);
-    const pending = booted.client.generate({ prompt: 'Q', maxTokens: 8 });
-    for (let i = 0; i < 200 && booted.app.get(RelayGrpcHost).activeCalls < 1; i += 1) await new Promise((r) => setTimeout(r, 10));
+    const started = await boot(backends);
+    booted = started;
+    const pending = started.client.generate({ prompt: 'Q', maxTokens: 8 });
+    await until(() => started.app.get(RelayGrpcHost).activeCalls >= 1, 'the call to be active', 2_000);
     backends.setCapacity(1);
     expect((await pending).text).toBe('a');
   });

@@ -3,7 +3,7 @@ import { connectNats, WorkerAnnouncer, WorkerRegistry } from '@relayllm/nats-tra
 import { WorkerKind } from '@relayllm/proto';
 import { InMemoryKeyValueStore, LlmAffinity } from '@relayllm/relay-cluster';
 import { isRelayError } from '@relayllm/relay-core';
-import { startNatsServer, type NatsServerHandle } from '@relayllm/testing';
+import { startNatsServer, until, type NatsServerHandle } from '@relayllm/testing';
 import { collect, derivedTokens, failure, NatsLlmWorkerFake, relay } from '../testing/nats-llm-worker.fake';
 import { NatsLlmPool } from './nats-llm-pool';
 import type { LlmRelayOutcome } from './nats-request-transport';
@@ -60,7 +60,7 @@ describe('NatsLlmPool rides through NATS outages (real nats-server, heartbeating
     const poolNc = await connect('orchestrator');
     registry = new WorkerRegistry(poolNc);
     registry.start();
-    for (let i = 0; i < 200 && registry.live(WorkerKind.WORKER_KIND_LLM, 'llm').length < 2; i++) await sleep(10);
+    await until(() => registry.live(WorkerKind.WORKER_KIND_LLM, 'llm').length >= 2, 'both LLM workers to be live', 2_000);
     outcomes.length = 0;
     pool = new NatsLlmPool({
       nc: poolNc,
@@ -111,7 +111,7 @@ describe('NatsLlmPool rides through NATS outages (real nats-server, heartbeating
     await underFault(async () => {
       const pid = server.pid as number;
       process.kill(pid, 'SIGKILL');
-      for (let i = 0; i < 200 && server.pid !== undefined; i++) await sleep(10);
+      await until(() => server.pid === undefined, 'nats-server to exit', 2_000);
       await sleep(3_000);
       await server.start();
     });

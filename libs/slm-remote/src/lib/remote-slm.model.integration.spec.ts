@@ -11,7 +11,7 @@ import {
   REFERENCE_COMMAND_SYNTAX,
   REFERENCE_PAIR_PROFILE,
 } from '@relayllm/relay-core';
-import { referenceModelDir, REMOTE_SLM_QUESTIONS } from '@relayllm/testing';
+import { referenceModelDir, REMOTE_SLM_QUESTIONS, until } from '@relayllm/testing';
 import { join } from 'path';
 import { RemoteSlmEngine, StaticSlmWorkerDirectory } from '../index';
 import { startInProcessWorker, type InProcessWorker } from '../testing';
@@ -73,7 +73,7 @@ describe('RemoteSlmEngine over a worker with the reference SLM (llama.cpp)', () 
     }
     expect(calls).toBeGreaterThan(0); // several turns on one stream: the appends were incremental
     // The abandoned stream of the last turn gives its sequence back a moment after `completed`.
-    for (let i = 0; i < 200 && workerSlm.busySequences() > 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+    await until(() => workerSlm.busySequences() === 0, "the worker's sequences to be released", 2_000);
     expect(workerSlm.busySequences()).toBe(0);
   }, 120_000);
 
