@@ -64,9 +64,18 @@ def student_on_split_cli(argv, doc: str, extra_args=None):
         extra_args(ap)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
+    args.lookup = resolve_lookup(args.lookup, config.load(os.path.join(HERE, "configs", "student.json")).lookup)
     task.use_lookup(args.lookup)
     questions = split_questions(args.split)
     return args, load_llama(args.student).eval(), [sft.encode_example(q) for q in questions]
+
+
+def resolve_lookup(given, fallback: task.Lookup | None) -> task.Lookup | None:
+    """The task a CLI reads: --lookup LO:HI[:LOW], the task without a table for --lookup none, or else
+    `fallback` (a student config's table; for the split diagnostics, the shipped one's)."""
+    if given is NO_LOOKUP:
+        return None
+    return given if given is not None else fallback
 
 
 def split_questions(name: str) -> list:
@@ -116,7 +125,7 @@ def student_config(args) -> config.RoleConfig:
     """--student-config with --seed applied, and the task variant set for this process: --lookup, or
     else the config's own "lookup" (raises ConfigError)."""
     scfg = config.load(args.student_config)
-    task.use_lookup(args.lookup if args.lookup is not None else scfg.lookup)
+    task.use_lookup(resolve_lookup(args.lookup, scfg.lookup))
     if args.seed is None:
         return scfg
     if args.seed < 0:
@@ -124,16 +133,22 @@ def student_config(args) -> config.RoleConfig:
     return dataclasses.replace(scfg, seed=args.seed)
 
 
+NO_LOOKUP = object()   # --lookup none: the task without a table, over a config's "lookup"
+
+
 def lookup_arg(ap: argparse.ArgumentParser) -> None:
     """--lookup LO:HI[:LOW]: the task variant with a lookup table (task.Lookup) instead of the shipped task."""
     def parse(text: str):
+        if text == "none":
+            return NO_LOOKUP
         try:
             return task.parse_lookup(text)
         except ValueError as e:
             raise argparse.ArgumentTypeError(str(e)) from None
     ap.add_argument("--lookup", type=parse, default=None,
                     help="LO:HI[:LOW], the task variant whose questions look f(key) up for keys LO..HI-1, "
-                         "values LOW..99 (task.Lookup; over a student config's \"lookup\")")
+                         "values LOW..99 (task.Lookup; over a student config's \"lookup\"); none: the task "
+                         "without a table")
 
 
 def experiment_dir(name: str) -> str:

@@ -93,3 +93,29 @@ class ModelOverrideTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class DiagnosticTaskTest(unittest.TestCase):
+    """The split diagnostics (first_errors, screen, self_labels) read the shipped pair's task unless told."""
+
+    def tearDown(self):
+        task.use_lookup(None)
+
+    def _questions(self, argv):
+        from relay_train import experiment
+        with mock.patch.object(experiment, "load_llama") as load:
+            load.return_value.eval.return_value = None
+            args, _, encoded = experiment.student_on_split_cli(["--student", "x.gguf", *argv], "doc")
+        return args, experiment.split_questions(args.split)
+
+    def test_without_lookup_the_shipped_student_configs_table_and_none_for_the_task_without_one(self):
+        shipped = config.load(STUDENT).lookup
+        self.assertIsNotNone(shipped)
+        args, questions = self._questions([])
+        self.assertEqual(args.lookup, shipped)
+        self.assertTrue(all("f(" in q.text for q in questions))
+        args, questions = self._questions(["--lookup", "none"])
+        self.assertIsNone(args.lookup)
+        self.assertFalse(any("f(" in q.text for q in questions))
+        args, _ = self._questions(["--lookup", "100:900"])
+        self.assertEqual((args.lookup.lo, args.lookup.hi), (100, 900))
