@@ -14,7 +14,7 @@ import OpenAI from 'openai';
 import { createRelayClient, type RelayClient } from '@relayllm/grpc-api';
 import { REFERENCE_DEMO_PROMPT } from '@relayllm/http-api';
 import { sampleValue } from '@relayllm/observability';
-import { RESUME_PROMPT, startLocalCluster, startLocalServices, type LocalClusterHandle, type LocalServicesHandle } from '@relayllm/testing';
+import { RESUME_PROMPT, startLocalCluster, until, startLocalServices, type LocalClusterHandle, type LocalServicesHandle } from '@relayllm/testing';
 import { busySequencesAfter } from './cluster-probes';
 
 jest.setTimeout(300_000);
@@ -153,7 +153,7 @@ describe('the cluster through its OpenAI-compatible HTTP port (official openai c
     }
     const cut = Date.now();
     expect(chunks).toBe(3);
-    for (let i = 0; i < 100 && (await generations('cancelled', 'http')) === cancelledBefore; i += 1) await new Promise((r) => setTimeout(r, 50));
+    await until(async () => (await generations('cancelled', 'http')) !== cancelledBefore, 'the cancelled generation in the metrics', 5_000);
     expect(await generations('cancelled', 'http')).toBe(cancelledBefore + 1);
     // The earlier cases: six HTTP generations and the two gRPC generations, each under its protocol.
     const finished = async (protocol: string): Promise<number> =>

@@ -1,7 +1,7 @@
 import { GenerationStateStore, withGenerationState, type KeyValueStore } from '@relayllm/relay-cluster';
 import { REFERENCE_PAIR_PROFILE, runRelay, SystemClock, type RelayRequest, type RelayStreamEvent } from '@relayllm/relay-core';
 import { ScriptedEngine } from '@relayllm/relay-core/testing';
-import { startRedisServer, type RedisServerHandle } from '@relayllm/testing';
+import { startRedisServer, until, type RedisServerHandle } from '@relayllm/testing';
 import { CircuitBreakingKeyValueStore } from './circuit-breaking-key-value-store';
 import { RedisKeyValueStore } from './redis-key-value-store';
 
@@ -51,8 +51,7 @@ describe('one owner per generation, on a real redis-server', () => {
     expect(await raw.compareAndSet('relay:state:cas', 'b', 'c', 60_000)).toBe(false);
     expect(await raw.compareAndSet('relay:state:cas', 'a', 'c', 50)).toBe(true);
     expect(await raw.get('relay:state:cas')).toBe('c');
-    for (let i = 0; i < 100 && (await raw.get('relay:state:cas')) !== undefined; i += 1) await sleep(20);
-    expect(await raw.get('relay:state:cas')).toBeUndefined(); // the new PX ttl applied
+    await until(async () => (await raw.get('relay:state:cas')) === undefined, 'the new PX ttl to expire the key', 2_000); // the new PX ttl applied
     await raw.set('relay:state:cad', 'a', 60_000);
     expect(await raw.compareAndDelete('relay:state:cad', 'b')).toBe(false);
     expect(await raw.compareAndDelete('relay:state:cad', 'a')).toBe(true);
