@@ -28,6 +28,7 @@ from .progress import Progress
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROOT = os.path.dirname(HERE)
 REFERENCE = os.path.join(ROOT, "models", "reference")
+STUDENT_CONFIG = os.path.join(HERE, "configs", "student.json")   # the shipped student's
 SPLIT_SEED, TEST_PER_COUNT, DEV_PER_COUNT = 1234, 400, 100   # the pipeline's splits (teacher seed)
 
 
@@ -64,10 +65,13 @@ def student_on_split_cli(argv, doc: str, extra_args=None):
         extra_args(ap)
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
-    args.lookup = resolve_lookup(args.lookup, config.load(os.path.join(HERE, "configs", "student.json")).lookup)
+    args.lookup = resolve_lookup(args.lookup, config.load(STUDENT_CONFIG).lookup)
     task.use_lookup(args.lookup)
     questions = split_questions(args.split)
     return args, load_llama(args.student).eval(), [sft.encode_example(q) for q in questions]
+
+
+NO_LOOKUP = object()   # --lookup none: the task without a table, over a config's "lookup"
 
 
 def resolve_lookup(given, fallback: task.Lookup | None) -> task.Lookup | None:
@@ -97,7 +101,7 @@ def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str |
     if default_student is not None:         # None: the stage starts from random weights (SFT)
         ap.add_argument("--student", default=default_student)
     ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
-    ap.add_argument("--student-config", default=os.path.join(HERE, "configs", "student.json"))
+    ap.add_argument("--student-config", default=STUDENT_CONFIG)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=None,
                     help="the student config's seed instead of its own (its init and train stream; not the splits)")
@@ -131,9 +135,6 @@ def student_config(args) -> config.RoleConfig:
     if args.seed < 0:
         raise config.ConfigError(f"--seed {args.seed}: expected a non-negative integer")
     return dataclasses.replace(scfg, seed=args.seed)
-
-
-NO_LOOKUP = object()   # --lookup none: the task without a table, over a config's "lookup"
 
 
 def lookup_arg(ap: argparse.ArgumentParser) -> None:

@@ -4,10 +4,8 @@ import shutil
 import unittest
 from unittest import mock
 
-from relay_train import config, sft_experiment, task
-from relay_train.experiment import HERE, parse_override
-
-STUDENT = os.path.join(HERE, "configs", "student.json")
+from relay_train import config, experiment, sft_experiment, task
+from relay_train.experiment import HERE, STUDENT_CONFIG as STUDENT, parse_override
 
 
 class ModelOverrideTest(unittest.TestCase):
@@ -91,10 +89,6 @@ class ModelOverrideTest(unittest.TestCase):
         self.assertFalse(os.path.exists(out), "a refused run leaves no experiment folder behind")
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 class DiagnosticTaskTest(unittest.TestCase):
     """The split diagnostics (first_errors, screen, self_labels) read the shipped pair's task unless told."""
 
@@ -102,10 +96,8 @@ class DiagnosticTaskTest(unittest.TestCase):
         task.use_lookup(None)
 
     def _questions(self, argv):
-        from relay_train import experiment
-        with mock.patch.object(experiment, "load_llama") as load:
-            load.return_value.eval.return_value = None
-            args, _, encoded = experiment.student_on_split_cli(["--student", "x.gguf", *argv], "doc")
+        with mock.patch.object(experiment, "load_llama"):
+            args, _, _ = experiment.student_on_split_cli(["--student", "x.gguf", *argv], "doc")
         return args, experiment.split_questions(args.split)
 
     def test_without_lookup_the_shipped_student_configs_table_and_none_for_the_task_without_one(self):
@@ -119,3 +111,7 @@ class DiagnosticTaskTest(unittest.TestCase):
         self.assertFalse(any("f(" in q.text for q in questions))
         args, _ = self._questions(["--lookup", "100:900"])
         self.assertEqual((args.lookup.lo, args.lookup.hi), (100, 900))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -31,4 +31,3 @@ export class ObservedEngine extends EngineDecorator {
     }
   }
 }
-
