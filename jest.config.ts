@@ -1,7 +1,7 @@
 /**
  * Root Jest config: one Jest "project" per `apps/<name>/jest.config.ts` and
- * `libs/<name>/jest.config.ts`, plus `tests/` (workspace-level / integration
- * tests) when that directory exists. `npx jest` at the root runs them all.
+ * `libs/<name>/jest.config.ts`, plus those of `bench/`, `scripts/chaos/` and `tests/`
+ * (workspace-level / integration tests). `npx jest` at the root runs them all.
  */
 import { existsSync, readdirSync, statSync } from 'fs';
 import { join } from 'path';
@@ -24,22 +24,8 @@ const projects: NonNullable<Config['projects']> = [
   ...projectConfigs('libs'),
   ...[join(root, 'bench', 'jest.config.ts')].filter((file) => existsSync(file)), // specs of the benchmarks' helpers
   ...[join(root, 'scripts', 'chaos', 'jest.config.ts')].filter((file) => existsSync(file)), // the fault matrix's pure parts
+  ...[join(root, 'tests', 'jest.config.ts')].filter((file) => existsSync(file)), // workspace-level and cross-app specs
 ];
-
-const testsDir = join(root, 'tests');
-if (existsSync(join(testsDir, 'jest.config.ts'))) {
-  projects.push(join(testsDir, 'jest.config.ts'));
-} else if (existsSync(testsDir)) {
-  projects.push({
-    displayName: 'tests',
-    preset: join(root, 'jest.preset.js'),
-    rootDir: testsDir,
-    transform: {
-      '^.+\\.[tj]s$': ['ts-jest', { tsconfig: join(root, 'tsconfig.base.json') }],
-    },
-    moduleFileExtensions: ['ts', 'js'],
-  });
-}
 
 // One test process keeps every module of ~110 spec files alive: its heap grows past 1 GB and a single
 // GC pause then reaches the 100 ms that the cancellation specs allow the engines to stop in. A worker

@@ -4,9 +4,6 @@ export default {
   testEnvironment: 'node',
   // Generates libs/proto/src/gen/ from proto/ when it is missing or stale (see scripts/proto-gen.mjs).
   globalSetup: '<rootDir>/../../scripts/proto-gen.jest-setup.cjs',
-  transform: {
-    '^.+\\.[tj]s$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.spec.json' }],
-  },
   moduleFileExtensions: ['ts', 'js', 'html'],
   coverageDirectory: '../../coverage/libs/llm-pool',
 };

@@ -3,7 +3,7 @@
  * Lets plain Node run the workspace's TypeScript sources, so that `npx relayllm`
  * works on a fresh clone without a build step:
  *  - `@relayllm/*` imports resolve through tsconfig.base.json `paths` (the same
- *    map tsc, ts-jest and eslint use, so there is one source of truth);
+ *    map tsc, Jest's resolver and eslint use, so there is one source of truth);
  *  - `.ts` files are transpiled (no type check: `npm run typecheck`/CI does that)
  *    with TypeScript's transpileModule and cached under
  *    node_modules/.cache/relayllm-ts, keyed by a hash of the source, the options

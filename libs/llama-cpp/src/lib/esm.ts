@@ -1,7 +1,7 @@
 /**
  * Loading the ESM-only `node-llama-cpp` from this CommonJS workspace.
  *
- * `tsc` (module: commonjs) and ts-jest (which forces CommonJS output) both turn a
+ * `tsc` (module: commonjs) and Jest's SWC transform (CommonJS output) both turn a
  * literal `import('x')` into `require('x')`, and `require` of node-llama-cpp fails
  * (ERR_REQUIRE_ASYNC_MODULE: its ESM graph uses top-level await). The specifier is
  * therefore imported through a `Function`-built `import()`, which no compiler rewrites:

@@ -115,7 +115,7 @@ function inputsDigest(family: FixtureFamily): string {
 }
 
 /**
- * This lib's own TypeScript sources when they are on disk (ts-jest, the ts runtime), so
+ * This lib's own TypeScript sources when they are on disk (Jest, the ts runtime), so
  * that editing the builder rebuilds the fixtures without anyone bumping a version.
  */
 function builderSources(): string[] {
