@@ -92,6 +92,21 @@ describe('the OpenAI-compatible API (embedded server, reference models)', () => 
     expect(completion.choices[0].text).toBe((await client.chat.completions.create(RELAYED)).choices[0].message.content);
   }, 30_000);
 
+  it('completions: a batch of prompts, each answered as it is alone, streamed or whole, the prompts\' tokens summed', async () => {
+    const prompts = [`${SAMPLE_PROMPT}\n`, `${SAMPLED_DRAWS_PROMPT}\n`];
+    const alone = await Promise.all(prompts.map((prompt) => client.completions.create({ model: 'relayllm', prompt, temperature: 0, max_tokens: 200 })));
+    const batch = await client.completions.create({ model: 'relayllm', prompt: prompts, temperature: 0, max_tokens: 200 });
+    expect(batch.choices.map((c) => [c.index, c.text])).toEqual(alone.map((one, index) => [index, one.choices[0].text]));
+    expect(new Set(batch.choices.map((c) => c.text)).size).toBe(2);
+    expect(batch.usage?.prompt_tokens).toBe(alone.reduce((sum, one) => sum + (one.usage?.prompt_tokens ?? 0), 0));
+    expect(batch.usage?.prompt_tokens).toBeGreaterThan(alone[0].usage?.prompt_tokens ?? 0);
+    const texts = ['', ''];
+    for await (const chunk of await client.completions.create({ model: 'relayllm', prompt: prompts, temperature: 0, max_tokens: 200, stream: true })) {
+      for (const choice of chunk.choices) texts[choice.index] += choice.text;
+    }
+    expect(texts).toEqual(batch.choices.map((c) => c.text));
+  }, 60_000);
+
   it('n choices: greedy they are all the one answer; sampled with a seed each is its own draw, the same again, streamed or whole', async () => {
     type Relay = { calls: number; llm_tokens: number; call_records: Array<{ response_token_start: number }> };
     type Usage = { completion_tokens: number; relay: Relay & { choices: Relay[] } };

@@ -1,5 +1,5 @@
 import type { RelayRequest, RelayStreamEvent } from '@relayllm/relay-core';
-import { choiceRequest, mergeChoices, type ChoiceEvent } from './choices';
+import { choiceRequest, mergeChoices, type ChoiceEvent, type ChoicePlan } from './choices';
 
 const REQUEST: RelayRequest = { generationId: 'g', prompt: 'Q', maxTokens: 8, sampling: { temperature: 0.7, seed: 5 } };
 const text = (t: string): RelayStreamEvent => ({ type: 'text', source: 'SLM', text: t, tokenCount: 1 });
@@ -33,22 +33,44 @@ async function collect(events: AsyncIterable<ChoiceEvent>): Promise<string[]> {
   return seen;
 }
 
+/** The plan of `n` choices of one prompt. */
+const nOf = (request: RelayRequest, n: number): ChoicePlan => ({ request, prompts: [request.prompt], choicesPerPrompt: n, choices: n });
+
 describe('choiceRequest', () => {
   it('one choice is the request itself', () => {
-    expect(choiceRequest(REQUEST, 0, 1)).toBe(REQUEST);
+    expect(choiceRequest(nOf(REQUEST, 1), 0)).toBe(REQUEST);
   });
 
   it('several: an id each, and seed + index so sampled choices differ and reproduce', () => {
-    const three = [0, 1, 2].map((i) => choiceRequest(REQUEST, i, 3));
-    expect(three.map((r) => [r.generationId, r.sampling?.seed, r.sampling?.temperature])).toEqual([['g-0', 5, 0.7], ['g-1', 6, 0.7], ['g-2', 7, 0.7]]);
+    const three = [0, 1, 2].map((i) => choiceRequest(nOf(REQUEST, 3), i));
+    expect(three.map((r) => [r.generationId, r.prompt, r.sampling?.seed, r.sampling?.temperature])).toEqual([
+      ['g-0', 'Q', 5, 0.7],
+      ['g-1', 'Q', 6, 0.7],
+      ['g-2', 'Q', 7, 0.7],
+    ]);
     expect(REQUEST.sampling?.seed).toBe(5);
   });
 
+  it('a batch: each prompt answered by its n choices in turn, ids and seeds counted over the whole response', () => {
+    const plan: ChoicePlan = { request: { ...REQUEST, prompt: 'A' }, prompts: ['A', 'B', 'C'], choicesPerPrompt: 2, choices: 6 };
+    const six = [0, 1, 2, 3, 4, 5].map((i) => choiceRequest(plan, i));
+    expect(six.map((r) => [r.generationId, r.prompt, r.sampling?.seed])).toEqual([
+      ['g-0', 'A', 5],
+      ['g-1', 'A', 6],
+      ['g-2', 'B', 7],
+      ['g-3', 'B', 8],
+      ['g-4', 'C', 9],
+      ['g-5', 'C', 10],
+    ]);
+    const batchOfOne = { ...plan, prompts: ['A', 'B'], choicesPerPrompt: 1, choices: 2 };
+    expect([0, 1].map((i) => choiceRequest(batchOfOne, i).prompt)).toEqual(['A', 'B']);
+  });
+
   it('the seed wraps at 2^32; a seed relay-core refuses is passed on as given; no seed, no sampling stay so', () => {
-    expect(choiceRequest({ ...REQUEST, sampling: { seed: 2 ** 32 - 1 } }, 1, 2).sampling).toEqual({ seed: 0 });
-    expect(choiceRequest({ ...REQUEST, sampling: { seed: -1 } }, 1, 2).sampling).toEqual({ seed: -1 });
-    expect(choiceRequest({ ...REQUEST, sampling: { temperature: 1 } }, 1, 2).sampling).toEqual({ temperature: 1 });
-    expect('sampling' in choiceRequest({ generationId: 'g', prompt: 'Q', maxTokens: 8 }, 1, 2)).toBe(false);
+    expect(choiceRequest(nOf({ ...REQUEST, sampling: { seed: 2 ** 32 - 1 } }, 2), 1).sampling).toEqual({ seed: 0 });
+    expect(choiceRequest(nOf({ ...REQUEST, sampling: { seed: -1 } }, 2), 1).sampling).toEqual({ seed: -1 });
+    expect(choiceRequest(nOf({ ...REQUEST, sampling: { temperature: 1 } }, 2), 1).sampling).toEqual({ temperature: 1 });
+    expect('sampling' in choiceRequest(nOf({ generationId: 'g', prompt: 'Q', maxTokens: 8 }, 2), 1)).toBe(false);
   });
 });
 

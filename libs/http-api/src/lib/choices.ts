@@ -1,24 +1,40 @@
 import type { RelayRequest, RelayStreamEvent } from '@relayllm/relay-core';
 
-/** Most choices one request may ask for (`n`): each is a whole relay generation, holding an SLM slot of its own. */
+/**
+ * Most choices one request may ask for: `n`, and a completions batch's prompts × `n`. Each is a whole relay
+ * generation, holding an SLM slot of its own.
+ */
 export const MAX_CHOICES = 8;
 
 const SEEDS = 2 ** 32;
 
+/** What a response's choices are: its request, the prompts they answer and how many answer each. */
+export interface ChoicePlan {
+  request: RelayRequest;
+  /** A completions batch (choice i answers prompts[floor(i / choicesPerPrompt)]); otherwise one, the request's prompt. */
+  prompts: readonly string[];
+  /** `n`. */
+  choicesPerPrompt: number;
+  /** Every choice of the response: prompts × choicesPerPrompt. */
+  choices: number;
+}
+
 /**
- * The front-door request of choice `index` of `choices`. One choice is the request itself. With
- * several, each is a generation of its own: its id is `<id>-<index>` (ids name one generation: a
- * retry or a duplicate finds it by id), and a request that names a seed gives choice i seed + i
- * (mod 2^32), so sampled choices differ from each other and reproduce. A seed relay-core refuses is
- * passed on as it is, to be refused there with its own reason.
+ * The front-door request of choice `index`. One choice is the request itself. With several, each is
+ * a generation of its own: its prompt is the one it answers, its id `<id>-<index>` (ids name one
+ * generation: a retry or a duplicate finds it by id), and a request that names a seed gives choice i
+ * seed + i (mod 2^32), so sampled choices differ from each other and reproduce. A seed relay-core
+ * refuses is passed on as it is, to be refused there with its own reason.
  */
-export function choiceRequest(request: RelayRequest, index: number, choices: number): RelayRequest {
-  if (choices === 1) return request;
+export function choiceRequest(plan: ChoicePlan, index: number): RelayRequest {
+  const { request } = plan;
+  if (plan.choices === 1) return request;
   const seed = request.sampling?.seed;
   const derived = seed !== undefined && Number.isSafeInteger(seed) && seed >= 0 && seed < SEEDS ? { seed: (seed + index) % SEEDS } : {};
   return {
     ...request,
     generationId: `${request.generationId}-${index}`,
+    prompt: plan.prompts[Math.floor(index / plan.choicesPerPrompt)],
     ...(request.sampling === undefined ? {} : { sampling: { ...request.sampling, ...derived } }),
   };
 }

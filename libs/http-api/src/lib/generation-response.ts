@@ -41,7 +41,7 @@ export class GenerationResponse {
       const count = this.parsed.choices;
       // One choice runs on the request's own signal, as it always has; several share one they can all be stopped by.
       const shared = count === 1 ? signal : choices.signal;
-      const streams = Array.from({ length: count }, (_, index) => start(choiceRequest(this.parsed.request, index, count), shared));
+      const streams = Array.from({ length: count }, (_, index) => start(choiceRequest(this.parsed, index), shared));
       const events = mergeChoices(streams, () => choices.abort(RelayError.cancelled(CancelledReason.RELAY_ABORTED, 'the request ended before this choice did (another choice failed)')));
       if (this.parsed.stream) await this.stream(events, signal);
       else await this.whole(events, signal);
@@ -68,7 +68,7 @@ export class GenerationResponse {
     }
     if (signal.aborted) throw abortReason(signal);
     const all = this.allCompleted(completed);
-    const body = this.parsed.endpoint === 'chat' ? toChatCompletion(all, this.identity) : toTextCompletion(all, this.identity);
+    const body = this.parsed.endpoint === 'chat' ? toChatCompletion(all, this.identity) : toTextCompletion(all, this.identity, this.parsed.choicesPerPrompt);
     this.response.send(200, { ...this.headers, 'content-type': 'application/json; charset=utf-8' }, JSON.stringify(body));
   }
 
@@ -89,7 +89,7 @@ export class GenerationResponse {
     }
     if (signal.aborted) throw abortReason(signal);
     const all = this.allCompleted(completed);
-    if (includeUsage) await this.response.write(sseData(usageChunk(endpoint, this.identity, all)));
+    if (includeUsage) await this.response.write(sseData(usageChunk(endpoint, this.identity, all, this.parsed.choicesPerPrompt)));
     await this.response.write(SSE_DONE);
     this.response.end();
   }

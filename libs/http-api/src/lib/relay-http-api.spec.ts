@@ -146,6 +146,27 @@ describe('RelayHttpApi: n choices', () => {
     expect(relay.closed).toBe(2);
   });
 
+  it('a completions batch: each prompt\'s n choices in turn, each prompt\'s generations given that prompt, streamed under their indexes', async () => {
+    const echoing = EventsHandlerFake.scripted((request) => ({ events: [{ ...COMPLETED, text: `${request.prompt}/${choiceText(request)}`, usage: { ...COMPLETED.usage, promptTokens: request.prompt.length } }] }));
+    const batch = { model: 'relayllm', prompt: ['x', 'yy'], n: 2 };
+    const body = (await call(api(echoing), { path: '/v1/completions', body: batch })).json();
+    expect(echoing.calls.map((c) => [c.request.generationId, c.request.prompt])).toEqual([['gen-1-0', 'x'], ['gen-1-1', 'x'], ['gen-1-2', 'yy'], ['gen-1-3', 'yy']]);
+    expect(body.choices.map((c: { index: number; text: string }) => [c.index, c.text])).toEqual([[0, 'x/0'], [1, 'x/1'], [2, 'yy/2'], [3, 'yy/3']]);
+    expect(body.usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 8 });
+    const streamed = await call(api(echoing), { path: '/v1/completions', body: { ...batch, stream: true, stream_options: { include_usage: true } } });
+    const events = streamed.events();
+    expect(events.pop()).toBe('[DONE]');
+    expect(events.pop().usage).toMatchObject({ prompt_tokens: 3, completion_tokens: 8 });
+    const finished = events.filter((e) => e.choices[0].finish_reason === 'stop').map((e) => e.choices[0].index);
+    expect(finished.sort()).toEqual([0, 1, 2, 3]);
+  });
+
+  it('a batch asking for more than 8 choices is refused before any generation starts, naming prompt', async () => {
+    const relay = answering();
+    const res = await call(api(relay), { path: '/v1/completions', body: { model: 'relayllm', prompt: ['a', 'b', 'c'], n: 3 } });
+    expect([res.status, res.json().error.param, relay.calls.length]).toEqual([400, 'prompt', 0]);
+  });
+
   it('a client that leaves stops every choice', async () => {
     const relay = EventsHandlerFake.scripted(() => ({ events: EVENTS.slice(0, 1), untilAborted: true }));
     const res = new HttpResponderSpy();

@@ -42,6 +42,8 @@ describe('parseChatCompletion', () => {
       endpoint: 'chat',
       model: 'relayllm',
       stream: true,
+      prompts: ['Compute\n2+3.'],
+      choicesPerPrompt: 3,
       choices: 3,
       includeUsage: true,
       maxTokensParam: 'max_tokens',
@@ -115,10 +117,22 @@ describe('parseCompletion', () => {
     expect(completion({ prompt: ['one'] }).request.prompt).toBe('one');
   });
 
+  it('takes a batch of prompts: each answered by n choices in turn, at most 8 choices in all', () => {
+    expect(completion({ prompt: ['a', 'b', 'c'], n: 2 })).toMatchObject({ prompts: ['a', 'b', 'c'], choicesPerPrompt: 2, choices: 6, request: { prompt: 'a' } });
+    expect(completion({ prompt: ['a', 'b'] })).toMatchObject({ prompts: ['a', 'b'], choicesPerPrompt: 1, choices: 2 });
+    expect(completion({})).toMatchObject({ prompts: ['Q: 2+3='], choicesPerPrompt: 1, choices: 1 });
+    expect(completion({ prompt: Array.from({ length: 8 }, (_, i) => `p${i}`) }).choices).toBe(8);
+    const tooMany = () => completion({ prompt: ['a', 'b', 'c'], n: 3 });
+    expect(refusal(tooMany)).toEqual({ kind: 'invalid_argument', reason: 'REQUEST_BODY_INVALID', field: 'prompt' });
+    expect(tooMany).toThrow('3 prompts × n 3 = 9 choices; a request may ask for at most 8');
+  });
+
   it.each<[string, Record<string, unknown>, string, string]>([
     ['no prompt', { prompt: undefined }, 'REQUEST_BODY_INVALID', 'prompt'],
-    ['a batch', { prompt: ['a', 'b'] }, 'PARAMETER_UNSUPPORTED', 'prompt'],
-    ['token ids', { prompt: [[1, 2]] }, 'PARAMETER_UNSUPPORTED', 'prompt'],
+    ['an empty batch', { prompt: [] }, 'REQUEST_BODY_INVALID', 'prompt'],
+    ['a batch holding a non-string', { prompt: ['a', { text: 'b' }] }, 'REQUEST_BODY_INVALID', 'prompt'],
+    ['token ids', { prompt: [1, 2] }, 'PARAMETER_UNSUPPORTED', 'prompt'],
+    ['a batch of token ids', { prompt: [[1, 2]] }, 'PARAMETER_UNSUPPORTED', 'prompt'],
     ['echo', { echo: true }, 'PARAMETER_UNSUPPORTED', 'echo'],
     ['a suffix', { suffix: 'end' }, 'PARAMETER_UNSUPPORTED', 'suffix'],
     ['best_of', { best_of: 3 }, 'PARAMETER_UNSUPPORTED', 'best_of'],

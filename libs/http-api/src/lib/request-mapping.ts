@@ -6,7 +6,7 @@ import {
   type RelayRequest,
   type SamplingParams,
 } from '@relayllm/relay-core';
-import { MAX_CHOICES } from './choices';
+import { MAX_CHOICES, type ChoicePlan } from './choices';
 import { JsonFields, unsupported } from './json-fields';
 import { toChatMessages } from './messages-mapping';
 
@@ -16,15 +16,12 @@ export type OpenAiEndpoint = 'chat' | 'completions';
 /** Which name the caller gave the token budget: errors about it name that one. */
 export type MaxTokensParam = 'max_tokens' | 'max_completion_tokens';
 
-/** A generation request as the front door takes it, and how to answer it. */
-export interface ParsedGeneration {
+/** A generation request as the front door takes it (its choices, each a generation of its own: choices.ts), and how to answer it. */
+export interface ParsedGeneration extends ChoicePlan {
   endpoint: OpenAiEndpoint;
-  request: RelayRequest;
   /** The model as the caller named it (echoed in responses). */
   model: string;
   stream: boolean;
-  /** `n`: how many choices, each a generation of its own (choices.ts). */
-  choices: number;
   /** `stream_options.include_usage`: a last chunk carries the usage. */
   includeUsage: boolean;
   maxTokensParam: MaxTokensParam;
@@ -55,7 +52,7 @@ export function parseChatCompletion(body: unknown, generationId: string, default
   if (wireMessages === undefined) throw RelayError.invalidArgument(InvalidArgumentReason.REQUEST_BODY_INVALID, 'messages is required', 'messages');
   const messages = toChatMessages(wireMessages);
   const request: RelayRequest = { ...common.request, generationId, prompt: lastUserContent(messages) ?? '', input: { kind: 'messages', messages } };
-  return { ...common, endpoint: 'chat', request };
+  return { ...common, endpoint: 'chat', request, prompts: [request.prompt], choices: common.choicesPerPrompt };
 }
 
 /** `POST /v1/completions` body -> RelayRequest: the prompt is raw input (no chat template, as OpenAI's completions). */
@@ -65,21 +62,28 @@ export function parseCompletion(body: unknown, generationId: string, defaults: G
   if (fields.has('suffix') && fields.raw('suffix') !== '') throw unsupported('suffix', 'a suffix (insertion)');
   if (fields.boolean('echo') === true) throw unsupported('echo', 'echoing the prompt');
   if (fields.has('best_of') && fields.raw('best_of') !== 1) throw unsupported('best_of', 'best_of other than 1');
-  const request: RelayRequest = { ...common.request, generationId, prompt: completionPrompt(fields), input: { kind: 'raw' } };
-  return { ...common, endpoint: 'completions', request };
+  const prompts = completionPrompts(fields);
+  const choices = prompts.length * common.choicesPerPrompt;
+  if (choices > MAX_CHOICES) {
+    const asked = `${prompts.length} prompts × n ${common.choicesPerPrompt} = ${choices} choices`;
+    throw RelayError.invalidArgument(InvalidArgumentReason.REQUEST_BODY_INVALID, `${asked}; a request may ask for at most ${MAX_CHOICES}`, 'prompt');
+  }
+  const request: RelayRequest = { ...common.request, generationId, prompt: prompts[0], input: { kind: 'raw' } };
+  return { ...common, endpoint: 'completions', request, prompts, choices };
 }
 
-/** A string, or a list holding one string; token-id prompts and batches are not served. */
-function completionPrompt(fields: JsonFields): string {
+/** A string, or a batch: a non-empty list of strings (OpenAI's choice order: each prompt's `n` choices in turn). Token-id prompts are not served. */
+function completionPrompts(fields: JsonFields): string[] {
   const prompt = fields.raw('prompt');
-  if (typeof prompt === 'string') return prompt;
-  if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === 'string') return prompt[0];
-  if (Array.isArray(prompt) && prompt.length > 1) throw unsupported('prompt', 'a batch of prompts');
-  if (Array.isArray(prompt) && prompt.length > 0) throw unsupported('prompt', 'a prompt of token ids');
-  throw RelayError.invalidArgument(InvalidArgumentReason.REQUEST_BODY_INVALID, 'prompt must be a string', 'prompt');
+  if (typeof prompt === 'string') return [prompt];
+  if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((item) => typeof item === 'string')) return prompt as string[];
+  if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((item) => typeof item === 'number' || Array.isArray(item))) {
+    throw unsupported('prompt', 'a prompt of token ids');
+  }
+  throw RelayError.invalidArgument(InvalidArgumentReason.REQUEST_BODY_INVALID, 'prompt must be a string or a non-empty list of strings', 'prompt');
 }
 
-type CommonParameters = Omit<ParsedGeneration, 'endpoint' | 'request'> & { request: Omit<RelayRequest, 'generationId' | 'prompt'> };
+type CommonParameters = Omit<ParsedGeneration, 'endpoint' | 'request' | 'prompts' | 'choices'> & { request: Omit<RelayRequest, 'generationId' | 'prompt'> };
 
 function commonParameters(fields: JsonFields, defaults: GenerationDefaults, endpoint: OpenAiEndpoint): CommonParameters {
   const model = servedModel(fields, defaults.modelId);
@@ -101,7 +105,7 @@ function commonParameters(fields: JsonFields, defaults: GenerationDefaults, endp
   fields.string('user'); // accepted, as OpenAI's end-user id; only its type is checked
   const stream = fields.boolean('stream') ?? false;
   const includeUsage = fields.nested('stream_options')?.boolean('include_usage') ?? false;
-  return { model, stream, choices: choiceCount(fields), includeUsage: stream && includeUsage, maxTokensParam, request };
+  return { model, stream, choicesPerPrompt: choiceCount(fields), includeUsage: stream && includeUsage, maxTokensParam, request };
 }
 
 /** `n`, an integer in [1, MAX_CHOICES]; 1 when unset or null (as OpenAI's clients send it). */

@@ -89,6 +89,15 @@ describe('whole responses', () => {
     });
     expect(toTextCompletion([first, second], IDENTITY).choices.map((choice) => [choice.index, choice.text])).toEqual([[0, 'ab cd'], [1, 'xyz']]);
   });
+
+  it('a batch counts each prompt once: the first of its choices carries it', () => {
+    const withPrompt = (promptTokens: number): CompletedEvent => ({ ...COMPLETED, usage: { ...COMPLETED.usage, promptTokens } });
+    const two = [withPrompt(7), withPrompt(7), withPrompt(4), withPrompt(4)];
+    expect(toTextCompletion(two, IDENTITY, 2).usage).toMatchObject({ prompt_tokens: 11, completion_tokens: 20, total_tokens: 31 });
+    expect(toTextCompletion([withPrompt(7), withPrompt(4)], IDENTITY, 1).usage).toMatchObject({ prompt_tokens: 11 });
+    expect(usageChunk('completions', IDENTITY, two, 2).usage).toMatchObject({ prompt_tokens: 11 });
+    expect(usageChunk('completions', IDENTITY, two).usage).toMatchObject({ prompt_tokens: 7 });
+  });
 });
 
 describe('ChunkStream', () => {

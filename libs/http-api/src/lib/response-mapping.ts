@@ -70,11 +70,14 @@ export function toWireUsage(usage: RelayUsage, finishReason: RelayFinishReason):
   };
 }
 
-/** The usage of a response: one generation's, or with several choices their sums and each one's own (the prompt counted once). */
-export function toChoicesUsage(completed: readonly CompletedEvent[]): WireUsage {
+/**
+ * The usage of a response: one generation's, or with several choices their sums and each one's own.
+ * Each prompt is counted once: the choices come `choicesPerPrompt` to a prompt (a completions batch), or all answer one.
+ */
+export function toChoicesUsage(completed: readonly CompletedEvent[], choicesPerPrompt = completed.length): WireUsage {
   if (completed.length === 1) return toWireUsage(completed[0].usage, completed[0].finishReason);
   const sum = (of: (usage: RelayUsage) => number): number => completed.reduce((total, event) => total + of(event.usage), 0);
-  const promptTokens = completed[0]?.usage.promptTokens ?? 0;
+  const promptTokens = completed.reduce((total, event, index) => total + (index % choicesPerPrompt === 0 ? (event.usage.promptTokens ?? 0) : 0), 0);
   const slmTokens = sum((u) => u.slmTokens);
   const llmTokens = sum((u) => u.llmTokens);
   const relay: WireRelayUsageOfChoices = {
@@ -103,19 +106,19 @@ export function toChatCompletion(completed: readonly CompletedEvent[], identity:
   };
 }
 
-/** A text completion of its choices, choice i from the i-th completed generation. */
-export function toTextCompletion(completed: readonly CompletedEvent[], identity: ResponseIdentity): TextCompletion {
+/** A text completion of its choices, choice i from the i-th completed generation (`choicesPerPrompt`: as toChoicesUsage). */
+export function toTextCompletion(completed: readonly CompletedEvent[], identity: ResponseIdentity, choicesPerPrompt = completed.length): TextCompletion {
   return {
     ...identity,
     object: 'text_completion',
     choices: completed.map((event, index) => ({ index, text: event.text, finish_reason: openAiFinishReason(event.finishReason), logprobs: null })),
-    usage: toChoicesUsage(completed),
+    usage: toChoicesUsage(completed, choicesPerPrompt),
   };
 }
 
 /** The last chunk of a stream with `include_usage`: no choices, as OpenAI sends it, and the response's usage. */
-export function usageChunk(endpoint: OpenAiEndpoint, identity: ResponseIdentity, completed: readonly CompletedEvent[]): StreamChunk {
-  const usage = toChoicesUsage(completed);
+export function usageChunk(endpoint: OpenAiEndpoint, identity: ResponseIdentity, completed: readonly CompletedEvent[], choicesPerPrompt = completed.length): StreamChunk {
+  const usage = toChoicesUsage(completed, choicesPerPrompt);
   return endpoint === 'chat'
     ? { ...identity, object: 'chat.completion.chunk', choices: [], usage }
     : { ...identity, object: 'text_completion', choices: [], usage };
