@@ -112,7 +112,10 @@ class DataParallelFrom:
         if self.helper is None:
             return sft.local_backward(model, tokens, mask)
         targets, half = sft.target_count(mask), tokens.shape[0] // 2
-        self.batches.put((tokens[half:], mask[half:], targets))
+        # The helper's half goes as a copy already in shared memory. The queue's feeder thread moves a tensor's
+        # storage into shared memory as it sends it, and a view's storage is the whole batch: moved while this
+        # process reads its own half from it, that half was once read as garbage (embedding index out of range).
+        self.batches.put((tokens[half:].clone().share_memory_(), mask[half:].clone().share_memory_(), targets))
         loss = sft.part_loss(model, tokens[:half], mask[:half], targets)
         loss.backward()
         theirs = _wait(self.answers, self.helper.is_alive, "the helper process", self.poll_s)

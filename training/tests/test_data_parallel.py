@@ -44,6 +44,27 @@ class DataParallelTest(unittest.TestCase):
         for a, b in zip(whole, self._grads(model)):
             torch.testing.assert_close(b, a, rtol=1e-5, atol=1e-7)
 
+    def test_the_helpers_half_is_sent_as_a_shared_copy_never_a_view_of_the_batch_this_process_reads(self):
+        model, tokens, mask = _model_and_batch()
+        sent = []
+        self.done.set()
+        with DataParallelFrom(1, 1, self.done, self.prog) as dp:
+            dp.at_step(1)
+            dp.backward(model, tokens, mask)            # starts the helper
+            real_put = dp.batches.put
+
+            def put(job):
+                sent.append([(t.storage().data_ptr(), t.is_shared(), t.clone()) for t in job[:2]])
+                real_put(job)
+
+            with mock.patch.object(dp.batches, "put", side_effect=put):
+                dp.backward(model, tokens, mask)
+        (tok_ptr, tok_shared, tok), (mask_ptr, mask_shared, half_mask) = sent[0]
+        self.assertNotEqual(tok_ptr, tokens.storage().data_ptr())
+        self.assertNotEqual(mask_ptr, mask.storage().data_ptr())
+        self.assertTrue(tok_shared and mask_shared)     # moved before the put, not by the queue's feeder thread
+        self.assertTrue(torch.equal(tok, tokens[3:]) and torch.equal(half_mask, mask[3:]))
+
     def test_before_its_step_the_batch_stays_whole_here_and_no_helper_starts(self):
         model, tokens, mask = _model_and_batch()
         self.done.set()
