@@ -75,6 +75,12 @@ if (candidate) banner(notPublished(`--models ${models}: a candidate pair, not ${
  */
 const CALL_BIASES = ['-4', '-2', '-1', '0', '0.5', '1', '1.5'];
 const RELAY_CURVE = 'relay-call-bias';
+/**
+ * The same sweep with limits.max_turns 64 (the server's ceiling; the trigger policies' turns): the
+ * paper's 5 turns cut the student's calls short in some answers, the more so as call_bias rises.
+ */
+const TURNS_CURVE = 'relay-max-turns-64';
+const CALL_BIAS_CURVES = new Set([RELAY_CURVE, TURNS_CURVE]);
 
 /**
  * The relay with the request's confidence floor (`relayllm eval --policy relay-floor`): the shipped
@@ -96,9 +102,7 @@ const RUNS = [
   ['warmup-relay', 'stages/warmup', ['--policy', 'relay', '--model-label', 'warm-up'], 'Student after warm-up, relaying'],
   ['grpo-blocked', '.', ['--policy', 'teacher-free'], 'Student after GRPO alone (calls blocked)'],
   [RELAY_CURVE, '.', ['--policy', 'relay', `--sweep=${CALL_BIASES.join(',')}`], 'Student after GRPO relaying to the teacher'],
-  // The relay as served with limits.max_turns 64 (the server's ceiling; the trigger policies' turns): the 5-turn
-  // default cuts the student's calls in 58 answers.
-  ['relay-max-turns-64', '.', ['--policy', 'relay', '--max-turns', '64'], 'Student after GRPO relaying, max_turns 64'],
+  [TURNS_CURVE, '.', ['--policy', 'relay', '--max-turns', '64', `--sweep=${CALL_BIASES.join(',')}`], 'Student after GRPO relaying, max_turns 64'],
   [FLOOR_CURVE, '.', ['--policy', 'relay-floor', '--k', '4', `--sweep=${FLOOR_THRESHOLDS.join(',')}`], 'Student after GRPO relaying, confidence floor'],
   ['llm', '.', ['--policy', 'llm'], 'Teacher alone'],
   ['random-router', 'stages/sft', ['--policy', 'random-router', '--sweep', '0.25,0.5,0.75', '--seed', '1', '--model-label', 'sft']],
@@ -130,13 +134,13 @@ for (const [name, dir, args] of RUNS) {
 }
 
 /**
- * The card rows of a run: [label, run] pairs. The relay curve gives its call_bias 0 point under
- * the run's label (the relay as trained), then each other point; the floor curve each point.
+ * The card rows of a run: [label, run] pairs. A call_bias curve gives its 0 point under the run's
+ * label (the relay as trained), then each other point; the floor curve each point.
  */
 function cardRows(name, label) {
   if (name === FLOOR_CURVE) return FLOOR_THRESHOLDS.map((t) => [`${label} T ${t}`, `${FLOOR_CURVE}/threshold=${t}`]);
-  if (name !== RELAY_CURVE) return [[label, name]];
-  const point = (bias) => `${RELAY_CURVE}/call_bias=${bias}`;
+  if (!CALL_BIAS_CURVES.has(name)) return [[label, name]];
+  const point = (bias) => `${name}/call_bias=${bias}`;
   return [[label, point('0')], ...CALL_BIASES.filter((b) => b !== '0').map((b) => [`${label}, call_bias ${Number(b) > 0 ? '+' : ''}${b}`, point(b)])];
 }
 

@@ -127,6 +127,22 @@ describe('npm run eval:reference', () => {
     expect(rows.slice(1).map((l) => l.split(' | ')[0])).toEqual(expect.arrayContaining(['| Student after GRPO relaying to the teacher, call_bias -2', '| Student after GRPO relaying to the teacher, call_bias +1']));
   });
 
+  it('sweeps the relay at max_turns 64 over the same call_bias values: its 0 point is the card max_turns 64 row', async () => {
+    const t = tree();
+    await evalReference(t, []);
+    const sweeps = calls(t).filter((call) => call[0] === 'eval' && call.includes('relay') && call.some((a) => a.startsWith('--sweep=')));
+    const turns = sweeps.find((call) => call[call.indexOf('--max-turns') + 1] === '64');
+    expect(turns?.[turns.indexOf('--out') + 1]).toBe('runs/reference/relay-max-turns-64');
+    expect(turns?.find((a) => a.startsWith('--sweep='))).toBe(sweeps[0]?.find((a) => a.startsWith('--sweep=')));
+    expect(calls(t).find((call) => call[0] === 'report')).toContain('runs/reference/relay-max-turns-64');
+    const card = published(t.root)['MODEL_CARD.md'] ?? '';
+    const rows = card.split('\n').filter((l) => l.startsWith('| Student after GRPO relaying, max_turns 64'));
+    expect(rows.map((l) => l.split(' | ')[0])).toEqual(
+      expect.arrayContaining(['| Student after GRPO relaying, max_turns 64', '| Student after GRPO relaying, max_turns 64, call_bias +1']),
+    );
+    expect(rows[0]?.split(' | ')[0]).toBe('| Student after GRPO relaying, max_turns 64');
+  });
+
   it('sweeps the relay with a confidence floor over T on the shipped student: one curve, a card row per point', async () => {
     const t = tree();
     await evalReference(t, []);

@@ -140,7 +140,8 @@ def _reward(g: dict) -> str:
         return "the paper's difficulty-aware group reward"
     if g["call_cost"] == 0:
         return "a plain correctness reward"
-    return f"the reward 1 − {g['call_cost']:g}·ρ for a correct answer, 0 for a wrong one"
+    wrong = f"− {g['call_cost']:g}·ρ" if g["reward"] == "cost_all" else "0"
+    return f"the reward 1 − {g['call_cost']:g}·ρ for a correct answer, {wrong} for a wrong one"
 
 
 def _grpo_filter(g: dict, res: dict) -> str:

@@ -42,7 +42,7 @@ GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "gr
                "lr": (float, 1e-7, 1.0), "kl_coef": (float, 0.0, 10.0), "max_turns": (int, 1, 16),
                "max_new_tokens": (int, 8, 4096), "temperature": (float, 0.01, 2.0),
                "prompt_filter": (str, ("none", "teacher", "calls_matter"), None), "filter_samples": (int, 1, 64),
-               "filter_batch": (int, 1, 4096), "reward": (str, ("difficulty", "cost", "counterfactual"), None),
+               "filter_batch": (int, 1, 4096), "reward": (str, ("difficulty", "cost", "cost_all", "counterfactual"), None),
                "call_cost": (float, 0.0, 100.0), "std_normalize": (bool, False, True), "dev_every": (int, 1, 10**6),
                "call_waste_penalty": (float, 0.0, 100.0), "call_need_bonus": (float, 0.0, 100.0),
                "select": (str, ("accuracy", "reward"), None), "explore": (str, ("tokens", "decisions"), None),

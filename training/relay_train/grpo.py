@@ -9,6 +9,8 @@ question twice), kept only where calls can matter (`prompt_filter`):
 Rewards per prompt group, rho = teacher-written tokens / response tokens of the sample:
   - "difficulty" (the paper's difficulty-aware reward, `group_rewards`);
   - "cost": correct 1 - call_cost * rho, wrong 0 (`cost_rewards`; call_cost 0 is plain correctness);
+  - "cost_all": the same, and a wrong answer pays for its teacher tokens too: -call_cost * rho, so
+    that calls in answers that end wrong anyway (a third of the warm-up's teacher tokens) have a price;
   - "counterfactual": "cost", and each call of a correct rollout is replayed blocked: the command
     tokens of a call whose blocking leaves the answer correct get -call_waste_penalty, those of a
     needed call the rollout's advantage + call_need_bonus (`call_credit.py`).
@@ -50,16 +52,17 @@ def group_rewards(samples: list[tuple[bool, bool, float]]) -> list[float]:
     return [rho if called else 0.0 for _, called, rho in samples]
 
 
-def cost_rewards(samples: list[tuple[bool, bool, float]], call_cost: float) -> list[float]:
-    """Correct: 1 - call_cost * rho (a correct call costs only its teacher share); wrong: 0."""
-    return [1.0 - call_cost * rho if c else 0.0 for c, _, rho in samples]
+def cost_rewards(samples: list[tuple[bool, bool, float]], call_cost: float, charge_wrong: bool = False) -> list[float]:
+    """Correct: 1 - call_cost * rho (a correct call costs only its teacher share); wrong: 0, or with
+    `charge_wrong` -call_cost * rho (teacher tokens are paid for whether or not the answer is right)."""
+    return [(1.0 if c else 0.0) - call_cost * rho if c or charge_wrong else 0.0 for c, _, rho in samples]
 
 
 def rewards_for(samples, cfg: dict) -> list[float]:
     if cfg["reward"] == "difficulty":
         return group_rewards(samples)
-    # "cost", and "counterfactual" (its call credit is per token, see _token_advantages)
-    return cost_rewards(samples, cfg["call_cost"])
+    # "cost", "cost_all", and "counterfactual" (its call credit is per token, see _token_advantages)
+    return cost_rewards(samples, cfg["call_cost"], charge_wrong=cfg["reward"] == "cost_all")
 
 
 def advantages(rewards: list[float], std_normalize: bool) -> list[float]:

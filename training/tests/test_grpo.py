@@ -82,6 +82,14 @@ class AdvantageTest(unittest.TestCase):
         self.assertEqual(grpo.cost_rewards([(True, True, 0.5), (True, False, 0.0), (False, True, 0.2)], 0.0),
                          [1.0, 1.0, 0.0])
 
+    def test_cost_all_charges_a_wrong_answer_for_its_teacher_tokens(self):
+        rewards = grpo.cost_rewards([(True, True, 0.25), (False, True, 0.5), (False, False, 0.0)], 2.0, charge_wrong=True)
+        self.assertEqual(rewards, [0.5, -1.0, 0.0])
+        # two wrong answers, one of which called: only the call tells them apart
+        adv = grpo.advantages(grpo.rewards_for([(False, True, 0.5), (False, False, 0.0)],
+                                               {"reward": "cost_all", "call_cost": 1.0}), std_normalize=False)
+        self.assertEqual(adv, [-0.25, 0.25])
+
     def test_reward_kind_comes_from_the_config(self):
         cfg = {"reward": "difficulty", "call_cost": 1.0}
         self.assertEqual(grpo.rewards_for(self.ONE_CALLER, cfg), [1.5] * 7 + [0.96])

@@ -31,6 +31,32 @@ export function curveName(members: readonly RunSummary[]): string {
   return `${base} (${parts.join('; ')})`;
 }
 
+/** The parameters every run of a curve has, each with one value across them. */
+function fixedParams(members: readonly RunSummary[]): Record<string, unknown> {
+  const keys = [...new Set(members.flatMap((m) => Object.keys(m.params)))];
+  const fixed = keys.filter((key) => members.every((m) => key in m.params) && new Set(members.map((m) => show(m.params[key]))).size === 1);
+  return Object.fromEntries(fixed.map((key) => [key, members[0]?.params[key]]));
+}
+
+/**
+ * The names of several curves: each curveName, and where two sweeps would share one, the
+ * parameters each holds fixed that tell them apart (`relay (call_bias = -1, 0; max_turns = 64)`
+ * beside `relay (call_bias = -1, 0)`); a name still repeated is numbered (uniqueNames).
+ */
+export function curveNames(curves: readonly (readonly RunSummary[])[]): string[] {
+  const names = curves.map((members) => curveName(members));
+  const fixed = curves.map(fixedParams);
+  return uniqueNames(
+    names.map((name, i) => {
+      const rivals = names.flatMap((other, j) => (other === name && j !== i ? [fixed[j]] : []));
+      if (rivals.length === 0 || (curves[i]?.length ?? 0) < 2) return name;
+      const own = fixed[i] ?? {};
+      const telling = Object.keys(own).filter((key) => rivals.some((rival) => !(key in rival) || show(rival[key]) !== show(own[key])));
+      return telling.length === 0 ? name : `${name.slice(0, -1)}; ${telling.map((key) => `${key} = ${show(own[key])}`).join('; ')})`;
+    }),
+  );
+}
+
 /** Names made unique by numbering repeats (` #2`, ` #3`), in order. */
 export function uniqueNames(names: readonly string[]): string[] {
   const seen = new Map<string, number>();

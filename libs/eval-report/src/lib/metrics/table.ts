@@ -1,5 +1,5 @@
 import { accuracyEdgeAtEqualCost, costReductionAtMatchedAccuracy } from './compare';
-import { curveName, uniqueNames } from './curve-name';
+import { curveNames } from './curve-name';
 import { apgr, clampShare, pgr, shareAtPgr } from './pgr';
 import { precisionNotes, tooFewItems } from './precision';
 import type { Baselines, CurvePoint, Policy, RunSummary } from './types';
@@ -130,7 +130,7 @@ export function computeMetrics(runs: readonly LoadedRun[]): MetricsTable {
     if (row.policy === 'slm' || row.policy === 'llm') continue;
     groups.set(row.curve, [...(groups.get(row.curve) ?? []), row]);
   }
-  const names = uniqueNames([...groups.keys()].map((curve) => curveName(runs.filter((r) => curveKey(r) === curve).map((r) => r.summary))));
+  const names = curveNames([...groups.keys()].map((curve) => runs.filter((r) => curveKey(r) === curve).map((r) => r.summary)));
   const curves: CurveMetrics[] = [...groups.entries()].map(([curve, members], i) => {
     const points: CurvePoint[] | null = members.every((m) => m.pgr !== null)
       ? members.map((m) => ({ share: m.share, pgr: m.pgr as number }))

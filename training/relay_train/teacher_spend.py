@@ -1,0 +1,73 @@
+"""Where a relaying student's teacher tokens go, and so how far fewer calls could cut rho at equal accuracy.
+
+The student relays greedily on a split, as served. Its teacher tokens fall in three parts:
+  - in answers that end wrong anyway: no call decision that keeps accuracy needs them;
+  - in calls of right answers that are unneeded alone: each call replayed blocked
+    (`call_credit.replay_blocked`, the student going on greedily without it) still ends right;
+  - the rest: calls a right answer needs.
+The first two together bound what any call policy of this student can save without losing an
+answer (a bound of single blocks: two unneeded calls may be needed together). GRPO's call
+decisions can only reach them by telling, at the moment of a call, an answer that ends wrong
+from one that ends right.
+
+    python3 -m relay_train.teacher_spend --student PATH.gguf [--split test] [--teacher PATH.gguf]
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from . import call_credit, task
+from .evaluate import prompt_ids
+from .protocol import DEFAULT_MAX_TURNS
+from .relay_steps import Transcript
+from .rollout import rollout
+
+MAX_NEW_TOKENS = 256   # the serving default and `evaluate`'s
+
+
+def spend(trs: list[Transcript], correct: list[bool], blocked: list[call_credit.BlockedCall],
+          still_correct: list[bool]) -> dict:
+    """The split's teacher tokens by part (see the module doc). `blocked` are the calls of the right
+    answers (`call_credit.calls_to_block`), `still_correct` whether each, blocked alone, still ends right."""
+    teacher = sum(tr.teacher_tokens for tr in trs)
+    in_wrong = sum(tr.teacher_tokens for tr, ok in zip(trs, correct) if not ok)
+    unneeded = [b for b, ok in zip(blocked, still_correct) if ok]
+    unneeded_tokens = sum(trs[b.rollout].calls[b.call]["written"] for b in unneeded)
+    return {"answers": len(trs), "correct": sum(correct), "response_tokens": sum(len(tr.response) for tr in trs),
+            "teacher_tokens": teacher, "in_wrong_answers": in_wrong,
+            "calls_in_right_answers": len(blocked), "unneeded_alone": len(unneeded),
+            "unneeded_alone_tokens": unneeded_tokens,
+            "bound_share": (in_wrong + unneeded_tokens) / max(1, teacher)}
+
+
+def measure(student, teacher, questions: list[task.Question], batch: int = 256) -> dict:
+    trs = []
+    for i in range(0, len(questions), batch):
+        trs += rollout(student, teacher, [prompt_ids(q) for q in questions[i:i + batch]],
+                       max_new_tokens=MAX_NEW_TOKENS, relay=True, max_turns=DEFAULT_MAX_TURNS)
+    answers = [task.solve(q)[1] for q in questions]
+    correct = [task.is_correct(tr.text, a) for tr, a in zip(trs, answers)]
+    blocked = call_credit.calls_to_block(trs, correct)
+    replays = call_credit.replay_blocked(student, teacher, trs, blocked, max_new_tokens=MAX_NEW_TOKENS,
+                                         max_turns=DEFAULT_MAX_TURNS) if blocked else []
+    still = [task.is_correct(r.text, answers[b.rollout]) for b, r in zip(blocked, replays)]
+    return spend(trs, correct, blocked, still)
+
+
+def main(argv=None) -> int:
+    from .experiment import REFERENCE, split_questions, student_on_split_cli
+    from .gguf_read import load_llama
+
+    def teacher_arg(ap):
+        ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
+    args, student, _ = student_on_split_cli(argv, __doc__, extra_args=teacher_arg)
+    out = {"student": args.student, "split": args.split}
+    out.update(measure(student, load_llama(args.teacher).eval(), split_questions(args.split)))
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,37 @@
+"""teacher_spend.spend: the split's teacher tokens by part, from transcripts and replay verdicts."""
+import unittest
+
+from relay_train import call_credit, teacher_spend
+from relay_train.relay_steps import Transcript
+
+
+def transcript(calls: list[int], student_tokens: int) -> Transcript:
+    """A response of `student_tokens` student tokens and one teacher span per call, `calls` its lengths."""
+    tr = Transcript(prompt=[1])
+    tr.response = [0] * (student_tokens + sum(calls))
+    tr.source = ["S"] * student_tokens + ["T"] * sum(calls)
+    tr.calls = [{"written": n, "offset": 0} for n in calls]
+    return tr
+
+
+class SpendTest(unittest.TestCase):
+    def test_tokens_of_wrong_answers_and_of_right_answers_calls_unneeded_alone_bound_the_saving(self):
+        trs = [transcript([2, 4], 60), transcript([3], 60), transcript([5, 1], 60), transcript([], 60)]
+        correct = [True, True, False, True]
+        blocked = [call_credit.BlockedCall(0, 0, 0, 0, 0), call_credit.BlockedCall(0, 1, 0, 0, 0),
+                   call_credit.BlockedCall(1, 0, 0, 0, 0)]
+        # rollout 0's second call (4 tokens) was not needed; its first and rollout 1's were
+        out = teacher_spend.spend(trs, correct, blocked, [False, True, False])
+        self.assertEqual(out["teacher_tokens"], 15)
+        self.assertEqual(out["in_wrong_answers"], 6)
+        self.assertEqual((out["calls_in_right_answers"], out["unneeded_alone"], out["unneeded_alone_tokens"]), (3, 1, 4))
+        self.assertAlmostEqual(out["bound_share"], 10 / 15)
+        self.assertEqual((out["answers"], out["correct"], out["response_tokens"]), (4, 3, 255))
+
+    def test_no_calls_spend_nothing(self):
+        out = teacher_spend.spend([transcript([], 10)], [True], [], [])
+        self.assertEqual((out["teacher_tokens"], out["bound_share"]), (0, 0.0))
+
+
+if __name__ == "__main__":
+    unittest.main()
