@@ -133,6 +133,8 @@ describe('relayllm eval (real models)', () => {
       ['random-router', ['--p', '0.5', '--seed', '5']],
       // One turn: no call at all, on both paths (the server must get limits.max_turns, not its default 5).
       ['relay', ['--max-turns', '1']],
+      // Calls capped at one LLM token: the server must get limits.max_llm_tokens_per_call, or it grants the n asked for.
+      ['relay', ['--max-llm-tokens-per-call', '1', '--call-bias=4']],
       // The served confidence floor: the server must get confidence_floor (and 64 turns), or it makes fewer calls.
       ['relay-floor', ['--threshold', '0.999', '--k', '3']],
     ])('%s %j on 5 items', async (policy, options) => {
@@ -152,6 +154,12 @@ describe('relayllm eval (real models)', () => {
         expect([key, sb[key]]).toEqual([key, sa[key]]);
       }
       if (options.includes('--max-turns')) expect([sa['calls_per_answer'], sa['params']]).toEqual([0, { max_turns: 1 }]);
+      if (options.includes('--max-llm-tokens-per-call')) {
+        const calls = embedded.flatMap((r) => r['calls'] as Array<Record<string, number>>);
+        expect(calls.every((c) => c['granted_n'] === Math.min(1, c['requested_n'] ?? 0))).toBe(true);
+        expect(calls.some((c) => (c['requested_n'] ?? 0) > 1)).toBe(true);
+        expect(sa['params']).toEqual({ call_bias: 4, max_llm_tokens_per_call: 1 });
+      }
       if (policy === 'relay-floor') expect(embedded.flatMap((r) => r['calls'] as Array<Record<string, number>>).some((c) => c['requested_n'] === 3)).toBe(true);
     }, 60_000);
 

@@ -53,6 +53,7 @@ export function policyLimits(spec: PolicySpec): PolicyLimits {
   return {
     ...(spec.callBias === undefined ? {} : { callBias: spec.callBias }),
     ...(spec.maxTurns === undefined ? {} : { maxTurns: spec.maxTurns }),
+    ...(spec.maxLlmTokensPerCall === undefined ? {} : { maxLlmTokensPerCall: spec.maxLlmTokensPerCall }),
   };
 }
 

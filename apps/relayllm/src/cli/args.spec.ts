@@ -101,6 +101,12 @@ describe('parseCli eval', () => {
     expect(policyLimits(evalSpecs(uncertainty).specs[0] as PolicySpec)).toEqual({ maxTurns: 64 });
   });
 
+  it('--max-llm-tokens-per-call N (relay): every swept spec carries it into the request limits', () => {
+    const parsed = parseCli(['eval', '--dataset', 'd', '--policy', 'relay', '--out', 'o', '--max-llm-tokens-per-call', '2', '--sweep=0,1']).command as EvalArgs;
+    expect(evalSpecs(parsed).specs.map((s) => [s.callBias, s.maxLlmTokensPerCall])).toEqual([[0, 2], [1, 2]]);
+    expect(policyLimits(evalSpecs(parsed).specs[0] as PolicySpec)).toEqual({ callBias: 0, maxLlmTokensPerCall: 2 });
+  });
+
   it('--max-turns N (relay): every swept spec carries it, and the request limits it travels in', () => {
     const parsed = parseCli(['eval', '--dataset', 'd', '--policy', 'relay', '--out', 'o', '--max-turns', '64', '--sweep=-1,0']).command as EvalArgs;
     expect(evalSpecs(parsed).specs.map((s) => [s.callBias, s.maxTurns])).toEqual([[-1, 64], [0, 64]]);

@@ -33,7 +33,8 @@ export const USAGE = `Usage:
       per-item results in DIR/results.jsonl, the summary in DIR/summary.json, what
       made them in DIR/run.json (--resume refuses a DIR made by other models,
       dataset, policy, max tokens or temperature).
-      Policies: relay [--call-bias=X] [--max-turns N] [--hide-commands] | slm | llm | random-router
+      Policies: relay [--call-bias=X] [--max-turns N] [--max-llm-tokens-per-call N]
+      [--hide-commands] | slm | llm | random-router
       --p P | uncertainty --threshold T --k K [--entropy] | relay-floor --threshold T
       --k K | fixed --k K | teacher-free.
       relay-floor is the relay with the request's confidence floor (T, K tokens a call)
@@ -106,6 +107,8 @@ export interface EvalArgs {
   hideCommands: boolean;
   /** `--max-turns N` (relay): the limits.max_turns of every request. */
   maxTurns?: string;
+  /** `--max-llm-tokens-per-call N` (relay): the limits.max_llm_tokens_per_call of every request. */
+  maxLlmTokensPerCall?: string;
   /** `--model-label NAME`: names the checkpoint in summary.json (`model`) and the run's label. */
   modelLabel?: string;
 }
@@ -213,6 +216,7 @@ function parseEval(args: string[]): ParsedCli {
     'call-bias': str,
     'hide-commands': bool,
     'max-turns': str,
+    'max-llm-tokens-per-call': str,
     'model-label': str,
   });
   if (positionals.length > 0) throw new UsageError(`eval takes no arguments, got ${positionals.join(' ')}`);
@@ -239,6 +243,7 @@ function parseEval(args: string[]): ParsedCli {
     callBias: values['call-bias'],
     hideCommands: values['hide-commands'] === true,
     maxTurns: values['max-turns'],
+    maxLlmTokensPerCall: values['max-llm-tokens-per-call'],
     modelLabel: values['model-label'],
   };
   return { command, configFlags: modelFlags(values) };

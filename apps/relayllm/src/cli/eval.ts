@@ -43,6 +43,7 @@ export function evalSpecs(args: EvalArgs): { specs: PolicySpec[]; dirs: string[]
     callBias: args.callBias,
     hideCommands: args.hideCommands,
     maxTurns: args.maxTurns,
+    maxLlmTokensPerCall: args.maxLlmTokensPerCall,
   };
   if (args.sweep === undefined) {
     // Sweep-only parameters may be missing from a swept run, not from a single one.

@@ -28,6 +28,9 @@ describe('parsePolicy', () => {
     ['relay', { maxTurns: '65' }, /--max-turns must be an integer in \[1, 64\]/],
     ['relay', { maxTurns: '2.5' }, /--max-turns must be an integer/],
     ['uncertainty', { threshold: '0.5', k: '4', maxTurns: '8' }, /takes no --max-turns/],
+    ['relay', { maxLlmTokensPerCall: '-1' }, /--max-llm-tokens-per-call must be an integer in \[0, 32768\]/],
+    ['relay', { maxLlmTokensPerCall: '1.5' }, /--max-llm-tokens-per-call must be an integer/],
+    ['fixed', { k: '6', maxLlmTokensPerCall: '2' }, /takes no --max-llm-tokens-per-call/],
     ['relay-floor', { k: '4' }, /policy relay-floor needs --threshold/],
     ['relay-floor', { threshold: '0.5' }, /policy relay-floor needs --k/],
     ['relay-floor', { threshold: '1.2', k: '4' }, /probability/],
@@ -53,6 +56,16 @@ describe('parsePolicy', () => {
     expect(corePolicyFor(parsePolicy('random-router', { p: '0' }), 5)).toBe('SLM_ONLY');
     expect(['relay', 'slm', 'llm', 'random-router'].some((n) => needsEmbeddedEngines(parsePolicy(n, n === 'random-router' ? { p: '1' } : {})))).toBe(false);
     expect(needsEmbeddedEngines(parsePolicy('teacher-free', {}))).toBe(true);
+  });
+
+  it('relay --max-llm-tokens-per-call: the request limit on each call, recorded only when given', () => {
+    const capped = parsePolicy('relay', { maxLlmTokensPerCall: '2', maxTurns: '64' });
+    expect(capped).toEqual({ name: 'relay', seed: 0, maxTurns: 64, maxLlmTokensPerCall: 2 });
+    expect([policyLabel(capped), policyParams(capped)]).toEqual([
+      'relay(max_turns=64,max_llm_tokens_per_call=2)',
+      { max_turns: 64, max_llm_tokens_per_call: 2 },
+    ]);
+    expect(policyParams(parsePolicy('relay', {}))).toEqual({});
   });
 
   it('relay --max-turns: the request limit, recorded only when given, servable', () => {

@@ -46,6 +46,8 @@ export interface PolicySpec {
   hideCommands?: boolean;
   /** relay: the request's limits.max_turns (the SLM makes at most max_turns - 1 calls); absent: the server's 5. */
   maxTurns?: number;
+  /** relay: the request's limits.max_llm_tokens_per_call (each call's n is capped by it); absent: the server's 256. */
+  maxLlmTokensPerCall?: number;
 }
 
 /** A policy that cannot be run as asked (bad name, missing or out-of-range parameter). */
@@ -63,6 +65,7 @@ export interface PolicyOptions {
   callBias?: string;
   hideCommands?: boolean;
   maxTurns?: string;
+  maxLlmTokensPerCall?: string;
 }
 
 function num(value: string | undefined, flag: string, check: (v: number) => boolean, range: string): number | undefined {
@@ -91,8 +94,10 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
   const callBias = num(options.callBias, 'call-bias', (v) => Math.abs(v) <= CALL_BIAS_LIMIT, `a number in [-${CALL_BIAS_LIMIT}, ${CALL_BIAS_LIMIT}]`);
   const ceiling = DEFAULT_SERVER_LIMITS.maxTurnsCeiling;
   const maxTurns = num(options.maxTurns, 'max-turns', (v) => Number.isInteger(v) && v >= 1 && v <= ceiling, `an integer in [1, ${ceiling}]`);
+  const perCall = DEFAULT_SERVER_LIMITS.maxTokensCeiling;
+  const maxLlmTokensPerCall = num(options.maxLlmTokensPerCall, 'max-llm-tokens-per-call', (v) => Number.isInteger(v) && v >= 0 && v <= perCall, `an integer in [0, ${perCall}]`);
   const used: Record<EvalPolicyName, readonly string[]> = {
-    relay: ['call-bias', 'hide-commands', 'max-turns'],
+    relay: ['call-bias', 'hide-commands', 'max-turns', 'max-llm-tokens-per-call'],
     slm: [],
     llm: [],
     'teacher-free': [],
@@ -109,6 +114,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
     'call-bias': callBias,
     'hide-commands': options.hideCommands === true ? true : undefined,
     'max-turns': maxTurns,
+    'max-llm-tokens-per-call': maxLlmTokensPerCall,
   };
   const given = Object.entries(flags)
     .filter(([, v]) => v !== undefined)
@@ -130,6 +136,7 @@ export function parsePolicy(name: string, options: PolicyOptions): PolicySpec {
   if (callBias !== undefined) spec.callBias = callBias === 0 ? 0 : callBias;
   if (options.hideCommands === true) spec.hideCommands = true;
   if (maxTurns !== undefined) spec.maxTurns = maxTurns;
+  if (maxLlmTokensPerCall !== undefined) spec.maxLlmTokensPerCall = maxLlmTokensPerCall;
   return spec;
 }
 
@@ -164,6 +171,7 @@ export function policyParams(spec: PolicySpec): Record<string, unknown> {
       return {
         ...(spec.callBias === undefined ? {} : { call_bias: spec.callBias }),
         ...(spec.maxTurns === undefined ? {} : { max_turns: spec.maxTurns }),
+        ...(spec.maxLlmTokensPerCall === undefined ? {} : { max_llm_tokens_per_call: spec.maxLlmTokensPerCall }),
         ...(spec.hideCommands === true ? { hide_commands: true } : {}),
       };
     default:
