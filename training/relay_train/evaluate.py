@@ -15,6 +15,13 @@ def evaluate(student, teacher, questions: list[task.Question], *, relay: bool, m
              max_turns: int = DEFAULT_MAX_TURNS, batch_size: int = 256, call_bias: float = 0.0) -> dict:
     """`teacher=None, relay=False` evaluates `student` alone; relay=True lets it call the teacher
     (`call_bias` added to its `<call>` logit, as the serving knob adds it)."""
+    return summarize(graded_rollouts(student, teacher, questions, relay=relay, max_new_tokens=max_new_tokens,
+                                     max_turns=max_turns, batch_size=batch_size, call_bias=call_bias))
+
+
+def graded_rollouts(student, teacher, questions: list[task.Question], *, relay: bool, max_new_tokens: int = 256,
+                    max_turns: int = DEFAULT_MAX_TURNS, batch_size: int = 256, call_bias: float = 0.0) -> list[tuple]:
+    """The greedy transcripts `evaluate` summarizes, one (operand count, correct, transcript) per question."""
     rows = []
     for i in range(0, len(questions), batch_size):
         chunk = questions[i:i + batch_size]
@@ -22,7 +29,7 @@ def evaluate(student, teacher, questions: list[task.Question], *, relay: bool, m
                       relay=relay, max_turns=max_turns, call_bias=call_bias)
         for q, tr in zip(chunk, trs):
             rows.append((q.n_operands, task.is_correct(tr.text, task.solve(q)[1]), tr))
-    return summarize(rows)
+    return rows
 
 
 def summarize(rows) -> dict:

@@ -100,7 +100,7 @@ def stage_cli(argv, doc: str, section: str, fields: dict, default_student: str |
     ap.add_argument("--set", action="append", default=[], help=f"{section}.<key>=<value> override (key without '{section}.')")
     if default_student is not None:         # None: the stage starts from random weights (SFT)
         ap.add_argument("--student", default=default_student)
-    ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
+    teacher_arg(ap)
     ap.add_argument("--student-config", default=STUDENT_CONFIG)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=None,
@@ -135,6 +135,11 @@ def student_config(args) -> config.RoleConfig:
     if args.seed < 0:
         raise config.ConfigError(f"--seed {args.seed}: expected a non-negative integer")
     return dataclasses.replace(scfg, seed=args.seed)
+
+
+def teacher_arg(ap: argparse.ArgumentParser) -> None:
+    """--teacher PATH.gguf: the teacher a tool relays to (default: the shipped pair's)."""
+    ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
 
 
 def lookup_arg(ap: argparse.ArgumentParser) -> None:

@@ -55,7 +55,7 @@ def group_rewards(samples: list[tuple[bool, bool, float]]) -> list[float]:
 def cost_rewards(samples: list[tuple[bool, bool, float]], call_cost: float, charge_wrong: bool = False) -> list[float]:
     """Correct: 1 - call_cost * rho (a correct call costs only its teacher share); wrong: 0, or with
     `charge_wrong` -call_cost * rho (teacher tokens are paid for whether or not the answer is right)."""
-    return [(1.0 if c else 0.0) - call_cost * rho if c or charge_wrong else 0.0 for c, _, rho in samples]
+    return [float(c) - call_cost * rho if (c or charge_wrong) else 0.0 for c, _, rho in samples]
 
 
 def rewards_for(samples, cfg: dict) -> list[float]:

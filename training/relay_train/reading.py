@@ -31,7 +31,7 @@ import torch.nn.functional as F
 
 from . import config, task
 from .evaluate import evaluate
-from .experiment import REFERENCE, experiment_dir, experiment_splits, finish_models_dir, parse_override
+from .experiment import REFERENCE, experiment_dir, experiment_splits, finish_models_dir, parse_override, teacher_arg
 from .gguf import write_gguf
 from .gguf_read import load_llama
 from .progress import Progress
@@ -150,7 +150,7 @@ def main(argv=None) -> int:
     ap.add_argument("--name", required=True)
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--student", default=os.path.join(REFERENCE, "slm.gguf"))
-    ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
+    teacher_arg(ap)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args(argv)

@@ -15,14 +15,12 @@ from one that ends right.
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 from . import call_credit, task
-from .evaluate import prompt_ids
+from .evaluate import graded_rollouts
 from .protocol import DEFAULT_MAX_TURNS
 from .relay_steps import Transcript
-from .rollout import rollout
 
 MAX_NEW_TOKENS = 256   # the serving default and `evaluate`'s
 
@@ -42,13 +40,10 @@ def spend(trs: list[Transcript], correct: list[bool], blocked: list[call_credit.
             "bound_share": (in_wrong + unneeded_tokens) / max(1, teacher)}
 
 
-def measure(student, teacher, questions: list[task.Question], batch: int = 256) -> dict:
-    trs = []
-    for i in range(0, len(questions), batch):
-        trs += rollout(student, teacher, [prompt_ids(q) for q in questions[i:i + batch]],
-                       max_new_tokens=MAX_NEW_TOKENS, relay=True, max_turns=DEFAULT_MAX_TURNS)
+def measure(student, teacher, questions: list[task.Question]) -> dict:
+    rows = graded_rollouts(student, teacher, questions, relay=True, max_new_tokens=MAX_NEW_TOKENS)
+    trs, correct = [tr for _, _, tr in rows], [ok for _, ok, _ in rows]
     answers = [task.solve(q)[1] for q in questions]
-    correct = [task.is_correct(tr.text, a) for tr, a in zip(trs, answers)]
     blocked = call_credit.calls_to_block(trs, correct)
     replays = call_credit.replay_blocked(student, teacher, trs, blocked, max_new_tokens=MAX_NEW_TOKENS,
                                          max_turns=DEFAULT_MAX_TURNS) if blocked else []
@@ -57,11 +52,8 @@ def measure(student, teacher, questions: list[task.Question], batch: int = 256) 
 
 
 def main(argv=None) -> int:
-    from .experiment import REFERENCE, split_questions, student_on_split_cli
+    from .experiment import split_questions, student_on_split_cli, teacher_arg
     from .gguf_read import load_llama
-
-    def teacher_arg(ap):
-        ap.add_argument("--teacher", default=os.path.join(REFERENCE, "llm.gguf"))
     args, student, _ = student_on_split_cli(argv, __doc__, extra_args=teacher_arg)
     out = {"student": args.student, "split": args.split}
     out.update(measure(student, load_llama(args.teacher).eval(), split_questions(args.split)))
