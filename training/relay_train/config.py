@@ -50,7 +50,12 @@ GRPO_FIELDS = {"steps": (int, 1, 10**6), "prompts_per_step": (int, 1, 1024), "gr
                # "decisions" exploration beyond the policy's odds where the student is unsure (rollout.ExploreFloor;
                # floor 0: none), and how the loss weighs those decisions (grpo.explore_weights)
                "explore_floor": (float, 0.0, 0.49), "explore_below": (float, 0.0, 1.0),
-               "explore_weight": (str, ("importance", "none"), None)}
+               "explore_weight": (str, ("importance", "none"), None),
+               # with every weight trained: the lead each written digit keeps over the others (grpo_trained.margin_shortfall;
+               # 0: no such hinge) and the hinge's weight against the decisions' gain
+               "digit_margin": (float, 0.0, 50.0), "margin_coef": (float, 0.0, 1000.0),
+               # with every weight trained: the step of every weight but the `<call>` row (grpo_trained.GrpoOptimizer; 0: lr)
+               "body_lr": (float, 0.0, 1.0)}
 # Warm-up rounds after the first: each starts from the previous round's student and places the
 # commands in its reference answers where that student itself errs (warmup.self_round_config).
 SELF_ROUNDS_FIELDS = {"rounds": (int, 0, 20), "transcripts": (int, 1, 10**7), "steps": (int, 1, 10**7),
@@ -61,6 +66,15 @@ LOOKUP_FIELDS = {"lo": (int, 0, 10**9), "hi": (int, 1, 10**9), "low": (int, 0, 9
 SECTIONS = {"model": MODEL_FIELDS, "sft": SFT_FIELDS, "warmup": WARMUP_FIELDS, "self_rounds": SELF_ROUNDS_FIELDS,
             "grpo": GRPO_FIELDS}
 ROLE_SECTIONS = {"teacher": ("model", "sft"), "student": ("model", "sft", "warmup", "self_rounds", "grpo")}
+
+
+def _check_grpo_combinations(path: str, grpo: dict) -> None:
+    """Fields that only mean something with another field's value (a value that would be ignored is refused)."""
+    needs = [("explore_floor", "explore", "decisions"), ("digit_margin", "explore", "decisions"),
+             ("digit_margin", "trained", "all"), ("body_lr", "trained", "all")]
+    for key, other, value in needs:
+        if grpo[key] and grpo[other] != value:
+            raise ConfigError(f"{path}: 'grpo.{key}' needs {other} \"{value}\", got {grpo[other]!r}")
 
 
 def _check_section(path: str, name: str, raw: Any, fields: dict) -> dict:
@@ -91,8 +105,8 @@ def _check_section(path: str, name: str, raw: Any, fields: dict) -> dict:
         if not lo <= val <= hi:
             raise ConfigError(f"{path}: '{name}.{key}' = {val} is outside [{lo}, {hi}]")
         out[key] = val
-    if name == "grpo" and out["explore_floor"] and out["explore"] != "decisions":
-        raise ConfigError(f"{path}: 'grpo.explore_floor' needs explore \"decisions\", got {out['explore']!r}")
+    if name == "grpo":
+        _check_grpo_combinations(path, out)
     for key in ("silent_calls", "served_pool"):
         if name == "warmup" and out[key] and out["reference_placement"] != "number_tail_self":
             # only the self-placed labels are computed with context-only commands in context

@@ -21,7 +21,9 @@ call, and trains on those decisions alone; `explore_floor` > 0 also tries the de
 is sure of where it is unsure of its next token (`rollout.ExploreFloor`), weighed by importance
 (`explore_weight`). `trained` "call_row" updates only the output row of
 `<call>`: what the student computes stays exactly the warm-up's (all-parameter updates moved its
-digits and cost accuracy, training/README.md).
+digits and cost accuracy, training/README.md). With "all", `digit_margin` > 0 holds the digits by a
+hinge instead (`grpo_trained.margin_shortfall`, weighed by `margin_coef`) and `body_lr` > 0 gives every
+weight but the `<call>` row a step of its own (`grpo_trained.GrpoOptimizer`).
 Advantage: reward minus the group mean, divided by the group std only with `std_normalize`;
 zero for groups whose rewards are all equal. Teacher-written tokens are masked out of the
 policy loss; a KL term (k3 estimator) keeps the policy near the warm-up model. Log-probs of the
@@ -37,7 +39,7 @@ import time
 
 import torch
 
-from . import call_credit, sft, task
+from . import call_credit, grpo_trained, sft, task
 from .evaluate import evaluate, prompt_ids
 from .rollout import ExploreFloor, call_odds, decision_logit, rollout
 from .tokenizer import CALL
@@ -176,7 +178,8 @@ def policy_loss(student, ref, trs, adv: list[list[float]], cfg: dict):
     m = mask[:, 1:]
     logp = token_logprobs(student, tokens, cfg["temperature"])
     with torch.no_grad():
-        ref_logp = token_logprobs(ref, tokens, cfg["temperature"])
+        ref_logits = ref(tokens[:, :-1])
+        ref_logp = torch.log_softmax(ref_logits / cfg["temperature"], -1).gather(-1, tokens[:, 1:, None])[..., 0]
     d = ref_logp - logp
     kl = torch.exp(d) - d - 1      # over every student token in both modes: it keeps the digits where they were
     a = token_adv[:, 1:]
@@ -185,23 +188,14 @@ def policy_loss(student, ref, trs, adv: list[list[float]], cfg: dict):
         logits = student(tokens[:, :-1])
         weight = explore_weights(logits, tokens, cfg)
         gain = (a * weight * decision_logprobs(logits, tokens, cfg["temperature"]) * decided[:, 1:]).sum()
+        if cfg["digit_margin"] > 0:
+            _, written = sft.pad_batch(seqs, [[0.0] * len(tr.prompt) + [float(s == "S") for s in tr.source] for tr in trs])
+            shortfall = grpo_trained.margin_shortfall(logits, ref_logits, tokens, cfg["digit_margin"])
+            gain = gain - cfg["margin_coef"] * (shortfall * written[:, 1:]).sum()
     else:
         gain = (a * logp * m).sum()
     loss = -(gain - cfg["kl_coef"] * (kl * m).sum()) / m.sum().clamp(min=1)
     return loss, float((kl * m).sum() / m.sum().clamp(min=1))
-
-
-def keep_call_row_grad(student) -> None:
-    """`trained` "call_row": only the output row of `<call>` learns, so the features and every other
-    token's logit (what the student computes) stay exactly as they were; the call decision is
-    re-weighted on them."""
-    for p in student.parameters():
-        if p is not student.out.weight:
-            p.grad = None
-    if student.out.weight.grad is not None:
-        row = student.out.weight.grad[CALL].clone()
-        student.out.weight.grad.zero_()
-        student.out.weight.grad[CALL] = row
 
 
 def _dev_point(student, teacher, dev, cfg, step: int) -> dict:
@@ -251,7 +245,7 @@ def _grpo_step(student, ref, teacher, opt, qs, cfg: dict, seed: int, step: int) 
     opt.zero_grad(set_to_none=True)
     loss.backward()
     if cfg["trained"] == "call_row":
-        keep_call_row_grad(student)
+        grpo_trained.keep_call_row_grad(student)
     torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
     opt.step()
     student.eval()
@@ -269,8 +263,7 @@ def train(student, teacher, prompts, dev: list[task.Question], cfg: dict, seed: 
     `step0` (if given) is the starting student's dev point measured before (greedy: it does not change).
     Returns {"curve": [(step, reward, acc, rho, calls, kl, signal)], "dev": [dev points], "best": dev point}."""
     ref = copy.deepcopy(student).eval()
-    opt = (torch.optim.AdamW([student.out.weight], lr=cfg["lr"], betas=(0.9, 0.98), weight_decay=0.0)
-           if cfg["trained"] == "call_row" else sft.make_optimizer(student, cfg["lr"], 0.0))
+    opt = grpo_trained.GrpoOptimizer(student, cfg)
     curve, t0 = [], time.time()
     best = step0 or _dev_point(student, teacher, dev, cfg, 0)
     best_state, devs = copy.deepcopy(student.state_dict()), [best]

@@ -10,6 +10,12 @@ answer (a bound of single blocks: two unneeded calls may be needed together). GR
 decisions can only reach them by telling, at the moment of a call, an answer that ends wrong
 from one that ends right.
 
+It also says where the answers that end wrong leave the reference answer (`where_wrong`): the first
+character of the text (commands removed) that differs from it, by who wrote it and by how many student
+tokens had passed since the teacher's last token: none was there (no call before the error: a call
+decision missed it), or 0-2, 3-9, 10 or more tokens after a call; and whether the first ones are the
+rest of a number the teacher began (a call that asked for too few tokens).
+
     python3 -m relay_train.teacher_spend --student PATH.gguf [--split test] [--teacher PATH.gguf]
 """
 from __future__ import annotations
@@ -21,6 +27,7 @@ from . import call_credit, task
 from .evaluate import graded_rollouts
 from .protocol import DEFAULT_MAX_TURNS
 from .relay_steps import Transcript
+from .tokenizer import decode
 
 MAX_NEW_TOKENS = 256   # the serving default and `evaluate`'s
 
@@ -40,6 +47,40 @@ def spend(trs: list[Transcript], correct: list[bool], blocked: list[call_credit.
             "bound_share": (in_wrong + unneeded_tokens) / max(1, teacher)}
 
 
+def _where(tr: Transcript, reference: str) -> str | None:
+    """The `where_wrong` bucket of one answer, or None where its text never leaves `reference`."""
+    chars, since = [], None     # (char, source, student tokens since the teacher's last token)
+    for tok, src in zip(tr.response, tr.source):
+        if src == "C":
+            continue
+        since = 0 if src == "T" else since
+        chars += [(ch, src, since) for ch in decode([tok])]
+        since = since + 1 if src == "S" and since is not None else since
+    k = next((i for i, c in enumerate(chars) if i >= len(reference) or c[0] != reference[i]), None)
+    if k is None:
+        return None
+    ch, src, since = chars[k]
+    if src == "T":
+        return "teacher"
+    if since is None:
+        return "no call before"
+    if since >= 3:
+        return "3-9 after a call" if since < 10 else "10+ after a call"
+    prev = chars[k - 1]
+    rest_of_number = prev[1] == "T" and prev[0].isdigit() and reference[k:k + 1].isdigit()
+    return "0-2 after a call, the teacher's number" if rest_of_number else "0-2 after a call"
+
+
+def where_wrong(trs: list[Transcript], correct: list[bool], references: list[str]) -> dict:
+    """The answers that end wrong by where they first leave their reference answer (see the module doc)."""
+    out: dict[str, int] = {}
+    for tr, ok, ref in zip(trs, correct, references):
+        if not ok:
+            bucket = _where(tr, ref) or "never leaves the reference"
+            out[bucket] = out.get(bucket, 0) + 1
+    return out
+
+
 def measure(student, teacher, questions: list[task.Question]) -> dict:
     rows = graded_rollouts(student, teacher, questions, relay=True, max_new_tokens=MAX_NEW_TOKENS)
     trs, correct = [tr for _, _, tr in rows], [ok for _, ok, _ in rows]
@@ -48,7 +89,8 @@ def measure(student, teacher, questions: list[task.Question]) -> dict:
     replays = call_credit.replay_blocked(student, teacher, trs, blocked, max_new_tokens=MAX_NEW_TOKENS,
                                          max_turns=DEFAULT_MAX_TURNS) if blocked else []
     still = [task.is_correct(r.text, answers[b.rollout]) for b, r in zip(blocked, replays)]
-    return spend(trs, correct, blocked, still)
+    return spend(trs, correct, blocked, still) | {
+        "where_wrong": where_wrong(trs, correct, [task.solve(q)[0] for q in questions])}
 
 
 def main(argv=None) -> int:

@@ -4,7 +4,7 @@ import unittest
 
 import torch
 
-from relay_train import grpo
+from relay_train import grpo, grpo_trained
 from relay_train.model import Llama, ModelConfig
 from relay_train.relay_steps import Transcript
 from relay_train.rollout import decide, decision_logit
@@ -51,7 +51,7 @@ class DecisionLossTest(unittest.TestCase):
     TR = Transcript(prompt=encode("1+1=")[:3], response=[DIGIT_5, CALL, encode("1")[0], END_CALL, DIGIT_7, DIGIT_5],
                     source=["S", "C", "C", "C", "T", "S"])
     CFG = {"temperature": 1.0, "kl_coef": 0.0, "explore": "decisions", "trained": "all", "explore_floor": 0.0,
-           "explore_below": 0.5, "explore_weight": "importance"}
+           "explore_below": 0.5, "explore_weight": "importance", "digit_margin": 0.0, "margin_coef": 1.0}
 
     def setUp(self):
         torch.manual_seed(0)
@@ -79,7 +79,7 @@ class CallRowTest(unittest.TestCase):
         model = Llama(ModelConfig(VOCAB_SIZE, 16, 1, 2, 32, 32))
         before = copy.deepcopy(model.state_dict())
         model(torch.tensor([[1, 2, 3, 4]])).sum().backward()
-        grpo.keep_call_row_grad(model)
+        grpo_trained.keep_call_row_grad(model)
         for name, p in model.named_parameters():
             if name != "out.weight":
                 self.assertIsNone(p.grad, name)

@@ -149,6 +149,23 @@ class ExploreFloorConfigTest(unittest.TestCase):
         finally:
             os.unlink(f.name)
 
+    def test_the_digit_hinge_and_body_lr_need_every_weight_trained(self):
+        with open(STUDENT_CONFIG) as f:
+            raw = json.load(f)
+        cases = [({"digit_margin": 3.0}, "grpo.digit_margin' needs trained \"all\""),
+                 ({"body_lr": 3e-5}, "grpo.body_lr' needs trained \"all\""),
+                 ({"digit_margin": 3.0, "trained": "all", "explore": "tokens"}, "grpo.digit_margin' needs explore")]
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "student.json")
+            for override, error in cases:
+                with open(path, "w") as g:
+                    json.dump(raw | {"grpo": raw["grpo"] | override}, g)
+                with self.assertRaisesRegex(config.ConfigError, error):
+                    config.load(path)
+            with open(path, "w") as g:
+                json.dump(raw | {"grpo": raw["grpo"] | {"digit_margin": 3.0, "body_lr": 3e-5, "trained": "all"}}, g)
+            self.assertEqual(config.load(path).grpo["digit_margin"], 3.0)
+
 
 if __name__ == "__main__":
     unittest.main()

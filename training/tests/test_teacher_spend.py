@@ -3,6 +3,7 @@ import unittest
 
 from relay_train import call_credit, teacher_spend
 from relay_train.relay_steps import Transcript
+from relay_train.tokenizer import encode
 
 
 def transcript(calls: list[int], student_tokens: int) -> Transcript:
@@ -31,6 +32,40 @@ class SpendTest(unittest.TestCase):
     def test_no_calls_spend_nothing(self):
         out = teacher_spend.spend([transcript([], 10)], [True], [], [])
         self.assertEqual((out["teacher_tokens"], out["bound_share"]), (0, 0.0))
+
+
+def scripted(parts: list[tuple[str, str]]) -> Transcript:
+    """A transcript from (source, text) parts: 'S' student text, 'T' teacher text, 'C' a command."""
+    tr = Transcript(prompt=[1])
+    for src, text in parts:
+        toks = encode(text)
+        tr.response += toks
+        tr.source += [src] * len(toks)
+    return tr
+
+
+class WhereWrongTest(unittest.TestCase):
+    REF = "f(753)=64\n=64+86\n=150"
+
+    def where(self, parts, correct=False) -> dict:
+        return teacher_spend.where_wrong([scripted(parts)], [correct], [self.REF])
+
+    def test_an_error_with_no_call_before_it(self):
+        self.assertEqual(self.where([("S", "f(753)=65\n")]), {"no call before": 1})
+
+    def test_the_rest_of_a_number_the_teacher_began(self):
+        # the command's characters are not text: the error is the 3rd character after "6"
+        self.assertEqual(self.where([("S", "f(753)="), ("C", "<call>1</call>"), ("T", "6"), ("S", "8\n")]),
+                         {"0-2 after a call, the teacher's number": 1})
+
+    def test_errors_counted_by_student_tokens_since_the_teacher(self):
+        head = [("S", "f(753)="), ("C", "<call>2</call>"), ("T", "64")]
+        self.assertEqual(self.where(head + [("S", "\n=65")]), {"3-9 after a call": 1})
+        self.assertEqual(self.where(head + [("S", "\n=64+86\n=151")]), {"10+ after a call": 1})
+        self.assertEqual(self.where(head + [("S", "\n")] + [("T", "=7")]), {"teacher": 1})
+
+    def test_right_answers_are_not_counted(self):
+        self.assertEqual(self.where([("S", "f(753)=65")], correct=True), {})
 
 
 if __name__ == "__main__":
