@@ -5,10 +5,11 @@ import torch
 
 from relay_train import grpo, grpo_trained
 from relay_train.model import Llama, ModelConfig
-from relay_train.relay_steps import Transcript
-from relay_train.tokenizer import CALL, END_CALL, VOCAB_SIZE, encode
+from relay_train.tokenizer import CALL, VOCAB_SIZE
 
-DIGIT_5, DIGIT_7 = encode("5")[0], encode("7")[0]
+from tests import test_grpo_decisions as decisions
+
+DIGIT_5, DIGIT_7 = decisions.DIGIT_5, decisions.DIGIT_7
 
 
 def row(top_logit: float, runner_up: float, call_logit: float = -5.0) -> torch.Tensor:
@@ -44,11 +45,8 @@ class MarginShortfallTest(unittest.TestCase):
 
 
 class MarginInLossTest(unittest.TestCase):
-    # response: "5", <call>1</call>, teacher "7", "5"
-    TR = Transcript(prompt=encode("1+1=")[:3], response=[DIGIT_5, CALL, encode("1")[0], END_CALL, DIGIT_7, DIGIT_5],
-                    source=["S", "C", "C", "C", "T", "S"])
-    CFG = {"temperature": 1.0, "kl_coef": 0.0, "explore": "decisions", "trained": "all", "explore_floor": 0.0,
-           "explore_below": 0.5, "explore_weight": "importance", "digit_margin": 0.0, "margin_coef": 1.0}
+    TR = decisions.DecisionLossTest.TR      # "5", <call>1</call>, teacher "7", "5"
+    CFG = decisions.DecisionLossTest.CFG
 
     def test_the_hinge_charges_a_student_whose_digits_drift_from_the_reference(self):
         torch.manual_seed(0)
