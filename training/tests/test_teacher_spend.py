@@ -1,9 +1,11 @@
 """teacher_spend.spend: the split's teacher tokens by part, from transcripts and replay verdicts."""
 import unittest
 
+import torch
+
 from relay_train import call_credit, teacher_spend
 from relay_train.relay_steps import Transcript
-from relay_train.tokenizer import encode
+from relay_train.tokenizer import CALL, VOCAB_SIZE, encode
 
 
 def transcript(calls: list[int], student_tokens: int) -> Transcript:
@@ -66,6 +68,27 @@ class WhereWrongTest(unittest.TestCase):
 
     def test_right_answers_are_not_counted(self):
         self.assertEqual(self.where([("S", "f(753)=65")], correct=True), {})
+
+
+class MissedCallOddsTest(unittest.TestCase):
+    REF = WhereWrongTest.REF
+
+    @staticmethod
+    def student_double(tokens: torch.Tensor) -> torch.Tensor:
+        """A stand-in student whose call log-odds at each position are minus the context length there, and whose
+        top other token is a digit at 0: what it reads shows where it was run up to."""
+        logits = torch.full((1, tokens.shape[1], VOCAB_SIZE), -9.0)
+        logits[..., encode("0")[0]] = 0.0
+        logits[..., CALL] = -torch.arange(1, tokens.shape[1] + 1, dtype=torch.float32)
+        return logits
+
+    def test_the_log_odds_at_each_wrong_digit_no_call_preceded(self):
+        wrong_at_8 = scripted([("S", "f(753)=65\n")])        # leaves the reference at "5", response index 8
+        after_call = scripted([("S", "f(753)="), ("C", "<call>2</call>"), ("T", "64"), ("S", "\n=65")])
+        out = teacher_spend.missed_call_odds(self.student_double, [wrong_at_8, after_call, wrong_at_8],
+                                             [False, False, True], [self.REF] * 3)
+        # only the first counts; its context is the prompt (1 token) and the 8 tokens before the wrong digit
+        self.assertEqual(out, {"n": 1, "median": -9.0, "within_1": 0, "within_2": 0, "below_4": 1})
 
 
 if __name__ == "__main__":
