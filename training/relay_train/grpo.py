@@ -125,8 +125,12 @@ def make_filter(mode: str, student_ref, teacher, cfg: dict, seed: int):
 
 def token_logprobs(model, tokens, temperature: float):
     """log p(token_t+1 | prefix) under softmax(logits / temperature), the rollout's distribution."""
-    logits = model(tokens[:, :-1]) / temperature
-    return torch.log_softmax(logits, -1).gather(-1, tokens[:, 1:, None])[..., 0]
+    return written_logprobs(model(tokens[:, :-1]), tokens, temperature)
+
+
+def written_logprobs(logits, tokens, temperature: float):
+    """`token_logprobs` from logits already computed over tokens[:, :-1]."""
+    return torch.log_softmax(logits / temperature, -1).gather(-1, tokens[:, 1:, None])[..., 0]
 
 
 def decision_logprobs(logits, tokens, temperature: float):
@@ -179,7 +183,7 @@ def policy_loss(student, ref, trs, adv: list[list[float]], cfg: dict):
     logp = token_logprobs(student, tokens, cfg["temperature"])
     with torch.no_grad():
         ref_logits = ref(tokens[:, :-1])
-        ref_logp = torch.log_softmax(ref_logits / cfg["temperature"], -1).gather(-1, tokens[:, 1:, None])[..., 0]
+        ref_logp = written_logprobs(ref_logits, tokens, cfg["temperature"])
     d = ref_logp - logp
     kl = torch.exp(d) - d - 1      # over every student token in both modes: it keeps the digits where they were
     a = token_adv[:, 1:]

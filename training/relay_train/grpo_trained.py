@@ -49,11 +49,14 @@ class GrpoOptimizer:
 
     def __init__(self, student, cfg: dict):
         adamw = lambda params, lr: torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.98), weight_decay=0.0)  # noqa: E731
-        self.split = cfg["trained"] == "all" and cfg["body_lr"] > 0
         self.out = student.out.weight
-        self.row = adamw([student.out.weight], cfg["lr"]) if cfg["trained"] == "call_row" or self.split else None
-        self.body = (adamw(list(student.parameters()), cfg["body_lr"]) if self.split
-                     else sft.make_optimizer(student, cfg["lr"], 0.0) if self.row is None else None)
+        self.split = cfg["trained"] == "all" and cfg["body_lr"] > 0
+        if cfg["trained"] == "call_row":
+            self.row, self.body = adamw([self.out], cfg["lr"]), None
+        elif self.split:
+            self.row, self.body = adamw([self.out], cfg["lr"]), adamw(list(student.parameters()), cfg["body_lr"])
+        else:
+            self.row, self.body = None, sft.make_optimizer(student, cfg["lr"], 0.0)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         for opt in (self.row, self.body):

@@ -106,12 +106,12 @@ def missed_call_odds(student, trs: list[Transcript], correct: list[bool], refere
 def measure(student, teacher, questions: list[task.Question]) -> dict:
     rows = graded_rollouts(student, teacher, questions, relay=True, max_new_tokens=MAX_NEW_TOKENS)
     trs, correct = [tr for _, _, tr in rows], [ok for _, ok, _ in rows]
-    answers = [task.solve(q)[1] for q in questions]
+    solutions = [task.solve(q) for q in questions]
     blocked = call_credit.calls_to_block(trs, correct)
     replays = call_credit.replay_blocked(student, teacher, trs, blocked, max_new_tokens=MAX_NEW_TOKENS,
                                          max_turns=DEFAULT_MAX_TURNS) if blocked else []
-    still = [task.is_correct(r.text, answers[b.rollout]) for b, r in zip(blocked, replays)]
-    references = [task.solve(q)[0] for q in questions]
+    still = [task.is_correct(r.text, solutions[b.rollout][1]) for b, r in zip(blocked, replays)]
+    references = [text for text, _, _ in solutions]
     return spend(trs, correct, blocked, still) | {"where_wrong": where_wrong(trs, correct, references),
                                                    "missed_call_log_odds": missed_call_odds(student, trs, correct, references)}
 
